@@ -1,0 +1,229 @@
+//! Checks that find, before a template runs, what Go finds only when it
+//! executes it: calls to functions the chosen set lacks, calls with the
+//! wrong number of arguments, `{{template}}` calls to undefined templates,
+//! and variables used or assigned where none is declared.
+
+use injit_grammar::Templates;
+use injit_grammar::ast::{Command, List, Node, Operand, Pipe, Span, Tree, Variable};
+use injit_runtime::{FunctionSet, Signature};
+
+use crate::diagnostic::Diagnostic;
+use crate::suggest::closest;
+
+/// The functions a template is checked against.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Functions {
+    pub set: FunctionSet,
+    /// The conformance kit's test-only functions (`mkfunc`, `pair`, ...).
+    pub kit_test_funcs: bool,
+}
+
+impl Functions {
+    pub fn new(set: FunctionSet) -> Functions {
+        Functions {
+            set,
+            kit_test_funcs: false,
+        }
+    }
+
+    pub fn signature(&self, name: &str) -> Option<&'static Signature> {
+        self.set.signature(name).or_else(|| {
+            self.kit_test_funcs
+                .then(|| injit_runtime::funcs::kit_test_signature(name))
+                .flatten()
+        })
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.signature(name).is_some()
+    }
+}
+
+/// Checks every template of one parse.
+pub fn check(templates: &Templates, functions: &Functions) -> Vec<Diagnostic> {
+    let mut checker = Checker {
+        templates,
+        functions,
+        diagnostics: Vec::new(),
+        vars: Vec::new(),
+    };
+    for tree in templates.iter() {
+        checker.tree(tree);
+    }
+    checker
+        .diagnostics
+        .sort_by_key(|d| (d.span.start, d.span.end));
+    checker.diagnostics
+}
+
+struct Checker<'a> {
+    templates: &'a Templates,
+    functions: &'a Functions,
+    diagnostics: Vec<Diagnostic>,
+    /// Variables in scope, innermost last (Go's parser keeps the same stack).
+    vars: Vec<String>,
+}
+
+impl Checker<'_> {
+    fn tree(&mut self, tree: &Tree) {
+        // Every template starts with only `$`: variables do not cross into
+        // `define`d templates.
+        self.vars = vec!["$".to_owned()];
+        self.list(&tree.root);
+    }
+
+    fn list(&mut self, list: &List) {
+        for node in &list.nodes {
+            self.node(node);
+        }
+    }
+
+    fn node(&mut self, node: &Node) {
+        match node {
+            Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
+            Node::Action(action) => self.pipe(&action.pipe),
+            Node::If(b) | Node::Range(b) | Node::With(b) => {
+                let mark = self.vars.len();
+                self.pipe(&b.pipe);
+                self.list(&b.list);
+                if let Some(else_list) = &b.else_list {
+                    self.list(else_list);
+                }
+                self.vars.truncate(mark);
+            }
+            Node::Template(call) => {
+                if self.templates.get(&call.name).is_none() {
+                    let names = self.templates.iter().map(|t| t.name.as_str());
+                    let quoted = injit_strconv::quote(call.name.as_bytes());
+                    let help = closest(&call.name, names).map(|n| format!("did you mean \"{n}\"?"));
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "undefined-template",
+                            format!("template {quoted} not defined"),
+                            call.name_span,
+                        )
+                        .label("no `define` or `block` of this name")
+                        .maybe_help(help),
+                    );
+                }
+                if let Some(pipe) = &call.pipe {
+                    self.pipe(pipe);
+                }
+            }
+        }
+    }
+
+    fn pipe(&mut self, pipe: &Pipe) {
+        // Go evaluates the commands before it declares the variables, so
+        // `$x := $x` uses an undeclared `$x`; an assignment needs a declared one.
+        for (i, cmd) in pipe.cmds.iter().enumerate() {
+            self.command(cmd, i > 0);
+        }
+        for var in &pipe.decl {
+            if pipe.is_assign {
+                self.use_variable(var);
+            }
+        }
+        if !pipe.is_assign {
+            self.vars
+                .extend(pipe.decl.iter().map(|v| v.ident[0].clone()));
+        }
+    }
+
+    fn command(&mut self, cmd: &Command, piped: bool) {
+        for (i, arg) in cmd.args.iter().enumerate() {
+            match arg {
+                Operand::Identifier(ident) => {
+                    // A function at the head gets the other arguments (and the
+                    // piped value); elsewhere it is called with none.
+                    let given = if i == 0 {
+                        cmd.args.len() - 1 + usize::from(piped)
+                    } else {
+                        0
+                    };
+                    self.call(&ident.name, given, ident.span);
+                }
+                other => self.operand(other),
+            }
+        }
+    }
+
+    fn operand(&mut self, operand: &Operand) {
+        match operand {
+            Operand::Variable(v) => self.use_variable(v),
+            Operand::Pipe(pipe) => self.pipe(pipe),
+            Operand::Chain(chain) => self.operand(&chain.node),
+            Operand::Identifier(ident) => self.call(&ident.name, 0, ident.span),
+            _ => {}
+        }
+    }
+
+    fn use_variable(&mut self, var: &Variable) {
+        let name = &var.ident[0];
+        if self.vars.iter().any(|v| v == name) {
+            return;
+        }
+        let declared = self.vars.iter().map(String::as_str).filter(|v| *v != "$");
+        let help = closest(name, declared).map(|n| format!("did you mean `{n}`?"));
+        let help = help.or_else(|| Some(format!("declare it first: {{{{ {name} := ... }}}}")));
+        self.diagnostics.push(
+            Diagnostic::error(
+                "undefined-variable",
+                format!("undefined variable: {name}"),
+                Span {
+                    start: var.span.start,
+                    end: var.span.start + name.len() as u32,
+                },
+            )
+            .label("not declared in this scope")
+            .maybe_help(help),
+        );
+    }
+
+    fn call(&mut self, name: &str, given: usize, span: Span) {
+        let Some(signature) = self.functions.signature(name) else {
+            self.diagnostics.push(self.undefined_function(name, span));
+            return;
+        };
+        let arity = signature.arity();
+        if arity.accepts(given) {
+            return;
+        }
+        let want = match arity.max {
+            Some(_) => format!("want {}", arity.min),
+            None => format!("want at least {}", arity.min),
+        };
+        let message = format!("wrong number of args for {name}: {want} got {given}");
+        self.diagnostics.push(
+            Diagnostic::error("arity", message, span)
+                .label(format!(
+                    "called with {given} argument{}",
+                    if given == 1 { "" } else { "s" }
+                ))
+                .help(format!("`{name}` is {}", signature.go_type())),
+        );
+    }
+
+    fn undefined_function(&self, name: &str, span: Span) -> Diagnostic {
+        let set = self.functions.set;
+        let quoted = injit_strconv::quote(name.as_bytes());
+        let larger = [FunctionSet::Sprig, FunctionSet::Istio]
+            .into_iter()
+            .find(|s| *s != set && s.signature(name).is_some());
+        let help = match larger {
+            Some(other) => Some(format!(
+                "`{name}` is in the {} function set (--funcs {})",
+                other.name(),
+                other.name()
+            )),
+            None => closest(name, set.names()).map(|n| format!("did you mean `{n}`?")),
+        };
+        Diagnostic::error(
+            "undefined-function",
+            format!("function {quoted} not defined"),
+            span,
+        )
+        .label(format!("not in the {} function set", set.name()))
+        .maybe_help(help)
+    }
+}

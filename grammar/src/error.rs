@@ -1,0 +1,60 @@
+//! Parse errors, worded and numbered as Go's.
+
+use std::fmt;
+
+use crate::ast::Span;
+
+/// A template that does not parse. `Display` gives Go's exact text:
+/// `template: NAME:LINE: MESSAGE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    name: String,
+    line: u32,
+    message: String,
+    span: Span,
+}
+
+impl ParseError {
+    pub(crate) fn new(name: String, line: u32, message: String, span: Span) -> ParseError {
+        ParseError {
+            name,
+            line,
+            message,
+            span,
+        }
+    }
+
+    pub(crate) fn with_span(mut self, span: Span) -> ParseError {
+        self.span = span;
+        self
+    }
+
+    /// The template name Go reports (the top-level template's).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The line Go reports, which can differ from `span`'s (Go counts lines
+    /// as its lexer reads ahead, and skips newlines inside comments).
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The message without the `template: NAME:LINE: ` prefix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Where in the source the problem is, for diagnostics.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "template: {}:{}: {}", self.name, self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}

@@ -1,0 +1,7 @@
+//! Sidecar injection as Istio does it: injector configs, the injection
+//! decision, template data, merging the rendered sidecar into the pod.
+#![forbid(unsafe_code)]
+
+mod embedded;
+
+pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};

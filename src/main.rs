@@ -1,0 +1,176 @@
+//! `injit`: compile, check and render Go sidecar templates; inject sidecars.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use injit::commands::check::{CheckOptions, check_file};
+use injit::report;
+use injit_compiler::Functions;
+use injit_grammar::{Delims, ParseOptions, dump, parse};
+use injit_runtime::FunctionSet;
+
+#[derive(Parser)]
+#[command(
+    name = "injit",
+    version,
+    about = "A compiler for Go sidecar-injection templates, and an Istio-compatible sidecar injector"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check templates (or the templates inside injector configs) for every
+    /// error Go would report, at parse time or at run time.
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Funcs {
+    /// text/template's builtins
+    Go,
+    /// the builtins and sprig v3.2.3
+    Sprig,
+    /// sprig and Istio's injection functions
+    Istio,
+}
+
+impl From<Funcs> for FunctionSet {
+    fn from(f: Funcs) -> FunctionSet {
+        match f {
+            Funcs::Go => FunctionSet::Go,
+            Funcs::Sprig => FunctionSet::Sprig,
+            Funcs::Istio => FunctionSet::Istio,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// the syntax tree of each template
+    Ast,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Template files or injector configs (`-` reads standard input)
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Action delimiters, as 'LEFT RIGHT' (default `{{ }}`; `[[ ]]` is
+    /// detected in Istio 1.0/1.1 configs)
+    #[arg(long)]
+    delims: Option<String>,
+    /// The functions templates may call
+    #[arg(long, value_enum, default_value = "istio")]
+    funcs: Funcs,
+    /// How to print problems
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Also print an intermediate form of each template
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+}
+
+fn read_input(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("<stdin>: {e}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    let delims = match args.delims.as_deref().map(Delims::parse) {
+        Some(None) => {
+            eprintln!("error: --delims must be two delimiters separated by a space, e.g. '[[ ]]'");
+            return ExitCode::from(2);
+        }
+        Some(Some(d)) => Some(d),
+        None => None,
+    };
+    let options = CheckOptions {
+        functions: Functions::new(args.funcs.into()),
+        delims,
+    };
+    let styled = std::io::stderr().is_terminal();
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for path in &args.files {
+        let source = match read_input(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read {e}");
+                failed = true;
+                continue;
+            }
+        };
+        let label = if path == "-" {
+            "<stdin>"
+        } else {
+            path.as_str()
+        };
+        let report = check_file(label, source, &options);
+        if let Some(Emit::Ast) = args.emit {
+            emit_ast(&report.source, &options);
+        }
+        reports.push(report);
+    }
+    let errors: usize = reports.iter().map(|r| r.errors()).sum();
+    match args.format {
+        Format::Json => println!("{}", report::json(&reports)),
+        Format::Human => {
+            let mut stderr = std::io::stderr().lock();
+            for r in &reports {
+                let _ = stderr.write_all(report::human(r, styled).as_bytes());
+            }
+            let templates: usize = reports.iter().map(|r| r.templates).sum();
+            let _ = writeln!(
+                stderr,
+                "checked {} file{}, {templates} template{}: {}",
+                reports.len(),
+                if reports.len() == 1 { "" } else { "s" },
+                if templates == 1 { "" } else { "s" },
+                if errors == 0 {
+                    "no problems".to_owned()
+                } else {
+                    format!("{errors} error{}", if errors == 1 { "" } else { "s" })
+                }
+            );
+        }
+    }
+    if failed || errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn emit_ast(source: &str, options: &CheckOptions) {
+    let lookup = |n: &str| options.functions.contains(n);
+    let delims = options.delims.clone().unwrap_or_default();
+    if let Ok(templates) = parse(
+        source,
+        &ParseOptions::new("t", &lookup).delims(delims).lenient(),
+    ) {
+        print!("{}", dump(&templates, source));
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => run_check(args),
+    }
+}

@@ -1,0 +1,98 @@
+//! Rendering findings: rustc-style for people, JSON for CI.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use injit_compiler::Severity;
+use injit_grammar::LineIndex;
+use serde::Serialize;
+
+use crate::commands::check::FileReport;
+
+/// Renders a file's findings as rustc does.
+pub fn human(report: &FileReport, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for finding in &report.findings {
+        let d = &finding.diagnostic;
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let len = report.source.len();
+        let start = (d.span.start as usize).min(len);
+        let end = (d.span.end as usize).clamp(start, len);
+        let mut group = level.primary_title(d.message.as_str()).id(d.code).element(
+            Snippet::source(report.source.as_str())
+                .path(report.path.as_str())
+                .fold(true)
+                .annotation(
+                    AnnotationKind::Primary
+                        .span(start..end)
+                        .label(d.label.as_str()),
+                ),
+        );
+        if let Some(template) = &finding.template {
+            group = group.element(Level::NOTE.message(format!("in template `{template}`")));
+        }
+        if let Some(help) = &d.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    for note in &report.notes {
+        out.push_str(&renderer.render(&[Group::with_title(
+            Level::NOTE.secondary_title(format!("{}: {note}", report.path)),
+        )]));
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    file: &'a str,
+    template: Option<&'a str>,
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    label: &'a str,
+    help: Option<&'a str>,
+}
+
+/// All findings as one JSON array; positions are 1-based, columns in bytes.
+pub fn json(reports: &[FileReport]) -> String {
+    let mut all = Vec::new();
+    for report in reports {
+        let lines = LineIndex::new(&report.source);
+        for finding in &report.findings {
+            let d = &finding.diagnostic;
+            let (line, column) = lines.line_col(d.span.start);
+            let (end_line, end_column) = lines.line_col(d.span.end);
+            all.push(JsonFinding {
+                file: &report.path,
+                template: finding.template.as_deref(),
+                severity: match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                code: d.code,
+                message: &d.message,
+                line,
+                column,
+                end_line,
+                end_column,
+                label: &d.label,
+                help: d.help.as_deref(),
+            });
+        }
+    }
+    serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
+}
