@@ -17,16 +17,11 @@ fn bench(c: &mut Criterion) {
     let options = ParseOptions::new("t", &functions);
     for (label, path) in [
         ("parse/sidecar.tmpl", "bench/conformance/sidecar.tmpl"),
-        (
-            "parse/injection-template.yaml",
-            "snapshots/tests/istio/templates/injection-template.yaml",
-        ),
+        ("parse/injection-template.yaml", "snapshots/tests/istio/templates/injection-template.yaml"),
     ] {
         let text = read(path);
         parse(&text, &options).expect("bench template parses");
-        c.bench_function(label, |b| {
-            b.iter(|| parse(std::hint::black_box(&text), &options))
-        });
+        c.bench_function(label, |b| b.iter(|| parse(std::hint::black_box(&text), &options)));
     }
 }
 

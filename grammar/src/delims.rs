@@ -10,10 +10,7 @@ pub struct Delims {
 
 impl Default for Delims {
     fn default() -> Self {
-        Delims {
-            left: "{{".into(),
-            right: "}}".into(),
-        }
+        Delims { left: "{{".into(), right: "}}".into() }
     }
 }
 
@@ -22,10 +19,7 @@ impl Delims {
     pub fn new(left: &str, right: &str) -> Delims {
         let left = if left.is_empty() { "{{" } else { left };
         let right = if right.is_empty() { "}}" } else { right };
-        Delims {
-            left: left.into(),
-            right: right.into(),
-        }
+        Delims { left: left.into(), right: right.into() }
     }
 
     /// Istio 1.0/1.1's `[[ ]]`.
@@ -47,11 +41,7 @@ impl Delims {
     /// 1.0/1.1 templates use `[[ ]]` (their `{{ }}` were consumed by Helm), so
     /// a template with `[[` and no `{{` is read with brackets.
     pub fn detect(template: &str) -> Delims {
-        if template.contains("[[") && !template.contains("{{") {
-            Delims::brackets()
-        } else {
-            Delims::default()
-        }
+        if template.contains("[[") && !template.contains("{{") { Delims::brackets() } else { Delims::default() }
     }
 
     pub fn left(&self) -> &str {

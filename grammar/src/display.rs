@@ -116,11 +116,7 @@ fn write_branch(f: &mut dyn Write, source: &str, name: &str, b: &Branch) -> fmt:
 
 impl GoDisplay for TemplateCall {
     fn write_go(&self, f: &mut dyn Write, source: &str) -> fmt::Result {
-        write!(
-            f,
-            "{{{{template {}",
-            injit_strconv::quote(self.name.as_bytes())
-        )?;
+        write!(f, "{{{{template {}", injit_strconv::quote(self.name.as_bytes()))?;
         if let Some(pipe) = &self.pipe {
             f.write_char(' ')?;
             pipe.write_go(f, source)?;

@@ -9,17 +9,9 @@ use crate::position::LineIndex;
 
 /// Dumps every template of a parse, in definition order.
 pub fn dump(templates: &Templates, source: &str) -> String {
-    let mut d = Dumper {
-        out: String::new(),
-        source,
-        lines: LineIndex::new(source),
-        depth: 0,
-    };
+    let mut d = Dumper { out: String::new(), source, lines: LineIndex::new(source), depth: 0 };
     for tree in templates.iter() {
-        d.line(&format!(
-            "template {}",
-            injit_strconv::quote(tree.name.as_bytes())
-        ));
+        d.line(&format!("template {}", injit_strconv::quote(tree.name.as_bytes())));
         d.depth += 1;
         d.list(&tree.root);
         d.depth -= 1;
@@ -61,10 +53,7 @@ impl Dumper<'_> {
             Node::Text(span) => {
                 let text = &self.source[span.range()];
                 let shown = if text.len() > TEXT_LIMIT {
-                    let cut = (0..=TEXT_LIMIT)
-                        .rev()
-                        .find(|&i| text.is_char_boundary(i))
-                        .unwrap_or(0);
+                    let cut = (0..=TEXT_LIMIT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
                     format!("{}…", injit_strconv::quote(&text.as_bytes()[..cut]))
                 } else {
                     injit_strconv::quote(text.as_bytes())
@@ -151,21 +140,16 @@ impl Dumper<'_> {
                 if n.is_char {
                     kinds.push("char");
                 }
-                for (flag, name) in [
-                    (n.is_int, "int"),
-                    (n.is_uint, "uint"),
-                    (n.is_float, "float"),
-                    (n.is_complex, "complex"),
-                ] {
+                for (flag, name) in
+                    [(n.is_int, "int"), (n.is_uint, "uint"), (n.is_float, "float"), (n.is_complex, "complex")]
+                {
                     if flag {
                         kinds.push(name);
                     }
                 }
                 self.line(&format!("number {at} {} [{}]", n.text, kinds.join(" ")));
             }
-            Operand::String(s) => {
-                self.line(&format!("string {at} {}", injit_strconv::quote(&s.value)))
-            }
+            Operand::String(s) => self.line(&format!("string {at} {}", injit_strconv::quote(&s.value))),
             Operand::Pipe(p) => {
                 self.line(&format!("paren {at}"));
                 self.nested(|d| d.pipe(p));

@@ -16,12 +16,7 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(name: String, line: u32, message: String, span: Span) -> ParseError {
-        ParseError {
-            name,
-            line,
-            message,
-            span,
-        }
+        ParseError { name, line, message, span }
     }
 
     pub(crate) fn with_span(mut self, span: Span) -> ParseError {

@@ -64,20 +64,11 @@ pub(crate) struct Item<'a> {
 
 impl Item<'_> {
     pub(crate) fn eof(pos: u32, line: u32) -> Item<'static> {
-        Item {
-            kind: ItemKind::Eof,
-            pos,
-            end: pos,
-            val: Cow::Borrowed("EOF"),
-            line,
-        }
+        Item { kind: ItemKind::Eof, pos, end: pos, val: Cow::Borrowed("EOF"), line }
     }
 
     pub(crate) fn span(&self) -> Span {
-        Span {
-            start: self.pos,
-            end: self.end,
-        }
+        Span { start: self.pos, end: self.end }
     }
 }
 

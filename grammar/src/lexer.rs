@@ -137,24 +137,14 @@ struct Piece {
 }
 
 fn is_error(kind: RuleKind) -> bool {
-    matches!(
-        kind,
-        RuleKind::VariableError
-            | RuleKind::FieldError
-            | RuleKind::IdentifierError
-            | RuleKind::NumberError
-    ) || kind == RuleKind::UnrecognizedError
+    matches!(kind, RuleKind::VariableError | RuleKind::FieldError | RuleKind::IdentifierError | RuleKind::NumberError)
+        || kind == RuleKind::UnrecognizedError
 }
 
 /// Flattens pest's pairs into pieces, reading trim markers off the lengths
 /// of delimiter tokens rather than walking their inner pairs (most tokens
 /// have none worth the cost).
-fn pieces<R: LexRule>(
-    top: Pair<'_, R>,
-    offset: usize,
-    source: &str,
-    delims: &Delims,
-) -> Vec<Piece> {
+fn pieces<R: LexRule>(top: Pair<'_, R>, offset: usize, source: &str, delims: &Delims) -> Vec<Piece> {
     let (left, right) = (delims.left().len(), delims.right().len());
     let bytes = source.as_bytes();
     let mut out = Vec::new();
@@ -163,25 +153,11 @@ fn pieces<R: LexRule>(
         if kind == RuleKind::Ignore {
             continue;
         }
-        let (start, end) = (
-            pair.as_span().start() - offset,
-            pair.as_span().end() - offset,
-        );
-        let mut piece = Piece {
-            kind,
-            start,
-            end,
-            left_trim: None,
-            right_trim: None,
-            detail: None,
-        };
+        let (start, end) = (pair.as_span().start() - offset, pair.as_span().end() - offset);
+        let mut piece = Piece { kind, start, end, left_trim: None, right_trim: None, detail: None };
         match kind {
-            RuleKind::LeftDelim if end - start > left => {
-                piece.left_trim = Some((start + left, end))
-            }
-            RuleKind::RightDelim if end - start > right => {
-                piece.right_trim = Some((start, start + 2))
-            }
+            RuleKind::LeftDelim if end - start > left => piece.left_trim = Some((start + left, end)),
+            RuleKind::RightDelim if end - start > right => piece.right_trim = Some((start, start + 2)),
             // A comment ends `*/ -}}` when trimmed; `*/` ends in '/', so a
             // '-' right before the delimiter belongs to a trim marker.
             RuleKind::Comment if end - start >= 4 + right + 2 && bytes[end - right - 1] == b'-' => {
@@ -189,14 +165,8 @@ fn pieces<R: LexRule>(
             }
             _ if is_error(kind) => {
                 for inner in pair.into_inner() {
-                    if matches!(
-                        inner.as_rule().kind(),
-                        RuleKind::Offending | RuleKind::NumberText
-                    ) {
-                        piece.detail = Some((
-                            inner.as_span().start() - offset,
-                            inner.as_span().end() - offset,
-                        ));
+                    if matches!(inner.as_rule().kind(), RuleKind::Offending | RuleKind::NumberText) {
+                        piece.detail = Some((inner.as_span().start() - offset, inner.as_span().end() - offset));
                     }
                 }
             }
@@ -207,17 +177,9 @@ fn pieces<R: LexRule>(
     out
 }
 
-fn run_pest<R: LexRule, P: Parser<R>>(
-    rule: R,
-    input: &str,
-    offset: usize,
-    delims: &Delims,
-) -> Vec<Piece> {
+fn run_pest<R: LexRule, P: Parser<R>>(rule: R, input: &str, offset: usize, delims: &Delims) -> Vec<Piece> {
     match P::parse(rule, input) {
-        Ok(mut pairs) => pairs
-            .next()
-            .map(|top| pieces(top, offset, &input[offset..], delims))
-            .unwrap_or_default(),
+        Ok(mut pairs) => pairs.next().map(|top| pieces(top, offset, &input[offset..], delims)).unwrap_or_default(),
         // The grammar accepts every input; should pest still fail (its call
         // depth guard), report the whole template as one unclosed action.
         Err(_) => vec![Piece {
@@ -268,15 +230,7 @@ pub(crate) fn lex<'a>(source: &'a str, delims: &Delims, options: LexOptions) -> 
         let input = format!("{prefix}{source}");
         run_pest::<_, custom::Lexer>(custom::Rule::template, &input, prefix.len(), delims)
     };
-    Items {
-        source,
-        pieces: &pieces,
-        delims,
-        options,
-        items: Vec::new(),
-        line: 1,
-    }
-    .run()
+    Items { source, pieces: &pieces, delims, options, items: Vec::new(), line: 1 }.run()
 }
 
 struct Items<'s, 'a> {
@@ -291,20 +245,13 @@ struct Items<'s, 'a> {
 impl<'a> Items<'_, 'a> {
     fn push(&mut self, kind: ItemKind, start: usize, end: usize) {
         let val = Cow::Borrowed(&self.source[start..end]);
-        self.items.push(Item {
-            kind,
-            pos: start as u32,
-            end: end as u32,
-            val,
-            line: self.line,
-        });
+        self.items.push(Item { kind, pos: start as u32, end: end as u32, val, line: self.line });
     }
 
     fn error(mut self, start: usize, end: usize, message: String) -> Vec<Item<'a>> {
         // Error rules swallow the rest of the input; a diagnostic underlines
         // at most the rest of the line.
-        let line_end =
-            memchr::memchr(b'\n', &self.source.as_bytes()[start..]).map_or(end, |n| start + n);
+        let line_end = memchr::memchr(b'\n', &self.source.as_bytes()[start..]).map_or(end, |n| start + n);
         let end = end.min(line_end).max(start);
         let item = Item {
             kind: ItemKind::Error,
@@ -325,12 +272,7 @@ impl<'a> Items<'_, 'a> {
 
     fn offending(&self, piece: &Piece) -> String {
         let (s, _) = piece.detail.unwrap_or((piece.end, piece.end));
-        go_unicode(
-            self.source[s..]
-                .chars()
-                .next()
-                .unwrap_or(injit_strconv::RUNE_ERROR),
-        )
+        go_unicode(self.source[s..].chars().next().unwrap_or(injit_strconv::RUNE_ERROR))
     }
 
     fn run(mut self) -> Vec<Item<'a>> {
@@ -342,9 +284,7 @@ impl<'a> Items<'_, 'a> {
             if std::mem::take(&mut skip_next) {
                 continue;
             }
-            let Piece {
-                kind, start, end, ..
-            } = *piece;
+            let Piece { kind, start, end, .. } = *piece;
             match kind {
                 RuleKind::Text => {
                     let bytes = self.source.as_bytes();
@@ -356,9 +296,9 @@ impl<'a> Items<'_, 'a> {
                         self.count(Some((start, text_start)));
                     }
                     // `{{- ` (before an action or a comment) trims this text's end.
-                    let trim_end = pieces.get(i + 1).is_some_and(|next| {
-                        next.kind == RuleKind::LeftDelim && next.left_trim.is_some()
-                    });
+                    let trim_end = pieces
+                        .get(i + 1)
+                        .is_some_and(|next| next.kind == RuleKind::LeftDelim && next.left_trim.is_some());
                     let mut text_end = end;
                     if trim_end {
                         while text_end > text_start && is_space(bytes[text_end - 1]) {
@@ -388,20 +328,13 @@ impl<'a> Items<'_, 'a> {
                         }
                         Some(RuleKind::CommentEndError) => {
                             let c = pieces[i + 1];
-                            return self.error(
-                                c.start,
-                                c.end,
-                                "comment ends before closing delimiter".to_owned(),
-                            );
+                            return self.error(c.start, c.end, "comment ends before closing delimiter".to_owned());
                         }
                         _ => {
                             // The item's line is where the delimiter starts, before
                             // any newline of its trim marker.
                             let left = self.delims.left().len();
-                            let line = self.line
-                                - piece
-                                    .left_trim
-                                    .map_or(0, |(s, e)| newlines(&self.source[s..e]));
+                            let line = self.line - piece.left_trim.map_or(0, |(s, e)| newlines(&self.source[s..e]));
                             self.items.push(Item {
                                 kind: ItemKind::LeftDelim,
                                 pos: start as u32,
@@ -426,11 +359,7 @@ impl<'a> Items<'_, 'a> {
                     return self.error(start, end, "unclosed action".to_owned());
                 }
                 RuleKind::Space | RuleKind::RawString => {
-                    let item = if kind == RuleKind::Space {
-                        ItemKind::Space
-                    } else {
-                        ItemKind::RawString
-                    };
+                    let item = if kind == RuleKind::Space { ItemKind::Space } else { ItemKind::RawString };
                     self.push(item, start, end);
                     self.count(Some((start, end)));
                 }
@@ -489,10 +418,7 @@ impl<'a> Items<'_, 'a> {
                     return self.error(start, e, format!("bad number syntax: {text}"));
                 }
                 RuleKind::UnrecognizedError => {
-                    let message = format!(
-                        "unrecognized character in action: {}",
-                        self.offending(piece)
-                    );
+                    let message = format!("unrecognized character in action: {}", self.offending(piece));
                     return self.error(start, end, message);
                 }
                 RuleKind::Comment | RuleKind::UnclosedComment | RuleKind::CommentEndError => {}

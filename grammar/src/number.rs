@@ -32,8 +32,7 @@ fn blank(pos: Pos, text: &str, span: Span) -> Number {
 
 /// `f` as an int64 when Go's `float64(int64(f)) == f` holds.
 fn exact_int(f: f64) -> Option<i64> {
-    (f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f))
-        .then_some(f as i64)
+    (f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f)).then_some(f as i64)
 }
 
 /// `f` as a uint64 when Go's `float64(uint64(f)) == f` holds.
@@ -63,21 +62,16 @@ fn scan_complex(text: &str) -> Option<(f64, f64)> {
     let bytes = text.as_bytes();
     let body = text.strip_suffix('i')?;
     // The imaginary part starts at the last sign that is not an exponent's.
-    let split = (1..body.len()).rev().find(|&i| {
-        matches!(bytes[i], b'+' | b'-') && !matches!(bytes[i - 1], b'e' | b'E' | b'p' | b'P')
-    })?;
+    let split = (1..body.len())
+        .rev()
+        .find(|&i| matches!(bytes[i], b'+' | b'-') && !matches!(bytes[i - 1], b'e' | b'E' | b'p' | b'P'))?;
     let re = parse_float(&body.as_bytes()[..split]).ok()?;
     let im = parse_float(&body.as_bytes()[split..]).ok()?;
     Some((re, im))
 }
 
 /// Go's `newNumber`; the error is the message Go's parser reports.
-pub(crate) fn new_number(
-    pos: Pos,
-    text: &str,
-    kind: NumberKind,
-    span: Span,
-) -> Result<Number, String> {
+pub(crate) fn new_number(pos: Pos, text: &str, kind: NumberKind, span: Span) -> Result<Number, String> {
     let mut n = blank(pos, text, span);
     match kind {
         NumberKind::Char => {
@@ -138,19 +132,13 @@ pub(crate) fn new_number(
         n.float64 = n.uint64 as f64;
     } else if let Ok(f) = parse_float(text.as_bytes()) {
         if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-            return Err(format!(
-                "integer overflow: {}",
-                injit_strconv::quote(text.as_bytes())
-            ));
+            return Err(format!("integer overflow: {}", injit_strconv::quote(text.as_bytes())));
         }
         n.is_float = true;
         n.float64 = f;
         // Go converts with float64(int64(f)) == f; the float must be integral
         // and in range for the conversion to round-trip.
-        if !n.is_int
-            && f.fract() == 0.0
-            && (-9.223372036854776e18..9.223372036854776e18).contains(&f)
-        {
+        if !n.is_int && f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
             n.is_int = true;
             n.int64 = f as i64;
         }
@@ -160,10 +148,7 @@ pub(crate) fn new_number(
         }
     }
     if !n.is_int && !n.is_uint && !n.is_float {
-        return Err(format!(
-            "illegal number syntax: {}",
-            injit_strconv::quote(text.as_bytes())
-        ));
+        return Err(format!("illegal number syntax: {}", injit_strconv::quote(text.as_bytes())));
     }
     Ok(n)
 }
@@ -190,10 +175,7 @@ mod tests {
         assert!(i.is_complex && i.complex128 == (0.0, 1.0));
         let ch = new_number(0, "'\\x41'", NumberKind::Char, Span::default()).unwrap();
         assert_eq!(ch.int64, 65);
-        assert_eq!(
-            new_number(0, "''", NumberKind::Char, Span::default()).unwrap_err(),
-            "invalid syntax"
-        );
+        assert_eq!(new_number(0, "''", NumberKind::Char, Span::default()).unwrap_err(), "invalid syntax");
         let zero = num("-0").unwrap();
         assert!(zero.is_int && zero.is_uint);
     }

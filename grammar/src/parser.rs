@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use crate::ast::{
-    Action, Branch, Chain, Command, Field, Identifier, Keyword, List, Node, Operand, Pipe, Span,
-    StringLit, TemplateCall, Tree, Variable,
+    Action, Branch, Chain, Command, Field, Identifier, Keyword, List, Node, Operand, Pipe, Span, StringLit,
+    TemplateCall, Tree, Variable,
 };
 use crate::delims::Delims;
 use crate::error::ParseError;
@@ -112,9 +112,7 @@ impl Tree {
     /// Go's `parse.IsEmptyTree`: nothing but white space.
     pub fn is_blank(&self, source: &str) -> bool {
         self.root.nodes.iter().all(|n| match n {
-            Node::Text(span) => source
-                .get(span.range())
-                .is_some_and(|t| t.trim().is_empty()),
+            Node::Text(span) => source.get(span.range()).is_some_and(|t| t.trim().is_empty()),
             _ => false,
         })
     }
@@ -127,20 +125,10 @@ pub fn parse(source: &str, options: &ParseOptions<'_>) -> Result<Templates, Pars
         continue_ok: !options.functions.has_function("continue"),
     };
     let items = lex(source, &options.delims, lex_options);
-    let mut shared = Shared {
-        source,
-        options,
-        items,
-        next_item: 0,
-        templates: Templates::default(),
-    };
+    let mut shared = Shared { source, options, items, next_item: 0, templates: Templates::default() };
     let mut main = TreeParser::new(&mut shared, options.name.clone());
     let root = main.parse()?;
-    let tree = Tree {
-        name: options.name.clone(),
-        root,
-        span: Span::new(0, 0),
-    };
+    let tree = Tree { name: options.name.clone(), root, span: Span::new(0, 0) };
     main.add(tree)?;
     drop(main);
     Ok(shared.templates)
@@ -275,22 +263,14 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
 
     fn errorf(&self, message: String) -> ParseError {
         let current = &self.token[0];
-        ParseError::new(
-            self.shared.options.name.clone(),
-            current.line,
-            message,
-            current.span(),
-        )
+        ParseError::new(self.shared.options.name.clone(), current.line, message, current.span())
     }
 
     fn unexpected(&self, token: &Item<'a>, context: &str) -> ParseError {
         if token.kind == ItemKind::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.shared.options.name, self.action_line
-                );
+                extra = format!(" in action started at {}:{}", self.shared.options.name, self.action_line);
                 if token.val.ends_with(" action") {
                     extra = extra[" in action".len()..].to_owned();
                 }
@@ -298,8 +278,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
             let err = self.errorf(format!("{token}{extra}"));
             return err.with_span(token.span());
         }
-        self.errorf(format!("unexpected {token} in {context}"))
-            .with_span(token.span())
+        self.errorf(format!("unexpected {token} in {context}")).with_span(token.span())
     }
 
     fn expect(&mut self, expected: ItemKind, context: &str) -> Result<Item<'a>> {
@@ -310,12 +289,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         Ok(token)
     }
 
-    fn expect_one_of(
-        &mut self,
-        first: ItemKind,
-        second: ItemKind,
-        context: &str,
-    ) -> Result<Item<'a>> {
+    fn expect_one_of(&mut self, first: ItemKind, second: ItemKind, context: &str) -> Result<Item<'a>> {
         let token = self.next_non_space();
         if token.kind != first && token.kind != second {
             return Err(self.unexpected(&token, context));
@@ -328,9 +302,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         let source = self.shared.source;
         if self.shared.templates.add(tree, source).is_err() {
             let quoted = injit_strconv::quote(name.as_bytes());
-            return Err(self.errorf(format!(
-                "template: multiple definition of template {quoted}"
-            )));
+            return Err(self.errorf(format!("template: multiple definition of template {quoted}")));
         }
         Ok(())
     }
@@ -338,16 +310,12 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
     // --- the grammar ---
 
     fn parse(&mut self) -> Result<List> {
-        let mut root = List {
-            pos: self.peek().pos,
-            nodes: Vec::new(),
-        };
+        let mut root = List { pos: self.peek().pos, nodes: Vec::new() };
         while self.peek().kind != ItemKind::Eof {
             if self.peek().kind == ItemKind::LeftDelim {
                 let delim = self.next();
                 if self.next_non_space().kind == ItemKind::Define {
-                    let mut definition =
-                        TreeParser::new(&mut *self.shared, "definition".to_owned());
+                    let mut definition = TreeParser::new(&mut *self.shared, "definition".to_owned());
                     definition.parse_definition(delim.pos)?;
                     continue;
                 }
@@ -366,27 +334,17 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         let name = self.expect_one_of(ItemKind::String, ItemKind::RawString, CONTEXT)?;
         self.name = self.unquote(&name)?;
         self.expect(ItemKind::RightDelim, CONTEXT)?;
-        let header = Span {
-            start,
-            end: self.last_end,
-        };
+        let header = Span { start, end: self.last_end };
         let (root, end) = self.item_list()?;
         if !matches!(end, Parsed::End) {
             return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
         }
-        let tree = Tree {
-            name: self.name.clone(),
-            root,
-            span: header,
-        };
+        let tree = Tree { name: self.name.clone(), root, span: header };
         self.add(tree)
     }
 
     fn item_list(&mut self) -> Result<(List, Parsed)> {
-        let mut list = List {
-            pos: self.peek_non_space().pos,
-            nodes: Vec::new(),
-        };
+        let mut list = List { pos: self.peek_non_space().pos, nodes: Vec::new() };
         while self.peek_non_space().kind != ItemKind::Eof {
             match self.text_or_action()? {
                 Parsed::Node(node) => list.nodes.push(node),
@@ -412,23 +370,12 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
 
     fn action(&mut self, start: u32) -> Result<Parsed> {
         let token = self.next_non_space();
-        let keyword = |pos, line, parser: &Self| Keyword {
-            pos,
-            line,
-            span: Span {
-                start,
-                end: parser.last_end,
-            },
-        };
+        let keyword = |pos, line, parser: &Self| Keyword { pos, line, span: Span { start, end: parser.last_end } };
         match token.kind {
             ItemKind::Block => return self.block_control(start).map(Parsed::Node),
             ItemKind::Break | ItemKind::Continue => {
                 let is_break = token.kind == ItemKind::Break;
-                let name = if is_break {
-                    "{{break}}"
-                } else {
-                    "{{continue}}"
-                };
+                let name = if is_break { "{{break}}" } else { "{{continue}}" };
                 let next = self.next_non_space();
                 if next.kind != ItemKind::RightDelim {
                     return Err(self.unexpected(&next, name));
@@ -437,11 +384,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                     return Err(self.errorf(format!("{name} outside {{{{range}}}}")));
                 }
                 let k = keyword(token.pos, token.line, self);
-                return Ok(Parsed::Node(if is_break {
-                    Node::Break(k)
-                } else {
-                    Node::Continue(k)
-                }));
+                return Ok(Parsed::Node(if is_break { Node::Break(k) } else { Node::Continue(k) }));
             }
             ItemKind::Else => return self.else_control(),
             ItemKind::End => {
@@ -449,19 +392,13 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                 return Ok(Parsed::End);
             }
             ItemKind::If => {
-                return self
-                    .branch_control("if", start)
-                    .map(|b| Parsed::Node(Node::If(b)));
+                return self.branch_control("if", start).map(|b| Parsed::Node(Node::If(b)));
             }
             ItemKind::Range => {
-                return self
-                    .branch_control("range", start)
-                    .map(|b| Parsed::Node(Node::Range(b)));
+                return self.branch_control("range", start).map(|b| Parsed::Node(Node::Range(b)));
             }
             ItemKind::With => {
-                return self
-                    .branch_control("with", start)
-                    .map(|b| Parsed::Node(Node::With(b)));
+                return self.branch_control("with", start).map(|b| Parsed::Node(Node::With(b)));
             }
             ItemKind::Template => return self.template_control(start).map(Parsed::Node),
             _ => {}
@@ -469,16 +406,8 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         self.backup();
         let token = self.peek();
         let pipe = self.pipeline("command", ItemKind::RightDelim)?;
-        let span = Span {
-            start,
-            end: self.last_end,
-        };
-        Ok(Parsed::Node(Node::Action(Action {
-            pos: token.pos,
-            line: token.line,
-            pipe,
-            span,
-        })))
+        let span = Span { start, end: self.last_end };
+        Ok(Parsed::Node(Node::Action(Action { pos: token.pos, line: token.line, pipe, span })))
     }
 
     fn pipeline(&mut self, context: &str, end: ItemKind) -> Result<Pipe> {
@@ -517,9 +446,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                                 continue 'decls;
                             }
                             _ => {
-                                return Err(
-                                    self.errorf("range can only initialize variables".to_owned())
-                                );
+                                return Err(self.errorf("range can only initialize variables".to_owned()));
                             }
                         }
                     }
@@ -572,17 +499,10 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         }
         for (i, cmd) in pipe.cmds.iter().enumerate().skip(1) {
             if let Some(
-                Operand::Bool(..)
-                | Operand::Dot(_)
-                | Operand::Nil(_)
-                | Operand::Number(_)
-                | Operand::String(_),
+                Operand::Bool(..) | Operand::Dot(_) | Operand::Nil(_) | Operand::Number(_) | Operand::String(_),
             ) = cmd.args.first()
             {
-                return Err(self.errorf(format!(
-                    "non executable command in pipeline stage {}",
-                    i + 1
-                )));
+                return Err(self.errorf(format!("non executable command in pipeline stage {}", i + 1)));
             }
         }
         Ok(())
@@ -597,10 +517,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
 
     fn parse_control(&mut self, context: &str, start: u32) -> Result<Branch> {
         let pipe = self.pipeline(context, ItemKind::RightDelim)?;
-        let span = Span {
-            start,
-            end: self.last_end,
-        };
+        let span = Span { start, end: self.last_end };
         if context == "range" {
             self.range_depth += 1;
         }
@@ -621,15 +538,8 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                 if chained != ItemKind::Eof && self.peek().kind == chained {
                     let keyword = self.next();
                     let inner = self.branch_control(context, keyword.pos)?;
-                    let node = if context == "if" {
-                        Node::If(inner)
-                    } else {
-                        Node::With(inner)
-                    };
-                    else_list = Some(List {
-                        pos,
-                        nodes: vec![node],
-                    });
+                    let node = if context == "if" { Node::If(inner) } else { Node::With(inner) };
+                    else_list = Some(List { pos, nodes: vec![node] });
                 } else {
                     let (list, next) = self.item_list()?;
                     if !matches!(next, Parsed::End) {
@@ -640,14 +550,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
             }
             Parsed::Node(_) => unreachable!("item_list ends only at end or else"),
         }
-        Ok(Branch {
-            pos: pipe.pos,
-            line: pipe.line,
-            pipe,
-            list,
-            else_list,
-            span,
-        })
+        Ok(Branch { pos: pipe.pos, line: pipe.line, pipe, list, else_list, span })
     }
 
     fn else_control(&mut self) -> Result<Parsed> {
@@ -664,10 +567,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         let token = self.next_non_space();
         let name = self.parse_template_name(&token, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
-        let span = Span {
-            start,
-            end: self.last_end,
-        };
+        let span = Span { start, end: self.last_end };
         // Go reports a stray {{else}} with the enclosing tree's position.
         let outer = self.errorf(String::new());
         let mut block = TreeParser::new(&mut *self.shared, name.clone());
@@ -680,20 +580,9 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                 outer.span(),
             ));
         }
-        block.add(Tree {
-            name: name.clone(),
-            root,
-            span,
-        })?;
+        block.add(Tree { name: name.clone(), root, span })?;
         let name_span = token.span();
-        Ok(Node::Template(TemplateCall {
-            pos: token.pos,
-            line: token.line,
-            name,
-            name_span,
-            pipe: Some(pipe),
-            span,
-        }))
+        Ok(Node::Template(TemplateCall { pos: token.pos, line: token.line, name, name_span, pipe: Some(pipe), span }))
     }
 
     fn template_control(&mut self, start: u32) -> Result<Node> {
@@ -705,19 +594,9 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
             self.backup();
             pipe = Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?);
         }
-        let span = Span {
-            start,
-            end: self.last_end,
-        };
+        let span = Span { start, end: self.last_end };
         let name_span = token.span();
-        Ok(Node::Template(TemplateCall {
-            pos: token.pos,
-            line: token.line,
-            name,
-            name_span,
-            pipe,
-            span,
-        }))
+        Ok(Node::Template(TemplateCall { pos: token.pos, line: token.line, name, name_span, pipe, span }))
     }
 
     fn parse_template_name(&mut self, token: &Item<'a>, context: &str) -> Result<String> {
@@ -735,11 +614,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
 
     fn command(&mut self) -> Result<Command> {
         let first = self.peek_non_space();
-        let mut cmd = Command {
-            pos: first.pos,
-            args: Vec::new(),
-            span: first.span(),
-        };
+        let mut cmd = Command { pos: first.pos, args: Vec::new(), span: first.span() };
         loop {
             self.peek_non_space();
             if let Some(operand) = self.operand()? {
@@ -776,43 +651,22 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
             end = field.end;
             fields.push(field.val[1..].to_owned());
         }
-        let span = Span {
-            start: node.span().start,
-            end,
-        };
+        let span = Span { start: node.span().start, end };
         Ok(Some(match node {
             Operand::Field(mut f) => {
                 f.ident.extend(fields);
-                Operand::Field(Field {
-                    pos,
-                    ident: f.ident,
-                    span,
-                })
+                Operand::Field(Field { pos, ident: f.ident, span })
             }
             Operand::Variable(mut v) => {
                 v.ident.extend(fields);
-                Operand::Variable(Variable {
-                    pos,
-                    ident: v.ident,
-                    span,
-                })
+                Operand::Variable(Variable { pos, ident: v.ident, span })
             }
-            Operand::Bool(..)
-            | Operand::String(_)
-            | Operand::Number(_)
-            | Operand::Nil(_)
-            | Operand::Dot(_) => {
-                let text =
-                    crate::display::GoDisplay::go_display(&node, self.shared.source).to_string();
+            Operand::Bool(..) | Operand::String(_) | Operand::Number(_) | Operand::Nil(_) | Operand::Dot(_) => {
+                let text = crate::display::GoDisplay::go_display(&node, self.shared.source).to_string();
                 let quoted = injit_strconv::quote(text.as_bytes());
                 return Err(self.errorf(format!("unexpected . after term {quoted}")));
             }
-            other => Operand::Chain(Chain {
-                pos,
-                node: Box::new(other),
-                fields,
-                span,
-            }),
+            other => Operand::Chain(Chain { pos, node: Box::new(other), fields, span }),
         }))
     }
 
@@ -824,35 +678,21 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                 let options = self.shared.options;
                 if options.check_functions && !options.functions.has_function(&token.val) {
                     let quoted = injit_strconv::quote(token.val.as_bytes());
-                    return Err(self
-                        .errorf(format!("function {quoted} not defined"))
-                        .with_span(span));
+                    return Err(self.errorf(format!("function {quoted} not defined")).with_span(span));
                 }
-                Operand::Identifier(Identifier {
-                    pos: token.pos,
-                    name: token.val.to_string(),
-                    span,
-                })
+                Operand::Identifier(Identifier { pos: token.pos, name: token.val.to_string(), span })
             }
             ItemKind::Dot => Operand::Dot(span),
             ItemKind::Nil => Operand::Nil(span),
             ItemKind::Variable => {
                 let v = variable(&token);
-                if self.shared.options.check_variables
-                    && !self.vars.iter().any(|name| *name == v.ident[0])
-                {
+                if self.shared.options.check_variables && !self.vars.iter().any(|name| *name == v.ident[0]) {
                     let quoted = injit_strconv::quote(v.ident[0].as_bytes());
-                    return Err(self
-                        .errorf(format!("undefined variable {quoted}"))
-                        .with_span(span));
+                    return Err(self.errorf(format!("undefined variable {quoted}")).with_span(span));
                 }
                 Operand::Variable(v)
             }
-            ItemKind::Field => Operand::Field(Field {
-                pos: token.pos,
-                ident: vec![token.val[1..].to_owned()],
-                span,
-            }),
+            ItemKind::Field => Operand::Field(Field { pos: token.pos, ident: vec![token.val[1..].to_owned()], span }),
             ItemKind::Bool => Operand::Bool(token.val == "true", span),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
                 let kind = match token.kind {
@@ -860,27 +700,19 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                     ItemKind::Complex => NumberKind::Complex,
                     _ => NumberKind::Number,
                 };
-                let number = new_number(token.pos, &token.val, kind, span)
-                    .map_err(|m| self.errorf(m).with_span(span))?;
+                let number =
+                    new_number(token.pos, &token.val, kind, span).map_err(|m| self.errorf(m).with_span(span))?;
                 Operand::Number(Box::new(number))
             }
             ItemKind::LeftParen => {
                 let mut pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
-                pipe.span = Span {
-                    start: token.pos,
-                    end: self.last_end,
-                };
+                pipe.span = Span { start: token.pos, end: self.last_end };
                 Operand::Pipe(Box::new(pipe))
             }
             ItemKind::String | ItemKind::RawString => {
                 let value = injit_strconv::unquote(token.val.as_bytes())
                     .map_err(|e| self.errorf(e.text().to_owned()).with_span(span))?;
-                Operand::String(StringLit {
-                    pos: token.pos,
-                    quoted: token.val.to_string(),
-                    value,
-                    span,
-                })
+                Operand::String(StringLit { pos: token.pos, quoted: token.val.to_string(), value, span })
             }
             _ => {
                 self.backup();
@@ -892,9 +724,5 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
 }
 
 fn variable(token: &Item<'_>) -> Variable {
-    Variable {
-        pos: token.pos,
-        ident: vec![token.val.to_string()],
-        span: token.span(),
-    }
+    Variable { pos: token.pos, ident: vec![token.val.to_string()], span: token.span() }
 }

@@ -5,12 +5,8 @@ use crate::NumError;
 use crate::atoi::underscore_ok;
 
 fn special(s: &[u8]) -> Option<(f64, usize)> {
-    let common_prefix = |s: &[u8], word: &[u8]| {
-        s.iter()
-            .zip(word)
-            .take_while(|(a, b)| a.to_ascii_lowercase() == **b)
-            .count()
-    };
+    let common_prefix =
+        |s: &[u8], word: &[u8]| s.iter().zip(word).take_while(|(a, b)| a.to_ascii_lowercase() == **b).count();
     let (sign, nsign, body) = match s.first()? {
         b'+' => (1.0, 1, &s[1..]),
         b'-' => (-1.0, 1, &s[1..]),
@@ -145,14 +141,7 @@ fn read_float(s: &[u8]) -> Option<Scanned> {
     if underscores && !underscore_ok(&s[..i]) {
         return None;
     }
-    Some(Scanned {
-        mantissa,
-        exp,
-        neg,
-        trunc,
-        hex,
-        len: i,
-    })
+    Some(Scanned { mantissa, exp, neg, trunc, hex, len: i })
 }
 
 /// Go's `atofHex` for float64: round half to even, with a sticky bit for
@@ -222,11 +211,7 @@ pub fn parse_float(s: &[u8]) -> Result<f64, NumError> {
 /// with a range error).
 fn parse_float_with_value(s: &[u8]) -> (f64, Option<NumError>) {
     if let Some((value, n)) = special(s) {
-        return if n == s.len() {
-            (value, None)
-        } else {
-            (0.0, Some(NumError::Syntax))
-        };
+        return if n == s.len() { (value, None) } else { (0.0, Some(NumError::Syntax)) };
     }
     let Some(sc) = read_float(s) else {
         return (0.0, Some(NumError::Syntax));
@@ -237,23 +222,12 @@ fn parse_float_with_value(s: &[u8]) -> (f64, Option<NumError>) {
     if sc.hex {
         return match atof_hex(&sc) {
             Ok(v) => (v, None),
-            Err(e) => (
-                if sc.neg {
-                    f64::NEG_INFINITY
-                } else {
-                    f64::INFINITY
-                },
-                Some(e),
-            ),
+            Err(e) => (if sc.neg { f64::NEG_INFINITY } else { f64::INFINITY }, Some(e)),
         };
     }
     // The syntax is Go's; the value is the correctly rounded one, which is
     // what Rust's parser computes once the separators are gone.
-    let cleaned: String = s
-        .iter()
-        .filter(|&&b| b != b'_')
-        .map(|&b| b as char)
-        .collect();
+    let cleaned: String = s.iter().filter(|&&b| b != b'_').map(|&b| b as char).collect();
     match cleaned.parse::<f64>() {
         Ok(v) if v.is_infinite() => (v, Some(NumError::Range)),
         Ok(v) => (v, None),
@@ -283,9 +257,6 @@ mod tests {
         assert_eq!(parse_float(b"infinity"), Ok(f64::INFINITY));
         assert_eq!(parse_float(b"infin"), Err(NumError::Syntax));
         assert_eq!(parse_float(b"08"), Ok(8.0));
-        assert_eq!(
-            parse_float(b"0x1.fffffffffffff8p1023"),
-            Err(NumError::Range)
-        );
+        assert_eq!(parse_float(b"0x1.fffffffffffff8p1023"), Err(NumError::Range));
     }
 }

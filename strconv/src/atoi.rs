@@ -112,11 +112,7 @@ pub fn parse_int(s: &[u8], base: u32) -> Result<i64, NumError> {
     if neg && magnitude > CUTOFF {
         return Err(NumError::Range);
     }
-    Ok(if neg {
-        (magnitude as i64).wrapping_neg()
-    } else {
-        magnitude as i64
-    })
+    Ok(if neg { (magnitude as i64).wrapping_neg() } else { magnitude as i64 })
 }
 
 #[cfg(test)]

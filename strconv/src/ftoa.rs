@@ -38,10 +38,7 @@ fn digits_from_exponent_form(text: &str) -> Digits {
     if digits.is_empty() {
         return Digits { digits, dp: 0 };
     }
-    Digits {
-        digits,
-        dp: exp + 1,
-    }
+    Digits { digits, dp: exp + 1 }
 }
 
 /// The shortest digits that read back as `v` (Go's `ryuFtoaShortest`).
@@ -94,11 +91,7 @@ fn fmt_f(out: &mut String, neg: bool, d: &Digits, prec: usize) {
         out.push('.');
         for i in 1..=prec as i64 {
             let j = d.dp as i64 + i - 1;
-            let c = if j >= 0 {
-                d.digits.get(j as usize).copied()
-            } else {
-                None
-            };
+            let c = if j >= 0 { d.digits.get(j as usize).copied() } else { None };
             out.push(c.map_or('0', |c| c as char));
         }
     }
@@ -139,11 +132,7 @@ fn fmt_x(out: &mut String, prec: i32, upper: bool, neg: bool, mut mant: u64, mut
             exp += 1;
         }
     }
-    let hex: &[u8; 16] = if upper {
-        b"0123456789ABCDEF"
-    } else {
-        b"0123456789abcdef"
-    };
+    let hex: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
     if neg {
         out.push('-');
     }
@@ -185,11 +174,7 @@ pub fn format_float(v: f64, format: FloatFormat, prec: i32) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v < 0.0 {
-            "-Inf".into()
-        } else {
-            "+Inf".into()
-        };
+        return if v < 0.0 { "-Inf".into() } else { "+Inf".into() };
     }
     let bits = v.to_bits();
     let neg = bits >> 63 != 0;
@@ -304,27 +289,15 @@ mod tests {
         assert_eq!(f(3.14159, FloatFormat::Fixed, 2), "3.14");
         assert_eq!(f(2.5, FloatFormat::Fixed, 0), "2");
         assert_eq!(f(-1.0, FloatFormat::Fixed, 3), "-1.000");
-        assert_eq!(
-            f(1234.5678, FloatFormat::Exponent { upper: false }, 2),
-            "1.23e+03"
-        );
-        assert_eq!(
-            f(0.0, FloatFormat::Exponent { upper: false }, 6),
-            "0.000000e+00"
-        );
+        assert_eq!(f(1234.5678, FloatFormat::Exponent { upper: false }, 2), "1.23e+03");
+        assert_eq!(f(0.0, FloatFormat::Exponent { upper: false }, 6), "0.000000e+00");
         assert_eq!(f(1.0, FloatFormat::General { upper: false }, 3), "1");
-        assert_eq!(
-            f(1234.0, FloatFormat::General { upper: false }, 3),
-            "1.23e+03"
-        );
+        assert_eq!(f(1234.0, FloatFormat::General { upper: false }, 3), "1.23e+03");
         assert_eq!(f(100.0, FloatFormat::General { upper: false }, 3), "100");
         assert_eq!(f(1e6, FloatFormat::Exponent { upper: true }, -1), "1E+06");
         assert_eq!(f(1.0, FloatFormat::Binary, -1), "4503599627370496p-52");
         assert_eq!(f(1.0, FloatFormat::Hex { upper: false }, -1), "0x1p+00");
         assert_eq!(f(3.0, FloatFormat::Hex { upper: true }, 2), "0X1.80P+01");
-        assert_eq!(
-            f(1e100, FloatFormat::Exponent { upper: false }, 3),
-            "1.000e+100"
-        );
+        assert_eq!(f(1e100, FloatFormat::Exponent { upper: false }, 3), "1.000e+100");
     }
 }

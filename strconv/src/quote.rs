@@ -58,11 +58,7 @@ fn append_quoted_with(out: &mut Vec<u8>, s: &[u8], quote: u8, mode: Mode) {
     out.push(quote);
     let mut i = 0;
     while i < s.len() {
-        let (r, width) = if s[i] < 0x80 {
-            (s[i] as char, 1)
-        } else {
-            decode_rune(&s[i..])
-        };
+        let (r, width) = if s[i] < 0x80 { (s[i] as char, 1) } else { decode_rune(&s[i..]) };
         if width == 1 && r == RUNE_ERROR {
             out.extend_from_slice(b"\\x");
             out.push(LOWER_HEX[(s[i] >> 4) as usize]);
@@ -89,21 +85,9 @@ pub fn append_quoted_ascii(out: &mut Vec<u8>, s: &[u8]) {
 /// Appends `strconv.QuoteRune(r)` (or `QuoteRuneToASCII` when `ascii_only`).
 /// Go quotes a rune given as an integer; out-of-range values become U+FFFD.
 pub fn append_quoted_rune(out: &mut Vec<u8>, r: i64, ascii_only: bool) {
-    let r = u32::try_from(r)
-        .ok()
-        .and_then(char::from_u32)
-        .unwrap_or(RUNE_ERROR);
+    let r = u32::try_from(r).ok().and_then(char::from_u32).unwrap_or(RUNE_ERROR);
     out.push(b'\'');
-    append_escaped_rune(
-        out,
-        r,
-        b'\'',
-        if ascii_only {
-            Mode::AsciiOnly
-        } else {
-            Mode::Printable
-        },
-    );
+    append_escaped_rune(out, r, b'\'', if ascii_only { Mode::AsciiOnly } else { Mode::Printable });
     out.push(b'\'');
 }
 
@@ -147,29 +131,15 @@ pub fn unquote_char(s: &[u8], quote: u8) -> Result<Unquoted, NumError> {
     }
     if c >= 0x80 {
         let (r, width) = decode_rune(s);
-        return Ok(Unquoted {
-            value: r as u32,
-            multibyte: true,
-            consumed: width,
-        });
+        return Ok(Unquoted { value: r as u32, multibyte: true, consumed: width });
     }
     if c != b'\\' {
-        return Ok(Unquoted {
-            value: c as u32,
-            multibyte: false,
-            consumed: 1,
-        });
+        return Ok(Unquoted { value: c as u32, multibyte: false, consumed: 1 });
     }
     let Some(&esc) = s.get(1) else {
         return Err(NumError::Syntax);
     };
-    let simple = |v: u8| {
-        Ok(Unquoted {
-            value: v as u32,
-            multibyte: false,
-            consumed: 2,
-        })
-    };
+    let simple = |v: u8| Ok(Unquoted { value: v as u32, multibyte: false, consumed: 2 });
     match esc {
         b'a' => simple(0x07),
         b'b' => simple(0x08),
@@ -190,20 +160,12 @@ pub fn unquote_char(s: &[u8], quote: u8) -> Result<Unquoted, NumError> {
                 v = (v << 4) | hex_value(d).ok_or(NumError::Syntax)?;
             }
             if esc == b'x' {
-                return Ok(Unquoted {
-                    value: v,
-                    multibyte: false,
-                    consumed: 2 + n,
-                });
+                return Ok(Unquoted { value: v, multibyte: false, consumed: 2 + n });
             }
             if char::from_u32(v).is_none() {
                 return Err(NumError::Syntax);
             }
-            Ok(Unquoted {
-                value: v,
-                multibyte: true,
-                consumed: 2 + n,
-            })
+            Ok(Unquoted { value: v, multibyte: true, consumed: 2 + n })
         }
         b'0'..=b'7' => {
             let mut v = (esc - b'0') as u32;
@@ -217,11 +179,7 @@ pub fn unquote_char(s: &[u8], quote: u8) -> Result<Unquoted, NumError> {
             if v > 255 {
                 return Err(NumError::Syntax);
             }
-            Ok(Unquoted {
-                value: v,
-                multibyte: false,
-                consumed: 4,
-            })
+            Ok(Unquoted { value: v, multibyte: false, consumed: 4 })
         }
         b'\\' => simple(b'\\'),
         b'\'' | b'"' => {
@@ -285,10 +243,7 @@ mod tests {
 
     #[test]
     fn quotes_like_go() {
-        assert_eq!(
-            quote(b"a\"b\\c\n\x01\x7f\xff\xe2\x80\xa8\xc3\xa9"),
-            r#""a\"b\\c\n\x01\x7f\xff\u2028é""#
-        );
+        assert_eq!(quote(b"a\"b\\c\n\x01\x7f\xff\xe2\x80\xa8\xc3\xa9"), r#""a\"b\\c\n\x01\x7f\xff\u2028é""#);
         assert_eq!(quote_rune('\''), r"'\''");
         assert_eq!(quote("\u{1F600}".as_bytes()), "\"\u{1F600}\"");
         let mut ascii = Vec::new();
@@ -298,10 +253,7 @@ mod tests {
 
     #[test]
     fn unquotes_like_go() {
-        assert_eq!(
-            unquote(br#""a\x41\101\u00e9\t""#).unwrap(),
-            "aAAé\t".as_bytes()
-        );
+        assert_eq!(unquote(br#""a\x41\101\u00e9\t""#).unwrap(), "aAAé\t".as_bytes());
         assert_eq!(unquote(br#""\xff""#).unwrap(), b"\xff");
         assert_eq!(unquote(b"`a\r\nb`").unwrap(), b"a\nb");
         assert_eq!(unquote(br#""\'""#), Err(NumError::Syntax));

@@ -73,6 +73,10 @@ pub fn is_title(r: char) -> bool {
 pub fn is_punct(r: char) -> bool {
     in_ranges(tables::PUNCT, r as u32)
 }
+/// `unicode.IsNumber`.
+pub fn is_number(r: char) -> bool {
+    in_ranges(tables::NUMBER, r as u32)
+}
 /// `unicode.ToUpper`: one rune to one rune, as Go maps case.
 pub fn to_upper(r: char) -> char {
     if r.is_ascii() {

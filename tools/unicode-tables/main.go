@@ -84,6 +84,7 @@ func main() {
 	writeRanges("LOWER", "Runes for which Go's unicode.IsLower is true.", ranges(unicode.IsLower))
 	writeRanges("TITLE", "Runes for which Go's unicode.IsTitle is true.", ranges(unicode.IsTitle))
 	writeRanges("PUNCT", "Runes for which Go's unicode.IsPunct is true.", ranges(unicode.IsPunct))
+	writeRanges("NUMBER", "Runes for which Go's unicode.IsNumber is true.", ranges(unicode.IsNumber))
 	writeMapping("TO_UPPER", "Go's unicode.ToUpper.", unicode.ToUpper)
 	writeMapping("TO_LOWER", "Go's unicode.ToLower.", unicode.ToLower)
 	writeMapping("TO_TITLE", "Go's unicode.ToTitle.", unicode.ToTitle)
