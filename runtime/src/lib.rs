@@ -1,7 +1,19 @@
 //! Go template values and functions: the runtime both of injit's backends
-//! call into.
+//! call into. Every operation is a plain function over values that returns a
+//! result, so compiled code and the reference evaluator share it.
 #![forbid(unsafe_code)]
 
+pub mod convert;
+pub mod data;
+pub mod fmt;
+pub mod func;
 pub mod funcs;
+pub mod object;
+pub mod ops;
+pub mod types;
+pub mod value;
 
+pub use data::{Data, NumberMode, Object};
 pub use funcs::{Arity, FunctionSet, Signature};
+pub use types::{Kind, Type};
+pub use value::{Repr, Str, Value};

@@ -1,0 +1,63 @@
+//! Passing values to function parameters: Go's `validateType`, and integer
+//! conversions.
+
+use crate::types::{Kind, Type};
+use crate::value::{Repr, Value, zero_of};
+
+/// Truncates integer bits to a signed type's width, as `reflect.Value.SetInt`.
+pub fn wrap_int(bits: u64, ty: Type) -> i64 {
+    match ty {
+        Type::Int8 => bits as i8 as i64,
+        Type::Int16 => bits as i16 as i64,
+        Type::Int32 => bits as i32 as i64,
+        _ => bits as i64,
+    }
+}
+
+/// Truncates integer bits to an unsigned type's width.
+pub fn wrap_uint(bits: u64, ty: Type) -> u64 {
+    match ty {
+        Type::Uint8 => bits as u8 as u64,
+        Type::Uint16 => bits as u16 as u64,
+        Type::Uint32 => bits as u32 as u64,
+        _ => bits,
+    }
+}
+
+/// What a parameter expects: a type, or nothing in particular (the
+/// receiver of a field chain, which Go evaluates with a nil type and passes
+/// through unchecked, invalid values included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    Unchecked,
+    Type(Type),
+}
+
+/// Go's `validateType`: makes `value` fit a parameter of type `to`, or
+/// explains why it cannot.
+pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {
+    let Param::Type(to) = to else {
+        return Ok(value);
+    };
+    if !value.is_valid() {
+        if to.kind().can_be_nil() || to == Type::ReflectValue {
+            return Ok(if to == Type::ReflectValue { value } else { zero_of(to) });
+        }
+        return Err(format!("invalid value; expected {to}"));
+    }
+    if to == Type::ReflectValue {
+        return Ok(value);
+    }
+    let from = value.static_type().unwrap_or(Type::Any);
+    if from.assignable_to(to) {
+        return Ok(value);
+    }
+    let mut value = value;
+    if value.kind() == Kind::Interface && !matches!(value.repr, Repr::Nil(Type::Any)) {
+        value = value.unbox();
+        if value.dyn_type().is_some_and(|t| t.assignable_to(to)) {
+            return Ok(value);
+        }
+    }
+    Err(format!("wrong type for value; expected {to}; got {}", value.type_name()))
+}

@@ -1,0 +1,107 @@
+//! Go's `evalField`: `.Name` on a value — a map key or a method.
+
+use std::rc::Rc;
+
+use crate::object::BoundMethod;
+use crate::types::{Kind, Type};
+use crate::value::{Repr, Value};
+
+/// What a missing map key evaluates to (`missingkey=...`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Missing {
+    #[default]
+    Invalid,
+    Zero,
+    Error,
+}
+
+fn quoted(name: &[u8]) -> String {
+    injit_strconv::quote(name)
+}
+
+fn show(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).into_owned()
+}
+
+/// The result of a niladic method of `recv` named `name`, if it has one.
+fn method<'a>(recv: &Value<'a>, name: &[u8]) -> Option<Result<Value<'a>, String>> {
+    match (&recv.repr, name) {
+        // encoding/json.Number's methods.
+        (Repr::Str(s, Type::JsonNumber), b"String") => Some(Ok(Value::new(Repr::Str(s.clone(), Type::String)))),
+        (Repr::Str(s, Type::JsonNumber), b"Float64") => Some(
+            injit_strconv::parse_float(s.as_bytes())
+                .map(Value::float)
+                .map_err(|e| format!("strconv.ParseFloat: parsing {}: {}", quoted(s.as_bytes()), e.text())),
+        ),
+        (Repr::Str(s, Type::JsonNumber), b"Int64") => Some(
+            injit_strconv::parse_int(s.as_bytes(), 10)
+                .map(|i| Value::int_of(i, Type::Int64))
+                .map_err(|e| format!("strconv.ParseInt: parsing {}: {}", quoted(s.as_bytes()), e.text())),
+        ),
+        _ => None,
+    }
+}
+
+/// Evaluates `.name` on `recv`. `args` is how many arguments the template
+/// passes (a method would receive them; a map key cannot take any).
+pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missing) -> Result<Value<'a>, String> {
+    if !recv.is_valid() {
+        if missing == Missing::Error {
+            return Err(format!("nil data; no entry for key {}", quoted(name)));
+        }
+        return Ok(Value::invalid());
+    }
+    let static_type = recv.type_name();
+    let receiver = recv.unboxed();
+    if recv.boxed && !receiver.is_valid() {
+        return Err(format!("nil pointer evaluating {static_type}.{}", show(name)));
+    }
+    if let Repr::Object(object) = &receiver.repr {
+        let method_name = String::from_utf8_lossy(name);
+        if let Some(ty) = object.method_type(&method_name) {
+            let want = ty.params.len();
+            if ty.variadic {
+                if args < want - 1 {
+                    return Err(format!(
+                        "wrong number of args for {method_name}: want at least {} got {args}",
+                        want - 1
+                    ));
+                }
+            } else if args != want {
+                return Err(format!("wrong number of args for {method_name}: want {want} got {args}"));
+            }
+            if want == 0 {
+                return object.call_method(&method_name, &[]).map_err(|e| format!("error calling {method_name}: {e}"));
+            }
+            let bound = BoundMethod { receiver: object.clone(), name: method_name.into_owned(), ty };
+            return Ok(Value::new(Repr::Method(Rc::new(bound))));
+        }
+        if let Some((_, field)) = object.fields().into_iter().find(|(n, _)| n.as_bytes() == name) {
+            if args != 0 {
+                return Err(format!("{} has arguments but cannot be invoked as function", show(name)));
+            }
+            return Ok(field);
+        }
+        return Err(format!("can't evaluate field {} in type {static_type}", show(name)));
+    }
+    if let Some(result) = method(&receiver, name) {
+        if args != 0 {
+            return Err(format!("wrong number of args for {}: want 0 got {args}", show(name)));
+        }
+        return result.map_err(|e| format!("error calling {}: {e}", show(name)));
+    }
+    if receiver.kind() == Kind::Map && matches!(receiver.dyn_type(), Some(Type::AnyMap | Type::StringMap)) {
+        if args != 0 {
+            return Err(format!("{} is not a method but has arguments", show(name)));
+        }
+        return match receiver.map_get(name) {
+            Some(v) => Ok(v),
+            None => match missing {
+                Missing::Invalid => Ok(Value::invalid()),
+                Missing::Zero => Ok(receiver.map_zero()),
+                Missing::Error => Err(format!("map has no entry for key {}", quoted(name))),
+            },
+        };
+    }
+    Err(format!("can't evaluate field {} in type {static_type}", show(name)))
+}

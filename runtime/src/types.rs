@@ -1,0 +1,242 @@
+//! Go types, as far as templates can observe them: in `%T`, in error
+//! messages, and in which conversions a function call accepts.
+
+use std::fmt;
+
+/// `reflect.Kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Invalid,
+    Bool,
+    Int,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Uint,
+    Uint8,
+    Uint16,
+    Uint32,
+    Uint64,
+    Uintptr,
+    Float32,
+    Float64,
+    Complex64,
+    Complex128,
+    String,
+    Map,
+    Slice,
+    Struct,
+    Pointer,
+    Func,
+    Interface,
+}
+
+impl Kind {
+    pub fn is_int(self) -> bool {
+        matches!(self, Kind::Int | Kind::Int8 | Kind::Int16 | Kind::Int32 | Kind::Int64)
+    }
+
+    pub fn is_uint(self) -> bool {
+        matches!(self, Kind::Uint | Kind::Uint8 | Kind::Uint16 | Kind::Uint32 | Kind::Uint64 | Kind::Uintptr)
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, Kind::Float32 | Kind::Float64)
+    }
+
+    pub fn is_complex(self) -> bool {
+        matches!(self, Kind::Complex64 | Kind::Complex128)
+    }
+
+    /// Whether a value of this kind can be nil (`canBeNil` in exec.go).
+    pub fn can_be_nil(self) -> bool {
+        matches!(self, Kind::Map | Kind::Slice | Kind::Pointer | Kind::Func | Kind::Interface)
+    }
+}
+
+/// A Go type. Composite types are the ones Go's JSON decoding, sprig and
+/// Istio's functions produce; typed Kubernetes data adds named types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Bool,
+    Int,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Uint,
+    Uint8,
+    Uint16,
+    Uint32,
+    Uint64,
+    Uintptr,
+    Float32,
+    Float64,
+    Complex64,
+    Complex128,
+    String,
+    /// `interface {}`
+    Any,
+    /// `error`
+    Error,
+    /// `reflect.Value`: builtins such as `index` take arguments unconverted.
+    ReflectValue,
+    /// `encoding/json.Number`
+    JsonNumber,
+    /// `[]interface {}`
+    AnySlice,
+    /// `map[string]interface {}`
+    AnyMap,
+    /// `[]string`
+    StringSlice,
+    /// `map[string]string`
+    StringMap,
+    /// `[]uint8`
+    ByteSlice,
+    /// `[]int`
+    IntSlice,
+    /// A function value; its signature is carried by the value.
+    Func,
+    /// A type injit's generic data never holds (`[]v1.Container` in a
+    /// signature): values can only match it once typed data supplies it.
+    Named(&'static str),
+}
+
+impl Type {
+    pub fn kind(self) -> Kind {
+        match self {
+            Type::Bool => Kind::Bool,
+            Type::Int => Kind::Int,
+            Type::Int8 => Kind::Int8,
+            Type::Int16 => Kind::Int16,
+            Type::Int32 => Kind::Int32,
+            Type::Int64 => Kind::Int64,
+            Type::Uint => Kind::Uint,
+            Type::Uint8 => Kind::Uint8,
+            Type::Uint16 => Kind::Uint16,
+            Type::Uint32 => Kind::Uint32,
+            Type::Uint64 => Kind::Uint64,
+            Type::Uintptr => Kind::Uintptr,
+            Type::Float32 => Kind::Float32,
+            Type::Float64 => Kind::Float64,
+            Type::Complex64 => Kind::Complex64,
+            Type::Complex128 => Kind::Complex128,
+            Type::String | Type::JsonNumber => Kind::String,
+            Type::Any | Type::Error => Kind::Interface,
+            Type::ReflectValue => Kind::Struct,
+            Type::AnySlice | Type::StringSlice | Type::ByteSlice | Type::IntSlice => Kind::Slice,
+            Type::AnyMap | Type::StringMap => Kind::Map,
+            Type::Func => Kind::Func,
+            Type::Named(name) => named_kind(name),
+        }
+    }
+
+    /// The element type of a slice or map.
+    pub fn elem(self) -> Option<Type> {
+        match self {
+            Type::AnySlice | Type::AnyMap => Some(Type::Any),
+            Type::StringSlice | Type::StringMap => Some(Type::String),
+            Type::ByteSlice => Some(Type::Uint8),
+            Type::IntSlice => Some(Type::Int),
+            _ => None,
+        }
+    }
+
+    /// Whether a value of type `self` may be passed where `to` is expected
+    /// (`reflect.Type.AssignableTo` for the types templates meet).
+    pub fn assignable_to(self, to: Type) -> bool {
+        self == to || to == Type::Any
+    }
+
+    /// The type of a Go integer constant kind.
+    pub fn is_named(self) -> bool {
+        matches!(self, Type::JsonNumber)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Type::Bool => "bool",
+            Type::Int => "int",
+            Type::Int8 => "int8",
+            Type::Int16 => "int16",
+            Type::Int32 => "int32",
+            Type::Int64 => "int64",
+            Type::Uint => "uint",
+            Type::Uint8 => "uint8",
+            Type::Uint16 => "uint16",
+            Type::Uint32 => "uint32",
+            Type::Uint64 => "uint64",
+            Type::Uintptr => "uintptr",
+            Type::Float32 => "float32",
+            Type::Float64 => "float64",
+            Type::Complex64 => "complex64",
+            Type::Complex128 => "complex128",
+            Type::String => "string",
+            Type::Any => "interface {}",
+            Type::Error => "error",
+            Type::ReflectValue => "reflect.Value",
+            Type::JsonNumber => "json.Number",
+            Type::AnySlice => "[]interface {}",
+            Type::AnyMap => "map[string]interface {}",
+            Type::StringSlice => "[]string",
+            Type::StringMap => "map[string]string",
+            Type::ByteSlice => "[]uint8",
+            Type::IntSlice => "[]int",
+            Type::Func => "func",
+            Type::Named(name) => name,
+        })
+    }
+}
+
+/// Parses a Go type as reflection spells it (`[]interface {}`), for the
+/// generated signature tables. Unknown types map to `None`.
+pub fn parse_go_type(name: &str) -> Option<Type> {
+    Some(match name {
+        "bool" => Type::Bool,
+        "int" => Type::Int,
+        "int8" => Type::Int8,
+        "int16" => Type::Int16,
+        "int32" => Type::Int32,
+        "int64" => Type::Int64,
+        "uint" => Type::Uint,
+        "uint8" => Type::Uint8,
+        "uint16" => Type::Uint16,
+        "uint32" => Type::Uint32,
+        "uint64" => Type::Uint64,
+        "uintptr" => Type::Uintptr,
+        "float32" => Type::Float32,
+        "float64" => Type::Float64,
+        "complex64" => Type::Complex64,
+        "complex128" => Type::Complex128,
+        "string" => Type::String,
+        "interface {}" => Type::Any,
+        "error" => Type::Error,
+        "reflect.Value" => Type::ReflectValue,
+        "json.Number" => Type::JsonNumber,
+        "[]interface {}" => Type::AnySlice,
+        "map[string]interface {}" => Type::AnyMap,
+        "[]string" => Type::StringSlice,
+        "map[string]string" => Type::StringMap,
+        "[]uint8" => Type::ByteSlice,
+        "[]int" => Type::IntSlice,
+        _ => return None,
+    })
+}
+
+/// The kind of a type known only by name, from its spelling.
+fn named_kind(name: &str) -> Kind {
+    if name.starts_with("[]") {
+        Kind::Slice
+    } else if name.starts_with("map[") {
+        Kind::Map
+    } else if name.starts_with('*') {
+        Kind::Pointer
+    } else if name.starts_with("func") {
+        Kind::Func
+    } else {
+        Kind::Struct
+    }
+}

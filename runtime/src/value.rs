@@ -1,0 +1,408 @@
+//! Values as Go's `reflect.Value` sees them while a template executes.
+//!
+//! A value has a representation and a static type. The distinction Go makes
+//! between a value and the same value held in an `interface{}` shows in
+//! output and errors (`can't evaluate field x in type interface {}`), so a
+//! value records whether it is *boxed*: read out of a `[]interface{}` or a
+//! `map[string]interface{}`. Values borrow strings, maps and slices from the
+//! input data; values made while executing are reference counted.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::data::{Data, Object};
+use crate::func::FuncValue;
+use crate::object::{BoundMethod, GoObject};
+use crate::types::{Kind, Type};
+
+/// A string: Go strings are bytes, usually but not always UTF-8.
+#[derive(Clone, Debug)]
+pub enum Str<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Rc<[u8]>),
+}
+
+impl Str<'_> {
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Str::Borrowed(b) => b,
+            Str::Owned(b) => b,
+        }
+    }
+}
+
+/// A slice made while executing.
+#[derive(Clone, Debug)]
+pub struct SliceValue<'a> {
+    pub items: Vec<Value<'a>>,
+    /// Go's capacity; slicing may reach beyond the length up to it.
+    pub cap: usize,
+}
+
+/// A map made while executing, keyed by strings and kept sorted.
+#[derive(Clone, Debug, Default)]
+pub struct MapValue<'a> {
+    pub entries: Vec<(Rc<[u8]>, Value<'a>)>,
+}
+
+impl<'a> MapValue<'a> {
+    pub fn get(&self, key: &[u8]) -> Option<&Value<'a>> {
+        self.entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// Sets `key`, keeping keys sorted.
+    pub fn insert(&mut self, key: Rc<[u8]>, value: Value<'a>) {
+        match self.entries.binary_search_by(|(k, _)| (**k).cmp(&*key)) {
+            Ok(i) => self.entries[i].1 = value,
+            Err(i) => self.entries.insert(i, (key, value)),
+        }
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value<'a>> {
+        let i = self.entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
+        Some(self.entries.remove(i).1)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Repr<'a> {
+    /// The zero `reflect.Value`: a missing map key, nil data.
+    Invalid,
+    /// A nil of a type that can be nil (interface, map, slice, func).
+    Nil(Type),
+    Bool(bool),
+    Int(i64, Type),
+    Uint(u64, Type),
+    Float(f64, Type),
+    Complex(f64, f64, Type),
+    Str(Str<'a>, Type),
+    /// A map or array of the input data.
+    Data(&'a Data),
+    Slice(Rc<SliceValue<'a>>, Type),
+    /// A map made while executing. Go maps are references: `set` changes
+    /// the map every holder sees.
+    Map(Rc<RefCell<MapValue<'a>>>, Type),
+    Func(Rc<FuncValue>),
+    /// A Go value with methods (`*semver.Version`, `time.Time`, ...).
+    Object(Rc<dyn GoObject>),
+    /// A method of an object, resolved and waiting for its arguments.
+    Method(Rc<BoundMethod>),
+}
+
+/// A Go value with its static type (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Value<'a> {
+    pub repr: Repr<'a>,
+    /// Held in an `interface{}`: the static type is `interface {}`.
+    pub boxed: bool,
+}
+
+impl<'a> Value<'a> {
+    /// The zero `reflect.Value`.
+    pub const fn invalid() -> Value<'a> {
+        Value { repr: Repr::Invalid, boxed: false }
+    }
+
+    pub fn new(repr: Repr<'a>) -> Value<'a> {
+        Value { repr, boxed: false }
+    }
+
+    pub fn nil_interface() -> Value<'a> {
+        Value { repr: Repr::Nil(Type::Any), boxed: true }
+    }
+
+    pub fn bool(b: bool) -> Value<'a> {
+        Value::new(Repr::Bool(b))
+    }
+
+    pub fn int(i: i64) -> Value<'a> {
+        Value::new(Repr::Int(i, Type::Int))
+    }
+
+    pub fn int_of(i: i64, ty: Type) -> Value<'a> {
+        Value::new(Repr::Int(i, ty))
+    }
+
+    pub fn uint_of(u: u64, ty: Type) -> Value<'a> {
+        Value::new(Repr::Uint(u, ty))
+    }
+
+    pub fn float(f: f64) -> Value<'a> {
+        Value::new(Repr::Float(f, Type::Float64))
+    }
+
+    pub fn str(s: &'a [u8]) -> Value<'a> {
+        Value::new(Repr::Str(Str::Borrowed(s), Type::String))
+    }
+
+    pub fn string(s: impl Into<Rc<[u8]>>) -> Value<'a> {
+        Value::new(Repr::Str(Str::Owned(s.into()), Type::String))
+    }
+
+    pub fn slice(items: Vec<Value<'a>>, ty: Type) -> Value<'a> {
+        let cap = items.len();
+        Value::new(Repr::Slice(Rc::new(SliceValue { items, cap }), ty))
+    }
+
+    pub fn map(map: MapValue<'a>, ty: Type) -> Value<'a> {
+        Value::new(Repr::Map(Rc::new(RefCell::new(map)), ty))
+    }
+
+    pub fn object(object: impl GoObject + 'static) -> Value<'a> {
+        Value::new(Repr::Object(Rc::new(object)))
+    }
+
+    /// The value as it sits in the data tree; `boxed` when it is an element
+    /// of an `interface{}` container.
+    pub fn from_data(data: &'a Data, boxed: bool) -> Value<'a> {
+        let repr = match data {
+            Data::Null => {
+                return if boxed { Value::nil_interface() } else { Value::invalid() };
+            }
+            Data::Bool(b) => Repr::Bool(*b),
+            Data::Number(f) => Repr::Float(*f, Type::Float64),
+            Data::JsonNumber(s) => Repr::Str(Str::Borrowed(s.as_bytes()), Type::JsonNumber),
+            Data::String(s) => Repr::Str(Str::Borrowed(s.as_bytes()), Type::String),
+            Data::Array(_) | Data::Object(_) => Repr::Data(data),
+        };
+        Value { repr, boxed }
+    }
+
+    /// The same value with its static type set to `interface {}`.
+    pub fn boxed(mut self) -> Value<'a> {
+        if matches!(self.repr, Repr::Invalid) {
+            return Value::nil_interface();
+        }
+        self.boxed = true;
+        self
+    }
+
+    pub fn is_valid(&self) -> bool {
+        !matches!(self.repr, Repr::Invalid)
+    }
+
+    /// The dynamic type (what the interface holds, if boxed); `None` for an
+    /// invalid value or a nil interface.
+    pub fn dyn_type(&self) -> Option<Type> {
+        Some(match &self.repr {
+            Repr::Invalid => return None,
+            Repr::Nil(Type::Any) => return None,
+            Repr::Nil(t) => *t,
+            Repr::Bool(_) => Type::Bool,
+            Repr::Int(_, t) | Repr::Uint(_, t) | Repr::Float(_, t) | Repr::Complex(_, _, t) | Repr::Str(_, t) => *t,
+            Repr::Data(Data::Array(_)) => Type::AnySlice,
+            Repr::Data(_) => Type::AnyMap,
+            Repr::Slice(_, t) | Repr::Map(_, t) => *t,
+            Repr::Func(_) | Repr::Method(_) => Type::Func,
+            Repr::Object(o) => o.go_type(),
+        })
+    }
+
+    /// The static type, as `reflect.Value.Type()` reports it.
+    pub fn static_type(&self) -> Option<Type> {
+        if self.boxed {
+            return Some(Type::Any);
+        }
+        self.dyn_type()
+    }
+
+    /// `reflect.Value.Kind()`.
+    pub fn kind(&self) -> Kind {
+        if self.boxed {
+            return Kind::Interface;
+        }
+        self.dyn_type().map_or(Kind::Invalid, Type::kind)
+    }
+
+    /// `%T`-style name of the static type.
+    pub fn type_name(&self) -> String {
+        if self.boxed {
+            return "interface {}".to_owned();
+        }
+        self.dyn_type_name()
+    }
+
+    /// Name of the dynamic type, for `%T` and `%!v(TYPE=...)`.
+    pub fn dyn_type_name(&self) -> String {
+        match &self.repr {
+            Repr::Func(f) => f.type_name(),
+            Repr::Method(m) => m.type_name(),
+            Repr::Object(o) => o.type_name().to_owned(),
+            _ => self.dyn_type().map_or_else(|| "<nil>".to_owned(), |t| t.to_string()),
+        }
+    }
+
+    /// Go's `indirectInterface`: the value an interface holds (invalid for a
+    /// nil interface); other values unchanged.
+    pub fn unboxed(&self) -> Value<'a> {
+        if !self.boxed {
+            return self.clone();
+        }
+        if matches!(self.repr, Repr::Nil(Type::Any)) {
+            return Value::invalid();
+        }
+        Value { repr: self.repr.clone(), boxed: false }
+    }
+
+    /// Unboxes in place (cheaper than `unboxed` when the value is owned).
+    pub fn unbox(mut self) -> Value<'a> {
+        if self.boxed {
+            if matches!(self.repr, Repr::Nil(Type::Any)) {
+                return Value::invalid();
+            }
+            self.boxed = false;
+        }
+        self
+    }
+
+    /// Whether the value is a nil interface, map, slice or func.
+    pub fn is_nil(&self) -> bool {
+        matches!(self.repr, Repr::Nil(_)) || matches!(&self.repr, Repr::Func(f) if f.is_nil())
+    }
+
+    /// The string bytes of a string-kinded value.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.repr {
+            Repr::Str(s, _) => Some(s.as_bytes()),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&'a Object> {
+        match self.repr {
+            Repr::Data(Data::Object(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Length of a string, slice or map (`reflect.Value.Len`); `None` for
+    /// values without one.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> Option<usize> {
+        Some(match &self.repr {
+            Repr::Str(s, _) => s.as_bytes().len(),
+            Repr::Data(Data::Array(a)) => a.len(),
+            Repr::Data(Data::Object(o)) => o.len(),
+            Repr::Slice(s, _) => s.items.len(),
+            Repr::Map(m, _) => m.borrow().entries.len(),
+            Repr::Nil(t) if matches!(t.kind(), Kind::Map | Kind::Slice) => 0,
+            _ => return None,
+        })
+    }
+
+    /// Go's `reflect.Value.Cap` for slices.
+    pub fn cap(&self) -> Option<usize> {
+        Some(match &self.repr {
+            Repr::Data(Data::Array(a)) => json_slice_cap(a.len()),
+            Repr::Slice(s, _) => s.cap,
+            Repr::Nil(t) if t.kind() == Kind::Slice => 0,
+            _ => return None,
+        })
+    }
+
+    /// Element `i` of a slice (or byte `i` of a string), `i < len`.
+    pub fn index(&self, i: usize) -> Value<'a> {
+        match &self.repr {
+            Repr::Str(s, _) => Value::uint_of(s.as_bytes()[i] as u64, Type::Uint8),
+            Repr::Data(Data::Array(a)) => Value::from_data(&a[i], true),
+            Repr::Slice(s, t) => {
+                let item = s.items.get(i).cloned().unwrap_or_else(Value::nil_interface);
+                if t.elem() == Some(Type::Any) { item.boxed() } else { item }
+            }
+            _ => Value::invalid(),
+        }
+    }
+
+    /// The value at `key` of a map with string keys; `None` when absent.
+    pub fn map_get(&self, key: &[u8]) -> Option<Value<'a>> {
+        match &self.repr {
+            Repr::Data(Data::Object(o)) => o.get(key).map(|d| Value::from_data(d, true)),
+            Repr::Map(m, t) => {
+                let v = m.borrow().get(key)?.clone();
+                Some(if t.elem() == Some(Type::Any) { v.boxed() } else { v })
+            }
+            _ => None,
+        }
+    }
+
+    /// The zero value of a map's element type (what `index` returns for a
+    /// missing key).
+    pub fn map_zero(&self) -> Value<'a> {
+        zero_of(self.dyn_type().and_then(Type::elem).unwrap_or(Type::Any))
+    }
+
+    /// Map entries in Go's sorted key order.
+    pub fn map_entries(&self) -> Vec<(Value<'a>, Value<'a>)> {
+        match &self.repr {
+            Repr::Data(Data::Object(o)) => {
+                o.iter().map(|(k, v)| (Value::str(k.as_bytes()), Value::from_data(v, true))).collect()
+            }
+            Repr::Map(m, t) => {
+                let boxed = t.elem() == Some(Type::Any);
+                m.borrow()
+                    .entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = if boxed { v.clone().boxed() } else { v.clone() };
+                        (Value::string(k.clone()), v)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A deep copy of data as values made while executing: maps and slices
+/// that templates may change (`set`, `unset`, `merge`) without touching the
+/// shared input.
+pub fn owned_copy<'a>(data: &'a Data, boxed: bool) -> Value<'a> {
+    match data {
+        Data::Array(items) => {
+            let items = items.iter().map(|d| owned_copy(d, false)).collect();
+            Value { boxed, ..Value::slice(items, Type::AnySlice) }
+        }
+        Data::Object(o) => {
+            let entries = o.iter().map(|(k, v)| (Rc::from(k.as_bytes()), owned_copy(v, false))).collect();
+            Value { boxed, ..Value::map(MapValue { entries }, Type::AnyMap) }
+        }
+        Data::Null if !boxed => Value::nil_interface(),
+        scalar => Value::from_data(scalar, boxed),
+    }
+}
+
+/// The zero value of a type, as `reflect.Zero`.
+pub fn zero_of<'a>(ty: Type) -> Value<'a> {
+    let repr = match ty {
+        Type::Bool => Repr::Bool(false),
+        t if t.kind().is_int() => Repr::Int(0, t),
+        t if t.kind().is_uint() => Repr::Uint(0, t),
+        t if t.kind().is_float() => Repr::Float(0.0, t),
+        t if t.kind().is_complex() => Repr::Complex(0.0, 0.0, t),
+        Type::String | Type::JsonNumber => Repr::Str(Str::Borrowed(b""), ty),
+        Type::Any => return Value::nil_interface(),
+        t => Repr::Nil(t),
+    };
+    Value::new(repr)
+}
+
+/// The capacity Go's JSON decoder leaves on a `[]interface{}` of `len`
+/// elements: it appends one by one to an empty slice, and `append` doubles
+/// the capacity (rounded to allocation size classes, which for 16-byte
+/// elements keeps powers of two up to 512 elements).
+pub fn json_slice_cap(len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let mut cap = 0usize;
+    while cap < len {
+        cap = if cap == 0 {
+            1
+        } else if cap < 256 {
+            cap * 2
+        } else {
+            cap + (cap + 3 * 256) / 4
+        };
+    }
+    cap
+}
