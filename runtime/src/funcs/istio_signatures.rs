@@ -8,24 +8,14 @@ const STRINGS: &str = "map[string]string";
 const CONTAINERS: &str = "[]v1.Container";
 
 pub(crate) static ISTIO: &[Signature] = &[
-    Signature::new(
-        "formatDuration",
-        &["*durationpb.Duration"],
-        false,
-        &["string"],
-    ),
+    Signature::new("formatDuration", &["*durationpb.Duration"], false, &["string"]),
     Signature::new("isset", &[STRINGS, "string"], false, &["bool"]),
     Signature::new("excludeInboundPort", &[ANY, "string"], false, &["string"]),
     Signature::new("includeInboundPorts", &[CONTAINERS], false, &["string"]),
     Signature::new("kubevirtInterfaces", &["string"], false, &["string"]),
     Signature::new("excludeInterfaces", &["string"], false, &["string"]),
     Signature::new("applicationPorts", &[CONTAINERS], false, &["string"]),
-    Signature::new(
-        "annotation",
-        &["v1.ObjectMeta", "string", ANY],
-        false,
-        &["string"],
-    ),
+    Signature::new("annotation", &["v1.ObjectMeta", "string", ANY], false, &["string"]),
     Signature::new("valueOrDefault", &[ANY, ANY], false, &[ANY]),
     Signature::new("toJSON", &[STRINGS], false, &["string"]),
     Signature::new("fromJSON", &["string"], false, &[ANY]),
@@ -36,12 +26,7 @@ pub(crate) static ISTIO: &[Signature] = &[
     Signature::new("directory", &["string"], false, &["string"]),
     Signature::new("contains", &["string", "string"], false, &["bool"]),
     Signature::new("toLower", &["string"], false, &["string"]),
-    Signature::new(
-        "appendMultusNetwork",
-        &["string", "string"],
-        false,
-        &["string"],
-    ),
+    Signature::new("appendMultusNetwork", &["string", "string"], false, &["string"]),
     Signature::new("env", &["string", "string"], false, &["string"]),
     Signature::new("omit", &[STRINGS, "[]string"], true, &[STRINGS]),
     Signature::new("strdict", &["[]string"], true, &[STRINGS]),
@@ -50,13 +35,7 @@ pub(crate) static ISTIO: &[Signature] = &[
     Signature::new("omitNil", &[ANY], false, &[ANY]),
     Signature::new(
         "otelResourceAttributes",
-        &[
-            "*v1alpha1.MeshConfig",
-            STRINGS,
-            STRINGS,
-            "string",
-            CONTAINERS,
-        ],
+        &["*v1alpha1.MeshConfig", STRINGS, STRINGS, "string", CONTAINERS],
         false,
         &["string"],
     ),

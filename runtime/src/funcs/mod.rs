@@ -1,11 +1,136 @@
 //! Template functions: the function sets a template can be compiled against.
 
 mod builtin_signatures;
+mod builtins;
 mod istio_signatures;
+mod kit;
 mod signature;
+pub(crate) mod sprig;
 mod sprig_signatures;
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 pub use signature::{Arity, Signature};
+
+use crate::types::{Type, parse_go_type};
+use crate::value::Value;
+
+/// What functions may touch outside the template and its data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallCx {
+    /// `env` and `expandenv` read the environment (off by default: a
+    /// template should not see the injector's secrets).
+    pub allow_env: bool,
+    /// `getHostByName` resolves names.
+    pub allow_network: bool,
+}
+
+/// A function implemented in Rust: arguments already converted to the
+/// parameter types, as Go's reflection would pass them.
+pub type NativeFn = for<'a> fn(&CallCx, &[Value<'a>]) -> Result<Value<'a>, String>;
+
+/// How a function runs.
+#[derive(Clone, Copy)]
+pub enum Body {
+    Native(NativeFn),
+    /// `and`: evaluates arguments lazily, returns the first falsy one.
+    And,
+    /// `or`: evaluates arguments lazily, returns the first truthy one.
+    Or,
+    /// `call`: needs the callee's name as the template spells it.
+    Call,
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Native(_) => f.write_str("Native"),
+            Body::And => f.write_str("And"),
+            Body::Or => f.write_str("Or"),
+            Body::Call => f.write_str("Call"),
+        }
+    }
+}
+
+/// A callable function: its Go signature and body.
+#[derive(Debug)]
+pub struct Function {
+    pub name: &'static str,
+    pub params: Vec<Type>,
+    pub variadic: bool,
+    pub results: Vec<Type>,
+    pub body: Body,
+    /// A builtin of text/template (these get special treatment in errors).
+    pub builtin: bool,
+}
+
+impl Function {
+    fn from_signature(sig: &'static Signature, body: Body, builtin: bool) -> Function {
+        let ty = |name: &'static str| parse_go_type(name).unwrap_or(Type::Named(name));
+        Function {
+            name: sig.name,
+            params: sig.params.iter().map(|p| ty(p)).collect(),
+            variadic: sig.variadic,
+            results: sig.results.iter().map(|r| ty(r)).collect(),
+            body,
+            builtin,
+        }
+    }
+
+    /// The type of the first result.
+    pub fn result(&self) -> Type {
+        self.results.first().copied().unwrap_or(Type::Any)
+    }
+}
+
+/// Functions with bodies, by name, for one choice of function set.
+pub struct FunctionTable {
+    functions: HashMap<&'static str, Function>,
+}
+
+impl FunctionTable {
+    pub fn get(&self, name: &str) -> Option<&Function> {
+        self.functions.get(name)
+    }
+
+    fn build(set: FunctionSet, kit: bool) -> FunctionTable {
+        let mut functions = HashMap::new();
+        for sig in builtin_signatures::BUILTINS {
+            if let Some(body) = builtins::body(sig.name) {
+                functions.insert(sig.name, Function::from_signature(sig, body, true));
+            }
+        }
+        // Later layers replace earlier ones, as Go's Funcs does.
+        if set != FunctionSet::Go {
+            for sig in sprig_signatures::SPRIG {
+                if let Some(body) = sprig::body(sig.name) {
+                    functions.insert(sig.name, Function::from_signature(sig, body, false));
+                }
+            }
+        }
+        if kit {
+            for sig in builtin_signatures::KIT_TEST_FUNCS {
+                if let Some(body) = kit::body(sig.name) {
+                    functions.insert(sig.name, Function::from_signature(sig, body, false));
+                }
+            }
+        }
+        FunctionTable { functions }
+    }
+
+    /// The table for a function set (built once per process).
+    pub fn for_set(set: FunctionSet, kit: bool) -> &'static FunctionTable {
+        static TABLES: [[OnceLock<FunctionTable>; 2]; 3] =
+            [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; 3];
+        let i = match set {
+            FunctionSet::Go => 0,
+            FunctionSet::Sprig => 1,
+            FunctionSet::Istio => 2,
+        };
+        TABLES[i][usize::from(kit)].get_or_init(|| FunctionTable::build(set, kit))
+    }
+}
 
 /// Which functions a template may call, as Go programs choose with `Funcs`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -36,19 +161,14 @@ impl FunctionSet {
         let layered = match self {
             FunctionSet::Go => None,
             FunctionSet::Sprig => find(sprig_signatures::SPRIG),
-            FunctionSet::Istio => {
-                find(istio_signatures::ISTIO).or_else(|| find(sprig_signatures::SPRIG))
-            }
+            FunctionSet::Istio => find(istio_signatures::ISTIO).or_else(|| find(sprig_signatures::SPRIG)),
         };
         layered.or_else(|| find(builtin_signatures::BUILTINS))
     }
 
     /// Every function name in the set, sorted.
     pub fn names(self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = builtin_signatures::BUILTINS
-            .iter()
-            .map(|s| s.name)
-            .collect();
+        let mut names: Vec<&'static str> = builtin_signatures::BUILTINS.iter().map(|s| s.name).collect();
         if self != FunctionSet::Go {
             names.extend(sprig_signatures::SPRIG.iter().map(|s| s.name));
         }
@@ -63,9 +183,7 @@ impl FunctionSet {
 
 /// The conformance kit's test-only functions (`testfuncs`).
 pub fn kit_test_signature(name: &str) -> Option<&'static Signature> {
-    builtin_signatures::KIT_TEST_FUNCS
-        .iter()
-        .find(|s| s.name == name)
+    builtin_signatures::KIT_TEST_FUNCS.iter().find(|s| s.name == name)
 }
 
 #[cfg(test)]
@@ -76,24 +194,12 @@ mod tests {
     fn sets_layer_like_go() {
         assert!(FunctionSet::Go.signature("printf").is_some());
         assert!(FunctionSet::Go.signature("quote").is_none());
-        assert_eq!(
-            FunctionSet::Sprig.signature("slice").unwrap().params,
-            &["interface {}", "[]interface {}"]
-        );
-        assert_eq!(
-            FunctionSet::Sprig.signature("indent").unwrap().params,
-            &["int", "string"]
-        );
-        assert_eq!(
-            FunctionSet::Istio.signature("contains").unwrap().params,
-            &["string", "string"]
-        );
+        assert_eq!(FunctionSet::Sprig.signature("slice").unwrap().params, &["interface {}", "[]interface {}"]);
+        assert_eq!(FunctionSet::Sprig.signature("indent").unwrap().params, &["int", "string"]);
+        assert_eq!(FunctionSet::Istio.signature("contains").unwrap().params, &["string", "string"]);
         assert_eq!(FunctionSet::Istio.signature("env").unwrap().arity().min, 2);
         assert_eq!(FunctionSet::Sprig.signature("env").unwrap().arity().min, 1);
-        assert_eq!(
-            FunctionSet::Go.signature("printf").unwrap().go_type(),
-            "func(string, ...interface {}) string"
-        );
+        assert_eq!(FunctionSet::Go.signature("printf").unwrap().go_type(), "func(string, ...interface {}) string");
         assert!(FunctionSet::Sprig.names().len() > 200);
     }
 }

@@ -33,25 +33,14 @@ impl Signature {
         variadic: bool,
         results: &'static [&'static str],
     ) -> Signature {
-        Signature {
-            name,
-            params,
-            variadic,
-            results,
-        }
+        Signature { name, params, variadic, results }
     }
 
     pub fn arity(&self) -> Arity {
         if self.variadic {
-            Arity {
-                min: self.params.len() - 1,
-                max: None,
-            }
+            Arity { min: self.params.len() - 1, max: None }
         } else {
-            Arity {
-                min: self.params.len(),
-                max: Some(self.params.len()),
-            }
+            Arity { min: self.params.len(), max: Some(self.params.len()) }
         }
     }
 

@@ -1,0 +1,282 @@
+//! `toJson` and `fromJson` (defaults.go): Go's `encoding/json` on template
+//! values.
+
+use std::rc::Rc;
+
+use injit_strconv::{FloatFormat, format_float};
+
+use super::cast::dynamic;
+use super::{ArgAccess, Result};
+use crate::data::{Data, NumberMode};
+use crate::funcs::CallCx;
+use crate::types::{Kind, Type};
+use crate::value::{MapValue, Repr, Str, Value};
+
+/// How to write JSON.
+#[derive(Clone, Copy)]
+pub(crate) struct JsonStyle {
+    /// `json.Marshal` escapes `<`, `>` and `&`; an encoder with
+    /// `SetEscapeHTML(false)` does not.
+    pub(crate) escape_html: bool,
+    /// `MarshalIndent(v, "", "  ")`.
+    pub(crate) indent: bool,
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// encoding/json's string encoding.
+pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) {
+    out.push(b'"');
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if b < 0x80 {
+            let safe = b >= 0x20 && b != b'"' && b != b'\\' && !(escape_html && matches!(b, b'<' | b'>' | b'&'));
+            if safe {
+                out.push(b);
+            } else {
+                match b {
+                    b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
+                    0x08 => out.extend_from_slice(b"\\b"),
+                    0x0c => out.extend_from_slice(b"\\f"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    _ => out.extend_from_slice(&[
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[(b >> 4) as usize],
+                        HEX[(b & 0xF) as usize],
+                    ]),
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let (r, size) = injit_strconv::decode_rune(&s[i..]);
+        if r == injit_strconv::RUNE_ERROR && size <= 1 {
+            out.extend_from_slice(b"\\ufffd");
+            i += 1;
+            continue;
+        }
+        if r == '\u{2028}' || r == '\u{2029}' {
+            out.extend_from_slice(b"\\u202");
+            out.push(HEX[(r as u32 & 0xF) as usize]);
+        } else {
+            out.extend_from_slice(&s[i..i + size]);
+        }
+        i += size;
+    }
+    out.push(b'"');
+}
+
+/// encoding/json's float encoding (ES6 style, `1e+21` and up in exponent
+/// form, exponents unpadded).
+pub(crate) fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> std::result::Result<(), String> {
+    if f.is_nan() || f.is_infinite() {
+        let text = format_float(f, FloatFormat::General { upper: false }, -1);
+        return Err(format!("json: unsupported value: {text}"));
+    }
+    let abs = f.abs();
+    // encoding/json switches to exponent form outside [1e-6, 1e21),
+    // comparing at the value's own precision.
+    let exponent =
+        abs != 0.0 && if bits32 { !(1e-6f32..1e21f32).contains(&(abs as f32)) } else { !(1e-6..1e21).contains(&abs) };
+    let value = if bits32 { f as f32 as f64 } else { f };
+    let mut text = if exponent {
+        format_float(value, FloatFormat::Exponent { upper: false }, -1)
+    } else {
+        format_float(value, FloatFormat::Fixed, -1)
+    }
+    .into_bytes();
+    if exponent {
+        let n = text.len();
+        if n >= 4 && text[n - 4] == b'e' && text[n - 3] == b'-' && text[n - 2] == b'0' {
+            text.remove(n - 2);
+        }
+    }
+    out.extend_from_slice(&text);
+    Ok(())
+}
+
+fn newline(out: &mut Vec<u8>, style: JsonStyle, depth: usize) {
+    if style.indent {
+        out.push(b'\n');
+        for _ in 0..depth {
+            out.extend_from_slice(b"  ");
+        }
+    }
+}
+
+/// `json.Marshal` of a value.
+pub(crate) fn write_json(
+    out: &mut Vec<u8>,
+    v: &Value<'_>,
+    style: JsonStyle,
+    depth: usize,
+) -> std::result::Result<(), String> {
+    let v = dynamic(v);
+    match &v.repr {
+        Repr::Invalid | Repr::Nil(_) => out.extend_from_slice(b"null"),
+        Repr::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Repr::Int(i, _) => out.extend_from_slice(i.to_string().as_bytes()),
+        Repr::Uint(u, _) => out.extend_from_slice(u.to_string().as_bytes()),
+        Repr::Float(f, t) => write_json_float(out, *f, *t == Type::Float32)?,
+        Repr::Complex(_, _, t) => return Err(format!("json: unsupported type: {t}")),
+        Repr::Str(s, Type::JsonNumber) => {
+            if s.as_bytes().is_empty() {
+                out.push(b'0');
+            } else if Data::from_json(s.as_bytes(), NumberMode::JsonNumber)
+                .is_ok_and(|d| matches!(d, Data::JsonNumber(_)))
+            {
+                out.extend_from_slice(s.as_bytes());
+            } else {
+                let text = String::from_utf8_lossy(s.as_bytes());
+                return Err(format!("json: invalid number literal {}", injit_strconv::quote(text.as_bytes())));
+            }
+        }
+        Repr::Str(s, _) => write_json_string(out, s.as_bytes(), style.escape_html),
+        Repr::Func(_) | Repr::Method(_) => return Err(format!("json: unsupported type: {}", v.dyn_type_name())),
+        Repr::Object(o) => match o.json() {
+            Some(result) => out.extend_from_slice(&result?),
+            None => write_json_fields(out, &o.fields(), style, depth)?,
+        },
+        _ if v.kind() == Kind::Map => {
+            let entries = v.map_entries();
+            if entries.is_empty() {
+                out.extend_from_slice(b"{}");
+                return Ok(());
+            }
+            out.push(b'{');
+            for (i, (k, value)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, style, depth + 1);
+                write_json_string(out, k.as_bytes().unwrap_or_default(), style.escape_html);
+                out.extend_from_slice(if style.indent { b": " } else { b":" });
+                write_json(out, value, style, depth + 1)?;
+            }
+            newline(out, style, depth);
+            out.push(b'}');
+        }
+        _ if v.kind() == Kind::Slice => {
+            if v.dyn_type() == Some(Type::ByteSlice) {
+                let bytes: Vec<u8> =
+                    (0..v.len().unwrap_or(0)).map(|i| super::cast::to_int64(&v.index(i)) as u8).collect();
+                out.push(b'"');
+                out.extend_from_slice(super::encoding::base64_std(&bytes).as_bytes());
+                out.push(b'"');
+                return Ok(());
+            }
+            let n = v.len().unwrap_or(0);
+            if n == 0 {
+                out.extend_from_slice(b"[]");
+                return Ok(());
+            }
+            out.push(b'[');
+            for i in 0..n {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, style, depth + 1);
+                write_json(out, &v.index(i), style, depth + 1)?;
+            }
+            newline(out, style, depth);
+            out.push(b']');
+        }
+        _ => out.extend_from_slice(b"null"),
+    }
+    Ok(())
+}
+
+fn write_json_fields(
+    out: &mut Vec<u8>,
+    fields: &[(&'static str, Value<'_>)],
+    style: JsonStyle,
+    depth: usize,
+) -> std::result::Result<(), String> {
+    if fields.is_empty() {
+        out.extend_from_slice(b"{}");
+        return Ok(());
+    }
+    out.push(b'{');
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        newline(out, style, depth + 1);
+        write_json_string(out, name.as_bytes(), style.escape_html);
+        out.extend_from_slice(if style.indent { b": " } else { b":" });
+        write_json(out, value, style, depth + 1)?;
+    }
+    newline(out, style, depth);
+    out.push(b'}');
+    Ok(())
+}
+
+fn marshal(v: &Value<'_>, style: JsonStyle) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    write_json(&mut out, v, style, 0)?;
+    Ok(out)
+}
+
+const MARSHAL: JsonStyle = JsonStyle { escape_html: true, indent: false };
+const PRETTY: JsonStyle = JsonStyle { escape_html: true, indent: true };
+const RAW: JsonStyle = JsonStyle { escape_html: false, indent: false };
+
+pub(super) fn to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    Ok(Value::string(marshal(a.arg(0), MARSHAL).unwrap_or_default()))
+}
+
+pub(super) fn must_to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    Ok(Value::string(marshal(a.arg(0), MARSHAL)?))
+}
+
+pub(super) fn to_pretty_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    Ok(Value::string(marshal(a.arg(0), PRETTY).unwrap_or_default()))
+}
+
+pub(super) fn must_to_pretty_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    Ok(Value::string(marshal(a.arg(0), PRETTY)?))
+}
+
+/// `toRawJson` panics on error; `mustToRawJson` returns it: both surface
+/// as the same template error.
+pub(super) fn to_raw_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    Ok(Value::string(marshal(a.arg(0), RAW)?))
+}
+
+/// A value built from decoded JSON, owning its strings and containers.
+pub(crate) fn owned_from_data<'a>(d: &Data) -> Value<'a> {
+    match d {
+        Data::Null => Value::nil_interface(),
+        Data::Bool(b) => Value::bool(*b),
+        Data::Number(f) => Value::float(*f),
+        Data::JsonNumber(s) => Value::new(Repr::Str(Str::Owned(Rc::from(s.as_bytes())), Type::JsonNumber)),
+        Data::String(s) => Value::string(s.as_bytes()),
+        Data::Array(items) => Value::slice(items.iter().map(owned_from_data).collect(), Type::AnySlice),
+        Data::Object(o) => {
+            let entries = o.iter().map(|(k, v)| (Rc::from(k.as_bytes()), owned_from_data(v))).collect();
+            Value::map(MapValue { entries }, Type::AnyMap)
+        }
+    }
+}
+
+fn from_json_value<'a>(text: &[u8]) -> std::result::Result<Value<'a>, String> {
+    let data = Data::from_json(text, NumberMode::Float).map_err(|e| e.message)?;
+    Ok(match data {
+        Data::Null => Value::nil_interface(),
+        d => owned_from_data(&d),
+    })
+}
+
+pub(super) fn from_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    Ok(from_json_value(a.str(0)).unwrap_or_else(|_| Value::nil_interface()))
+}
+
+pub(super) fn must_from_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    from_json_value(a.str(0))
+}
