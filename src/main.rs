@@ -26,6 +26,8 @@ enum Command {
     /// Check templates (or the templates inside injector configs) for every
     /// error Go would report, at parse time or at run time.
     Check(CheckArgs),
+    /// Execute a template over data, as Go's text/template would
+    Render(RenderArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,12 +82,143 @@ struct CheckArgs {
     emit: Option<Emit>,
 }
 
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// The template file (`-` reads standard input)
+    #[arg(required_unless_present = "batch")]
+    template: Option<String>,
+    /// The data, JSON (`-` reads standard input); none means nil data
+    data: Option<String>,
+    /// The functions the template may call
+    #[arg(long, value_enum, default_value = "istio")]
+    funcs: Funcs,
+    /// What a missing map key gives: default, invalid, zero or error
+    #[arg(long, default_value = "default")]
+    missingkey: String,
+    /// Action delimiters, as 'LEFT RIGHT'
+    #[arg(long)]
+    delims: Option<String>,
+    /// The template's name (it appears in error messages)
+    #[arg(long, default_value = "t")]
+    name: String,
+    /// Execute this template of the set instead of the main one
+    #[arg(long)]
+    exec: Option<String>,
+    /// Run the conformance kit's batch format: IN.jsonl OUT.jsonl
+    #[arg(long, num_args = 2, value_names = ["IN", "OUT"], conflicts_with_all = ["template", "data"])]
+    batch: Option<Vec<String>>,
+    /// Parse once and execute N times; print timings to stderr
+    #[arg(long, value_name = "N")]
+    bench: Option<usize>,
+}
+
+fn run_render(args: RenderArgs) -> ExitCode {
+    use injit::commands::render;
+    if let Some(files) = args.batch {
+        let input = match read_input(&files[0]) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("error: cannot read {e}");
+                return ExitCode::from(3);
+            }
+        };
+        let output = render::run_batch(&input);
+        let written = if files[1] == "-" {
+            std::io::stdout().write_all(output.as_bytes()).map_err(|e| e.to_string())
+        } else {
+            std::fs::write(&files[1], output).map_err(|e| format!("{}: {e}", files[1]))
+        };
+        if let Err(e) = written {
+            eprintln!("error: cannot write {e}");
+            return ExitCode::from(3);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(template_path) = args.template.as_deref() else {
+        eprintln!("error: a template file is required");
+        return ExitCode::from(3);
+    };
+    let template = match read_input(template_path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let data = match args.data.as_deref().map(read_input) {
+        None => injit_runtime::Data::Null,
+        Some(Err(e)) => {
+            eprintln!("error: cannot read {e}");
+            return ExitCode::from(3);
+        }
+        Some(Ok(text)) => match injit_runtime::Data::from_json(text.as_bytes(), injit_runtime::NumberMode::Float) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {}: {e}", args.data.as_deref().unwrap_or_default());
+                return ExitCode::from(3);
+            }
+        },
+    };
+    let missing_key = match injit_compiler::MissingKey::parse(&args.missingkey) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let delims = match args.delims.as_deref().map(Delims::parse) {
+        Some(None) => {
+            eprintln!("error: --delims must be two delimiters separated by a space, e.g. '[[ ]]'");
+            return ExitCode::from(3);
+        }
+        Some(Some(d)) => d,
+        None => Delims::default(),
+    };
+    let options = injit_compiler::CompileOptions {
+        name: args.name.clone(),
+        delims,
+        functions: Functions::new(args.funcs.into()),
+        missing_key,
+        ..Default::default()
+    };
+    if let Some(n) = args.bench {
+        return match render::bench(&template, &data, &options, n) {
+            Ok(report) => {
+                eprintln!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let set = match injit_compiler::TemplateSet::compile(&template, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = Vec::new();
+    let result = match &args.exec {
+        Some(name) => set.render_template(name, &data, &mut out),
+        None => set.render(&data, &mut out),
+    };
+    let _ = std::io::stdout().write_all(&out);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn read_input(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("<stdin>: {e}"))?;
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("<stdin>: {e}"))?;
         return Ok(text);
     }
     std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
@@ -100,10 +233,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Some(Some(d)) => Some(d),
         None => None,
     };
-    let options = CheckOptions {
-        functions: Functions::new(args.funcs.into()),
-        delims,
-    };
+    let options = CheckOptions { functions: Functions::new(args.funcs.into()), delims };
     let styled = std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     let mut failed = false;
@@ -116,11 +246,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
                 continue;
             }
         };
-        let label = if path == "-" {
-            "<stdin>"
-        } else {
-            path.as_str()
-        };
+        let label = if path == "-" { "<stdin>" } else { path.as_str() };
         let report = check_file(label, source, &options);
         if let Some(Emit::Ast) = args.emit {
             emit_ast(&report.source, &options);
@@ -150,20 +276,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
             );
         }
     }
-    if failed || errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failed || errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn emit_ast(source: &str, options: &CheckOptions) {
     let lookup = |n: &str| options.functions.contains(n);
     let delims = options.delims.clone().unwrap_or_default();
-    if let Ok(templates) = parse(
-        source,
-        &ParseOptions::new("t", &lookup).delims(delims).lenient(),
-    ) {
+    if let Ok(templates) = parse(source, &ParseOptions::new("t", &lookup).delims(delims).lenient()) {
         print!("{}", dump(&templates, source));
     }
 }
@@ -172,5 +291,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Render(args) => run_render(args),
     }
 }

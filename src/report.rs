@@ -9,11 +9,7 @@ use crate::commands::check::FileReport;
 
 /// Renders a file's findings as rustc does.
 pub fn human(report: &FileReport, styled: bool) -> String {
-    let renderer = if styled {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for finding in &report.findings {
         let d = &finding.diagnostic;
@@ -28,11 +24,7 @@ pub fn human(report: &FileReport, styled: bool) -> String {
             Snippet::source(report.source.as_str())
                 .path(report.path.as_str())
                 .fold(true)
-                .annotation(
-                    AnnotationKind::Primary
-                        .span(start..end)
-                        .label(d.label.as_str()),
-                ),
+                .annotation(AnnotationKind::Primary.span(start..end).label(d.label.as_str())),
         );
         if let Some(template) = &finding.template {
             group = group.element(Level::NOTE.message(format!("in template `{template}`")));
@@ -44,9 +36,9 @@ pub fn human(report: &FileReport, styled: bool) -> String {
         out.push_str("\n\n");
     }
     for note in &report.notes {
-        out.push_str(&renderer.render(&[Group::with_title(
-            Level::NOTE.secondary_title(format!("{}: {note}", report.path)),
-        )]));
+        out.push_str(
+            &renderer.render(&[Group::with_title(Level::NOTE.secondary_title(format!("{}: {note}", report.path)))]),
+        );
         out.push('\n');
     }
     out

@@ -20,18 +20,13 @@ pub struct Functions {
 
 impl Functions {
     pub fn new(set: FunctionSet) -> Functions {
-        Functions {
-            set,
-            kit_test_funcs: false,
-        }
+        Functions { set, kit_test_funcs: false }
     }
 
     pub fn signature(&self, name: &str) -> Option<&'static Signature> {
-        self.set.signature(name).or_else(|| {
-            self.kit_test_funcs
-                .then(|| injit_runtime::funcs::kit_test_signature(name))
-                .flatten()
-        })
+        self.set
+            .signature(name)
+            .or_else(|| self.kit_test_funcs.then(|| injit_runtime::funcs::kit_test_signature(name)).flatten())
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -41,18 +36,11 @@ impl Functions {
 
 /// Checks every template of one parse.
 pub fn check(templates: &Templates, functions: &Functions) -> Vec<Diagnostic> {
-    let mut checker = Checker {
-        templates,
-        functions,
-        diagnostics: Vec::new(),
-        vars: Vec::new(),
-    };
+    let mut checker = Checker { templates, functions, diagnostics: Vec::new(), vars: Vec::new() };
     for tree in templates.iter() {
         checker.tree(tree);
     }
-    checker
-        .diagnostics
-        .sort_by_key(|d| (d.span.start, d.span.end));
+    checker.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     checker.diagnostics
 }
 
@@ -125,8 +113,7 @@ impl Checker<'_> {
             }
         }
         if !pipe.is_assign {
-            self.vars
-                .extend(pipe.decl.iter().map(|v| v.ident[0].clone()));
+            self.vars.extend(pipe.decl.iter().map(|v| v.ident[0].clone()));
         }
     }
 
@@ -136,11 +123,7 @@ impl Checker<'_> {
                 Operand::Identifier(ident) => {
                     // A function at the head gets the other arguments (and the
                     // piped value); elsewhere it is called with none.
-                    let given = if i == 0 {
-                        cmd.args.len() - 1 + usize::from(piped)
-                    } else {
-                        0
-                    };
+                    let given = if i == 0 { cmd.args.len() - 1 + usize::from(piped) } else { 0 };
                     self.call(&ident.name, given, ident.span);
                 }
                 other => self.operand(other),
@@ -170,10 +153,7 @@ impl Checker<'_> {
             Diagnostic::error(
                 "undefined-variable",
                 format!("undefined variable: {name}"),
-                Span {
-                    start: var.span.start,
-                    end: var.span.start + name.len() as u32,
-                },
+                Span { start: var.span.start, end: var.span.start + name.len() as u32 },
             )
             .label("not declared in this scope")
             .maybe_help(help),
@@ -196,10 +176,7 @@ impl Checker<'_> {
         let message = format!("wrong number of args for {name}: {want} got {given}");
         self.diagnostics.push(
             Diagnostic::error("arity", message, span)
-                .label(format!(
-                    "called with {given} argument{}",
-                    if given == 1 { "" } else { "s" }
-                ))
+                .label(format!("called with {given} argument{}", if given == 1 { "" } else { "s" }))
                 .help(format!("`{name}` is {}", signature.go_type())),
         );
     }
@@ -207,23 +184,14 @@ impl Checker<'_> {
     fn undefined_function(&self, name: &str, span: Span) -> Diagnostic {
         let set = self.functions.set;
         let quoted = injit_strconv::quote(name.as_bytes());
-        let larger = [FunctionSet::Sprig, FunctionSet::Istio]
-            .into_iter()
-            .find(|s| *s != set && s.signature(name).is_some());
+        let larger =
+            [FunctionSet::Sprig, FunctionSet::Istio].into_iter().find(|s| *s != set && s.signature(name).is_some());
         let help = match larger {
-            Some(other) => Some(format!(
-                "`{name}` is in the {} function set (--funcs {})",
-                other.name(),
-                other.name()
-            )),
+            Some(other) => Some(format!("`{name}` is in the {} function set (--funcs {})", other.name(), other.name())),
             None => closest(name, set.names()).map(|n| format!("did you mean `{n}`?")),
         };
-        Diagnostic::error(
-            "undefined-function",
-            format!("function {quoted} not defined"),
-            span,
-        )
-        .label(format!("not in the {} function set", set.name()))
-        .maybe_help(help)
+        Diagnostic::error("undefined-function", format!("function {quoted} not defined"), span)
+            .label(format!("not in the {} function set", set.name()))
+            .maybe_help(help)
     }
 }

@@ -25,14 +25,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            span,
-            label: String::new(),
-            help: None,
-        }
+        Diagnostic { severity: Severity::Error, code, message: message.into(), span, label: String::new(), help: None }
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

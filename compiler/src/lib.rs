@@ -1,11 +1,20 @@
-//! Compiles parsed Go templates: checks what Go would only find at run
-//! time, and (in later stages) lowers templates to IR and native code.
+//! Compiles Go templates: checks what Go would only find at run time,
+//! lowers templates to IR, and executes it (the reference evaluator; native
+//! code comes from the same IR).
 #![forbid(unsafe_code)]
 
 mod check;
 mod diagnostic;
+mod eval;
+mod exec;
+pub mod ir;
+mod lower;
 mod suggest;
+mod template;
 
 pub use check::{Functions, check};
 pub use diagnostic::{Diagnostic, Severity};
+pub use exec::{ExecError, ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
+pub use ir::MissingKey;
 pub use suggest::closest;
+pub use template::{CompileOptions, TemplateSet};

@@ -16,9 +16,8 @@ fn distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
+            let mut best =
+                (d[(i - 1) * width + j] + 1).min(d[i * width + j - 1] + 1).min(d[(i - 1) * width + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[(i - 2) * width + j - 2] + 1);
             }
@@ -47,10 +46,7 @@ mod tests {
     #[test]
     fn suggests_near_names() {
         assert_eq!(closest("quoet", ["quote", "squote", "trim"]), Some("quote"));
-        assert_eq!(
-            closest("ProxyImg", ["ProxyImage", "ProxyUID"]),
-            Some("ProxyImage")
-        );
+        assert_eq!(closest("ProxyImg", ["ProxyImage", "ProxyUID"]), Some("ProxyImage"));
         assert_eq!(closest("zzz", ["quote"]), None);
     }
 }

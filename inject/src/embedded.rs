@@ -53,17 +53,11 @@ pub struct OffsetMap {
 impl OffsetMap {
     /// The identity map, for a template that is the whole file.
     pub fn identity() -> OffsetMap {
-        OffsetMap {
-            lines: vec![(0, 0)],
-            exact: true,
-        }
+        OffsetMap { lines: vec![(0, 0)], exact: true }
     }
 
     fn fixed(file_offset: u32) -> OffsetMap {
-        OffsetMap {
-            lines: vec![(0, file_offset)],
-            exact: false,
-        }
+        OffsetMap { lines: vec![(0, file_offset)], exact: false }
     }
 
     pub fn is_exact(&self) -> bool {
@@ -74,10 +68,7 @@ impl OffsetMap {
         if !self.exact {
             return self.lines[0].1;
         }
-        let i = self
-            .lines
-            .partition_point(|&(t, _)| t <= offset)
-            .saturating_sub(1);
+        let i = self.lines.partition_point(|&(t, _)| t <= offset).saturating_sub(1);
         let (t, f) = self.lines[i];
         f + (offset - t)
     }
@@ -88,22 +79,14 @@ impl OffsetMap {
         if !outer.exact || !self.exact {
             return OffsetMap::fixed(outer.to_file(self.to_file(0)));
         }
-        let lines = self
-            .lines
-            .into_iter()
-            .map(|(t, f)| (t, outer.to_file(f)))
-            .collect();
+        let lines = self.lines.into_iter().map(|(t, f)| (t, outer.to_file(f))).collect();
         OffsetMap { lines, exact: true }
     }
 }
 
 /// A YAML node with the position of scalars.
 enum Node<'a> {
-    Scalar {
-        value: Cow<'a, str>,
-        style: ScalarStyle,
-        span: Span,
-    },
+    Scalar { value: Cow<'a, str>, style: ScalarStyle, span: Span },
     Map(Vec<(Node<'a>, Node<'a>)>),
     Seq,
     Alias,
@@ -114,10 +97,7 @@ impl<'a> Node<'a> {
         let Node::Map(entries) = self else {
             return None;
         };
-        entries
-            .iter()
-            .find(|(k, _)| matches!(k, Node::Scalar { value, .. } if value == key))
-            .map(|(_, v)| v)
+        entries.iter().find(|(k, _)| matches!(k, Node::Scalar { value, .. } if value == key)).map(|(_, v)| v)
     }
 
     fn as_str(&self) -> Option<&str> {
@@ -128,16 +108,9 @@ impl<'a> Node<'a> {
     }
 }
 
-fn read_node<'a>(
-    parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
-    first: (Event<'a>, Span),
-) -> Option<Node<'a>> {
+fn read_node<'a>(parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>, first: (Event<'a>, Span)) -> Option<Node<'a>> {
     match first.0 {
-        Event::Scalar(value, style, _, _) => Some(Node::Scalar {
-            value,
-            style,
-            span: first.1,
-        }),
+        Event::Scalar(value, style, _, _) => Some(Node::Scalar { value, style, span: first.1 }),
         Event::Alias(_) => Some(Node::Alias),
         Event::SequenceStart(..) => loop {
             let event = parser.next_event()?.ok()?;
@@ -201,11 +174,7 @@ impl<'a> Lines<'a> {
         let Some((start, text)) = self.line(line) else {
             return self.text.len();
         };
-        start
-            + text
-                .char_indices()
-                .nth(col_chars)
-                .map_or(text.len(), |(i, _)| i)
+        start + text.char_indices().nth(col_chars).map_or(text.len(), |(i, _)| i)
     }
 }
 
@@ -234,21 +203,13 @@ fn offsets_of(value: &str, style: ScalarStyle, span: &Span, lines: &Lines<'_>) -
             if map.is_empty() {
                 return OffsetMap::fixed(start);
             }
-            OffsetMap {
-                lines: map,
-                exact: true,
-            }
+            OffsetMap { lines: map, exact: true }
         }
-        ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-            if !value.contains('\n') =>
-        {
+        ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if !value.contains('\n') => {
             let quote = u32::from(style != ScalarStyle::Plain);
             let at = (start + quote) as usize;
             if lines.text.get(at..at + value.len()) == Some(value) {
-                OffsetMap {
-                    lines: vec![(0, at as u32)],
-                    exact: true,
-                }
+                OffsetMap { lines: vec![(0, at as u32)], exact: true }
             } else {
                 OffsetMap::fixed(start)
             }
@@ -269,9 +230,7 @@ fn find_in(text: &str, outer: &OffsetMap) -> Option<EmbeddedTemplates> {
     let lines = Lines::new(text);
     // A whole ConfigMap: the config is the string under `data.config`.
     if root.get("kind").and_then(Node::as_str) == Some("ConfigMap") {
-        let Some(Node::Scalar { value, style, span }) =
-            root.get("data").and_then(|d| d.get("config"))
-        else {
+        let Some(Node::Scalar { value, style, span }) = root.get("data").and_then(|d| d.get("config")) else {
             return None;
         };
         let inner = offsets_of(value, *style, span, &lines).then(outer);
@@ -294,22 +253,11 @@ fn find_in(text: &str, outer: &OffsetMap) -> Option<EmbeddedTemplates> {
                 scalar(v, format!("templates.{name}"), name)
             })
             .collect();
-        let ignored = root
-            .get("template")
-            .map(|_| vec!["template".to_owned()])
-            .unwrap_or_default();
-        return Some(EmbeddedTemplates {
-            era: ConfigEra::Current,
-            templates,
-            ignored,
-        });
+        let ignored = root.get("template").map(|_| vec!["template".to_owned()]).unwrap_or_default();
+        return Some(EmbeddedTemplates { era: ConfigEra::Current, templates, ignored });
     }
     let template = scalar(root.get("template")?, "template".into(), "sidecar".into())?;
-    Some(EmbeddedTemplates {
-        era: ConfigEra::Legacy,
-        templates: vec![template],
-        ignored: Vec::new(),
-    })
+    Some(EmbeddedTemplates { era: ConfigEra::Legacy, templates: vec![template], ignored: Vec::new() })
 }
 
 #[cfg(test)]
@@ -318,8 +266,7 @@ mod tests {
 
     #[test]
     fn maps_literal_block_positions_into_the_file() {
-        let file =
-            "policy: enabled\ntemplates:\n  sidecar: |\n    a: {{ .x }}\n\n    b: {{ .y }}\n";
+        let file = "policy: enabled\ntemplates:\n  sidecar: |\n    a: {{ .x }}\n\n    b: {{ .y }}\n";
         let found = find_templates(file).unwrap();
         assert_eq!(found.era, ConfigEra::Current);
         let t = &found.templates[0];
@@ -337,7 +284,8 @@ mod tests {
         let t = &found.templates[0];
         assert_eq!(&legacy[t.offsets.to_file(6) as usize..][..2], ".A");
 
-        let cm = "apiVersion: v1\nkind: ConfigMap\ndata:\n  config: |\n    templates:\n      s: |\n        v: {{ .Z }}\n";
+        let cm =
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  config: |\n    templates:\n      s: |\n        v: {{ .Z }}\n";
         let found = find_templates(cm).unwrap();
         let t = &found.templates[0];
         let z = t.text.find(".Z").unwrap() as u32;

@@ -29,36 +29,22 @@ fn dump_file(path: &Path) -> String {
         }
         return out;
     }
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let delims = if name.starts_with("brackets_") {
-        Delims::brackets()
-    } else {
-        Delims::default()
-    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let delims = if name.starts_with("brackets_") { Delims::brackets() } else { Delims::default() };
     dump_template(&text, delims)
 }
 
 #[test]
 fn syntax_trees() {
-    insta::glob!("inputs/ast/*.tmpl", |path| insta::assert_snapshot!(
-        dump_file(path)
-    ));
+    insta::glob!("inputs/ast/*.tmpl", |path| insta::assert_snapshot!(dump_file(path)));
 }
 
 #[test]
 fn istio_templates() {
-    insta::glob!("istio/templates/*.yaml", |path| insta::assert_snapshot!(
-        dump_file(path)
-    ));
+    insta::glob!("istio/templates/*.yaml", |path| insta::assert_snapshot!(dump_file(path)));
 }
 
 #[test]
 fn istio_legacy_configs() {
-    insta::glob!(
-        "istio/legacy/*/config.yaml",
-        |path| insta::assert_snapshot!(dump_file(path))
-    );
+    insta::glob!("istio/legacy/*/config.yaml", |path| insta::assert_snapshot!(dump_file(path)));
 }

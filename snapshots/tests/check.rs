@@ -8,38 +8,23 @@ use injit::report;
 
 fn check_output(path: &Path) -> String {
     let source = std::fs::read_to_string(path).expect("readable input");
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let options = CheckOptions {
-        functions: default_functions(),
-        delims: None,
-    };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let options = CheckOptions { functions: default_functions(), delims: None };
     let report = check_file(name, source, &options);
     let rendered = report::human(&report, false);
-    if rendered.is_empty() {
-        "(no problems)\n".to_owned()
-    } else {
-        rendered
-    }
+    if rendered.is_empty() { "(no problems)\n".to_owned() } else { rendered }
 }
 
 #[test]
 fn diagnostics() {
-    insta::glob!("inputs/check/*", |path| insta::assert_snapshot!(
-        check_output(path)
-    ));
+    insta::glob!("inputs/check/*", |path| insta::assert_snapshot!(check_output(path)));
 }
 
 #[test]
 fn json_report_is_stable() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs/check/three_mistakes.tmpl");
     let source = std::fs::read_to_string(&path).expect("readable input");
-    let options = CheckOptions {
-        functions: default_functions(),
-        delims: None,
-    };
+    let options = CheckOptions { functions: default_functions(), delims: None };
     let report = check_file("three_mistakes.tmpl", source, &options);
     assert_eq!(report.errors(), 3);
     insta::assert_snapshot!(report::json(&[report]));
@@ -48,10 +33,7 @@ fn json_report_is_stable() {
 #[test]
 fn every_shipped_istio_template_and_config_is_clean() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/istio");
-    let mut files: Vec<_> = std::fs::read_dir(root.join("templates"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("templates")).unwrap().map(|e| e.unwrap().path()).collect();
     files.push(root.join("legacy/1.0/config.yaml"));
     files.push(root.join("legacy/1.1/config.yaml"));
     for config in std::fs::read_dir(root.join("configs")).unwrap() {
@@ -60,10 +42,7 @@ fn every_shipped_istio_template_and_config_is_clean() {
             files.push(path);
         }
     }
-    let options = CheckOptions {
-        functions: default_functions(),
-        delims: None,
-    };
+    let options = CheckOptions { functions: default_functions(), delims: None };
     for path in files {
         let source = std::fs::read_to_string(&path).unwrap();
         let report = check_file(&path.display().to_string(), source, &options);

@@ -36,10 +36,7 @@ pub struct FileReport {
 
 impl FileReport {
     pub fn errors(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.diagnostic.severity == injit_compiler::Severity::Error)
-            .count()
+        self.findings.iter().filter(|f| f.diagnostic.severity == injit_compiler::Severity::Error).count()
     }
 }
 
@@ -86,9 +83,7 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
     let units: Vec<Unit<'_>> = match &embedded {
         Some(config) => {
             for key in &config.ignored {
-                report.notes.push(format!(
-                    "`{key}` is not checked: Istio ignores it when `templates` is present"
-                ));
+                report.notes.push(format!("`{key}` is not checked: Istio ignores it when `templates` is present"));
             }
             config
                 .templates
@@ -97,10 +92,7 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
                     key: Some(t.key.clone()),
                     text: &t.text,
                     offsets: t.offsets.clone(),
-                    delims: options
-                        .delims
-                        .clone()
-                        .unwrap_or_else(|| Delims::detect(&t.text)),
+                    delims: options.delims.clone().unwrap_or_else(|| Delims::detect(&t.text)),
                 })
                 .collect()
         }
@@ -112,31 +104,17 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
         }],
     };
     report.templates = units.len();
-    let name = if embedded.is_some() {
-        ISTIO_TEMPLATE_NAME
-    } else {
-        "t"
-    };
+    let name = if embedded.is_some() { ISTIO_TEMPLATE_NAME } else { "t" };
     for unit in &units {
-        let (_, diagnostics) =
-            check_template(unit.text, name, unit.delims.clone(), &options.functions);
+        let (_, diagnostics) = check_template(unit.text, name, unit.delims.clone(), &options.functions);
         for mut diagnostic in diagnostics {
             let start = unit.offsets.to_file(diagnostic.span.start);
-            let end = if unit.offsets.is_exact() {
-                unit.offsets.to_file(diagnostic.span.end)
-            } else {
-                start
-            };
+            let end = if unit.offsets.is_exact() { unit.offsets.to_file(diagnostic.span.end) } else { start };
             diagnostic.span = Span { start, end };
-            report.findings.push(Finding {
-                template: unit.key.clone(),
-                diagnostic,
-            });
+            report.findings.push(Finding { template: unit.key.clone(), diagnostic });
         }
     }
-    report
-        .findings
-        .sort_by_key(|f| (f.diagnostic.span.start, f.diagnostic.span.end));
+    report.findings.sort_by_key(|f| (f.diagnostic.span.start, f.diagnostic.span.end));
     report.source = source;
     report
 }

@@ -49,9 +49,7 @@ fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1))
-        })
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), i + 1)))
         .collect()
 }
 
@@ -67,8 +65,7 @@ pub(crate) fn load_corpus() -> Vec<(Case, Expected)> {
     let mut out = Vec::new();
     for file in files {
         let cases: Vec<Case> = read_jsonl(&file);
-        let expected: Vec<Expected> =
-            read_jsonl(&dir.join("expected").join(file.file_name().expect("name")));
+        let expected: Vec<Expected> = read_jsonl(&dir.join("expected").join(file.file_name().expect("name")));
         assert_eq!(cases.len(), expected.len(), "{}", file.display());
         for (case, exp) in cases.into_iter().zip(expected) {
             assert_eq!(case.name, exp.name);

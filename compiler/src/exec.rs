@@ -1,0 +1,70 @@
+//! Execution errors and limits, shared by both backends.
+
+use std::fmt;
+
+use crate::ir::{NodeId, ProcId, Program};
+
+/// Go's depth limit on nested template calls (`maxExecDepth`).
+pub const MAX_TEMPLATE_DEPTH: usize = 100_000;
+
+/// Default cap on a render's output: a sidecar is a few kilobytes, so a
+/// template that writes more than this is looping.
+pub const MAX_OUTPUT: usize = 64 << 20;
+
+/// Bounds on one render.
+#[derive(Clone, Debug)]
+pub struct ExecLimits {
+    pub max_depth: usize,
+    pub max_output: usize,
+}
+
+impl Default for ExecLimits {
+    fn default() -> Self {
+        ExecLimits { max_depth: MAX_TEMPLATE_DEPTH, max_output: MAX_OUTPUT }
+    }
+}
+
+impl ExecLimits {
+    pub(crate) fn output_error(&self) -> String {
+        format!("output exceeds the limit of {} bytes", self.max_output)
+    }
+}
+
+/// A template that failed while executing; `Display` is Go's text:
+/// `template: t:1:7: executing "t" at <.a.b>: ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecError {
+    message: String,
+}
+
+impl ExecError {
+    pub(crate) fn new(message: String) -> ExecError {
+        ExecError { message }
+    }
+
+    /// An error at the node `node` of template `proc` (Go's `state.errorf`).
+    pub(crate) fn at(program: &Program, proc: ProcId, node: Option<NodeId>, message: String) -> ExecError {
+        let name = &program.procs[proc as usize].name;
+        let message = match node {
+            None => format!("template: {name}: {message}"),
+            Some(n) => {
+                let info = &program.nodes[n as usize];
+                let quoted = injit_strconv::quote(name.as_bytes());
+                format!("template: {}: executing {quoted} at <{}>: {message}", info.location, info.context)
+            }
+        };
+        ExecError { message }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ExecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExecError {}

@@ -1,0 +1,230 @@
+//! The intermediate representation both backends execute.
+//!
+//! A template becomes a procedure: a flat list of instructions over value
+//! slots, with jumps for control flow. Instructions correspond to the steps
+//! of Go's executor (`text/template/exec.go`) in the order Go performs them,
+//! including `At`, which records the node Go would blame for the next error.
+//! Everything Go decides from the syntax alone (which function a name means,
+//! argument counts, constant conversions, undefined variables) is decided
+//! here, once; what remains are the operations whose outcome depends on
+//! the data.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use injit_runtime::convert::Param;
+use injit_runtime::funcs::Function;
+use injit_runtime::types::Type;
+
+/// A value slot of a procedure's frame. Slot 0 holds the template's
+/// argument (`$` and the initial dot).
+pub type Slot = u32;
+/// An instruction index.
+pub type Label = u32;
+/// Indexes into the program's tables.
+pub type NodeId = u32;
+pub type TextId = u32;
+pub type ConstId = u32;
+pub type NameId = u32;
+pub type MessageId = u32;
+pub type FuncId = u32;
+pub type ProcId = u32;
+/// A range iterator of a procedure's frame.
+pub type IterSlot = u32;
+
+/// How a field lookup treats a missing map key (`Option("missingkey=...")`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MissingKey {
+    /// `default` / `invalid`: the missing value prints `<no value>`.
+    #[default]
+    Invalid,
+    /// `zero`: the map element type's zero value.
+    Zero,
+    /// `error`: execution stops.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inst {
+    /// Go's `s.at(node)`: errors from here on are reported at this node.
+    At(NodeId),
+    /// Write static text.
+    Text(TextId),
+    /// Print a value as an action does (`fmt.Fprint`).
+    Print(Slot),
+    Const {
+        dst: Slot,
+        value: ConstId,
+    },
+    Copy {
+        dst: Slot,
+        src: Slot,
+    },
+    /// A pipeline stage's result held in an interface is unwrapped.
+    Unbox(Slot),
+    /// `evalField`: a map key or niladic method of `recv`. `args` is the
+    /// argument count a method would receive; a map key with arguments
+    /// is an error.
+    Field {
+        dst: Slot,
+        recv: Slot,
+        name: NameId,
+        args: u32,
+    },
+    /// `validateType`: convert `slot` in place for a parameter.
+    Validate {
+        slot: Slot,
+        to: Param,
+    },
+    /// Call a function with arguments in `args..args+argc`; on error, blame
+    /// `node` and say "error calling NAME".
+    Call {
+        dst: Slot,
+        func: FuncId,
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+    },
+    /// Call the bound method in `method` (what `Field` returns for a method
+    /// that takes arguments) with `args..args+argc`, converted to its
+    /// parameter types at run time.
+    CallMethod {
+        dst: Slot,
+        method: Slot,
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+    },
+    /// The `call` builtin: `args` holds the callee then its arguments.
+    CallValue {
+        dst: Slot,
+        callee: NameId,
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+    },
+    /// Jump if the truth of `src` (an interface's content) is `when`.
+    JumpIfTruth {
+        src: Slot,
+        when: bool,
+        target: Label,
+    },
+    /// `if`/`with`: jump unless `src` is true (Go's `isTrue`).
+    JumpUnlessTrue {
+        src: Slot,
+        target: Label,
+    },
+    Jump(Label),
+    /// Start ranging over `src`; jump to `empty` when there is nothing to
+    /// range over (also for invalid values).
+    RangeStart {
+        iter: IterSlot,
+        src: Slot,
+        empty: Label,
+    },
+    /// Next element into `elem` (and its index or key into `key`); jump to
+    /// `done` at the end.
+    RangeNext {
+        iter: IterSlot,
+        key: Option<Slot>,
+        elem: Slot,
+        done: Label,
+    },
+    /// End of a range (releases the iterator).
+    RangeEnd {
+        iter: IterSlot,
+    },
+    /// Go's check on nested template calls, before the argument is evaluated.
+    CheckDepth,
+    /// Run another template with `dot` as its argument.
+    CallTemplate {
+        proc: ProcId,
+        dot: Slot,
+    },
+    /// An error known at compile time, raised when reached.
+    Fail(MessageId),
+}
+
+/// A constant value of the program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    Invalid,
+    NilInterface,
+    Bool(bool),
+    Int(i64, Type),
+    Uint(u64, Type),
+    Float(f64, Type),
+    Complex(f64, f64, Type),
+    Str(Box<[u8]>, Type),
+}
+
+/// Where an error is reported: Go's `ErrorContext` of a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// `t:1:7`
+    pub location: String,
+    /// The node as Go prints it, e.g. `.a.b`.
+    pub context: String,
+}
+
+/// One template compiled to IR.
+#[derive(Clone, Debug)]
+pub struct Proc {
+    pub name: String,
+    pub code: Vec<Inst>,
+    pub slots: u32,
+    pub iters: u32,
+}
+
+/// A compiled template set.
+#[derive(Debug)]
+pub struct Program {
+    pub procs: Vec<Proc>,
+    pub by_name: HashMap<String, ProcId>,
+    pub nodes: Vec<NodeInfo>,
+    pub consts: Vec<Const>,
+    pub texts: Vec<Box<[u8]>>,
+    pub names: Vec<Box<[u8]>>,
+    pub messages: Vec<String>,
+    pub functions: Vec<&'static Function>,
+    pub missing_key: MissingKey,
+    /// Whether the program calls functions that change maps in place
+    /// (`set`, `unset`, `merge`...): its input is then copied per render.
+    pub mutates: bool,
+}
+
+impl Program {
+    pub fn proc(&self, name: &str) -> Option<ProcId> {
+        self.by_name.get(name).copied()
+    }
+}
+
+impl fmt::Display for Program {
+    /// A readable listing, for debugging and IR snapshot tests.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for proc in &self.procs {
+            writeln!(f, "proc {:?} (slots {}, iters {})", proc.name, proc.slots, proc.iters)?;
+            for (i, inst) in proc.code.iter().enumerate() {
+                write!(f, "  {i:4}  ")?;
+                match inst {
+                    Inst::At(n) => writeln!(f, "at <{}>", self.nodes[*n as usize].context)?,
+                    Inst::Text(t) => {
+                        writeln!(f, "text {}", injit_strconv::quote(&self.texts[*t as usize]))?;
+                    }
+                    Inst::Const { dst, value } => writeln!(f, "s{dst} = const {:?}", self.consts[*value as usize])?,
+                    Inst::Field { dst, recv, name, args } => writeln!(
+                        f,
+                        "s{dst} = field s{recv}.{} args={args}",
+                        String::from_utf8_lossy(&self.names[*name as usize])
+                    )?,
+                    Inst::Call { dst, func, args, argc, .. } => {
+                        writeln!(f, "s{dst} = call {}(s{args}..+{argc})", self.functions[*func as usize].name)?
+                    }
+                    Inst::Fail(m) => writeln!(f, "fail {:?}", self.messages[*m as usize])?,
+                    other => writeln!(f, "{other:?}")?,
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+//! Compiled template sets: parse once, render many times.
+
+use injit_grammar::{Delims, ParseError, ParseOptions, parse};
+use injit_runtime::FunctionSet;
+use injit_runtime::data::Data;
+use injit_runtime::funcs::{CallCx, FunctionTable};
+use injit_runtime::value::{Value, owned_copy};
+
+use crate::check::Functions;
+use crate::exec::{ExecError, ExecLimits};
+use crate::ir::{MissingKey, Program};
+use crate::lower::{LowerOptions, lower};
+
+/// How to compile a template set.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// The main template's name (`template.New(name)`); it appears in errors.
+    pub name: String,
+    pub delims: Delims,
+    pub functions: Functions,
+    pub missing_key: MissingKey,
+    pub limits: ExecLimits,
+    /// What functions may reach outside the template (`env`, DNS).
+    pub call_cx: CallCx,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            name: "t".to_owned(),
+            delims: Delims::default(),
+            functions: Functions::new(FunctionSet::Go),
+            missing_key: MissingKey::Invalid,
+            limits: ExecLimits::default(),
+            call_cx: CallCx::default(),
+        }
+    }
+}
+
+impl MissingKey {
+    /// Parses Go's `missingkey=` option value; the error is Go's panic text.
+    pub fn parse(value: &str) -> Result<MissingKey, String> {
+        match value {
+            "" | "default" | "invalid" => Ok(MissingKey::Invalid),
+            "zero" => Ok(MissingKey::Zero),
+            "error" => Ok(MissingKey::Error),
+            other => Err(format!("unrecognized option: missingkey={other}")),
+        }
+    }
+}
+
+/// A template and the templates it defines, compiled.
+#[derive(Debug)]
+pub struct TemplateSet {
+    name: String,
+    program: Program,
+    limits: ExecLimits,
+    call_cx: CallCx,
+}
+
+impl TemplateSet {
+    /// Parses and compiles `source`, as Go's `template.New(name).Parse(source)`.
+    pub fn compile(source: &str, options: &CompileOptions) -> Result<TemplateSet, ParseError> {
+        let functions = options.functions;
+        let lookup = move |name: &str| functions.contains(name);
+        let parse_options = ParseOptions::new(options.name.clone(), &lookup).delims(options.delims.clone());
+        let templates = parse(source, &parse_options)?;
+        let table = FunctionTable::for_set(functions.set, functions.kit_test_funcs);
+        let program = lower(
+            &templates,
+            source,
+            &LowerOptions { functions: table, missing_key: options.missing_key, parse_name: options.name.clone() },
+        );
+        Ok(TemplateSet {
+            name: options.name.clone(),
+            program,
+            limits: options.limits.clone(),
+            call_cx: options.call_cx,
+        })
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Executes the main template (`Execute`), appending to `out`; on error
+    /// `out` keeps what was written before it, as Go's writer would.
+    pub fn render(&self, data: &Data, out: &mut Vec<u8>) -> Result<(), ExecError> {
+        self.render_template(&self.name, data, out)
+    }
+
+    /// Executes the template named `name` (`ExecuteTemplate`).
+    pub fn render_template(&self, name: &str, data: &Data, out: &mut Vec<u8>) -> Result<(), ExecError> {
+        let Some(proc) = self.program.proc(name) else {
+            let (n, t) = (injit_strconv::quote(name.as_bytes()), injit_strconv::quote(self.name.as_bytes()));
+            return Err(ExecError::new(format!("template: no template {n} associated with template {t}")));
+        };
+        // A template that changes maps in place works on its own copy of
+        // the data (Go's maps would change under every other reader).
+        let root = match data {
+            Data::Null => Value::invalid(),
+            _ if self.program.mutates => owned_copy(data, false),
+            _ => Value::from_data(data, false),
+        };
+        crate::eval::execute(&self.program, proc, root, out, &self.limits, &self.call_cx)
+    }
+}

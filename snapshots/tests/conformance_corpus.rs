@@ -1,0 +1,82 @@
+//! The Go conformance corpus (`tests/conformance`, Go 1.23's results) and a
+//! checked-in set of random cases from the kit's generator, run through
+//! `injit render`'s batch runner. Every mismatch is listed.
+
+mod common;
+
+use std::path::Path;
+
+use injit::commands::render::{Case, CaseResult, run_case};
+
+fn read_jsonl<T: for<'de> serde::Deserialize<'de>>(path: &Path) -> Vec<T> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("valid line")).collect()
+}
+
+/// Runs `cases` against `expected`; returns a description of each mismatch.
+fn mismatches(cases: &[Case], expected: &[CaseResult]) -> Vec<String> {
+    assert_eq!(cases.len(), expected.len());
+    let mut out = Vec::new();
+    for (case, want) in cases.iter().zip(expected) {
+        let got = run_case(case);
+        let same = got.error_kind == want.error_kind
+            && got.error == want.error
+            && got.output == want.output
+            && (want.error_kind.as_deref() != Some("exec") || got.partial_output == want.partial_output);
+        if !same {
+            out.push(format!(
+                "{}\n  template: {:?}\n  expected: {:?} {:?} {:?}\n  got:      {:?} {:?} {:?}",
+                case.name,
+                case.template,
+                want.output,
+                want.error,
+                want.partial_output,
+                got.output,
+                got.error,
+                got.partial_output
+            ));
+        }
+    }
+    out
+}
+
+fn corpus_file(name: &str) -> (Vec<Case>, Vec<CaseResult>) {
+    let dir = common::data_dir().join("conformance");
+    (read_jsonl(&dir.join("cases").join(name)), read_jsonl(&dir.join("expected").join(name)))
+}
+
+#[test]
+fn go_conformance_corpus() {
+    let dir = common::data_dir().join("conformance/cases");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for file in &files {
+        // The sprig files exercise the function library, which has its own
+        // test once sprig is implemented (see `sprig_cases_so_far`).
+        if file.starts_with("sprig_") {
+            continue;
+        }
+        let (cases, expected) = corpus_file(file);
+        total += cases.len();
+        failures.extend(mismatches(&cases, &expected));
+    }
+    // One case needs sprig's `list` to build its input.
+    failures.retain(|f| !f.starts_with("errors_exec/index_sprig_list_equal_len"));
+    assert!(total > 650, "the corpus is checked in ({total} cases)");
+    assert!(failures.is_empty(), "{} of {total} cases differ from Go:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn random_cases_without_sprig() {
+    let dir = common::data_dir().join("random");
+    let cases: Vec<Case> = read_jsonl(&dir.join("nosprig-seed101.cases.jsonl"));
+    let expected: Vec<CaseResult> = read_jsonl(&dir.join("nosprig-seed101.expected.jsonl"));
+    assert_eq!(cases.len(), 2000);
+    let failures = mismatches(&cases, &expected);
+    assert!(failures.is_empty(), "{} of 2000 differ from Go:\n{}", failures.len(), failures.join("\n"));
+}

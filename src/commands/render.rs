@@ -1,0 +1,227 @@
+//! `injit render`: execute a template over data, one case at a time or in
+//! the conformance kit's batch format.
+
+use std::time::Instant;
+
+use injit_compiler::{CompileOptions, Functions, MissingKey, TemplateSet};
+use injit_grammar::Delims;
+use injit_runtime::FunctionSet;
+use injit_runtime::data::{Data, NumberMode};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// One case of the kit's batch format.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Case {
+    pub name: String,
+    pub template: String,
+    #[serde(default)]
+    pub data: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub sprig: bool,
+    #[serde(default)]
+    pub missingkey: Option<String>,
+    #[serde(default)]
+    pub template_name: Option<String>,
+    #[serde(default)]
+    pub exec: Option<String>,
+    #[serde(default)]
+    pub delims: Option<Vec<String>>,
+    #[serde(default)]
+    pub number: bool,
+    #[serde(default)]
+    pub testfuncs: bool,
+}
+
+/// One result line, as the kit's oracle writes it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub name: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub error_kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub partial_output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub output_base64: Option<String>,
+}
+
+/// Go's lossy view of bytes as a string: each invalid byte is U+FFFD.
+pub fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let (r, w) = injit_strconv::decode_rune(&bytes[i..]);
+        out.push(r);
+        i += w.max(1);
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+impl CaseResult {
+    fn failed(name: &str, kind: &str, error: String) -> CaseResult {
+        CaseResult {
+            name: name.to_owned(),
+            error: Some(error),
+            error_kind: Some(kind.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    fn with_output(mut self, bytes: &[u8], partial: bool) -> CaseResult {
+        let text = lossy(bytes);
+        if std::str::from_utf8(bytes).is_err() {
+            self.output_base64 = Some(base64(bytes));
+        }
+        if partial {
+            self.partial_output = Some(text);
+        } else {
+            self.output = Some(text);
+        }
+        self
+    }
+}
+
+/// Why a case did not get as far as parsing: the oracle's `error_kind`
+/// (`option`, `data`) and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseFailure {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl CaseFailure {
+    fn into_result(self, name: &str) -> CaseResult {
+        CaseResult::failed(name, self.kind, self.message)
+    }
+}
+
+/// The compile options a case asks for.
+pub fn case_options(case: &Case) -> Result<CompileOptions, CaseFailure> {
+    let option = |message: String| CaseFailure { kind: "option", message };
+    let missing_key = MissingKey::parse(case.missingkey.as_deref().unwrap_or("")).map_err(option)?;
+    let delims = match case.delims.as_deref() {
+        None => Delims::default(),
+        Some([l, r]) => Delims::new(l, r),
+        Some(_) => return Err(option("delims must have exactly two elements".into())),
+    };
+    let set = if case.sprig { FunctionSet::Sprig } else { FunctionSet::Go };
+    Ok(CompileOptions {
+        name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
+        delims,
+        functions: Functions { set, kit_test_funcs: case.testfuncs },
+        missing_key,
+        ..CompileOptions::default()
+    })
+}
+
+/// Decodes a case's data as the oracle does.
+pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
+    let mode = if case.number { NumberMode::JsonNumber } else { NumberMode::Float };
+    match &case.data {
+        None => Ok(Data::Null),
+        Some(raw) => Data::from_json(raw.get().as_bytes(), mode)
+            .map_err(|e| CaseFailure { kind: "data", message: e.to_string() }),
+    }
+}
+
+/// Runs one case: parse, then execute, as the oracle's `render`.
+pub fn run_case(case: &Case) -> CaseResult {
+    let data = match case_data(case) {
+        Ok(d) => d,
+        Err(f) => return f.into_result(&case.name),
+    };
+    let options = match case_options(case) {
+        Ok(o) => o,
+        Err(f) => return f.into_result(&case.name),
+    };
+    let set = match TemplateSet::compile(&case.template, &options) {
+        Ok(s) => s,
+        Err(e) => return CaseResult::failed(&case.name, "parse", e.to_string()),
+    };
+    let mut out = Vec::new();
+    let result = match case.exec.as_deref().filter(|e| !e.is_empty()) {
+        Some(name) => set.render_template(name, &data, &mut out),
+        None => set.render(&data, &mut out),
+    };
+    match result {
+        Ok(()) => CaseResult { name: case.name.clone(), ..Default::default() }.with_output(&out, false),
+        Err(e) => CaseResult::failed(&case.name, "exec", e.to_string()).with_output(&out, true),
+    }
+}
+
+/// Runs a batch: one case per input line, one result per output line.
+pub fn run_batch(input: &str) -> String {
+    let mut out = String::new();
+    for line in input.lines().filter(|l| !l.trim().is_empty()) {
+        let result = match serde_json::from_str::<Case>(line) {
+            Ok(case) => run_case(&case),
+            Err(e) => {
+                let name = serde_json::from_str::<serde_json::Value>(line)
+                    .ok()
+                    .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+                    .unwrap_or_default();
+                CaseResult::failed(&name, "input", format!("bad case: {e}"))
+            }
+        };
+        out.push_str(&serde_json::to_string(&result).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+/// What `--bench` measured.
+pub struct BenchReport {
+    pub parse_ns: u128,
+    pub exec_ns: u128,
+    pub output_bytes: usize,
+    pub iterations: usize,
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "parse_ns_per_op={} exec_ns_per_op={} output_bytes={} iterations={}",
+            self.parse_ns, self.exec_ns, self.output_bytes, self.iterations
+        )
+    }
+}
+
+/// Parses `n / 10 + 1` times and executes `n` times into a reused buffer,
+/// as the kit's oracle does with `--bench`.
+pub fn bench(template: &str, data: &Data, options: &CompileOptions, n: usize) -> Result<BenchReport, String> {
+    let parses = n / 10 + 1;
+    let start = Instant::now();
+    let mut set = None;
+    for _ in 0..parses {
+        set = Some(TemplateSet::compile(template, options).map_err(|e| e.to_string())?);
+    }
+    let parse_ns = start.elapsed().as_nanos() / parses as u128;
+    let set = set.ok_or("nothing parsed")?;
+    let mut out = Vec::new();
+    let start = Instant::now();
+    for _ in 0..n {
+        out.clear();
+        set.render(data, &mut out).map_err(|e| e.to_string())?;
+    }
+    let exec_ns = start.elapsed().as_nanos() / n.max(1) as u128;
+    Ok(BenchReport { parse_ns, exec_ns, output_bytes: out.len(), iterations: n })
+}
