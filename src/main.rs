@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use injit::commands::check::{CheckOptions, check_file};
 use injit::report;
-use injit_compiler::Functions;
+use injit_compiler::{CompileOptions, Functions, TemplateSet};
 use injit_grammar::{Delims, ParseOptions, dump, parse};
 use injit_runtime::FunctionSet;
 
@@ -60,6 +60,8 @@ enum Format {
 enum Emit {
     /// the syntax tree of each template
     Ast,
+    /// the intermediate code both backends run
+    Ir,
 }
 
 #[derive(clap::Args)]
@@ -248,8 +250,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         };
         let label = if path == "-" { "<stdin>" } else { path.as_str() };
         let report = check_file(label, source, &options);
-        if let Some(Emit::Ast) = args.emit {
-            emit_ast(&report.source, &options);
+        match args.emit {
+            Some(Emit::Ast) => emit_ast(&report.source, &options),
+            Some(Emit::Ir) => emit_ir(&report.source, &options),
+            None => {}
         }
         reports.push(report);
     }
@@ -284,6 +288,17 @@ fn emit_ast(source: &str, options: &CheckOptions) {
     let delims = options.delims.clone().unwrap_or_default();
     if let Ok(templates) = parse(source, &ParseOptions::new("t", &lookup).delims(delims).lenient()) {
         print!("{}", dump(&templates, source));
+    }
+}
+
+fn emit_ir(source: &str, options: &CheckOptions) {
+    let compile = CompileOptions {
+        functions: options.functions,
+        delims: options.delims.clone().unwrap_or_default(),
+        ..CompileOptions::default()
+    };
+    if let Ok(set) = TemplateSet::compile(source, &compile) {
+        print!("{}", set.program());
     }
 }
 

@@ -5,7 +5,7 @@
 //! the native stack.
 
 use injit_runtime::convert::validate;
-use injit_runtime::data::Data;
+use injit_runtime::data::{Data, Object};
 use injit_runtime::fmt::fprint;
 use injit_runtime::funcs::{Body, CallCx};
 use injit_runtime::ops::builtins::{call, is_truthy, truth};
@@ -28,8 +28,20 @@ struct Frame<'a> {
 
 /// The state of a `range`.
 pub(crate) enum RangeIter<'a> {
-    Slice { list: Value<'a>, len: usize, pos: usize },
-    Map { entries: Vec<(Value<'a>, Value<'a>)>, pos: usize },
+    Slice {
+        list: Value<'a>,
+        len: usize,
+        pos: usize,
+    },
+    /// A JSON object, walked in place (already in key order).
+    Object {
+        object: &'a Object,
+        pos: usize,
+    },
+    Map {
+        entries: Vec<(Value<'a>, Value<'a>)>,
+        pos: usize,
+    },
 }
 
 /// A constant of the program as a value borrowing from it.
@@ -65,7 +77,8 @@ pub(crate) fn range_start<'a>(v: &Value<'a>) -> Result<Option<RangeIter<'a>>, St
             let len = v.len().unwrap_or(0);
             Ok((len > 0).then(|| RangeIter::Slice { list: v.clone(), len, pos: 0 }))
         }
-        Repr::Data(Data::Object(_)) | Repr::Map(..) | Repr::Nil(Type::AnyMap | Type::StringMap) => {
+        Repr::Data(Data::Object(object)) => Ok((!object.is_empty()).then_some(RangeIter::Object { object, pos: 0 })),
+        Repr::Map(..) | Repr::Nil(Type::AnyMap | Type::StringMap) => {
             let entries = v.map_entries();
             Ok((!entries.is_empty()).then_some(RangeIter::Map { entries, pos: 0 }))
         }
@@ -87,6 +100,11 @@ pub(crate) fn range_next<'a>(iter: &mut RangeIter<'a>) -> Option<(Value<'a>, Val
             let i = *pos;
             *pos += 1;
             Some((Value::int(i as i64), list.index(i)))
+        }
+        RangeIter::Object { object, pos } => {
+            let (key, data) = object.entry(*pos)?;
+            *pos += 1;
+            Some((Value::str(key.as_bytes()), Value::from_data(data, true)))
         }
         RangeIter::Map { entries, pos } => {
             let entry = entries.get(*pos)?.clone();
@@ -141,144 +159,151 @@ pub(crate) fn execute<'a>(
 ) -> Result<(), ExecError> {
     let mut stack: Vec<Frame<'a>> = vec![new_frame(program, proc, data)];
     let missing_key = missing(program.missing_key);
-    loop {
+    // The outer loop switches frames; the inner one runs a frame's code
+    // until it returns or calls a template.
+    'frames: loop {
         let depth = stack.len() - 1;
         let frame = stack.last_mut().expect("a frame");
         let code = &program.procs[frame.proc as usize].code;
-        let Some(inst) = code.get(frame.pc) else {
-            stack.pop();
-            if stack.is_empty() {
-                return Ok(());
-            }
-            continue;
-        };
-        frame.pc += 1;
-        macro_rules! fail {
-            ($msg:expr) => {
-                return Err(ExecError::at(program, frame.proc, frame.node, $msg))
+        loop {
+            let Some(inst) = code.get(frame.pc) else {
+                stack.pop();
+                if stack.is_empty() {
+                    return Ok(());
+                }
+                continue 'frames;
             };
-        }
-        match inst {
-            Inst::At(n) => frame.node = Some(*n),
-            Inst::Text(t) => {
-                out.extend_from_slice(&program.texts[*t as usize]);
-                if out.len() > limits.max_output {
-                    fail!(limits.output_error());
-                }
+            frame.pc += 1;
+            macro_rules! fail {
+                ($msg:expr) => {
+                    return Err(ExecError::at(program, frame.proc, frame.node, $msg))
+                };
             }
-            Inst::Print(s) => {
-                if let Err(ty) = print_value(out, &frame.slots[*s as usize]) {
-                    let node = frame.node.map(|n| program.nodes[n as usize].context.as_str()).unwrap_or_default();
-                    fail!(format!("can't print {node} of type {ty}"));
-                }
-                if out.len() > limits.max_output {
-                    fail!(limits.output_error());
-                }
-            }
-            Inst::Const { dst, value } => frame.slots[*dst as usize] = const_value(&program.consts[*value as usize]),
-            Inst::Copy { dst, src } => {
-                let v = frame.slots[*src as usize].clone();
-                frame.slots[*dst as usize] = v;
-            }
-            Inst::Unbox(s) => {
-                let v = std::mem::replace(&mut frame.slots[*s as usize], Value::invalid());
-                frame.slots[*s as usize] = v.unbox();
-            }
-            Inst::Field { dst, recv, name, args } => {
-                let name = &program.names[*name as usize];
-                match eval_field(&frame.slots[*recv as usize], name, *args as usize, missing_key) {
-                    Ok(v) => frame.slots[*dst as usize] = v,
-                    Err(e) => fail!(e),
-                }
-            }
-            Inst::Validate { slot, to } => {
-                let v = std::mem::replace(&mut frame.slots[*slot as usize], Value::invalid());
-                match validate(v, *to) {
-                    Ok(v) => frame.slots[*slot as usize] = v,
-                    Err(e) => fail!(e),
-                }
-            }
-            Inst::Call { dst, func, args, argc, node } => {
-                let function = program.functions[*func as usize];
-                let argv = &frame.slots[*args as usize..(*args + *argc) as usize];
-                let Body::Native(native) = function.body else { unreachable!("special forms are lowered inline") };
-                match native(cx, argv) {
-                    Ok(v) => {
-                        frame.slots[*dst as usize] = if function.result() == Type::Any { v.boxed() } else { v };
-                    }
-                    Err(e) => {
-                        frame.node = Some(*node);
-                        fail!(format!("error calling {}: {e}", function.name));
+            match inst {
+                Inst::At(n) => frame.node = Some(*n),
+                Inst::Text(t) => {
+                    out.extend_from_slice(&program.texts[*t as usize]);
+                    if out.len() > limits.max_output {
+                        fail!(limits.output_error());
                     }
                 }
-            }
-            Inst::CallMethod { dst, method, args, argc, node } => {
-                let argv = &frame.slots[*args as usize..(*args + *argc) as usize];
-                match call_method(&frame.slots[*method as usize], argv) {
-                    Ok(v) => frame.slots[*dst as usize] = v,
-                    Err(e) => {
-                        frame.node = Some(*node);
-                        fail!(e);
+                Inst::Print(s) => {
+                    if let Err(ty) = print_value(out, &frame.slots[*s as usize]) {
+                        let node = frame.node.map(|n| program.nodes[n as usize].context.as_str()).unwrap_or_default();
+                        fail!(format!("can't print {node} of type {ty}"));
+                    }
+                    if out.len() > limits.max_output {
+                        fail!(limits.output_error());
                     }
                 }
-            }
-            Inst::CallValue { dst, callee, args, argc, node } => {
-                let callee = String::from_utf8_lossy(&program.names[*callee as usize]).into_owned();
-                let argv = &frame.slots[*args as usize..(*args + *argc) as usize];
-                match call(&callee, &argv[0], &argv[1..]) {
-                    Ok(v) => frame.slots[*dst as usize] = v,
-                    Err(e) => {
-                        frame.node = Some(*node);
-                        fail!(format!("error calling call: {e}"));
+                Inst::Const { dst, value } => {
+                    frame.slots[*dst as usize] = const_value(&program.consts[*value as usize])
+                }
+                Inst::Copy { dst, src } => {
+                    let v = frame.slots[*src as usize].clone();
+                    frame.slots[*dst as usize] = v;
+                }
+                Inst::Unbox(s) => {
+                    let v = std::mem::replace(&mut frame.slots[*s as usize], Value::invalid());
+                    frame.slots[*s as usize] = v.unbox();
+                }
+                Inst::Field { dst, recv, name, args } => {
+                    let name = &program.names[*name as usize];
+                    match eval_field(&frame.slots[*recv as usize], name, *args as usize, missing_key) {
+                        Ok(v) => frame.slots[*dst as usize] = v,
+                        Err(e) => fail!(e),
                     }
                 }
-            }
-            Inst::JumpIfTruth { src, when, target } => {
-                if is_truthy(&frame.slots[*src as usize]) == *when {
-                    frame.pc = *target as usize;
-                }
-            }
-            Inst::JumpUnlessTrue { src, target } => {
-                let v = &frame.slots[*src as usize];
-                match truth(&v.unboxed()) {
-                    Some(true) => {}
-                    Some(false) => frame.pc = *target as usize,
-                    None => {
-                        let mut shown = Vec::new();
-                        fprint(&mut shown, v);
-                        fail!(format!("if/with can't use {}", String::from_utf8_lossy(&shown)));
+                Inst::Validate { slot, to } => {
+                    let v = std::mem::replace(&mut frame.slots[*slot as usize], Value::invalid());
+                    match validate(v, *to) {
+                        Ok(v) => frame.slots[*slot as usize] = v,
+                        Err(e) => fail!(e),
                     }
                 }
-            }
-            Inst::Jump(target) => frame.pc = *target as usize,
-            Inst::RangeStart { iter, src, empty } => match range_start(&frame.slots[*src as usize]) {
-                Ok(Some(it)) => frame.iters[*iter as usize] = Some(it),
-                Ok(None) => frame.pc = *empty as usize,
-                Err(e) => fail!(e),
-            },
-            Inst::RangeNext { iter, key, elem, done } => {
-                let next = frame.iters[*iter as usize].as_mut().and_then(range_next);
-                match next {
-                    Some((k, v)) => {
-                        if let Some(key) = key {
-                            frame.slots[*key as usize] = k;
+                Inst::Call { dst, func, args, argc, node } => {
+                    let function = program.functions[*func as usize];
+                    let argv = &frame.slots[*args as usize..(*args + *argc) as usize];
+                    let Body::Native(native) = function.body else { unreachable!("special forms are lowered inline") };
+                    match native(cx, argv) {
+                        Ok(v) => {
+                            frame.slots[*dst as usize] = if function.result() == Type::Any { v.boxed() } else { v };
                         }
-                        frame.slots[*elem as usize] = v;
+                        Err(e) => {
+                            frame.node = Some(*node);
+                            fail!(format!("error calling {}: {e}", function.name));
+                        }
                     }
-                    None => frame.pc = *done as usize,
                 }
-            }
-            Inst::RangeEnd { iter } => frame.iters[*iter as usize] = None,
-            Inst::CheckDepth => {
-                if depth >= limits.max_depth {
-                    fail!(format!("exceeded maximum template depth ({})", limits.max_depth));
+                Inst::CallMethod { dst, method, args, argc, node } => {
+                    let argv = &frame.slots[*args as usize..(*args + *argc) as usize];
+                    match call_method(&frame.slots[*method as usize], argv) {
+                        Ok(v) => frame.slots[*dst as usize] = v,
+                        Err(e) => {
+                            frame.node = Some(*node);
+                            fail!(e);
+                        }
+                    }
                 }
+                Inst::CallValue { dst, callee, args, argc, node } => {
+                    let callee = String::from_utf8_lossy(&program.names[*callee as usize]).into_owned();
+                    let argv = &frame.slots[*args as usize..(*args + *argc) as usize];
+                    match call(&callee, &argv[0], &argv[1..]) {
+                        Ok(v) => frame.slots[*dst as usize] = v,
+                        Err(e) => {
+                            frame.node = Some(*node);
+                            fail!(format!("error calling call: {e}"));
+                        }
+                    }
+                }
+                Inst::JumpIfTruth { src, when, target } => {
+                    if is_truthy(&frame.slots[*src as usize]) == *when {
+                        frame.pc = *target as usize;
+                    }
+                }
+                Inst::JumpUnlessTrue { src, target } => {
+                    let v = &frame.slots[*src as usize];
+                    match truth(&v.unboxed()) {
+                        Some(true) => {}
+                        Some(false) => frame.pc = *target as usize,
+                        None => {
+                            let mut shown = Vec::new();
+                            fprint(&mut shown, v);
+                            fail!(format!("if/with can't use {}", String::from_utf8_lossy(&shown)));
+                        }
+                    }
+                }
+                Inst::Jump(target) => frame.pc = *target as usize,
+                Inst::RangeStart { iter, src, empty } => match range_start(&frame.slots[*src as usize]) {
+                    Ok(Some(it)) => frame.iters[*iter as usize] = Some(it),
+                    Ok(None) => frame.pc = *empty as usize,
+                    Err(e) => fail!(e),
+                },
+                Inst::RangeNext { iter, key, elem, done } => {
+                    let next = frame.iters[*iter as usize].as_mut().and_then(range_next);
+                    match next {
+                        Some((k, v)) => {
+                            if let Some(key) = key {
+                                frame.slots[*key as usize] = k;
+                            }
+                            frame.slots[*elem as usize] = v;
+                        }
+                        None => frame.pc = *done as usize,
+                    }
+                }
+                Inst::RangeEnd { iter } => frame.iters[*iter as usize] = None,
+                Inst::CheckDepth => {
+                    if depth >= limits.max_depth {
+                        fail!(format!("exceeded maximum template depth ({})", limits.max_depth));
+                    }
+                }
+                Inst::CallTemplate { proc, dot } => {
+                    let arg = frame.slots[*dot as usize].clone();
+                    stack.push(new_frame(program, *proc, arg));
+                    continue 'frames;
+                }
+                Inst::Fail(m) => fail!(program.messages[*m as usize].clone()),
             }
-            Inst::CallTemplate { proc, dot } => {
-                let arg = frame.slots[*dot as usize].clone();
-                stack.push(new_frame(program, *proc, arg));
-            }
-            Inst::Fail(m) => fail!(program.messages[*m as usize].clone()),
         }
     }
 }

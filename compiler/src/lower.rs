@@ -41,7 +41,14 @@ pub(crate) fn lower(templates: &Templates, source: &str, options: &LowerOptions)
         program: Tables::default(),
         node_ids: HashMap::new(),
     };
-    let procs = templates.iter().map(|tree| lowerer.proc(tree)).collect();
+    let procs = templates
+        .iter()
+        .map(|tree| {
+            let mut proc = lowerer.proc(tree);
+            crate::optimize::optimize(&mut proc);
+            proc
+        })
+        .collect();
     let Tables { nodes, consts, texts, names, messages, functions, .. } = lowerer.program;
     let mutates = functions.iter().any(|f| MUTATING.contains(&f.name));
     Program {
@@ -283,21 +290,48 @@ impl<'t> Lowerer<'t, '_> {
         let value = self.eval_pipeline(p, dot, Some(&b.pipe));
         let branch = p.emit(Inst::JumpUnlessTrue { src: value, target: 0 });
         self.walk_list(p, if with { value } else { dot }, &b.list);
-        self.else_tail(p, dot, branch, b.else_list.as_ref(), mark);
+        self.else_tail(p, dot, branch, b.else_list.as_ref(), mark, false);
     }
 
     /// Closes a branch: the taken path jumps over the `else` list, which
     /// `to_else` (a forward jump) lands on; then the branch's variables go
     /// out of scope.
-    fn else_tail(&mut self, p: &mut ProcBuilder, dot: Slot, to_else: usize, else_list: Option<&'t List>, mark: usize) {
+    ///
+    /// A range's `else` list runs inside Go's `walkRange`, whose recover
+    /// catches `{{break}}`: there a break (of the enclosing loop, as the
+    /// parser sees it) ends only the range statement, while `{{continue}}`
+    /// still reaches the enclosing loop.
+    fn else_tail(
+        &mut self,
+        p: &mut ProcBuilder,
+        dot: Slot,
+        to_else: usize,
+        else_list: Option<&'t List>,
+        mark: usize,
+        range: bool,
+    ) {
         let skip_else = p.emit(Inst::Jump(0));
         let else_start = p.here();
         p.patch(to_else, else_start);
+        let mut breaks = Vec::new();
         if let Some(else_list) = else_list {
+            if range {
+                p.loops.push((Vec::new(), Vec::new()));
+            }
             self.walk_list(p, dot, else_list);
+            if range {
+                let (caught, continues) = p.loops.pop().unwrap_or_default();
+                breaks = caught;
+                if let Some((_, outer)) = p.loops.last_mut() {
+                    outer.extend(continues);
+                }
+            }
         }
         let end = p.here();
         p.patch(skip_else, end);
+        for b in breaks {
+            p.patch(b, end);
+        }
         p.vars.truncate(mark);
     }
 
@@ -354,7 +388,7 @@ impl<'t> Lowerer<'t, '_> {
             p.patch(b, done);
         }
         p.emit(Inst::RangeEnd { iter });
-        self.else_tail(p, dot, start, r.else_list.as_ref(), mark);
+        self.else_tail(p, dot, start, r.else_list.as_ref(), mark, true);
     }
 
     /// `walkTemplate`

@@ -23,6 +23,20 @@ pub enum Data {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Object {
     entries: Box<[(Box<str>, Data)]>,
+    /// Each key's first eight bytes as a big-endian number (zero-padded):
+    /// lookups compare these integers and touch key bytes only on a tie,
+    /// which with real field names is almost always the match itself.
+    prefixes: Box<[u64]>,
+}
+
+/// A key's first eight bytes, zero-padded, as a big-endian integer. Where
+/// two prefixes differ they order as the keys do.
+#[inline]
+fn key_prefix(key: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 impl Object {
@@ -37,11 +51,23 @@ impl Object {
                 _ => deduped.push((k, v)),
             }
         }
-        Object { entries: deduped.into_boxed_slice() }
+        let prefixes = deduped.iter().map(|(k, _)| key_prefix(k.as_bytes())).collect();
+        Object { entries: deduped.into_boxed_slice(), prefixes }
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&Data> {
-        self.entries.binary_search_by(|(k, _)| k.as_bytes().cmp(key)).ok().map(|i| &self.entries[i].1)
+        let prefix = key_prefix(key);
+        let (mut low, mut high) = (0, self.prefixes.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let order = self.prefixes[mid].cmp(&prefix).then_with(|| self.entries[mid].0.as_bytes().cmp(key));
+            match order {
+                std::cmp::Ordering::Less => low = mid + 1,
+                std::cmp::Ordering::Greater => high = mid,
+                std::cmp::Ordering::Equal => return Some(&self.entries[mid].1),
+            }
+        }
+        None
     }
 
     pub fn len(&self) -> usize {
@@ -50,6 +76,11 @@ impl Object {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The `i`th entry in key order.
+    pub fn entry(&self, i: usize) -> Option<(&str, &Data)> {
+        self.entries.get(i).map(|(k, v)| (&**k, v))
     }
 
     /// Entries in key order.

@@ -58,6 +58,14 @@ fn append_quoted_with(out: &mut Vec<u8>, s: &[u8], quote: u8, mode: Mode) {
     out.push(quote);
     let mut i = 0;
     while i < s.len() {
+        // Runs of printable ASCII other than the quote and '\\' are copied
+        // as they are: nearly all of a typical string.
+        let plain = s[i..].iter().take_while(|&&b| (0x20..0x7f).contains(&b) && b != quote && b != b'\\').count();
+        if plain > 0 {
+            out.extend_from_slice(&s[i..i + plain]);
+            i += plain;
+            continue;
+        }
         let (r, width) = if s[i] < 0x80 { (s[i] as char, 1) } else { decode_rune(&s[i..]) };
         if width == 1 && r == RUNE_ERROR {
             out.extend_from_slice(b"\\x");

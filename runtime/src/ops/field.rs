@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crate::data::Data;
 use crate::object::BoundMethod;
 use crate::types::{Kind, Type};
 use crate::value::{Repr, Value};
@@ -51,10 +52,22 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
         }
         return Ok(Value::invalid());
     }
-    let static_type = recv.type_name();
+    // The common case first: a key of a JSON object.
+    if let (Repr::Data(Data::Object(object)), 0) = (&recv.repr, args) {
+        return match object.get(name) {
+            Some(d) => Ok(Value::from_data(d, true)),
+            None => match missing {
+                Missing::Invalid => Ok(Value::invalid()),
+                Missing::Zero => Ok(recv.map_zero()),
+                Missing::Error => Err(format!("map has no entry for key {}", quoted(name))),
+            },
+        };
+    }
+    // Only error texts need the static type's name.
+    let static_type = || recv.type_name();
     let receiver = recv.unboxed();
     if recv.boxed && !receiver.is_valid() {
-        return Err(format!("nil pointer evaluating {static_type}.{}", show(name)));
+        return Err(format!("nil pointer evaluating {}.{}", static_type(), show(name)));
     }
     if let Repr::Object(object) = &receiver.repr {
         let method_name = String::from_utf8_lossy(name);
@@ -82,7 +95,7 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
             }
             return Ok(field);
         }
-        return Err(format!("can't evaluate field {} in type {static_type}", show(name)));
+        return Err(format!("can't evaluate field {} in type {}", show(name), static_type()));
     }
     if let Some(result) = method(&receiver, name) {
         if args != 0 {
@@ -103,5 +116,5 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
             },
         };
     }
-    Err(format!("can't evaluate field {} in type {static_type}", show(name)))
+    Err(format!("can't evaluate field {} in type {}", show(name), static_type()))
 }
