@@ -153,10 +153,10 @@ fn run_render(args: RenderArgs) -> ExitCode {
             eprintln!("error: cannot read {e}");
             return ExitCode::from(3);
         }
-        Some(Ok(text)) => match injit_runtime::Data::from_json(text.as_bytes(), injit_runtime::NumberMode::Float) {
+        Some(Ok(text)) => match render::read_data(args.data.as_deref().unwrap_or("-"), &text) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error: {}: {e}", args.data.as_deref().unwrap_or_default());
+                eprintln!("error: {e}");
                 return ExitCode::from(3);
             }
         },

@@ -3,5 +3,6 @@
 #![forbid(unsafe_code)]
 
 mod embedded;
+pub mod yaml;
 
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};

@@ -438,3 +438,24 @@ mod tests {
         assert!(Data::from_json(b"01", NumberMode::Float).is_err());
     }
 }
+
+/// encoding/json's float encoding: shortest digits, exponent form outside
+/// [1e-6, 1e21) at the value's own precision, exponents unpadded (`1e-7`).
+pub fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> Result<(), String> {
+    use injit_strconv::{FloatFormat, format_float, format_float_bits};
+    if f.is_nan() || f.is_infinite() {
+        let text = format_float(f, FloatFormat::General { upper: false }, -1);
+        return Err(format!("json: unsupported value: {text}"));
+    }
+    let abs = f.abs();
+    let exponent =
+        abs != 0.0 && if bits32 { !(1e-6f32..1e21f32).contains(&(abs as f32)) } else { !(1e-6..1e21).contains(&abs) };
+    let format = if exponent { FloatFormat::Exponent { upper: false } } else { FloatFormat::Fixed };
+    let mut text = format_float_bits(f, format, -1, if bits32 { 32 } else { 64 }).into_bytes();
+    let n = text.len();
+    if exponent && n >= 4 && text[n - 4] == b'e' && text[n - 3] == b'-' && text[n - 2] == b'0' {
+        text.remove(n - 2);
+    }
+    out.extend_from_slice(&text);
+    Ok(())
+}

@@ -14,6 +14,12 @@ pub mod types;
 pub mod value;
 
 pub use data::{Data, NumberMode, Object};
+
+/// Go's `encoding/base64` standard encoding, for callers outside templates
+/// (go-yaml's `!!binary`, Kubernetes secrets).
+pub mod base64 {
+    pub use crate::funcs::sprig::encoding::{base64_decode as decode, base64_std as encode};
+}
 pub use funcs::{Arity, FunctionSet, Signature};
 pub use types::{Kind, Type};
 pub use value::{Repr, Str, Value};

@@ -225,3 +225,31 @@ pub fn bench(template: &str, data: &Data, options: &CompileOptions, n: usize) ->
     let exec_ns = start.elapsed().as_nanos() / n.max(1) as u128;
     Ok(BenchReport { parse_ns, exec_ns, output_bytes: out.len(), iterations: n })
 }
+
+/// Reads template data from a file's text: YAML for `.yaml`/`.yml` files,
+/// JSON for `.json` files, otherwise JSON when it parses as JSON and YAML
+/// when it does not (YAML is a superset, but a JSON document is read with
+/// Go's JSON rules). Errors name the file and line.
+pub fn read_data(label: &str, text: &str) -> Result<Data, String> {
+    let lower = label.to_ascii_lowercase();
+    let yaml =
+        |text: &str| injit_inject::yaml::document(text, NumberMode::Float).map_err(|e| format!("{label}: YAML {e}"));
+    let json = |text: &str| {
+        Data::from_json(text.as_bytes(), NumberMode::Float).map_err(|e| {
+            let line = text.as_bytes()[..e.offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1;
+            format!("{label}:{line}: JSON {e}")
+        })
+    };
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        return yaml(text);
+    }
+    if lower.ends_with(".json") {
+        return json(text);
+    }
+    match json(text) {
+        Ok(data) => Ok(data),
+        // Not JSON-shaped at all: read it as YAML.
+        Err(_) if !text.trim_start().starts_with(['{', '[']) => yaml(text),
+        Err(e) => Err(e),
+    }
+}

@@ -46,6 +46,11 @@ pub fn shortest_digits(v: f64) -> Digits {
     digits_from_exponent_form(&format!("{:e}", v.abs()))
 }
 
+/// The shortest digits that read back as the `float32` `v`.
+fn shortest_digits32(v: f32) -> Digits {
+    digits_from_exponent_form(&format!("{:e}", v.abs()))
+}
+
 /// `v` rounded to `n >= 1` significant digits.
 fn fixed_digits(v: f64, n: usize) -> Digits {
     digits_from_exponent_form(&format!("{:.*e}", n - 1, v.abs()))
@@ -97,24 +102,24 @@ fn fmt_f(out: &mut String, neg: bool, d: &Digits, prec: usize) {
     }
 }
 
-fn fmt_b(out: &mut String, neg: bool, mant: u64, exp: i32) {
+fn fmt_b(out: &mut String, neg: bool, mant: u64, exp: i32, mant_bits: i32) {
     if neg {
         out.push('-');
     }
     out.push_str(&mant.to_string());
     out.push('p');
-    let exp = exp - 52;
+    let exp = exp - mant_bits;
     if exp >= 0 {
         out.push('+');
     }
     out.push_str(&exp.to_string());
 }
 
-fn fmt_x(out: &mut String, prec: i32, upper: bool, neg: bool, mut mant: u64, mut exp: i32) {
+fn fmt_x(out: &mut String, prec: i32, upper: bool, neg: bool, mut mant: u64, mut exp: i32, mant_bits: i32) {
     if mant == 0 {
         exp = 0;
     }
-    mant <<= 60 - 52;
+    mant <<= 60 - mant_bits;
     while mant != 0 && mant & (1 << 60) == 0 {
         mant <<= 1;
         exp -= 1;
@@ -169,6 +174,13 @@ fn fmt_x(out: &mut String, prec: i32, upper: bool, neg: bool, mut mant: u64, mut
 /// `strconv.FormatFloat(v, fmt, prec, 64)`; a negative `prec` means the
 /// shortest representation that reads back exactly.
 pub fn format_float(v: f64, format: FloatFormat, prec: i32) -> String {
+    format_float_bits(v, format, prec, 64)
+}
+
+/// `strconv.FormatFloat(v, fmt, prec, bits)`: with `bits == 32` the value
+/// is first rounded to `float32`, and the shortest digits are those that
+/// read back as that `float32` (`0.1`, not `0.10000000149011612`).
+pub fn format_float_bits(v: f64, format: FloatFormat, prec: i32, bits: u32) -> String {
     let mut out = String::new();
     if v.is_nan() {
         return "NaN".into();
@@ -176,23 +188,32 @@ pub fn format_float(v: f64, format: FloatFormat, prec: i32) -> String {
     if v.is_infinite() {
         return if v < 0.0 { "-Inf".into() } else { "+Inf".into() };
     }
-    let bits = v.to_bits();
-    let neg = bits >> 63 != 0;
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let mut mant = bits & ((1 << 52) - 1);
-    let exp = if biased == 0 {
-        1 - 1023
+    let single = bits == 32;
+    let (neg, mut mant, biased, mant_bits, bias) = if single {
+        let b = (v as f32).to_bits();
+        (b >> 31 != 0, u64::from(b & ((1 << 23) - 1)), ((b >> 23) & 0xff) as i32, 23, 127)
     } else {
-        mant |= 1 << 52;
-        biased - 1023
+        let b = v.to_bits();
+        (b >> 63 != 0, b & ((1 << 52) - 1), ((b >> 52) & 0x7ff) as i32, 52, 1023)
     };
+    if single && (v as f32).is_infinite() {
+        return if v < 0.0 { "-Inf".into() } else { "+Inf".into() };
+    }
+    let exp = if biased == 0 {
+        1 - bias
+    } else {
+        mant |= 1 << mant_bits;
+        biased - bias
+    };
+    let v = if single { f64::from(v as f32) } else { v };
+    let shortest_digits = |v: f64| if single { shortest_digits32(v as f32) } else { shortest_digits(v) };
     match format {
         FloatFormat::Binary => {
-            fmt_b(&mut out, neg, mant, exp);
+            fmt_b(&mut out, neg, mant, exp, mant_bits);
             return out;
         }
         FloatFormat::Hex { upper } => {
-            fmt_x(&mut out, prec, upper, neg, mant, exp);
+            fmt_x(&mut out, prec, upper, neg, mant, exp, mant_bits);
             return out;
         }
         _ => {}
@@ -298,6 +319,19 @@ mod tests {
         assert_eq!(f(1.0, FloatFormat::Binary, -1), "4503599627370496p-52");
         assert_eq!(f(1.0, FloatFormat::Hex { upper: false }, -1), "0x1p+00");
         assert_eq!(f(3.0, FloatFormat::Hex { upper: true }, 2), "0X1.80P+01");
-        assert_eq!(f(1e100, FloatFormat::Exponent { upper: false }, 3), "1.000e+100");
+    }
+
+    #[test]
+    fn float32_like_go() {
+        let f = |v, fmt, p| format_float_bits(v, fmt, p, 32);
+        assert_eq!(f(0.1, FloatFormat::General { upper: false }, -1), "0.1");
+        assert_eq!(f(f64::from(0.1f32), FloatFormat::General { upper: false }, -1), "0.1");
+        assert_eq!(f(16777217.0, FloatFormat::Fixed, -1), "16777216");
+        assert_eq!(f(1e39, FloatFormat::General { upper: false }, -1), "+Inf");
+        assert_eq!(f(1.0, FloatFormat::Binary, -1), "8388608p-23");
+        assert_eq!(f(3.0, FloatFormat::Hex { upper: false }, -1), "0x1.8p+01");
+        assert_eq!(f(0.1, FloatFormat::Fixed, 20), "0.10000000149011611938");
+        assert_eq!(f(1e100, FloatFormat::Exponent { upper: false }, 3), "+Inf");
+        assert_eq!(format_float(1e100, FloatFormat::Exponent { upper: false }, 3), "1.000e+100");
     }
 }

@@ -1,7 +1,7 @@
 //! Go's `fmt/format.go`: padding and the formatting of numbers and strings
 //! under the current flags.
 
-use injit_strconv::{FloatFormat, append_quoted, append_quoted_ascii, append_quoted_rune, format_float};
+use injit_strconv::{FloatFormat, append_quoted, append_quoted_ascii, append_quoted_rune, format_float_bits};
 
 /// Flags, width and precision of one verb.
 #[derive(Clone, Copy, Debug, Default)]
@@ -273,8 +273,7 @@ impl Fmt<'_> {
             'x' => FloatFormat::Hex { upper: false },
             _ => FloatFormat::Hex { upper: true },
         };
-        let value = if size == 32 { v as f32 as f64 } else { v };
-        let text = format_float(value, format, prec);
+        let text = format_float_bits(v, format, prec, size as u32);
         let mut num: Vec<u8> = Vec::with_capacity(text.len() + 8);
         if text.starts_with('-') || text.starts_with('+') {
             num.extend_from_slice(text.as_bytes());

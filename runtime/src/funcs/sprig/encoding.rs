@@ -11,7 +11,7 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// `base64.StdEncoding.EncodeToString`.
-pub(crate) fn base64_std(bytes: &[u8]) -> String {
+pub fn base64_std(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
@@ -33,7 +33,7 @@ fn corrupt(kind: &str, at: usize) -> String {
 
 /// `base64.StdEncoding.DecodeString`, transcribed from Go's `decodeQuantum`
 /// (newlines skipped, padding required, trailing bits ignored).
-pub(crate) fn base64_decode(src: &[u8]) -> std::result::Result<Vec<u8>, String> {
+pub fn base64_decode(src: &[u8]) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(src.len() / 4 * 3);
     let mut si = 0;
     loop {

@@ -3,11 +3,9 @@
 
 use std::rc::Rc;
 
-use injit_strconv::{FloatFormat, format_float};
-
 use super::cast::dynamic;
 use super::{ArgAccess, Result};
-use crate::data::{Data, NumberMode};
+use crate::data::{Data, NumberMode, write_json_float};
 use crate::funcs::CallCx;
 use crate::types::{Kind, Type};
 use crate::value::{MapValue, Repr, Str, Value};
@@ -70,35 +68,6 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) 
         i += size;
     }
     out.push(b'"');
-}
-
-/// encoding/json's float encoding (ES6 style, `1e+21` and up in exponent
-/// form, exponents unpadded).
-pub(crate) fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> std::result::Result<(), String> {
-    if f.is_nan() || f.is_infinite() {
-        let text = format_float(f, FloatFormat::General { upper: false }, -1);
-        return Err(format!("json: unsupported value: {text}"));
-    }
-    let abs = f.abs();
-    // encoding/json switches to exponent form outside [1e-6, 1e21),
-    // comparing at the value's own precision.
-    let exponent =
-        abs != 0.0 && if bits32 { !(1e-6f32..1e21f32).contains(&(abs as f32)) } else { !(1e-6..1e21).contains(&abs) };
-    let value = if bits32 { f as f32 as f64 } else { f };
-    let mut text = if exponent {
-        format_float(value, FloatFormat::Exponent { upper: false }, -1)
-    } else {
-        format_float(value, FloatFormat::Fixed, -1)
-    }
-    .into_bytes();
-    if exponent {
-        let n = text.len();
-        if n >= 4 && text[n - 4] == b'e' && text[n - 3] == b'-' && text[n - 2] == b'0' {
-            text.remove(n - 2);
-        }
-    }
-    out.extend_from_slice(&text);
-    Ok(())
 }
 
 fn newline(out: &mut Vec<u8>, style: JsonStyle, depth: usize) {

@@ -5,7 +5,7 @@
 mod cast;
 mod decimal;
 mod dicts;
-mod encoding;
+pub(crate) mod encoding;
 pub(crate) mod json;
 mod lists;
 mod misc;
