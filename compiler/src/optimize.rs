@@ -5,6 +5,9 @@
 //! block of consecutive slots a call reads. Where the copied temporary is
 //! born and dies in the straight-line code just before the copy, it can be
 //! computed in the block directly. Conversions that change nothing go too.
+//! Finally slots whose lifetimes do not overlap share storage, so a frame
+//! is a few dozen values rather than one per expression (frames are made
+//! and dropped on every template call).
 
 use injit_runtime::convert::Param;
 use injit_runtime::types::Type;
@@ -91,6 +94,7 @@ pub(crate) fn optimize(proc: &mut Proc) {
             break;
         }
     }
+    compact_slots(proc);
 }
 
 /// Conversions to a parameter that accepts anything as it is.
@@ -182,4 +186,137 @@ fn remove(proc: &mut Proc, keep: &mut [bool]) {
             inst
         })
         .collect();
+}
+
+/// A unit of slot storage: one slot, or a block of consecutive argument
+/// slots that must stay consecutive.
+#[derive(Clone, Debug)]
+struct Unit {
+    first: Slot,
+    len: u32,
+    start: usize,
+    end: usize,
+}
+
+/// Packs slots into as few as the overlap of their live ranges allows
+/// (linear scan over code order; values live across a loop's back edge
+/// stay live for the whole loop).
+fn compact_slots(proc: &mut Proc) {
+    let slots = proc.slots as usize;
+    if slots <= 1 {
+        return;
+    }
+    // Units: argument blocks merged where they overlap, then single slots.
+    let mut unit_of: Vec<Option<usize>> = vec![None; slots];
+    let mut blocks: Vec<(Slot, u32)> = Vec::new();
+    for inst in &proc.code {
+        match *inst {
+            Inst::Call { args, argc, .. }
+            | Inst::CallValue { args, argc, .. }
+            | Inst::CallMethod { args, argc, .. }
+                if argc > 0 =>
+            {
+                blocks.push((args, argc));
+            }
+            _ => {}
+        }
+    }
+    blocks.sort_unstable();
+    let mut units: Vec<Unit> = Vec::new();
+    for (base, argc) in blocks {
+        match units.last_mut() {
+            Some(u) if base < u.first + u.len => u.len = u.len.max(base + argc - u.first),
+            _ => units.push(Unit { first: base, len: argc, start: usize::MAX, end: 0 }),
+        }
+    }
+    for (i, u) in units.iter().enumerate() {
+        for s in u.first..u.first + u.len {
+            unit_of[s as usize] = Some(i);
+        }
+    }
+    for (s, unit) in unit_of.iter_mut().enumerate().skip(1) {
+        if unit.is_none() {
+            *unit = Some(units.len());
+            units.push(Unit { first: s as Slot, len: 1, start: usize::MAX, end: 0 });
+        }
+    }
+    // Live ranges in code order. A unit read before it is written holds
+    // its initial (invalid) value and so must start with the frame.
+    let mut first_access: Vec<Option<Access>> = vec![None; units.len()];
+    for (pc, inst) in proc.code.iter_mut().enumerate() {
+        inst.visit_slots(|s, access| {
+            let Some(u) = unit_of[*s as usize] else { return };
+            let unit = &mut units[u];
+            unit.start = unit.start.min(pc);
+            unit.end = unit.end.max(pc);
+            first_access[u].get_or_insert(access);
+        });
+    }
+    for (u, access) in first_access.iter().enumerate() {
+        if *access != Some(Access::Def) && units[u].start != usize::MAX {
+            units[u].start = 0;
+        }
+    }
+    // Loops: a value live into a loop's head stays live to its back edge.
+    let mut loops: Vec<(usize, usize)> = Vec::new();
+    for (pc, inst) in proc.code.iter_mut().enumerate() {
+        for t in inst.targets_mut() {
+            if (*t as usize) <= pc {
+                loops.push((*t as usize, pc));
+            }
+        }
+    }
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(head, back) in &loops {
+            for u in units.iter_mut().filter(|u| u.start != usize::MAX) {
+                if u.start < head && u.end >= head && u.end < back {
+                    u.end = back;
+                    changed = true;
+                }
+            }
+        }
+    }
+    // Linear scan: lowest free run of physical slots; slot 0 stays the
+    // template's argument.
+    let mut order: Vec<usize> = (0..units.len()).filter(|&u| units[u].start != usize::MAX).collect();
+    order.sort_by_key(|&u| (units[u].start, units[u].first));
+    let mut busy_until: Vec<Option<usize>> = vec![Some(usize::MAX)];
+    let mut placed: Vec<Option<Slot>> = vec![None; units.len()];
+    for u in order {
+        let Unit { len, start, end, .. } = units[u];
+        let free = |p: usize, busy: &Vec<Option<usize>>| busy.get(p).is_none_or(|b| b.is_none_or(|e| e < start));
+        let mut p = 1;
+        while !(p..p + len as usize).all(|k| free(k, &busy_until)) {
+            p += 1;
+        }
+        if busy_until.len() < p + len as usize {
+            busy_until.resize(p + len as usize, None);
+        }
+        busy_until[p..p + len as usize].fill(Some(end));
+        placed[u] = Some(p as Slot);
+    }
+    let new_slot = |s: Slot| -> Slot {
+        if s == 0 {
+            return 0;
+        }
+        let u = unit_of[s as usize].expect("every slot has a unit");
+        // A slot never referenced keeps a harmless place (it is never read).
+        placed[u].map_or(0, |p| p + (s - units[u].first))
+    };
+    for inst in &mut proc.code {
+        match inst {
+            Inst::Call { args, .. } | Inst::CallValue { args, .. } | Inst::CallMethod { args, .. } => {
+                *args = new_slot(*args);
+            }
+            _ => {}
+        }
+        inst.visit_slots(|s, access| {
+            if access != Access::Block {
+                *s = new_slot(*s);
+            }
+        });
+    }
+    proc.slots = busy_until.len().max(1) as u32;
 }

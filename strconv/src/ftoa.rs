@@ -43,12 +43,42 @@ fn digits_from_exponent_form(text: &str) -> Digits {
 
 /// The shortest digits that read back as `v` (Go's `ryuFtoaShortest`).
 pub fn shortest_digits(v: f64) -> Digits {
-    digits_from_exponent_form(&format!("{:e}", v.abs()))
+    let a = v.abs();
+    // Below 2^53 neighbouring doubles are at most 1 apart, so a whole
+    // number's own digits are already the shortest: skip the formatter.
+    if a.fract() == 0.0 && a < 1e15 {
+        return integer_digits(a as u64);
+    }
+    digits_from_exponent_form(&format!("{a:e}"))
 }
 
 /// The shortest digits that read back as the `float32` `v`.
 fn shortest_digits32(v: f32) -> Digits {
-    digits_from_exponent_form(&format!("{:e}", v.abs()))
+    let a = v.abs();
+    if a.fract() == 0.0 && a < 1e7 {
+        return integer_digits(a as u64);
+    }
+    digits_from_exponent_form(&format!("{a:e}"))
+}
+
+/// The digits of a whole number, trailing zeros trimmed.
+fn integer_digits(mut n: u64) -> Digits {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let dp = (buf.len() - i) as i32;
+    let mut end = buf.len();
+    while end > i && buf[end - 1] == b'0' {
+        end -= 1;
+    }
+    if end == i {
+        return Digits { digits: Vec::new(), dp: 0 };
+    }
+    Digits { digits: buf[i..end].to_vec(), dp }
 }
 
 /// `v` rounded to `n >= 1` significant digits.
@@ -319,6 +349,18 @@ mod tests {
         assert_eq!(f(1.0, FloatFormat::Binary, -1), "4503599627370496p-52");
         assert_eq!(f(1.0, FloatFormat::Hex { upper: false }, -1), "0x1p+00");
         assert_eq!(f(3.0, FloatFormat::Hex { upper: true }, 2), "0X1.80P+01");
+    }
+
+    #[test]
+    fn whole_numbers_take_the_fast_path_unchanged() {
+        for v in [0.0, 1.0, 10.0, 8080.0, 15001.0, 1e6, 123456789012345.0, 999999999999999.0, 1e14, -42.0] {
+            let slow = digits_from_exponent_form(&format!("{:e}", f64::abs(v)));
+            assert_eq!(shortest_digits(v), slow, "{v}");
+        }
+        for v in [0.0f32, 1.0, 16.0, 9999999.0, 1e6] {
+            let slow = digits_from_exponent_form(&format!("{:e}", v.abs()));
+            assert_eq!(shortest_digits32(v), slow, "{v}");
+        }
     }
 
     #[test]
