@@ -9,6 +9,7 @@ mod eval;
 mod exec;
 pub mod ir;
 mod lower;
+mod machine;
 mod optimize;
 mod suggest;
 mod template;

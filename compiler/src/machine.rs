@@ -1,0 +1,360 @@
+//! What each IR instruction does, once, for both backends.
+//!
+//! The evaluator calls these from its dispatch loop; native code calls them
+//! through the helper table (`jit/helpers.rs`). Each returns `Err(message)`
+//! with Go's text; the caller turns it into an [`ExecError`] at the frame's
+//! current node.
+
+use injit_runtime::convert::{Param, validate};
+use injit_runtime::data::{Data, Object};
+use injit_runtime::fmt::fprint;
+use injit_runtime::funcs::{Body, CallCx, Function};
+use injit_runtime::ops::builtins::{call, is_truthy, truth};
+use injit_runtime::ops::field::{Missing, eval_field};
+use injit_runtime::types::Type;
+use injit_runtime::value::{Repr, Str, Value};
+
+use crate::exec::{ExecError, ExecLimits};
+use crate::ir::{Const, MissingKey, NodeId, ProcId, Program, Slot};
+
+/// The state of one render that every frame shares.
+pub(crate) struct Machine<'a, 'o> {
+    pub(crate) program: &'a Program,
+    pub(crate) out: &'o mut Vec<u8>,
+    pub(crate) limits: &'a ExecLimits,
+    pub(crate) cx: &'a CallCx,
+    pub(crate) missing: Missing,
+}
+
+/// One active template call.
+pub(crate) struct Frame<'a> {
+    pub(crate) proc: ProcId,
+    pub(crate) slots: Vec<Value<'a>>,
+    pub(crate) iters: Vec<Option<RangeIter<'a>>>,
+    /// The node Go would blame (`s.node`).
+    pub(crate) node: Option<NodeId>,
+}
+
+impl<'a> Frame<'a> {
+    /// A frame for `proc` with its argument in slot 0.
+    pub(crate) fn new(program: &Program, proc: ProcId, arg: Value<'a>) -> Frame<'a> {
+        let p = &program.procs[proc as usize];
+        let mut slots = vec![Value::invalid(); p.slots.max(1) as usize];
+        slots[0] = arg;
+        Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: None }
+    }
+
+    fn slot(&self, s: Slot) -> &Value<'a> {
+        &self.slots[s as usize]
+    }
+
+    fn set(&mut self, s: Slot, v: Value<'a>) {
+        self.slots[s as usize] = v;
+    }
+
+    fn take(&mut self, s: Slot) -> Value<'a> {
+        std::mem::replace(&mut self.slots[s as usize], Value::invalid())
+    }
+}
+
+/// The state of a `range`.
+pub(crate) enum RangeIter<'a> {
+    Slice {
+        list: Value<'a>,
+        len: usize,
+        pos: usize,
+    },
+    /// A JSON object, walked in place (already in key order).
+    Object {
+        object: &'a Object,
+        pos: usize,
+    },
+    Map {
+        entries: Vec<(Value<'a>, Value<'a>)>,
+        pos: usize,
+    },
+}
+
+/// A constant of the program as a value borrowing from it.
+pub(crate) fn const_value(c: &Const) -> Value<'_> {
+    match c {
+        Const::Invalid => Value::invalid(),
+        Const::NilInterface => Value::nil_interface(),
+        Const::Bool(b) => Value::bool(*b),
+        Const::Int(i, t) => Value::int_of(*i, *t),
+        Const::Uint(u, t) => Value::uint_of(*u, *t),
+        Const::Float(f, t) => Value::new(Repr::Float(*f, *t)),
+        Const::Complex(re, im, t) => Value::new(Repr::Complex(*re, *im, *t)),
+        Const::Str(s, t) => Value::new(Repr::Str(Str::Borrowed(s), *t)),
+    }
+}
+
+pub(crate) fn missing(m: MissingKey) -> Missing {
+    match m {
+        MissingKey::Invalid => Missing::Invalid,
+        MissingKey::Zero => Missing::Zero,
+        MissingKey::Error => Missing::Error,
+    }
+}
+
+fn shown(v: &Value<'_>) -> String {
+    let mut out = Vec::new();
+    fprint(&mut out, v);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl<'a> Machine<'a, '_> {
+    pub(crate) fn new<'o>(
+        program: &'a Program,
+        out: &'o mut Vec<u8>,
+        limits: &'a ExecLimits,
+        cx: &'a CallCx,
+    ) -> Machine<'a, 'o> {
+        Machine { program, out, limits, cx, missing: missing(program.missing_key) }
+    }
+
+    /// The error `message` raised in `frame`, at its current node.
+    pub(crate) fn error(&self, frame: &Frame<'_>, message: String) -> ExecError {
+        ExecError::at(self.program, frame.proc, frame.node, message)
+    }
+
+    fn check_output(&self) -> Result<(), String> {
+        if self.out.len() > self.limits.max_output { Err(self.limits.output_error()) } else { Ok(()) }
+    }
+
+    /// Writes static text.
+    pub(crate) fn text(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.out.extend_from_slice(bytes);
+        self.check_output()
+    }
+
+    /// An action's value, printed as Go's `printValue` does: functions
+    /// cannot be printed (the error names the node and the type).
+    pub(crate) fn print(&mut self, frame: &Frame<'a>, s: Slot) -> Result<(), String> {
+        let v = frame.slot(s);
+        if !v.is_valid() {
+            self.out.extend_from_slice(b"<no value>");
+        } else if let Repr::Func(_) = v.repr {
+            let node = frame.node.map(|n| self.program.nodes[n as usize].context.as_str()).unwrap_or_default();
+            return Err(format!("can't print {node} of type {}", v.type_name()));
+        } else {
+            fprint(self.out, v);
+        }
+        self.check_output()
+    }
+
+    pub(crate) fn constant(frame: &mut Frame<'a>, dst: Slot, c: &'a Const) {
+        frame.set(dst, const_value(c));
+    }
+
+    pub(crate) fn copy(frame: &mut Frame<'a>, dst: Slot, src: Slot) {
+        let v = frame.slot(src).clone();
+        frame.set(dst, v);
+    }
+
+    pub(crate) fn unbox(frame: &mut Frame<'a>, s: Slot) {
+        let v = frame.take(s);
+        frame.set(s, v.unbox());
+    }
+
+    /// `evalField`.
+    pub(crate) fn field(
+        &self,
+        frame: &mut Frame<'a>,
+        dst: Slot,
+        recv: Slot,
+        name: &[u8],
+        args: u32,
+    ) -> Result<(), String> {
+        let v = eval_field(frame.slot(recv), name, args as usize, self.missing)?;
+        frame.set(dst, v);
+        Ok(())
+    }
+
+    /// `validateType`, in place.
+    pub(crate) fn validate(frame: &mut Frame<'a>, s: Slot, to: Param) -> Result<(), String> {
+        let v = validate(frame.take(s), to)?;
+        frame.set(s, v);
+        Ok(())
+    }
+
+    /// Calls a function on `args..args+argc`; errors blame `node`.
+    pub(crate) fn call(
+        &self,
+        frame: &mut Frame<'a>,
+        dst: Slot,
+        function: &'static Function,
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+    ) -> Result<(), String> {
+        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        let Body::Native(native) = function.body else {
+            return Err(format!("internal error: {} is lowered inline", function.name));
+        };
+        match native(self.cx, argv) {
+            Ok(v) => {
+                frame.set(dst, if function.result() == Type::Any { v.boxed() } else { v });
+                Ok(())
+            }
+            Err(e) => {
+                frame.node = Some(node);
+                Err(format!("error calling {}: {e}", function.name))
+            }
+        }
+    }
+
+    /// Calls the bound method in `method` with `args..args+argc`, converted
+    /// to its parameter types as Go's `evalCall` does.
+    pub(crate) fn call_method(
+        frame: &mut Frame<'a>,
+        dst: Slot,
+        method: Slot,
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+    ) -> Result<(), String> {
+        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        match call_bound(frame.slot(method), argv) {
+            Ok(v) => {
+                frame.set(dst, v);
+                Ok(())
+            }
+            Err(e) => {
+                frame.node = Some(node);
+                Err(e)
+            }
+        }
+    }
+
+    /// The `call` builtin: `args` holds the callee, then its arguments.
+    pub(crate) fn call_value(
+        frame: &mut Frame<'a>,
+        dst: Slot,
+        callee: &[u8],
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+    ) -> Result<(), String> {
+        let callee = String::from_utf8_lossy(callee);
+        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        match call(&callee, &argv[0], &argv[1..]) {
+            Ok(v) => {
+                frame.set(dst, v);
+                Ok(())
+            }
+            Err(e) => {
+                frame.node = Some(node);
+                Err(format!("error calling call: {e}"))
+            }
+        }
+    }
+
+    /// Whether the truth of `src` (an interface's content) is `when`.
+    pub(crate) fn truth_is(frame: &Frame<'a>, src: Slot, when: bool) -> bool {
+        is_truthy(frame.slot(src)) == when
+    }
+
+    /// `if`/`with`'s test (Go's `isTrue`, which fails on some values).
+    pub(crate) fn is_true(frame: &Frame<'a>, src: Slot) -> Result<bool, String> {
+        let v = frame.slot(src);
+        truth(&v.unboxed()).ok_or_else(|| format!("if/with can't use {}", shown(v)))
+    }
+
+    /// Starts ranging over `src`; `false` when there is nothing to range over.
+    pub(crate) fn range_start(frame: &mut Frame<'a>, iter: u32, src: Slot) -> Result<bool, String> {
+        let it = range_start(frame.slot(src))?;
+        let started = it.is_some();
+        frame.iters[iter as usize] = it;
+        Ok(started)
+    }
+
+    /// The next element into `elem` (and key into `key`); `false` at the end.
+    pub(crate) fn range_next(frame: &mut Frame<'a>, iter: u32, key: Option<Slot>, elem: Slot) -> bool {
+        let Some((k, v)) = frame.iters[iter as usize].as_mut().and_then(range_next) else {
+            return false;
+        };
+        if let Some(key) = key {
+            frame.set(key, k);
+        }
+        frame.set(elem, v);
+        true
+    }
+
+    pub(crate) fn range_end(frame: &mut Frame<'a>, iter: u32) {
+        frame.iters[iter as usize] = None;
+    }
+
+    /// Go's limit on nested template calls, checked before the call's
+    /// argument is evaluated; `depth` counts the frames below this one.
+    pub(crate) fn check_depth(&self, depth: usize) -> Result<(), String> {
+        if depth >= self.limits.max_depth {
+            return Err(format!("exceeded maximum template depth ({})", self.limits.max_depth));
+        }
+        Ok(())
+    }
+}
+
+/// Starts ranging over `v`: `None` when there is nothing to range over.
+fn range_start<'a>(v: &Value<'a>) -> Result<Option<RangeIter<'a>>, String> {
+    let v = v.unboxed();
+    match &v.repr {
+        Repr::Invalid => Ok(None),
+        Repr::Data(Data::Array(_))
+        | Repr::Slice(..)
+        | Repr::Nil(Type::AnySlice | Type::StringSlice | Type::IntSlice) => {
+            let len = v.len().unwrap_or(0);
+            Ok((len > 0).then(|| RangeIter::Slice { list: v.clone(), len, pos: 0 }))
+        }
+        Repr::Data(Data::Object(object)) => Ok((!object.is_empty()).then_some(RangeIter::Object { object, pos: 0 })),
+        Repr::Map(..) | Repr::Nil(Type::AnyMap | Type::StringMap) => {
+            let entries = v.map_entries();
+            Ok((!entries.is_empty()).then_some(RangeIter::Map { entries, pos: 0 }))
+        }
+        _ => Err(format!("range can't iterate over {}", shown(&v))),
+    }
+}
+
+/// The next (key, element) of a range.
+fn range_next<'a>(iter: &mut RangeIter<'a>) -> Option<(Value<'a>, Value<'a>)> {
+    match iter {
+        RangeIter::Slice { list, len, pos } => {
+            if *pos >= *len {
+                return None;
+            }
+            let i = *pos;
+            *pos += 1;
+            Some((Value::int(i as i64), list.index(i)))
+        }
+        RangeIter::Object { object, pos } => {
+            let (key, data) = object.entry(*pos)?;
+            *pos += 1;
+            Some((Value::str(key.as_bytes()), Value::from_data(data, true)))
+        }
+        RangeIter::Map { entries, pos } => {
+            let entry = entries.get(*pos)?.clone();
+            *pos += 1;
+            Some(entry)
+        }
+    }
+}
+
+/// Calls a bound method: arguments converted to its parameter types, as
+/// Go's `evalCall` does; errors read "error calling NAME: ...".
+fn call_bound<'a>(method: &Value<'a>, args: &[Value<'a>]) -> Result<Value<'a>, String> {
+    let Repr::Method(m) = &method.repr else {
+        return Err("internal error: not a method".to_owned());
+    };
+    let params = &m.ty.params;
+    let mut argv = Vec::with_capacity(args.len());
+    for (i, arg) in args.iter().enumerate() {
+        let to = if m.ty.variadic && i + 1 >= params.len() {
+            params[params.len() - 1].elem().unwrap_or(Type::Any)
+        } else {
+            params[i]
+        };
+        argv.push(validate(arg.clone(), Param::Type(to))?);
+    }
+    let result = m.call(&argv).map_err(|e| format!("error calling {}: {e}", m.name))?;
+    Ok(if m.ty.results.first() == Some(&Type::Any) { result.boxed() } else { result })
+}
