@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use injit::commands::check::{CheckOptions, check_file};
 use injit::report;
-use injit_compiler::{CompileOptions, Functions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_grammar::{Delims, ParseOptions, dump, parse};
 use injit_runtime::FunctionSet;
 
@@ -51,6 +51,23 @@ impl From<Funcs> for FunctionSet {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    /// native code compiled with Cranelift
+    Jit,
+    /// the reference IR evaluator
+    Eval,
+}
+
+impl From<BackendArg> for Backend {
+    fn from(b: BackendArg) -> Backend {
+        match b {
+            BackendArg::Jit => Backend::Jit,
+            BackendArg::Eval => Backend::Eval,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Human,
     Json,
@@ -62,6 +79,8 @@ enum Emit {
     Ast,
     /// the intermediate code both backends run
     Ir,
+    /// the Cranelift IR native code is generated from
+    Clif,
 }
 
 #[derive(clap::Args)]
@@ -112,6 +131,9 @@ struct RenderArgs {
     /// Parse once and execute N times; print timings to stderr
     #[arg(long, value_name = "N")]
     bench: Option<usize>,
+    /// How to execute: native code, or the reference evaluator
+    #[arg(long, value_enum, default_value = "jit")]
+    backend: BackendArg,
 }
 
 fn run_render(args: RenderArgs) -> ExitCode {
@@ -124,7 +146,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
                 return ExitCode::from(3);
             }
         };
-        let output = render::run_batch(&input);
+        let output = render::run_batch(&input, args.backend.into());
         let written = if files[1] == "-" {
             std::io::stdout().write_all(output.as_bytes()).map_err(|e| e.to_string())
         } else {
@@ -181,6 +203,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
         delims,
         functions: Functions::new(args.funcs.into()),
         missing_key,
+        backend: args.backend.into(),
         ..Default::default()
     };
     if let Some(n) = args.bench {
@@ -202,6 +225,9 @@ fn run_render(args: RenderArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Some(e) = set.jit_error() {
+        eprintln!("warning: {e}; using the evaluator");
+    }
     let mut out = Vec::new();
     let result = match &args.exec {
         Some(name) => set.render_template(name, &data, &mut out),
@@ -252,7 +278,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
         let report = check_file(label, source, &options);
         match args.emit {
             Some(Emit::Ast) => emit_ast(&report.source, &options),
-            Some(Emit::Ir) => emit_ir(&report.source, &options),
+            Some(Emit::Ir) => emit_ir(&report.source, &options, false),
+            Some(Emit::Clif) => emit_ir(&report.source, &options, true),
             None => {}
         }
         reports.push(report);
@@ -291,14 +318,21 @@ fn emit_ast(source: &str, options: &CheckOptions) {
     }
 }
 
-fn emit_ir(source: &str, options: &CheckOptions) {
+fn emit_ir(source: &str, options: &CheckOptions, clif: bool) {
     let compile = CompileOptions {
         functions: options.functions,
         delims: options.delims.clone().unwrap_or_default(),
+        backend: Backend::Eval,
         ..CompileOptions::default()
     };
-    if let Ok(set) = TemplateSet::compile(source, &compile) {
+    let Ok(set) = TemplateSet::compile(source, &compile) else { return };
+    if !clif {
         print!("{}", set.program());
+        return;
+    }
+    match set.clif() {
+        Ok(text) => print!("{text}"),
+        Err(e) => eprintln!("error: {e}"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use injit_compiler::{CompileOptions, Functions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_runtime::FunctionSet;
 use injit_runtime::data::{Data, NumberMode};
 
@@ -22,12 +22,19 @@ fn bench(c: &mut Criterion) {
     let json = read("bench/conformance/pod.json");
     let expected = read("bench/conformance/expected.out");
 
-    let options = CompileOptions { functions: Functions::new(FunctionSet::Sprig), ..CompileOptions::default() };
-    let set = TemplateSet::compile(&source, &options).expect("bench template compiles");
     let data = Data::from_json(json.as_bytes(), NumberMode::Float).expect("bench data parses");
-    let mut out = Vec::new();
-    set.render(&data, &mut out).expect("bench template renders");
-    assert_eq!(String::from_utf8_lossy(&out), expected, "injit's output differs from Go's");
+    let compile = |backend| {
+        let options =
+            CompileOptions { functions: Functions::new(FunctionSet::Sprig), backend, ..CompileOptions::default() };
+        let set = TemplateSet::compile(&source, &options).expect("bench template compiles");
+        assert_eq!(set.backend(), backend, "{:?}", set.jit_error());
+        let mut out = Vec::new();
+        set.render(&data, &mut out).expect("bench template renders");
+        assert_eq!(String::from_utf8_lossy(&out), expected, "injit's output differs from Go's");
+        set
+    };
+    let eval = compile(Backend::Eval);
+    let jit = compile(Backend::Jit);
 
     let gotmpl = gotmpl_side::template(&source);
     let gotmpl_data = gotmpl_side::value(&serde_json::from_str(&json).expect("bench data parses"));
@@ -36,13 +43,15 @@ fn bench(c: &mut Criterion) {
     assert!(gotmpl_out.len().abs_diff(expected.len()) < expected.len() / 20, "gotmpl renders something else");
 
     let mut group = c.benchmark_group("render/sidecar.tmpl");
-    group.bench_function("injit-eval", |b| {
-        let mut out = Vec::with_capacity(expected.len());
-        b.iter(|| {
-            out.clear();
-            set.render(std::hint::black_box(&data), &mut out).unwrap();
-        })
-    });
+    for (name, set) in [("injit-eval", &eval), ("injit-jit", &jit)] {
+        group.bench_function(name, |b| {
+            let mut out = Vec::with_capacity(expected.len());
+            b.iter(|| {
+                out.clear();
+                set.render(std::hint::black_box(&data), &mut out).unwrap();
+            })
+        });
+    }
     group.bench_function("gotmpl", |b| {
         let mut out = Vec::with_capacity(expected.len());
         b.iter(|| {

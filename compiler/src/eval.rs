@@ -45,7 +45,7 @@ pub(crate) fn execute<'a>(
             *pc += 1;
             let result = match inst {
                 Inst::At(n) => {
-                    frame.node = Some(*n);
+                    frame.node = *n;
                     Ok(())
                 }
                 Inst::Text(t) => m.text(&program.texts[*t as usize]),

@@ -31,9 +31,13 @@ pub(crate) struct Frame<'a> {
     pub(crate) proc: ProcId,
     pub(crate) slots: Vec<Value<'a>>,
     pub(crate) iters: Vec<Option<RangeIter<'a>>>,
-    /// The node Go would blame (`s.node`).
-    pub(crate) node: Option<NodeId>,
+    /// The node Go would blame (`s.node`), or [`NO_NODE`]. A plain
+    /// integer because native code stores it directly.
+    pub(crate) node: NodeId,
 }
+
+/// `Frame::node` before the first `At`.
+pub(crate) const NO_NODE: NodeId = NodeId::MAX;
 
 impl<'a> Frame<'a> {
     /// A frame for `proc` with its argument in slot 0.
@@ -41,7 +45,11 @@ impl<'a> Frame<'a> {
         let p = &program.procs[proc as usize];
         let mut slots = vec![Value::invalid(); p.slots.max(1) as usize];
         slots[0] = arg;
-        Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: None }
+        Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: NO_NODE }
+    }
+
+    fn node(&self) -> Option<NodeId> {
+        (self.node != NO_NODE).then_some(self.node)
     }
 
     fn slot(&self, s: Slot) -> &Value<'a> {
@@ -115,7 +123,7 @@ impl<'a> Machine<'a, '_> {
 
     /// The error `message` raised in `frame`, at its current node.
     pub(crate) fn error(&self, frame: &Frame<'_>, message: String) -> ExecError {
-        ExecError::at(self.program, frame.proc, frame.node, message)
+        ExecError::at(self.program, frame.proc, frame.node(), message)
     }
 
     fn check_output(&self) -> Result<(), String> {
@@ -135,7 +143,7 @@ impl<'a> Machine<'a, '_> {
         if !v.is_valid() {
             self.out.extend_from_slice(b"<no value>");
         } else if let Repr::Func(_) = v.repr {
-            let node = frame.node.map(|n| self.program.nodes[n as usize].context.as_str()).unwrap_or_default();
+            let node = frame.node().map(|n| self.program.nodes[n as usize].context.as_str()).unwrap_or_default();
             return Err(format!("can't print {node} of type {}", v.type_name()));
         } else {
             fprint(self.out, v);
@@ -198,7 +206,7 @@ impl<'a> Machine<'a, '_> {
                 Ok(())
             }
             Err(e) => {
-                frame.node = Some(node);
+                frame.node = node;
                 Err(format!("error calling {}: {e}", function.name))
             }
         }
@@ -221,7 +229,7 @@ impl<'a> Machine<'a, '_> {
                 Ok(())
             }
             Err(e) => {
-                frame.node = Some(node);
+                frame.node = node;
                 Err(e)
             }
         }
@@ -244,7 +252,7 @@ impl<'a> Machine<'a, '_> {
                 Ok(())
             }
             Err(e) => {
-                frame.node = Some(node);
+                frame.node = node;
                 Err(format!("error calling call: {e}"))
             }
         }

@@ -6,9 +6,12 @@ use injit_runtime::data::Data;
 use injit_runtime::funcs::{CallCx, FunctionTable};
 use injit_runtime::value::{Value, owned_copy};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::check::Functions;
 use crate::exec::{ExecError, ExecLimits};
 use crate::ir::{MissingKey, Program};
+use crate::jit::{JitError, JitProgram};
 use crate::lower::{LowerOptions, lower};
 
 /// How to compile a template set.
@@ -22,6 +25,26 @@ pub struct CompileOptions {
     pub limits: ExecLimits,
     /// What functions may reach outside the template (`env`, DNS).
     pub call_cx: CallCx,
+    pub backend: Backend,
+}
+
+/// How a template set runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// Native code, compiled once with Cranelift.
+    #[default]
+    Jit,
+    /// The reference evaluator over the IR.
+    Eval,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Jit => "jit",
+            Backend::Eval => "eval",
+        }
+    }
 }
 
 impl Default for CompileOptions {
@@ -33,6 +56,7 @@ impl Default for CompileOptions {
             missing_key: MissingKey::Invalid,
             limits: ExecLimits::default(),
             call_cx: CallCx::default(),
+            backend: Backend::default(),
         }
     }
 }
@@ -56,6 +80,12 @@ pub struct TemplateSet {
     program: Program,
     limits: ExecLimits,
     call_cx: CallCx,
+    /// Native code for `program`, when the JIT backend was asked for and
+    /// the host allows it.
+    jit: Option<JitProgram>,
+    jit_error: Option<JitError>,
+    /// A moving average of output sizes, to reserve once per render.
+    size_hint: AtomicUsize,
 }
 
 impl TemplateSet {
@@ -71,12 +101,38 @@ impl TemplateSet {
             source,
             &LowerOptions { functions: table, missing_key: options.missing_key, parse_name: options.name.clone() },
         );
+        let (jit, jit_error) = match options.backend {
+            Backend::Eval => (None, None),
+            Backend::Jit => match crate::jit::compile(&program) {
+                Ok(jit) => (Some(jit), None),
+                Err(e) => (None, Some(e)),
+            },
+        };
         Ok(TemplateSet {
             name: options.name.clone(),
             program,
             limits: options.limits.clone(),
             call_cx: options.call_cx,
+            jit,
+            jit_error,
+            size_hint: AtomicUsize::new(0),
         })
+    }
+
+    /// The backend renders run on: `Jit` unless the evaluator was asked
+    /// for, or native code could not be generated (see [`Self::jit_error`]).
+    pub fn backend(&self) -> Backend {
+        if self.jit.is_some() { Backend::Jit } else { Backend::Eval }
+    }
+
+    /// Why the JIT backend was asked for but is not in use.
+    pub fn jit_error(&self) -> Option<&JitError> {
+        self.jit_error.as_ref()
+    }
+
+    /// The Cranelift IR of every template of the set.
+    pub fn clif(&self) -> Result<String, JitError> {
+        crate::jit::clif(&self.program)
     }
 
     pub fn program(&self) -> &Program {
@@ -102,6 +158,15 @@ impl TemplateSet {
             _ if self.program.mutates => owned_copy(data, false),
             _ => Value::from_data(data, false),
         };
-        crate::eval::execute(&self.program, proc, root, out, &self.limits, &self.call_cx)
+        let start = out.len();
+        out.reserve(self.size_hint.load(Ordering::Relaxed));
+        let result = match &self.jit {
+            Some(jit) => jit.execute(&self.program, proc, root, out, &self.limits, &self.call_cx),
+            None => crate::eval::execute(&self.program, proc, root, out, &self.limits, &self.call_cx),
+        };
+        let written = out.len() - start;
+        let hint = self.size_hint.load(Ordering::Relaxed);
+        self.size_hint.store(hint - hint / 8 + written / 8, Ordering::Relaxed);
+        result
     }
 }

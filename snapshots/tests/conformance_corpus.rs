@@ -7,26 +7,37 @@ mod common;
 use std::path::Path;
 
 use injit::commands::render::{Case, CaseResult, run_case};
+use injit_compiler::Backend;
 
 fn read_jsonl<T: for<'de> serde::Deserialize<'de>>(path: &Path) -> Vec<T> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("valid line")).collect()
 }
 
-/// Runs `cases` against `expected`; returns a description of each mismatch.
+/// Runs `cases` against `expected` on both backends; returns a description
+/// of each mismatch.
 fn mismatches(cases: &[Case], expected: &[CaseResult]) -> Vec<String> {
     assert_eq!(cases.len(), expected.len());
     let mut out = Vec::new();
+    for backend in [Backend::Eval, Backend::Jit] {
+        out.extend(mismatches_on(cases, expected, backend));
+    }
+    out
+}
+
+fn mismatches_on(cases: &[Case], expected: &[CaseResult], backend: Backend) -> Vec<String> {
+    let mut out = Vec::new();
     for (case, want) in cases.iter().zip(expected) {
-        let got = run_case(case);
+        let got = run_case(case, backend);
         let same = got.error_kind == want.error_kind
             && got.error == want.error
             && got.output == want.output
             && (want.error_kind.as_deref() != Some("exec") || got.partial_output == want.partial_output);
         if !same {
             out.push(format!(
-                "{}\n  template: {:?}\n  expected: {:?} {:?} {:?}\n  got:      {:?} {:?} {:?}",
+                "{} [{}]\n  template: {:?}\n  expected: {:?} {:?} {:?}\n  got:      {:?} {:?} {:?}",
                 case.name,
+                backend.name(),
                 case.template,
                 want.output,
                 want.error,
@@ -47,7 +58,7 @@ fn corpus_file(name: &str) -> (Vec<Case>, Vec<CaseResult>) {
 
 /// Cases waiting for sprig functions injit does not have yet.
 const PENDING: &[&str] = &[
-    "sprig_numeric_misc/semver_compare\n",
+    "sprig_numeric_misc/semver_compare ",
     "sprig_numeric_misc/semver_compare_prerelease",
     "sprig_numeric_misc/semver_compare_invalid_version",
     "sprig_numeric_misc/semver_compare_invalid_constraint",
@@ -74,9 +85,9 @@ fn go_conformance_corpus() {
     // Sprig functions not written yet; each must still fail, so that this
     // list shrinks as they land.
     let pending: Vec<&str> =
-        PENDING.iter().filter(|name| !failures.iter().any(|f| f.starts_with(*name))).copied().collect();
+        PENDING.iter().filter(|name| !failures.iter().any(|f| f.starts_with(**name))).copied().collect();
     assert!(pending.is_empty(), "these cases pass now; remove them from PENDING: {pending:?}");
-    failures.retain(|f| !PENDING.iter().any(|name| f.starts_with(name)));
+    failures.retain(|f| !PENDING.iter().any(|name| f.starts_with(*name)));
     assert!(total > 800, "the corpus is checked in ({total} cases)");
     assert!(failures.is_empty(), "{} of {total} cases differ from Go:\n{}", failures.len(), failures.join("\n"));
 }
@@ -88,7 +99,7 @@ fn random_set(stem: &str) {
     let expected: Vec<CaseResult> = read_jsonl(&dir.join(format!("{stem}.expected.jsonl")));
     assert_eq!(cases.len(), 2000);
     let failures = mismatches(&cases, &expected);
-    assert!(failures.is_empty(), "{} of 2000 differ from Go:\n{}", failures.len(), failures.join("\n"));
+    assert!(failures.is_empty(), "{} of 2000 (x2 backends) differ from Go:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

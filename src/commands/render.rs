@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use injit_compiler::{CompileOptions, Functions, MissingKey, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, Functions, MissingKey, TemplateSet};
 use injit_grammar::Delims;
 use injit_runtime::FunctionSet;
 use injit_runtime::data::{Data, NumberMode};
@@ -114,7 +114,7 @@ impl CaseFailure {
 }
 
 /// The compile options a case asks for.
-pub fn case_options(case: &Case) -> Result<CompileOptions, CaseFailure> {
+pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, CaseFailure> {
     let option = |message: String| CaseFailure { kind: "option", message };
     let missing_key = MissingKey::parse(case.missingkey.as_deref().unwrap_or("")).map_err(option)?;
     let delims = match case.delims.as_deref() {
@@ -127,6 +127,7 @@ pub fn case_options(case: &Case) -> Result<CompileOptions, CaseFailure> {
         name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
         delims,
         functions: Functions { set, kit_test_funcs: case.testfuncs },
+        backend,
         missing_key,
         ..CompileOptions::default()
     })
@@ -143,12 +144,12 @@ pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
 }
 
 /// Runs one case: parse, then execute, as the oracle's `render`.
-pub fn run_case(case: &Case) -> CaseResult {
+pub fn run_case(case: &Case, backend: Backend) -> CaseResult {
     let data = match case_data(case) {
         Ok(d) => d,
         Err(f) => return f.into_result(&case.name),
     };
-    let options = match case_options(case) {
+    let options = match case_options(case, backend) {
         Ok(o) => o,
         Err(f) => return f.into_result(&case.name),
     };
@@ -168,11 +169,11 @@ pub fn run_case(case: &Case) -> CaseResult {
 }
 
 /// Runs a batch: one case per input line, one result per output line.
-pub fn run_batch(input: &str) -> String {
+pub fn run_batch(input: &str, backend: Backend) -> String {
     let mut out = String::new();
     for line in input.lines().filter(|l| !l.trim().is_empty()) {
         let result = match serde_json::from_str::<Case>(line) {
-            Ok(case) => run_case(&case),
+            Ok(case) => run_case(&case, backend),
             Err(e) => {
                 let name = serde_json::from_str::<serde_json::Value>(line)
                     .ok()
