@@ -10,7 +10,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode};
+use injit_runtime::data::{Data, NumberMode, Object};
 
 fn read(relative: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -23,9 +23,23 @@ fn bench(c: &mut Criterion) {
     let expected = read("bench/conformance/expected.out");
 
     let data = Data::from_json(json.as_bytes(), NumberMode::Float).expect("bench data parses");
-    let compile = |backend| {
-        let options =
-            CompileOptions { functions: Functions::new(FunctionSet::Sprig), backend, ..CompileOptions::default() };
+    // What an injector knows when its config loads.
+    let config: Vec<(Box<str>, Data)> = match &data {
+        Data::Object(o) => o
+            .iter()
+            .filter(|(k, _)| matches!(*k, "Values" | "MeshConfig" | "ProxyConfig"))
+            .map(|(k, v)| (k.into(), v.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let config = Arc::new(Data::Object(Object::new(config)));
+    let compile = |backend, bound: Option<Arc<Data>>| {
+        let options = CompileOptions {
+            functions: Functions::new(FunctionSet::Sprig),
+            backend,
+            bound,
+            ..CompileOptions::default()
+        };
         let set = TemplateSet::compile(&source, &options).expect("bench template compiles");
         assert_eq!(set.backend(), backend, "{:?}", set.jit_error());
         let mut out = Vec::new();
@@ -33,8 +47,10 @@ fn bench(c: &mut Criterion) {
         assert_eq!(String::from_utf8_lossy(&out), expected, "injit's output differs from Go's");
         set
     };
-    let eval = compile(Backend::Eval);
-    let jit = compile(Backend::Jit);
+    let eval = compile(Backend::Eval, None);
+    let jit = compile(Backend::Jit, None);
+    let eval_bound = compile(Backend::Eval, Some(Arc::clone(&config)));
+    let jit_bound = compile(Backend::Jit, Some(Arc::clone(&config)));
 
     let gotmpl = gotmpl_side::template(&source);
     let gotmpl_data = gotmpl_side::value(&serde_json::from_str(&json).expect("bench data parses"));
@@ -43,7 +59,9 @@ fn bench(c: &mut Criterion) {
     assert!(gotmpl_out.len().abs_diff(expected.len()) < expected.len() / 20, "gotmpl renders something else");
 
     let mut group = c.benchmark_group("render/sidecar.tmpl");
-    for (name, set) in [("injit-eval", &eval), ("injit-jit", &jit)] {
+    for (name, set) in
+        [("injit-eval", &eval), ("injit-jit", &jit), ("injit-eval-bound", &eval_bound), ("injit-jit-bound", &jit_bound)]
+    {
         group.bench_function(name, |b| {
             let mut out = Vec::with_capacity(expected.len());
             b.iter(|| {

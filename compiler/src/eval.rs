@@ -51,7 +51,7 @@ pub(crate) fn execute<'a>(
                 Inst::Text(t) => m.text(&program.texts[*t as usize]),
                 Inst::Print(s) => m.print(frame, *s),
                 Inst::Const { dst, value } => {
-                    Machine::constant(frame, *dst, &program.consts[*value as usize]);
+                    m.constant(frame, *dst, &program.consts[*value as usize]);
                     Ok(())
                 }
                 Inst::Copy { dst, src } => {

@@ -156,6 +156,11 @@ pub enum Const {
     Float(f64, Type),
     Complex(f64, f64, Type),
     Str(Box<[u8]>, Type),
+    /// The constant held in an `interface{}`.
+    Boxed(Box<Const>),
+    /// A node of the program's bound data (see `Program::bound`), by the
+    /// entry index taken at each level from the root.
+    Bound(Box<[u32]>),
 }
 
 /// Where an error is reported: Go's `ErrorContext` of a node.
@@ -191,11 +196,35 @@ pub struct Program {
     /// Whether the program calls functions that change maps in place
     /// (`set`, `unset`, `merge`...): its input is then copied per render.
     pub mutates: bool,
+    /// Data known when the program was compiled: top-level fields of every
+    /// render's data, folded into the main template (`Const::Bound`).
+    pub bound: Option<std::sync::Arc<injit_runtime::data::Data>>,
 }
 
 impl Program {
     pub fn proc(&self, name: &str) -> Option<ProcId> {
         self.by_name.get(name).copied()
+    }
+}
+
+impl fmt::Display for Const {
+    /// Go-like: `"text"`, `42 (int)`, `boxed "x"`, `bound[1 0]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Const::Invalid => f.write_str("invalid"),
+            Const::NilInterface => f.write_str("nil"),
+            Const::Bool(b) => write!(f, "{b}"),
+            Const::Int(i, t) => write!(f, "{i} ({t})"),
+            Const::Uint(u, t) => write!(f, "{u} ({t})"),
+            Const::Float(x, t) => write!(f, "{x:?} ({t})"),
+            Const::Complex(re, im, t) => write!(f, "({re:?}+{im:?}i) ({t})"),
+            Const::Str(s, t) => write!(f, "{} ({t})", injit_strconv::quote(s)),
+            Const::Boxed(c) => write!(f, "boxed {c}"),
+            Const::Bound(path) => {
+                let path: Vec<String> = path.iter().map(u32::to_string).collect();
+                write!(f, "bound[{}]", path.join(" "))
+            }
+        }
     }
 }
 
@@ -211,7 +240,7 @@ impl fmt::Display for Program {
                     Inst::Text(t) => {
                         writeln!(f, "text {}", injit_strconv::quote(&self.texts[*t as usize]))?;
                     }
-                    Inst::Const { dst, value } => writeln!(f, "s{dst} = const {:?}", self.consts[*value as usize])?,
+                    Inst::Const { dst, value } => writeln!(f, "s{dst} = const {}", self.consts[*value as usize])?,
                     Inst::Field { dst, recv, name, args } => writeln!(
                         f,
                         "s{dst} = field s{recv}.{} args={args}",

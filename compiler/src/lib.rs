@@ -9,6 +9,7 @@ mod check;
 mod diagnostic;
 mod eval;
 mod exec;
+mod fold;
 pub mod ir;
 #[allow(unsafe_code)]
 mod jit;

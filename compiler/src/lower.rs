@@ -45,7 +45,7 @@ pub(crate) fn lower(templates: &Templates, source: &str, options: &LowerOptions)
         .iter()
         .map(|tree| {
             let mut proc = lowerer.proc(tree);
-            crate::optimize::optimize(&mut proc);
+            crate::optimize::optimize(&mut proc, &lowerer.program.functions, &lowerer.program.consts);
             proc
         })
         .collect();
@@ -62,6 +62,7 @@ pub(crate) fn lower(templates: &Templates, source: &str, options: &LowerOptions)
         functions,
         missing_key: options.missing_key,
         mutates,
+        bound: None,
     }
 }
 

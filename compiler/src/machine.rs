@@ -24,6 +24,9 @@ pub(crate) struct Machine<'a, 'o> {
     pub(crate) limits: &'a ExecLimits,
     pub(crate) cx: &'a CallCx,
     pub(crate) missing: Missing,
+    /// The output limit was hit: that error names no node, so that it reads
+    /// the same however far text around it was folded.
+    output_overflow: bool,
 }
 
 /// One active template call.
@@ -83,8 +86,9 @@ pub(crate) enum RangeIter<'a> {
     },
 }
 
-/// A constant of the program as a value borrowing from it.
-pub(crate) fn const_value(c: &Const) -> Value<'_> {
+/// A constant of the program as a value borrowing from it (and from the
+/// program's bound data).
+pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
     match c {
         Const::Invalid => Value::invalid(),
         Const::NilInterface => Value::nil_interface(),
@@ -94,7 +98,21 @@ pub(crate) fn const_value(c: &Const) -> Value<'_> {
         Const::Float(f, t) => Value::new(Repr::Float(*f, *t)),
         Const::Complex(re, im, t) => Value::new(Repr::Complex(*re, *im, *t)),
         Const::Str(s, t) => Value::new(Repr::Str(Str::Borrowed(s), *t)),
+        Const::Boxed(c) => const_value(c, bound).boxed(),
+        Const::Bound(path) => match bound.and_then(|root| bound_node(root, path)) {
+            Some(data) => Value::from_data(data, false),
+            None => Value::invalid(),
+        },
     }
+}
+
+/// The node of `root` at `path` (entry indexes, level by level).
+pub(crate) fn bound_node<'a>(root: &'a Data, path: &[u32]) -> Option<&'a Data> {
+    path.iter().try_fold(root, |node, &i| match node {
+        Data::Object(o) => o.entry(i as usize).map(|(_, v)| v),
+        Data::Array(items) => items.get(i as usize),
+        _ => None,
+    })
 }
 
 pub(crate) fn missing(m: MissingKey) -> Missing {
@@ -118,19 +136,25 @@ impl<'a> Machine<'a, '_> {
         limits: &'a ExecLimits,
         cx: &'a CallCx,
     ) -> Machine<'a, 'o> {
-        Machine { program, out, limits, cx, missing: missing(program.missing_key) }
+        Machine { program, out, limits, cx, missing: missing(program.missing_key), output_overflow: false }
     }
 
     /// The error `message` raised in `frame`, at its current node.
     pub(crate) fn error(&self, frame: &Frame<'_>, message: String) -> ExecError {
-        ExecError::at(self.program, frame.proc, frame.node(), message)
+        let node = if self.output_overflow { None } else { frame.node() };
+        ExecError::at(self.program, frame.proc, node, message)
     }
 
-    fn check_output(&self) -> Result<(), String> {
-        if self.out.len() > self.limits.max_output { Err(self.limits.output_error()) } else { Ok(()) }
+    fn check_output(&mut self) -> Result<(), String> {
+        if self.out.len() > self.limits.max_output {
+            self.output_overflow = true;
+            return Err(self.limits.output_error());
+        }
+        Ok(())
     }
 
     /// Writes static text.
+    #[inline]
     pub(crate) fn text(&mut self, bytes: &[u8]) -> Result<(), String> {
         self.out.extend_from_slice(bytes);
         self.check_output()
@@ -138,6 +162,7 @@ impl<'a> Machine<'a, '_> {
 
     /// An action's value, printed as Go's `printValue` does: functions
     /// cannot be printed (the error names the node and the type).
+    #[inline]
     pub(crate) fn print(&mut self, frame: &Frame<'a>, s: Slot) -> Result<(), String> {
         let v = frame.slot(s);
         if !v.is_valid() {
@@ -151,21 +176,25 @@ impl<'a> Machine<'a, '_> {
         self.check_output()
     }
 
-    pub(crate) fn constant(frame: &mut Frame<'a>, dst: Slot, c: &'a Const) {
-        frame.set(dst, const_value(c));
+    #[inline]
+    pub(crate) fn constant(&self, frame: &mut Frame<'a>, dst: Slot, c: &'a Const) {
+        frame.set(dst, const_value(c, self.program.bound.as_deref()));
     }
 
+    #[inline]
     pub(crate) fn copy(frame: &mut Frame<'a>, dst: Slot, src: Slot) {
         let v = frame.slot(src).clone();
         frame.set(dst, v);
     }
 
+    #[inline]
     pub(crate) fn unbox(frame: &mut Frame<'a>, s: Slot) {
         let v = frame.take(s);
         frame.set(s, v.unbox());
     }
 
     /// `evalField`.
+    #[inline]
     pub(crate) fn field(
         &self,
         frame: &mut Frame<'a>,
@@ -180,6 +209,7 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// `validateType`, in place.
+    #[inline]
     pub(crate) fn validate(frame: &mut Frame<'a>, s: Slot, to: Param) -> Result<(), String> {
         let v = validate(frame.take(s), to)?;
         frame.set(s, v);
@@ -187,6 +217,7 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// Calls a function on `args..args+argc`; errors blame `node`.
+    #[inline]
     pub(crate) fn call(
         &self,
         frame: &mut Frame<'a>,
@@ -202,7 +233,10 @@ impl<'a> Machine<'a, '_> {
         };
         match native(self.cx, argv) {
             Ok(v) => {
-                frame.set(dst, if function.result() == Type::Any { v.boxed() } else { v });
+                // A concrete result is never held in an interface (the
+                // optimizer relies on it).
+                let v = if function.result() == Type::Any { v.boxed() } else { v.unbox() };
+                frame.set(dst, v);
                 Ok(())
             }
             Err(e) => {
@@ -214,6 +248,7 @@ impl<'a> Machine<'a, '_> {
 
     /// Calls the bound method in `method` with `args..args+argc`, converted
     /// to its parameter types as Go's `evalCall` does.
+    #[inline]
     pub(crate) fn call_method(
         frame: &mut Frame<'a>,
         dst: Slot,
@@ -236,6 +271,7 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// The `call` builtin: `args` holds the callee, then its arguments.
+    #[inline]
     pub(crate) fn call_value(
         frame: &mut Frame<'a>,
         dst: Slot,
@@ -259,17 +295,20 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// Whether the truth of `src` (an interface's content) is `when`.
+    #[inline]
     pub(crate) fn truth_is(frame: &Frame<'a>, src: Slot, when: bool) -> bool {
         is_truthy(frame.slot(src)) == when
     }
 
     /// `if`/`with`'s test (Go's `isTrue`, which fails on some values).
+    #[inline]
     pub(crate) fn is_true(frame: &Frame<'a>, src: Slot) -> Result<bool, String> {
         let v = frame.slot(src);
         truth(&v.unboxed()).ok_or_else(|| format!("if/with can't use {}", shown(v)))
     }
 
     /// Starts ranging over `src`; `false` when there is nothing to range over.
+    #[inline]
     pub(crate) fn range_start(frame: &mut Frame<'a>, iter: u32, src: Slot) -> Result<bool, String> {
         let it = range_start(frame.slot(src))?;
         let started = it.is_some();
@@ -278,6 +317,7 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// The next element into `elem` (and key into `key`); `false` at the end.
+    #[inline]
     pub(crate) fn range_next(frame: &mut Frame<'a>, iter: u32, key: Option<Slot>, elem: Slot) -> bool {
         let Some((k, v)) = frame.iters[iter as usize].as_mut().and_then(range_next) else {
             return false;
@@ -289,12 +329,14 @@ impl<'a> Machine<'a, '_> {
         true
     }
 
+    #[inline]
     pub(crate) fn range_end(frame: &mut Frame<'a>, iter: u32) {
         frame.iters[iter as usize] = None;
     }
 
     /// Go's limit on nested template calls, checked before the call's
     /// argument is evaluated; `depth` counts the frames below this one.
+    #[inline]
     pub(crate) fn check_depth(&self, depth: usize) -> Result<(), String> {
         if depth >= self.limits.max_depth {
             return Err(format!("exceeded maximum template depth ({})", self.limits.max_depth));

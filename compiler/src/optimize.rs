@@ -12,7 +12,10 @@
 use injit_runtime::convert::Param;
 use injit_runtime::types::Type;
 
-use crate::ir::{Inst, Label, Proc, Slot};
+use injit_runtime::funcs::Function;
+use injit_runtime::types::Kind;
+
+use crate::ir::{Const, Inst, Label, Proc, Slot};
 
 /// How an instruction touches a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +72,33 @@ impl Inst {
         }
     }
 
+    /// Calls `f` on every slot the instruction writes (defines or changes).
+    pub(crate) fn for_each_written(&self, mut f: impl FnMut(Slot)) {
+        self.clone().visit_slots(|s, access| {
+            if matches!(access, Access::Def | Access::Modify) {
+                f(*s);
+            }
+        });
+    }
+
+    /// Calls `f` on every slot the instruction defines without reading.
+    pub(crate) fn for_each_defined(&self, mut f: impl FnMut(Slot)) {
+        self.clone().visit_slots(|s, access| {
+            if access == Access::Def {
+                f(*s);
+            }
+        });
+    }
+
+    /// Calls `f` on every slot the instruction reads.
+    pub(crate) fn for_each_read(&self, mut f: impl FnMut(Slot)) {
+        self.clone().visit_slots(|s, access| {
+            if access != Access::Def {
+                f(*s);
+            }
+        });
+    }
+
     /// The instruction's jump targets.
     fn targets_mut(&mut self) -> Vec<&mut Label> {
         match self {
@@ -84,9 +114,10 @@ impl Inst {
 
 /// Optimizes one procedure in place; its behaviour, errors included, stays
 /// the same.
-pub(crate) fn optimize(proc: &mut Proc) {
+pub(crate) fn optimize(proc: &mut Proc, functions: &[&'static Function], consts: &[Const]) {
     let mut keep: Vec<bool> = proc.code.iter().map(|i| !is_noop(i)).collect();
     remove(proc, &mut keep);
+    drop_known_conversions(proc, functions, consts);
     // Each round merges copies whose slots no other merge of the round
     // touches; chains of copies take a few rounds.
     for _ in 0..8 {
@@ -100,6 +131,67 @@ pub(crate) fn optimize(proc: &mut Proc) {
 /// Conversions to a parameter that accepts anything as it is.
 fn is_noop(inst: &Inst) -> bool {
     matches!(inst, Inst::Validate { to: Param::Unchecked | Param::Type(Type::ReflectValue), .. })
+}
+
+/// Drops `Unbox` and `Validate` of values whose Go type is known where
+/// they are converted: a function's concrete result, a typed constant.
+/// Such a value is valid and not held in an interface, so unboxing it, or
+/// checking it against its own type or `interface{}`, changes nothing. What
+/// is known is forgotten at every jump target (paths merge there).
+fn drop_known_conversions(proc: &mut Proc, functions: &[&'static Function], consts: &[Const]) {
+    let mut is_target = vec![false; proc.code.len() + 1];
+    for inst in &mut proc.code {
+        for t in inst.targets_mut() {
+            is_target[*t as usize] = true;
+        }
+    }
+    let concrete = |t: Type| t.kind() != Kind::Interface && t != Type::ReflectValue;
+    let mut known: Vec<Option<Type>> = vec![None; proc.slots as usize];
+    let mut keep = vec![true; proc.code.len()];
+    for (pc, inst) in proc.code.iter_mut().enumerate() {
+        if is_target[pc] {
+            known.fill(None);
+        }
+        let fact = match inst {
+            Inst::Unbox(s) if known[*s as usize].is_some() => {
+                keep[pc] = false;
+                continue;
+            }
+            Inst::Validate { slot, to: Param::Type(t) } => {
+                if let Some(ty) = known[*slot as usize]
+                    && (*t == Type::Any || *t == ty)
+                {
+                    keep[pc] = false;
+                    continue;
+                }
+                // A successful conversion to a concrete type leaves a
+                // valid, unboxed value of that type.
+                concrete(*t).then_some(*t)
+            }
+            Inst::Const { value, .. } => match &consts[*value as usize] {
+                Const::Bool(_) => Some(Type::Bool),
+                Const::Int(_, t)
+                | Const::Uint(_, t)
+                | Const::Float(_, t)
+                | Const::Complex(_, _, t)
+                | Const::Str(_, t) => concrete(*t).then_some(*t),
+                Const::Invalid | Const::NilInterface | Const::Boxed(_) | Const::Bound(_) => None,
+            },
+            Inst::Call { func, .. } => {
+                let function = functions[*func as usize];
+                let result = function.result();
+                (!function.results.is_empty() && concrete(result)).then_some(result)
+            }
+            Inst::Copy { src, .. } => known[*src as usize],
+            _ => None,
+        };
+        inst.visit_slots(|s, access| {
+            if matches!(access, Access::Def | Access::Modify) {
+                known[*s as usize] = fact;
+            }
+        });
+    }
+    remove(proc, &mut keep);
 }
 
 /// Every reference to each slot, in code order.
@@ -163,6 +255,10 @@ fn coalesce_copies(proc: &mut Proc) -> bool {
 }
 
 /// Drops the instructions not kept, redirecting jumps to what follows them.
+pub(crate) fn remove_instructions(proc: &mut Proc, keep: &mut [bool]) {
+    remove(proc, keep);
+}
+
 fn remove(proc: &mut Proc, keep: &mut [bool]) {
     if keep.iter().all(|&k| k) {
         return;

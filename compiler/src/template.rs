@@ -6,6 +6,7 @@ use injit_runtime::data::Data;
 use injit_runtime::funcs::{CallCx, FunctionTable};
 use injit_runtime::value::{Value, owned_copy};
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::check::Functions;
@@ -26,6 +27,10 @@ pub struct CompileOptions {
     /// What functions may reach outside the template (`env`, DNS).
     pub call_cx: CallCx,
     pub backend: Backend,
+    /// Data known now: top-level fields (an object) that every render's
+    /// data will have, with these values. The main template is compiled
+    /// with them folded in (see `fold.rs`); output is the same as without.
+    pub bound: Option<Arc<Data>>,
 }
 
 /// How a template set runs.
@@ -57,6 +62,7 @@ impl Default for CompileOptions {
             limits: ExecLimits::default(),
             call_cx: CallCx::default(),
             backend: Backend::default(),
+            bound: None,
         }
     }
 }
@@ -96,11 +102,14 @@ impl TemplateSet {
         let parse_options = ParseOptions::new(options.name.clone(), &lookup).delims(options.delims.clone());
         let templates = parse(source, &parse_options)?;
         let table = FunctionTable::for_set(functions.set, functions.kit_test_funcs);
-        let program = lower(
+        let mut program = lower(
             &templates,
             source,
             &LowerOptions { functions: table, missing_key: options.missing_key, parse_name: options.name.clone() },
         );
+        if let (Some(bound), Some(main)) = (&options.bound, program.proc(&options.name)) {
+            crate::fold::bind(&mut program, main, Arc::clone(bound), &options.call_cx);
+        }
         let (jit, jit_error) = match options.backend {
             Backend::Eval => (None, None),
             Backend::Jit => match crate::jit::compile(&program) {

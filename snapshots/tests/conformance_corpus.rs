@@ -6,8 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use injit::commands::render::{Case, CaseResult, run_case};
+use injit::commands::render::{Case, CaseResult, run_case, run_case_bound};
 use injit_compiler::Backend;
+use injit_runtime::{Data, Object};
 
 fn read_jsonl<T: for<'de> serde::Deserialize<'de>>(path: &Path) -> Vec<T> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -110,4 +111,51 @@ fn random_cases_without_sprig() {
 #[test]
 fn random_cases_with_sprig() {
     random_set("sprig-seed102");
+}
+
+/// Binding part of each case's data when compiling (partial evaluation)
+/// changes nothing: every case gives what it gives unbound, on both
+/// backends. Three bindings per case: every top-level field, every other
+/// one, and none.
+#[test]
+fn binding_data_at_compile_time_changes_nothing() {
+    let dir = common::data_dir().join("conformance/cases");
+    let mut cases: Vec<Case> = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("corpus") {
+        cases.extend(read_jsonl::<Case>(&entry.expect("entry").path()));
+    }
+    cases.extend(read_jsonl::<Case>(&common::data_dir().join("random/sprig-seed102.cases.jsonl")));
+    let subsets: [fn(usize) -> bool; 3] = [|_| true, |i| i % 2 == 0, |_| false];
+    let mut failures = Vec::new();
+    let mut folded = 0;
+    for case in &cases {
+        let plain = run_case(case, Backend::Eval);
+        for keep in subsets {
+            let bind = |data: &Data| match data {
+                Data::Object(o) => Some(Data::Object(Object::new(
+                    o.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, (k, v))| (k.into(), v.clone())).collect(),
+                ))),
+                _ => None,
+            };
+            for backend in [Backend::Eval, Backend::Jit] {
+                let got = run_case_bound(case, backend, bind);
+                if got.output != plain.output || got.error != plain.error || got.partial_output != plain.partial_output
+                {
+                    failures.push(format!(
+                        "{} [{}]\n  template: {:?}\n  unbound: {:?} {:?}\n  bound:   {:?} {:?}",
+                        case.name,
+                        backend.name(),
+                        case.template,
+                        plain.output,
+                        plain.error,
+                        got.output,
+                        got.error
+                    ));
+                }
+                folded += 1;
+            }
+        }
+    }
+    assert!(folded > 10_000);
+    assert!(failures.is_empty(), "{} renders differ when data is bound:\n{}", failures.len(), failures.join("\n"));
 }

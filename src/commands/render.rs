@@ -145,14 +145,21 @@ pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
 
 /// Runs one case: parse, then execute, as the oracle's `render`.
 pub fn run_case(case: &Case, backend: Backend) -> CaseResult {
+    run_case_bound(case, backend, |_| None)
+}
+
+/// Runs one case with part of its data bound when compiling: `bind` picks
+/// the bound fields from the case's data (see `CompileOptions::bound`).
+pub fn run_case_bound(case: &Case, backend: Backend, bind: impl Fn(&Data) -> Option<Data>) -> CaseResult {
     let data = match case_data(case) {
         Ok(d) => d,
         Err(f) => return f.into_result(&case.name),
     };
-    let options = match case_options(case, backend) {
+    let mut options = match case_options(case, backend) {
         Ok(o) => o,
         Err(f) => return f.into_result(&case.name),
     };
+    options.bound = bind(&data).map(std::sync::Arc::new);
     let set = match TemplateSet::compile(&case.template, &options) {
         Ok(s) => s,
         Err(e) => return CaseResult::failed(&case.name, "parse", e.to_string()),

@@ -178,8 +178,8 @@ unsafe extern "C" fn print<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, s:
 unsafe extern "C" fn constant<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, dst: Slot, c: *const u8) -> u32 {
     // SAFETY: pointers from the generated code; `c` points at a `Const` of the program.
     unsafe {
-        guard(cx, frame, |_, frame| {
-            Machine::constant(frame, dst, &*c.cast::<Const>());
+        guard(cx, frame, |cx, frame| {
+            cx.machine.constant(frame, dst, &*c.cast::<Const>());
             Ok(0)
         })
     }

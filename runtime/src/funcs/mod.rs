@@ -82,7 +82,71 @@ impl Function {
     pub fn result(&self) -> Type {
         self.results.first().copied().unwrap_or(Type::Any)
     }
+
+    /// Whether a call's result depends only on its arguments, so that a
+    /// compiler may make the call once, when the arguments are known:
+    /// not the clock, randomness, the environment, the network, or a map
+    /// changed in place.
+    pub fn is_deterministic(&self) -> bool {
+        !NOT_DETERMINISTIC.contains(&self.name) && matches!(self.body, Body::Native(_))
+    }
 }
+
+/// Functions whose results are not a function of their arguments.
+const NOT_DETERMINISTIC: &[&str] = &[
+    // the clock
+    "now",
+    "ago",
+    "date",
+    "dateInZone",
+    "date_in_zone",
+    "htmlDate",
+    "htmlDateInZone",
+    "dateModify",
+    "date_modify",
+    "mustDateModify",
+    "must_date_modify",
+    "duration",
+    "durationRound",
+    "unixEpoch",
+    "toDate",
+    "mustToDate",
+    // randomness
+    "randAlpha",
+    "randAlphaNum",
+    "randAscii",
+    "randNumeric",
+    "randBytes",
+    "randInt",
+    "uuidv4",
+    "shuffle",
+    "genPrivateKey",
+    "genCA",
+    "genCAWithKey",
+    "genSelfSignedCert",
+    "genSelfSignedCertWithKey",
+    "genSignedCert",
+    "genSignedCertWithKey",
+    "buildCustomCert",
+    "bcrypt",
+    "htpasswd",
+    "encryptAES",
+    // the environment and the network
+    "env",
+    "expandenv",
+    "getHostByName",
+    // maps changed in place
+    "set",
+    "unset",
+    "merge",
+    "mergeOverwrite",
+    "mustMerge",
+    "mustMergeOverwrite",
+    // the kit's test functions
+    "mkfunc",
+    "failwith",
+    "panicwith",
+];
 
 /// Functions with bodies, by name, for one choice of function set.
 pub struct FunctionTable {

@@ -1,0 +1,60 @@
+//! Partial evaluation, shown: each `inputs/fold/NAME.tmpl` is compiled with
+//! the `bound` part of `NAME.json` known, and the snapshot holds the folded
+//! IR and the output over `bound` + `data` (which must equal the unfolded
+//! template's, on both backends).
+
+mod common;
+
+use std::sync::Arc;
+
+use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
+use injit_runtime::{Data, FunctionSet, NumberMode, Object};
+
+fn object(data: &Data) -> Vec<(Box<str>, Data)> {
+    match data {
+        Data::Object(o) => o.iter().map(|(k, v)| (k.into(), v.clone())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn fold_case(path: &std::path::Path) -> String {
+    let source = std::fs::read_to_string(path).expect("template");
+    let json = std::fs::read_to_string(path.with_extension("json")).expect("data");
+    let spec = Data::from_json(json.as_bytes(), NumberMode::Float).expect("json");
+    let Data::Object(spec) = spec else { panic!("{} is not an object", path.display()) };
+    let bound = spec.get(b"bound").cloned().unwrap_or(Data::Null);
+    let mut all = object(&bound);
+    all.extend(object(spec.get(b"data").unwrap_or(&Data::Null)));
+    let data = Data::Object(Object::new(all));
+
+    let compile = |bound: Option<Arc<Data>>, backend| {
+        let options = CompileOptions {
+            functions: Functions::new(FunctionSet::Sprig),
+            bound,
+            backend,
+            ..CompileOptions::default()
+        };
+        TemplateSet::compile(&source, &options).expect("compiles")
+    };
+    let render = |set: &TemplateSet| {
+        let mut out = Vec::new();
+        let result = set.render(&data, &mut out).map_err(|e| e.to_string());
+        (String::from_utf8_lossy(&out).into_owned(), result)
+    };
+    let plain = render(&compile(None, Backend::Eval));
+    let folded = compile(Some(Arc::new(bound)), Backend::Eval);
+    assert_eq!(render(&folded), plain, "folding changed the output");
+    assert_eq!(render(&compile(folded.program().bound.clone(), Backend::Jit)), plain, "native code differs");
+    let unfolded_len = compile(None, Backend::Eval).program().procs[0].code.len();
+    format!(
+        "instructions: {unfolded_len} unfolded, {} folded\n\n{}\n--- output\n{}",
+        folded.program().procs[0].code.len(),
+        folded.program(),
+        plain.0
+    )
+}
+
+#[test]
+fn folded_templates() {
+    insta::glob!("inputs/fold/*.tmpl", |path| insta::assert_snapshot!(fold_case(path)));
+}
