@@ -10,7 +10,10 @@ use crate::types::{Kind, Type};
 use crate::value::Value;
 
 /// A Go value with a named type, methods and fields.
-pub trait GoObject: fmt::Debug {
+pub trait GoObject: fmt::Debug + std::any::Any {
+    /// For `Value::as_object`: the concrete object behind the trait.
+    fn as_any(&self) -> &dyn std::any::Any;
+
     /// The type as `%T` prints it (`*semver.Version`).
     fn type_name(&self) -> &'static str;
 

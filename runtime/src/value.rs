@@ -152,6 +152,14 @@ impl<'a> Value<'a> {
         Value::new(Repr::Object(Rc::new(object)))
     }
 
+    /// The Go object of type `T` this value holds, if it holds one.
+    pub fn as_go_object<T: GoObject + 'static>(&self) -> Option<&T> {
+        match &self.repr {
+            Repr::Object(o) => o.as_any().downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
     /// The value as it sits in the data tree; `boxed` when it is an element
     /// of an `interface{}` container.
     pub fn from_data(data: &'a Data, boxed: bool) -> Value<'a> {

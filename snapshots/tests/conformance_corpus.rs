@@ -58,15 +58,7 @@ fn corpus_file(name: &str) -> (Vec<Case>, Vec<CaseResult>) {
 }
 
 /// Cases waiting for sprig functions injit does not have yet.
-const PENDING: &[&str] = &[
-    "sprig_numeric_misc/semver_compare ",
-    "sprig_numeric_misc/semver_compare_prerelease",
-    "sprig_numeric_misc/semver_compare_invalid_version",
-    "sprig_numeric_misc/semver_compare_invalid_constraint",
-    "sprig_numeric_misc/semver_methods",
-    "sprig_numeric_misc/url_join_parse",
-    "sprig_numeric_misc/date_in_zone_fixed",
-];
+const PENDING: &[&str] = &["sprig_numeric_misc/date_in_zone_fixed"];
 
 #[test]
 fn go_conformance_corpus() {

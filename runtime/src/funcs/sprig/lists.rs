@@ -177,28 +177,29 @@ pub(super) fn concat<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 /// sprig's `untilStep`.
-fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
-    let mut v = Vec::new();
-    if stop < start {
-        if step >= 0 {
-            return v;
-        }
-        let mut i = start;
-        while i > stop {
-            v.push(i);
-            i += step;
-        }
-        return v;
-    }
-    if step <= 0 {
-        return v;
+/// Go's `for i := start; i < stop; i += step` (or `>` when counting down)
+/// collected; more elements than injit builds is an error where Go would
+/// exhaust memory.
+fn until_step(start: i64, stop: i64, step: i64) -> std::result::Result<Vec<i64>, String> {
+    let (start_w, stop_w, step_w) = (i128::from(start), i128::from(stop), i128::from(step));
+    let count = if stop_w < start_w && step_w < 0 {
+        (start_w - stop_w + (-step_w) - 1) / -step_w
+    } else if start_w < stop_w && step_w > 0 {
+        (stop_w - start_w + step_w - 1) / step_w
+    } else {
+        0
+    };
+    if count > super::MAX_BUILT_ELEMENTS as i128 {
+        return Err(format!("{count} elements are more than injit builds ({})", super::MAX_BUILT_ELEMENTS));
     }
     let mut i = start;
-    while i < stop {
-        v.push(i);
-        i += step;
-    }
-    v
+    Ok((0..count)
+        .map(|_| {
+            let v = i;
+            i = i.wrapping_add(step);
+            v
+        })
+        .collect())
 }
 
 fn int_slice<'a>(items: Vec<i64>) -> Value<'a> {
@@ -208,11 +209,11 @@ fn int_slice<'a>(items: Vec<i64>) -> Value<'a> {
 pub(super) fn until<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let count = a.int(0);
     let step = if count < 0 { -1 } else { 1 };
-    Ok(int_slice(until_step(0, count, step)))
+    Ok(int_slice(until_step(0, count, step)?))
 }
 
 pub(super) fn until_step_fn<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    Ok(int_slice(until_step(a.int(0), a.int(1), a.int(2))))
+    Ok(int_slice(until_step(a.int(0), a.int(1), a.int(2))?))
 }
 
 /// `seq`: like GNU seq, as a space-separated string.
@@ -222,11 +223,11 @@ pub(super) fn seq<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
         [end] => {
             let start = 1;
             let inc = if *end < start { -1 } else { 1 };
-            until_step(start, end + inc, inc)
+            until_step(start, end.wrapping_add(inc), inc)?
         }
         [start, end] => {
             let step = if end < start { -1 } else { 1 };
-            until_step(*start, end + step, step)
+            until_step(*start, end.wrapping_add(step), step)?
         }
         [start, step, end] => {
             let mut inc = 1;
@@ -236,7 +237,7 @@ pub(super) fn seq<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
                     return Ok(Value::string(&b""[..]));
                 }
             }
-            until_step(*start, end + inc, *step)
+            until_step(*start, end.wrapping_add(inc), *step)?
         }
         _ => Vec::new(),
     };

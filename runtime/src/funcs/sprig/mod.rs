@@ -12,11 +12,20 @@ mod misc;
 mod numeric;
 mod random;
 mod regex;
+mod semver;
 mod strings;
 mod text;
+mod url;
 mod xstrings;
 
 use super::{Body, NativeFn};
+
+/// The most bytes a function builds into one string, and elements into
+/// one list, from a count in its arguments (`repeat`, `until`, `indent`,
+/// `randAlpha`...). Go has no such limit and would exhaust memory instead;
+/// a render's whole output is limited to the same 64 MiB.
+pub(crate) const MAX_BUILT_BYTES: usize = 64 << 20;
+pub(crate) const MAX_BUILT_ELEMENTS: usize = 1 << 22;
 use crate::value::Value;
 
 /// What a sprig function returns.
@@ -59,6 +68,10 @@ impl<'a> ArgAccess<'a> for [Value<'a>] {
 pub(crate) fn body(name: &str) -> Option<Body> {
     let f: NativeFn = match name {
         "hello" => strings::hello,
+        "semver" => semver::semver,
+        "semverCompare" => semver::semver_compare,
+        "urlParse" => url::url_parse,
+        "urlJoin" => url::url_join,
         // strings
         "abbrev" => strings::abbrev,
         "abbrevboth" => strings::abbrevboth,

@@ -39,11 +39,20 @@ pub(super) fn below(n: u64) -> u64 {
     }
 }
 
-fn random_from(charset: &[u8], count: i64) -> Vec<u8> {
+fn random_from(charset: &[u8], count: i64) -> std::result::Result<Vec<u8>, String> {
     if count <= 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    (0..count).map(|_| charset[below(charset.len() as u64) as usize]).collect()
+    too_many(count)?;
+    Ok((0..count).map(|_| charset[below(charset.len() as u64) as usize]).collect())
+}
+
+/// Refuses counts past what injit builds into one string.
+fn too_many(count: i64) -> std::result::Result<(), String> {
+    if count as u64 > super::MAX_BUILT_BYTES as u64 {
+        return Err(format!("{count} bytes are more than injit builds into one string ({})", super::MAX_BUILT_BYTES));
+    }
+    Ok(())
 }
 
 const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -51,21 +60,21 @@ const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 const NUMERIC: &[u8] = b"0123456789";
 
 pub(super) fn rand_alpha<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    Ok(Value::string(random_from(LETTERS, a.int(0))))
+    Ok(Value::string(random_from(LETTERS, a.int(0))?))
 }
 
 pub(super) fn rand_alpha_num<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    Ok(Value::string(random_from(ALPHANUMERIC, a.int(0))))
+    Ok(Value::string(random_from(ALPHANUMERIC, a.int(0))?))
 }
 
 pub(super) fn rand_numeric<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    Ok(Value::string(random_from(NUMERIC, a.int(0))))
+    Ok(Value::string(random_from(NUMERIC, a.int(0))?))
 }
 
 /// Printable ASCII, space to tilde.
 pub(super) fn rand_ascii<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let charset: Vec<u8> = (32..=126).collect();
-    Ok(Value::string(random_from(&charset, a.int(0))))
+    Ok(Value::string(random_from(&charset, a.int(0))?))
 }
 
 pub(super) fn rand_int<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
@@ -82,6 +91,7 @@ pub(super) fn rand_bytes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     if count < 0 {
         return Err("runtime error: makeslice: len out of range".to_owned());
     }
+    too_many(count)?;
     let mut buf = vec![0u8; count as usize];
     fill(&mut buf);
     Ok(Value::string(base64_std(&buf).into_bytes()))

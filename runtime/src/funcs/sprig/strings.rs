@@ -309,6 +309,11 @@ pub(super) fn cat<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 fn indent_bytes<'a>(spaces: i64, v: &[u8]) -> Result<'a> {
+    let lines = 1 + memchr::memchr_iter(b'\n', v).count() as u128;
+    let total = v.len() as u128 + lines * spaces.max(0) as u128;
+    if total > super::MAX_BUILT_BYTES as u128 {
+        return Err(format!("{total} bytes are more than injit builds into one string ({})", super::MAX_BUILT_BYTES));
+    }
     let pad = text::repeat(b" ", spaces)?;
     let mut newline_pad = b"\n".to_vec();
     newline_pad.extend_from_slice(&pad);

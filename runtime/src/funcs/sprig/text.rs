@@ -174,8 +174,11 @@ pub(super) fn repeat(s: &[u8], count: i64) -> Result<Vec<u8>, String> {
         return Err("strings: negative Repeat count".to_owned());
     }
     let total = (s.len() as u128) * count as u128;
-    if total > (1 << 31) {
+    if total > (1 << 63) {
         return Err("strings: Repeat output length overflow".to_owned());
+    }
+    if total > super::MAX_BUILT_BYTES as u128 {
+        return Err(format!("{total} bytes are more than injit builds into one string ({})", super::MAX_BUILT_BYTES));
     }
     Ok(s.repeat(count as usize))
 }
