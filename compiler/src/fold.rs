@@ -32,7 +32,7 @@ const MAX_FOLDED_BYTES: usize = 64 * 1024;
 
 /// Binds `bound` (an object: top-level fields of every render's data) into
 /// the main template `main` of `program`.
-pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &CallCx) {
+pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &CallCx, typed_root: bool) {
     if !matches!(*bound, Data::Object(_)) {
         return;
     }
@@ -47,7 +47,7 @@ pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &C
         .procs
         .iter()
         .any(|p| p.code.iter().any(|i| matches!(i, Inst::CallTemplate { proc, .. } if *proc == main)));
-    let root_intact = !called && !proc.code.iter().any(|inst| writes_slot(inst, 0));
+    let root_intact = !typed_root && !called && !proc.code.iter().any(|inst| writes_slot(inst, 0));
     let facts = folder.analyse(program, &proc, root_intact);
     folder.rewrite(program, &mut proc, &facts, root_intact);
     cleanup(program, &mut proc);

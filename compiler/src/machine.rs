@@ -11,7 +11,7 @@ use injit_runtime::fmt::fprint;
 use injit_runtime::funcs::{Body, CallCx, Function};
 use injit_runtime::ops::builtins::{call, is_truthy, truth};
 use injit_runtime::ops::field::{Missing, eval_field};
-use injit_runtime::types::Type;
+use injit_runtime::types::{Kind, Type};
 use injit_runtime::value::{Repr, Str, Value};
 
 use crate::exec::{ExecError, ExecLimits};
@@ -355,6 +355,14 @@ fn range_start<'a>(v: &Value<'a>) -> Result<Option<RangeIter<'a>>, String> {
         | Repr::Nil(Type::AnySlice | Type::StringSlice | Type::IntSlice) => {
             let len = v.len().unwrap_or(0);
             Ok((len > 0).then(|| RangeIter::Slice { list: v.clone(), len, pos: 0 }))
+        }
+        Repr::Typed(t, _) if t.kind() == Kind::Slice => {
+            let len = v.len().unwrap_or(0);
+            Ok((len > 0).then(|| RangeIter::Slice { list: v.clone(), len, pos: 0 }))
+        }
+        Repr::Typed(t, _) if t.kind() == Kind::Map => {
+            let entries = v.map_entries();
+            Ok((!entries.is_empty()).then_some(RangeIter::Map { entries, pos: 0 }))
         }
         Repr::Data(Data::Object(object)) => Ok((!object.is_empty()).then_some(RangeIter::Object { object, pos: 0 })),
         Repr::Map(..) | Repr::Nil(Type::AnyMap | Type::StringMap) => {

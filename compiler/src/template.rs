@@ -4,6 +4,7 @@ use injit_grammar::{Delims, ParseError, ParseOptions, parse};
 use injit_runtime::FunctionSet;
 use injit_runtime::data::Data;
 use injit_runtime::funcs::{CallCx, FunctionTable};
+use injit_runtime::schema::GoType;
 use injit_runtime::value::{Value, owned_copy};
 
 use std::sync::Arc;
@@ -31,6 +32,9 @@ pub struct CompileOptions {
     /// data will have, with these values. The main template is compiled
     /// with them folded in (see `fold.rs`); output is the same as without.
     pub bound: Option<Arc<Data>>,
+    /// The Go type of the data (typed data, e.g. Istio's
+    /// `SidecarTemplateData`); `None` for generic JSON data.
+    pub data_type: Option<GoType>,
 }
 
 /// How a template set runs.
@@ -63,6 +67,7 @@ impl Default for CompileOptions {
             call_cx: CallCx::default(),
             backend: Backend::default(),
             bound: None,
+            data_type: None,
         }
     }
 }
@@ -92,6 +97,7 @@ pub struct TemplateSet {
     jit_error: Option<JitError>,
     /// A moving average of output sizes, to reserve once per render.
     size_hint: AtomicUsize,
+    data_type: Option<GoType>,
 }
 
 impl TemplateSet {
@@ -108,7 +114,9 @@ impl TemplateSet {
             &LowerOptions { functions: table, missing_key: options.missing_key, parse_name: options.name.clone() },
         );
         if let (Some(bound), Some(main)) = (&options.bound, program.proc(&options.name)) {
-            crate::fold::bind(&mut program, main, Arc::clone(bound), &options.call_cx);
+            // Typed data is not folded yet: only generic data's fields are.
+            let typed = options.data_type.is_some();
+            crate::fold::bind(&mut program, main, Arc::clone(bound), &options.call_cx, typed);
         }
         let (jit, jit_error) = match options.backend {
             Backend::Eval => (None, None),
@@ -125,6 +133,7 @@ impl TemplateSet {
             jit,
             jit_error,
             size_hint: AtomicUsize::new(0),
+            data_type: options.data_type,
         })
     }
 
@@ -162,8 +171,9 @@ impl TemplateSet {
         };
         // A template that changes maps in place works on its own copy of
         // the data (Go's maps would change under every other reader).
-        let root = match data {
-            Data::Null => Value::invalid(),
+        let root = match (data, self.data_type) {
+            (_, Some(t)) => injit_runtime::schema::value(t, Some(data), false),
+            (Data::Null, None) => Value::invalid(),
             _ if self.program.mutates => owned_copy(data, false),
             _ => Value::from_data(data, false),
         };

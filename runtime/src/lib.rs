@@ -10,6 +10,7 @@ pub mod func;
 pub mod funcs;
 pub mod object;
 pub mod ops;
+pub mod schema;
 pub mod types;
 pub mod value;
 

@@ -101,6 +101,8 @@ pub enum Type {
     /// A type injit's generic data never holds (`[]v1.Container` in a
     /// signature): values can only match it once typed data supplies it.
     Named(&'static str),
+    /// A type of typed data (Kubernetes, mesh config, template data).
+    Go(crate::schema::GoType),
 }
 
 impl Type {
@@ -129,6 +131,7 @@ impl Type {
             Type::AnyMap | Type::StringMap => Kind::Map,
             Type::Func => Kind::Func,
             Type::Named(name) => named_kind(name),
+            Type::Go(t) => t.kind(),
         }
     }
 
@@ -139,7 +142,30 @@ impl Type {
             Type::StringSlice | Type::StringMap => Some(Type::String),
             Type::ByteSlice => Some(Type::Uint8),
             Type::IntSlice => Some(Type::Int),
+            Type::Go(t) => t.elem().map(Type::go),
             _ => None,
+        }
+    }
+
+    /// The runtime type of a typed-data Go type (basic types as themselves).
+    pub fn go(t: crate::schema::GoType) -> Type {
+        use crate::schema::{Basic, Ty};
+        match t.expr() {
+            Ty::Basic(b) => match b {
+                Basic::Bool => Type::Bool,
+                Basic::String => Type::String,
+                Basic::Int => Type::Int,
+                Basic::Int32 => Type::Int32,
+                Basic::Int64 => Type::Int64,
+                Basic::Uint => Type::Uint,
+                Basic::Uint8 => Type::Uint8,
+                Basic::Uint32 => Type::Uint32,
+                Basic::Uint64 => Type::Uint64,
+                Basic::Float32 => Type::Float32,
+                Basic::Float64 => Type::Float64,
+            },
+            Ty::Any => Type::Any,
+            _ => Type::Go(t),
         }
     }
 
@@ -157,6 +183,9 @@ impl Type {
 
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Type::Go(t) = self {
+            return f.write_str(&t.name());
+        }
         f.write_str(match self {
             Type::Bool => "bool",
             Type::Int => "int",
@@ -187,6 +216,7 @@ impl fmt::Display for Type {
             Type::IntSlice => "[]int",
             Type::Func => "func",
             Type::Named(name) => name,
+            Type::Go(_) => unreachable!("written above"),
         })
     }
 }

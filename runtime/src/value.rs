@@ -87,6 +87,9 @@ pub enum Repr<'a> {
     Object(Rc<dyn GoObject>),
     /// A method of an object, resolved and waiting for its arguments.
     Method(Rc<BoundMethod>),
+    /// Typed data: a struct, pointer, slice or map of a Go type, viewing
+    /// its JSON node (`None` for a zero value or nil).
+    Typed(crate::schema::GoType, Option<&'a Data>),
 }
 
 /// A Go value with its static type (see the module documentation).
@@ -203,6 +206,7 @@ impl<'a> Value<'a> {
             Repr::Slice(_, t) | Repr::Map(_, t) => *t,
             Repr::Func(_) | Repr::Method(_) => Type::Func,
             Repr::Object(o) => o.go_type(),
+            Repr::Typed(t, _) => Type::Go(*t),
         })
     }
 
@@ -294,6 +298,7 @@ impl<'a> Value<'a> {
             Repr::Slice(s, _) => s.items.len(),
             Repr::Map(m, _) => m.borrow().entries.len(),
             Repr::Nil(t) if matches!(t.kind(), Kind::Map | Kind::Slice) => 0,
+            Repr::Typed(t, d) if matches!(t.kind(), Kind::Map | Kind::Slice) => crate::schema::len(*d),
             _ => return None,
         })
     }
@@ -317,6 +322,10 @@ impl<'a> Value<'a> {
                 let item = s.items.get(i).cloned().unwrap_or_else(Value::nil_interface);
                 if t.elem() == Some(Type::Any) { item.boxed() } else { item }
             }
+            Repr::Typed(t, Some(Data::Array(items))) => match t.elem() {
+                Some(e) => crate::schema::value(e, items.get(i), false),
+                None => Value::invalid(),
+            },
             _ => Value::invalid(),
         }
     }
@@ -329,6 +338,10 @@ impl<'a> Value<'a> {
                 let v = m.borrow().get(key)?.clone();
                 Some(if t.elem() == Some(Type::Any) { v.boxed() } else { v })
             }
+            Repr::Typed(t, Some(Data::Object(o))) if t.kind() == Kind::Map => {
+                let elem = t.elem()?;
+                o.get(key).map(|d| crate::schema::value(elem, Some(d), elem.kind() == Kind::Interface))
+            }
             _ => None,
         }
     }
@@ -336,6 +349,11 @@ impl<'a> Value<'a> {
     /// The zero value of a map's element type (what `index` returns for a
     /// missing key).
     pub fn map_zero(&self) -> Value<'a> {
+        if let Repr::Typed(t, _) = &self.repr
+            && let Some(elem) = t.elem()
+        {
+            return crate::schema::value(elem, None, false);
+        }
         zero_of(self.dyn_type().and_then(Type::elem).unwrap_or(Type::Any))
     }
 
@@ -353,6 +371,16 @@ impl<'a> Value<'a> {
                     .map(|(k, v)| {
                         let v = if boxed { v.clone().boxed() } else { v.clone() };
                         (Value::string(k.clone()), v)
+                    })
+                    .collect()
+            }
+            Repr::Typed(t, Some(Data::Object(o))) if t.kind() == Kind::Map => {
+                let Some(elem) = t.elem() else { return Vec::new() };
+                let key = t.key().map_or(Type::String, Type::go);
+                o.iter()
+                    .map(|(k, v)| {
+                        let key = Value::new(Repr::Str(Str::Borrowed(k.as_bytes()), key));
+                        (key, crate::schema::value(elem, Some(v), elem.kind() == Kind::Interface))
                     })
                     .collect()
             }

@@ -31,6 +31,9 @@ pub struct Case {
     pub number: bool,
     #[serde(default)]
     pub testfuncs: bool,
+    /// Data decoded into Istio's current `SidecarTemplateData`.
+    #[serde(default)]
+    pub typed: bool,
 }
 
 /// One result line, as the kit's oracle writes it.
@@ -128,9 +131,15 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
         delims,
         functions: Functions { set, kit_test_funcs: case.testfuncs },
         backend,
+        data_type: case.typed.then(sidecar_template_data).flatten(),
         missing_key,
         ..CompileOptions::default()
     })
+}
+
+/// Istio's current template data type.
+pub fn sidecar_template_data() -> Option<injit_runtime::schema::GoType> {
+    injit_runtime::schema::GoType::named("inject.SidecarTemplateData")
 }
 
 /// Decodes a case's data as the oracle does.

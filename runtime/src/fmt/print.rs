@@ -248,7 +248,8 @@ impl<'b> Printer<'b> {
                 let size = if *t == Type::Complex64 { 64 } else { 128 };
                 self.fmt_complex(*re, *im, size, verb, Culprit::Arg(arg))
             }
-            Repr::Int(i, _) => self.fmt_integer(*i as u64, true, verb, Culprit::Arg(arg)),
+            // A named integer type (a protobuf enum) may be a Stringer.
+            Repr::Int(i, t) if !matches!(t, Type::Go(_)) => self.fmt_integer(*i as u64, true, verb, Culprit::Arg(arg)),
             Repr::Uint(u, _) => self.fmt_integer(*u, false, verb, Culprit::Arg(arg)),
             Repr::Str(s, Type::String) => self.fmt_string(s.as_bytes(), verb, Culprit::Arg(arg)),
             Repr::Slice(s, Type::ByteSlice) => {
@@ -407,6 +408,10 @@ impl<'b> Printer<'b> {
                 }
                 self.write(b"}");
             }
+            Kind::Struct | Kind::Pointer if matches!(value.repr, Repr::Typed(..)) => {
+                let Repr::Typed(t, data) = value.repr else { return };
+                self.print_typed(t, data, verb, depth);
+            }
             Kind::Func | Kind::Pointer => self.fmt_pointer(value, verb),
             _ => {
                 self.write(b"?");
@@ -414,6 +419,47 @@ impl<'b> Printer<'b> {
                 self.write(b"?");
             }
         }
+    }
+
+    /// A typed struct or pointer: `{a b}` (`%+v` `{A:a B:b}`), a pointer
+    /// as `&{...}` at the top and as an address below (Go prints the real
+    /// address there; injit a fixed one).
+    fn print_typed(&mut self, t: crate::schema::GoType, data: Option<&Data>, verb: char, depth: usize) {
+        let data = data.filter(|d| !matches!(d, Data::Null));
+        if let Some(elem) = t.elem().filter(|_| t.kind() == Kind::Pointer) {
+            match data {
+                None => self.write(NIL_ANGLE),
+                Some(_) if depth > 0 => self.write(b"0xc000000000"),
+                Some(d) => {
+                    self.write(b"&");
+                    self.print_typed(elem, Some(d), verb, depth + 1);
+                }
+            }
+            return;
+        }
+        if t.special().is_some() {
+            let mut text = Vec::new();
+            crate::schema::json::write_special_text(&mut text, t, data);
+            self.write(&text);
+            return;
+        }
+        if self.fmt.f.sharp_v {
+            self.write(t.name().as_bytes());
+        }
+        self.write(b"{");
+        for (i, field) in t.fields().iter().enumerate() {
+            if i > 0 {
+                self.write(if self.fmt.f.sharp_v { b", " } else { b" " });
+            }
+            if self.fmt.f.plus_v || self.fmt.f.sharp_v {
+                self.write(field.go.as_bytes());
+                self.write(b":");
+            }
+            let found = crate::schema::FoundField { field, ty: crate::schema::GoType(field.ty) };
+            let v = crate::schema::value(found.ty, crate::schema::field_data(&found, data), false);
+            self.print_value(&v, verb, depth + 1);
+        }
+        self.write(b"}");
     }
 
     /// `Sprint`'s body: spaces between operands when neither is a string.
@@ -632,6 +678,14 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
     match &v.repr {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
+        Repr::Int(n, Type::Go(t)) => crate::schema::enum_string(*t, *n).map(String::into_bytes),
+        // `*resource.Quantity` is a Stringer.
+        Repr::Typed(t, Some(Data::String(s))) if t.elem().and_then(|e| e.special()) == Some("resource.Quantity") => {
+            Some(s.as_bytes().to_vec())
+        }
+        Repr::Typed(t, Some(_)) if t.elem().and_then(|e| e.special()) == Some("resource.Quantity") => {
+            Some(b"0".to_vec())
+        }
         _ => None,
     }
 }

@@ -28,6 +28,11 @@ pub fn truth(v: &Value<'_>) -> Option<bool> {
         Repr::Map(m, _) => !m.borrow().entries.is_empty(),
         Repr::Func(f) => !f.is_nil(),
         Repr::Object(_) | Repr::Method(_) => true,
+        Repr::Typed(t, d) => match t.kind() {
+            Kind::Struct => true,
+            Kind::Pointer => !crate::schema::is_nil(*t, *d),
+            _ => crate::schema::len(*d) > 0,
+        },
     })
 }
 
@@ -87,6 +92,14 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
         if !item.is_valid() {
             return Err("index of nil pointer".to_owned());
         }
+        if let Repr::Typed(t, d) = item.repr
+            && t.kind() == Kind::Pointer
+        {
+            if crate::schema::is_nil(t, d) {
+                return Err("index of nil pointer".to_owned());
+            }
+            item = crate::schema::value(t.elem().unwrap_or(t), d, false);
+        }
         match item.kind() {
             Kind::Slice | Kind::String => {
                 let len = item.len().unwrap_or(0);
@@ -98,9 +111,12 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
                 item = item.index(x);
             }
             Kind::Map => {
-                let key_type = Type::String;
+                let key_type = match item.repr {
+                    Repr::Typed(t, _) => t.key().map_or(Type::String, Type::go),
+                    _ => Type::String,
+                };
                 let key = match index.repr {
-                    Repr::Str(ref s, Type::String) => s.as_bytes().to_vec(),
+                    Repr::Str(ref s, t) if t == key_type => s.as_bytes().to_vec(),
                     Repr::Invalid => {
                         return Err(format!("value is nil; should be of type {key_type}"));
                     }

@@ -27,6 +27,10 @@ fn show(name: &[u8]) -> String {
 /// The result of a niladic method of `recv` named `name`, if it has one.
 fn method<'a>(recv: &Value<'a>, name: &[u8]) -> Option<Result<Value<'a>, String>> {
     match (&recv.repr, name) {
+        // A protobuf enum's name.
+        (Repr::Int(n, Type::Go(t)), b"String") => {
+            crate::schema::enum_string(*t, *n).map(|s| Ok(Value::string(s.into_bytes())))
+        }
         // encoding/json.Number's methods.
         (Repr::Str(s, Type::JsonNumber), b"String") => Some(Ok(Value::new(Repr::Str(s.clone(), Type::String)))),
         (Repr::Str(s, Type::JsonNumber), b"Float64") => Some(
@@ -68,6 +72,14 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
     let receiver = recv.unboxed();
     if recv.boxed && !receiver.is_valid() {
         return Err(format!("nil pointer evaluating {}.{}", static_type(), show(name)));
+    }
+    if let Repr::Typed(t, d) = &receiver.repr {
+        let missing_zero = match missing {
+            Missing::Invalid => Some(false),
+            Missing::Zero => Some(true),
+            Missing::Error => None,
+        };
+        return crate::schema::field(*t, *d, &String::from_utf8_lossy(name), args, missing_zero, &static_type());
     }
     if let Repr::Object(object) = &receiver.repr {
         let method_name = String::from_utf8_lossy(name);

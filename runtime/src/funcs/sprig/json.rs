@@ -70,6 +70,66 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) 
     out.push(b'"');
 }
 
+/// `json.Indent(out, compact, "", "  ")` starting at nesting `depth`:
+/// re-lays compact JSON as `MarshalIndent` would have written it.
+fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) {
+    let mut depth = depth;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    let pad = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        for _ in 0..depth {
+            out.extend_from_slice(b"  ");
+        }
+    };
+    while i < compact.len() {
+        let c = compact[i];
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_string = true;
+                out.push(c);
+            }
+            b'{' | b'[' => {
+                let close = if c == b'{' { b'}' } else { b']' };
+                if compact.get(i + 1) == Some(&close) {
+                    out.push(c);
+                    out.push(close);
+                    i += 2;
+                    continue;
+                }
+                out.push(c);
+                depth += 1;
+                pad(out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                pad(out, depth);
+                out.push(c);
+            }
+            b',' => {
+                out.push(c);
+                pad(out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+}
+
 fn newline(out: &mut Vec<u8>, style: JsonStyle, depth: usize) {
     if style.indent {
         out.push(b'\n');
@@ -108,6 +168,15 @@ pub(crate) fn write_json(
         }
         Repr::Str(s, _) => write_json_string(out, s.as_bytes(), style.escape_html),
         Repr::Func(_) | Repr::Method(_) => return Err(format!("json: unsupported type: {}", v.dyn_type_name())),
+        Repr::Typed(t, d) => {
+            let mut compact = Vec::new();
+            crate::schema::json::write(&mut compact, *t, *d, style.escape_html)?;
+            if style.indent {
+                indent_json(out, &compact, depth);
+            } else {
+                out.extend_from_slice(&compact);
+            }
+        }
         Repr::Object(o) => match o.json() {
             Some(result) => out.extend_from_slice(&result?),
             None => write_json_fields(out, &o.fields(), style, depth)?,

@@ -1,0 +1,169 @@
+//! `.Name` on typed data, as Go's `evalField` resolves it: methods first
+//! (protobuf getters, enum and quantity `String`, `ResourceList.Cpu`...),
+//! then struct fields (through pointers, with Go's nil-pointer error),
+//! then map keys when a string can be the map's key.
+
+use super::{GoType, Ty, field_data, is_nil, value};
+use crate::data::Data;
+use crate::types::{Kind, Type};
+use crate::value::{Repr, Str, Value};
+
+/// What `.name` gives on a view of type `t` over `data`; `static_type` is
+/// the receiver's static type as Go's errors name it.
+pub fn field<'a>(
+    t: GoType,
+    data: Option<&'a Data>,
+    name: &str,
+    args: usize,
+    missing_zero: Option<bool>,
+    static_type: &str,
+) -> Result<Value<'a>, String> {
+    // Pointers are followed (Go's `indirect`), remembering nil.
+    let (mut target, mut nil) = (t, false);
+    let tdata = data.filter(|d| !matches!(d, Data::Null));
+    while let Ty::Ptr(e) = target.underlying().expr() {
+        nil |= tdata.is_none();
+        target = GoType(e);
+    }
+    if let Some(result) = method(t, target, tdata, name, nil) {
+        if args != 0 {
+            return Err(format!("wrong number of args for {name}: want 0 got {args}"));
+        }
+        return result;
+    }
+    if nil {
+        // A nil pointer: a field of its struct is Go's nil-pointer error.
+        if target.field(name).is_some() {
+            return Err(format!("nil pointer evaluating {static_type}.{name}"));
+        }
+        return Err(format!("can't evaluate field {name} in type {static_type}"));
+    }
+    match target.kind() {
+        Kind::Struct => {
+            if let Some(found) = target.field(name) {
+                if args != 0 {
+                    return Err(format!("{name} has arguments but cannot be invoked as function"));
+                }
+                return Ok(value(found.ty, field_data(&found, tdata), found.ty.kind() == Kind::Interface));
+            }
+        }
+        Kind::Map if target.key().is_some_and(|k| k.expr() == Ty::Basic(super::Basic::String)) => {
+            if args != 0 {
+                return Err(format!("{name} is not a method but has arguments"));
+            }
+            let elem = target.elem().unwrap_or(target);
+            let found = match tdata {
+                Some(Data::Object(o)) => o.get(name.as_bytes()),
+                _ => None,
+            };
+            return match (found, missing_zero) {
+                (Some(d), _) => Ok(value(elem, Some(d), elem.kind() == Kind::Interface)),
+                (None, None) => Err(format!("map has no entry for key {}", injit_strconv::quote(name.as_bytes()))),
+                (None, Some(true)) => Ok(value(elem, None, false)),
+                (None, Some(false)) => Ok(Value::invalid()),
+            };
+        }
+        _ => {}
+    }
+    Err(format!("can't evaluate field {name} in type {static_type}"))
+}
+
+/// The niladic methods typed data offers, by receiver type.
+fn method<'a>(
+    t: GoType,
+    target: GoType,
+    data: Option<&'a Data>,
+    name: &str,
+    nil: bool,
+) -> Option<Result<Value<'a>, String>> {
+    // Protobuf getters: nil-safe, on the message pointer.
+    if target.is_message()
+        && let Some(field_name) = name.strip_prefix("Get")
+        && let Some(found) = target.field(field_name)
+    {
+        let fdata = if nil { None } else { field_data(&found, data) };
+        return Some(Ok(value(found.ty, fdata, found.ty.kind() == Kind::Interface)));
+    }
+    match (target.special(), name) {
+        (Some(k), "GetValue" | "Value") if k.starts_with("wrapperspb.") => {
+            return Some(Ok(wrapper_value(k, if nil { None } else { data })));
+        }
+        (Some("durationpb.Duration"), "GetSeconds" | "GetNanos") => {
+            let (s, n) = match data {
+                Some(Data::String(text)) if !nil => super::json::parse_proto_duration(text).unwrap_or((0, 0)),
+                _ => (0, 0),
+            };
+            return Some(Ok(if name == "GetSeconds" {
+                Value::int_of(s, Type::Int64)
+            } else {
+                Value::int_of(n as i64, Type::Int32)
+            }));
+        }
+        (Some("resource.Quantity"), "String") => {
+            return Some(Ok(Value::new(Repr::Str(Str::Borrowed(quantity_text(data)), Type::String))));
+        }
+        _ => {}
+    }
+    // `ResourceList.Cpu()` and friends: the quantity under that name.
+    if t.def().is_some_and(|d| d.key == "corev1.ResourceList") {
+        let key: &[u8] = match name {
+            "Cpu" => b"cpu",
+            "Memory" => b"memory",
+            "Storage" => b"storage",
+            "StorageEphemeral" => b"ephemeral-storage",
+            "Pods" => b"pods",
+            _ => return None,
+        };
+        let quantity = GoType::named("resource.Quantity").and_then(GoType::pointer_to)?;
+        let found = match data {
+            Some(Data::Object(o)) => o.get(key),
+            _ => None,
+        };
+        // Go returns a pointer to a zero Quantity when the key is absent.
+        return Some(Ok(Value::new(Repr::Typed(quantity, Some(found.unwrap_or(&ZERO_QUANTITY))))));
+    }
+    None
+}
+
+static ZERO_QUANTITY: Data = Data::Number(0.0);
+
+fn quantity_text(data: Option<&Data>) -> &[u8] {
+    match data {
+        Some(Data::String(s)) => s.as_bytes(),
+        _ => b"0",
+    }
+}
+
+fn wrapper_value<'a>(key: &str, data: Option<&'a Data>) -> Value<'a> {
+    let number = match data {
+        Some(Data::Number(f)) => *f,
+        _ => 0.0,
+    };
+    match key {
+        "wrapperspb.BoolValue" => Value::bool(matches!(data, Some(Data::Bool(true)))),
+        "wrapperspb.StringValue" => match data {
+            Some(Data::String(s)) => Value::str(s.as_bytes()),
+            _ => Value::str(b""),
+        },
+        "wrapperspb.Int32Value" => Value::int_of(number as i64, Type::Int32),
+        "wrapperspb.Int64Value" => Value::int_of(number as i64, Type::Int64),
+        "wrapperspb.UInt32Value" => Value::uint_of(number as u64, Type::Uint32),
+        "wrapperspb.UInt64Value" => Value::uint_of(number as u64, Type::Uint64),
+        "wrapperspb.FloatValue" => Value::new(Repr::Float(number, Type::Float32)),
+        _ => Value::new(Repr::Float(number, Type::Float64)),
+    }
+}
+
+/// `String()` of a value of a typed scalar (protobuf enums print names).
+pub fn enum_string(t: GoType, n: i64) -> Option<String> {
+    match t.expr() {
+        Ty::Named(_) => Some(t.enum_name(n).map_or_else(|| n.to_string(), str::to_owned)),
+        _ => None,
+    }
+    .filter(|_| matches!(t.def().map(|d| d.kind), Some(super::DefKind::Enum(..))))
+}
+
+/// Whether `is_nil` holds for a typed value (for `eq` with nil and truth).
+pub fn typed_is_nil(v: &Value<'_>) -> bool {
+    matches!(&v.repr, Repr::Typed(t, d) if is_nil(*t, *d))
+}

@@ -1,0 +1,353 @@
+//! Go types for typed template data: Kubernetes objects, Istio's mesh
+//! config messages, and the injector's template data structs.
+//!
+//! Output depends on Go types: a nil `map[string]string` indexes to `""`,
+//! an `int32` port compares with `9080`, a nil `*PodSecurityContext` is
+//! false and its fields cannot be read, enums print their names. A typed
+//! value here is a *view* over decoded JSON: its Go type (an index into the
+//! generated tables, `go_types.rs`) and the JSON node holding it (absent for
+//! a zero value or nil). Reading a field finds the field's JSON name in the
+//! node and gives a view of the field's type; scalars become plain values.
+
+mod access;
+mod go_types;
+pub mod json;
+
+pub use access::{enum_string, field, typed_is_nil};
+
+use std::fmt;
+
+use crate::data::Data;
+use crate::types::{Kind, Type};
+use crate::value::{Repr, Str, Value};
+
+/// A basic Go type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basic {
+    Bool,
+    String,
+    Int,
+    Int32,
+    Int64,
+    Uint,
+    Uint8,
+    Uint32,
+    Uint64,
+    Float32,
+    Float64,
+}
+
+/// A type expression: what a field or element is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Basic(Basic),
+    /// A named type (index into `DEFS`).
+    Named(u16),
+    /// Pointer, slice or map of other type expressions (indexes into `TYS`).
+    Ptr(u16),
+    Slice(u16),
+    Map(u16, u16),
+    /// `interface{}`: generic data.
+    Any,
+}
+
+/// A named type.
+#[derive(Debug)]
+pub struct Def {
+    /// Unique key, `corev1.Container`.
+    pub key: &'static str,
+    /// As `%T` prints it, `v1.Container`.
+    pub name: &'static str,
+    pub kind: DefKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    /// A struct: its fields are `FIELDS[start..end]`.
+    Struct(u16, u16),
+    /// A protobuf message: a struct with nil-safe `GetX` getters.
+    Message(u16, u16),
+    /// A named non-struct type over `TYS[i]` (`type Protocol string`).
+    Named(u16),
+    /// A protobuf enum (`int32`) with value names `ENUM_NAMES[start..end]`.
+    Enum(u16, u16),
+    /// A type with its own JSON form and methods (`resource.Quantity`,
+    /// `intstr.IntOrString`, `metav1.Time`, durations, wrappers).
+    Special,
+    /// A type from a package injit does not model.
+    Opaque,
+}
+
+/// A struct field.
+#[derive(Debug)]
+pub struct Field {
+    pub go: &'static str,
+    /// Its key in the data (the protobuf JSON name for messages).
+    pub json: &'static str,
+    /// Its name in `encoding/json` output.
+    pub tag: &'static str,
+    pub ty: u16,
+    pub omit_empty: bool,
+    /// An embedded struct (JSON `,inline`): its fields are promoted.
+    pub inline: bool,
+}
+
+/// A Go type: an index into the type expression table.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GoType(pub u16);
+
+impl fmt::Debug for GoType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GoType({})", self.name())
+    }
+}
+
+/// A struct field found by name, with the embedded structs it is promoted
+/// through (whose fields share the outer JSON object).
+pub struct FoundField {
+    pub field: &'static Field,
+    pub ty: GoType,
+}
+
+impl GoType {
+    pub fn expr(self) -> Ty {
+        go_types::TYS[self.0 as usize]
+    }
+
+    /// The type named `key` (`corev1.Container`), if known.
+    pub fn named(key: &str) -> Option<GoType> {
+        let def = go_types::DEFS.binary_search_by(|d| d.key.cmp(key)).ok()?;
+        go_types::TYS.iter().position(|t| *t == Ty::Named(def as u16)).map(|i| GoType(i as u16))
+    }
+
+    /// The named type's definition, for named types.
+    pub fn def(self) -> Option<&'static Def> {
+        match self.expr() {
+            Ty::Named(d) => Some(&go_types::DEFS[d as usize]),
+            _ => None,
+        }
+    }
+
+    /// `*T` of this type, if the tables have it.
+    pub fn pointer_to(self) -> Option<GoType> {
+        go_types::TYS.iter().position(|t| *t == Ty::Ptr(self.0)).map(|i| GoType(i as u16))
+    }
+
+    /// The type behind a named non-struct type (`v1.ResourceList` is a
+    /// map); other types are their own.
+    pub fn underlying(self) -> GoType {
+        match self.def().map(|d| d.kind) {
+            Some(DefKind::Named(t)) => GoType(t).underlying(),
+            _ => self,
+        }
+    }
+
+    pub fn kind(self) -> Kind {
+        match self.expr() {
+            Ty::Basic(b) => basic_kind(b),
+            Ty::Ptr(_) => Kind::Pointer,
+            Ty::Slice(_) => Kind::Slice,
+            Ty::Map(..) => Kind::Map,
+            Ty::Any => Kind::Interface,
+            Ty::Named(_) => match self.def().map(|d| d.kind) {
+                Some(DefKind::Named(t)) => GoType(t).kind(),
+                Some(DefKind::Enum(..)) => Kind::Int32,
+                _ => Kind::Struct,
+            },
+        }
+    }
+
+    /// The element type of a pointer, slice or map.
+    pub fn elem(self) -> Option<GoType> {
+        match self.underlying().expr() {
+            Ty::Ptr(e) | Ty::Slice(e) | Ty::Map(_, e) => Some(GoType(e)),
+            _ => None,
+        }
+    }
+
+    /// The key type of a map.
+    pub fn key(self) -> Option<GoType> {
+        match self.underlying().expr() {
+            Ty::Map(k, _) => Some(GoType(k)),
+            _ => None,
+        }
+    }
+
+    /// The type's name as `%T` prints it.
+    pub fn name(self) -> String {
+        match self.expr() {
+            Ty::Basic(b) => basic_name(b).to_owned(),
+            Ty::Named(_) => self.def().map_or("?", |d| d.name).to_owned(),
+            Ty::Ptr(e) => format!("*{}", GoType(e).name()),
+            Ty::Slice(e) => format!("[]{}", GoType(e).name()),
+            Ty::Map(k, v) => format!("map[{}]{}", GoType(k).name(), GoType(v).name()),
+            Ty::Any => "interface {}".to_owned(),
+        }
+    }
+
+    /// The fields of a struct or message, in declaration order.
+    pub fn fields(self) -> &'static [Field] {
+        match self.def().map(|d| d.kind) {
+            Some(DefKind::Struct(a, b) | DefKind::Message(a, b)) => &go_types::FIELDS[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    pub fn is_message(self) -> bool {
+        matches!(self.def().map(|d| d.kind), Some(DefKind::Message(..)))
+    }
+
+    /// The name of enum value `n`, for protobuf enums.
+    pub fn enum_name(self, n: i64) -> Option<&'static str> {
+        match self.def().map(|d| d.kind) {
+            Some(DefKind::Enum(a, b)) => {
+                let names = &go_types::ENUM_NAMES[a as usize..b as usize];
+                usize::try_from(n).ok().and_then(|i| names.get(i)).copied().filter(|s| !s.is_empty())
+            }
+            _ => None,
+        }
+    }
+
+    /// The number of enum value `name`, for protobuf enums.
+    pub fn enum_value(self, name: &str) -> Option<i64> {
+        match self.def().map(|d| d.kind) {
+            Some(DefKind::Enum(a, b)) => {
+                go_types::ENUM_NAMES[a as usize..b as usize].iter().position(|n| *n == name).map(|i| i as i64)
+            }
+            _ => None,
+        }
+    }
+
+    /// The field `go_name` of a struct, looking into embedded structs as Go
+    /// promotes their fields.
+    pub fn field(self, go_name: &str) -> Option<FoundField> {
+        for field in self.fields() {
+            if field.go == go_name && !field.inline {
+                return Some(FoundField { field, ty: GoType(field.ty) });
+            }
+        }
+        for field in self.fields().iter().filter(|f| f.inline) {
+            if field.go == go_name {
+                return Some(FoundField { field, ty: GoType(field.ty) });
+            }
+            if let Some(found) = GoType(field.ty).field(go_name) {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// A special type's key (`resource.Quantity`), for special types.
+    pub fn special(self) -> Option<&'static str> {
+        self.def().filter(|d| d.kind == DefKind::Special).map(|d| d.key)
+    }
+
+    /// Every Go field name of a struct, promoted ones included (for
+    /// did-you-mean suggestions).
+    pub fn field_names(self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        for field in self.fields() {
+            names.push(field.go);
+            if field.inline {
+                names.extend(GoType(field.ty).field_names());
+            }
+        }
+        names
+    }
+}
+
+fn basic_kind(b: Basic) -> Kind {
+    match b {
+        Basic::Bool => Kind::Bool,
+        Basic::String => Kind::String,
+        Basic::Int => Kind::Int,
+        Basic::Int32 => Kind::Int32,
+        Basic::Int64 => Kind::Int64,
+        Basic::Uint => Kind::Uint,
+        Basic::Uint8 => Kind::Uint8,
+        Basic::Uint32 => Kind::Uint32,
+        Basic::Uint64 => Kind::Uint64,
+        Basic::Float32 => Kind::Float32,
+        Basic::Float64 => Kind::Float64,
+    }
+}
+
+fn basic_name(b: Basic) -> &'static str {
+    match b {
+        Basic::Bool => "bool",
+        Basic::String => "string",
+        Basic::Int => "int",
+        Basic::Int32 => "int32",
+        Basic::Int64 => "int64",
+        Basic::Uint => "uint",
+        Basic::Uint8 => "uint8",
+        Basic::Uint32 => "uint32",
+        Basic::Uint64 => "uint64",
+        Basic::Float32 => "float32",
+        Basic::Float64 => "float64",
+    }
+}
+
+/// The value of Go type `t` held in `data` (`None`, or JSON `null`, for a
+/// zero value). Scalars become plain values; everything else a view.
+pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
+    let data = data.filter(|d| !matches!(d, Data::Null));
+    let repr = match t.underlying().expr() {
+        Ty::Any => return data.map_or_else(Value::nil_interface, |d| Value::from_data(d, true)),
+        Ty::Basic(b) => scalar(b, Type::go(t), data),
+        Ty::Named(_) if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) => {
+            let n = match data {
+                Some(Data::Number(f)) => *f as i64,
+                Some(Data::String(s)) => t.enum_value(s).unwrap_or(0),
+                _ => 0,
+            };
+            Repr::Int(n, Type::Go(t))
+        }
+        _ => Repr::Typed(t, data),
+    };
+    Value { repr, boxed }
+}
+
+fn scalar<'a>(b: Basic, ty: Type, data: Option<&'a Data>) -> Repr<'a> {
+    let number = match data {
+        Some(Data::Number(f)) => *f,
+        Some(Data::JsonNumber(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
+        Some(Data::String(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
+        _ => 0.0,
+    };
+    match b {
+        Basic::Bool => Repr::Bool(matches!(data, Some(Data::Bool(true)))),
+        Basic::String => match data {
+            Some(Data::String(s)) => Repr::Str(Str::Borrowed(s.as_bytes()), ty),
+            _ => Repr::Str(Str::Borrowed(b""), ty),
+        },
+        Basic::Int | Basic::Int32 | Basic::Int64 => Repr::Int(number as i64, ty),
+        Basic::Uint | Basic::Uint8 | Basic::Uint32 | Basic::Uint64 => Repr::Uint(number as u64, ty),
+        Basic::Float32 | Basic::Float64 => Repr::Float(number, ty),
+    }
+}
+
+/// Whether a view is nil (a nil pointer, slice or map).
+pub fn is_nil(t: GoType, data: Option<&Data>) -> bool {
+    matches!(t.kind(), Kind::Pointer | Kind::Slice | Kind::Map) && data.is_none_or(|d| matches!(d, Data::Null))
+}
+
+/// The data of a struct field (for an embedded struct, the same object).
+pub fn field_data<'a>(found: &FoundField, data: Option<&'a Data>) -> Option<&'a Data> {
+    if found.field.inline {
+        return data;
+    }
+    match data? {
+        Data::Object(o) => o.get(found.field.json.as_bytes()),
+        _ => None,
+    }
+}
+
+/// Length of a slice or map view.
+pub fn len(data: Option<&Data>) -> usize {
+    match data {
+        Some(Data::Array(items)) => items.len(),
+        Some(Data::Object(o)) => o.len(),
+        _ => 0,
+    }
+}

@@ -1,0 +1,111 @@
+//! Go's typed-data semantics on Istio's `SidecarTemplateData` (Kubernetes
+//! objects and mesh-config messages), as the conformance kit documents them
+//! for its typed mode, on both backends.
+
+use injit::commands::render::{Case, run_case};
+use injit_compiler::Backend;
+
+/// Renders `template` over `data` decoded as `SidecarTemplateData`, with
+/// sprig; returns the output or `error: <Go's text>`.
+fn typed(template: &str, data: &str) -> String {
+    let case: Case = serde_json::from_str(&format!(
+        r#"{{"name":"typed","template":{},"data":{data},"typed":true,"sprig":true}}"#,
+        serde_json::to_string(template).expect("template as JSON")
+    ))
+    .expect("case");
+    let results = [Backend::Eval, Backend::Jit].map(|backend| {
+        let r = run_case(&case, backend);
+        match r.error {
+            Some(e) => format!("error: {e}"),
+            None => r.output.unwrap_or_default(),
+        }
+    });
+    assert_eq!(results[0], results[1], "the backends differ on {template}");
+    results[0].clone()
+}
+
+const POD: &str = r#"{
+  "ObjectMeta": {"name": "web", "labels": {"app": "web"}},
+  "Spec": {"containers": [
+    {"name": "app", "image": "app:1", "ports": [{"name": "http", "containerPort": 9080}],
+     "resources": {"limits": {"cpu": "500m", "memory": "1Gi"}}}
+  ]},
+  "TypeMeta": {"kind": "Deployment", "apiVersion": "apps/v1"},
+  "DeploymentMeta": {"Name": "web", "Namespace": "default"},
+  "ProxyConfig": {"interceptionMode": "TPROXY", "proxyMetadata": {"A": "1"}},
+  "ProxyUID": 1337
+}"#;
+
+#[test]
+fn nil_maps_index_to_the_zero_value() {
+    // No annotations: a nil map[string]string.
+    assert_eq!(typed(r#"[{{index .ObjectMeta.Annotations "k"}}]"#, POD), "[]");
+    assert_eq!(typed(r#"[{{index .ObjectMeta.Labels "nope"}}]"#, POD), "[]");
+    // As a field, a missing key is Go's invalid value.
+    assert_eq!(typed("{{.ObjectMeta.Labels.nope}}", POD), "<no value>");
+    assert_eq!(typed("{{.ObjectMeta.Labels.app}}", POD), "web");
+}
+
+#[test]
+fn nil_pointer_fields_are_goes_error() {
+    assert_eq!(
+        typed("{{.Spec.SecurityContext.RunAsUser}}", POD),
+        r#"error: template: t:1:7: executing "t" at <.Spec.SecurityContext.RunAsUser>: nil pointer evaluating *v1.PodSecurityContext.RunAsUser"#
+    );
+    assert_eq!(typed("{{if .Spec.SecurityContext}}set{{else}}unset{{end}}", POD), "unset");
+}
+
+#[test]
+fn int32_ports_compare_with_constants() {
+    assert_eq!(
+        typed("{{range .Spec.Containers}}{{range .Ports}}{{if eq .ContainerPort 9080}}yes{{end}}{{end}}{{end}}", POD),
+        "yes"
+    );
+    assert_eq!(
+        typed("{{range .Spec.Containers}}{{range .Ports}}{{printf \"%T\" .ContainerPort}}{{end}}{{end}}", POD),
+        "int32"
+    );
+}
+
+#[test]
+fn resource_lists_have_methods_not_string_keys() {
+    assert_eq!(typed("{{(index .Spec.Containers 0).Resources.Limits.Cpu}}", POD), "500m");
+    assert_eq!(typed("{{(index .Spec.Containers 0).Resources.Requests.Cpu}}", POD), "0");
+    assert_eq!(
+        typed("{{(index .Spec.Containers 0).Resources.Limits.cpu}}", POD),
+        r#"error: template: t:1:26: executing "t" at <0>: can't evaluate field cpu in type v1.ResourceList"#
+    );
+    assert_eq!(
+        typed(r#"{{index (index .Spec.Containers 0).Resources.Limits "cpu"}}"#, POD),
+        r#"error: template: t:1:2: executing "t" at <index (index .Spec.Containers 0).Resources.Limits "cpu">: error calling index: value has type string; should be v1.ResourceName"#
+    );
+}
+
+#[test]
+fn enums_print_their_names_and_getters_are_nil_safe() {
+    assert_eq!(
+        typed("{{.ProxyConfig.InterceptionMode}} {{.ProxyConfig.InterceptionMode.String}}", POD),
+        "TPROXY TPROXY"
+    );
+    assert_eq!(typed("{{printf \"%d\" .ProxyConfig.InterceptionMode}}", POD), "1");
+    assert_eq!(typed("[{{.ProxyConfig.GetTracing.GetTlsSettings.GetCaCertificates}}]", POD), "[]");
+    assert_eq!(typed("{{.ProxyConfig.HoldApplicationUntilProxyStarts.GetValue}}", POD), "false");
+    assert_eq!(typed("{{.ProxyConfig.ProxyMetadata.A}}", POD), "1");
+}
+
+#[test]
+fn struct_json_follows_declaration_order_and_omitempty() {
+    assert_eq!(
+        typed("{{range .Spec.Containers}}{{range .Ports}}{{toJson .}}{{end}}{{end}}", POD),
+        r#"{"name":"http","containerPort":9080}"#
+    );
+    assert_eq!(typed("{{toJson .DeploymentMeta}}", POD), r#"{"Namespace":"default","Name":"web"}"#);
+}
+
+#[test]
+fn unknown_fields_are_errors_with_the_type() {
+    assert_eq!(
+        typed("{{.ProxyImg}}", POD),
+        r#"error: template: t:1:2: executing "t" at <.ProxyImg>: can't evaluate field ProxyImg in type inject.SidecarTemplateData"#
+    );
+}

@@ -1,0 +1,3 @@
+module injit/tools/k8s-schema
+
+go 1.23

@@ -1,0 +1,477 @@
+// Command k8s-schema writes runtime/src/schema/go_types.rs: the Go types of the
+// Kubernetes objects a sidecar template can reach (a pod's ObjectMeta and
+// PodSpec, TypeMeta, NamespacedName, everything their fields lead to), as
+// tables of Go field names, JSON names, types and `omitempty`.
+//
+// and Istio's MeshConfig and ProxyConfig messages, and the template data
+// structs in templatedata/.
+//
+//	go run . API_DIR APIMACHINERY_DIR ISTIO_API_DIR > ../../runtime/src/schema/go_types.rs
+//
+// The directories are checkouts of k8s.io/api, k8s.io/apimachinery and
+// istio.io/api; the header records their commits.
+package main
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// A package we read: its import path's short key and its files.
+type pkg struct {
+	key   string // "corev1"
+	name  string // Go package name, as %T prints it: "v1"
+	dir   string
+	files []string
+}
+
+// Types whose JSON and printing are their own (custom marshalers): the
+// runtime implements them by name.
+var special = map[string]bool{
+	"resource.Quantity":  true,
+	"intstr.IntOrString": true,
+	"metav1.Time":        true,
+	"metav1.MicroTime":   true,
+	"metav1.Duration":    true,
+	"metav1.FieldsV1":    true,
+	"durationpb.Duration":  true,
+	"structpb.Struct":      true,
+	"wrapperspb.BoolValue":   true,
+	"wrapperspb.Int32Value":  true,
+	"wrapperspb.UInt32Value": true,
+	"wrapperspb.Int64Value":  true,
+	"wrapperspb.UInt64Value": true,
+	"wrapperspb.DoubleValue": true,
+	"wrapperspb.FloatValue":  true,
+	"wrapperspb.StringValue": true,
+}
+
+type field struct {
+	goName    string
+	jsonName  string // the key in the data (protobuf JSON name for messages)
+	tagName   string // encoding/json's name
+	ty        string // a type expression, rendered below
+	omitEmpty bool
+	inline    bool
+}
+
+type def struct {
+	key        string // "corev1.Container"
+	display    string // "v1.Container"
+	fields     []field
+	underlying string // for named non-struct types
+	special    bool
+	opaque     bool     // a type from a package we do not read
+	proto      bool     // a protobuf message: nil-safe GetX getters
+	enum       []string // value names of a protobuf enum, by number
+}
+
+type generator struct {
+	enums  map[string][]string             // "meshconfig.X" -> names by number
+	pkgs   map[string]*pkg                 // key -> pkg
+	decls  map[string]*ast.TypeSpec        // "corev1.Container" -> spec
+	imps   map[string]map[string]string    // file pkg key -> import name -> pkg key
+	defs   map[string]*def
+	order  []string
+	tyExpr map[string]int
+	tys    []string
+}
+
+func must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func commit(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%H %cs").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func main() {
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: k8s-schema API_DIR APIMACHINERY_DIR ISTIO_API_DIR")
+		os.Exit(2)
+	}
+	api, machinery, istio := os.Args[1], os.Args[2], os.Args[3]
+	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}}
+	g.add(&pkg{key: "corev1", name: "v1", dir: filepath.Join(api, "core/v1"), files: []string{"types.go"}})
+	g.add(&pkg{key: "metav1", name: "v1", dir: filepath.Join(machinery, "pkg/apis/meta/v1"), files: []string{"types.go", "time.go", "micro_time.go", "duration.go"}})
+	g.add(&pkg{key: "resource", name: "resource", dir: filepath.Join(machinery, "pkg/api/resource"), files: []string{"quantity.go"}})
+	g.add(&pkg{key: "intstr", name: "intstr", dir: filepath.Join(machinery, "pkg/util/intstr"), files: []string{"intstr.go"}})
+	g.add(&pkg{key: "types", name: "types", dir: filepath.Join(machinery, "pkg/types"), files: []string{"namespacedname.go", "uid.go", "nodename.go"}})
+	g.add(&pkg{key: "meshconfig", name: "v1alpha1", dir: filepath.Join(istio, "mesh/v1alpha1"), files: []string{"proxy.pb.go", "config.pb.go", "network.pb.go"}})
+	g.add(&pkg{key: "networkingv1alpha3", name: "v1alpha3", dir: filepath.Join(istio, "networking/v1alpha3"), files: []string{"destination_rule.pb.go", "virtual_service.pb.go"}})
+	g.add(&pkg{key: "networkingv1beta1", name: "v1beta1", dir: filepath.Join(istio, "networking/v1beta1"), files: []string{"proxy_config.pb.go"}})
+	g.add(&pkg{key: "inject", name: "inject", dir: "templatedata", files: []string{"data.go"}})
+	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData"} {
+		g.reach(root)
+	}
+	g.write(commit(api), commit(machinery), commit(istio))
+}
+
+var importKeys = map[string]string{
+	"github.com/golang/protobuf/ptypes/duration":         "durationpb",
+	"google.golang.org/protobuf/types/known/durationpb":  "durationpb",
+	"github.com/golang/protobuf/ptypes/wrappers":         "wrapperspb",
+	"google.golang.org/protobuf/types/known/wrapperspb":  "wrapperspb",
+	"github.com/golang/protobuf/ptypes/struct":           "structpb",
+	"google.golang.org/protobuf/types/known/structpb":    "structpb",
+	"istio.io/api/mesh/v1alpha1":                         "meshconfig",
+	"istio.io/api/networking/v1alpha3":                   "networkingv1alpha3",
+	"istio.io/api/networking/v1beta1":                    "networkingv1beta1",
+	"istio.io/api/type/v1beta1":                          "typev1beta1",
+	"k8s.io/api/core/v1":                       "corev1",
+	"k8s.io/apimachinery/pkg/apis/meta/v1":     "metav1",
+	"k8s.io/apimachinery/pkg/api/resource":     "resource",
+	"k8s.io/apimachinery/pkg/util/intstr":      "intstr",
+	"k8s.io/apimachinery/pkg/types":            "types",
+}
+
+func (g *generator) add(p *pkg) {
+	g.pkgs[p.key] = p
+	fset := token.NewFileSet()
+	for _, name := range p.files {
+		f, err := parser.ParseFile(fset, filepath.Join(p.dir, name), nil, parser.ParseComments)
+		must(err)
+		imports := map[string]string{}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			key, ok := importKeys[path]
+			if !ok {
+				continue
+			}
+			local := filepath.Base(path)
+			if imp.Name != nil {
+				local = imp.Name.Name
+			}
+			imports[local] = key
+		}
+		g.imps[p.key] = mergeImports(g.imps[p.key], imports)
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if ok && gd.Tok == token.VAR {
+				g.readEnumNames(p.key, gd)
+			}
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts := spec.(*ast.TypeSpec)
+				g.decls[p.key+"."+ts.Name.Name] = ts
+			}
+		}
+	}
+}
+
+// readEnumNames records `X_name = map[int32]string{0: "A", ...}`.
+func (g *generator) readEnumNames(key string, gd *ast.GenDecl) {
+	for _, spec := range gd.Specs {
+		vs := spec.(*ast.ValueSpec)
+		for i, name := range vs.Names {
+			if !strings.HasSuffix(name.Name, "_name") || i >= len(vs.Values) {
+				continue
+			}
+			lit, ok := vs.Values[i].(*ast.CompositeLit)
+			if !ok {
+				continue
+			}
+			names := map[int]string{}
+			max := -1
+			for _, elt := range lit.Elts {
+				kv := elt.(*ast.KeyValueExpr)
+				n, _ := strconv.Atoi(kv.Key.(*ast.BasicLit).Value)
+				v, _ := strconv.Unquote(kv.Value.(*ast.BasicLit).Value)
+				names[n] = v
+				if n > max {
+					max = n
+				}
+			}
+			list := make([]string, max+1)
+			for n, v := range names {
+				list[n] = v
+			}
+			g.enums[key+"."+strings.TrimSuffix(name.Name, "_name")] = list
+		}
+	}
+}
+
+func mergeImports(a, b map[string]string) map[string]string {
+	if a == nil {
+		a = map[string]string{}
+	}
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}
+
+// qualify turns an identifier used in package `in` into a type key.
+func (g *generator) qualify(in string, e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.Ident:
+		switch t.Name {
+		case "string", "bool", "int", "int32", "int64", "uint", "uint32", "uint64", "float32", "float64", "byte":
+			return t.Name
+		case "any":
+			return "interface{}"
+		}
+		return in + "." + t.Name
+	case *ast.SelectorExpr:
+		pkgName := t.X.(*ast.Ident).Name
+		key, ok := g.imps[in][pkgName]
+		if !ok {
+			return "?" + pkgName + "." + t.Sel.Name
+		}
+		return key + "." + t.Sel.Name
+	}
+	return "?"
+}
+
+// typeString renders a type expression with qualified names, reaching
+// every named type it mentions.
+func (g *generator) typeString(in string, e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.StarExpr:
+		return "*" + g.typeString(in, t.X)
+	case *ast.ArrayType:
+		if t.Len != nil {
+			return "?array"
+		}
+		return "[]" + g.typeString(in, t.Elt)
+	case *ast.MapType:
+		return "map[" + g.typeString(in, t.Key) + "]" + g.typeString(in, t.Value)
+	case *ast.InterfaceType:
+		return "interface{}"
+	default:
+		q := g.qualify(in, e)
+		if strings.Contains(q, ".") && !strings.HasPrefix(q, "?") {
+			g.reach(q)
+		}
+		return q
+	}
+}
+
+// Go package names of packages referred to but not read.
+var otherPackageNames = map[string]string{"durationpb": "durationpb", "wrapperspb": "wrapperspb", "structpb": "structpb", "typev1beta1": "v1beta1"}
+
+func (g *generator) display(key string) string {
+	dot := strings.Index(key, ".")
+	if p, ok := g.pkgs[key[:dot]]; ok {
+		return p.name + key[dot:]
+	}
+	return otherPackageNames[key[:dot]] + key[dot:]
+}
+
+func (g *generator) reach(key string) {
+	if _, done := g.defs[key]; done {
+		return
+	}
+	d := &def{key: key, display: g.display(key)}
+	g.defs[key] = d
+	g.order = append(g.order, key)
+	if special[key] {
+		d.special = true
+		return
+	}
+	ts, ok := g.decls[key]
+	if !ok {
+		// A package we do not read: the type is opaque to templates.
+		d.opaque = true
+		return
+	}
+	if names, ok := g.enums[key]; ok {
+		d.enum = names
+	}
+	in := key[:strings.Index(key, ".")]
+	st, isStruct := ts.Type.(*ast.StructType)
+	if !isStruct {
+		d.underlying = g.typeString(in, ts.Type)
+		return
+	}
+	for _, f := range st.Fields.List {
+		tag, pbJSON := "", ""
+		if f.Tag != nil {
+			raw, _ := strconv.Unquote(f.Tag.Value)
+			tag = reflect.StructTag(raw).Get("json")
+			if reflect.StructTag(raw).Get("protobuf_oneof") != "" {
+				// A oneof: an interface over wrapper structs; not modelled.
+				continue
+			}
+			if pb := reflect.StructTag(raw).Get("protobuf"); pb != "" {
+				d.proto = true
+				for _, part := range strings.Split(pb, ",") {
+					if strings.HasPrefix(part, "json=") {
+						pbJSON = part[5:]
+					} else if strings.HasPrefix(part, "name=") && pbJSON == "" {
+						pbJSON = part[5:]
+					}
+				}
+			}
+		}
+		if tag == "-" {
+			continue
+		}
+		parts := strings.Split(tag, ",")
+		omit, inline := false, false
+		for _, opt := range parts[1:] {
+			omit = omit || opt == "omitempty"
+			inline = inline || opt == "inline"
+		}
+		ty := g.typeString(in, f.Type)
+		if len(f.Names) == 0 {
+			// An embedded struct: its fields are promoted; JSON inlines it.
+			name := ty[strings.LastIndex(ty, ".")+1:]
+			d.fields = append(d.fields, field{goName: name, jsonName: parts[0], tagName: parts[0], ty: ty, omitEmpty: omit, inline: true})
+			continue
+		}
+		for _, n := range f.Names {
+			if !n.IsExported() {
+				continue
+			}
+			json := parts[0]
+			if json == "" {
+				json = n.Name
+			}
+			key := json
+			if pbJSON != "" {
+				key = pbJSON
+			}
+			d.fields = append(d.fields, field{goName: n.Name, jsonName: key, tagName: json, ty: ty, omitEmpty: omit, inline: inline})
+		}
+	}
+}
+
+// ty interns a type expression, returning its index in TYS.
+func (g *generator) ty(s string) int {
+	if i, ok := g.tyExpr[s]; ok {
+		return i
+	}
+	var rendered string
+	switch {
+	case strings.HasPrefix(s, "*"):
+		rendered = fmt.Sprintf("Ty::Ptr(%d)", g.ty(s[1:]))
+	case strings.HasPrefix(s, "[]"):
+		rendered = fmt.Sprintf("Ty::Slice(%d)", g.ty(s[2:]))
+	case strings.HasPrefix(s, "map["):
+		depth, end := 0, 0
+		for i := 4; i < len(s); i++ {
+			if s[i] == '[' {
+				depth++
+			} else if s[i] == ']' {
+				if depth == 0 {
+					end = i
+					break
+				}
+				depth--
+			}
+		}
+		rendered = fmt.Sprintf("Ty::Map(%d, %d)", g.ty(s[4:end]), g.ty(s[end+1:]))
+	case s == "interface{}":
+		rendered = "Ty::Any"
+	case strings.Contains(s, "."):
+		rendered = fmt.Sprintf("Ty::Named(%d)", g.defIndex(s))
+	default:
+		basic := map[string]string{"string": "String", "bool": "Bool", "int": "Int", "int32": "Int32", "int64": "Int64", "uint": "Uint", "uint32": "Uint32", "uint64": "Uint64", "float32": "Float32", "float64": "Float64", "byte": "Uint8"}[s]
+		if basic == "" {
+			fmt.Fprintln(os.Stderr, "unsupported type", s)
+			os.Exit(1)
+		}
+		rendered = "Ty::Basic(Basic::" + basic + ")"
+	}
+	g.tys = append(g.tys, rendered)
+	g.tyExpr[s] = len(g.tys) - 1
+	return len(g.tys) - 1
+}
+
+var defIndexes map[string]int
+
+func (g *generator) defIndex(key string) int {
+	i, ok := defIndexes[key]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "unreached type", key)
+		os.Exit(1)
+	}
+	return i
+}
+
+func (g *generator) write(apiCommit, machineryCommit, istioCommit string) {
+	sort.Strings(g.order)
+	defIndexes = map[string]int{}
+	for i, key := range g.order {
+		defIndexes[key] = i
+	}
+	// Every named type, and a pointer to it, has a type expression: roots
+	// are looked up by name, and methods return pointers (`Cpu()`).
+	for _, key := range g.order {
+		g.ty("*" + key)
+	}
+	var defs, fields, enumNames []string
+	for _, key := range g.order {
+		d := g.defs[key]
+		switch {
+		case d.special:
+			defs = append(defs, fmt.Sprintf("    Def { key: %q, name: %q, kind: DefKind::Special },", d.key, d.display))
+		case d.opaque:
+			defs = append(defs, fmt.Sprintf("    Def { key: %q, name: %q, kind: DefKind::Opaque },", d.key, d.display))
+		case d.enum != nil:
+			start := len(enumNames)
+			for _, n := range d.enum {
+				enumNames = append(enumNames, fmt.Sprintf("    %q,", n))
+			}
+			defs = append(defs, fmt.Sprintf("    Def { key: %q, name: %q, kind: DefKind::Enum(%d, %d) },", d.key, d.display, start, len(enumNames)))
+		case d.underlying != "":
+			defs = append(defs, fmt.Sprintf("    Def { key: %q, name: %q, kind: DefKind::Named(%d) },", d.key, d.display, g.ty(d.underlying)))
+		default:
+			start := len(fields)
+			for _, f := range d.fields {
+				fields = append(fields, fmt.Sprintf("    Field { go: %q, json: %q, tag: %q, ty: %d, omit_empty: %v, inline: %v },", f.goName, f.jsonName, f.tagName, g.ty(f.ty), f.omitEmpty, f.inline))
+			}
+			kind := "Struct"
+			if d.proto {
+				kind = "Message"
+			}
+			defs = append(defs, fmt.Sprintf("    Def { key: %q, name: %q, kind: DefKind::%s(%d, %d) },", d.key, d.display, kind, start, len(fields)))
+		}
+	}
+	fmt.Println("// Generated by tools/k8s-schema; do not edit.")
+	fmt.Printf("// k8s.io/api %s\n", apiCommit)
+	fmt.Printf("// k8s.io/apimachinery %s\n", machineryCommit)
+	fmt.Printf("// istio.io/api %s\n", istioCommit)
+	fmt.Println("//")
+	fmt.Println("// Named types by Go key (sorted), their fields in declaration order, and")
+	fmt.Println("// the type expressions fields use (indexes into TYS).")
+	fmt.Println()
+	fmt.Println("use super::{Basic, Def, DefKind, Field, Ty};")
+	fmt.Println()
+	fmt.Println("pub(crate) static ENUM_NAMES: &[&str] = &[")
+	fmt.Println(strings.Join(enumNames, "\n"))
+	fmt.Println("];")
+	fmt.Println()
+	fmt.Println("pub(crate) static DEFS: &[Def] = &[")
+	fmt.Println(strings.Join(defs, "\n"))
+	fmt.Println("];")
+	fmt.Println()
+	fmt.Println("pub(crate) static FIELDS: &[Field] = &[")
+	fmt.Println(strings.Join(fields, "\n"))
+	fmt.Println("];")
+	fmt.Println()
+	fmt.Println("pub(crate) static TYS: &[Ty] = &[")
+	for _, t := range g.tys {
+		fmt.Printf("    %s,\n", t)
+	}
+	fmt.Println("];")
+}
