@@ -13,6 +13,7 @@ pub mod ops;
 pub mod schema;
 pub mod types;
 pub mod value;
+pub mod yaml;
 
 pub use data::{Data, NumberMode, Object};
 

@@ -343,160 +343,20 @@ fn resolve_tagged(value: &str, tag: &str, span: Span) -> Result<Scalar, YamlErro
 }
 
 fn resolve_plain(value: &str) -> Scalar {
-    match value {
-        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Scalar::Bool(true),
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Scalar::Bool(false);
-        }
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Scalar::Float(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
-        _ => {}
-    }
-    let first = value.as_bytes()[0];
-    if first == b'.' {
-        if let Ok(f) = injit_strconv::parse_float(value.as_bytes()) {
-            return Scalar::Float(f);
-        }
-    } else if first.is_ascii_digit() || first == b'+' || first == b'-' {
+    use injit_runtime::yaml::Resolved;
+    match injit_runtime::yaml::resolve_plain(value) {
+        Resolved::Null => Scalar::Null,
+        Resolved::Bool(b) => Scalar::Bool(b),
+        Resolved::Int(i) => Scalar::Int(i),
+        Resolved::Uint(u) => Scalar::Uint(u),
+        Resolved::Float(f) => Scalar::Float(f),
         // Timestamps stay strings when decoded into interface{}.
-        if is_timestamp(value) {
-            return Scalar::Str(value.to_owned());
-        }
-        let plain = value.replace('_', "");
-        if let Ok(i) = injit_strconv::parse_int(plain.as_bytes(), 0) {
-            return Scalar::Int(i);
-        }
-        if let Ok(u) = injit_strconv::parse_uint(plain.as_bytes(), 0) {
-            return Scalar::Uint(u);
-        }
-        if is_yaml_float(&plain)
-            && let Ok(f) = injit_strconv::parse_float(plain.as_bytes())
-        {
-            return Scalar::Float(f);
-        }
-        if let Some(digits) = plain.strip_prefix("0b") {
-            if let Ok(i) = injit_strconv::parse_int(digits.as_bytes(), 2) {
-                return Scalar::Int(i);
-            }
-            if let Ok(u) = injit_strconv::parse_uint(digits.as_bytes(), 2) {
-                return Scalar::Uint(u);
-            }
-        } else if let Some(digits) = plain.strip_prefix("-0b")
-            && let Ok(i) = injit_strconv::parse_int(format!("-{digits}").as_bytes(), 2)
-        {
-            return Scalar::Int(i);
-        }
+        Resolved::Timestamp | Resolved::Str => Scalar::Str(value.to_owned()),
     }
-    Scalar::Str(value.to_owned())
 }
 
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// go-yaml's timestamp forms (`2006-1-2`, with an optional time part):
-/// four digits, a dash, then what `time.Parse` accepts for those layouts.
 fn is_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
-        return false;
-    }
-    let mut i = 5;
-    let number = |i: &mut usize, max: usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() && *i - start < max {
-            *i += 1;
-        }
-        (*i > start).then(|| s[start..*i].parse::<u32>().unwrap_or(0))
-    };
-    let Some(month) = number(&mut i, 2) else { return false };
-    if b.get(i) != Some(&b'-') {
-        return false;
-    }
-    i += 1;
-    let Some(day) = number(&mut i, 2) else { return false };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return false;
-    }
-    if i == b.len() {
-        return true;
-    }
-    let zoned = match b[i] {
-        b'T' | b't' => true,
-        b' ' => false,
-        _ => return false,
-    };
-    i += 1;
-    let (Some(h), true, Some(m), true, Some(sec)) = (
-        number(&mut i, 2),
-        b.get(i) == Some(&b':') && {
-            i += 1;
-            true
-        },
-        number(&mut i, 2),
-        b.get(i) == Some(&b':') && {
-            i += 1;
-            true
-        },
-        number(&mut i, 2),
-    ) else {
-        return false;
-    };
-    if h > 23 || m > 59 || sec > 59 {
-        return false;
-    }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if number(&mut i, 9).is_none() {
-            return false;
-        }
-    }
-    if !zoned {
-        return i == b.len();
-    }
-    match b.get(i) {
-        Some(b'Z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            let rest = &b[i + 1..];
-            rest.len() == 5 && rest[2] == b':' && [0, 1, 3, 4].iter().all(|&k| rest[k].is_ascii_digit())
-        }
-        _ => false,
-    }
+    injit_runtime::yaml::is_timestamp(s)
 }
 
 /// `strconv.FormatFloat(f, 'g', -1, 32)` with go-yaml's names for the
