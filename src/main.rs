@@ -101,6 +101,11 @@ struct CheckArgs {
     /// Also print an intermediate form of each template
     #[arg(long, value_enum)]
     emit: Option<Emit>,
+    /// The Go type of the data, to check field access: `sidecar` (Istio's
+    /// SidecarTemplateData), `legacy` (Istio 1.0/1.1's), `none`, or a type
+    /// name such as `v1.PodSpec`. Injector configs default to Istio's.
+    #[arg(long, value_name = "TYPE")]
+    data_type: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -261,7 +266,19 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Some(Some(d)) => Some(d),
         None => None,
     };
-    let options = CheckOptions { functions: Functions::new(args.funcs.into()), delims };
+    let data_type = match args.data_type.as_deref() {
+        None | Some("none") => None,
+        Some("sidecar") => injit_runtime::schema::GoType::named("inject.SidecarTemplateData"),
+        Some("legacy") => injit_runtime::schema::GoType::named("inject.LegacySidecarTemplateData"),
+        Some(name) => match injit_runtime::schema::GoType::parse(name) {
+            Some(t) => Some(t),
+            None => {
+                eprintln!("error: unknown data type {name:?} (try sidecar, legacy, or a type such as v1.PodSpec)");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let options = CheckOptions { functions: Functions::new(args.funcs.into()), delims, data_type };
     let styled = std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     let mut failed = false;

@@ -18,6 +18,7 @@ mod machine;
 mod optimize;
 mod suggest;
 mod template;
+mod typecheck;
 
 pub use check::{Functions, check};
 pub use diagnostic::{Diagnostic, Severity};
@@ -26,3 +27,4 @@ pub use ir::MissingKey;
 pub use jit::JitError;
 pub use suggest::closest;
 pub use template::{Backend, CompileOptions, TemplateSet};
+pub use typecheck::check_fields;

@@ -172,7 +172,12 @@ impl Type {
     /// Whether a value of type `self` may be passed where `to` is expected
     /// (`reflect.Type.AssignableTo` for the types templates meet).
     pub fn assignable_to(self, to: Type) -> bool {
-        self == to || to == Type::Any
+        if self == to || to == Type::Any || to.kind() == Kind::Interface {
+            return true;
+        }
+        // A typed-data map[string]string is Go's map[string]string.
+        matches!((self, to), (Type::Go(_), Type::StringMap | Type::AnyMap | Type::StringSlice | Type::AnySlice))
+            && self.to_string() == to.to_string()
     }
 
     /// The type of a Go integer constant kind.
@@ -258,7 +263,9 @@ pub fn parse_go_type(name: &str) -> Option<Type> {
 
 /// The kind of a type known only by name, from its spelling.
 fn named_kind(name: &str) -> Kind {
-    if name.starts_with("[]") {
+    if matches!(name, "protoiface.MessageV1" | "proto.Message") {
+        Kind::Interface
+    } else if name.starts_with("[]") {
         Kind::Slice
     } else if name.starts_with("map[") {
         Kind::Map

@@ -1,11 +1,12 @@
 //! `injit check`: parse templates (alone, or inside injector configs) and
 //! report every problem Go would find, at parse or at run time.
 
-use injit_compiler::{Diagnostic, Functions, check};
+use injit_compiler::{Diagnostic, Functions, check, check_fields};
 use injit_grammar::ast::Span;
 use injit_grammar::{Delims, ParseOptions, Templates, parse};
 use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
 use injit_runtime::FunctionSet;
+use injit_runtime::schema::GoType;
 
 /// How to check.
 #[derive(Clone, Debug, Default)]
@@ -13,6 +14,10 @@ pub struct CheckOptions {
     pub functions: Functions,
     /// Fixed delimiters; otherwise `{{ }}`, or `[[ ]]` detected in configs.
     pub delims: Option<Delims>,
+    /// The Go type of the data templates get, for checking field access;
+    /// by default, for injector configs, Istio's template data of the
+    /// config's era.
+    pub data_type: Option<GoType>,
 }
 
 /// A problem found in a file, with its span in the file's offsets.
@@ -58,12 +63,17 @@ pub fn check_template(
     name: &str,
     delims: Delims,
     functions: &Functions,
+    data_type: Option<GoType>,
 ) -> (Option<Templates>, Vec<Diagnostic>) {
     let lookup = |n: &str| functions.contains(n);
     let options = ParseOptions::new(name, &lookup).delims(delims).lenient();
     match parse(text, &options) {
         Ok(templates) => {
-            let diagnostics = check(&templates, functions);
+            let mut diagnostics = check(&templates, functions);
+            if let Some(root) = data_type {
+                diagnostics.extend(check_fields(&templates, name, root));
+                diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+            }
             (Some(templates), diagnostics)
         }
         Err(err) => (None, vec![Diagnostic::from_parse_error(&err)]),
@@ -105,8 +115,22 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
     };
     report.templates = units.len();
     let name = if embedded.is_some() { ISTIO_TEMPLATE_NAME } else { "t" };
+    // Current injector configs' templates get Istio's template data. The
+    // 1.0/1.1 (`[[ ]]`) configs are not field-checked by default: their
+    // ProxyConfig had fields the current message no longer has.
+    let data_type = options.data_type.or_else(|| {
+        let config = embedded.as_ref()?;
+        let legacy = config.templates.iter().any(|t| Delims::detect(&t.text) != Delims::default());
+        if legacy { None } else { GoType::named("inject.SidecarTemplateData") }
+    });
     for unit in &units {
-        let (_, diagnostics) = check_template(unit.text, name, unit.delims.clone(), &options.functions);
+        // Gateway-controller templates in the same config get other data.
+        let controller = unit.key.as_deref().is_some_and(|k| {
+            let name = k.trim_start_matches("templates.");
+            name == "waypoint" || (name.contains("gateway") && name != "gateway")
+        });
+        let data_type = if controller { None } else { data_type };
+        let (_, diagnostics) = check_template(unit.text, name, unit.delims.clone(), &options.functions, data_type);
         for mut diagnostic in diagnostics {
             let start = unit.offsets.to_file(diagnostic.span.start);
             let end = if unit.offsets.is_exact() { unit.offsets.to_file(diagnostic.span.end) } else { start };

@@ -34,6 +34,10 @@ pub struct Case {
     /// Data decoded into Istio's current `SidecarTemplateData`.
     #[serde(default)]
     pub typed: bool,
+    /// injit's extension: the function set by name (`go`, `sprig`,
+    /// `istio`), overriding `sprig`.
+    #[serde(default)]
+    pub funcs: Option<String>,
 }
 
 /// One result line, as the kit's oracle writes it.
@@ -125,7 +129,14 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
         Some([l, r]) => Delims::new(l, r),
         Some(_) => return Err(option("delims must have exactly two elements".into())),
     };
-    let set = if case.sprig { FunctionSet::Sprig } else { FunctionSet::Go };
+    let set = match case.funcs.as_deref() {
+        Some("istio") => FunctionSet::Istio,
+        Some("sprig") => FunctionSet::Sprig,
+        Some("go") => FunctionSet::Go,
+        Some(other) => return Err(option(format!("unknown function set {other:?}"))),
+        None if case.sprig => FunctionSet::Sprig,
+        None => FunctionSet::Go,
+    };
     Ok(CompileOptions {
         name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
         delims,

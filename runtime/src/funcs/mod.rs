@@ -2,6 +2,7 @@
 
 mod builtin_signatures;
 mod builtins;
+mod istio;
 mod istio_signatures;
 mod kit;
 mod signature;
@@ -67,7 +68,11 @@ pub struct Function {
 
 impl Function {
     fn from_signature(sig: &'static Signature, body: Body, builtin: bool) -> Function {
-        let ty = |name: &'static str| parse_go_type(name).unwrap_or(Type::Named(name));
+        let ty = |name: &'static str| {
+            parse_go_type(name)
+                .or_else(|| crate::schema::GoType::parse(name).map(Type::Go))
+                .unwrap_or(Type::Named(name))
+        };
         Function {
             name: sig.name,
             params: sig.params.iter().map(|p| ty(p)).collect(),
@@ -169,6 +174,13 @@ impl FunctionTable {
         if set != FunctionSet::Go {
             for sig in sprig_signatures::SPRIG {
                 if let Some(body) = sprig::body(sig.name) {
+                    functions.insert(sig.name, Function::from_signature(sig, body, false));
+                }
+            }
+        }
+        if set == FunctionSet::Istio {
+            for sig in istio_signatures::ISTIO {
+                if let Some(body) = istio::body(sig.name) {
                     functions.insert(sig.name, Function::from_signature(sig, body, false));
                 }
             }

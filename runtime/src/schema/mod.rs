@@ -120,6 +120,20 @@ impl GoType {
         go_types::TYS.iter().position(|t| *t == Ty::Named(def as u16)).map(|i| GoType(i as u16))
     }
 
+    /// A type as `%T` spells it (`v1.ObjectMeta`, `[]v1.Container`,
+    /// `*v1alpha1.MeshConfig`), if the tables have it.
+    pub fn parse(name: &str) -> Option<GoType> {
+        let find = |want: Ty| go_types::TYS.iter().position(|t| *t == want).map(|i| GoType(i as u16));
+        if let Some(rest) = name.strip_prefix('*') {
+            return find(Ty::Ptr(GoType::parse(rest)?.0));
+        }
+        if let Some(rest) = name.strip_prefix("[]") {
+            return find(Ty::Slice(GoType::parse(rest)?.0));
+        }
+        let def = go_types::DEFS.iter().position(|d| d.name == name)?;
+        find(Ty::Named(def as u16))
+    }
+
     /// The named type's definition, for named types.
     pub fn def(self) -> Option<&'static Def> {
         match self.expr() {
