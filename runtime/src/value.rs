@@ -269,7 +269,12 @@ impl<'a> Value<'a> {
 
     /// Whether the value is a nil interface, map, slice or func.
     pub fn is_nil(&self) -> bool {
-        matches!(self.repr, Repr::Nil(_)) || matches!(&self.repr, Repr::Func(f) if f.is_nil())
+        match &self.repr {
+            Repr::Nil(_) => true,
+            Repr::Func(f) => f.is_nil(),
+            Repr::Typed(t, d) => crate::schema::is_nil(*t, *d),
+            _ => false,
+        }
     }
 
     /// The string bytes of a string-kinded value.
