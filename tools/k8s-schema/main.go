@@ -110,6 +110,8 @@ func main() {
 	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}}
 	g.add(&pkg{key: "corev1", name: "v1", dir: filepath.Join(api, "core/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "metav1", name: "v1", dir: filepath.Join(machinery, "pkg/apis/meta/v1"), files: []string{"types.go", "time.go", "micro_time.go", "duration.go"}})
+	g.add(&pkg{key: "appsv1", name: "v1", dir: filepath.Join(api, "apps/v1"), files: []string{"types.go"}})
+	g.add(&pkg{key: "batchv1", name: "v1", dir: filepath.Join(api, "batch/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "resource", name: "resource", dir: filepath.Join(machinery, "pkg/api/resource"), files: []string{"quantity.go"}})
 	g.add(&pkg{key: "intstr", name: "intstr", dir: filepath.Join(machinery, "pkg/util/intstr"), files: []string{"intstr.go"}})
 	g.add(&pkg{key: "types", name: "types", dir: filepath.Join(machinery, "pkg/types"), files: []string{"namespacedname.go", "uid.go", "nodename.go"}})
@@ -117,7 +119,9 @@ func main() {
 	g.add(&pkg{key: "networkingv1alpha3", name: "v1alpha3", dir: filepath.Join(istio, "networking/v1alpha3"), files: []string{"destination_rule.pb.go", "virtual_service.pb.go"}})
 	g.add(&pkg{key: "networkingv1beta1", name: "v1beta1", dir: filepath.Join(istio, "networking/v1beta1"), files: []string{"proxy_config.pb.go"}})
 	g.add(&pkg{key: "inject", name: "inject", dir: "templatedata", files: []string{"data.go"}})
-	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData"} {
+	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData",
+		"appsv1.Deployment", "appsv1.DaemonSet", "appsv1.ReplicaSet", "appsv1.StatefulSet",
+		"batchv1.Job", "batchv1.CronJob", "corev1.ReplicationController", "corev1.PodTemplateSpec"} {
 		g.reach(root)
 	}
 	g.write(commit(api), commit(machinery), commit(istio))
@@ -135,6 +139,8 @@ var importKeys = map[string]string{
 	"istio.io/api/networking/v1beta1":                    "networkingv1beta1",
 	"istio.io/api/type/v1beta1":                          "typev1beta1",
 	"k8s.io/api/core/v1":                       "corev1",
+	"k8s.io/api/apps/v1":                       "appsv1",
+	"k8s.io/api/batch/v1":                      "batchv1",
 	"k8s.io/apimachinery/pkg/apis/meta/v1":     "metav1",
 	"k8s.io/apimachinery/pkg/api/resource":     "resource",
 	"k8s.io/apimachinery/pkg/util/intstr":      "intstr",
@@ -234,7 +240,9 @@ func (g *generator) qualify(in string, e ast.Expr) string {
 		pkgName := t.X.(*ast.Ident).Name
 		key, ok := g.imps[in][pkgName]
 		if !ok {
-			return "?" + pkgName + "." + t.Sel.Name
+			// A package we do not read: its types stay opaque.
+			otherPackageNames[pkgName] = pkgName
+			return pkgName + "." + t.Sel.Name
 		}
 		return key + "." + t.Sel.Name
 	}
@@ -273,7 +281,10 @@ func (g *generator) display(key string) string {
 	if p, ok := g.pkgs[key[:dot]]; ok {
 		return p.name + key[dot:]
 	}
-	return otherPackageNames[key[:dot]] + key[dot:]
+	if name, ok := otherPackageNames[key[:dot]]; ok {
+		return name + key[dot:]
+	}
+	return key
 }
 
 func (g *generator) reach(key string) {
@@ -302,6 +313,13 @@ func (g *generator) reach(key string) {
 		d.underlying = g.typeString(in, ts.Type)
 		return
 	}
+	// Generated protobuf messages (not Kubernetes types, which carry
+	// protobuf tags too) start with `state protoimpl.MessageState`.
+	for _, f := range st.Fields.List {
+		if sel, ok := f.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "MessageState" {
+			d.proto = true
+		}
+	}
 	for _, f := range st.Fields.List {
 		tag, pbJSON := "", ""
 		if f.Tag != nil {
@@ -311,8 +329,7 @@ func (g *generator) reach(key string) {
 				// A oneof: an interface over wrapper structs; not modelled.
 				continue
 			}
-			if pb := reflect.StructTag(raw).Get("protobuf"); pb != "" {
-				d.proto = true
+			if pb := reflect.StructTag(raw).Get("protobuf"); pb != "" && d.proto {
 				for _, part := range strings.Split(pb, ",") {
 					if strings.HasPrefix(part, "json=") {
 						pbJSON = part[5:]
@@ -328,7 +345,8 @@ func (g *generator) reach(key string) {
 		parts := strings.Split(tag, ",")
 		omit, inline := false, false
 		for _, opt := range parts[1:] {
-			omit = omit || opt == "omitempty"
+			// omitzero (Go 1.24) leaves out zero structs too.
+			omit = omit || opt == "omitempty" || opt == "omitzero"
 			inline = inline || opt == "inline"
 		}
 		ty := g.typeString(in, f.Type)
