@@ -41,7 +41,7 @@ struct TypeChecker<'a> {
 fn method(t: GoType, name: &str) -> Option<Option<GoType>> {
     if t.is_message()
         && let Some(field) = name.strip_prefix("Get")
-        && let Some(found) = t.field(field)
+        && let Some(found) = t.member(field)
     {
         return Some(Some(found.ty));
     }
@@ -68,7 +68,7 @@ fn method(t: GoType, name: &str) -> Option<Option<GoType>> {
 fn names(t: GoType) -> Vec<String> {
     let mut names: Vec<String> = t.field_names().into_iter().map(str::to_owned).collect();
     if t.is_message() {
-        names.extend(t.field_names().into_iter().map(|n| format!("Get{n}")));
+        names.extend(t.fields().iter().map(|f| format!("Get{}", f.go)));
     }
     names
 }

@@ -115,13 +115,12 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
     };
     report.templates = units.len();
     let name = if embedded.is_some() { ISTIO_TEMPLATE_NAME } else { "t" };
-    // Current injector configs' templates get Istio's template data. The
-    // 1.0/1.1 (`[[ ]]`) configs are not field-checked by default: their
-    // ProxyConfig had fields the current message no longer has.
+    // Injector configs' templates get Istio's template data of their era
+    // (1.0/1.1's for `[[ ]]` configs, with that era's mesh config).
     let data_type = options.data_type.or_else(|| {
         let config = embedded.as_ref()?;
         let legacy = config.templates.iter().any(|t| Delims::detect(&t.text) != Delims::default());
-        if legacy { None } else { GoType::named("inject.SidecarTemplateData") }
+        GoType::named(if legacy { "inject.LegacySidecarTemplateData" } else { "inject.SidecarTemplateData" })
     });
     for unit in &units {
         // Gateway-controller templates in the same config get other data.

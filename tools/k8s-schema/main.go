@@ -62,6 +62,44 @@ type field struct {
 	ty        string // a type expression, rendered below
 	omitEmpty bool
 	inline    bool
+	oneof     bool // a oneof member: only its getter reaches it
+}
+
+// oneofMembers finds the wrapper structs of a oneof of message `key`
+// (`Tracing_Zipkin_ struct { Zipkin *Tracing_Zipkin ... oneof }`), in
+// declaration order, as getter-only fields of the message.
+func (g *generator) oneofMembers(key, in string) []field {
+	prefix := key + "_"
+	var names []string
+	for k := range g.decls {
+		if strings.HasPrefix(k, prefix) && !strings.Contains(k[len(prefix):], "_") || strings.HasPrefix(k, prefix) && strings.HasSuffix(k, "_") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	var out []field
+	for _, k := range names {
+		st, ok := g.decls[k].Type.(*ast.StructType)
+		if !ok || len(st.Fields.List) != 1 || st.Fields.List[0].Tag == nil {
+			continue
+		}
+		f := st.Fields.List[0]
+		raw, _ := strconv.Unquote(f.Tag.Value)
+		pb := reflect.StructTag(raw).Get("protobuf")
+		if !strings.Contains(pb, ",oneof") || len(f.Names) != 1 {
+			continue
+		}
+		jsonName := ""
+		for _, part := range strings.Split(pb, ",") {
+			if strings.HasPrefix(part, "json=") {
+				jsonName = part[5:]
+			} else if strings.HasPrefix(part, "name=") && jsonName == "" {
+				jsonName = part[5:]
+			}
+		}
+		out = append(out, field{goName: f.Names[0].Name, jsonName: jsonName, tagName: "", ty: g.typeString(in, f.Type), oneof: true})
+	}
+	return out
 }
 
 type def struct {
@@ -102,11 +140,12 @@ func commit(dir string) string {
 }
 
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: k8s-schema API_DIR APIMACHINERY_DIR ISTIO_API_DIR")
+	if len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: k8s-schema API_DIR APIMACHINERY_DIR ISTIO_API_DIR ISTIO_API_1.1_DIR")
 		os.Exit(2)
 	}
-	api, machinery, istio := os.Args[1], os.Args[2], os.Args[3]
+	api, machinery, istio, istio11 := os.Args[1], os.Args[2], os.Args[3], os.Args[4]
+	_ = istio11
 	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}}
 	g.add(&pkg{key: "corev1", name: "v1", dir: filepath.Join(api, "core/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "metav1", name: "v1", dir: filepath.Join(machinery, "pkg/apis/meta/v1"), files: []string{"types.go", "time.go", "micro_time.go", "duration.go"}})
@@ -118,23 +157,26 @@ func main() {
 	g.add(&pkg{key: "meshconfig", name: "v1alpha1", dir: filepath.Join(istio, "mesh/v1alpha1"), files: []string{"proxy.pb.go", "config.pb.go", "network.pb.go"}})
 	g.add(&pkg{key: "networkingv1alpha3", name: "v1alpha3", dir: filepath.Join(istio, "networking/v1alpha3"), files: []string{"destination_rule.pb.go", "virtual_service.pb.go"}})
 	g.add(&pkg{key: "networkingv1beta1", name: "v1beta1", dir: filepath.Join(istio, "networking/v1beta1"), files: []string{"proxy_config.pb.go"}})
+	g.add(&pkg{key: "meshconfig11", name: "v1alpha1", dir: filepath.Join(istio11, "mesh/v1alpha1"), files: []string{"proxy.pb.go", "config.pb.go", "network.pb.go"}})
 	g.add(&pkg{key: "inject", name: "inject", dir: "templatedata", files: []string{"data.go"}})
 	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData",
 		"appsv1.Deployment", "appsv1.DaemonSet", "appsv1.ReplicaSet", "appsv1.StatefulSet",
 		"batchv1.Job", "batchv1.CronJob", "corev1.ReplicationController", "corev1.PodTemplateSpec"} {
 		g.reach(root)
 	}
-	g.write(commit(api), commit(machinery), commit(istio))
+	g.write(commit(api), commit(machinery), commit(istio)+"; 1.1.0 "+commit(istio11))
 }
 
 var importKeys = map[string]string{
 	"github.com/golang/protobuf/ptypes/duration":         "durationpb",
+	"github.com/gogo/protobuf/types":                     "gogotypes",
 	"google.golang.org/protobuf/types/known/durationpb":  "durationpb",
 	"github.com/golang/protobuf/ptypes/wrappers":         "wrapperspb",
 	"google.golang.org/protobuf/types/known/wrapperspb":  "wrapperspb",
 	"github.com/golang/protobuf/ptypes/struct":           "structpb",
 	"google.golang.org/protobuf/types/known/structpb":    "structpb",
 	"istio.io/api/mesh/v1alpha1":                         "meshconfig",
+	"istio.io/api/mesh/v1alpha1@1.1.0":                   "meshconfig11",
 	"istio.io/api/networking/v1alpha3":                   "networkingv1alpha3",
 	"istio.io/api/networking/v1beta1":                    "networkingv1beta1",
 	"istio.io/api/type/v1beta1":                          "typev1beta1",
@@ -239,6 +281,17 @@ func (g *generator) qualify(in string, e ast.Expr) string {
 	case *ast.SelectorExpr:
 		pkgName := t.X.(*ast.Ident).Name
 		key, ok := g.imps[in][pkgName]
+		if key == "gogotypes" {
+			// gogo's well-known types behave as golang/protobuf's.
+			switch t.Sel.Name {
+			case "Duration":
+				return "durationpb.Duration"
+			case "BoolValue", "Int32Value", "UInt32Value", "Int64Value", "UInt64Value", "DoubleValue", "FloatValue", "StringValue":
+				return "wrapperspb." + t.Sel.Name
+			case "Struct":
+				return "structpb.Struct"
+			}
+		}
 		if !ok {
 			// A package we do not read: its types stay opaque.
 			otherPackageNames[pkgName] = pkgName
@@ -319,14 +372,26 @@ func (g *generator) reach(key string) {
 		if sel, ok := f.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "MessageState" {
 			d.proto = true
 		}
+		for _, n := range f.Names {
+			if strings.HasPrefix(n.Name, "XXX_") {
+				d.proto = true // gogo-generated
+			}
+		}
 	}
+	hasOneof := false
 	for _, f := range st.Fields.List {
 		tag, pbJSON := "", ""
 		if f.Tag != nil {
 			raw, _ := strconv.Unquote(f.Tag.Value)
 			tag = reflect.StructTag(raw).Get("json")
 			if reflect.StructTag(raw).Get("protobuf_oneof") != "" {
-				// A oneof: an interface over wrapper structs; not modelled.
+				// A oneof: an interface over wrapper structs. Its members
+				// become fields reachable only through their getters (all
+				// of a message's oneofs at the first).
+				if !hasOneof {
+					d.fields = append(d.fields, g.oneofMembers(key, in)...)
+					hasOneof = true
+				}
 				continue
 			}
 			if pb := reflect.StructTag(raw).Get("protobuf"); pb != "" && d.proto {
@@ -456,7 +521,7 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit string) {
 		default:
 			start := len(fields)
 			for _, f := range d.fields {
-				fields = append(fields, fmt.Sprintf("    Field { go: %q, json: %q, tag: %q, ty: %d, omit_empty: %v, inline: %v },", f.goName, f.jsonName, f.tagName, g.ty(f.ty), f.omitEmpty, f.inline))
+				fields = append(fields, fmt.Sprintf("    Field { go: %q, json: %q, tag: %q, ty: %d, omit_empty: %v, inline: %v, oneof: %v },", f.goName, f.jsonName, f.tagName, g.ty(f.ty), f.omitEmpty, f.inline, f.oneof))
 			}
 			kind := "Struct"
 			if d.proto {

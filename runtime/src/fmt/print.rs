@@ -447,7 +447,7 @@ impl<'b> Printer<'b> {
             self.write(t.name().as_bytes());
         }
         self.write(b"{");
-        for (i, field) in t.fields().iter().enumerate() {
+        for (i, field) in t.fields().iter().filter(|f| !f.oneof).enumerate() {
             if i > 0 {
                 self.write(if self.fmt.f.sharp_v { b", " } else { b" " });
             }

@@ -536,6 +536,7 @@ mod protojson {
         ("configPath", Default::Str("./etc/istio/proxy")),
         ("binaryPath", Default::Str("/usr/local/bin/envoy")),
         ("controlPlaneAuthPolicy", Default::Enum("MUTUAL_TLS", 1)),
+        ("serviceCluster", Default::Str("istio-proxy")),
         ("drainDuration", Default::Duration(45, 0)),
         ("terminationDrainDuration", Default::Duration(5, 0)),
         ("discoveryAddress", Default::Str("istiod.istio-system.svc:15012")),

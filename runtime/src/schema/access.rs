@@ -79,7 +79,7 @@ fn method<'a>(
     // Protobuf getters: nil-safe, on the message pointer.
     if target.is_message()
         && let Some(field_name) = name.strip_prefix("Get")
-        && let Some(found) = target.field(field_name)
+        && let Some(found) = target.member(field_name)
     {
         let fdata = if nil { None } else { field_data(&found, data) };
         return Some(Ok(value(found.ty, fdata, found.ty.kind() == Kind::Interface)));

@@ -73,7 +73,7 @@ pub fn write(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool) -> R
 }
 
 fn write_fields(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool, first: &mut bool) -> Result<(), String> {
-    for field in t.fields() {
+    for field in t.fields().iter().filter(|f| !f.oneof) {
         let found = FoundField { field, ty: GoType(field.ty) };
         let fdata = field_data(&found, data);
         if field.inline && field.tag.is_empty() {

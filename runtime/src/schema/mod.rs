@@ -90,6 +90,9 @@ pub struct Field {
     pub omit_empty: bool,
     /// An embedded struct (JSON `,inline`): its fields are promoted.
     pub inline: bool,
+    /// A protobuf oneof member: no Go field of its own, reached through
+    /// its `GetX` getter (and written by protobuf JSON).
+    pub oneof: bool,
 }
 
 /// A Go type: an index into the type expression table.
@@ -235,7 +238,16 @@ impl GoType {
     /// The field `go_name` of a struct, looking into embedded structs as Go
     /// promotes their fields.
     pub fn field(self, go_name: &str) -> Option<FoundField> {
-        for field in self.fields() {
+        self.find_field(go_name, false)
+    }
+
+    /// A field or oneof member by Go name (what a `GetX` getter reads).
+    pub fn member(self, go_name: &str) -> Option<FoundField> {
+        self.find_field(go_name, true)
+    }
+
+    fn find_field(self, go_name: &str, oneofs: bool) -> Option<FoundField> {
+        for field in self.fields().iter().filter(|f| oneofs || !f.oneof) {
             if field.go == go_name && !field.inline {
                 return Some(FoundField { field, ty: GoType(field.ty) });
             }
@@ -244,7 +256,7 @@ impl GoType {
             if field.go == go_name {
                 return Some(FoundField { field, ty: GoType(field.ty) });
             }
-            if let Some(found) = GoType(field.ty).field(go_name) {
+            if let Some(found) = GoType(field.ty).find_field(go_name, oneofs) {
                 return Some(found);
             }
         }
@@ -260,7 +272,7 @@ impl GoType {
     /// did-you-mean suggestions).
     pub fn field_names(self) -> Vec<&'static str> {
         let mut names = Vec::new();
-        for field in self.fields() {
+        for field in self.fields().iter().filter(|f| !f.oneof) {
             names.push(field.go);
             if field.inline {
                 names.extend(GoType(field.ty).field_names());

@@ -5,6 +5,7 @@ package inject
 
 import (
 	meshconfig "istio.io/api/mesh/v1alpha1"
+	meshconfig11 "istio.io/api/mesh/v1alpha1@1.1.0"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -29,12 +30,13 @@ type SidecarTemplateData struct {
 	CompliancePolicy         string
 }
 
-// LegacySidecarTemplateData is the 1.0/1.1 template data.
+// LegacySidecarTemplateData is the 1.0/1.1 template data, with the mesh
+// config messages of Istio 1.1 (1.0's fields are a subset).
 type LegacySidecarTemplateData struct {
 	ObjectMeta     *metav1.ObjectMeta
 	Spec           *corev1.PodSpec
-	ProxyConfig    *meshconfig.ProxyConfig
-	MeshConfig     *meshconfig.MeshConfig
+	ProxyConfig    *meshconfig11.ProxyConfig
+	MeshConfig     *meshconfig11.MeshConfig
 	DeploymentMeta *metav1.ObjectMeta
 	Values         map[string]any
 }
