@@ -2,7 +2,11 @@
 //! decision, template data, merging the rendered sidecar into the pod.
 #![forbid(unsafe_code)]
 
+pub mod config;
 mod embedded;
+pub mod merge;
+pub mod object;
+pub mod validate;
 pub mod yaml;
 
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};

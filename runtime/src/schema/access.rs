@@ -6,7 +6,7 @@
 use super::{GoType, Ty, field_data, is_nil, value};
 use crate::data::Data;
 use crate::types::{Kind, Type};
-use crate::value::{Repr, Str, Value};
+use crate::value::{Repr, Value};
 
 /// What `.name` gives on a view of type `t` over `data`; `static_type` is
 /// the receiver's static type as Go's errors name it.
@@ -100,7 +100,7 @@ fn method<'a>(
             }));
         }
         (Some("resource.Quantity"), "String") => {
-            return Some(Ok(Value::new(Repr::Str(Str::Borrowed(quantity_text(data)), Type::String))));
+            return Some(Ok(Value::string(quantity_text(data).into_bytes())));
         }
         _ => {}
     }
@@ -127,10 +127,13 @@ fn method<'a>(
 
 static ZERO_QUANTITY: Data = Data::Number(0.0);
 
-fn quantity_text(data: Option<&Data>) -> &[u8] {
+/// A quantity's canonical text (`Quantity.String()`).
+pub fn quantity_text(data: Option<&Data>) -> String {
     match data {
-        Some(Data::String(s)) => s.as_bytes(),
-        _ => b"0",
+        Some(Data::String(s)) => super::quantity::canonical(s),
+        Some(Data::JsonNumber(n)) => super::quantity::canonical(n),
+        Some(Data::Number(f)) if f.fract() == 0.0 => super::quantity::canonical(&(*f as i64).to_string()),
+        _ => "0".to_owned(),
     }
 }
 

@@ -142,17 +142,16 @@ fn write_generic(out: &mut Vec<u8>, data: Option<&Data>, html: bool) -> Result<(
 fn write_special(out: &mut Vec<u8>, key: &str, data: Option<&Data>, html: bool) -> Result<(), String> {
     match key {
         // Marshalers that produce a string (or null for a zero time).
-        "resource.Quantity" | "metav1.Duration" => match data {
+        "resource.Quantity" => {
+            let text = match data {
+                Some(Data::String(s)) => super::quantity::canonical(s),
+                other => super::quantity_text(other),
+            };
+            json_string(out, text.as_bytes(), html);
+        }
+        "metav1.Duration" => match data {
             Some(Data::String(s)) => json_string(out, s.as_bytes(), html),
-            Some(Data::Number(f)) => json_string(
-                out,
-                &crate::fmt::sprint(&[crate::value::Value::new(crate::value::Repr::Float(
-                    *f,
-                    crate::types::Type::Float64,
-                ))]),
-                html,
-            ),
-            _ => json_string(out, b"0", html),
+            _ => json_string(out, b"0s", html),
         },
         "metav1.Time" | "metav1.MicroTime" => match data {
             Some(Data::String(s)) if !s.is_empty() => json_string(out, s.as_bytes(), html),

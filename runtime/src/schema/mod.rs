@@ -12,8 +12,9 @@
 mod access;
 mod go_types;
 pub mod json;
+pub mod quantity;
 
-pub use access::{enum_string, field, typed_is_nil};
+pub use access::{enum_string, field, quantity_text, typed_is_nil};
 
 use std::fmt;
 

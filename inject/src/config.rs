@@ -1,0 +1,239 @@
+//! The injector's configuration: the injector config (templates and the
+//! injection policy), the mesh config (with Istio's defaults) and the
+//! Helm values, each given as the bare text `kubectl get cm ... -o
+//! jsonpath` prints or as a whole ConfigMap (`-o yaml`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use injit_grammar::{Delims, LineIndex};
+use serde_json::Value;
+
+use crate::embedded::{ConfigEra, OffsetMap, find_templates};
+use crate::object::{get, yaml_documents};
+
+/// A configuration file that cannot be used, with where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn error(file: &str, line: Option<usize>, message: impl Into<String>) -> ConfigError {
+    ConfigError { file: file.to_owned(), line, message: message.into() }
+}
+
+/// `policy`: whether pods without an explicit choice are injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Enabled,
+    Disabled,
+    /// Any other value: Istio then injects nothing.
+    Invalid,
+}
+
+/// One template of the config, with where its text sits in the file.
+#[derive(Clone, Debug)]
+pub struct TemplateSource {
+    pub name: String,
+    pub text: String,
+    pub offsets: OffsetMap,
+    pub delims: Delims,
+}
+
+/// The injector config (`istio-sidecar-injector`'s `config`).
+#[derive(Clone, Debug)]
+pub struct InjectorConfig {
+    /// Where it was read from, for messages.
+    pub file: String,
+    pub source: String,
+    pub era: ConfigEra,
+    pub policy: Policy,
+    pub templates: Vec<TemplateSource>,
+    pub default_templates: Vec<String>,
+    pub aliases: BTreeMap<String, Vec<String>>,
+    pub never_inject_selector: Vec<Value>,
+    pub always_inject_selector: Vec<Value>,
+    pub injected_annotations: BTreeMap<String, String>,
+}
+
+/// The text of `key` in a ConfigMap's `data`, or the file itself when it
+/// is not a ConfigMap.
+fn unwrap_config_map(file: &str, text: &str, key: &str) -> Result<String, ConfigError> {
+    let docs = yaml_documents(text).map_err(|e| error(file, Some(e.line), format!("invalid YAML: {}", e.message)))?;
+    let first = docs.into_iter().find(|d| !d.is_null());
+    match first {
+        Some(doc) if get(&doc, &["kind"]).and_then(Value::as_str) == Some("ConfigMap") => {
+            match get(&doc, &["data", key]).and_then(Value::as_str) {
+                Some(inner) => Ok(inner.to_owned()),
+                None => Err(error(file, None, format!("the ConfigMap has no data.{key}"))),
+            }
+        }
+        _ => Ok(text.to_owned()),
+    }
+}
+
+impl InjectorConfig {
+    /// Reads an injector config (bare, or a ConfigMap's `data.config`).
+    pub fn parse(file: &str, text: &str) -> Result<InjectorConfig, ConfigError> {
+        let embedded = find_templates(text)
+            .ok_or_else(|| error(file, None, "not an injector config: no `templates` or `template`"))?;
+        let config_text = unwrap_config_map(file, text, "config")?;
+        let doc = yaml_documents(&config_text)
+            .map_err(|e| error(file, Some(e.line), format!("invalid YAML: {}", e.message)))?
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null);
+        let strings = |key: &str| -> Vec<String> {
+            match get(&doc, &[key]) {
+                Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let policy = match get(&doc, &["policy"]).and_then(Value::as_str) {
+            Some("enabled") => Policy::Enabled,
+            Some("disabled") => Policy::Disabled,
+            _ => Policy::Invalid,
+        };
+        let mut default_templates = strings("defaultTemplates");
+        if default_templates.is_empty() {
+            default_templates.push("sidecar".to_owned());
+        }
+        let aliases = match get(&doc, &["aliases"]) {
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| {
+                    let names = v.as_array().map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect());
+                    (k.clone(), names.unwrap_or_default())
+                })
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let selectors = |key: &str| match get(&doc, &[key]) {
+            Some(Value::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        let injected_annotations = crate::object::string_map(&doc, &["injectedAnnotations"]).into_iter().collect();
+        let templates = embedded
+            .templates
+            .into_iter()
+            .map(|t| {
+                let delims = Delims::detect(&t.text);
+                TemplateSource { name: t.name, text: t.text, offsets: t.offsets, delims }
+            })
+            .collect();
+        Ok(InjectorConfig {
+            file: file.to_owned(),
+            source: text.to_owned(),
+            era: embedded.era,
+            policy,
+            templates,
+            default_templates,
+            aliases,
+            never_inject_selector: selectors("neverInjectSelector"),
+            always_inject_selector: selectors("alwaysInjectSelector"),
+            injected_annotations,
+        })
+    }
+
+    /// What `istioctl kube-inject --injectConfigFile` accepts: a config,
+    /// or (when the file is not one) the `sidecar` template itself.
+    pub fn parse_or_template(file: &str, text: &str) -> Result<InjectorConfig, ConfigError> {
+        if find_templates(text).is_some() {
+            return InjectorConfig::parse(file, text);
+        }
+        let delims = Delims::detect(text);
+        let era = if delims == Delims::default() { ConfigEra::Current } else { ConfigEra::Legacy };
+        Ok(InjectorConfig {
+            file: file.to_owned(),
+            source: text.to_owned(),
+            era,
+            policy: Policy::Enabled,
+            templates: vec![TemplateSource {
+                name: "sidecar".to_owned(),
+                text: text.to_owned(),
+                offsets: OffsetMap::identity(),
+                delims,
+            }],
+            default_templates: vec!["sidecar".to_owned()],
+            aliases: BTreeMap::new(),
+            never_inject_selector: Vec::new(),
+            always_inject_selector: Vec::new(),
+            injected_annotations: BTreeMap::new(),
+        })
+    }
+
+    /// The 1-based file line of byte `offset` of template `t`.
+    pub fn file_line(&self, t: &TemplateSource, offset: u32) -> usize {
+        let file_offset = t.offsets.to_file(offset).min(self.source.len() as u32);
+        LineIndex::new(&self.source).line_col(file_offset).0 as usize
+    }
+}
+
+/// The Helm values (`istio-sidecar-injector`'s `values`): JSON or YAML, or a
+/// ConfigMap holding them.
+pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
+    let inner = unwrap_config_map(file, text, "values")?;
+    let doc =
+        yaml_documents(&inner).map_err(|e| error(file, Some(e.line), format!("invalid values: {}", e.message)))?;
+    match doc.into_iter().next() {
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(Value::Null) | None => Ok(Value::Object(Default::default())),
+        Some(_) => Err(error(file, Some(1), "values must be a map")),
+    }
+}
+
+/// The mesh config with Istio's defaults under it (`mesh.ApplyMeshConfig`:
+/// the file's fields replace the defaults', messages merging field by
+/// field), or a ConfigMap's `data.mesh`.
+pub fn parse_mesh(file: &str, text: &str, defaults: &Value) -> Result<Value, ConfigError> {
+    let inner = unwrap_config_map(file, text, "mesh")?;
+    let doc =
+        yaml_documents(&inner).map_err(|e| error(file, Some(e.line), format!("invalid mesh config: {}", e.message)))?;
+    let user = match doc.into_iter().next() {
+        Some(v @ Value::Object(_)) => v,
+        Some(Value::Null) | None => Value::Object(Default::default()),
+        Some(_) => return Err(error(file, Some(1), "the mesh config must be a map")),
+    };
+    let mut mesh = defaults.clone();
+    merge_messages(&mut mesh, &user);
+    Ok(mesh)
+}
+
+/// Protobuf-JSON merging: nested messages merge, anything else replaces.
+pub fn merge_messages(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge_messages(existing, v),
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over.clone(),
+    }
+}
+
+/// Istio's current default configuration (the chart's defaults, as the
+/// fixtures render them): what `kube-inject` uses without config flags.
+pub mod defaults {
+    pub const CONFIG: &str = include_str!("../defaults/config.yaml");
+    pub const MESH: &str = include_str!("../defaults/mesh.yaml");
+    pub const VALUES: &str = include_str!("../defaults/values.json");
+}

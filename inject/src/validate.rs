@@ -1,0 +1,255 @@
+//! The pod annotations Istio checks before injecting
+//! (`pkg/kube/inject/validate.go`), with its messages.
+
+use serde_json::Value;
+
+/// Checks the annotations Istio validates; the error lists every bad one.
+pub fn validate_annotations(annotations: &[(String, String)]) -> Result<(), String> {
+    let mut problems = Vec::new();
+    let mut sorted: Vec<&(String, String)> = annotations.iter().collect();
+    sorted.sort();
+    for (name, value) in sorted {
+        let check: fn(&str) -> Result<(), String> = match name.as_str() {
+            "sidecar.istio.io/interceptionMode" => interception_mode,
+            "status.sidecar.istio.io/port" => status_port,
+            "readiness.status.sidecar.istio.io/initialDelaySeconds"
+            | "readiness.status.sidecar.istio.io/periodSeconds"
+            | "readiness.status.sidecar.istio.io/failureThreshold" => uint32,
+            "traffic.sidecar.istio.io/includeOutboundIPRanges" => include_ip_ranges,
+            "traffic.sidecar.istio.io/excludeOutboundIPRanges" => exclude_ip_ranges,
+            "traffic.sidecar.istio.io/includeInboundPorts" => include_inbound_ports,
+            "traffic.sidecar.istio.io/excludeInboundPorts" => |v| port_list("excludeInboundPorts", v),
+            "traffic.sidecar.istio.io/excludeOutboundPorts" => |v| port_list("excludeOutboundPorts", v),
+            "traffic.sidecar.istio.io/excludeInterfaces"
+            | "traffic.sidecar.istio.io/kubevirtInterfaces"
+            | "istio.io/reroute-virtual-interfaces" => interfaces,
+            "prometheus.istio.io/merge-metrics" => boolean,
+            "proxy.istio.io/config" => proxy_config,
+            "sidecar.istio.io/proxyCPU"
+            | "sidecar.istio.io/proxyMemory"
+            | "sidecar.istio.io/proxyCPULimit"
+            | "sidecar.istio.io/proxyMemoryLimit" => quantity,
+            _ => continue,
+        };
+        if let Err(e) = check(value) {
+            problems.push(format!("invalid value '{value}' for annotation '{name}': {e}"));
+        }
+    }
+    match problems.len() {
+        0 => Ok(()),
+        1 => Err(problems.remove(0)),
+        n => Err(format!("{n} errors occurred:\n\t* {}\n\n", problems.join("\n\t* "))),
+    }
+}
+
+fn interception_mode(v: &str) -> Result<(), String> {
+    match v {
+        "REDIRECT" | "TPROXY" | "NONE" => Ok(()),
+        _ => Err(format!("interceptionMode invalid, use REDIRECT,TPROXY,NONE: {v}")),
+    }
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    s.trim().parse::<u16>().map_err(|_| {
+        let reason = if s.trim().parse::<u64>().is_ok() { "value out of range" } else { "invalid syntax" };
+        format!(
+            "failed parsing port '{s}': strconv.ParseUint: parsing {}: {reason}",
+            injit_strconv::quote(s.trim().as_bytes())
+        )
+    })
+}
+
+fn status_port(v: &str) -> Result<(), String> {
+    parse_port(v).map(|_| ()).map_err(|e| format!("excludeInboundPorts invalid: {e}"))
+}
+
+fn uint32(v: &str) -> Result<(), String> {
+    v.parse::<u32>()
+        .map(|_| ())
+        .map_err(|_| format!("strconv.ParseUint: parsing {}: invalid syntax", injit_strconv::quote(v.as_bytes())))
+}
+
+fn boolean(v: &str) -> Result<(), String> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" | "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(()),
+        _ => Err(format!("strconv.ParseBool: parsing {}: invalid syntax", injit_strconv::quote(v.as_bytes()))),
+    }
+}
+
+fn port_list(parameter: &str, ports: &str) -> Result<(), String> {
+    let trimmed = ports.trim();
+    if trimmed.is_empty() {
+        return Ok(());
+    }
+    for p in trimmed.split(',') {
+        if let Err(e) = parse_port(p) {
+            return Err(format!("{parameter} invalid: failed parsing port '{p}': {e}"));
+        }
+    }
+    Ok(())
+}
+
+fn include_inbound_ports(v: &str) -> Result<(), String> {
+    if v == "*" { Ok(()) } else { port_list("includeInboundPorts", v) }
+}
+
+/// `netip.ParsePrefix` for each comma-separated entry.
+fn cidr_list(cidrs: &str) -> Result<(), String> {
+    if cidrs.is_empty() {
+        return Ok(());
+    }
+    for cidr in cidrs.split(',') {
+        let Some((addr, bits)) = cidr.split_once('/') else {
+            return Err(format!(
+                "failed parsing cidr '{cidr}': netip.ParsePrefix({}): no '/'",
+                injit_strconv::quote(cidr.as_bytes())
+            ));
+        };
+        let max = match addr.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => {
+                return Err(format!(
+                    "failed parsing cidr '{cidr}': netip.ParsePrefix({}): ParseAddr({}): unable to parse IP",
+                    injit_strconv::quote(cidr.as_bytes()),
+                    injit_strconv::quote(addr.as_bytes())
+                ));
+            }
+        };
+        let ok =
+            !bits.is_empty() && bits.bytes().all(|b| b.is_ascii_digit()) && !(bits.len() > 1 && bits.starts_with('0'));
+        if !ok || bits.parse::<u32>().map_or(true, |b| b > max) {
+            return Err(format!(
+                "failed parsing cidr '{cidr}': netip.ParsePrefix({}): bad bits after slash: {}",
+                injit_strconv::quote(cidr.as_bytes()),
+                injit_strconv::quote(bits.as_bytes())
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn include_ip_ranges(v: &str) -> Result<(), String> {
+    if v == "*" { Ok(()) } else { cidr_list(v).map_err(|e| format!("includeIPRanges invalid: {e}")) }
+}
+
+fn exclude_ip_ranges(v: &str) -> Result<(), String> {
+    cidr_list(v).map_err(|e| format!("excludeIPRanges invalid: {e}"))
+}
+
+/// Linux interface names: 1-15 bytes, no `/`, spaces or control characters.
+fn interfaces(v: &str) -> Result<(), String> {
+    for name in v.split(',') {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        if name.len() > 15
+            || name.contains('/')
+            || name.chars().any(|c| c.is_whitespace() || c.is_control())
+            || name == "."
+            || name == ".."
+        {
+            return Err(format!("interface name {name} is invalid"));
+        }
+    }
+    Ok(())
+}
+
+fn proxy_config(v: &str) -> Result<(), String> {
+    match crate::object::yaml_documents(v) {
+        Ok(docs) if docs.first().is_none_or(|d| d.is_object() || d.is_null()) => Ok(()),
+        Ok(_) => Err("failed to convert to apply proxy config: not a map".to_owned()),
+        Err(e) => Err(format!("failed to convert to apply proxy config: {}", e.message)),
+    }
+}
+
+/// `resource.ParseQuantity`'s grammar: a signed decimal number, optionally
+/// with an exponent or a binary/decimal SI suffix.
+fn quantity(v: &str) -> Result<(), String> {
+    if v.chars().any(char::is_control) {
+        return Err("value contains control characters".to_owned());
+    }
+    if is_quantity(v) {
+        Ok(())
+    } else {
+        Err("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_owned())
+    }
+}
+
+pub(crate) fn is_quantity(v: &str) -> bool {
+    let b = v.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let start = i;
+    let mut dots = 0;
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        dots += usize::from(b[i] == b'.');
+        i += 1;
+    }
+    if i == start || dots > 1 || (i - start == 1 && dots == 1) {
+        return false;
+    }
+    let suffix = &v[i..];
+    matches!(suffix, "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E")
+        || (suffix.starts_with(['e', 'E']) && {
+            let exp = &suffix[1..];
+            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            !exp.is_empty() && exp.bytes().all(|c| c.is_ascii_digit())
+        })
+}
+
+/// Pod labels against a `metav1.LabelSelector` (`matchLabels` and
+/// `matchExpressions`); an empty selector matches nothing here, as Istio
+/// skips empty selectors.
+pub fn selector_matches(selector: &Value, labels: &[(String, String)]) -> bool {
+    let label = |k: &str| labels.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
+    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
+    if match_labels.is_none_or(|m| m.is_empty()) && expressions.is_none_or(|e| e.is_empty()) {
+        return false;
+    }
+    if let Some(m) = match_labels
+        && m.iter().any(|(k, v)| label(k) != v.as_str())
+    {
+        return false;
+    }
+    for expr in expressions.into_iter().flatten() {
+        let key = expr.get("key").and_then(Value::as_str).unwrap_or_default();
+        let values: Vec<&str> = expr
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let ok = match expr.get("operator").and_then(Value::as_str) {
+            Some("In") => label(key).is_some_and(|v| values.contains(&v)),
+            Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
+            Some("Exists") => label(key).is_some(),
+            Some("DoesNotExist") => label(key).is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traffic_annotations() {
+        let bad = |k: &str, v: &str| validate_annotations(&[(k.to_owned(), v.to_owned())]).unwrap_err();
+        assert!(bad("traffic.sidecar.istio.io/includeOutboundIPRanges", "1.1.1.1").contains("includeIPRanges invalid"));
+        assert!(
+            bad("traffic.sidecar.istio.io/excludeOutboundIPRanges", "10.0.0.0/33").contains("excludeIPRanges invalid")
+        );
+        assert!(bad("traffic.sidecar.istio.io/includeInboundPorts", "80,x").contains("includeInboundPorts invalid"));
+        assert!(
+            validate_annotations(&[("traffic.sidecar.istio.io/includeOutboundIPRanges".into(), "*".into())]).is_ok()
+        );
+        assert!(validate_annotations(&[("sidecar.istio.io/proxyCPU".into(), "500m".into())]).is_ok());
+        assert!(bad("sidecar.istio.io/proxyCPU", "5 cores").contains("quantities must match"));
+    }
+}

@@ -1,0 +1,124 @@
+//! Kubernetes `resource.Quantity`: parsing and the canonical form its
+//! `String()` and JSON give (`2000m` → `2`, `1024Mi` → `1Gi`, `0.5` →
+//! `500m`).
+
+/// How a quantity was written, which decides how it is written back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    DecimalSI,
+    BinarySI,
+    DecimalExponent,
+}
+
+/// A quantity: `value / 10^9` exactly (nano precision, rounded up as
+/// Kubernetes rounds), and its format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quantity {
+    nanos: i128,
+    format: Format,
+}
+
+const DECIMAL: &[(&str, i32)] =
+    &[("n", -9), ("u", -6), ("m", -3), ("", 0), ("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18)];
+const BINARY: &[(&str, u32)] = &[("Ki", 10), ("Mi", 20), ("Gi", 30), ("Ti", 40), ("Pi", 50), ("Ei", 60)];
+
+impl Quantity {
+    /// `resource.ParseQuantity`, for the forms templates and manifests use.
+    pub fn parse(s: &str) -> Option<Quantity> {
+        let s = s.trim();
+        let (negative, body) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
+        let (number, suffix) = body.split_at(end);
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return None;
+        }
+        let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+        // The number as an integer of `10^-frac.len()` units.
+        let digits = format!("{whole}{frac}");
+        let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let scale = -(frac.len() as i32);
+        let (nanos, format) = if let Some(&(_, exp)) = DECIMAL.iter().find(|(n, _)| *n == suffix) {
+            (scaled(mantissa, scale + exp + 9)?, Format::DecimalSI)
+        } else if let Some(&(_, bits)) = BINARY.iter().find(|(n, _)| *n == suffix) {
+            let factor = 1i128 << bits;
+            (scaled(mantissa.checked_mul(factor)?, scale + 9)?, Format::BinarySI)
+        } else if let Some(exp) = suffix.strip_prefix(['e', 'E']) {
+            (scaled(mantissa, scale + exp.parse::<i32>().ok()? + 9)?, Format::DecimalExponent)
+        } else {
+            return None;
+        };
+        Some(Quantity { nanos: if negative { -nanos } else { nanos }, format })
+    }
+
+    /// The canonical text (`Quantity.String()`).
+    pub fn canonical(&self) -> String {
+        let negative = self.nanos < 0;
+        let n = self.nanos.unsigned_abs();
+        let sign = if negative { "-" } else { "" };
+        if n == 0 {
+            return "0".to_owned();
+        }
+        if self.format == Format::BinarySI && n.is_multiple_of(1_000_000_000) {
+            let bytes = n / 1_000_000_000;
+            // The largest binary suffix that divides the value (≥ 1024).
+            for &(name, bits) in BINARY.iter().rev() {
+                if bytes >= (1 << bits) && bytes.is_multiple_of(1u128 << bits) {
+                    return format!("{sign}{}{name}", bytes >> bits);
+                }
+            }
+            return format!("{sign}{bytes}");
+        }
+        // Decimal: the largest power of 1000 that keeps the mantissa whole.
+        let mut exp = -9i32;
+        let mut mantissa = n;
+        while exp < 18 && mantissa.is_multiple_of(1000) {
+            mantissa /= 1000;
+            exp += 3;
+        }
+        if self.format == Format::DecimalExponent {
+            return if exp == 0 { format!("{sign}{mantissa}") } else { format!("{sign}{mantissa}e{exp}") };
+        }
+        let suffix = DECIMAL.iter().find(|(_, e)| *e == exp).map_or("", |(s, _)| *s);
+        format!("{sign}{mantissa}{suffix}")
+    }
+}
+
+/// `mantissa * 10^exp` in whole units, rounded up (away from zero).
+fn scaled(mantissa: i128, exp: i32) -> Option<i128> {
+    if exp >= 0 {
+        return mantissa.checked_mul(10i128.checked_pow(exp as u32)?);
+    }
+    let divisor = 10i128.checked_pow((-exp) as u32)?;
+    Some((mantissa + divisor - 1) / divisor)
+}
+
+/// A quantity's canonical text, or the text as given when it does not
+/// parse.
+pub fn canonical(text: &str) -> String {
+    Quantity::parse(text).map_or_else(|| text.to_owned(), |q| q.canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn canonical_forms_as_kubernetes() {
+        assert_eq!(canonical("2000m"), "2");
+        assert_eq!(canonical("1024Mi"), "1Gi");
+        assert_eq!(canonical("128Mi"), "128Mi");
+        assert_eq!(canonical("100m"), "100m");
+        assert_eq!(canonical("0.5"), "500m");
+        assert_eq!(canonical("1.5Gi"), "1536Mi");
+        assert_eq!(canonical("0"), "0");
+        assert_eq!(canonical("1e3"), "1e3");
+        assert_eq!(canonical("1000"), "1k");
+        assert_eq!(canonical("500"), "500");
+        assert_eq!(canonical("0.1m"), "100u");
+        assert_eq!(canonical("1.0000000001"), "1000000001n");
+    }
+}
