@@ -28,6 +28,44 @@ enum Command {
     Check(CheckArgs),
     /// Execute a template over data, as Go's text/template would
     Render(RenderArgs),
+    /// Inject the Istio sidecar into the pod templates of Kubernetes
+    /// manifests, as `istioctl kube-inject` does (Istio's default
+    /// configuration unless config files are given)
+    #[command(name = "kube-inject")]
+    KubeInject(KubeInjectArgs),
+}
+
+#[derive(clap::Args)]
+struct KubeInjectArgs {
+    /// The manifest to inject (`-` reads standard input)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    filename: String,
+    /// Where to write the result (default: standard output); nothing is
+    /// written when injection fails
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// The injector config: `kubectl get cm istio-sidecar-injector -o
+    /// jsonpath='{.data.config}'`, the whole ConfigMap, or a bare template
+    #[arg(long = "injectConfigFile", value_name = "FILE")]
+    inject_config_file: Option<String>,
+    /// The mesh config: `kubectl get cm istio -o jsonpath='{.data.mesh}'`
+    /// or the whole ConfigMap
+    #[arg(long = "meshConfigFile", value_name = "FILE")]
+    mesh_config_file: Option<String>,
+    /// The injector values: `kubectl get cm istio-sidecar-injector -o
+    /// jsonpath='{.data.values}'` or the whole ConfigMap
+    #[arg(long = "valuesFile", value_name = "FILE")]
+    values_file: Option<String>,
+    /// The control plane revision the sidecar is for
+    #[arg(short = 'r', long = "revision", default_value = "")]
+    revision: String,
+    /// Run the proxy as a native sidecar (Kubernetes 1.33+); default from
+    /// ENABLE_NATIVE_SIDECARS, else true
+    #[arg(long = "native-sidecars", value_name = "BOOL")]
+    native_sidecars: Option<bool>,
+    /// How templates execute: native code, or the reference evaluator
+    #[arg(long, value_enum, default_value = "jit")]
+    backend: BackendArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -248,6 +286,68 @@ fn run_render(args: RenderArgs) -> ExitCode {
     }
 }
 
+fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
+    use injit::commands::kube_inject::{self, KubeInjectOptions};
+    use injit_inject::Source;
+    let read = |path: &Option<String>| -> Result<Option<Source>, String> {
+        match path {
+            None => Ok(None),
+            Some(p) => {
+                let name = if p == "-" { "<stdin>" } else { p.as_str() };
+                read_input(p).map(|text| Some(Source::new(name, text)))
+            }
+        }
+    };
+    let sources = (
+        read(&Some(args.filename.clone())),
+        read(&args.inject_config_file),
+        read(&args.mesh_config_file),
+        read(&args.values_file),
+    );
+    let (input, config, mesh, values) = match sources {
+        (Ok(i), Ok(c), Ok(m), Ok(v)) => (i, c, m, v),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+            eprintln!("error: cannot read {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let native_sidecars = args.native_sidecars.unwrap_or_else(|| {
+        kube_inject::native_sidecars_from_env(std::env::var("ENABLE_NATIVE_SIDECARS").ok().as_deref())
+    });
+    let options = KubeInjectOptions {
+        input,
+        config,
+        mesh,
+        values,
+        revision: args.revision,
+        native_sidecars,
+        compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
+        backend: args.backend.into(),
+    };
+    let injected = match kube_inject::run(&options) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let written = match &args.output {
+        Some(path) => kube_inject::write_atomically(std::path::Path::new(path), &injected.output)
+            .map_err(|e| format!("{path}: {e}")),
+        None => std::io::stdout().write_all(injected.output.as_bytes()).map_err(|e| format!("<stdout>: {e}")),
+    };
+    for w in &injected.warnings {
+        eprintln!("{w}");
+    }
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn read_input(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut text = String::new();
@@ -358,5 +458,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Render(args) => run_render(args),
+        Command::KubeInject(args) => run_kube_inject(args),
     }
 }

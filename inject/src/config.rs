@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use injit_grammar::{Delims, LineIndex};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::embedded::{ConfigEra, OffsetMap, find_templates};
 use crate::object::{get, yaml_documents};
@@ -196,38 +196,70 @@ pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
     }
 }
 
-/// The mesh config with Istio's defaults under it (`mesh.ApplyMeshConfig`:
-/// the file's fields replace the defaults', messages merging field by
-/// field), or a ConfigMap's `data.mesh`.
+/// The mesh config with Istio's defaults under it (`mesh.ApplyMeshConfig`),
+/// or a ConfigMap's `data.mesh`: the file's top-level fields replace the
+/// defaults', except `defaultConfig` (merged as a pod's ProxyConfig
+/// annotation is), `defaultProviders` (field by field),
+/// `extensionProviders` (by name) and `trustDomainAliases` (a union).
 pub fn parse_mesh(file: &str, text: &str, defaults: &Value) -> Result<Value, ConfigError> {
     let inner = unwrap_config_map(file, text, "mesh")?;
     let doc =
         yaml_documents(&inner).map_err(|e| error(file, Some(e.line), format!("invalid mesh config: {}", e.message)))?;
     let user = match doc.into_iter().next() {
-        Some(v @ Value::Object(_)) => v,
-        Some(Value::Null) | None => Value::Object(Default::default()),
+        Some(Value::Object(map)) => map,
+        Some(Value::Null) | None => Map::new(),
         Some(_) => return Err(error(file, Some(1), "the mesh config must be a map")),
     };
-    let mut mesh = defaults.clone();
-    merge_messages(&mut mesh, &user);
-    Ok(mesh)
-}
-
-/// Protobuf-JSON merging: nested messages merge, anything else replaces.
-pub fn merge_messages(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(existing) if existing.is_object() && v.is_object() => merge_messages(existing, v),
-                    _ => {
-                        b.insert(k.clone(), v.clone());
+    let mut mesh = match defaults {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    for (key, value) in user {
+        let key = crate::proxy_config::lower_camel(&key);
+        if value.is_null() {
+            continue;
+        }
+        match (key.as_str(), value) {
+            ("defaultConfig", Value::Object(overlay)) => {
+                let base = mesh.entry("defaultConfig").or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(base) = base {
+                    crate::proxy_config::merge(base, overlay);
+                }
+            }
+            ("defaultProviders", Value::Object(overlay)) => {
+                let base = mesh.entry("defaultProviders").or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(base) = base {
+                    base.extend(overlay);
+                }
+            }
+            ("extensionProviders", Value::Array(providers)) => {
+                let base = mesh.entry("extensionProviders").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(base) = base {
+                    for p in providers {
+                        let name = p.get("name").cloned();
+                        match base.iter_mut().find(|b| b.get("name") == name.as_ref()) {
+                            Some(existing) => *existing = p,
+                            None => base.push(p),
+                        }
                     }
                 }
             }
+            ("trustDomainAliases", Value::Array(aliases)) => {
+                let base = mesh.entry("trustDomainAliases").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(base) = base {
+                    let mut all: Vec<String> =
+                        base.iter().chain(aliases.iter()).filter_map(|a| a.as_str().map(str::to_owned)).collect();
+                    all.sort();
+                    all.dedup();
+                    *base = all.into_iter().map(Value::String).collect();
+                }
+            }
+            (_, value) => {
+                mesh.insert(key, value);
+            }
         }
-        (base, over) => *base = over.clone(),
     }
+    Ok(Value::Object(mesh))
 }
 
 /// Istio's current default configuration (the chart's defaults, as the
@@ -236,4 +268,6 @@ pub mod defaults {
     pub const CONFIG: &str = include_str!("../defaults/config.yaml");
     pub const MESH: &str = include_str!("../defaults/mesh.yaml");
     pub const VALUES: &str = include_str!("../defaults/values.json");
+    /// `mesh.DefaultMeshConfig()`: what a given mesh config is laid over.
+    pub const MESH_DEFAULTS: &str = include_str!("../defaults/mesh-defaults.yaml");
 }

@@ -3,10 +3,29 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod decision;
 mod embedded;
+mod error;
+pub mod images;
+pub mod injector;
+pub mod kube_inject;
 pub mod merge;
 pub mod object;
+pub mod pod;
+pub mod probes;
+pub mod prometheus;
+pub mod proxy_config;
+pub mod sources;
+pub mod status;
+pub mod template_data;
+pub mod typed;
 pub mod validate;
+pub mod workload;
 pub mod yaml;
 
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};
+pub use error::{Error, ErrorKind};
+pub use injector::{Caller, Injector, Options, Outcome, Request};
+pub use kube_inject::{Injected, kube_inject};
+pub use sources::{Source, Sources};
+pub use workload::Workload;

@@ -22,6 +22,10 @@ pub use data::{Data, NumberMode, Object};
 pub mod base64 {
     pub use crate::funcs::sprig::encoding::{base64_decode as decode, base64_std as encode};
 }
+/// JSON text as Go's `encoding/json` writes it.
+pub mod json {
+    pub use crate::funcs::sprig::json::write_json_string as write_string;
+}
 pub use funcs::{Arity, FunctionSet, Signature};
 pub use types::{Kind, Type};
 pub use value::{Repr, Str, Value};

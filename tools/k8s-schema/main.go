@@ -61,6 +61,7 @@ type field struct {
 	tagName   string // encoding/json's name
 	ty        string // a type expression, rendered below
 	omitEmpty bool
+	omitZero  bool
 	inline    bool
 	oneof     bool // a oneof member: only its getter reaches it
 }
@@ -140,11 +141,11 @@ func commit(dir string) string {
 }
 
 func main() {
-	if len(os.Args) != 5 {
-		fmt.Fprintln(os.Stderr, "usage: k8s-schema API_DIR APIMACHINERY_DIR ISTIO_API_DIR ISTIO_API_1.1_DIR")
+	if len(os.Args) != 6 {
+		fmt.Fprintln(os.Stderr, "usage: k8s-schema API_DIR APIMACHINERY_DIR ISTIO_API_DIR ISTIO_API_1.1_DIR OPENSHIFT_API_DIR")
 		os.Exit(2)
 	}
-	api, machinery, istio, istio11 := os.Args[1], os.Args[2], os.Args[3], os.Args[4]
+	api, machinery, istio, istio11, openshift := os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5]
 	_ = istio11
 	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}}
 	g.add(&pkg{key: "corev1", name: "v1", dir: filepath.Join(api, "core/v1"), files: []string{"types.go"}})
@@ -158,13 +159,14 @@ func main() {
 	g.add(&pkg{key: "networkingv1alpha3", name: "v1alpha3", dir: filepath.Join(istio, "networking/v1alpha3"), files: []string{"destination_rule.pb.go", "virtual_service.pb.go"}})
 	g.add(&pkg{key: "networkingv1beta1", name: "v1beta1", dir: filepath.Join(istio, "networking/v1beta1"), files: []string{"proxy_config.pb.go"}})
 	g.add(&pkg{key: "meshconfig11", name: "v1alpha1", dir: filepath.Join(istio11, "mesh/v1alpha1"), files: []string{"proxy.pb.go", "config.pb.go", "network.pb.go"}})
+	g.add(&pkg{key: "openshiftappsv1", name: "v1", dir: filepath.Join(openshift, "apps/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "inject", name: "inject", dir: "templatedata", files: []string{"data.go"}})
-	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData",
+	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData", "inject.SidecarInjectionSpec", "metav1.ListMeta",
 		"appsv1.Deployment", "appsv1.DaemonSet", "appsv1.ReplicaSet", "appsv1.StatefulSet",
-		"batchv1.Job", "batchv1.CronJob", "corev1.ReplicationController", "corev1.PodTemplateSpec"} {
+		"batchv1.Job", "batchv1.CronJob", "corev1.ReplicationController", "corev1.PodTemplateSpec", "openshiftappsv1.DeploymentConfig"} {
 		g.reach(root)
 	}
-	g.write(commit(api), commit(machinery), commit(istio)+"; 1.1.0 "+commit(istio11))
+	g.write(commit(api), commit(machinery), commit(istio)+"; 1.1.0 "+commit(istio11), commit(openshift))
 }
 
 var importKeys = map[string]string{
@@ -182,6 +184,7 @@ var importKeys = map[string]string{
 	"istio.io/api/type/v1beta1":                          "typev1beta1",
 	"k8s.io/api/core/v1":                       "corev1",
 	"k8s.io/api/apps/v1":                       "appsv1",
+	"github.com/openshift/api/apps/v1":         "openshiftappsv1",
 	"k8s.io/api/batch/v1":                      "batchv1",
 	"k8s.io/apimachinery/pkg/apis/meta/v1":     "metav1",
 	"k8s.io/apimachinery/pkg/api/resource":     "resource",
@@ -408,17 +411,18 @@ func (g *generator) reach(key string) {
 			continue
 		}
 		parts := strings.Split(tag, ",")
-		omit, inline := false, false
+		omit, zero, inline := false, false, false
 		for _, opt := range parts[1:] {
-			// omitzero (Go 1.24) leaves out zero structs too.
-			omit = omit || opt == "omitempty" || opt == "omitzero"
+			omit = omit || opt == "omitempty"
+			// omitzero (Go 1.24) leaves out zero values, structs included.
+			zero = zero || opt == "omitzero"
 			inline = inline || opt == "inline"
 		}
 		ty := g.typeString(in, f.Type)
 		if len(f.Names) == 0 {
 			// An embedded struct: its fields are promoted; JSON inlines it.
 			name := ty[strings.LastIndex(ty, ".")+1:]
-			d.fields = append(d.fields, field{goName: name, jsonName: parts[0], tagName: parts[0], ty: ty, omitEmpty: omit, inline: true})
+			d.fields = append(d.fields, field{goName: name, jsonName: parts[0], tagName: parts[0], ty: ty, omitEmpty: omit, omitZero: zero, inline: true})
 			continue
 		}
 		for _, n := range f.Names {
@@ -433,7 +437,7 @@ func (g *generator) reach(key string) {
 			if pbJSON != "" {
 				key = pbJSON
 			}
-			d.fields = append(d.fields, field{goName: n.Name, jsonName: key, tagName: json, ty: ty, omitEmpty: omit, inline: inline})
+			d.fields = append(d.fields, field{goName: n.Name, jsonName: key, tagName: json, ty: ty, omitEmpty: omit, omitZero: zero, inline: inline})
 		}
 	}
 }
@@ -491,7 +495,7 @@ func (g *generator) defIndex(key string) int {
 	return i
 }
 
-func (g *generator) write(apiCommit, machineryCommit, istioCommit string) {
+func (g *generator) write(apiCommit, machineryCommit, istioCommit, openshiftCommit string) {
 	sort.Strings(g.order)
 	defIndexes = map[string]int{}
 	for i, key := range g.order {
@@ -521,7 +525,7 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit string) {
 		default:
 			start := len(fields)
 			for _, f := range d.fields {
-				fields = append(fields, fmt.Sprintf("    Field { go: %q, json: %q, tag: %q, ty: %d, omit_empty: %v, inline: %v, oneof: %v },", f.goName, f.jsonName, f.tagName, g.ty(f.ty), f.omitEmpty, f.inline, f.oneof))
+				fields = append(fields, fmt.Sprintf("    Field { go: %q, json: %q, tag: %q, ty: %d, omit_empty: %v, omit_zero: %v, inline: %v, oneof: %v },", f.goName, f.jsonName, f.tagName, g.ty(f.ty), f.omitEmpty, f.omitZero, f.inline, f.oneof))
 			}
 			kind := "Struct"
 			if d.proto {
@@ -534,6 +538,7 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit string) {
 	fmt.Printf("// k8s.io/api %s\n", apiCommit)
 	fmt.Printf("// k8s.io/apimachinery %s\n", machineryCommit)
 	fmt.Printf("// istio.io/api %s\n", istioCommit)
+	fmt.Printf("// github.com/openshift/api %s\n", openshiftCommit)
 	fmt.Println("//")
 	fmt.Println("// Named types by Go key (sorted), their fields in declaration order, and")
 	fmt.Println("// the type expressions fields use (indexes into TYS).")

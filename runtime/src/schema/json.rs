@@ -80,7 +80,9 @@ fn write_fields(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool, f
             write_fields(out, GoType(field.ty), fdata, html, first)?;
             continue;
         }
-        if field.omit_empty && is_empty(GoType(field.ty), fdata) {
+        if (field.omit_empty && is_empty(GoType(field.ty), fdata))
+            || (field.omit_zero && is_zero(GoType(field.ty), fdata))
+        {
             continue;
         }
         if !*first {
@@ -114,6 +116,27 @@ fn is_empty(t: GoType, data: Option<&Data>) -> bool {
             Some(Data::String(s)) => t.enum_value(s) == Some(0) || s.is_empty(),
             Some(_) => false,
         },
+    }
+}
+
+/// `omitzero`'s notion of zero: absent data, or (for structs) data whose
+/// fields are all zero.
+fn is_zero(t: GoType, data: Option<&Data>) -> bool {
+    let data = data.filter(|d| !matches!(d, Data::Null));
+    if t.special().is_some() {
+        return match data {
+            None => true,
+            Some(Data::String(s)) => s.is_empty(),
+            Some(_) => false,
+        };
+    }
+    match t.kind() {
+        Kind::Struct => t.fields().iter().all(|f| {
+            let found = FoundField { field: f, ty: GoType(f.ty) };
+            is_zero(GoType(f.ty), field_data(&found, data))
+        }),
+        Kind::Slice | Kind::Map | Kind::Pointer | Kind::Interface => data.is_none(),
+        _ => is_empty(t, data),
     }
 }
 
@@ -211,12 +234,25 @@ fn json_data(out: &mut Vec<u8>, d: &Data, html: bool) -> Result<(), String> {
     crate::funcs::sprig::json::write_json(out, &crate::value::Value::from_data(d, false), style, 0)
 }
 
-/// A protobuf JSON duration (`"45s"`, `"0.5s"`) as seconds and nanoseconds.
+/// A protobuf JSON duration (`"45s"`, `"0.5s"`) as seconds and
+/// nanoseconds; also Go's `time.ParseDuration` forms (`"1m0s"`), which the
+/// jsonpb of Istio 1.0/1.1 accepted.
 pub fn parse_proto_duration(s: &str) -> Option<(i64, i32)> {
+    if let Some(d) = parse_seconds(s) {
+        return Some(d);
+    }
+    let nanos = parse_go_duration(s)?;
+    Some(((nanos / 1_000_000_000) as i64, (nanos % 1_000_000_000) as i32))
+}
+
+fn parse_seconds(s: &str) -> Option<(i64, i32)> {
     let digits = s.strip_suffix('s')?;
     let negative = digits.starts_with('-');
     let digits = digits.trim_start_matches('-');
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let seconds: i64 = whole.parse().ok()?;
     let mut nanos: i32 = 0;
     if !frac.is_empty() {
@@ -224,6 +260,54 @@ pub fn parse_proto_duration(s: &str) -> Option<(i64, i32)> {
         nanos = padded.get(..9)?.parse().ok()?;
     }
     Some(if negative { (-seconds, -nanos) } else { (seconds, nanos) })
+}
+
+/// Go's `time.ParseDuration`, in nanoseconds.
+pub fn parse_go_duration(s: &str) -> Option<i128> {
+    let (negative, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: i128 = 0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(number_end);
+        let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let unit_end = tail.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let scale: i128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+        let mut value = whole.checked_mul(scale)?;
+        let mut divisor = 1i128;
+        for digit in frac.bytes().take(30) {
+            divisor *= 10;
+            value += i128::from(digit - b'0') * scale / divisor;
+        }
+        total = total.checked_add(value)?;
+        rest = tail;
+    }
+    if total > i128::from(i64::MAX) {
+        return None;
+    }
+    Some(if negative { -total } else { total })
 }
 
 /// `%v` of a special type's value.

@@ -10,6 +10,7 @@
 //! node and gives a view of the field's type; scalars become plain values.
 
 mod access;
+pub mod decode;
 mod go_types;
 pub mod json;
 pub mod quantity;
@@ -89,6 +90,8 @@ pub struct Field {
     pub tag: &'static str,
     pub ty: u16,
     pub omit_empty: bool,
+    /// `omitzero`: left out when it is its type's zero value.
+    pub omit_zero: bool,
     /// An embedded struct (JSON `,inline`): its fields are promoted.
     pub inline: bool,
     /// A protobuf oneof member: no Go field of its own, reached through
@@ -361,7 +364,9 @@ pub fn is_nil(t: GoType, data: Option<&Data>) -> bool {
 
 /// The data of a struct field (for an embedded struct, the same object).
 pub fn field_data<'a>(found: &FoundField, data: Option<&'a Data>) -> Option<&'a Data> {
-    if found.field.inline {
+    // An embedded struct shares the outer object, unless its JSON tag
+    // names a key of its own (`ObjectMeta` under `metadata`).
+    if found.field.inline && found.field.json.is_empty() {
         return data;
     }
     match data? {

@@ -40,3 +40,14 @@ type LegacySidecarTemplateData struct {
 	DeploymentMeta *metav1.ObjectMeta
 	Values         map[string]any
 }
+
+// SidecarInjectionSpec is what a 1.0/1.1 template renders (1.1 added
+// rewriteAppHTTPProbe and dnsConfig).
+type SidecarInjectionSpec struct {
+	RewriteAppHTTPProbe bool                          `json:"rewriteAppHTTPProbe"`
+	InitContainers      []corev1.Container            `json:"initContainers"`
+	Containers          []corev1.Container            `json:"containers"`
+	Volumes             []corev1.Volume               `json:"volumes"`
+	DNSConfig           *corev1.PodDNSConfig          `json:"dnsConfig"`
+	ImagePullSecrets    []corev1.LocalObjectReference `json:"imagePullSecrets"`
+}

@@ -23,7 +23,7 @@ pub(crate) struct JsonStyle {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// encoding/json's string encoding.
-pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) {
+pub fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) {
     out.push(b'"');
     let mut i = 0;
     while i < s.len() {

@@ -1,0 +1,96 @@
+//! The proxy images (`ProxyImage`, `ProxyInitImage` of Istio's
+//! `inject.go`): `<hub>/<image>:<tag>[-<type>]`.
+
+use serde_json::Value;
+
+/// Image types a tag may already end in (`-distroless`, `-debug`).
+const KNOWN_TYPES: [&str; 2] = ["distroless", "debug"];
+
+/// The annotation that picks the image type per pod.
+pub const IMAGE_TYPE_ANNOTATION: &str = "sidecar.istio.io/proxyImageType";
+
+/// `.ProxyImage`: `global.proxy.image` (default `proxyv2`), typed by the
+/// ProxyConfig's `image.imageType`, else `global.variant`, and the pod's
+/// annotation over both.
+pub fn proxy_image(values: &Value, proxy_config: &Value, annotations: &[(String, String)]) -> String {
+    let name = string_at(values, "/global/proxy/image").unwrap_or("proxyv2");
+    let image_type = string_at(proxy_config, "/image/imageType").unwrap_or_default();
+    image_url(values, name, image_type, annotations)
+}
+
+/// `.ProxyInitImage`: `global.proxy_init.image`, typed by `global.variant`
+/// or the annotation.
+pub fn proxy_init_image(values: &Value, annotations: &[(String, String)]) -> String {
+    let name = string_at(values, "/global/proxy_init/image").unwrap_or("proxyv2");
+    image_url(values, name, "", annotations)
+}
+
+fn string_at<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
+    value.pointer(pointer).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn image_url(values: &Value, name: &str, image_type: &str, annotations: &[(String, String)]) -> String {
+    let hub = values.pointer("/global/hub").and_then(Value::as_str).unwrap_or_default();
+    // The tag is a `structpb.Value`, printed with `%v` (a number tag stays
+    // as Go prints a float64).
+    let tag = match values.pointer("/global/tag") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => injit_runtime::fmt::data_to_string(&crate::object::to_float_data(other)),
+    };
+    let mut image_type = if image_type.is_empty() {
+        values.pointer("/global/variant").and_then(Value::as_str).unwrap_or_default()
+    } else {
+        image_type
+    };
+    if let Some((_, v)) = annotations.iter().find(|(k, _)| k == IMAGE_TYPE_ANNOTATION) {
+        image_type = v;
+    }
+    format!("{hub}/{name}:{}", typed_tag(&tag, image_type))
+}
+
+/// The tag with its image type suffix replaced (`default` means none).
+fn typed_tag(tag: &str, image_type: &str) -> String {
+    if image_type.is_empty() {
+        return tag.to_owned();
+    }
+    let base = KNOWN_TYPES.iter().find_map(|t| tag.strip_suffix(&format!("-{t}"))).unwrap_or(tag);
+    if image_type == "default" { base.to_owned() } else { format!("{base}-{image_type}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Istio's `TestProxyImage` cases.
+    #[test]
+    fn image_types() {
+        let values =
+            |tag: Value, variant: &str| json!({"global": {"hub": "docker.io/istio", "tag": tag, "variant": variant}});
+        let none: &[(String, String)] = &[];
+        assert_eq!(proxy_image(&values(json!("1.0.0"), ""), &json!({}), none), "docker.io/istio/proxyv2:1.0.0");
+        assert_eq!(
+            proxy_image(&values(json!("1.0.0"), "debug"), &json!({}), none),
+            "docker.io/istio/proxyv2:1.0.0-debug"
+        );
+        assert_eq!(
+            proxy_image(&values(json!("1.0.0-distroless"), "debug"), &json!({}), none),
+            "docker.io/istio/proxyv2:1.0.0-debug"
+        );
+        assert_eq!(
+            proxy_image(&values(json!("1.0.0-distroless"), "default"), &json!({}), none),
+            "docker.io/istio/proxyv2:1.0.0"
+        );
+        assert_eq!(proxy_image(&values(json!(1.12), ""), &json!({}), none), "docker.io/istio/proxyv2:1.12");
+        assert_eq!(
+            proxy_image(&values(json!("1.0.0"), "debug"), &json!({"image": {"imageType": "distroless"}}), none),
+            "docker.io/istio/proxyv2:1.0.0-distroless"
+        );
+        let annotation = [(IMAGE_TYPE_ANNOTATION.to_owned(), "default".to_owned())];
+        assert_eq!(
+            proxy_image(&values(json!("1.0.0-distroless"), ""), &json!({"image": {"imageType": "debug"}}), &annotation),
+            "docker.io/istio/proxyv2:1.0.0"
+        );
+    }
+}

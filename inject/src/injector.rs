@@ -1,0 +1,614 @@
+//! The injector: a config's templates compiled once, and the injection of
+//! one pod (Istio's `injectPod`: render, merge, post-process).
+
+use std::collections::BTreeMap;
+
+use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
+use injit_runtime::schema::GoType;
+use injit_runtime::{Data, FunctionSet};
+use serde_json::{Map, Value};
+
+use crate::config::InjectorConfig;
+use crate::decision::{self, Rules, Skip};
+use crate::embedded::ConfigEra;
+use crate::error::{Error, ErrorKind};
+use crate::pod::{self, Containers, PROXY, Place};
+use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
+use crate::status::{self, Previous, STATUS_ANNOTATION};
+use crate::template_data::{self, Render};
+use crate::typed::Typed;
+use crate::workload::Workload;
+use crate::{images, merge, probes, prometheus};
+
+/// The annotation listing the templates a pod asks for.
+pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
+/// The annotation recording user containers that override injected ones.
+pub const OVERRIDES_ANNOTATION: &str = "proxy.istio.io/overrides";
+const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
+const NETWORK_LABEL: &str = "topology.istio.io/network";
+/// The user id the proxy runs as.
+pub const PROXY_UID: i64 = 1337;
+
+/// Settings that are not part of the config files.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The control plane revision (`--revision`); empty for the default.
+    pub revision: String,
+    /// Whether the cluster runs sidecars as native (restartable init)
+    /// containers, Kubernetes 1.33+ (`ENABLE_NATIVE_SIDECARS`).
+    pub native_sidecars: bool,
+    /// `COMPLIANCE_POLICY` (e.g. `fips-140-3`).
+    pub compliance_policy: String,
+    pub backend: Backend,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            revision: String::new(),
+            native_sidecars: true,
+            compliance_policy: String::new(),
+            backend: Backend::Jit,
+        }
+    }
+}
+
+/// How the mesh's ProxyConfig meets the pod's `proxy.istio.io/config`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// `kube-inject` applies the annotation to the whole mesh config.
+    KubeInject,
+    /// The webhook applies it to the ProxyConfig only.
+    Webhook,
+}
+
+/// One pod to inject.
+pub struct Request<'a> {
+    pub workload: &'a Workload,
+    /// `{"metadata": ..., "spec": ...}`.
+    pub pod: &'a Value,
+    pub rules: Rules<'a>,
+    pub caller: Caller,
+    /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
+    pub proxy_envs: BTreeMap<String, String>,
+}
+
+/// What injection did to a pod.
+#[derive(Debug)]
+pub enum Outcome {
+    Injected(Value),
+    Skipped(Skip),
+}
+
+/// A config's templates, compiled, with the mesh config and values.
+pub struct Injector {
+    config: InjectorConfig,
+    mesh: Value,
+    values: Value,
+    values_data: Data,
+    templates: BTreeMap<String, TemplateSet>,
+    /// The SHA-256 of the 1.0/1.1 template (their status `version`).
+    legacy_version: String,
+    options: Options,
+}
+
+impl Injector {
+    /// Compiles every template of the config (one that fails to parse
+    /// fails the config, as in Istio).
+    pub fn new(config: InjectorConfig, mesh: Value, values: Value, options: Options) -> Result<Injector, Error> {
+        let data_type = match config.era {
+            ConfigEra::Current => GoType::named("inject.SidecarTemplateData"),
+            ConfigEra::Legacy => GoType::named("inject.LegacySidecarTemplateData"),
+        };
+        let mut templates = BTreeMap::new();
+        for t in &config.templates {
+            let compile = CompileOptions {
+                name: "inject".to_owned(),
+                delims: t.delims.clone(),
+                functions: Functions::new(FunctionSet::Istio),
+                backend: options.backend,
+                data_type,
+                ..CompileOptions::default()
+            };
+            let set = TemplateSet::compile(&t.text, &compile).map_err(|e| {
+                let line = config.file_line(t, e.span().start);
+                Error::new(ErrorKind::TemplateSyntax, format!("{}:{line}: template {:?}: {e}", config.file, t.name))
+            })?;
+            templates.insert(t.name.clone(), set);
+        }
+        let legacy_version = match (config.era, config.templates.first()) {
+            (ConfigEra::Legacy, Some(t)) => sha256_hex(t.text.as_bytes()),
+            _ => String::new(),
+        };
+        let values_data = crate::object::to_float_data(&values);
+        Ok(Injector { config, mesh, values, values_data, templates, legacy_version, options })
+    }
+
+    pub fn config(&self) -> &InjectorConfig {
+        &self.config
+    }
+
+    pub fn mesh(&self) -> &Value {
+        &self.mesh
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Decides, and injects when the decision is to inject.
+    pub fn inject(&self, request: &Request<'_>) -> Result<Outcome, Error> {
+        if let Err(skip) = decision::decide(&request.rules, request.pod) {
+            return Ok(Outcome::Skipped(skip));
+        }
+        let annotations = pod::annotations(request.pod);
+        crate::validate::validate_annotations(&annotations).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
+        let pod = match self.config.era {
+            ConfigEra::Current => self.inject_current(request)?,
+            ConfigEra::Legacy => self.inject_legacy(request)?,
+        };
+        Ok(Outcome::Injected(pod))
+    }
+
+    /// The mesh config as this pod sees it.
+    fn pod_mesh(&self, pod: &Value) -> Result<Value, Error> {
+        match pod::annotation(pod, PROXY_CONFIG_ANNOTATION) {
+            Some(a) => crate::proxy_config::apply(&self.mesh, a).map_err(|e| {
+                Error::new(ErrorKind::InvalidAnnotation, format!("annotation {PROXY_CONFIG_ANNOTATION}: {e}"))
+            }),
+            None => Ok(self.mesh.clone()),
+        }
+    }
+
+    fn render(&self, name: &str, data: &Data) -> Result<String, Error> {
+        let Some(set) = self.templates.get(name) else {
+            let have: Vec<&str> = self.templates.keys().map(String::as_str).collect();
+            return Err(Error::new(
+                ErrorKind::TemplateExec,
+                format!("requested template {name:?} not found; have {}", have.join(", ")),
+            ));
+        };
+        let mut out = Vec::new();
+        set.render(data, &mut out).map_err(|e| {
+            Error::new(ErrorKind::TemplateExec, format!("template {name:?} of {}: {e}", self.config.file))
+        })?;
+        String::from_utf8(out)
+            .map_err(|_| Error::new(ErrorKind::RenderedYaml, format!("template {name:?} rendered invalid UTF-8")))
+    }
+
+    /// The templates a pod asks for, aliases expanded.
+    fn selected_templates(&self, pod: &Value) -> Vec<String> {
+        let names: Vec<String> = match pod::annotation(pod, TEMPLATES_ANNOTATION) {
+            Some(list) => list.split(',').map(|n| n.trim().to_owned()).collect(),
+            None => self.config.default_templates.clone(),
+        };
+        names.into_iter().flat_map(|n| self.config.aliases.get(&n).cloned().unwrap_or_else(|| vec![n])).collect()
+    }
+
+    fn render_data(&self, request: &Request<'_>, template_pod: &Value, mesh: &Value, proxy_config: &Value) -> Data {
+        let annotations = pod::annotations(template_pod);
+        let render = Render {
+            type_meta: &request.workload.type_meta,
+            deployment: &request.workload.deployment,
+            pod: template_pod,
+            mesh,
+            proxy_config,
+            values: &self.values_data,
+            revision: &self.options.revision,
+            native_sidecars: self.options.native_sidecars,
+            proxy_image: images::proxy_image(&self.values, proxy_config, &annotations),
+            proxy_init_image: images::proxy_init_image(&self.values, &annotations),
+            proxy_uid: PROXY_UID,
+            compliance_policy: &self.options.compliance_policy,
+        };
+        match self.config.era {
+            ConfigEra::Current => template_data::current(&render),
+            ConfigEra::Legacy => template_data::legacy(&render),
+        }
+    }
+
+    /// Istio 1.9+: each template renders a pod overlay, strategically
+    /// merged into the pod.
+    fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
+        let original = Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?;
+        // kube-inject applies the pod's ProxyConfig annotation to the mesh
+        // config; the webhook only to the ProxyConfig.
+        let pod_mesh = self.pod_mesh(&original)?;
+        let mesh = match request.caller {
+            Caller::KubeInject => &pod_mesh,
+            Caller::Webhook => &self.mesh,
+        };
+        let proxy_config = pod_mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
+        let mut proxy_envs = request.proxy_envs.clone();
+        let (cluster, network) = self.cluster_and_network(&original, &proxy_envs);
+        if !cluster.is_empty() {
+            proxy_envs.insert("ISTIO_META_CLUSTER_ID".to_owned(), cluster);
+        }
+        if !network.is_empty() {
+            proxy_envs.insert("ISTIO_META_NETWORK".to_owned(), network);
+        }
+
+        let stripped = reinsert_overrides(strip(&original, mesh))?;
+        let data = self.render_data(request, &stripped, mesh, &proxy_config);
+        let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
+        let mut merged = original.clone();
+        let native = match pod::annotation(&original, NATIVE_SIDECAR_ANNOTATION) {
+            Some("true") => true,
+            Some("false") => false,
+            _ => self.options.native_sidecars,
+        };
+        for name in self.selected_templates(&original) {
+            let rendered = self.render(&name, &data)?;
+            let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
+            template_pod = apply_overlay(&template_pod, &overlay)
+                .map_err(|e| Error::new(ErrorKind::RenderedYaml, format!("failed applying injection overlay: {e}")))?;
+            if native
+                && pod::find(&template_pod, Containers::Init, PROXY).is_some()
+                && pod::find(&merged, Containers::Regular, PROXY).is_some()
+            {
+                pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
+            }
+            merged = apply_overlay(&merged, &overlay).map_err(|e| {
+                Error::new(
+                    ErrorKind::RenderedYaml,
+                    format!("failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
+                )
+            })?;
+        }
+
+        let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
+        adjust_init_container_user(&mut merged, user_proxy(&original)?.as_ref(), &proxy_config);
+        self.post_process(&mut merged, &template_pod, &original, mesh, &proxy_envs)?;
+        Typed::pod().normalize(&merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
+    }
+
+    fn cluster_and_network(&self, pod: &Value, proxy_envs: &BTreeMap<String, String>) -> (String, String) {
+        let from_values = |p: &str| self.values.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let mut cluster = from_values("/global/multiCluster/clusterName");
+        let mut network = from_values("/global/network");
+        if let Some(c) = proxy_envs.get("ISTIO_META_CLUSTER_ID").filter(|c| !c.is_empty()) {
+            cluster = c.clone();
+        }
+        if let Some(n) = proxy_envs.get("ISTIO_META_NETWORK").filter(|n| !n.is_empty()) {
+            network = n.clone();
+        }
+        if let Some(n) = pod::label(pod, NETWORK_LABEL) {
+            network = n.to_owned();
+        }
+        (cluster, network)
+    }
+
+    /// `postProcessPod`: cluster env, metrics merging, probes, metadata,
+    /// container order.
+    fn post_process(
+        &self,
+        pod: &mut Value,
+        template_pod: &Value,
+        original: &Value,
+        mesh: &Value,
+        proxy_envs: &BTreeMap<String, String>,
+    ) -> Result<(), Error> {
+        pod::annotations_mut(pod);
+        pod::labels_mut(pod);
+        if !proxy_envs.is_empty()
+            && let Some(sidecar) = pod::find_any_mut(pod, PROXY)
+        {
+            overwrite_envs(sidecar, proxy_envs);
+        }
+        prometheus::apply_merge(pod, mesh).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
+        prometheus::apply_secure_port(pod);
+        let previously_injected = pod::annotation(pod, STATUS_ANNOTATION).is_some();
+        probes::apply(pod, &self.values, prometheus::status_port(mesh), previously_injected)
+            .map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
+        if let Some(network) = proxy_envs.get("ISTIO_META_NETWORK") {
+            pod::labels_mut(pod).insert(NETWORK_LABEL.to_owned(), Value::String(network.clone()));
+        }
+        let status = status::current(template_pod, &self.options.revision);
+        pod::annotations_mut(pod).insert(STATUS_ANNOTATION.to_owned(), Value::String(status));
+        for (k, v) in &self.config.injected_annotations {
+            pod::annotations_mut(pod).insert(k.clone(), Value::String(v.clone()));
+        }
+        self.reorder(pod, original, mesh)
+    }
+
+    /// `reorderPod`: the proxy last among containers (first when the app
+    /// waits for it); init containers so that traffic capture is set up
+    /// at the right moment.
+    fn reorder(&self, pod: &mut Value, original: &Value, mesh: &Value) -> Result<(), Error> {
+        let pod_mesh = match pod::annotation(original, PROXY_CONFIG_ANNOTATION) {
+            Some(a) => crate::proxy_config::apply(mesh, a).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?,
+            None => mesh.clone(),
+        };
+        let hold = pod_mesh
+            .pointer("/defaultConfig/holdApplicationUntilProxyStarts")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            || self
+                .values
+                .pointer("/global/proxy/holdApplicationUntilProxyStarts")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+        pod::move_container(pod, Containers::Regular, PROXY, if hold { Place::First } else { Place::Last });
+        if pod::find(pod, Containers::Init, PROXY).is_some() {
+            for name in [pod::ENABLE_CORE_DUMP, PROXY, pod::VALIDATION, pod::INIT] {
+                pod::move_container(pod, Containers::Init, name, Place::First);
+            }
+        } else {
+            pod::move_container(pod, Containers::Init, pod::VALIDATION, Place::First);
+            pod::move_container(pod, Containers::Init, pod::INIT, Place::Last);
+            pod::move_container(pod, Containers::Init, pod::ENABLE_CORE_DUMP, Place::Last);
+        }
+        Ok(())
+    }
+
+    /// Istio 1.0/1.1: the template renders a `SidecarInjectionSpec` whose
+    /// containers, volumes and pull secrets are appended to the pod.
+    fn inject_legacy(&self, request: &Request<'_>) -> Result<Value, Error> {
+        let mut pod = request.pod.clone();
+        // Take out what a previous injection added, so that injecting
+        // again gives the same pod.
+        if let Some(previous) = legacy_previous(&pod) {
+            for (key, names) in [
+                ("containers", &previous.containers),
+                ("initContainers", &previous.init_containers),
+                ("volumes", &previous.volumes),
+                ("imagePullSecrets", &previous.image_pull_secrets),
+            ] {
+                if let Some(list) = pod.pointer_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) {
+                    list.retain(|item| !names.iter().any(|n| n == pod::name_of(item)));
+                }
+            }
+            pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
+        }
+        let mesh = self.pod_mesh(&pod)?;
+        let proxy_config = mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
+        let data = self.render_data(request, &pod, &mesh, &proxy_config);
+        let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".to_owned());
+        let rendered = self.render(&name, &data)?;
+        let mut spec = parse_overlay(&rendered)?;
+        // 1.0/1.1 read the YAML straight into the typed spec, so `- 15001`
+        // in `args` is the string "15001".
+        let spec_type = Typed::named("inject.SidecarInjectionSpec");
+        spec_type.coerce_yaml_scalars(&mut spec);
+        let spec = spec_type.normalize(&spec).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
+        for key in ["initContainers", "containers", "volumes", "imagePullSecrets"] {
+            let Some(Value::Array(items)) = spec.get(key) else { continue };
+            let spec_obj = crate::object::ensure_object(&mut pod, &["spec"]);
+            let list = spec_obj.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+            if !list.is_array() {
+                *list = Value::Array(Vec::new());
+            }
+            list.as_array_mut().expect("an array").extend(items.iter().cloned());
+        }
+        if let Some(dns) = spec.get("dnsConfig").filter(|d| d.is_object()) {
+            crate::object::ensure_object(&mut pod, &["spec"]).insert("dnsConfig".to_owned(), dns.clone());
+        }
+        let status = status::legacy(&self.legacy_version, &spec);
+        pod::annotations_mut(&mut pod).insert(STATUS_ANNOTATION.to_owned(), Value::String(status));
+        Ok(pod)
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The legacy status: which items to take out on re-injection.
+fn legacy_previous(pod: &Value) -> Option<Previous> {
+    pod::annotation(pod, STATUS_ANNOTATION)?;
+    Previous::of(pod)
+}
+
+/// The rendered YAML as an overlay object (YAML 1.1, as
+/// `sigs.k8s.io/yaml` reads it).
+fn parse_overlay(rendered: &str) -> Result<Value, Error> {
+    let docs = crate::object::yaml_documents(rendered).map_err(|e| {
+        Error::new(
+            ErrorKind::RenderedYaml,
+            format!(
+                "failed parsing generated injected YAML (check Istio sidecar injector configuration): line {}: {}",
+                e.line, e.message
+            ),
+        )
+    })?;
+    match docs.into_iter().next() {
+        None | Some(Value::Null) => Ok(Value::Object(Map::new())),
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(other) => Err(Error::new(
+            ErrorKind::RenderedYaml,
+            format!(
+                "failed parsing generated injected YAML (check Istio sidecar injector configuration): json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                json_kind(&other)
+            ),
+        )),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        _ => "object",
+    }
+}
+
+/// `applyOverlayYAML`: strategic merge, then a round trip through
+/// `corev1.Pod`.
+fn apply_overlay(pod: &Value, overlay: &Value) -> Result<Value, String> {
+    let mut merged = pod.clone();
+    merge::merge(&mut merged, overlay);
+    Typed::pod().normalize(&merged)
+}
+
+/// `stripPod`: a previously injected pod as the template should see it —
+/// without the containers the last injection added, its Prometheus
+/// annotations, or its status.
+fn strip(pod: &Value, mesh: &Value) -> Value {
+    let Some(previous) = Previous::of(pod) else { return pod.clone() };
+    let mut pod = pod.clone();
+    for which in [Containers::Regular, Containers::Init] {
+        for name in previous.names(which) {
+            pod::move_container(&mut pod, which, name, Place::Remove);
+        }
+    }
+    prometheus::strip_own_annotations(&mut pod, mesh);
+    pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
+    pod
+}
+
+/// Containers recorded in `proxy.istio.io/overrides`.
+fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
+    let Some(text) = pod::annotation(pod, OVERRIDES_ANNOTATION) else { return Ok((Vec::new(), Vec::new())) };
+    let parsed: Value = serde_json::from_str(text)
+        .map_err(|e| Error::new(ErrorKind::InvalidAnnotation, format!("annotation {OVERRIDES_ANNOTATION}: {e}")))?;
+    let list = |key: &str| parsed.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+    Ok((list("containers"), list("initContainers")))
+}
+
+/// `reinsertOverrides`: user containers that a previous injection merged
+/// with injected ones come back, so the template sees them.
+fn reinsert_overrides(pod: Value) -> Result<Value, Error> {
+    let (containers, init_containers) = overrides_of(&pod)?;
+    let mut pod = pod;
+    for (which, list) in [(Containers::Regular, containers), (Containers::Init, init_containers)] {
+        for c in list {
+            if pod::find(&pod, which, pod::name_of(&c)).is_none() {
+                pod::containers_mut(&mut pod, which).push(c);
+            }
+        }
+    }
+    Ok(pod)
+}
+
+/// `reapplyOverwrittenContainers`: a user container with the name of an
+/// injected one (say `istio-proxy` with custom resources) is laid over
+/// the injected one, so user fields win; the first time, the user's
+/// containers are recorded in `proxy.istio.io/overrides`.
+///
+/// Unlike Istio, recorded overrides are re-applied on every injection,
+/// and a container the previous injection added (in either list) is never
+/// taken for a user's: so injecting an injected pod changes nothing, and a
+/// pod moving from classic to native sidecars gets a fresh proxy rather
+/// than its stale one.
+fn reapply_overwritten_containers(mut merged: Value, original: &Value, template_pod: &Value) -> Result<Value, Error> {
+    let (existing_containers, existing_init) = overrides_of(original)?;
+    let previous = Previous::of(original);
+    let already_injected = pod::annotation(original, STATUS_ANNOTATION).is_some();
+    let injected_before = |name: &str| {
+        previous.as_ref().is_some_and(|p| p.containers.iter().chain(&p.init_containers).any(|n| n == name))
+    };
+    let mut recorded: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
+    for (slot, which) in [(0, Containers::Regular), (1, Containers::Init)] {
+        let existing = if which == Containers::Regular { &existing_containers } else { &existing_init };
+        for c in pod::containers(template_pod, which) {
+            let name = pod::name_of(c);
+            let user = match existing.iter().find(|e| pod::name_of(e) == name) {
+                Some(recorded_override) => Some(recorded_override),
+                None if injected_before(name) => None,
+                None => match which {
+                    Containers::Regular => pod::find(original, Containers::Regular, name),
+                    Containers::Init => pod::find_any(original, name),
+                },
+            };
+            let Some(user) = user else { continue };
+            let mut overlay = Typed::container().normalize(user).map_err(|e| Error::new(ErrorKind::Input, e))?;
+            if overlay.get("image").and_then(Value::as_str) == Some("auto")
+                && let Some(o) = overlay.as_object_mut()
+            {
+                o.remove("image");
+            }
+            recorded[slot].push(overlay.clone());
+            let mut spec = Map::new();
+            if which == Containers::Init {
+                spec.insert("containers".to_owned(), Value::Array(Vec::new()));
+            }
+            spec.insert(which.key().to_owned(), Value::Array(vec![overlay]));
+            let mut patch = Map::new();
+            patch.insert("spec".to_owned(), Value::Object(spec));
+            merged = apply_overlay(&merged, &Value::Object(patch))
+                .map_err(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))?;
+        }
+    }
+    if !already_injected && (!recorded[0].is_empty() || !recorded[1].is_empty()) {
+        let mut json = String::from("{");
+        let container = Typed::container();
+        for (i, (key, list)) in [("containers", &recorded[0]), ("initContainers", &recorded[1])].into_iter().enumerate()
+        {
+            if list.is_empty() {
+                continue;
+            }
+            if i > 0 && json.len() > 1 {
+                json.push(',');
+            }
+            let items: Result<Vec<String>, String> = list.iter().map(|c| container.to_json(c)).collect();
+            json.push_str(&format!("\"{key}\":[{}]", items.map_err(|e| Error::new(ErrorKind::Input, e))?.join(",")));
+        }
+        json.push('}');
+        pod::annotations_mut(&mut merged).insert(OVERRIDES_ANNOTATION.to_owned(), Value::String(json));
+    }
+    Ok(merged)
+}
+
+/// The user's own `istio-proxy`: recorded in the overrides annotation, or
+/// in the pod when no previous injection added it.
+fn user_proxy(original: &Value) -> Result<Option<Value>, Error> {
+    let (containers, init_containers) = overrides_of(original)?;
+    if let Some(c) = containers.into_iter().chain(init_containers).find(|c| pod::name_of(c) == PROXY) {
+        return Ok(Some(c));
+    }
+    let injected =
+        Previous::of(original).is_some_and(|p| p.containers.iter().chain(&p.init_containers).any(|n| n == PROXY));
+    Ok(if injected { None } else { pod::find_any(original, PROXY).cloned() })
+}
+
+/// `adjustInitContainerUser`: a user `istio-proxy` that sets its user or
+/// group carries over to traffic capture.
+fn adjust_init_container_user(pod: &mut Value, user: Option<&Value>, proxy_config: &Value) {
+    let Some(user) = user else { return };
+    let run_as_user = user.pointer("/securityContext/runAsUser").and_then(Value::as_i64);
+    let run_as_group = user.pointer("/securityContext/runAsGroup").and_then(Value::as_i64);
+    if run_as_user.is_none() && run_as_group.is_none() {
+        return;
+    }
+    let init_name = [pod::INIT, pod::VALIDATION].into_iter().find(|n| pod::find(pod, Containers::Init, n).is_some());
+    let Some(init_name) = init_name else { return };
+    let tproxy = proxy_config.pointer("/interceptionMode").and_then(Value::as_str) == Some("TPROXY")
+        || pod::annotation(pod, "sidecar.istio.io/interceptionMode") == Some("TPROXY");
+    if tproxy
+        && run_as_user.is_some()
+        && let Some(sidecar) = pod::find_any_mut(pod, PROXY)
+    {
+        crate::object::ensure_object(sidecar, &["securityContext"]).insert("runAsUser".to_owned(), Value::from(0));
+    }
+    let Some(init) = pod::find_mut(pod, Containers::Init, init_name) else { return };
+    if !tproxy && init_name == pod::VALIDATION {
+        let sc = crate::object::ensure_object(init, &["securityContext"]);
+        if let Some(u) = run_as_user {
+            sc.insert("runAsUser".to_owned(), Value::from(u));
+        }
+        if let Some(g) = run_as_group {
+            sc.insert("runAsGroup".to_owned(), Value::from(g));
+        }
+    }
+    let Some(uid) = run_as_user.filter(|u| *u != 0) else { return };
+    if let Some(args) = init.get_mut("args").and_then(Value::as_array_mut)
+        && let Some(i) = args.iter().position(|a| a.as_str() == Some("-u"))
+        && i + 1 < args.len()
+    {
+        args[i + 1] = Value::String(uid.to_string());
+    }
+}
+
+/// `updateClusterEnvs`: the given variables replace same-named ones, in
+/// sorted order at the end.
+fn overwrite_envs(container: &mut Value, envs: &BTreeMap<String, String>) {
+    if let Some(list) = container.get_mut("env").and_then(Value::as_array_mut) {
+        list.retain(|e| !envs.contains_key(e.get("name").and_then(Value::as_str).unwrap_or_default()));
+    }
+    for (k, v) in envs {
+        pod::push_env(container, k, v);
+    }
+}

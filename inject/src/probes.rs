@@ -1,0 +1,253 @@
+//! App probe rewriting (`app_probe.go`): with mutual TLS the kubelet cannot
+//! reach the app's HTTP, TCP or gRPC probes directly, so each probe and
+//! lifecycle hook becomes an HTTP GET to the agent's status port at
+//! `/app-health/<container>/<probe>`, and the agent (told the originals in
+//! `ISTIO_KUBE_APP_PROBERS`) runs the real checks.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::pod::{self, Containers, PROXY};
+use crate::prometheus::parse_bool;
+use crate::typed::Typed;
+
+pub const REWRITE_ANNOTATION: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
+pub const STATUS_PORT_ANNOTATION: &str = "status.sidecar.istio.io/port";
+const PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
+
+/// The probes and hooks of a container, with their agent URLs.
+fn endpoints(container: &str) -> [(&'static str, String); 5] {
+    [
+        ("readinessProbe", format!("/app-health/{container}/readyz")),
+        ("livenessProbe", format!("/app-health/{container}/livez")),
+        ("startupProbe", format!("/app-health/{container}/startupz")),
+        ("preStop", format!("/app-lifecycle/{container}/prestopz")),
+        ("postStart", format!("/app-lifecycle/{container}/poststartz")),
+    ]
+}
+
+fn handler<'c>(container: &'c Value, field: &str) -> Option<&'c Value> {
+    match field {
+        "preStop" | "postStart" => container.get("lifecycle")?.get(field),
+        _ => container.get(field),
+    }
+    .filter(|v| v.is_object())
+}
+
+/// Rewrites the merged pod's probes when the pod or the values ask for it
+/// (`applyRewrite`).
+pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injected: bool) -> Result<(), String> {
+    if pod::find_any(pod, PROXY).is_none() {
+        return Ok(());
+    }
+    let default =
+        values.pointer("/sidecarInjectorWebhook/rewriteAppHTTPProbe").and_then(Value::as_bool).unwrap_or(false);
+    let rewrite = pod::annotation(pod, REWRITE_ANNOTATION).and_then(parse_bool).unwrap_or(default);
+    if !rewrite {
+        return Ok(());
+    }
+    if let Some(probers) = dump(pod, status_port)? {
+        let sidecar = pod::find_any_mut(pod, PROXY).expect("the sidecar is there");
+        merge_or_append(sidecar, &probers, previously_injected)?;
+    }
+    let port = match pod::annotation(pod, STATUS_PORT_ANNOTATION) {
+        // `strconv.Atoi`; Istio logs a bad value and uses 0.
+        Some(v) => v.parse::<i64>().unwrap_or(0),
+        None => status_port,
+    };
+    for which in [Containers::Regular, Containers::Init] {
+        for container in pod::containers_mut(pod, which).iter_mut() {
+            if pod::name_of(container) != PROXY {
+                rewrite_container(container, port);
+            }
+        }
+    }
+    prune_empty_lists(pod);
+    Ok(())
+}
+
+/// `containers_mut` makes lists that were absent; leave them absent.
+fn prune_empty_lists(pod: &mut Value) {
+    if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.retain(|k, v| !(k == "initContainers" && v.as_array().is_some_and(Vec::is_empty)));
+    }
+}
+
+/// `DumpAppProbers`: the original probes by agent URL, named ports
+/// resolved, as JSON with sorted keys; `None` when there are none.
+fn dump(pod: &Value, status_port: i64) -> Result<Option<String>, String> {
+    let mut probers: BTreeMap<String, String> = BTreeMap::new();
+    let all = pod::containers(pod, Containers::Init).iter().chain(pod::containers(pod, Containers::Regular));
+    for container in all {
+        let name = pod::name_of(container);
+        if name == PROXY {
+            continue;
+        }
+        let ports: BTreeMap<&str, i64> = container
+            .get("ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some((p.get("name")?.as_str().filter(|n| !n.is_empty())?, p.get("containerPort")?.as_i64()?))
+            })
+            .collect();
+        for (field, url) in endpoints(name) {
+            let Some(h) = handler(container, field) else { continue };
+            let lifecycle = matches!(field, "preStop" | "postStart");
+            if let Some(prober) = prober_json(h, lifecycle, &ports, status_port)? {
+                probers.insert(url, prober);
+            }
+        }
+    }
+    if probers.is_empty() {
+        return Ok(None);
+    }
+    let items: Vec<String> =
+        probers.iter().map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).expect("a string"))).collect();
+    Ok(Some(format!("{{{}}}", items.join(","))))
+}
+
+/// One `Prober`: the action (named port resolved) and the probe's timeout.
+fn prober_json(
+    handler: &Value,
+    lifecycle: bool,
+    ports: &BTreeMap<&str, i64>,
+    status_port: i64,
+) -> Result<Option<String>, String> {
+    let (key, type_key) = if handler.get("httpGet").is_some_and(Value::is_object) {
+        ("httpGet", "corev1.HTTPGetAction")
+    } else if handler.get("tcpSocket").is_some_and(Value::is_object) {
+        ("tcpSocket", "corev1.TCPSocketAction")
+    } else if !lifecycle && handler.get("grpc").is_some_and(Value::is_object) {
+        ("grpc", "corev1.GRPCAction")
+    } else {
+        return Ok(None);
+    };
+    let mut action = handler[key].clone();
+    if key != "grpc" {
+        match action.get("port") {
+            Some(Value::String(name)) => match ports.get(name.as_str()) {
+                Some(p) => action["port"] = json!(p),
+                None => return Ok(None),
+            },
+            Some(Value::Number(n)) if n.as_i64() == Some(status_port) => return Ok(None),
+            None if status_port == 0 => return Ok(None),
+            _ => {}
+        }
+    }
+    let mut out = format!("{{\"{key}\":{}", Typed::named(type_key).to_json(&action)?);
+    if !lifecycle && let Some(t) = handler.get("timeoutSeconds").and_then(Value::as_i64).filter(|t| *t != 0) {
+        out.push_str(&format!(",\"timeoutSeconds\":{t}"));
+    }
+    out.push('}');
+    Ok(Some(out))
+}
+
+/// Appends `ISTIO_KUBE_APP_PROBERS`, or on re-injection merges into the
+/// existing one (the existing entries win).
+fn merge_or_append(sidecar: &mut Value, probers: &str, previously_injected: bool) -> Result<(), String> {
+    if previously_injected && let Some(env) = sidecar.get_mut("env").and_then(Value::as_array_mut) {
+        for var in env.iter_mut() {
+            if var.get("name").and_then(Value::as_str) != Some(PROBERS_ENV) {
+                continue;
+            }
+            let existing: Map<String, Value> = match var.get("value").and_then(Value::as_str).map(serde_json::from_str)
+            {
+                Some(Ok(Value::Object(m))) => m,
+                // Istio logs the bad value and leaves the variables alone.
+                _ => return Ok(()),
+            };
+            let Ok(Value::Object(mut merged)) = serde_json::from_str::<Value>(probers) else { return Ok(()) };
+            for (k, v) in existing {
+                merged.insert(k, v);
+            }
+            let items: Result<Vec<String>, String> = merged
+                .iter()
+                .map(|(k, v)| Ok(format!("{}:{}", serde_json::to_string(k).expect("a string"), reencode_prober(v)?)))
+                .collect();
+            *var = json!({"name": PROBERS_ENV, "value": format!("{{{}}}", items?.join(","))});
+            return Ok(());
+        }
+    }
+    pod::push_env(sidecar, PROBERS_ENV, probers);
+    Ok(())
+}
+
+/// A decoded `Prober` written again in Go's field order.
+fn reencode_prober(prober: &Value) -> Result<String, String> {
+    let mut parts = Vec::new();
+    for (key, type_key) in
+        [("httpGet", "corev1.HTTPGetAction"), ("tcpSocket", "corev1.TCPSocketAction"), ("grpc", "corev1.GRPCAction")]
+    {
+        if let Some(action) = prober.get(key).filter(|a| a.is_object()) {
+            parts.push(format!("\"{key}\":{}", Typed::named(type_key).to_json(action)?));
+        }
+    }
+    if let Some(t) = prober.get("timeoutSeconds").and_then(Value::as_i64).filter(|t| *t != 0) {
+        parts.push(format!("\"timeoutSeconds\":{t}"));
+    }
+    Ok(format!("{{{}}}", parts.join(",")))
+}
+
+/// Points a container's probes and hooks at the agent (`convertProbe`).
+fn rewrite_container(container: &mut Value, port: i64) {
+    let name = pod::name_of(container).to_owned();
+    for (field, url) in endpoints(&name) {
+        let lifecycle = matches!(field, "preStop" | "postStart");
+        let slot = if lifecycle {
+            container.get_mut("lifecycle").and_then(|l| l.get_mut(field))
+        } else {
+            container.get_mut(field)
+        };
+        let Some(Value::Object(h)) = slot else { continue };
+        let replaced = if h.get("httpGet").is_some_and(Value::is_object) {
+            None
+        } else if h.get("tcpSocket").is_some_and(Value::is_object) {
+            Some("tcpSocket")
+        } else if !lifecycle && h.get("grpc").is_some_and(Value::is_object) {
+            Some("grpc")
+        } else {
+            continue;
+        };
+        if let Some(key) = replaced {
+            h.remove(key);
+            h.insert("httpGet".to_owned(), Value::Object(Map::new()));
+        }
+        let get = h.get_mut("httpGet").and_then(Value::as_object_mut).expect("an httpGet action");
+        get.insert("port".to_owned(), json!(port));
+        get.insert("path".to_owned(), Value::String(url));
+        if get.get("scheme").and_then(Value::as_str) == Some("HTTPS") {
+            get.insert("scheme".to_owned(), Value::String("HTTP".to_owned()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_point_at_the_agent() {
+        let mut pod = json!({"spec": {"containers": [
+            {"name": "app", "ports": [{"name": "http", "containerPort": 8080}],
+             "readinessProbe": {"httpGet": {"path": "/ready", "port": "http", "scheme": "HTTPS"}, "timeoutSeconds": 3},
+             "livenessProbe": {"tcpSocket": {"port": 9000}}},
+            {"name": "istio-proxy"},
+        ]}});
+        let values = json!({"sidecarInjectorWebhook": {"rewriteAppHTTPProbe": true}});
+        apply(&mut pod, &values, 15020, false).unwrap();
+        let app = &pod["spec"]["containers"][0];
+        assert_eq!(
+            app["readinessProbe"]["httpGet"],
+            json!({"path": "/app-health/app/readyz", "port": 15020, "scheme": "HTTP"})
+        );
+        assert_eq!(app["livenessProbe"], json!({"httpGet": {"path": "/app-health/app/livez", "port": 15020}}));
+        assert_eq!(
+            pod["spec"]["containers"][1]["env"][0]["value"],
+            r#"{"/app-health/app/livez":{"tcpSocket":{"port":9000}},"/app-health/app/readyz":{"httpGet":{"path":"/ready","port":8080,"scheme":"HTTPS"},"timeoutSeconds":3}}"#
+        );
+        assert!(pod["spec"].get("initContainers").is_none());
+    }
+}

@@ -1,0 +1,56 @@
+//! Building an injector from the three configuration texts (each a file,
+//! or Istio's defaults embedded in injit).
+
+use serde_json::Value;
+
+use crate::config::{InjectorConfig, defaults, parse_mesh, parse_values};
+use crate::error::Error;
+use crate::injector::{Injector, Options};
+
+/// A configuration text and where it came from.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source { name: name.into(), text: text.into() }
+    }
+}
+
+/// The injector config, mesh config and values; `None` means Istio's
+/// default.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    pub config: Option<Source>,
+    pub mesh: Option<Source>,
+    pub values: Option<Source>,
+}
+
+impl Sources {
+    /// Reads the configs and compiles the templates.
+    pub fn build(&self, options: Options) -> Result<Injector, Error> {
+        let config = match &self.config {
+            Some(s) => InjectorConfig::parse_or_template(&s.name, &s.text)?,
+            None => InjectorConfig::parse("<default injector config>", defaults::CONFIG)?,
+        };
+        let mesh_defaults = parse_values("<default mesh config>", defaults::MESH_DEFAULTS)?;
+        let mesh = match &self.mesh {
+            Some(s) => parse_mesh(&s.name, &s.text, &mesh_defaults)?,
+            None => parse_mesh("<default mesh config>", defaults::MESH, &mesh_defaults)?,
+        };
+        let values = match &self.values {
+            Some(s) => parse_values(&s.name, &s.text)?,
+            None => parse_values("<default values>", defaults::VALUES)?,
+        };
+        Injector::new(config, mesh, values, options)
+    }
+}
+
+/// The mesh config Istio uses with no mesh config given.
+pub fn default_mesh() -> Value {
+    let defaults = parse_values("<default mesh config>", defaults::MESH_DEFAULTS).expect("the embedded defaults parse");
+    parse_mesh("<default mesh config>", defaults::MESH, &defaults).expect("the embedded mesh config parses")
+}

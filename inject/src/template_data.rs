@@ -1,0 +1,105 @@
+//! The data sidecar templates see: `SidecarTemplateData` (Istio 1.22+) and
+//! the 1.0/1.1 `SidecarTemplateData` (`LegacySidecarTemplateData` in the
+//! schema), built as Istio's `RunTemplate` and `injectionData` build them.
+
+use injit_runtime::{Data, Object};
+use serde_json::Value;
+
+use crate::object::to_float_data;
+
+/// Which object a pod template belongs to (`TypeMeta`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TypeMeta {
+    pub kind: String,
+    pub api_version: String,
+}
+
+/// The controller's name and namespace (`DeploymentMeta`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeploymentMeta {
+    pub name: String,
+    pub namespace: String,
+}
+
+/// What varies per render besides the pod.
+pub struct Render<'a> {
+    pub type_meta: &'a TypeMeta,
+    pub deployment: &'a DeploymentMeta,
+    /// The pod as the template sees it (stripped of a previous injection).
+    pub pod: &'a Value,
+    /// `.MeshConfig`.
+    pub mesh: &'a Value,
+    /// `.ProxyConfig`: the mesh's default, with the pod's annotation applied.
+    pub proxy_config: &'a Value,
+    pub values: &'a Data,
+    pub revision: &'a str,
+    pub native_sidecars: bool,
+    pub proxy_image: String,
+    pub proxy_init_image: String,
+    pub proxy_uid: i64,
+    pub compliance_policy: &'a str,
+}
+
+fn text(s: &str) -> Data {
+    Data::String(s.into())
+}
+
+fn entry(key: &str, value: Data) -> (Box<str>, Data) {
+    (key.into(), value)
+}
+
+/// `SidecarTemplateData` as JSON-shaped data for the typed view
+/// (`inject.SidecarTemplateData`).
+pub fn current(r: &Render<'_>) -> Data {
+    let mode = match r.mesh.pointer("/inboundTrafficPolicy/mode").and_then(Value::as_str) {
+        Some("LOCALHOST") => "localhost",
+        _ => "passthrough",
+    };
+    let proxy_config = if r.proxy_config.is_object() { to_float_data(r.proxy_config) } else { Data::Null };
+    Data::Object(Object::new(vec![
+        entry(
+            "TypeMeta",
+            Data::Object(Object::new(vec![
+                entry("kind", text(&r.type_meta.kind)),
+                entry("apiVersion", text(&r.type_meta.api_version)),
+            ])),
+        ),
+        entry(
+            "DeploymentMeta",
+            Data::Object(Object::new(vec![
+                entry("Name", text(&r.deployment.name)),
+                entry("Namespace", text(&r.deployment.namespace)),
+            ])),
+        ),
+        entry("ObjectMeta", r.pod.get("metadata").map_or(Data::Null, to_float_data)),
+        entry("Spec", r.pod.get("spec").map_or(Data::Null, to_float_data)),
+        entry("ProxyConfig", proxy_config),
+        entry("MeshConfig", to_float_data(r.mesh)),
+        entry("Values", r.values.clone()),
+        entry("Revision", text(r.revision)),
+        entry("NativeSidecars", Data::Bool(r.native_sidecars)),
+        entry("ProxyImage", text(&r.proxy_image)),
+        entry("ProxyInitImage", text(&r.proxy_init_image)),
+        entry("ProxyUID", Data::Number(r.proxy_uid as f64)),
+        entry("ProxyGID", Data::Number(r.proxy_uid as f64)),
+        entry("InboundTrafficPolicyMode", text(mode)),
+        entry("CompliancePolicy", text(r.compliance_policy)),
+    ]))
+}
+
+/// The 1.0/1.1 data: pointers to the pod's metadata and spec, the
+/// ProxyConfig and MeshConfig, and (1.1) the controller's metadata.
+pub fn legacy(r: &Render<'_>) -> Data {
+    let mut deployment = vec![entry("name", text(&r.deployment.name))];
+    if !r.deployment.namespace.is_empty() {
+        deployment.push(entry("namespace", text(&r.deployment.namespace)));
+    }
+    Data::Object(Object::new(vec![
+        entry("ObjectMeta", r.pod.get("metadata").map_or_else(|| Data::Object(Object::default()), to_float_data)),
+        entry("Spec", r.pod.get("spec").map_or_else(|| Data::Object(Object::default()), to_float_data)),
+        entry("ProxyConfig", if r.proxy_config.is_object() { to_float_data(r.proxy_config) } else { Data::Null }),
+        entry("MeshConfig", to_float_data(r.mesh)),
+        entry("DeploymentMeta", Data::Object(Object::new(deployment))),
+        entry("Values", r.values.clone()),
+    ]))
+}

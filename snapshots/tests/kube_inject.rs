@@ -1,0 +1,194 @@
+//! `kube-inject` against Istio's own golden tests (`istio/cases.tsv`, a
+//! copy of `pkg/kube/inject/testdata/inject` and the rendered config of
+//! every case): each case's output must equal Istio's golden byte for
+//! byte, on both backends; re-injecting an output must give it back; the
+//! cases Istio expects to fail must fail with its message.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use injit_compiler::Backend;
+use injit_inject::{Injector, Options, Source, Sources, kube_inject};
+
+/// Cases where injit deliberately differs from Istio's golden, and why.
+const DEVIATIONS: &[(&str, &str)] = &[(
+    "merge-probers.yaml.injected",
+    // The input was injected by an older Istio with a classic sidecar.
+    // Istio takes that stale `istio-proxy` for a user's customisation
+    // and keeps its old arguments and probe settings (so injecting its
+    // own output again changes the pod); injit knows the status
+    // annotation lists it as injected and gives the fresh sidecar.
+    "a previously injected sidecar is replaced, not kept as a user override",
+)];
+
+struct Case {
+    input: String,
+    golden: String,
+    config: String,
+    expected_error: String,
+}
+
+fn istio_dir() -> PathBuf {
+    common::data_dir().join("istio")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn cases() -> Vec<Case> {
+    let text = read(&istio_dir().join("cases.tsv"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split('\t').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (input, golden, config, kube_inject, error) =
+        (column("input"), column("golden"), column("config"), column("kube_inject"), column("expected_error"));
+    lines
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[kube_inject] == "byte-compare" || !f[error].is_empty())
+        .map(|f| Case {
+            input: f[input].into(),
+            golden: f[golden].into(),
+            config: f[config].into(),
+            expected_error: f[error].into(),
+        })
+        .collect()
+}
+
+/// `nativeSidecars:` and `compliancePolicy:` of a config's `env.yaml`.
+fn env_setting(config: &Path, key: &str) -> String {
+    read(&config.join("env.yaml"))
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}:")))
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .unwrap_or_default()
+}
+
+fn injector(config: &str, backend: Backend) -> Injector {
+    let dir = istio_dir().join("configs").join(config);
+    let source = |name: &str| Some(Source::new(name, read(&dir.join(name))));
+    let sources = Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") };
+    let options = Options {
+        revision: String::new(),
+        native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
+        compliance_policy: env_setting(&dir, "compliancePolicy"),
+        backend,
+    };
+    sources.build(options).unwrap_or_else(|e| panic!("config {config}: {e}"))
+}
+
+/// Istio's comparison: trimmed.
+fn comparable(s: &str) -> &str {
+    s.trim()
+}
+
+#[test]
+fn goldens_byte_for_byte_on_both_backends() {
+    let mut injectors: HashMap<(String, bool), Injector> = HashMap::new();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in cases() {
+        let input = read(&istio_dir().join("testdata").join(&case.input));
+        for backend in [Backend::Jit, Backend::Eval] {
+            let key = (case.config.clone(), backend == Backend::Jit);
+            let injector = injectors.entry(key).or_insert_with(|| injector(&case.config, backend));
+            let result = kube_inject(injector, &case.input, &input);
+            if !case.expected_error.is_empty() {
+                match result {
+                    Err(e) if e.to_string().to_lowercase().contains(&case.expected_error.to_lowercase()) => {}
+                    other => failures.push(format!(
+                        "{}: expected an error with {:?}, got {other:?}",
+                        case.input, case.expected_error
+                    )),
+                }
+                continue;
+            }
+            let output = match result {
+                Ok(o) => o.output,
+                Err(e) => {
+                    failures.push(format!("{} [{}]: {e}", case.golden, case.config));
+                    continue;
+                }
+            };
+            let golden = read(&istio_dir().join("testdata").join(&case.golden));
+            let deviation = DEVIATIONS.iter().any(|(g, _)| *g == case.golden);
+            if deviation {
+                assert_ne!(comparable(&output), comparable(&golden), "{}: the deviation is gone; drop it", case.golden);
+                insta::assert_snapshot!(format!("deviation_{}", case.golden), output);
+            } else if comparable(&output) != comparable(&golden) {
+                failures.push(format!("{} [{}, {backend:?}]: differs from Istio's golden", case.golden, case.config));
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked >= 2 * 128, "only {checked} outputs checked");
+}
+
+#[test]
+fn injecting_the_output_again_changes_nothing() {
+    let mut injectors: HashMap<String, Injector> = HashMap::new();
+    for case in cases().into_iter().filter(|c| c.expected_error.is_empty()) {
+        let injector = injectors.entry(case.config.clone()).or_insert_with(|| injector(&case.config, Backend::Jit));
+        let input = read(&istio_dir().join("testdata").join(&case.input));
+        let once = kube_inject(injector, &case.input, &input).expect("injects").output;
+        let twice = kube_inject(injector, &case.golden, &once).expect("re-injects").output;
+        assert_eq!(once, twice, "{} [{}]: injecting the output again changed it", case.golden, case.config);
+    }
+}
+
+#[test]
+fn every_default_case_has_the_sidecar_where_istio_puts_one() {
+    let injector = injector("default", Backend::Jit);
+    for case in cases().into_iter().filter(|c| c.config == "default" && c.expected_error.is_empty()) {
+        let input = read(&istio_dir().join("testdata").join(&case.input));
+        let golden = read(&istio_dir().join("testdata").join(&case.golden));
+        let output = kube_inject(&injector, &case.input, &input).expect("injects").output;
+        let proxies = |s: &str| s.matches("name: istio-proxy\n").count();
+        assert_eq!(proxies(&output), proxies(&golden), "{}: istio-proxy containers", case.golden);
+    }
+}
+
+/// The seed's example: Istio 1.0/1.1's `sleep` sample with that release's
+/// config (`[[ ]]` templates rendering a `SidecarInjectionSpec`).
+#[test]
+fn seed_era_sleep_with_and_without_the_app_label() {
+    let expectations = [
+        ("1.0", true, "sleep"),
+        ("1.0", false, "istio-proxy"),
+        ("1.1", true, "sleep.$(POD_NAMESPACE)"),
+        ("1.1", false, "sleep.default"),
+    ];
+    for (version, labelled, cluster) in expectations {
+        let dir = istio_dir().join("legacy").join(version);
+        let sources = Sources {
+            config: Some(Source::new("config.yaml", read(&dir.join("config.yaml")))),
+            mesh: Some(Source::new("mesh.yaml", read(&dir.join("mesh.yaml")))),
+            values: None,
+        };
+        let injector = sources.build(Options::default()).expect("the seed config compiles");
+        let mut sleep = read(&dir.join("sleep.yaml"));
+        if !labelled {
+            sleep = sleep.replace("    metadata:\n      labels:\n        app: sleep\n", "    metadata:\n");
+            assert!(!sleep.contains("      labels:\n        app: sleep"), "the label is gone");
+        }
+        let injected = kube_inject(&injector, "sleep.yaml", &sleep).expect("injects");
+        let deployment =
+            injected.output.split("---\n").find(|d| d.contains("kind: Deployment")).expect("the Deployment");
+        let before_volumes = deployment.split("      volumes:").next().unwrap_or_default();
+        let containers: Vec<&str> = before_volumes.lines().filter_map(|l| l.strip_prefix("        name: ")).collect();
+        assert_eq!(containers, ["sleep", "istio-proxy", "istio-init"], "{version}: containers, then init containers");
+        let after = deployment.split("- --serviceCluster\n").nth(1).expect("--serviceCluster");
+        assert_eq!(
+            after.lines().next().map(str::trim),
+            Some(format!("- {cluster}").as_str()),
+            "{version}, labelled {labelled}"
+        );
+        let again = kube_inject(&injector, "sleep.yaml", &injected.output).expect("re-injects");
+        assert_eq!(again.output, injected.output, "{version}: injecting again changes nothing");
+        let name = format!("seed_{version}_{}", if labelled { "labelled" } else { "unlabelled" });
+        insta::assert_snapshot!(name, deployment);
+    }
+}
