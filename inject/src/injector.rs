@@ -240,8 +240,12 @@ impl Injector {
         for name in self.selected_templates(&original) {
             let rendered = self.render(&name, &data)?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
-            template_pod = apply_overlay(&template_pod, &overlay)
-                .map_err(|e| Error::new(ErrorKind::RenderedYaml, format!("failed applying injection overlay: {e}")))?;
+            template_pod = apply_overlay(&template_pod, &overlay).map_err(|e| {
+                Error::new(
+                    ErrorKind::RenderedYaml,
+                    format!("template {name:?}: failed applying injection overlay: {e}"),
+                )
+            })?;
             if native
                 && pod::find(&template_pod, Containers::Init, PROXY).is_some()
                 && pod::find(&merged, Containers::Regular, PROXY).is_some()
@@ -251,7 +255,7 @@ impl Injector {
             merged = apply_overlay(&merged, &overlay).map_err(|e| {
                 Error::new(
                     ErrorKind::RenderedYaml,
-                    format!("failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
+                    format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
                 )
             })?;
         }

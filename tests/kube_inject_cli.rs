@@ -1,0 +1,219 @@
+//! `injit kube-inject` as a user runs it: embedded defaults, stdin,
+//! ConfigMaps as config files, skip warnings, and errors that name the
+//! file, line, document or object — with nothing written to `-o`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn injit(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(args)
+        .env_remove("ENABLE_NATIVE_SIDECARS")
+        .env_remove("COMPLIANCE_POLICY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("injit runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("injit finishes")
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("injit-kube-inject-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn temp_file(name: &str, text: &str) -> String {
+    let path = temp_dir().join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path.to_string_lossy().into_owned()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name).to_string_lossy().into_owned()
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+";
+
+#[test]
+fn the_readme_example_injects_with_the_embedded_defaults() {
+    let out = injit(&["kube-inject", "-f", &example("sleep.yaml")], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("kind: Service\n"), "the Service passes through");
+    assert!(stdout.contains("        name: istio-proxy\n"), "the sidecar is injected:\n{stdout}");
+    assert!(stdout.contains("image: registry.istio.io/testing/proxyv2:latest"), "the default hub and tag");
+    assert_eq!(stdout.matches("---\n").count(), 2, "a separator after every document");
+}
+
+#[test]
+fn stdin_and_output_file() {
+    let output = temp_dir().join("web.injected.yaml");
+    let out = injit(&["kube-inject", "-f", "-", "-o", &output.to_string_lossy()], DEPLOYMENT);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(&output).expect("the output file");
+    assert!(written.contains("name: istio-proxy"));
+    // Injecting the output again gives the output.
+    let again = injit(&["kube-inject", "-f", &output.to_string_lossy()], "");
+    assert_eq!(text(&again.stdout), written);
+}
+
+#[test]
+fn skipped_objects_are_warned_about_and_left_alone() {
+    let host = DEPLOYMENT.replace("      containers:", "      hostNetwork: true\n      containers:");
+    let opted_out = DEPLOYMENT
+        .replace("labels: {app: web}\n    spec", "labels: {app: web, sidecar.istio.io/inject: \"false\"}\n    spec");
+    let out = injit(&["kube-inject", "-f", "-"], &format!("{host}---\n{opted_out}"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("istio-proxy"));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(r#"Skipping injection because Deployment "shop/web" has host networking enabled"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"Skipping injection because Deployment "shop/web" has sidecar injection disabled"#),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn configs_may_be_whole_config_maps() {
+    let mesh = temp_file(
+        "mesh-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\ndata:\n  mesh: |-\n    defaultConfig:\n      discoveryAddress: istiod.mesh.svc:15012\n",
+    );
+    let values = temp_file(
+        "values-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-sidecar-injector\ndata:\n  values: '{\"global\": {\"hub\": \"example.com/istio\", \"tag\": \"1.30.0\"}}'\n",
+    );
+    let config = temp_file(
+        "config-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-sidecar-injector\ndata:\n  config: |-\n    policy: enabled\n    templates:\n      sidecar: |\n        spec:\n          containers:\n          - name: istio-proxy\n            image: {{ .ProxyImage }}\n            args: [\"--discovery\", \"{{ .ProxyConfig.DiscoveryAddress }}\"]\n",
+    );
+    let out = injit(
+        &["kube-inject", "-f", "-", "--injectConfigFile", &config, "--meshConfigFile", &mesh, "--valuesFile", &values],
+        DEPLOYMENT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("image: example.com/istio/proxyv2:1.30.0"), "{stdout}");
+    assert!(stdout.contains("- istiod.mesh.svc:15012"), "{stdout}");
+}
+
+/// Runs a failing injection with `-o` and checks the file is untouched.
+fn fails(args: &[&str], stdin: &str) -> String {
+    let output = temp_dir().join(format!("untouched-{}.yaml", args.len()));
+    std::fs::write(&output, "before\n").expect("write");
+    let mut all: Vec<&str> = vec!["kube-inject"];
+    all.extend_from_slice(args);
+    let path = output.to_string_lossy().into_owned();
+    all.extend_from_slice(&["-o", &path]);
+    let out = injit(&all, stdin);
+    assert_eq!(out.status.code(), Some(1), "should fail: {}", text(&out.stdout));
+    assert_eq!(std::fs::read_to_string(&output).expect("read"), "before\n", "-o is not written on error");
+    text(&out.stderr)
+}
+
+#[test]
+fn a_broken_config_names_the_file_and_line() {
+    let config = temp_file(
+        "broken-config.yaml",
+        "policy: enabled\ntemplates:\n  sidecar: |\n    spec:\n      containers: [{{ .Oops }\n",
+    );
+    let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    assert!(stderr.contains("broken-config.yaml:5:"), "{stderr}");
+    assert!(stderr.contains("template \"sidecar\""), "{stderr}");
+    let mesh = temp_file("broken-mesh.yaml", "defaultConfig:\n  statusPort: [1\n");
+    let stderr = fails(&["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
+    assert!(stderr.contains("broken-mesh.yaml:"), "{stderr}");
+}
+
+#[test]
+fn a_template_error_names_the_template_line_and_column() {
+    let config =
+        temp_file("exec-error.yaml", "templates:\n  sidecar: |\n    spec:\n      x: {{ .Spec.Containers.Nope }}\n");
+    let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    assert!(stderr.contains("template \"sidecar\""), "{stderr}");
+    assert!(stderr.contains("template: inject:2:"), "Go's template position: {stderr}");
+    assert!(stderr.contains("Deployment \"shop/web\""), "the object: {stderr}");
+}
+
+#[test]
+fn invalid_input_names_the_document_and_line() {
+    let input = format!("{DEPLOYMENT}---\napiVersion: v1\nkind: Pod\nmetadata: [oops\n");
+    let stderr = fails(&["-f", "-"], &input);
+    assert!(stderr.contains("document 2"), "{stderr}");
+    assert!(stderr.contains("<stdin>:20: document 2: invalid YAML"), "{stderr}");
+}
+
+#[test]
+fn an_object_without_a_pod_template_is_named() {
+    let stderr =
+        fails(&["-f", "-"], "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: empty\nspec:\n  replicas: 1\n");
+    assert!(stderr.contains("Deployment \"empty\" has no pod template (spec.template is required)"), "{stderr}");
+}
+
+#[test]
+fn a_bad_annotation_is_named() {
+    let input = DEPLOYMENT.replace(
+        "labels: {app: web}\n    spec",
+        "labels: {app: web}\n      annotations: {sidecar.istio.io/proxyCPU: lots}\n    spec",
+    );
+    let stderr = fails(&["-f", "-"], &input);
+    assert!(stderr.contains("invalid value 'lots' for annotation 'sidecar.istio.io/proxyCPU'"), "{stderr}");
+}
+
+#[test]
+fn rendered_yaml_that_is_not_a_pod_is_an_error() {
+    let config = temp_file(
+        "not-a-pod.yaml",
+        "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        ports: [{containerPort: eighty}]\n",
+    );
+    let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    assert!(stderr.contains("template \"sidecar\": failed applying injection overlay"), "{stderr}");
+    assert!(stderr.contains("cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"), "{stderr}");
+}
+
+#[test]
+fn the_seed_example_with_its_1_0_config() {
+    let out = injit(
+        &[
+            "kube-inject",
+            "-f",
+            &example("legacy/1.0/sleep.yaml"),
+            "--injectConfigFile",
+            &example("legacy/1.0/config.yaml"),
+            "--meshConfigFile",
+            &example("legacy/1.0/mesh.yaml"),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("- --serviceCluster\n        - sleep\n"), "{stdout}");
+    assert!(stdout.contains("name: istio-init"), "{stdout}");
+}
