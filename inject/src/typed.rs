@@ -10,8 +10,6 @@ use injit_runtime::schema::{GoType, Ty, decode, json};
 use injit_strconv::FloatFormat;
 use serde_json::Value;
 
-use crate::object::{from_data, to_float_data};
-
 /// A Go type the injector round-trips through.
 #[derive(Clone, Copy, Debug)]
 pub struct Typed {
@@ -35,13 +33,7 @@ impl Typed {
 
     /// `value` decoded into the type and encoded again.
     pub fn normalize(self, value: &Value) -> Result<Value, String> {
-        let data = to_float_data(value);
-        decode::check(self.go, &data)?;
-        let mut out = Vec::new();
-        json::write(&mut out, self.go, Some(&data), false)?;
-        let written = injit_runtime::Data::from_json(&out, injit_runtime::NumberMode::Float)
-            .map_err(|e| format!("re-encoding {}: {e}", self.go.name()))?;
-        Ok(from_data(&written))
+        json::round_trip(self.go, value)
     }
 
     /// What `sigs.k8s.io/yaml.Unmarshal` into this type does to YAML read
@@ -56,10 +48,7 @@ impl Typed {
     /// `json.Marshal` of the value as this type, as text (HTML characters
     /// escaped, as `json.Marshal` does).
     pub fn to_json(self, value: &Value) -> Result<String, String> {
-        let data = to_float_data(value);
-        let mut out = Vec::new();
-        json::write(&mut out, self.go, Some(&data), true)?;
-        String::from_utf8(out).map_err(|e| e.to_string())
+        json::to_text(self.go, value, true)
     }
 }
 

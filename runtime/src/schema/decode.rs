@@ -3,13 +3,12 @@
 //! integer, an object where a list goes) fails with Go's message. Unknown
 //! fields are not errors (Go drops them); `null` is always accepted.
 
+use super::node::JsonNode;
 use super::{DefKind, GoType, Ty};
-use crate::data::Data;
 use crate::types::Kind;
 
-/// Checks that `data` decodes as Go type `t`. `root` names the type being
-/// decoded in messages (`Pod`).
-pub fn check(t: GoType, data: &Data) -> Result<(), String> {
+/// Checks that `data` decodes as Go type `t`.
+pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
     let mut context = Context { strukt: struct_name(t), path: &mut path };
     check_value(t, data, &mut context)
@@ -42,31 +41,24 @@ fn mismatch(what: &str, t: GoType, cx: &Context<'_>) -> String {
     )
 }
 
-fn json_kind(data: &Data) -> String {
-    match data {
-        Data::Null => "null".to_owned(),
-        Data::Bool(_) => "bool".to_owned(),
-        Data::Number(_) | Data::JsonNumber(_) => "number".to_owned(),
-        Data::String(_) => "string".to_owned(),
-        Data::Array(_) => "array".to_owned(),
-        Data::Object(_) => "object".to_owned(),
+fn json_kind<N: JsonNode>(data: &N) -> &'static str {
+    if data.is_null() {
+        "null"
+    } else if data.as_bool().is_some() {
+        "bool"
+    } else if data.as_str().is_some() {
+        "string"
+    } else if data.as_slice().is_some() {
+        "array"
+    } else if data.is_object() {
+        "object"
+    } else {
+        "number"
     }
 }
 
-fn number_text(data: &Data) -> Option<String> {
-    match data {
-        Data::Number(f) => {
-            let mut out = Vec::new();
-            crate::data::write_json_float(&mut out, *f, false).ok()?;
-            String::from_utf8(out).ok()
-        }
-        Data::JsonNumber(s) => Some(s.to_string()),
-        _ => None,
-    }
-}
-
-fn check_value(t: GoType, data: &Data, cx: &mut Context<'_>) -> Result<(), String> {
-    if matches!(data, Data::Null) {
+fn check_value<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Result<(), String> {
+    if data.is_null() {
         return Ok(());
     }
     if let Some(key) = t.special() {
@@ -75,14 +67,14 @@ fn check_value(t: GoType, data: &Data, cx: &mut Context<'_>) -> Result<(), Strin
     match t.expr() {
         Ty::Any => Ok(()),
         Ty::Ptr(e) => check_value(GoType(e), data, cx),
-        Ty::Slice(e) => match data {
-            Data::Array(items) => items.iter().try_for_each(|item| check_value(GoType(e), item, cx)),
-            Data::String(_) if GoType(e).kind() == Kind::Uint8 => Ok(()),
-            _ => Err(mismatch(&json_kind(data), t, cx)),
+        Ty::Slice(e) => match data.as_slice() {
+            Some(items) => items.iter().try_for_each(|item| check_value(GoType(e), item, cx)),
+            None if data.as_str().is_some() && GoType(e).kind() == Kind::Uint8 => Ok(()),
+            None => Err(mismatch(json_kind(data), t, cx)),
         },
-        Ty::Map(_, v) => match data {
-            Data::Object(o) => o.iter().try_for_each(|(_, item)| check_value(GoType(v), item, cx)),
-            _ => Err(mismatch(&json_kind(data), t, cx)),
+        Ty::Map(_, v) => match data.entries() {
+            Some(entries) => entries.into_iter().try_for_each(|(_, item)| check_value(GoType(v), item, cx)),
+            None => Err(mismatch(json_kind(data), t, cx)),
         },
         Ty::Basic(_) => check_scalar(t, data, cx),
         Ty::Named(_) => match t.def().map(|d| d.kind) {
@@ -91,20 +83,18 @@ fn check_value(t: GoType, data: &Data, cx: &mut Context<'_>) -> Result<(), Strin
                 Ty::Basic(_) => check_scalar(t, data, cx),
                 _ => check_value(t.underlying(), data, cx),
             },
-            Some(DefKind::Enum(..)) => match data {
-                Data::String(_) | Data::Number(_) | Data::JsonNumber(_) => Ok(()),
-                _ => Err(mismatch(&json_kind(data), t, cx)),
-            },
+            Some(DefKind::Enum(..)) if data.as_str().is_some() || data.is_number() => Ok(()),
+            Some(DefKind::Enum(..)) => Err(mismatch(json_kind(data), t, cx)),
             _ => Ok(()),
         },
     }
 }
 
-fn check_struct(t: GoType, data: &Data, cx: &mut Context<'_>) -> Result<(), String> {
-    let Data::Object(o) = data else {
-        return Err(mismatch(&json_kind(data), t, cx));
+fn check_struct<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Result<(), String> {
+    let Some(entries) = data.entries() else {
+        return Err(mismatch(json_kind(data), t, cx));
     };
-    for (key, value) in o.iter() {
+    for (key, value) in entries {
         let Some(field) = find_json_field(t, key) else { continue };
         let outer = std::mem::replace(&mut cx.strukt, struct_name(t));
         cx.path.push(field.1);
@@ -134,14 +124,14 @@ pub fn find_json_field(t: GoType, key: &str) -> Option<(GoType, &'static str)> {
     None
 }
 
-fn check_scalar(t: GoType, data: &Data, cx: &Context<'_>) -> Result<(), String> {
+fn check_scalar<N: JsonNode>(t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
     let kind = t.kind();
-    let ok = match (kind, data) {
-        (Kind::Bool, Data::Bool(_)) => true,
-        (Kind::String, Data::String(_)) => true,
-        (Kind::Float32 | Kind::Float64, Data::Number(_) | Data::JsonNumber(_)) => true,
-        (_, Data::Number(_) | Data::JsonNumber(_)) if kind.is_int() || kind.is_uint() => {
-            let text = number_text(data).unwrap_or_default();
+    let ok = match kind {
+        Kind::Bool => data.as_bool().is_some(),
+        Kind::String => data.as_str().is_some(),
+        Kind::Float32 | Kind::Float64 => data.is_number(),
+        _ if (kind.is_int() || kind.is_uint()) && data.is_number() => {
+            let text = data.number_text().unwrap_or_default();
             if !integer_fits(kind, &text) {
                 return Err(mismatch(&format!("number {text}"), t, cx));
             }
@@ -149,7 +139,7 @@ fn check_scalar(t: GoType, data: &Data, cx: &Context<'_>) -> Result<(), String> 
         }
         _ => false,
     };
-    if ok { Ok(()) } else { Err(mismatch(&json_kind(data), t, cx)) }
+    if ok { Ok(()) } else { Err(mismatch(json_kind(data), t, cx)) }
 }
 
 /// Whether a JSON number's text is an integer in range of `kind`
@@ -167,39 +157,40 @@ fn integer_fits(kind: Kind, text: &str) -> bool {
     }
 }
 
-fn check_special(key: &str, t: GoType, data: &Data, cx: &Context<'_>) -> Result<(), String> {
-    match (key, data) {
-        ("resource.Quantity", Data::String(s)) => match super::quantity::Quantity::parse(s.trim()) {
+fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
+    let scalar = data.as_str().is_some() || data.is_number() || data.as_bool().is_some();
+    match key {
+        "resource.Quantity" => match data.as_str() {
+            Some(s) if super::quantity::Quantity::parse(s.trim()).is_none() => {
+                Err("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+                    .to_owned())
+            }
             Some(_) => Ok(()),
-            None => Err("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-                .to_owned()),
+            None if data.is_number() => Ok(()),
+            None => Err(mismatch(json_kind(data), t, cx)),
         },
-        ("resource.Quantity", Data::Number(_) | Data::JsonNumber(_)) => Ok(()),
-        ("intstr.IntOrString", Data::String(_)) => Ok(()),
-        ("intstr.IntOrString", Data::Number(_) | Data::JsonNumber(_)) => {
-            let text = number_text(data).unwrap_or_default();
+        "intstr.IntOrString" if data.as_str().is_some() => Ok(()),
+        "intstr.IntOrString" if data.is_number() => {
+            let text = data.number_text().unwrap_or_default();
             if text.parse::<i32>().is_ok() {
                 Ok(())
             } else {
                 Err(mismatch(&format!("number {text}"), GoType::parse("int32").unwrap_or(t), cx))
             }
         }
-        ("metav1.Time" | "metav1.MicroTime" | "metav1.Duration", Data::String(_)) => Ok(()),
-        ("durationpb.Duration", Data::String(_)) => Ok(()),
-        (k, Data::Bool(_) | Data::Number(_) | Data::JsonNumber(_) | Data::String(_))
-            if k.starts_with("wrapperspb.") =>
-        {
+        "metav1.Time" | "metav1.MicroTime" | "metav1.Duration" | "durationpb.Duration" if data.as_str().is_some() => {
             Ok(())
         }
-        (k, _) if !k.starts_with("metav1.") && !k.starts_with("resource.") && !k.starts_with("intstr.") => Ok(()),
-        _ => Err(mismatch(&json_kind(data), t, cx)),
+        k if k.starts_with("wrapperspb.") && scalar => Ok(()),
+        k if !k.starts_with("metav1.") && !k.starts_with("resource.") && !k.starts_with("intstr.") => Ok(()),
+        _ => Err(mismatch(json_kind(data), t, cx)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::NumberMode;
+    use crate::data::{Data, NumberMode};
 
     fn pod(json: &str) -> Result<(), String> {
         let data = Data::from_json(json.as_bytes(), NumberMode::JsonNumber).expect("JSON");

@@ -1,237 +1,261 @@
-//! `encoding/json` of typed views: fields in declaration order under their
-//! JSON tag names, `omitempty`, embedded structs inlined, and the custom
-//! marshalers of the special types.
+//! `encoding/json` of typed values: fields in declaration order under their
+//! JSON tag names, `omitempty` and `omitzero`, embedded structs inlined, and
+//! the custom marshalers of the special types. One encoder, generic over the
+//! tree it reads (template `Data`, the injector's `serde_json` pods) and
+//! what it writes (JSON text, a `serde_json` tree).
 
-use super::{FoundField, GoType, Ty, field_data, value};
-use crate::data::{Data, write_json_float};
+use super::node::{JsonNode, JsonSink, TextSink, ValueSink, write_generic};
+use super::{DefKind, FoundField, GoType, Ty};
+use crate::data::Data;
 use crate::types::Kind;
 
 /// Writes `data` viewed as Go type `t`, as `json.Marshal` would.
 pub fn write(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool) -> Result<(), String> {
-    let data = data.filter(|d| !matches!(d, Data::Null));
+    encode(&mut TextSink::new(out, html), t, data)
+}
+
+/// `json.Unmarshal` into Go type `t` then `json.Marshal`: what a typed
+/// round trip makes of a JSON tree (unknown fields dropped, zero values
+/// filled in or left out, quantities canonical), or Go's decoding error.
+pub fn round_trip(t: GoType, value: &serde_json::Value) -> Result<serde_json::Value, String> {
+    super::decode::check(t, value)?;
+    let mut sink = ValueSink::new();
+    encode(&mut sink, t, Some(value))?;
+    Ok(sink.finish())
+}
+
+/// `json.Marshal` of `value` as Go type `t`, as text.
+pub fn to_text<N: JsonNode>(t: GoType, value: &N, html: bool) -> Result<String, String> {
+    let mut out = Vec::new();
+    encode(&mut TextSink::new(&mut out, html), t, Some(value))?;
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
+/// Encodes `node` as Go type `t` into `sink`.
+pub fn encode<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<&N>) -> Result<(), String> {
+    let node = node.filter(|d| !d.is_null());
     if let Some(key) = t.special() {
-        return write_special(out, key, data, html);
+        return write_special(sink, key, node);
     }
     match t.underlying().expr() {
-        Ty::Any => write_generic(out, data, html),
-        Ty::Basic(_) => write_scalar(out, t, data, html),
-        Ty::Named(_) if t.kind() == Kind::Int32 => write_scalar(out, t, data, html),
-        Ty::Ptr(e) => match data {
+        Ty::Any => write_generic_or_null(sink, node),
+        Ty::Basic(_) => write_scalar(sink, t, node),
+        Ty::Named(_) if t.kind() == Kind::Int32 => write_scalar(sink, t, node),
+        Ty::Ptr(e) => match node {
             None => {
-                out.extend_from_slice(b"null");
+                sink.null();
                 Ok(())
             }
-            Some(d) => write(out, GoType(e), Some(d), html),
+            Some(d) => encode(sink, GoType(e), Some(d)),
         },
-        Ty::Slice(e) => match data {
-            Some(Data::Array(items)) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write(out, GoType(e), Some(item), html)?;
+        Ty::Slice(e) => match node.and_then(JsonNode::as_slice) {
+            Some(items) => {
+                sink.begin_array();
+                for item in items {
+                    encode(sink, GoType(e), Some(item))?;
                 }
-                out.push(b']');
+                sink.end_array();
                 Ok(())
             }
-            _ => {
-                out.extend_from_slice(b"null");
+            None => {
+                sink.null();
                 Ok(())
             }
         },
-        Ty::Map(_, v) => match data {
-            Some(Data::Object(o)) => {
-                out.push(b'{');
-                for (i, (k, item)) in o.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    json_string(out, k.as_bytes(), html);
-                    out.push(b':');
-                    write(out, GoType(v), Some(item), html)?;
+        Ty::Map(_, v) => match node.and_then(JsonNode::entries) {
+            Some(entries) => {
+                sink.begin_object();
+                for (k, item) in entries {
+                    sink.key(k);
+                    encode(sink, GoType(v), Some(item))?;
                 }
-                out.push(b'}');
+                sink.end_object();
                 Ok(())
             }
-            _ => {
-                out.extend_from_slice(b"null");
+            None => {
+                sink.null();
                 Ok(())
             }
         },
-        Ty::Named(_) if t.fields().is_empty() && t.def().is_some_and(|d| d.kind == super::DefKind::Opaque) => {
-            write_generic(out, data, html)
+        Ty::Named(_) if t.fields().is_empty() && t.def().is_some_and(|d| d.kind == DefKind::Opaque) => {
+            write_generic_or_null(sink, node)
         }
         Ty::Named(_) => {
-            out.push(b'{');
-            let mut first = true;
-            write_fields(out, t, data, html, &mut first)?;
-            out.push(b'}');
+            sink.begin_object();
+            write_fields(sink, t, node)?;
+            sink.end_object();
             Ok(())
         }
     }
 }
 
-fn write_fields(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool, first: &mut bool) -> Result<(), String> {
+fn write_generic_or_null<N: JsonNode, S: JsonSink>(sink: &mut S, node: Option<&N>) -> Result<(), String> {
+    match node {
+        None => {
+            sink.null();
+            Ok(())
+        }
+        Some(d) => write_generic(sink, d),
+    }
+}
+
+/// The node of a struct field (for an embedded struct without a key of
+/// its own, the same object).
+fn field_node<'n, N: JsonNode>(found: &FoundField, node: Option<&'n N>) -> Option<&'n N> {
+    if found.field.inline && found.field.json.is_empty() {
+        return node;
+    }
+    node?.get(found.field.json)
+}
+
+fn write_fields<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<&N>) -> Result<(), String> {
     for field in t.fields().iter().filter(|f| !f.oneof) {
         let found = FoundField { field, ty: GoType(field.ty) };
-        let fdata = field_data(&found, data);
+        let fnode = field_node(&found, node);
         if field.inline && field.tag.is_empty() {
-            write_fields(out, GoType(field.ty), fdata, html, first)?;
+            write_fields(sink, GoType(field.ty), fnode)?;
             continue;
         }
-        if (field.omit_empty && is_empty(GoType(field.ty), fdata))
-            || (field.omit_zero && is_zero(GoType(field.ty), fdata))
+        if (field.omit_empty && is_empty(GoType(field.ty), fnode))
+            || (field.omit_zero && is_zero(GoType(field.ty), fnode))
         {
             continue;
         }
-        if !*first {
-            out.push(b',');
-        }
-        *first = false;
-        let name = if field.tag.is_empty() { field.go } else { field.tag };
-        json_string(out, name.as_bytes(), html);
-        out.push(b':');
-        write(out, GoType(field.ty), fdata, html)?;
+        sink.key(if field.tag.is_empty() { field.go } else { field.tag });
+        encode(sink, GoType(field.ty), fnode)?;
     }
     Ok(())
 }
 
 /// `omitempty`'s notion of empty.
-fn is_empty(t: GoType, data: Option<&Data>) -> bool {
-    let data = data.filter(|d| !matches!(d, Data::Null));
+fn is_empty<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
+    let node = node.filter(|d| !d.is_null());
     match t.kind() {
-        Kind::Pointer | Kind::Interface => data.is_none(),
-        Kind::Slice | Kind::Map => super::len(data) == 0,
+        Kind::Pointer | Kind::Interface => node.is_none(),
+        Kind::Slice | Kind::Map => node.is_none_or(JsonNode::is_empty),
         Kind::Struct => false,
-        Kind::String => match data {
+        Kind::String => node.is_none_or(|n| n.as_str().is_some_and(str::is_empty)),
+        Kind::Bool => node.is_none_or(|n| n.as_bool() != Some(true)),
+        _ => match node {
             None => true,
-            Some(Data::String(s)) => s.is_empty(),
-            Some(_) => false,
-        },
-        Kind::Bool => !matches!(data, Some(Data::Bool(true))),
-        _ => match data {
-            None => true,
-            Some(Data::Number(f)) => *f == 0.0,
-            Some(Data::String(s)) => t.enum_value(s) == Some(0) || s.is_empty(),
-            Some(_) => false,
+            Some(n) => match (n.as_f64(), n.as_str()) {
+                (Some(f), _) => f == 0.0,
+                (None, Some(s)) => t.enum_value(s) == Some(0) || s.is_empty(),
+                _ => false,
+            },
         },
     }
 }
 
-/// `omitzero`'s notion of zero: absent data, or (for structs) data whose
-/// fields are all zero.
-fn is_zero(t: GoType, data: Option<&Data>) -> bool {
-    let data = data.filter(|d| !matches!(d, Data::Null));
+/// `omitzero`'s notion of zero: absent, or (for structs) every field zero.
+fn is_zero<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
+    let node = node.filter(|d| !d.is_null());
     if t.special().is_some() {
-        return match data {
-            None => true,
-            Some(Data::String(s)) => s.is_empty(),
-            Some(_) => false,
-        };
+        return node.is_none_or(|n| n.as_str().is_some_and(str::is_empty));
     }
     match t.kind() {
         Kind::Struct => t.fields().iter().all(|f| {
             let found = FoundField { field: f, ty: GoType(f.ty) };
-            is_zero(GoType(f.ty), field_data(&found, data))
+            is_zero(GoType(f.ty), field_node(&found, node))
         }),
-        Kind::Slice | Kind::Map | Kind::Pointer | Kind::Interface => data.is_none(),
-        _ => is_empty(t, data),
+        Kind::Slice | Kind::Map | Kind::Pointer | Kind::Interface => node.is_none(),
+        _ => is_empty(t, node),
     }
 }
 
-fn write_scalar(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool) -> Result<(), String> {
-    let v = value(t, data, false);
-    match &v.repr {
-        crate::value::Repr::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        crate::value::Repr::Str(s, _) => json_string(out, s.as_bytes(), html),
-        crate::value::Repr::Int(i, _) => out.extend_from_slice(i.to_string().as_bytes()),
-        crate::value::Repr::Uint(u, _) => out.extend_from_slice(u.to_string().as_bytes()),
-        crate::value::Repr::Float(f, ty) => write_json_float(out, *f, *ty == crate::types::Type::Float32)?,
-        _ => out.extend_from_slice(b"null"),
+/// A number where Go has one; protobuf JSON writes 64-bit integers as
+/// strings, which read as numbers too.
+fn number_of<N: JsonNode>(node: Option<&N>) -> f64 {
+    match node {
+        Some(n) => {
+            n.as_f64().or_else(|| n.as_str().and_then(|s| injit_strconv::parse_float(s.as_bytes()).ok())).unwrap_or(0.0)
+        }
+        None => 0.0,
+    }
+}
+
+fn int_of<N: JsonNode>(node: Option<&N>) -> i64 {
+    match node {
+        Some(n) if n.is_number() => n.as_i64().unwrap_or(0),
+        other => number_of(other) as i64,
+    }
+}
+
+fn write_scalar<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<&N>) -> Result<(), String> {
+    let kind = t.kind();
+    if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) {
+        let n = match node.and_then(JsonNode::as_str) {
+            Some(name) => t.enum_value(name).unwrap_or(0),
+            None => int_of(node),
+        };
+        sink.int(n);
+        return Ok(());
+    }
+    match kind {
+        Kind::Bool => sink.bool(node.and_then(JsonNode::as_bool).unwrap_or(false)),
+        Kind::String => sink.string(node.and_then(JsonNode::as_str).unwrap_or_default()),
+        Kind::Float32 | Kind::Float64 => return sink.float(number_of(node), kind == Kind::Float32),
+        _ if kind.is_uint() => sink.uint(int_of(node) as u64),
+        _ => sink.int(int_of(node)),
     }
     Ok(())
 }
 
-/// Untyped data (an `interface{}` field) as `encoding/json` writes it.
-fn write_generic(out: &mut Vec<u8>, data: Option<&Data>, html: bool) -> Result<(), String> {
-    match data {
-        None => out.extend_from_slice(b"null"),
-        Some(d) => json_data(out, d, html)?,
-    }
-    Ok(())
-}
-
-fn write_special(out: &mut Vec<u8>, key: &str, data: Option<&Data>, html: bool) -> Result<(), String> {
+fn write_special<N: JsonNode, S: JsonSink>(sink: &mut S, key: &str, node: Option<&N>) -> Result<(), String> {
     match key {
         // Marshalers that produce a string (or null for a zero time).
         "resource.Quantity" => {
-            let text = match data {
-                Some(Data::String(s)) => super::quantity::canonical(s),
-                other => super::quantity_text(other),
+            let text = match node {
+                Some(n) => match (n.as_str(), n.number_text()) {
+                    (Some(s), _) => super::quantity::canonical(s),
+                    (None, Some(t)) => super::quantity::canonical(&t),
+                    _ => "0".to_owned(),
+                },
+                None => "0".to_owned(),
             };
-            json_string(out, text.as_bytes(), html);
+            sink.string(&text);
         }
-        "metav1.Duration" => match data {
-            Some(Data::String(s)) => json_string(out, s.as_bytes(), html),
-            _ => json_string(out, b"0s", html),
+        "metav1.Duration" => sink.string(node.and_then(JsonNode::as_str).unwrap_or("0s")),
+        "metav1.Time" | "metav1.MicroTime" => match node.and_then(JsonNode::as_str).filter(|s| !s.is_empty()) {
+            Some(s) => sink.string(s),
+            None => sink.null(),
         },
-        "metav1.Time" | "metav1.MicroTime" => match data {
-            Some(Data::String(s)) if !s.is_empty() => json_string(out, s.as_bytes(), html),
-            _ => out.extend_from_slice(b"null"),
-        },
-        "intstr.IntOrString" => match data {
-            Some(Data::String(s)) => json_string(out, s.as_bytes(), html),
-            Some(Data::Number(f)) => out.extend_from_slice((*f as i32).to_string().as_bytes()),
-            _ => out.push(b'0'),
+        "intstr.IntOrString" => match node {
+            Some(n) if n.as_str().is_some() => sink.string(n.as_str().unwrap_or_default()),
+            Some(n) if n.is_number() => sink.int(i64::from(number_of(Some(n)) as i32)),
+            _ => sink.int(0),
         },
         "durationpb.Duration" => {
-            let (seconds, nanos) = match data {
-                Some(Data::String(s)) => parse_proto_duration(s).unwrap_or((0, 0)),
-                _ => (0, 0),
-            };
-            out.push(b'{');
-            let mut parts = Vec::new();
+            let (seconds, nanos) = node.and_then(JsonNode::as_str).and_then(parse_proto_duration).unwrap_or((0, 0));
+            sink.begin_object();
             if seconds != 0 {
-                parts.push(format!("\"seconds\":{seconds}"));
+                sink.key("seconds");
+                sink.int(seconds);
             }
             if nanos != 0 {
-                parts.push(format!("\"nanos\":{nanos}"));
+                sink.key("nanos");
+                sink.int(i64::from(nanos));
             }
-            out.extend_from_slice(parts.join(",").as_bytes());
-            out.push(b'}');
+            sink.end_object();
         }
         k if k.starts_with("wrapperspb.") => {
             // `{"value": v}`, with `omitempty` on the value.
-            let empty = match data {
+            let empty = match node {
                 None => true,
-                Some(Data::Bool(b)) => !b,
-                Some(Data::Number(f)) => *f == 0.0,
-                Some(Data::String(s)) => s.is_empty(),
-                Some(_) => false,
-            };
-            match data {
-                Some(d) if !empty => {
-                    out.extend_from_slice(b"{\"value\":");
-                    json_data(out, d, html)?;
-                    out.push(b'}');
+                Some(n) => {
+                    n.as_bool() == Some(false) || n.as_f64() == Some(0.0) || n.as_str().is_some_and(str::is_empty)
                 }
-                _ => out.extend_from_slice(b"{}"),
+            };
+            sink.begin_object();
+            if let (Some(n), false) = (node, empty) {
+                sink.key("value");
+                write_generic(sink, n)?;
             }
+            sink.end_object();
         }
-        _ => write_generic(out, data, html)?,
+        _ => write_generic_or_null(sink, node)?,
     }
     Ok(())
-}
-
-fn json_string(out: &mut Vec<u8>, s: &[u8], html: bool) {
-    crate::funcs::sprig::json::write_json_string(out, s, html);
-}
-
-/// Untyped data as `encoding/json` writes it.
-fn json_data(out: &mut Vec<u8>, d: &Data, html: bool) -> Result<(), String> {
-    let style = crate::funcs::sprig::json::JsonStyle { escape_html: html, indent: false };
-    crate::funcs::sprig::json::write_json(out, &crate::value::Value::from_data(d, false), style, 0)
 }
 
 /// A protobuf JSON duration (`"45s"`, `"0.5s"`) as seconds and

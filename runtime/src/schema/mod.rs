@@ -13,6 +13,7 @@ mod access;
 pub mod decode;
 mod go_types;
 pub mod json;
+pub mod node;
 pub mod quantity;
 
 pub use access::{enum_string, field, quantity_text, typed_is_nil};
