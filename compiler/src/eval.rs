@@ -69,8 +69,8 @@ pub(crate) fn execute<'a>(
                 Inst::Call { dst, func, args, argc, node } => {
                     m.call(frame, *dst, program.functions[*func as usize], *args, *argc, *node)
                 }
-                Inst::CallMethod { dst, method, args, argc, node } => {
-                    Machine::call_method(frame, *dst, *method, *args, *argc, *node)
+                Inst::CallMethod { dst, method, args, argc, constants, node } => {
+                    Machine::call_method(frame, *dst, *method, *args, *argc, *constants, *node)
                 }
                 Inst::CallValue { dst, callee, args, argc, node } => {
                     Machine::call_value(frame, *dst, &program.names[*callee as usize], *args, *argc, *node)

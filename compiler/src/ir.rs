@@ -93,6 +93,10 @@ pub enum Inst {
         method: Slot,
         args: Slot,
         argc: u32,
+        /// Bit `i` set: argument `i` is a literal constant, which Go
+        /// converts to the parameter's type (`evalArg`), where a value
+        /// must already have it.
+        constants: u32,
         node: NodeId,
     },
     /// The `call` builtin: `args` holds the callee then its arguments.

@@ -600,9 +600,13 @@ impl<'t> Lowerer<'t, '_> {
             let dst = p.slot();
             p.emit(Inst::Copy { dst, src: *v });
         }
+        let constants = rest.iter().take(32).enumerate().fold(0u32, |mask, (i, a)| {
+            let literal = matches!(a, Operand::Number(_) | Operand::Bool(..) | Operand::String(_));
+            mask | (u32::from(literal) << i)
+        });
         let node = self.node(blame);
         let dst = p.slot();
-        p.emit(Inst::CallMethod { dst, method: recv, args: base, argc: argc as u32, node });
+        p.emit(Inst::CallMethod { dst, method: recv, args: base, argc: argc as u32, constants, node });
         dst
     }
 

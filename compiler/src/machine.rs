@@ -255,10 +255,11 @@ impl<'a> Machine<'a, '_> {
         method: Slot,
         args: Slot,
         argc: u32,
+        constants: u32,
         node: NodeId,
     ) -> Result<(), String> {
         let argv = &frame.slots[args as usize..(args + argc) as usize];
-        match call_bound(frame.slot(method), argv) {
+        match call_bound(frame.slot(method), argv, constants) {
             Ok(v) => {
                 frame.set(dst, v);
                 Ok(())
@@ -397,9 +398,35 @@ fn range_next<'a>(iter: &mut RangeIter<'a>) -> Option<(Value<'a>, Value<'a>)> {
     }
 }
 
+/// A literal constant as Go's `evalArg` makes it for a parameter of type
+/// `to`: a number takes any numeric type it fits (an integer type needs
+/// an integral value).
+fn convert_constant<'a>(arg: &Value<'a>, to: Type) -> Result<Value<'a>, String> {
+    let value = arg.clone().unbox();
+    let kind = to.kind();
+    let number = match value.repr {
+        Repr::Int(n, _) => Some((n as f64, Some(n))),
+        Repr::Float(f, _) => Some((f, (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64))),
+        _ => None,
+    };
+    match (number, kind) {
+        (Some((_, Some(n))), k) if k.is_int() => Ok(Value::int_of(injit_runtime::convert::wrap_int(n as u64, to), to)),
+        (Some((_, Some(n))), k) if k.is_uint() => {
+            Ok(Value::uint_of(injit_runtime::convert::wrap_uint(n as u64, to), to))
+        }
+        (Some((f, None)), k) if k.is_int() || k.is_uint() => Err(format!(
+            "expected integer; found {}",
+            injit_runtime::fmt::data_to_string(&injit_runtime::Data::Number(f))
+        )),
+        (Some((f, _)), k) if k.is_float() => Ok(Value::new(Repr::Float(f, to))),
+        _ => validate(arg.clone(), Param::Type(to)),
+    }
+}
+
 /// Calls a bound method: arguments converted to its parameter types, as
-/// Go's `evalCall` does; errors read "error calling NAME: ...".
-fn call_bound<'a>(method: &Value<'a>, args: &[Value<'a>]) -> Result<Value<'a>, String> {
+/// Go's `evalCall` does (literal constants, marked in `constants`, take
+/// the parameter's type); errors read "error calling NAME: ...".
+fn call_bound<'a>(method: &Value<'a>, args: &[Value<'a>], constants: u32) -> Result<Value<'a>, String> {
     let Repr::Method(m) = &method.repr else {
         return Err("internal error: not a method".to_owned());
     };
@@ -411,7 +438,8 @@ fn call_bound<'a>(method: &Value<'a>, args: &[Value<'a>]) -> Result<Value<'a>, S
         } else {
             params[i]
         };
-        argv.push(validate(arg.clone(), Param::Type(to))?);
+        let constant = i < 32 && constants & (1 << i) != 0;
+        argv.push(if constant { convert_constant(arg, to)? } else { validate(arg.clone(), Param::Type(to))? });
     }
     let result = m.call(&argv).map_err(|e| format!("error calling {}: {e}", m.name))?;
     Ok(if m.ty.results.first() == Some(&Type::Any) { result.boxed() } else { result })

@@ -420,25 +420,6 @@ impl JsonReader<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_like_go() {
-        let d = Data::from_json(br#"{"b": 1, "a": [true, null, "x\u00e9\ud83d\ude00"], "b": 2.5}"#, NumberMode::Float)
-            .unwrap();
-        let Data::Object(o) = d else { panic!() };
-        assert_eq!(o.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
-        assert_eq!(o.get(b"b"), Some(&Data::Number(2.5)));
-        assert_eq!(Data::from_json(br#""\ud800x""#, NumberMode::Float).unwrap(), Data::String("\u{FFFD}x".into()));
-        assert_eq!(Data::from_json(b"1.0", NumberMode::JsonNumber).unwrap(), Data::JsonNumber("1.0".into()));
-        assert!(Data::from_json(b"1e400", NumberMode::Float).is_err());
-        assert!(Data::from_json(b"[1,]", NumberMode::Float).is_err());
-        assert!(Data::from_json(b"01", NumberMode::Float).is_err());
-    }
-}
-
 /// encoding/json's float encoding: shortest digits, exponent form outside
 /// [1e-6, 1e21) at the value's own precision, exponents unpadded (`1e-7`).
 pub fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> Result<(), String> {
@@ -458,4 +439,23 @@ pub fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> Result<(), S
     }
     out.extend_from_slice(&text);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_like_go() {
+        let d = Data::from_json(br#"{"b": 1, "a": [true, null, "x\u00e9\ud83d\ude00"], "b": 2.5}"#, NumberMode::Float)
+            .unwrap();
+        let Data::Object(o) = d else { panic!() };
+        assert_eq!(o.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(o.get(b"b"), Some(&Data::Number(2.5)));
+        assert_eq!(Data::from_json(br#""\ud800x""#, NumberMode::Float).unwrap(), Data::String("\u{FFFD}x".into()));
+        assert_eq!(Data::from_json(b"1.0", NumberMode::JsonNumber).unwrap(), Data::JsonNumber("1.0".into()));
+        assert!(Data::from_json(b"1e400", NumberMode::Float).is_err());
+        assert!(Data::from_json(b"[1,]", NumberMode::Float).is_err());
+        assert!(Data::from_json(b"01", NumberMode::Float).is_err());
+    }
 }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod fmt;
 pub mod func;
 pub mod funcs;
+pub mod gotime;
 pub mod object;
 pub mod ops;
 pub mod schema;

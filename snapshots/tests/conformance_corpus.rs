@@ -58,7 +58,7 @@ fn corpus_file(name: &str) -> (Vec<Case>, Vec<CaseResult>) {
 }
 
 /// Cases waiting for sprig functions injit does not have yet.
-const PENDING: &[&str] = &["sprig_numeric_misc/date_in_zone_fixed"];
+const PENDING: &[&str] = &[];
 
 #[test]
 fn go_conformance_corpus() {

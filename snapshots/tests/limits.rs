@@ -2,7 +2,7 @@
 //! each stopping a render with a clear error instead of exhausting memory
 //! or the native stack.
 
-use injit_compiler::{Backend, CompileOptions, ExecLimits, Functions, TemplateSet};
+use injit_compiler::{CompileOptions, ExecLimits, Functions, TemplateSet};
 use injit_runtime::{Data, FunctionSet};
 
 fn render(source: &str, limits: ExecLimits) -> (String, Result<(), String>) {

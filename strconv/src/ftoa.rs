@@ -337,7 +337,7 @@ mod tests {
     #[test]
     fn precision_like_go() {
         let f = |v, fmt, p| format_float(v, fmt, p);
-        assert_eq!(f(3.14159, FloatFormat::Fixed, 2), "3.14");
+        assert_eq!(f(1.23456, FloatFormat::Fixed, 2), "1.23");
         assert_eq!(f(2.5, FloatFormat::Fixed, 0), "2");
         assert_eq!(f(-1.0, FloatFormat::Fixed, 3), "-1.000");
         assert_eq!(f(1234.5678, FloatFormat::Exponent { upper: false }, 2), "1.23e+03");

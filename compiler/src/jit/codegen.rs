@@ -250,9 +250,16 @@ impl Gen<'_> {
                     ],
                 );
             }
-            Inst::CallMethod { dst, method, args, argc, node } => self.call_checked(
+            Inst::CallMethod { dst, method, args, argc, constants, node } => self.call_checked(
                 Helper::CallMethod,
-                &[Arg::U32(*dst), Arg::U32(*method), Arg::U32(*args), Arg::U32(*argc), Arg::U32(*node)],
+                &[
+                    Arg::U32(*dst),
+                    Arg::U32(*method),
+                    Arg::U32(*args),
+                    Arg::U32(*argc),
+                    Arg::U32(*constants),
+                    Arg::U32(*node),
+                ],
             ),
             Inst::CallValue { dst, callee, args, argc, node } => {
                 let name = &program.names[*callee as usize];

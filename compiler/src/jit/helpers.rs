@@ -100,7 +100,7 @@ helpers! {
     Field => field(Cx, Frame, U32, U32, Ptr, Usize, U32);
     Validate => validate(Cx, Frame, U32, Ptr);
     Call => call(Cx, Frame, U32, Ptr, U32, U32, U32);
-    CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32);
+    CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32, U32);
     CallValue => call_value(Cx, Frame, U32, Ptr, Usize, U32, U32, U32);
     TruthIs => truth_is(Cx, Frame, U32, U32);
     IsTrue => is_true(Cx, Frame, U32);
@@ -248,10 +248,13 @@ unsafe extern "C" fn call_method<'a>(
     method: Slot,
     args: Slot,
     argc: u32,
+    constants: u32,
     node: NodeId,
 ) -> u32 {
     // SAFETY: pointers from the generated code.
-    unsafe { guard(cx, frame, |_, frame| Machine::call_method(frame, dst, method, args, argc, node).map(|()| 0)) }
+    unsafe {
+        guard(cx, frame, |_, frame| Machine::call_method(frame, dst, method, args, argc, constants, node).map(|()| 0))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -265,8 +265,8 @@ pub fn parse_proto_duration(s: &str) -> Option<(i64, i32)> {
     if let Some(d) = parse_seconds(s) {
         return Some(d);
     }
-    let nanos = parse_go_duration(s)?;
-    Some(((nanos / 1_000_000_000) as i64, (nanos % 1_000_000_000) as i32))
+    let nanos = crate::gotime::parse_duration(s).ok()?;
+    Some((nanos / 1_000_000_000, (nanos % 1_000_000_000) as i32))
 }
 
 fn parse_seconds(s: &str) -> Option<(i64, i32)> {
@@ -286,53 +286,6 @@ fn parse_seconds(s: &str) -> Option<(i64, i32)> {
     Some(if negative { (-seconds, -nanos) } else { (seconds, nanos) })
 }
 
-/// Go's `time.ParseDuration`, in nanoseconds.
-pub fn parse_go_duration(s: &str) -> Option<i128> {
-    let (negative, mut rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: i128 = 0;
-    while !rest.is_empty() {
-        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(number_end);
-        let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-        if whole.is_empty() && frac.is_empty() {
-            return None;
-        }
-        let unit_end = tail.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_end);
-        let scale: i128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return None,
-        };
-        let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
-        let mut value = whole.checked_mul(scale)?;
-        let mut divisor = 1i128;
-        for digit in frac.bytes().take(30) {
-            divisor *= 10;
-            value += i128::from(digit - b'0') * scale / divisor;
-        }
-        total = total.checked_add(value)?;
-        rest = tail;
-    }
-    if total > i128::from(i64::MAX) {
-        return None;
-    }
-    Some(if negative { -total } else { total })
-}
 
 /// `%v` of a special type's value.
 pub fn write_special_text(out: &mut Vec<u8>, t: GoType, data: Option<&Data>) {

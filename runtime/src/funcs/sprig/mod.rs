@@ -3,6 +3,7 @@
 //! shopspring/decimal), as Debian ships them to the reference oracle.
 
 mod cast;
+mod date;
 mod decimal;
 mod dicts;
 pub(crate) mod encoding;
@@ -68,6 +69,20 @@ impl<'a> ArgAccess<'a> for [Value<'a>] {
 pub(crate) fn body(name: &str) -> Option<Body> {
     let f: NativeFn = match name {
         "hello" => strings::hello,
+        // dates
+        "now" => date::now,
+        "date" => date::date,
+        "dateInZone" | "date_in_zone" => date::date_in_zone,
+        "htmlDate" => date::html_date,
+        "htmlDateInZone" => date::html_date_in_zone,
+        "dateModify" | "date_modify" => date::date_modify,
+        "mustDateModify" | "must_date_modify" => date::must_date_modify,
+        "toDate" => date::to_date,
+        "mustToDate" => date::must_to_date,
+        "unixEpoch" => date::unix_epoch,
+        "ago" => date::ago,
+        "duration" => date::duration,
+        "durationRound" => date::duration_round,
         "semver" => semver::semver,
         "semverCompare" => semver::semver_compare,
         "urlParse" => url::url_parse,
