@@ -286,7 +286,6 @@ fn parse_seconds(s: &str) -> Option<(i64, i32)> {
     Some(if negative { (-seconds, -nanos) } else { (seconds, nanos) })
 }
 
-
 /// `%v` of a special type's value.
 pub fn write_special_text(out: &mut Vec<u8>, t: GoType, data: Option<&Data>) {
     let key = t.special().unwrap_or_default();

@@ -2,15 +2,20 @@
 //! libraries it calls (spf13/cast, goutils, xstrings, mergo, semver,
 //! shopspring/decimal), as Debian ships them to the reference oracle.
 
+mod aes;
 mod cast;
+mod certs;
 mod date;
 mod decimal;
+mod der;
 mod dicts;
 pub(crate) mod encoding;
 pub(crate) mod json;
+mod keys;
 mod lists;
 mod misc;
 mod numeric;
+mod passwords;
 mod random;
 mod regex;
 mod semver;
@@ -69,6 +74,20 @@ impl<'a> ArgAccess<'a> for [Value<'a>] {
 pub(crate) fn body(name: &str) -> Option<Body> {
     let f: NativeFn = match name {
         "hello" => strings::hello,
+        // crypto
+        "genPrivateKey" => certs::gen_private_key,
+        "genCA" => certs::gen_ca,
+        "genCAWithKey" => certs::gen_ca_with_key,
+        "genSelfSignedCert" => certs::gen_self_signed_cert,
+        "genSelfSignedCertWithKey" => certs::gen_self_signed_cert_with_key,
+        "genSignedCert" => certs::gen_signed_cert,
+        "genSignedCertWithKey" => certs::gen_signed_cert_with_key,
+        "buildCustomCert" => certs::build_custom_cert,
+        "bcrypt" => passwords::bcrypt,
+        "htpasswd" => passwords::htpasswd,
+        "derivePassword" => passwords::derive_password,
+        "encryptAES" => aes::encrypt_aes,
+        "decryptAES" => aes::decrypt_aes,
         // dates
         "now" => date::now,
         "date" => date::date,
