@@ -5,27 +5,79 @@
 
 use injit_grammar::Templates;
 use injit_grammar::ast::{Command, List, Node, Operand, Pipe, Span, Tree, Variable};
+use injit_runtime::funcs::{CustomFunction, CustomFunctions, FunctionTable};
 use injit_runtime::{FunctionSet, Signature};
 
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
 
-/// The functions a template is checked against.
-#[derive(Clone, Copy, Debug, Default)]
+/// The functions a template is checked against and calls.
+#[derive(Clone, Copy, Default)]
 pub struct Functions {
     pub set: FunctionSet,
     /// The conformance kit's test-only functions (`mkfunc`, `pair`, ...).
     pub kit_test_funcs: bool,
+    /// The program's own functions over the set.
+    custom: Option<&'static CustomFunctions>,
+}
+
+impl std::fmt::Debug for Functions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let custom: Vec<&str> = self.custom.map(|c| c.signatures.iter().map(|s| s.name).collect()).unwrap_or_default();
+        f.debug_struct("Functions")
+            .field("set", &self.set)
+            .field("kit_test_funcs", &self.kit_test_funcs)
+            .field("custom", &custom)
+            .finish()
+    }
 }
 
 impl Functions {
     pub fn new(set: FunctionSet) -> Functions {
-        Functions { set, kit_test_funcs: false }
+        Functions { set, kit_test_funcs: false, custom: None }
+    }
+
+    /// The set with the conformance kit's test functions (or without);
+    /// set it before adding custom functions.
+    pub fn with_kit_test_funcs(self, on: bool) -> Functions {
+        Functions { kit_test_funcs: on, ..self }
+    }
+
+    /// The set with the program's own functions added (Go's `Funcs`):
+    /// call it once, at start-up; the functions live for the process.
+    pub fn with_custom(self, functions: &[CustomFunction]) -> Functions {
+        let mut all: Vec<CustomFunction> = self
+            .custom
+            .map(|c| {
+                c.signatures
+                    .iter()
+                    .map(|s| {
+                        let f = c.table.get(s.name).expect("a registered function");
+                        let injit_runtime::funcs::Body::Native(body) = f.body else {
+                            unreachable!("custom functions are native")
+                        };
+                        CustomFunction { signature: **s, body }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        all.retain(|c| !functions.iter().any(|f| f.signature.name == c.signature.name));
+        all.extend_from_slice(functions);
+        Functions { custom: Some(CustomFunctions::build(self.set, self.kit_test_funcs, &all)), ..self }
+    }
+
+    /// The function table calls resolve in.
+    pub fn table(&self) -> &'static FunctionTable {
+        match self.custom {
+            Some(c) => &c.table,
+            None => FunctionTable::for_set(self.set, self.kit_test_funcs),
+        }
     }
 
     pub fn signature(&self, name: &str) -> Option<&'static Signature> {
-        self.set
-            .signature(name)
+        self.custom
+            .and_then(|c| c.signature(name))
+            .or_else(|| self.set.signature(name))
             .or_else(|| self.kit_test_funcs.then(|| injit_runtime::funcs::kit_test_signature(name)).flatten())
     }
 

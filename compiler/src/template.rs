@@ -3,7 +3,7 @@
 use injit_grammar::{Delims, ParseError, ParseOptions, parse};
 use injit_runtime::FunctionSet;
 use injit_runtime::data::Data;
-use injit_runtime::funcs::{CallCx, FunctionTable};
+use injit_runtime::funcs::CallCx;
 use injit_runtime::schema::GoType;
 use injit_runtime::value::{Value, owned_copy};
 
@@ -107,7 +107,7 @@ impl TemplateSet {
         let lookup = move |name: &str| functions.contains(name);
         let parse_options = ParseOptions::new(options.name.clone(), &lookup).delims(options.delims.clone());
         let templates = parse(source, &parse_options)?;
-        let table = FunctionTable::for_set(functions.set, functions.kit_test_funcs);
+        let table = functions.table();
         let mut program = lower(
             &templates,
             source,

@@ -71,6 +71,12 @@ fn int32_ports_compare_with_constants() {
 fn resource_lists_have_methods_not_string_keys() {
     assert_eq!(typed("{{(index .Spec.Containers 0).Resources.Limits.Cpu}}", POD), "500m");
     assert_eq!(typed("{{(index .Spec.Containers 0).Resources.Requests.Cpu}}", POD), "0");
+    // The map's values are `Quantity` values, whose `String` needs a
+    // pointer: Go prints the struct, as `ParseQuantity` filled it.
+    assert_eq!(
+        typed("{{(index .Spec.Containers 0).Resources}}", POD),
+        "{map[cpu:{{500 -3} {<nil>} 500m DecimalSI} memory:{{1073741824 0} {<nil>} 1Gi BinarySI}] map[] []}"
+    );
     assert_eq!(
         typed("{{(index .Spec.Containers 0).Resources.Limits.cpu}}", POD),
         r#"error: template: t:1:26: executing "t" at <0>: can't evaluate field cpu in type v1.ResourceList"#
@@ -107,5 +113,18 @@ fn unknown_fields_are_errors_with_the_type() {
     assert_eq!(
         typed("{{.ProxyImg}}", POD),
         r#"error: template: t:1:2: executing "t" at <.ProxyImg>: can't evaluate field ProxyImg in type inject.SidecarTemplateData"#
+    );
+}
+
+#[test]
+fn data_with_fields_go_lacks_is_refused() {
+    let misspelt = POD.replace(r#""containerPort": 9080"#, r#""containerPrt": 9080"#);
+    assert_eq!(typed("{{.ObjectMeta.Name}}", &misspelt), r#"error: json: unknown field "containerPrt""#);
+    let top = POD.replace(r#""ProxyUID": 1337"#, r#""ProxyUid": 1337"#);
+    assert_eq!(typed("{{.ObjectMeta.Name}}", &top), r#"error: json: unknown field "ProxyUid""#);
+    let wrong = POD.replace(r#""ProxyUID": 1337"#, r#""ProxyUID": "1337""#);
+    assert!(
+        typed("x", &wrong)
+            .contains("cannot unmarshal string into Go struct field SidecarTemplateData.ProxyUID of type int64")
     );
 }

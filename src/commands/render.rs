@@ -140,7 +140,7 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
     Ok(CompileOptions {
         name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
         delims,
-        functions: Functions { set, kit_test_funcs: case.testfuncs },
+        functions: Functions::new(set).with_kit_test_funcs(case.testfuncs),
         backend,
         data_type: case.typed.then(sidecar_template_data).flatten(),
         missing_key,
@@ -153,14 +153,19 @@ pub fn sidecar_template_data() -> Option<injit_runtime::schema::GoType> {
     injit_runtime::schema::GoType::named("inject.SidecarTemplateData")
 }
 
-/// Decodes a case's data as the oracle does.
+/// Decodes a case's data as the oracle does (typed data strictly: a
+/// field `SidecarTemplateData` and the Kubernetes types lack is an error).
 pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
     let mode = if case.number { NumberMode::JsonNumber } else { NumberMode::Float };
-    match &case.data {
-        None => Ok(Data::Null),
-        Some(raw) => Data::from_json(raw.get().as_bytes(), mode)
-            .map_err(|e| CaseFailure { kind: "data", message: e.to_string() }),
+    let failure = |message: String| CaseFailure { kind: "data", message };
+    let data = match &case.data {
+        None => return Ok(Data::Null),
+        Some(raw) => Data::from_json(raw.get().as_bytes(), mode).map_err(|e| failure(e.to_string()))?,
+    };
+    if let Some(t) = case.typed.then(sidecar_template_data).flatten() {
+        injit_runtime::schema::decode::check_strict(t, &data).map_err(failure)?;
     }
+    Ok(data)
 }
 
 /// Runs one case: parse, then execute, as the oracle's `render`.

@@ -437,6 +437,12 @@ impl<'b> Printer<'b> {
             }
             return;
         }
+        if t.special() == Some("resource.Quantity") {
+            // A zero `Quantity{}` parses as nothing: `{{0 0} {<nil>}  }`.
+            let text = text_of_quantity(data).unwrap_or_default();
+            self.write(crate::schema::quantity::go_internals(&text).as_bytes());
+            return;
+        }
         if t.special().is_some() {
             let mut text = Vec::new();
             crate::schema::json::write_special_text(&mut text, t, data);
@@ -673,18 +679,27 @@ fn uint_of(v: &Value<'_>) -> u64 {
     }
 }
 
+/// A quantity's text as it came in the data.
+fn text_of_quantity(data: Option<&Data>) -> Option<String> {
+    match data? {
+        Data::String(s) => Some(s.to_string()),
+        Data::JsonNumber(n) => Some(n.to_string()),
+        Data::Number(f) => Some(crate::fmt::data_to_string(&Data::Number(*f))),
+        _ => None,
+    }
+}
+
 /// The result of a value's `String` method, for the types that have one.
 pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
     match &v.repr {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => crate::schema::enum_string(*t, *n).map(String::into_bytes),
-        // `*resource.Quantity` is a Stringer.
-        Repr::Typed(t, Some(Data::String(s))) if t.elem().and_then(|e| e.special()) == Some("resource.Quantity") => {
-            Some(s.as_bytes().to_vec())
-        }
-        Repr::Typed(t, Some(_)) if t.elem().and_then(|e| e.special()) == Some("resource.Quantity") => {
-            Some(b"0".to_vec())
+        // `*resource.Quantity` is a Stringer (the value is not).
+        Repr::Typed(t, Some(d))
+            if t.kind() == Kind::Pointer && t.elem().and_then(|e| e.special()) == Some("resource.Quantity") =>
+        {
+            Some(crate::schema::quantity_text(Some(d)).into_bytes())
         }
         _ => None,
     }

@@ -158,6 +158,38 @@ pub struct FunctionTable {
     functions: HashMap<&'static str, Function>,
 }
 
+/// A function a program adds to a set, as Go programs do with `Funcs`.
+#[derive(Clone, Copy)]
+pub struct CustomFunction {
+    pub signature: Signature,
+    pub body: NativeFn,
+}
+
+/// A function set with a program's own functions over it (they replace
+/// same-named ones, as a later `Funcs` call does in Go). Built once, at
+/// start-up, like Go's `FuncMap`s: it lives for the rest of the process.
+pub struct CustomFunctions {
+    pub signatures: Vec<&'static Signature>,
+    pub table: FunctionTable,
+}
+
+impl CustomFunctions {
+    pub fn build(set: FunctionSet, kit: bool, custom: &[CustomFunction]) -> &'static CustomFunctions {
+        let mut table = FunctionTable::build(set, kit);
+        let mut signatures = Vec::new();
+        for f in custom {
+            let signature: &'static Signature = Box::leak(Box::new(f.signature));
+            table.functions.insert(signature.name, Function::from_signature(signature, Body::Native(f.body), false));
+            signatures.push(signature);
+        }
+        Box::leak(Box::new(CustomFunctions { signatures, table }))
+    }
+
+    pub fn signature(&self, name: &str) -> Option<&'static Signature> {
+        self.signatures.iter().copied().find(|s| s.name == name)
+    }
+}
+
 impl FunctionTable {
     pub fn get(&self, name: &str) -> Option<&Function> {
         self.functions.get(name)

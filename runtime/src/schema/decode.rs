@@ -10,11 +10,22 @@ use crate::types::Kind;
 /// Checks that `data` decodes as Go type `t`.
 pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
-    let mut context = Context { strukt: struct_name(t), path: &mut path };
+    let mut context = Context { strukt: struct_name(t), path: &mut path, strict: false };
+    check_value(t, data, &mut context)
+}
+
+/// As [`check`], with unknown fields an error too (a decoder with
+/// `DisallowUnknownFields`). Protobuf messages are exempt: their JSON is
+/// read leniently, as Istio reads mesh config.
+pub fn check_strict<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
+    let mut path = Vec::new();
+    let mut context = Context { strukt: struct_name(t), path: &mut path, strict: true };
     check_value(t, data, &mut context)
 }
 
 struct Context<'p> {
+    /// Unknown fields are errors.
+    strict: bool,
     /// The innermost struct being decoded (Go's `errorContext.Struct`).
     strukt: &'static str,
     /// JSON field names from the root (Go's `errorContext.FieldStack`).
@@ -95,7 +106,12 @@ fn check_struct<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Resul
         return Err(mismatch(json_kind(data), t, cx));
     };
     for (key, value) in entries {
-        let Some(field) = find_json_field(t, key) else { continue };
+        let Some(field) = find_json_field(t, key) else {
+            if cx.strict && !t.is_message() {
+                return Err(format!("json: unknown field {}", injit_strconv::quote(key.as_bytes())));
+            }
+            continue;
+        };
         let outer = std::mem::replace(&mut cx.strukt, struct_name(t));
         cx.path.push(field.1);
         let result = check_value(field.0, value, cx);
@@ -208,6 +224,15 @@ mod tests {
             "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container"
         );
         assert!(pod(r#"{"spec":{"securityContext":{"runAsUser":1.5}}}"#).unwrap_err().contains("number 1.5"));
+    }
+
+    #[test]
+    fn strict_decoding_refuses_unknown_fields() {
+        let data =
+            Data::from_json(br#"{"spec":{"containers":[{"name":"a","imag":"x"}]}}"#, NumberMode::Float).expect("JSON");
+        let pod = GoType::named("corev1.Pod").expect("Pod");
+        assert!(check(pod, &data).is_ok());
+        assert_eq!(check_strict(pod, &data).unwrap_err(), "json: unknown field \"imag\"");
     }
 
     #[test]

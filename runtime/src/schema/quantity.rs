@@ -96,6 +96,91 @@ fn scaled(mantissa: i128, exp: i32) -> Option<i128> {
     Some((mantissa + divisor - 1) / divisor)
 }
 
+/// What `%v` prints for a `resource.Quantity` value (its `String` method
+/// needs a pointer): the struct as `ParseQuantity` fills it,
+/// `{{value scale} {<nil>} cached-string Format}` — the cached string only
+/// when the text was already canonical, and an `inf.Dec` pointer instead
+/// of the int64 pair for values that need it.
+pub fn go_internals(text: &str) -> String {
+    let text = text.trim();
+    if text == "0" {
+        return "{{0 0} {<nil>} 0 DecimalSI}".to_owned();
+    }
+    let Some(parts) = parse_parts(text) else { return "{{0 0} {<nil>}  }".to_owned() };
+    let format = match parts.format {
+        Format::DecimalSI => "DecimalSI",
+        Format::BinarySI => "BinarySI",
+        Format::DecimalExponent => "DecimalExponent",
+    };
+    let (mut scale, precision, mantissa): (i64, i64, i64) = match parts.format {
+        Format::BinarySI if parts.exponent >= 0 && parts.denom.is_empty() => {
+            let precision = 15 - parts.num.len() as i64 - (parts.exponent as f32 * 3.0 / 10.0) as i64 - 1;
+            (0, precision, 1i64 << parts.exponent)
+        }
+        Format::BinarySI => (0, -1, 1),
+        _ => (parts.exponent, 18 - (parts.num.len() + parts.denom.len()) as i64, 1),
+    };
+    if precision >= 0 {
+        scale -= parts.denom.len() as i64;
+        let shifted = format!("{}{}", parts.num, parts.denom);
+        if scale >= -9
+            && let Ok(value) = shifted.parse::<i64>()
+            && let Some(result) = value.checked_mul(mantissa)
+        {
+            let result = if parts.positive { result } else { -result };
+            let canonical = match parts.format {
+                Format::BinarySI => parts.exponent % 10 == 0 && value & 7 != 0,
+                _ => scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0'),
+            };
+            let cached = if canonical { text } else { "" };
+            return format!("{{{{{result} {scale}}} {{<nil>}} {cached} {format}}}");
+        }
+    }
+    // Values beyond int64 are kept as an `inf.Dec` pointer.
+    let format = match Quantity::parse(text) {
+        Some(q) if parts.format == Format::BinarySI && q.nanos.abs() < 1_000_000_000 && q.nanos != 0 => "DecimalSI",
+        _ => format,
+    };
+    format!("{{{{0 0}} {{0xc000000000}}  {format}}}")
+}
+
+/// `parseQuantityString` and the suffix's meaning.
+struct Parts<'t> {
+    positive: bool,
+    num: &'t str,
+    denom: &'t str,
+    format: Format,
+    exponent: i64,
+}
+
+fn parse_parts(text: &str) -> Option<Parts<'_>> {
+    let (positive, body) = match text.as_bytes().first()? {
+        b'-' => (false, &text[1..]),
+        b'+' => (true, &text[1..]),
+        _ => (true, text),
+    };
+    let body = body.trim_start_matches('0');
+    let num_end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+    let num = if num_end == 0 { "0" } else { &body[..num_end] };
+    let mut rest = &body[num_end..];
+    let mut denom = "";
+    if let Some(after) = rest.strip_prefix('.') {
+        let end = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+        denom = &after[..end];
+        rest = &after[end..];
+    }
+    let (format, exponent) = if let Some(&(_, exp)) = DECIMAL.iter().find(|(n, _)| *n == rest) {
+        (Format::DecimalSI, i64::from(exp))
+    } else if let Some(&(_, bits)) = BINARY.iter().find(|(n, _)| *n == rest) {
+        (Format::BinarySI, i64::from(bits))
+    } else if rest.len() > 1 && rest.starts_with(['e', 'E']) {
+        (Format::DecimalExponent, rest[1..].parse::<i64>().ok()?)
+    } else {
+        return None;
+    };
+    Some(Parts { positive, num, denom, format, exponent })
+}
+
 /// A quantity's canonical text, or the text as given when it does not
 /// parse.
 pub fn canonical(text: &str) -> String {
@@ -120,5 +205,18 @@ mod tests {
         assert_eq!(canonical("500"), "500");
         assert_eq!(canonical("0.1m"), "100u");
         assert_eq!(canonical("1.0000000001"), "1000000001n");
+    }
+
+    #[test]
+    fn printed_values_show_goes_struct() {
+        use super::go_internals;
+        assert_eq!(go_internals("500m"), "{{500 -3} {<nil>} 500m DecimalSI}");
+        assert_eq!(go_internals("2000m"), "{{2000 -3} {<nil>}  DecimalSI}");
+        assert_eq!(go_internals("1Gi"), "{{1073741824 0} {<nil>} 1Gi BinarySI}");
+        assert_eq!(go_internals("1024Mi"), "{{1073741824 0} {<nil>}  BinarySI}");
+        assert_eq!(go_internals("0.5"), "{{5 -1} {<nil>}  DecimalSI}");
+        assert_eq!(go_internals("2"), "{{2 0} {<nil>} 2 DecimalSI}");
+        assert_eq!(go_internals("0"), "{{0 0} {<nil>} 0 DecimalSI}");
+        assert_eq!(go_internals("1e3"), "{{1 3} {<nil>} 1e3 DecimalExponent}");
     }
 }
