@@ -1,0 +1,137 @@
+//! The webhook's answer for every Deployment of Istio's test inputs under
+//! the default config: the pod the API server would create (a ReplicaSet's
+//! pod: `generateName`, an owner reference, `pod-template-hash`), admitted
+//! as an AdmissionReview; the JSON Patch, applied with an RFC 6902
+//! implementation, must give the pod `kube-inject` gives (which is Istio's
+//! golden), and submitting the patched pod again must give an empty patch.
+
+mod common;
+
+use std::path::Path;
+
+use injit_compiler::Backend;
+use injit_inject::decision::Rules;
+use injit_inject::typed::Typed;
+use injit_inject::{Caller, Injector, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
+use injit_webhook::{Decision, OnError, Request, admit};
+use serde_json::{Value, json};
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn injector() -> Injector {
+    let dir = common::data_dir().join("istio/configs/default");
+    let source = |name: &str| Some(Source::new(name, read(&dir.join(name))));
+    let sources = Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") };
+    sources.build(Options { backend: Backend::Jit, ..Options::default() }).expect("the default config")
+}
+
+/// The pod a ReplicaSet of `deployment` would create.
+fn replica_pod(deployment: &Value) -> Value {
+    let name = deployment.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("app");
+    let template = &deployment["spec"]["template"];
+    let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+    labels["pod-template-hash"] = json!("fake");
+    let mut metadata = json!({
+        "generateName": format!("{name}-fake-"),
+        "labels": labels,
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-fake"), "controller": true, "uid": "1"}],
+    });
+    if let Some(a) = template.pointer("/metadata/annotations") {
+        metadata["annotations"] = a.clone();
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"].clone()})
+}
+
+fn review(pod: &Value, namespace: &str) -> Request {
+    let body = json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": "0b1c5b8e-0000-4000-8000-000000000001",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "operation": "CREATE",
+            "namespace": namespace,
+            "object": pod,
+        },
+    });
+    Request::parse(&serde_json::to_vec(&body).expect("JSON")).expect("a review")
+}
+
+fn apply(pod: &Value, patch: &[u8]) -> Value {
+    let patch: json_patch::Patch = serde_json::from_slice(patch).expect("a JSON patch");
+    let mut doc = pod.clone();
+    json_patch::patch(&mut doc, &patch).expect("the patch applies");
+    doc
+}
+
+fn parts(pod: &Value) -> Value {
+    json!({"metadata": pod["metadata"].clone(), "spec": pod["spec"].clone()})
+}
+
+#[test]
+fn patches_give_kube_injects_pod_and_are_idempotent() {
+    let injector = injector();
+    let dir = common::data_dir().join("istio");
+    let cases = read(&dir.join("cases.tsv"));
+    let mut inputs: Vec<&str> = cases
+        .lines()
+        .skip(1)
+        .filter(|l| l.split('\t').nth(3) == Some("default"))
+        .filter_map(|l| l.split('\t').nth(1))
+        .collect();
+    inputs.sort_unstable();
+    inputs.dedup();
+    let mut checked = 0;
+    for input in inputs {
+        let Ok(docs) = yaml_documents(&read(&dir.join("testdata").join(input))) else { continue };
+        for doc in docs.iter().filter(|d| d["kind"] == "Deployment" && d["apiVersion"] == "apps/v1") {
+            let pod = replica_pod(doc);
+            let namespace = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+            let (response, decision) = admit(&injector, &review(&pod, namespace), "/inject", OnError::Deny);
+            let expected = {
+                let mut p = parts(&pod);
+                p["metadata"]["namespace"] = json!(namespace);
+                let workload = Workload::of_pod(&p);
+                let request = injit_inject::Request {
+                    workload: &workload,
+                    pod: &p,
+                    rules: Rules::KUBE_INJECT,
+                    caller: Caller::KubeInject,
+                    proxy_envs: Default::default(),
+                };
+                match injector.inject(&request) {
+                    Ok(Outcome::Injected(pod)) => Some(pod),
+                    Ok(Outcome::Skipped(_)) => None,
+                    Err(e) => {
+                        assert!(!response.allowed, "{input}: kube-inject fails ({e}), the webhook must refuse");
+                        continue;
+                    }
+                }
+            };
+            let Some(expected) = expected else {
+                assert!(
+                    matches!(decision, Decision::Skipped(_)),
+                    "{input}: skipped by kube-inject, {decision:?} by the webhook"
+                );
+                assert!(response.patch.is_none());
+                continue;
+            };
+            assert_eq!(decision, Decision::Injected, "{input}: {:?}", response.message);
+            let patched = apply(&pod, response.patch.as_deref().expect("a patch"));
+            let mut got = Typed::pod().normalize(&parts(&patched)).expect("the patched pod decodes");
+            got["metadata"]["namespace"] = json!(namespace);
+            assert_eq!(got, expected, "{input}: the patched pod differs from kube-inject's");
+            let (again, _) = admit(&injector, &review(&patched, namespace), "/inject", OnError::Deny);
+            assert_eq!(
+                again.patch.as_deref(),
+                Some(b"[]".as_slice()),
+                "{input}: re-admitting the patched pod changes it"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 48, "only {checked} deployments checked");
+}

@@ -1,0 +1,142 @@
+//! `AdmissionReview` in `admission.k8s.io/v1` and `v1beta1`: reading the
+//! request, writing the response in the request's version with its `uid`.
+
+use serde_json::{Map, Value, json};
+
+/// The versions a review may come in.
+pub const VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
+
+/// Most bytes of one warning the API server keeps (it truncates to 256
+/// runes).
+const WARNING_RUNES: usize = 256;
+
+/// The parts of an admission request injection looks at.
+#[derive(Debug)]
+pub struct Request {
+    pub api_version: String,
+    pub uid: String,
+    pub kind: String,
+    pub resource: String,
+    pub sub_resource: String,
+    pub operation: String,
+    pub namespace: String,
+    pub name: String,
+    pub dry_run: bool,
+    pub object: Option<Value>,
+}
+
+/// Why a body is not an admission review (answered with HTTP 400).
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadReview(pub String);
+
+impl Request {
+    /// Reads a review from a request body.
+    pub fn parse(body: &[u8]) -> Result<Request, BadReview> {
+        let mut review: Value =
+            serde_json::from_slice(body).map_err(|e| BadReview(format!("the body is not JSON: {e}")))?;
+        let api_version = review.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if !VERSIONS.contains(&api_version.as_str()) {
+            return Err(BadReview(format!(
+                "apiVersion {api_version:?} is not an admission review version ({})",
+                VERSIONS.join(", ")
+            )));
+        }
+        if review.get("kind").and_then(Value::as_str) != Some("AdmissionReview") {
+            return Err(BadReview("kind must be AdmissionReview".to_owned()));
+        }
+        let Some(Value::Object(mut request)) = review.get_mut("request").map(Value::take) else {
+            return Err(BadReview("the review has no request".to_owned()));
+        };
+        let object = request.remove("object").filter(|o| !o.is_null());
+        let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let uid = text("uid");
+        if uid.is_empty() {
+            return Err(BadReview("the request has no uid".to_owned()));
+        }
+        let nested = |outer: &str, key: &str| {
+            request.get(outer).and_then(|o| o.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned()
+        };
+        Ok(Request {
+            api_version,
+            uid,
+            kind: nested("kind", "kind"),
+            resource: nested("resource", "resource"),
+            sub_resource: text("subResource"),
+            operation: text("operation"),
+            namespace: text("namespace"),
+            name: text("name"),
+            dry_run: request.get("dryRun").and_then(Value::as_bool).unwrap_or(false),
+            object,
+        })
+    }
+
+    /// Whether this is what the injector mutates: a pod being created.
+    pub fn is_pod_create(&self) -> bool {
+        self.kind == "Pod" && self.resource == "pods" && self.sub_resource.is_empty() && self.operation == "CREATE"
+    }
+}
+
+/// An admission response.
+#[derive(Debug, Default)]
+pub struct Response {
+    pub allowed: bool,
+    /// JSON Patch operations, as JSON.
+    pub patch: Option<Vec<u8>>,
+    /// Why the request is refused.
+    pub message: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Response {
+    pub fn allow() -> Response {
+        Response { allowed: true, ..Response::default() }
+    }
+
+    pub fn deny(message: impl Into<String>) -> Response {
+        Response { allowed: false, message: Some(message.into()), ..Response::default() }
+    }
+
+    /// The review to send back, in the request's version.
+    pub fn to_review(&self, api_version: &str, uid: &str) -> Value {
+        let mut response = Map::new();
+        response.insert("uid".to_owned(), Value::String(uid.to_owned()));
+        response.insert("allowed".to_owned(), Value::Bool(self.allowed));
+        if let Some(patch) = self.patch.as_ref().filter(|p| !p.is_empty()) {
+            response.insert("patchType".to_owned(), Value::String("JSONPatch".to_owned()));
+            response.insert("patch".to_owned(), Value::String(injit_runtime::base64::encode(patch)));
+        }
+        if let Some(message) = &self.message {
+            response.insert("status".to_owned(), json!({"message": message}));
+        }
+        if !self.warnings.is_empty() {
+            let warnings =
+                self.warnings.iter().map(|w| Value::String(w.chars().take(WARNING_RUNES).collect())).collect();
+            response.insert("warnings".to_owned(), Value::Array(warnings));
+        }
+        json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": Value::Object(response)})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reviews_are_read_and_answered_in_their_version() {
+        let body = br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"ns","object":{"metadata":{}}}}"#;
+        let r = Request::parse(body).unwrap();
+        assert!(r.is_pod_create());
+        let response = Response { allowed: true, patch: Some(b"[]".to_vec()), ..Response::default() };
+        let review = response.to_review(&r.api_version, &r.uid);
+        assert_eq!(review["apiVersion"], "admission.k8s.io/v1beta1");
+        assert_eq!(review["response"]["uid"], "u1");
+        assert_eq!(review["response"]["patch"], "W10=");
+        assert!(
+            Request::parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}"#).is_err()
+        );
+        assert!(Request::parse(b"{").is_err());
+        let empty = Response { allowed: true, patch: Some(Vec::new()), ..Response::default() }
+            .to_review("admission.k8s.io/v1", "u");
+        assert!(empty["response"].get("patchType").is_none(), "no patchType without a patch");
+    }
+}
