@@ -33,6 +33,12 @@ enum Command {
     /// configuration unless config files are given)
     #[command(name = "kube-inject")]
     KubeInject(KubeInjectArgs),
+    /// Serve the mutating admission webhook that injects the sidecar into
+    /// pods as they are created (HTTPS, AdmissionReview v1 and v1beta1)
+    Serve(ServeArgs),
+    /// Issue a CA and a serving certificate for the webhook's Service, and
+    /// print the caBundle (or a manifest with it filled in)
+    Certs(CertsArgs),
 }
 
 #[derive(clap::Args)]
@@ -44,6 +50,13 @@ struct KubeInjectArgs {
     /// written when injection fails
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<String>,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+/// The injector's configuration, shared by `kube-inject` and `serve`.
+#[derive(clap::Args)]
+struct ConfigArgs {
     /// The injector config: `kubectl get cm istio-sidecar-injector -o
     /// jsonpath='{.data.config}'`, the whole ConfigMap, or a bare template
     #[arg(long = "injectConfigFile", value_name = "FILE")]
@@ -66,6 +79,107 @@ struct KubeInjectArgs {
     /// How templates execute: native code, or the reference evaluator
     #[arg(long, value_enum, default_value = "jit")]
     backend: BackendArg,
+}
+
+impl ConfigArgs {
+    fn native_sidecars(&self) -> bool {
+        self.native_sidecars.unwrap_or_else(|| {
+            injit::commands::kube_inject::native_sidecars_from_env(
+                std::env::var("ENABLE_NATIVE_SIDECARS").ok().as_deref(),
+            )
+        })
+    }
+
+    fn options(&self) -> injit_inject::Options {
+        injit_inject::Options {
+            revision: if self.revision == "default" { String::new() } else { self.revision.clone() },
+            native_sidecars: self.native_sidecars(),
+            compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
+            backend: self.backend.into(),
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The serving certificate (PEM, with its chain); reloaded when it
+    /// changes
+    #[arg(long = "tls-cert", value_name = "FILE")]
+    tls_cert: String,
+    /// The certificate's private key (PEM)
+    #[arg(long = "tls-key", value_name = "FILE")]
+    tls_key: String,
+    /// A directory holding `config`, and optionally `values` and `mesh`,
+    /// as Istio mounts its ConfigMaps (instead of the three file flags)
+    #[arg(long = "config-dir", value_name = "DIR", conflicts_with_all = ["inject_config_file", "mesh_config_file", "values_file"])]
+    config_dir: Option<String>,
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The address to listen on
+    #[arg(long, default_value = "0.0.0.0")]
+    address: std::net::IpAddr,
+    /// The HTTPS port for admission reviews (and /ready, /healthz, /metrics)
+    #[arg(long, default_value_t = 9443)]
+    port: u16,
+    /// A plain-HTTP port serving /metrics, /ready and /healthz
+    #[arg(long = "metrics-port")]
+    metrics_port: Option<u16>,
+    /// When injection fails: deny the pod (Istio's behaviour), or allow it
+    /// without a sidecar and with a warning
+    #[arg(long = "on-error", value_enum, default_value = "deny")]
+    on_error: OnErrorArg,
+    /// How often the certificate and config files are checked for changes
+    #[arg(long = "reload-interval", default_value = "1s", value_parser = parse_duration)]
+    reload_interval: std::time::Duration,
+    /// How long requests in flight get to finish on SIGTERM
+    #[arg(long = "shutdown-timeout", default_value = "25s", value_parser = parse_duration)]
+    shutdown_timeout: std::time::Duration,
+    #[arg(long = "log-format", value_enum, default_value = "text")]
+    log_format: LogFormatArg,
+    /// The log level (`RUST_LOG` overrides it)
+    #[arg(long = "log-level", default_value = "info")]
+    log_level: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnErrorArg {
+    Deny,
+    Allow,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
+}
+
+/// A Go duration (`1s`, `500ms`).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let nanos = injit_runtime::gotime::parse_duration(text)?;
+    u64::try_from(nanos).map(std::time::Duration::from_nanos).map_err(|_| format!("{text}: must not be negative"))
+}
+
+#[derive(clap::Args)]
+struct CertsArgs {
+    /// The webhook's Service
+    #[arg(long, default_value = "injit-webhook")]
+    service: String,
+    /// The Service's namespace
+    #[arg(long, default_value = "istio-system")]
+    namespace: String,
+    /// More DNS names or IP addresses for the certificate
+    #[arg(long = "name", value_name = "NAME")]
+    names: Vec<String>,
+    /// How long the certificates are valid
+    #[arg(long, default_value_t = 365)]
+    days: u64,
+    /// Where `ca.crt`, `tls.crt` and `tls.key` are written
+    #[arg(long = "out-dir", value_name = "DIR")]
+    out_dir: String,
+    /// A manifest (the MutatingWebhookConfiguration) to print with every
+    /// `caBundle:` filled; without it the caBundle alone is printed
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -300,9 +414,9 @@ fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
     };
     let sources = (
         read(&Some(args.filename.clone())),
-        read(&args.inject_config_file),
-        read(&args.mesh_config_file),
-        read(&args.values_file),
+        read(&args.config.inject_config_file),
+        read(&args.config.mesh_config_file),
+        read(&args.config.values_file),
     );
     let (input, config, mesh, values) = match sources {
         (Ok(i), Ok(c), Ok(m), Ok(v)) => (i, c, m, v),
@@ -311,18 +425,16 @@ fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let native_sidecars = args.native_sidecars.unwrap_or_else(|| {
-        kube_inject::native_sidecars_from_env(std::env::var("ENABLE_NATIVE_SIDECARS").ok().as_deref())
-    });
+    let native_sidecars = args.config.native_sidecars();
     let options = KubeInjectOptions {
         input,
         config,
         mesh,
         values,
-        revision: args.revision,
+        revision: args.config.revision.clone(),
         native_sidecars,
         compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
-        backend: args.backend.into(),
+        backend: args.config.backend.into(),
     };
     let injected = match kube_inject::run(&options) {
         Ok(i) => i,
@@ -459,5 +571,66 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Render(args) => run_render(args),
         Command::KubeInject(args) => run_kube_inject(args),
+        Command::Serve(args) => run_serve(args),
+        Command::Certs(args) => run_certs(args),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    use injit::commands::serve::{self, LogFormat};
+    use injit_webhook::{CertFiles, ConfigFiles, OnError, Settings};
+    serve::init_logging(
+        match args.log_format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        },
+        &args.log_level,
+    );
+    let certs = CertFiles { cert: args.tls_cert.into(), key: args.tls_key.into() };
+    let config = match (&args.config_dir, &args.config) {
+        (Some(dir), _) => ConfigFiles::Dir(dir.into()),
+        (None, ConfigArgs { inject_config_file: None, mesh_config_file: None, values_file: None, .. }) => {
+            ConfigFiles::Defaults
+        }
+        (None, c) => ConfigFiles::Files {
+            config: c.inject_config_file.as_ref().map(Into::into),
+            mesh: c.mesh_config_file.as_ref().map(Into::into),
+            values: c.values_file.as_ref().map(Into::into),
+        },
+    };
+    let mut settings = Settings::new(certs);
+    settings.address = args.address;
+    settings.port = args.port;
+    settings.monitoring_port = args.metrics_port;
+    settings.config = config;
+    settings.options = args.config.options();
+    settings.on_error = match args.on_error {
+        OnErrorArg::Deny => OnError::Deny,
+        OnErrorArg::Allow => OnError::Allow,
+    };
+    settings.reload_interval = args.reload_interval.max(std::time::Duration::from_millis(50));
+    settings.shutdown_timeout = args.shutdown_timeout;
+    serve::run(settings)
+}
+
+fn run_certs(args: CertsArgs) -> ExitCode {
+    use injit::commands::certs::{self, CertsOptions};
+    let options = CertsOptions {
+        service: args.service,
+        namespace: args.namespace,
+        extra_names: args.names,
+        days: args.days,
+        out_dir: args.out_dir,
+        manifest: args.manifest,
+    };
+    match certs::run(&options) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }

@@ -27,6 +27,7 @@ pub enum Skip {
 
 /// The injector's selectors and policy; kube-inject uses `enabled` and no
 /// selectors.
+#[derive(Clone, Copy)]
 pub struct Rules<'c> {
     pub policy: Policy,
     pub never_inject: &'c [Value],

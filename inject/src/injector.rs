@@ -143,10 +143,26 @@ impl Injector {
         }
         let annotations = pod::annotations(request.pod);
         crate::validate::validate_annotations(&annotations).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
-        let pod = match self.config.era {
-            ConfigEra::Current => self.inject_current(request)?,
-            ConfigEra::Legacy => self.inject_legacy(request)?,
+        let inject_pod = |pod: &Value| {
+            let probe;
+            let request = if std::ptr::eq(pod, request.pod) {
+                request
+            } else {
+                probe = Request {
+                    workload: request.workload,
+                    pod,
+                    rules: request.rules,
+                    caller: request.caller,
+                    proxy_envs: request.proxy_envs.clone(),
+                };
+                &probe
+            };
+            match self.config.era {
+                ConfigEra::Current => self.inject_current(request),
+                ConfigEra::Legacy => self.inject_legacy(request),
+            }
         };
+        let pod = crate::annotation_guard::guarded(request.pod, inject_pod)?;
         Ok(Outcome::Injected(pod))
     }
 

@@ -2,6 +2,7 @@
 //! decision, template data, merging the rendered sidecar into the pod.
 #![forbid(unsafe_code)]
 
+pub mod annotation_guard;
 pub mod config;
 pub mod decision;
 mod embedded;

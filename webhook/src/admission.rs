@@ -27,6 +27,20 @@ pub enum OnError {
     Allow,
 }
 
+impl OnError {
+    /// The answer to a pod whose sidecar could not be injected.
+    pub fn answer(self, message: String) -> Response {
+        match self {
+            OnError::Deny => Response::deny(message),
+            OnError::Allow => {
+                let mut response = Response::allow();
+                response.warnings.push(format!("injit: the sidecar was not injected: {message}"));
+                response
+            }
+        }
+    }
+}
+
 /// What happened to a request, for metrics and logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -69,14 +83,7 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
         let name = if meta("name").is_empty() { format!("{}<generated>", meta("generateName")) } else { meta("name") };
         format!("{}/{name}", request.namespace)
     };
-    let fail = |kind: &'static str, message: String| match on_error {
-        OnError::Deny => (Response::deny(message), Decision::Failed(kind)),
-        OnError::Allow => {
-            let mut response = Response::allow();
-            response.warnings.push(format!("injit: the sidecar was not injected: {message}"));
-            (response, Decision::Failed(kind))
-        }
-    };
+    let fail = |kind: &'static str, message: String| (on_error.answer(message), Decision::Failed(kind));
     let Some(Value::Object(object)) = &request.object else {
         return fail("invalid_pod", "request.object is not a Pod object".to_owned());
     };
@@ -132,6 +139,10 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
     let mut desired = received.clone();
     patch::apply_lenient(&mut desired, &changes);
     let ops = patch::diff(&received, &desired);
+    if ops.is_empty() {
+        // Already injected, exactly so.
+        return (Response::allow(), Decision::Injected);
+    }
     let json = Value::Array(ops.iter().map(patch::Op::to_json).collect());
     let bytes = serde_json::to_vec(&json).expect("a patch serialises");
     (Response { allowed: true, patch: Some(bytes), ..Response::default() }, Decision::Injected)

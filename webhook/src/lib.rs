@@ -1,11 +1,24 @@
 //! injit's mutating admission webhook: AdmissionReview in and out, JSON
-//! Patch, and (in `server`) the HTTPS server with hot reload and metrics.
+//! Patch, and the HTTPS server with hot reload and metrics.
 #![forbid(unsafe_code)]
 
 pub mod admission;
+pub mod certs;
+pub mod config_files;
+pub mod metrics;
 pub mod patch;
 pub mod path_envs;
+mod reload;
 pub mod review;
+mod routes;
+pub mod server;
+mod state;
+pub mod tls;
 
 pub use admission::{Decision, OnError, admit};
+pub use config_files::ConfigFiles;
 pub use review::{BadReview, Request, Response};
+pub use routes::MAX_BODY;
+pub use server::{Server, Settings, StartError};
+pub use state::State;
+pub use tls::CertFiles;

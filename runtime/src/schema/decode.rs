@@ -197,6 +197,8 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
         "metav1.Time" | "metav1.MicroTime" | "metav1.Duration" | "durationpb.Duration" if data.as_str().is_some() => {
             Ok(())
         }
+        // Kept as raw JSON by its UnmarshalJSON.
+        "metav1.FieldsV1" => Ok(()),
         k if k.starts_with("wrapperspb.") && scalar => Ok(()),
         k if !k.starts_with("metav1.") && !k.starts_with("resource.") && !k.starts_with("intstr.") => Ok(()),
         _ => Err(mismatch(json_kind(data), t, cx)),
@@ -207,6 +209,12 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
 mod tests {
     use super::*;
     use crate::data::{Data, NumberMode};
+
+    #[test]
+    fn managed_fields_hold_any_json() {
+        let fields = r#"{"metadata":{"managedFields":[{"manager":"m","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{".":{}}}}}]}}"#;
+        assert_eq!(pod(fields), Ok(()));
+    }
 
     fn pod(json: &str) -> Result<(), String> {
         let data = Data::from_json(json.as_bytes(), NumberMode::JsonNumber).expect("JSON");

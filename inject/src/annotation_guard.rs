@@ -1,0 +1,194 @@
+//! Hostile annotation values: Istio's templates paste annotation values
+//! into YAML (`image: "{{ annotation .ObjectMeta "sidecar.istio.io/proxyImage" … }}"`),
+//! so a value with a quote and a newline can add fields to the sidecar, or
+//! break the YAML with an error that names nothing. Whoever creates a pod
+//! sets its annotations; they must reach their own fields and nothing
+//! else.
+//!
+//! When an Istio annotation holds characters that mean something in YAML,
+//! the pod is injected a second time with those characters replaced by
+//! `_` (the rest kept, so that the template takes the same branches). The
+//! two results must have the same shape, differing only in strings that
+//! carried the value; otherwise the pod is refused with an error naming
+//! the annotation. Pods without such values (nearly all) pay one scan of
+//! their annotations.
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind};
+use crate::pod;
+
+/// Annotations the injector reads as structured data itself (JSON or
+/// YAML, parsed and re-encoded), never pasted as text.
+const STRUCTURED: [&str; 8] = [
+    "proxy.istio.io/config",
+    "proxy.istio.io/overrides",
+    "sidecar.istio.io/userVolume",
+    "sidecar.istio.io/userVolumeMount",
+    "sidecar.istio.io/status",
+    "sidecar.istio.io/bootstrapOverride",
+    "inject.istio.io/templates",
+    "istio.io/rev",
+];
+
+/// Whether the annotation belongs to Istio (its templates read these).
+fn is_istio(key: &str) -> bool {
+    key.split_once('/').is_some_and(|(prefix, _)| prefix == "istio.io" || prefix.ends_with(".istio.io"))
+}
+
+fn is_yaml_syntax(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '"' | '\'' | '\\' | '#' | '{' | '}' | '[' | ']' | '&' | '!' | '|' | '>' | '%' | '@' | '`')
+}
+
+/// Whether pasting `value` into YAML can change more than a scalar.
+fn is_risky(value: &str) -> bool {
+    value.contains(": ") || value.ends_with(':') || value.chars().any(is_yaml_syntax)
+}
+
+/// `value` with what YAML could read as syntax made plain.
+fn defused(value: &str) -> String {
+    let plain: String = value.chars().map(|c| if is_yaml_syntax(c) { '_' } else { c }).collect();
+    let plain = plain.replace(": ", ":_");
+    match plain.strip_suffix(':') {
+        Some(head) => format!("{head}_"),
+        None => plain,
+    }
+}
+
+/// The Istio annotations of `pod` whose values need the check.
+pub fn risky_annotations(pod: &Value) -> Vec<(String, String)> {
+    pod::annotations(pod)
+        .into_iter()
+        .filter(|(k, v)| is_istio(k) && !STRUCTURED.contains(&k.as_str()) && is_risky(v))
+        .collect()
+}
+
+/// Runs `inject` on `pod`, and when risky annotations are present, again
+/// on the probe pod; refuses a result whose shape the values changed.
+pub fn guarded(pod: &Value, inject: impl Fn(&Value) -> Result<Value, Error>) -> Result<Value, Error> {
+    let risky = risky_annotations(pod);
+    let result = inject(pod);
+    if risky.is_empty() {
+        return result;
+    }
+    let mut probe_pod = pod.clone();
+    let annotations = pod::annotations_mut(&mut probe_pod);
+    let plain: Vec<String> = risky.iter().map(|(_, v)| defused(v)).collect();
+    for ((key, _), value) in risky.iter().zip(&plain) {
+        annotations.insert(key.clone(), Value::String(value.clone()));
+    }
+    let Ok(probe) = inject(&probe_pod) else {
+        // Plain values do not inject either: the syntax is not at fault.
+        return result;
+    };
+    let blame = || {
+        let names: Vec<String> = risky.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        names.join(", ")
+    };
+    let plain: Vec<String> = plain.into_iter().filter(|p| !p.is_empty()).collect();
+    match result {
+        Ok(injected) => match shape_difference(&injected, &probe, &plain, &mut String::new()) {
+            None => Ok(injected),
+            Some(path) => Err(Error::new(
+                ErrorKind::InvalidAnnotation,
+                format!(
+                    "annotation {}: the value changes the injected pod beyond its own field (at {path}); \
+                     quotes, newlines and YAML syntax are not allowed there",
+                    blame()
+                ),
+            )),
+        },
+        Err(e) => Err(Error::new(
+            ErrorKind::InvalidAnnotation,
+            format!("annotation {}: the value breaks the injection template: {}", blame(), e.message()),
+        )),
+    }
+}
+
+/// Where `got` and `probe` differ other than in strings carrying one of
+/// the plain values (a JSON pointer), if anywhere.
+fn shape_difference(got: &Value, probe: &Value, plain: &[String], path: &mut String) -> Option<String> {
+    match (got, probe) {
+        (_, Value::String(p)) if plain.iter().any(|t| p.contains(t.as_str())) => None,
+        (Value::Object(g), Value::Object(p)) => {
+            if let Some(key) = g.keys().chain(p.keys()).find(|k| g.contains_key(*k) != p.contains_key(*k)) {
+                return Some(format!("{path}/{key}"));
+            }
+            g.iter().find_map(|(key, value)| {
+                let len = path.len();
+                path.push('/');
+                path.push_str(key);
+                let found = shape_difference(value, &p[key], plain, path);
+                path.truncate(len);
+                found
+            })
+        }
+        (Value::Array(g), Value::Array(p)) if g.len() == p.len() => {
+            g.iter().zip(p).enumerate().find_map(|(i, (g, p))| {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                let found = shape_difference(g, p, plain, path);
+                path.truncate(len);
+                found
+            })
+        }
+        _ if got == probe => None,
+        _ => Some(if path.is_empty() { "/".to_owned() } else { path.clone() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_istio_values_with_yaml_syntax_are_checked() {
+        let pod = json!({"metadata": {"annotations": {
+            "sidecar.istio.io/proxyImage": "evil\"\n  privileged: true",
+            "sidecar.istio.io/logLevel": "debug",
+            "traffic.sidecar.istio.io/includeOutboundIPRanges": "*",
+            "proxy.istio.io/config": "holdApplicationUntilProxyStarts: true",
+            "example.com/note": "a: b",
+        }}});
+        let risky = risky_annotations(&pod);
+        assert_eq!(risky.len(), 1);
+        assert_eq!(risky[0].0, "sidecar.istio.io/proxyImage");
+    }
+
+    #[test]
+    fn a_value_that_adds_a_field_is_refused_by_name() {
+        let pod = json!({"metadata": {"annotations": {"sidecar.istio.io/proxyImage": "x\"\nprivileged: \"true"}}});
+        // A template pasting the value into a quoted scalar, read back.
+        let inject = |pod: &Value| -> Result<Value, Error> {
+            let image = pod::annotation(pod, "sidecar.istio.io/proxyImage").unwrap_or_default();
+            let yaml = format!("image: \"{image}\"\n");
+            let docs =
+                crate::object::yaml_documents(&yaml).map_err(|e| Error::new(ErrorKind::RenderedYaml, e.to_string()))?;
+            Ok(docs.into_iter().next().unwrap_or_default())
+        };
+        let e = guarded(&pod, inject).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidAnnotation);
+        assert!(e.message().contains("sidecar.istio.io/proxyImage"), "{e}");
+        assert!(e.message().contains("/privileged"), "{e}");
+        let fine = json!({"metadata": {"annotations": {"sidecar.istio.io/proxyImage": "a'b#c"}}});
+        assert_eq!(guarded(&fine, inject).unwrap(), json!({"image": "a'b#c"}));
+    }
+
+    #[test]
+    fn the_probe_keeps_what_templates_branch_on() {
+        assert_eq!(defused("docker.io/proxy:1.0\u{1}\"x: y:"), "docker.io/proxy:1.0__x:_y_");
+        // A template taking another branch without a slash.
+        let inject = |pod: &Value| -> Result<Value, Error> {
+            let image = pod::annotation(pod, "sidecar.istio.io/proxyImage").unwrap_or_default();
+            Ok(if image.contains('/') {
+                json!({"image": image})
+            } else {
+                json!({"image": "default", "pull": "Always"})
+            })
+        };
+        let pod = json!({"metadata": {"annotations": {"sidecar.istio.io/proxyImage": "r.io/p:1\u{1}"}}});
+        assert_eq!(guarded(&pod, inject).unwrap(), json!({"image": "r.io/p:1\u{1}"}));
+    }
+}

@@ -1,0 +1,89 @@
+//! `injit certs`: a CA and a serving certificate for the webhook's
+//! Service, and the `caBundle` that makes the API server trust it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use injit_webhook::certs::{issue, service_names};
+
+/// What to issue.
+pub struct CertsOptions {
+    pub service: String,
+    pub namespace: String,
+    /// More DNS names or IP addresses.
+    pub extra_names: Vec<String>,
+    pub days: u64,
+    pub out_dir: String,
+    /// A manifest whose `caBundle:` fields are filled and printed.
+    pub manifest: Option<String>,
+}
+
+/// Writes `ca.crt`, `tls.crt` and `tls.key` into the output directory and
+/// returns what to print: the filled manifest, or the bare `caBundle`.
+pub fn run(options: &CertsOptions) -> Result<String, String> {
+    let mut names = service_names(&options.service, &options.namespace);
+    names.extend(options.extra_names.iter().cloned());
+    let issued = issue(&names, Duration::from_secs(options.days * 24 * 3600))?;
+    let dir = Path::new(&options.out_dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
+        let path = dir.join(name);
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(0o600);
+        }
+        let mut file = open.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write("ca.crt", &issued.ca, false)?;
+    write("tls.crt", &issued.cert, false)?;
+    write("tls.key", &issued.key, true)?;
+    let bundle = injit_runtime::base64::encode(issued.ca.as_bytes());
+    match &options.manifest {
+        None => Ok(bundle + "\n"),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            let filled = fill_ca_bundle(&text, &bundle);
+            if filled == text {
+                return Err(format!("{path}: no `caBundle:` field to fill"));
+            }
+            Ok(filled)
+        }
+    }
+}
+
+/// Replaces the value of every `caBundle:` line, keeping its indentation.
+pub fn fill_ca_bundle(manifest: &str, bundle: &str) -> String {
+    let mut out = String::with_capacity(manifest.len() + bundle.len());
+    for line in manifest.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let (key, dash) = match trimmed.strip_prefix("- ") {
+            Some(rest) => (rest, "- "),
+            None => (trimmed, ""),
+        };
+        if key.starts_with("caBundle:") {
+            let newline = if line.ends_with('\n') { "\n" } else { "" };
+            out.push_str(&format!("{indent}{dash}caBundle: {bundle}{newline}"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_ca_bundle;
+
+    #[test]
+    fn every_ca_bundle_is_filled_in_place() {
+        let manifest = "webhooks:\n- name: a\n  clientConfig:\n    caBundle: \"\"\n    service: {}\n";
+        assert_eq!(
+            fill_ca_bundle(manifest, "QUJD"),
+            "webhooks:\n- name: a\n  clientConfig:\n    caBundle: QUJD\n    service: {}\n"
+        );
+    }
+}

@@ -1,0 +1,483 @@
+//! `injit serve` end to end: the binary on loopback behind a fresh CA,
+//! AdmissionReviews over verified TLS, patches applied with an RFC 6902
+//! implementation and compared with what `kube-inject` makes of the pod.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Webhook, apply, review, sleep_pod};
+use hyper::StatusCode;
+use injit_inject::object::yaml_documents;
+use injit_inject::typed::Typed;
+use serde_json::{Value, json};
+
+/// A pod as Go's types see it (defaults and all), without what the
+/// webhook does not diff.
+fn normalized(pod: &Value) -> Value {
+    let mut metadata = pod["metadata"].clone();
+    if let Some(m) = metadata.as_object_mut() {
+        m.remove("managedFields");
+    }
+    Typed::pod().normalize(&json!({"metadata": metadata, "spec": pod["spec"].clone()})).expect("a pod")
+}
+
+/// `injit kube-inject` of the same pod, with the same config.
+fn kube_inject(dir: &Path, pod: &Value, config_args: &[&str]) -> Value {
+    let input = dir.join("pod.yaml");
+    std::fs::write(&input, serde_json::to_string_pretty(pod).unwrap()).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["kube-inject", "-f"])
+        .arg(&input)
+        .args(config_args)
+        .output()
+        .expect("kube-inject runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let docs = yaml_documents(&String::from_utf8(output.stdout).unwrap()).expect("YAML");
+    normalized(&docs[0])
+}
+
+fn defaults(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("inject/defaults").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A `--config-dir` holding Istio's defaults with `config` edited.
+fn config_dir(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let config = dir.join("config-dir");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config"), edit(defaults("config.yaml"))).unwrap();
+    std::fs::write(config.join("values"), defaults("values.json")).unwrap();
+    std::fs::write(config.join("mesh"), defaults("mesh.yaml")).unwrap();
+    config
+}
+
+fn with_annotation(pod: &Value, key: &str, value: &str) -> Value {
+    let mut pod = pod.clone();
+    pod["metadata"]["annotations"][key] = json!(value);
+    pod
+}
+
+fn with_label(pod: &Value, key: &str, value: &str) -> Value {
+    let mut pod = pod.clone();
+    pod["metadata"]["labels"][key] = json!(value);
+    pod
+}
+
+fn is_injected(pod: &Value) -> bool {
+    let containers = pod["spec"]["containers"].as_array().into_iter().flatten();
+    let init = pod["spec"]["initContainers"].as_array().into_iter().flatten();
+    containers.chain(init).any(|c| c["name"] == "istio-proxy")
+}
+
+/// The server still answers a valid review properly.
+async fn still_serves(webhook: &Webhook) {
+    let pod = sleep_pod();
+    let response = webhook.review("/inject", &review("v1", "after", &pod)).await;
+    assert_eq!(response["allowed"], true);
+    assert!(is_injected(&apply(&pod, &response)), "the next valid request is injected");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sleep_pod_is_injected_as_kube_inject_does() {
+    let webhook = Webhook::start(&[]);
+    let pod = sleep_pod();
+    let response = webhook.review("/inject", &review("v1", "uid-v1", &pod)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    let patched = apply(&pod, &response);
+    assert!(is_injected(&patched));
+    assert_eq!(normalized(&patched), kube_inject(webhook.dir.path(), &pod, &[]), "the patched pod is kube-inject's");
+    assert_eq!(patched["metadata"]["managedFields"], pod["metadata"]["managedFields"], "managedFields untouched");
+
+    // The patched pod, submitted again (reinvocationPolicy: IfNeeded).
+    let again = webhook.review("/inject", &review("v1", "uid-again", &patched)).await;
+    assert_eq!(again["allowed"], true);
+    assert!(again.get("patch").is_none(), "re-injection changes nothing: {again}");
+
+    // A v1beta1 review gets the same patch, in v1beta1.
+    let beta = webhook.review("/inject", &review("v1beta1", "uid-beta", &pod)).await;
+    assert_eq!(beta["patch"], response["patch"]);
+
+    // A pod kube-inject already injected is re-injected to itself.
+    let mut manual = kube_inject(webhook.dir.path(), &pod, &[]);
+    manual["metadata"]["managedFields"] = json!(null);
+    manual["metadata"].as_object_mut().unwrap().remove("managedFields");
+    let reinjected = webhook.review("/inject", &review("v1", "uid-manual", &manual)).await;
+    assert_eq!(normalized(&apply(&manual, &reinjected)), normalized(&manual));
+
+    // Keep-alive: several reviews on one HTTP/1.1 connection, and on one
+    // HTTP/2 connection.
+    let tls = webhook.connect(b"http/1.1").await;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    for i in 0..3 {
+        let body = serde_json::to_vec(&review("v1", &format!("keepalive-{i}"), &pod)).unwrap();
+        let (status, _) = common::send(&mut sender, "/inject", Some("application/json"), body).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let tls = webhook.connect(b"h2").await;
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(common::h2_executor(), hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    for i in 0..3 {
+        let body = serde_json::to_vec(&review("v1", &format!("h2-{i}"), &pod)).unwrap();
+        let (status, body) = common::send_h2(&mut sender, "/inject", body).await;
+        assert_eq!(status, StatusCode::OK);
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer["response"]["patch"], response["patch"]);
+    }
+
+    // Istio's metric names, with outcomes.
+    assert_eq!(webhook.metric("sidecar_injection_requests_total ").await, 10.0);
+    assert_eq!(webhook.metric("sidecar_injection_success_total ").await, 10.0);
+    let metrics = webhook.metrics().await;
+    assert!(
+        metrics.contains("injit_admission_duration_seconds_bucket{le=\"0.00025\",decision=\"injected\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("sidecar_injection_time_seconds_count 10"), "{metrics}");
+    // Structured logs name the request.
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    let line = logs.lines().find(|l| l.contains("uid-v1")).expect("a log line for the review");
+    let line: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["namespace"], "default");
+    assert_eq!(line["pod"], "sleep-5d8c6b7f9-<generated>");
+    assert_eq!(line["decision"], "injected");
+    assert!(line["duration_us"].as_u64().is_some(), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skipped_pods_are_allowed_without_a_patch() {
+    let webhook = Webhook::start(&[]);
+    let pod = sleep_pod();
+    let annotated = with_annotation(&pod, "sidecar.istio.io/inject", "false");
+    let mut host_network = pod.clone();
+    host_network["spec"]["hostNetwork"] = json!(true);
+    let mut system = pod.clone();
+    system["metadata"]["namespace"] = json!("kube-system");
+    for (uid, object) in [("annotated", &annotated), ("host-network", &host_network), ("kube-system", &system)] {
+        let response = webhook.review("/inject", &review("v1", uid, object)).await;
+        assert_eq!(response["allowed"], true, "{uid}");
+        assert!(response.get("patch").is_none(), "{uid}: {response}");
+    }
+    // Not a pod creation: allowed untouched.
+    let mut update = review("v1", "update", &pod);
+    update["request"]["operation"] = json!("UPDATE");
+    let mut service =
+        review("v1", "service", &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}));
+    service["request"]["kind"] = json!({"group": "", "version": "v1", "kind": "Service"});
+    service["request"]["resource"] = json!({"group": "", "version": "v1", "resource": "services"});
+    for r in [update, service] {
+        let response = webhook.review("/inject", &r).await;
+        assert_eq!(response["allowed"], true);
+        assert!(response.get("patch").is_none());
+    }
+    let metrics = webhook.metrics().await;
+    for reason in ["disabled", "host_network", "ignored_namespace"] {
+        assert!(metrics.contains(&format!("sidecar_injection_skip_total{{reason=\"{reason}\"}} 1")), "{metrics}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn policy_disabled_injects_pods_labelled_true_and_config_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |c| c.replacen("policy: enabled", "policy: disabled", 1));
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "100ms"]);
+    let pod = sleep_pod();
+    let labelled = with_label(&pod, "sidecar.istio.io/inject", "true");
+    let response = webhook.review("/inject", &review("v1", "labelled", &labelled)).await;
+    assert!(is_injected(&apply(&labelled, &response)), "label true injects under policy disabled");
+    let config_files =
+        ["--injectConfigFile", &format!("{config_arg}/config"), "--valuesFile", &format!("{config_arg}/values")];
+    assert_eq!(normalized(&apply(&labelled, &response)), kube_inject(webhook.dir.path(), &labelled, &config_files));
+    let response = webhook.review("/inject", &review("v1", "unlabelled", &pod)).await;
+    assert!(response.get("patch").is_none(), "policy disabled skips unlabelled pods");
+
+    // An invalid config is rejected; the previous one keeps serving.
+    std::fs::write(config.join("config"), "policy: enabled\ntemplates:\n  sidecar: '{{ if }}'\n").unwrap();
+    webhook
+        .eventually("the invalid config is rejected", async || {
+            webhook.metric("injit_reloads_total{kind=\"config\",result=\"rejected\"}").await == 1.0
+        })
+        .await;
+    let response = webhook.review("/inject", &review("v1", "still-disabled", &pod)).await;
+    assert!(response.get("patch").is_none(), "the previous config (policy disabled) still serves");
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("rejected the new config"), "{logs}");
+
+    // A valid new config is swapped in.
+    std::fs::write(config.join("config"), defaults("config.yaml")).unwrap();
+    webhook
+        .eventually("the new config serves", async || {
+            let response = webhook.review("/inject", &review("v1", "reloaded", &pod)).await;
+            response.get("patch").is_some()
+        })
+        .await;
+    assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_content_type_is_415() {
+    let webhook = Webhook::start(&[]);
+    let body = serde_json::to_vec(&review("v1", "u", &sleep_pod())).unwrap();
+    for content_type in [Some("text/plain"), Some("application/yaml"), None] {
+        let (status, body) = webhook.post("/inject", content_type, body.clone()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert!(String::from_utf8_lossy(&body).contains("application/json"));
+    }
+    let (status, _) = webhook.post("/inject", Some("application/json; charset=utf-8"), body).await;
+    assert_eq!(status, StatusCode::OK);
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_body_is_400() {
+    let webhook = Webhook::start(&[]);
+    let (status, body) = webhook.post("/inject", Some("application/json"), Vec::new()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(String::from_utf8_lossy(&body), "the request body is empty\n");
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_7_mib_body_is_413_without_being_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let webhook = Webhook::start(&[]);
+    let size = 7 << 20;
+    let tls = webhook.connect(b"http/1.1").await;
+    let (mut read, mut write) = tokio::io::split(tls);
+    let head = format!(
+        "POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n\r\n"
+    );
+    write.write_all(head.as_bytes()).await.unwrap();
+    // The body follows, as far as the server lets it.
+    let writer = tokio::spawn(async move {
+        let chunk = vec![b' '; 64 << 10];
+        for _ in 0..(size / chunk.len()) {
+            if write.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match read.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    writer.abort();
+
+    // A chunked body (no length announced) is cut off at the limit too.
+    let tls = webhook.connect(b"http/1.1").await;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let request = hyper::Request::post("/inject")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .body(Chunks(112))
+        .unwrap();
+    if let Ok(response) = sender.send_request(request).await {
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    still_serves(&webhook).await;
+    assert_eq!(webhook.metric("sidecar_injection_requests_total ").await, 1.0, "refused bodies are no reviews");
+}
+
+/// A body of `n` chunks of 64 KiB with no length announced.
+struct Chunks(usize);
+
+impl hyper::body::Body for Chunks {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        if self.0 == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.0 -= 1;
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(bytes::Bytes::from(vec![b' '; 64 << 10])))))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_json_and_reviews_without_uid_are_400() {
+    let webhook = Webhook::start(&[]);
+    let cases: [(&[u8], &str); 4] = [
+        (b"{\"apiVersion\": ", "not an admission review: the body is not JSON"),
+        (b"[1, 2]", "not an admission review"),
+        (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, "the review has no request"),
+        (
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}}"#,
+            "the request has no uid",
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = webhook.post("/inject", Some("application/json"), body.to_vec()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(body));
+        assert!(String::from_utf8_lossy(&answer).contains(expected), "{}", String::from_utf8_lossy(&answer));
+    }
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_that_is_not_a_pod_is_refused_by_name() {
+    let webhook = Webhook::start(&[]);
+    let mut not_an_object = review("v1", "string", &json!("a pod"));
+    not_an_object["request"]["namespace"] = json!("default");
+    let response = webhook.review("/inject", &not_an_object).await;
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"].as_str().unwrap().contains("not a Pod"), "{response}");
+    let mut bad_spec = sleep_pod();
+    bad_spec["spec"]["containers"] = json!("sleep");
+    let response = webhook.review("/inject", &review("v1", "bad-spec", &bad_spec)).await;
+    assert_eq!(response["allowed"], false);
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(message.contains("sleep-5d8c6b7f9-<generated>") && message.contains("containers"), "{message}");
+    still_serves(&webhook).await;
+}
+
+const FAILING_CONFIG: &str = r#"policy: enabled
+templates:
+  sidecar: |
+    spec:
+      containers:
+      - name: istio-proxy
+        image: {{ with index .ObjectMeta.Annotations "example.com/image" }}{{ . }}{{ else }}{{ fail "the proxy image annotation is required" }}{{ end }}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_template_failing_at_run_time_is_denied_by_name_or_allowed_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |_| FAILING_CONFIG.to_owned());
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg]);
+    let pod = sleep_pod();
+    let response = webhook.review("/inject", &review("v1", "fails", &pod)).await;
+    assert_eq!(response["allowed"], false);
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("template \"sidecar\"") && message.contains("inject:4:"),
+        "the template and line: {message}"
+    );
+    assert!(message.contains("the proxy image annotation is required"), "{message}");
+    assert!(message.contains("sleep-5d8c6b7f9-<generated>"), "the pod: {message}");
+    let fixed = with_annotation(&pod, "example.com/image", "proxy:1.0");
+    let response = webhook.review("/inject", &review("v1", "works", &fixed)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(webhook.metrics().await.contains("sidecar_injection_failure_total{reason=\"template\"} 1"));
+
+    // With --on-error allow the pod goes through unmodified, with a warning.
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |_| FAILING_CONFIG.to_owned());
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--on-error", "allow"]);
+    let response = webhook.review("/inject", &review("v1", "fails", &pod)).await;
+    assert_eq!(response["allowed"], true);
+    assert!(response.get("patch").is_none());
+    let warning = response["warnings"][0].as_str().unwrap();
+    assert!(warning.starts_with("injit: the sidecar was not injected: "), "{warning}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_annotation_values_change_only_their_own_fields_or_are_refused_by_name() {
+    let webhook = Webhook::start(&[]);
+    let pod = sleep_pod();
+    let hostile = [
+        ("sidecar.istio.io/proxyImage", "evil\"\n        securityContext: {privileged: true}\n#"),
+        ("sidecar.istio.io/proxyImage", "docker.io/istio/proxyv2:1.0\u{1}\u{7}"),
+        ("sidecar.istio.io/proxyImage", "r.io/evil\"\n        privileged: true\n#"),
+        ("sidecar.istio.io/logLevel", "debug\"\n  - --inject\n  - \""),
+        ("sidecar.istio.io/componentLogLevel", "misc:error'\"\\"),
+        ("sidecar.istio.io/agentLogLevel", "x\r\ny: 1"),
+        ("traffic.sidecar.istio.io/excludeOutboundIPRanges", "10.0.0.0/8\"\n- \"--evil"),
+        ("status.sidecar.istio.io/port", "15020\"\nhostNetwork: true\n#"),
+        ("sidecar.istio.io/interceptionMode", "REDIRECT\n  privileged: true"),
+        ("example.com/unrelated", "\"\n\u{0}'}{]["),
+    ];
+    let benign = webhook.review("/inject", &review("v1", "benign", &pod)).await;
+    let benign_pod = apply(&pod, &benign);
+    for (i, (key, value)) in hostile.iter().enumerate() {
+        let object = with_annotation(&pod, key, value);
+        let response = webhook.review("/inject", &review("v1", &format!("hostile-{i}"), &object)).await;
+        if response["allowed"] == false {
+            let message = response["status"]["message"].as_str().unwrap();
+            assert!(message.contains(key), "{key}: the refusal names the annotation: {message}");
+            continue;
+        }
+        // Injected: compared with the pod without the annotation, only
+        // fields carrying the value (and the annotation) differ.
+        let patched = apply(&object, &response);
+        let mut without = patched.clone();
+        without["metadata"]["annotations"].as_object_mut().unwrap().remove(*key);
+        if without["metadata"]["annotations"].as_object().unwrap().is_empty() {
+            without["metadata"].as_object_mut().unwrap().remove("annotations");
+        }
+        for op in injit_webhook::patch::diff(&benign_pod, &without) {
+            let op = op.to_json();
+            assert_eq!(op["op"], "replace", "{key}={value:?} changed the pod's shape: {op}");
+            let new = op["value"].as_str().unwrap_or_default();
+            assert!(
+                new.contains(value) || value.lines().any(|l| !l.trim().is_empty() && new.contains(l.trim())),
+                "{key}={value:?} changed a field it does not own: {op}"
+            );
+        }
+    }
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_deadline_is_answered_before_it() {
+    let webhook = Webhook::start(&[]);
+    let response = webhook.review("/inject?timeout=1ns", &review("v1", "late", &sleep_pod())).await;
+    assert_eq!(response["allowed"], false);
+    assert!(response["status"]["message"].as_str().unwrap().contains("timeout"), "{response}");
+    let response = webhook.review("/inject?timeout=10s", &review("v1", "in-time", &sleep_pod())).await;
+    assert_eq!(response["allowed"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_finishes_in_flight_requests_and_exits() {
+    let mut webhook = Webhook::start(&[]);
+    // A connection with a request half sent: shutdown waits for it.
+    still_serves(&webhook).await;
+    let status = webhook.terminate();
+    assert!(status.success(), "{status:?}");
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("SIGTERM received") && logs.contains("every request answered"), "{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_routes() {
+    let webhook = Webhook::start(&[]);
+    let tcp = tokio::net::TcpStream::connect(webhook.monitoring).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.unwrap();
+    tokio::spawn(conn);
+    for (path, status) in [("/ready", 200), ("/healthz", 200), ("/inject", 404), ("/nope", 404)] {
+        let request = hyper::Request::get(path)
+            .header("host", "localhost")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap();
+        sender.ready().await.unwrap();
+        let response = sender.send_request(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let _ = http_body_util::BodyExt::collect(response.into_body()).await;
+    }
+    let tls = webhook.connect(b"http/1.1").await;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let request = hyper::Request::get("/inject")
+        .header("host", "localhost")
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap();
+    assert_eq!(sender.send_request(request).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+}

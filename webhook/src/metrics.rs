@@ -1,0 +1,100 @@
+//! Prometheus metrics: Istio's injection metric names (so existing
+//! dashboards and alerts keep working), a latency histogram fine enough
+//! for a sub-millisecond webhook, and reload outcomes.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Outcome {
+    pub decision: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadResult {
+    pub kind: &'static str,
+    pub result: &'static str,
+}
+
+/// Every metric the server exports.
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Counter,
+    pub successes: Counter,
+    pub skips: Family<Reason, Counter>,
+    pub failures: Family<Reason, Counter>,
+    pub injection_time: Histogram,
+    pub latency: Family<Outcome, Histogram>,
+    pub reloads: Family<ReloadResult, Counter>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0])
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Counter::default();
+        let successes = Counter::default();
+        let skips = Family::<Reason, Counter>::default();
+        let failures = Family::<Reason, Counter>::default();
+        let injection_time = Histogram::new([0.1, 1.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0]);
+        let latency = Family::<Outcome, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let reloads = Family::<ReloadResult, Counter>::default();
+        registry.register(
+            "sidecar_injection_requests",
+            "Total number of sidecar injection requests.",
+            requests.clone(),
+        );
+        registry.register(
+            "sidecar_injection_success",
+            "Total number of successful sidecar injection requests.",
+            successes.clone(),
+        );
+        registry.register(
+            "sidecar_injection_skip",
+            "Total number of skipped sidecar injection requests, by reason.",
+            skips.clone(),
+        );
+        registry.register(
+            "sidecar_injection_failure",
+            "Total number of failed sidecar injection requests, by reason.",
+            failures.clone(),
+        );
+        registry.register(
+            "sidecar_injection_time_seconds",
+            "Total time taken for injection in seconds.",
+            injection_time.clone(),
+        );
+        registry.register(
+            "injit_admission_duration_seconds",
+            "Time to answer an admission review, by decision.",
+            latency.clone(),
+        );
+        registry.register("injit_reloads", "Config and certificate reloads, by outcome.", reloads.clone());
+        Metrics { registry, requests, successes, skips, failures, injection_time, latency, reloads }
+    }
+}
+
+impl Metrics {
+    /// The text exposition format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub fn reload(&self, kind: &'static str, ok: bool) {
+        self.reloads.get_or_create(&ReloadResult { kind, result: if ok { "ok" } else { "rejected" } }).inc();
+    }
+}

@@ -1,0 +1,253 @@
+//! The HTTP surface: `POST /inject[/<key>/<value>…]`, `GET /ready`,
+//! `/healthz`, `/metrics`, with the webhook contract's answers to bad
+//! requests (415, 400, 413) and the API server's `?timeout=` honoured.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Incoming};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
+use serde_json::Value;
+
+use crate::admission::{Decision, admit};
+use crate::metrics::{Outcome, Reason};
+use crate::review::{Request, Response};
+use crate::state::State;
+
+/// The largest body read, as the API server's own limit for a request
+/// (3 MiB objects, doubled for the review around them).
+pub const MAX_BODY: u64 = 6 << 20;
+
+/// What the API server waits when it sends no `timeout` (its default and
+/// maximum for webhooks is 30 s; most configurations say 10 s).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) type HttpBody = Full<Bytes>;
+
+/// Which routes a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Routes {
+    /// Admission, health and metrics (the HTTPS port).
+    All,
+    /// Health and metrics only (the plain-HTTP metrics port).
+    Monitoring,
+}
+
+pub(crate) async fn serve(
+    state: Arc<State>,
+    routes: Routes,
+    request: HttpRequest<Incoming>,
+) -> Result<HttpResponse<HttpBody>, Infallible> {
+    let path = request.uri().path();
+    let response = match (request.method(), path) {
+        (&Method::GET, "/ready") if state.is_ready() => text(StatusCode::OK, "ready\n"),
+        (&Method::GET, "/ready") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/metrics") => {
+            let mut response = HttpResponse::new(Full::new(Bytes::from(state.metrics.encode())));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            );
+            response
+        }
+        (&Method::POST, p) if routes == Routes::All && is_inject_path(p) => inject(&state, request).await,
+        (_, "/ready" | "/healthz" | "/metrics") => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
+        (_, p) if routes == Routes::All && is_inject_path(p) => {
+            text(StatusCode::METHOD_NOT_ALLOWED, "admission reviews are POSTed\n")
+        }
+        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    Ok(response)
+}
+
+fn is_inject_path(path: &str) -> bool {
+    path == "/inject" || path.starts_with("/inject/")
+}
+
+fn text(status: StatusCode, body: &'static str) -> HttpResponse<HttpBody> {
+    let mut response = HttpResponse::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+/// A refusal of the HTTP request itself (not an admission answer). An
+/// HTTP/1 connection is closed after it when the body was not read to its
+/// end (HTTP/2 resets just the stream, and forbids the header).
+fn refuse(status: StatusCode, message: String, close: bool) -> HttpResponse<HttpBody> {
+    tracing::warn!(status = status.as_u16(), "{message}");
+    let mut response = HttpResponse::new(Full::new(Bytes::from(message + "\n")));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    if close {
+        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else { return false };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// The API server's `?timeout=10s` (a Go duration).
+fn timeout(query: Option<&str>) -> Duration {
+    let value = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("timeout="))
+        .and_then(|v| injit_runtime::gotime::parse_duration(v).ok())
+        .filter(|nanos| *nanos > 0);
+    value.map_or(DEFAULT_TIMEOUT, |nanos| Duration::from_nanos(nanos as u64).min(DEFAULT_TIMEOUT))
+}
+
+async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpResponse<HttpBody> {
+    let http1 = request.version() < Version::HTTP_2;
+    let refuse = |status, message, close| refuse(status, message, close && http1);
+    let too_large =
+        || refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_BODY} bytes"), true);
+    let start = Instant::now();
+    let deadline = start + timeout(request.uri().query());
+    if !is_json(request.headers().get(CONTENT_TYPE)) {
+        let got = request.headers().get(CONTENT_TYPE).map_or("none".into(), |v| String::from_utf8_lossy(v.as_bytes()));
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type is {got:?}, expected \"application/json\""),
+            true,
+        );
+    }
+    let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) || request.body().size_hint().lower() > MAX_BODY {
+        return too_large();
+    }
+    let path = request.uri().path().to_owned();
+    let body = match Limited::new(request.into_body(), MAX_BODY as usize).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true),
+    };
+    if body.is_empty() {
+        return refuse(StatusCode::BAD_REQUEST, "the request body is empty".to_owned(), false);
+    }
+    let review = match Request::parse(&body) {
+        Ok(review) => review,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not an admission review: {}", e.0), false),
+    };
+    drop(body);
+    state.metrics.requests.inc();
+    let pod = pod_name(&review);
+    let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
+    let (response, decision) = admit_in_time(state, review, path, deadline).await;
+    let elapsed = start.elapsed();
+    record(state, &decision, elapsed);
+    let reason = match &decision {
+        Decision::Skipped(r) | Decision::Failed(r) => *r,
+        _ => "",
+    };
+    let message = response.message.as_deref().or(response.warnings.first().map(String::as_str)).unwrap_or("");
+    let micros = elapsed.as_micros() as u64;
+    match decision {
+        Decision::Failed(_) => {
+            tracing::warn!(uid, namespace, pod, decision = decision.label(), reason, duration_us = micros, "{message}")
+        }
+        _ => tracing::info!(uid, namespace, pod, decision = decision.label(), reason, duration_us = micros, "admitted"),
+    }
+    let review = response.to_review(&api_version, &uid);
+    let mut http = HttpResponse::new(Full::new(Bytes::from(serde_json::to_vec(&review).expect("a review serialises"))));
+    http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    http
+}
+
+fn pod_name(review: &Request) -> String {
+    if !review.name.is_empty() {
+        return review.name.clone();
+    }
+    let meta =
+        |key: &str| review.object.as_ref().and_then(|o| o.pointer(&format!("/metadata/{key}"))).and_then(Value::as_str);
+    match (meta("name"), meta("generateName")) {
+        (Some(name), _) if !name.is_empty() => name.to_owned(),
+        (_, Some(prefix)) => format!("{prefix}<generated>"),
+        _ => String::new(),
+    }
+}
+
+/// Runs the admission off the async workers, answering before the API
+/// server's deadline: work that has not started by then is dropped, and
+/// a late injection is answered as a failure (under `--on-error`).
+async fn admit_in_time(state: &Arc<State>, review: Request, path: String, deadline: Instant) -> (Response, Decision) {
+    // Leave the answer time to travel back.
+    let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
+    let answer_by = tokio::time::Instant::from_std(deadline - margin);
+    let on_error = state.on_error;
+    let late = |what: &str| {
+        let message = format!("the sidecar injection did not finish within the request's timeout ({what})");
+        (on_error.answer(message), Decision::Failed("timeout"))
+    };
+    let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
+        Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
+        // Nobody waits for the answer any more: do not start the work.
+        _ => return late("queued"),
+    };
+    let injector = state.injector();
+    let work = tokio::task::spawn_blocking(move || {
+        let answer = admit(&injector, &review, &path, on_error);
+        drop(permit);
+        answer
+    });
+    match tokio::time::timeout_at(answer_by, work).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(panic)) => {
+            tracing::error!("the injection panicked: {panic}");
+            (on_error.answer("internal error: the injection panicked".to_owned()), Decision::Failed("internal"))
+        }
+        Err(_) => late("running"),
+    }
+}
+
+fn record(state: &State, decision: &Decision, elapsed: Duration) {
+    let metrics = &state.metrics;
+    match decision {
+        Decision::Injected => {
+            metrics.successes.inc();
+            metrics.injection_time.observe(elapsed.as_secs_f64());
+        }
+        Decision::Skipped(reason) => {
+            metrics.skips.get_or_create(&Reason { reason }).inc();
+        }
+        Decision::Failed(reason) => {
+            metrics.failures.get_or_create(&Reason { reason }).inc();
+        }
+        Decision::Ignored => {}
+    }
+    metrics.latency.get_or_create(&Outcome { decision: decision.label() }).observe(elapsed.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_servers_timeout_is_read_as_a_go_duration() {
+        assert_eq!(timeout(Some("timeout=10s")), Duration::from_secs(10));
+        assert_eq!(timeout(Some("a=b&timeout=1500ms")), Duration::from_millis(1500));
+        assert_eq!(timeout(Some("timeout=nonsense")), DEFAULT_TIMEOUT);
+        assert_eq!(timeout(Some("timeout=-3s")), DEFAULT_TIMEOUT);
+        assert_eq!(timeout(None), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn only_json_bodies_are_admission_reviews() {
+        let json = |s: &'static str| is_json(Some(&HeaderValue::from_static(s)));
+        assert!(json("application/json"));
+        assert!(json("Application/JSON; charset=utf-8"));
+        assert!(!json("text/plain"));
+        assert!(!json("application/jsonx"));
+        assert!(!is_json(None));
+    }
+}
