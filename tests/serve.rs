@@ -10,6 +10,8 @@ use common::{Webhook, apply, review, sleep_pod};
 use hyper::StatusCode;
 use injit_inject::object::yaml_documents;
 use injit_inject::typed::Typed;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
 
 /// A pod as Go's types see it (defaults and all), without what the
@@ -480,4 +482,82 @@ async fn health_routes() {
         .body(http_body_util::Full::new(bytes::Bytes::new()))
         .unwrap();
     assert_eq!(sender.send_request(request).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_and_config_replaced_under_load_fail_no_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |c| c);
+    let other = common::issue_certs(dir.path(), "other");
+    let config_arg = config.display().to_string();
+    let mut webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "50ms"]);
+    webhook.cas.push(other.ca.clone());
+    let webhook = std::sync::Arc::new(webhook);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (webhook, stop) = (std::sync::Arc::clone(&webhook), std::sync::Arc::clone(&stop));
+            tokio::spawn(async move {
+                let pod = sleep_pod();
+                let mut answered = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // A new connection (and handshake) every few requests.
+                    let tls = webhook.connect(b"http/1.1").await;
+                    let (mut sender, conn) =
+                        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+                    tokio::spawn(conn);
+                    for i in 0..3 {
+                        let body = serde_json::to_vec(&review("v1", &format!("load-{c}-{i}"), &pod)).unwrap();
+                        let (status, body) = common::send(&mut sender, "/inject", Some("application/json"), body).await;
+                        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+                        let answer: Value = serde_json::from_slice(&body).unwrap();
+                        assert!(is_injected(&apply(&pod, &answer["response"])), "{answer}");
+                        answered += 1;
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    // Swap the certificate and the config's image tag back and forth.
+    let values = defaults("values.json");
+    let tagged = values.replacen("\"tag\": \"", "\"tag\": \"reloaded-", 1);
+    assert_ne!(values, tagged);
+    let first = (std::fs::read(webhook.path("tls.crt")).unwrap(), std::fs::read(webhook.path("tls.key")).unwrap());
+    let second = (std::fs::read(&other.cert).unwrap(), std::fs::read(&other.key).unwrap());
+    for round in 0..6 {
+        let (cert, key) = if round % 2 == 0 { &second } else { &first };
+        std::fs::write(webhook.path("tls.crt.new"), cert).unwrap();
+        std::fs::write(webhook.path("tls.key.new"), key).unwrap();
+        std::fs::rename(webhook.path("tls.crt.new"), webhook.path("tls.crt")).unwrap();
+        std::fs::rename(webhook.path("tls.key.new"), webhook.path("tls.key")).unwrap();
+        std::fs::write(config.join("values"), if round % 2 == 0 { &tagged } else { &values }).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // The last swap (round 5) went back to the first pair and values; go
+    // to the second once more and check new connections get it.
+    std::fs::write(webhook.path("tls.crt"), &second.0).unwrap();
+    std::fs::write(webhook.path("tls.key"), &second.1).unwrap();
+    std::fs::write(config.join("values"), &tagged).unwrap();
+    let expected = CertificateDer::pem_slice_iter(&second.0).next().unwrap().unwrap();
+    webhook
+        .eventually("new connections get the new certificate", async || {
+            let tls = webhook.connect(b"http/1.1").await;
+            tls.get_ref().1.peer_certificates().and_then(|c| c.first()).is_some_and(|c| *c == expected)
+        })
+        .await;
+    webhook
+        .eventually("the new config serves", async || {
+            let response = webhook.review("/inject", &review("v1", "tag", &sleep_pod())).await;
+            serde_json::to_string(&apply(&sleep_pod(), &response)).unwrap().contains(":reloaded-")
+        })
+        .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut answered = 0;
+    for client in clients {
+        answered += client.await.expect("no failed request");
+    }
+    assert!(answered > 20, "{answered} requests under load");
+    assert!(webhook.metric("injit_reloads_total{kind=\"certificate\",result=\"ok\"}").await >= 3.0);
+    assert!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await >= 3.0);
 }

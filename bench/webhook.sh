@@ -1,0 +1,66 @@
+#!/bin/sh
+# Load on `injit serve` over TLS, in one run: closed-loop throughput on
+# keep-alive connections, open-loop latency at a fixed rate, and the same
+# load while the certificate and the config are replaced every 0.5 s
+# (reloads must cost no failed request). The load generator shares the
+# machine with the server: on a 2-core box, both compete for the cores.
+#
+#   bench/webhook.sh [SECONDS] [RATE]
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+rate=${2:-1000}
+cargo build --release --quiet --bin injit --example loadgen
+injit=./target/release/injit
+loadgen=./target/release/examples/loadgen
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+
+"$injit" certs --out-dir "$work/a" --name localhost >/dev/null
+"$injit" certs --out-dir "$work/b" --name localhost >/dev/null
+# Clients trust both CAs, as a caBundle does during a rotation.
+cat "$work/a/ca.crt" "$work/b/ca.crt" >"$work/ca.crt"
+cp "$work/a/tls.crt" "$work/a/tls.key" "$work/"
+mkdir "$work/config"
+cp inject/defaults/config.yaml "$work/config/config"
+cp inject/defaults/values.json "$work/config/values"
+cp inject/defaults/mesh.yaml "$work/config/mesh"
+sed 's/"tag": "[^"]*"/"tag": "reloaded"/' inject/defaults/values.json >"$work/values.other"
+cp inject/defaults/values.json "$work/values.first"
+
+# The seed's sleep pod, as its ReplicaSet creates it.
+cat >"$work/review.json" <<'JSON'
+{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6a1b2c3d-0000-4000-8000-00000000bench","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"sleep-5d8c6b7f9-","namespace":"default","labels":{"app":"sleep","pod-template-hash":"5d8c6b7f9"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"sleep-5d8c6b7f9","uid":"6a1b2c3d-0000-4000-8000-000000000001","controller":true,"blockOwnerDeletion":true}]},"spec":{"containers":[{"name":"sleep","image":"tutum/curl","command":["/bin/sleep","infinity"],"imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default"}}}}
+JSON
+
+"$injit" serve --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --config-dir "$work/config" \
+    --address 127.0.0.1 --port 0 --log-format json --log-level warn,injit::commands=info,injit_webhook::reload=info \
+    --reload-interval 200ms 2>"$work/server.log" &
+server=$!
+for _ in $(seq 100); do grep -q '"address"' "$work/server.log" 2>/dev/null && break; sleep 0.1; done
+addr=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
+run() { "$loadgen" --addr "$addr" --ca "$work/ca.crt" --body "$work/review.json" --duration "${secs}s" "$@"; }
+
+echo "== closed loop, 16 keep-alive connections"
+run --connections 16
+echo "== open loop, $rate req/s, 32 connections"
+run --connections 32 --rate "$rate"
+echo "== closed loop while the certificate and the config are replaced every 0.5 s"
+(
+    i=0
+    end=$(($(date +%s) + secs))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        i=$((i + 1))
+        if [ $((i % 2)) -eq 0 ]; then set -- a values.first; else set -- b values.other; fi
+        cp "$work/$1/tls.crt" "$work/tls.crt.new" && cp "$work/$1/tls.key" "$work/tls.key.new"
+        mv "$work/tls.crt.new" "$work/tls.crt" && mv "$work/tls.key.new" "$work/tls.key"
+        cp "$work/$2" "$work/config/values.new" && mv "$work/config/values.new" "$work/config/values"
+        sleep 0.5
+    done
+) &
+rotator=$!
+# A new connection (and TLS handshake) every 20 requests, so that the
+# certificate swaps are met.
+run --connections 16 --requests-per-connection 20
+wait $rotator
+echo "reloads: $(grep -c 'serving the new config' "$work/server.log") configs, $(grep -c 'serving the new certificate' "$work/server.log") certificates, $(grep -c 'kept the previous\|rejected' "$work/server.log") rejected"
