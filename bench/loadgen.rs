@@ -1,11 +1,12 @@
 //! A load generator for `injit serve`: AdmissionReviews over verified TLS
 //! on keep-alive connections, closed loop (as fast as answers come) or
 //! open loop at a fixed rate, with latency counted from when each request
-//! was due (so a stalled server cannot hide its queue).
+//! was due whenever the server was still busy then (so a stalled server
+//! cannot hide its queue).
 //!
 //! cargo run --release --example loadgen -- --addr 127.0.0.1:9443 \
 //!     --ca ca.crt --body review.json --connections 16 --duration 10s [--rate 5000] \
-//!     [--requests-per-connection N]
+//!     [--requests-per-connection N] [--unique]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +30,8 @@ struct Args {
     rate: Option<f64>,
     /// Reconnect after this many requests (new TLS handshakes).
     per_connection: Option<u64>,
+    /// Make every pod different: `BENCHSEQ` in the body becomes a counter.
+    unique: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
         duration: Duration::from_secs(10),
         rate: None,
         per_connection: None,
+        unique: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,6 +61,7 @@ fn parse_args() -> Result<Args, String> {
                 args.duration = Duration::from_secs_f64(secs);
             }
             "--rate" => args.rate = Some(value()?.parse().map_err(|e| format!("--rate: {e}"))?),
+            "--unique" => args.unique = true,
             "--requests-per-connection" => {
                 args.per_connection = Some(value()?.parse().map_err(|e| format!("--requests-per-connection: {e}"))?)
             }
@@ -107,6 +112,9 @@ async fn connection(
     let mut due = start + interval.map_or(Duration::ZERO, |i| i.mul_f64(index as f64 / args.connections as f64));
     let mut sender: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>> = None;
     let mut sent_on_connection = 0;
+    let mut sequence = 0u64;
+    let mut last_done = start;
+    let text = if args.unique { String::from_utf8_lossy(&body).into_owned() } else { String::new() };
     while !stop.load(Ordering::Relaxed) {
         if interval.is_some() {
             tokio::time::sleep_until(due.into()).await;
@@ -141,10 +149,19 @@ async fn connection(
         }
         let s = sender.as_mut().expect("connected");
         sent_on_connection += 1;
+        // Latency counts from when the request was due if the server was
+        // still busy with the previous one then (its queue), else from when
+        // it was sent (the client's own timer is coarse, not the server).
+        let from = if last_done > due { due } else { Instant::now() };
         let request = hyper::Request::post(args.path.as_str())
             .header("host", "localhost")
             .header("content-type", "application/json")
-            .body(Full::new(body.clone()))
+            .body(Full::new(if args.unique {
+                sequence += 1;
+                Bytes::from(text.replace("BENCHSEQ", &format!("{index}-{sequence}")))
+            } else {
+                body.clone()
+            }))
             .expect("a request");
         let result = async {
             s.ready().await.map_err(|e| e.to_string())?;
@@ -162,13 +179,14 @@ async fn connection(
         }
         .await;
         match result {
-            Ok(()) => outcome.latencies_us.push(due.elapsed().as_micros().min(u32::MAX as u128) as u32),
+            Ok(()) => outcome.latencies_us.push(from.elapsed().as_micros().min(u32::MAX as u128) as u32),
             Err(e) => {
                 outcome.errors += 1;
                 outcome.first_error.get_or_insert(e);
                 sender = None;
             }
         }
+        last_done = Instant::now();
         if let Some(interval) = interval {
             due += interval;
         }

@@ -5,11 +5,12 @@
 # (reloads must cost no failed request). The load generator shares the
 # machine with the server: on a 2-core box, both compete for the cores.
 #
-#   bench/webhook.sh [SECONDS] [RATE]
+#   bench/webhook.sh [SECONDS] [RATE] [UNIQUE_RATE]
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-10}
-rate=${2:-1000}
+rate=${2:-5000}
+unique_rate=${3:-1000}
 cargo build --release --quiet --bin injit --example loadgen
 injit=./target/release/injit
 loadgen=./target/release/examples/loadgen
@@ -30,7 +31,7 @@ cp inject/defaults/values.json "$work/values.first"
 
 # The seed's sleep pod, as its ReplicaSet creates it.
 cat >"$work/review.json" <<'JSON'
-{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6a1b2c3d-0000-4000-8000-00000000bench","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"sleep-5d8c6b7f9-","namespace":"default","labels":{"app":"sleep","pod-template-hash":"5d8c6b7f9"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"sleep-5d8c6b7f9","uid":"6a1b2c3d-0000-4000-8000-000000000001","controller":true,"blockOwnerDeletion":true}]},"spec":{"containers":[{"name":"sleep","image":"tutum/curl","command":["/bin/sleep","infinity"],"imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default"}}}}
+{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6a1b2c3d-0000-4000-8000-00000000bench","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"sleep-5d8c6b7f9-","namespace":"default","labels":{"app":"sleep","pod-template-hash":"5d8c6b7f9","bench":"BENCHSEQ"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"sleep-5d8c6b7f9","uid":"6a1b2c3d-0000-4000-8000-000000000001","controller":true,"blockOwnerDeletion":true}]},"spec":{"containers":[{"name":"sleep","image":"tutum/curl","command":["/bin/sleep","infinity"],"imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default"}}}}
 JSON
 
 "$injit" serve --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --config-dir "$work/config" \
@@ -41,10 +42,17 @@ for _ in $(seq 100); do grep -q '"address"' "$work/server.log" 2>/dev/null && br
 addr=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
 run() { "$loadgen" --addr "$addr" --ca "$work/ca.crt" --body "$work/review.json" --duration "${secs}s" "$@"; }
 
-echo "== closed loop, 16 keep-alive connections"
+# Identical pods are what a rollout sends (a ReplicaSet's replicas): the
+# server reuses their answer. --unique makes every pod different, so that
+# every request is a full injection.
+echo "== closed loop, 16 keep-alive connections, a ReplicaSet's identical pods"
 run --connections 16
-echo "== open loop, $rate req/s, 32 connections"
+echo "== closed loop, 16 keep-alive connections, every pod different"
+run --connections 16 --unique
+echo "== open loop, $rate req/s, 32 connections, identical pods"
 run --connections 32 --rate "$rate"
+echo "== open loop, $unique_rate req/s, 32 connections, every pod different"
+run --connections 32 --rate "$unique_rate" --unique
 echo "== closed loop while the certificate and the config are replaced every 0.5 s"
 (
     i=0
@@ -61,6 +69,6 @@ echo "== closed loop while the certificate and the config are replaced every 0.5
 rotator=$!
 # A new connection (and TLS handshake) every 20 requests, so that the
 # certificate swaps are met.
-run --connections 16 --requests-per-connection 20
+run --connections 16 --requests-per-connection 20 --unique
 wait $rotator
 echo "reloads: $(grep -c 'serving the new config' "$work/server.log") configs, $(grep -c 'serving the new certificate' "$work/server.log") certificates, $(grep -c 'kept the previous\|rejected' "$work/server.log") rejected"

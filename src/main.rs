@@ -134,6 +134,11 @@ struct ServeArgs {
     /// How long requests in flight get to finish on SIGTERM
     #[arg(long = "shutdown-timeout", default_value = "25s", value_parser = parse_duration)]
     shutdown_timeout: std::time::Duration,
+    /// How many answers to identical pods (a ReplicaSet's replicas) are
+    /// kept for reuse under one config; 0 turns reuse off. Templates that
+    /// read the clock or randomness are never reused.
+    #[arg(long = "answer-cache", default_value_t = 256)]
+    answer_cache: usize,
     #[arg(long = "log-format", value_enum, default_value = "text")]
     log_format: LogFormatArg,
     /// The log level (`RUST_LOG` overrides it)
@@ -610,6 +615,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     };
     settings.reload_interval = args.reload_interval.max(std::time::Duration::from_millis(50));
     settings.shutdown_timeout = args.shutdown_timeout;
+    settings.answer_cache = args.answer_cache;
     serve::run(settings)
 }
 

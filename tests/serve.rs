@@ -561,3 +561,32 @@ async fn certificate_and_config_replaced_under_load_fail_no_request() {
     assert!(webhook.metric("injit_reloads_total{kind=\"certificate\",result=\"ok\"}").await >= 3.0);
     assert!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await >= 3.0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_pods_reuse_answers_unless_the_template_is_random() {
+    let webhook = Webhook::start(&[]);
+    let pod = sleep_pod();
+    let first = webhook.review("/inject", &review("v1", "first", &pod)).await;
+    let second = webhook.review("/inject", &review("v1", "second", &pod)).await;
+    assert_eq!(first["patch"], second["patch"]);
+    assert_eq!(webhook.metric("injit_answers_reused_total").await, 1.0);
+    // Another namespace or another path is another answer.
+    let mut elsewhere = pod.clone();
+    elsewhere["metadata"]["namespace"] = json!("other");
+    webhook.review("/inject", &review("v1", "elsewhere", &elsewhere)).await;
+    let response = webhook.review("/inject/net/network2", &review("v1", "net", &pod)).await;
+    assert!(serde_json::to_string(&apply(&pod, &response)).unwrap().contains("network2"));
+    assert_eq!(webhook.metric("injit_answers_reused_total").await, 1.0);
+
+    // A template drawing random text gives each pod its own sidecar.
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |_| {
+        "policy: enabled\ntemplates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        image: proxy\n        env:\n        - name: TOKEN\n          value: {{ randAlphaNum 16 | quote }}\n".to_owned()
+    });
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg]);
+    let first = webhook.review("/inject", &review("v1", "first", &pod)).await;
+    let second = webhook.review("/inject", &review("v1", "second", &pod)).await;
+    assert_ne!(first["patch"], second["patch"], "random output is not reused");
+    assert_eq!(webhook.metric("injit_answers_reused_total").await, 0.0);
+}

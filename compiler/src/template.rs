@@ -157,6 +157,13 @@ impl TemplateSet {
         &self.program
     }
 
+    /// Whether every render of the same data writes the same text: no
+    /// function the templates call reads the clock, randomness, the
+    /// environment or the network.
+    pub fn is_deterministic(&self) -> bool {
+        self.program.functions.iter().all(|f| f.is_deterministic())
+    }
+
     /// Executes the main template (`Execute`), appending to `out`; on error
     /// `out` keeps what was written before it, as Go's writer would.
     pub fn render(&self, data: &Data, out: &mut Vec<u8>) -> Result<(), ExecError> {

@@ -136,6 +136,13 @@ impl Injector {
         &self.options
     }
 
+    /// Whether injecting the same pod always gives the same pod (no
+    /// template calls `now`, `randAlphaNum`, `uuidv4`, `env`, …), so that
+    /// answers may be reused.
+    pub fn is_deterministic(&self) -> bool {
+        self.templates.values().all(TemplateSet::is_deterministic)
+    }
+
     /// Decides, and injects when the decision is to inject.
     pub fn inject(&self, request: &Request<'_>) -> Result<Outcome, Error> {
         if let Err(skip) = decision::decide(&request.rules, request.pod) {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admission;
+mod answers;
 pub mod certs;
 pub mod config_files;
 pub mod metrics;

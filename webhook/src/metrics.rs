@@ -34,6 +34,8 @@ pub struct Metrics {
     pub injection_time: Histogram,
     pub latency: Family<Outcome, Histogram>,
     pub reloads: Family<ReloadResult, Counter>,
+    /// Answers reused for pods identical to one answered before.
+    pub reused: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -50,6 +52,7 @@ impl Default for Metrics {
         let injection_time = Histogram::new([0.1, 1.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0]);
         let latency = Family::<Outcome, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let reloads = Family::<ReloadResult, Counter>::default();
+        let reused = Counter::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests.",
@@ -81,7 +84,12 @@ impl Default for Metrics {
             latency.clone(),
         );
         registry.register("injit_reloads", "Config and certificate reloads, by outcome.", reloads.clone());
-        Metrics { registry, requests, successes, skips, failures, injection_time, latency, reloads }
+        registry.register(
+            "injit_answers_reused",
+            "Answers reused for pods identical to one answered before.",
+            reused.clone(),
+        );
+        Metrics { registry, requests, successes, skips, failures, injection_time, latency, reloads, reused }
     }
 }
 

@@ -77,7 +77,7 @@ impl Request {
 }
 
 /// An admission response.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Response {
     pub allowed: bool,
     /// JSON Patch operations, as JSON.

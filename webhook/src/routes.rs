@@ -14,6 +14,7 @@ use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode
 use serde_json::Value;
 
 use crate::admission::{Decision, admit};
+use crate::answers::Key;
 use crate::metrics::{Outcome, Reason};
 use crate::review::{Request, Response};
 use crate::state::State;
@@ -189,16 +190,28 @@ async fn admit_in_time(state: &Arc<State>, review: Request, path: String, deadli
         let message = format!("the sidecar injection did not finish within the request's timeout ({what})");
         (on_error.answer(message), Decision::Failed("timeout"))
     };
+    let serving = state.serving();
+    // An identical pod answered before under this config: no work at all.
+    let cacheable = review.is_pod_create();
+    if cacheable && let Some(object) = &review.object {
+        let key = Key::new(&review.namespace, &path, object);
+        if let Some(answer) = serving.answers.get(&key) {
+            state.metrics.reused.inc();
+            return answer;
+        }
+    }
     let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
         Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
         // Nobody waits for the answer any more: do not start the work.
         _ => return late("queued"),
     };
-    let injector = state.injector();
     let work = tokio::task::spawn_blocking(move || {
-        let answer = admit(&injector, &review, &path, on_error);
+        let (response, decision) = admit(&serving.injector, &review, &path, on_error);
         drop(permit);
-        answer
+        if cacheable && let Some(object) = &review.object {
+            serving.answers.put(&Key::new(&review.namespace, &path, object), &response, &decision);
+        }
+        (response, decision)
     });
     match tokio::time::timeout_at(answer_by, work).await {
         Ok(Ok(answer)) => answer,

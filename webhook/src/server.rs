@@ -42,6 +42,8 @@ pub struct Settings {
     pub reload_interval: Duration,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
+    /// How many answers to identical pods are kept per config (0: none).
+    pub answer_cache: usize,
 }
 
 impl Settings {
@@ -57,6 +59,7 @@ impl Settings {
             on_error: OnError::Deny,
             reload_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(25),
+            answer_cache: 256,
         }
     }
 }
@@ -107,7 +110,7 @@ impl Server {
             None => None,
         };
         Ok(Server {
-            state: Arc::new(State::new(injector, settings.on_error)),
+            state: Arc::new(State::new(injector, settings.on_error, settings.answer_cache)),
             resolver: Arc::new(Resolver::new(key)),
             listener,
             monitoring,

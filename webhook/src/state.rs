@@ -8,10 +8,19 @@ use injit_inject::Injector;
 use tokio::sync::Semaphore;
 
 use crate::admission::OnError;
+use crate::answers::Answers;
 use crate::metrics::Metrics;
 
+/// A config being served: its injector, and the answers computed under it.
+pub struct Serving {
+    pub injector: Injector,
+    pub answers: Answers,
+}
+
 pub struct State {
-    injector: RwLock<Arc<Injector>>,
+    serving: RwLock<Arc<Serving>>,
+    /// How many answers each config keeps for identical pods (0: none).
+    answer_capacity: usize,
     generation: AtomicU64,
     draining: AtomicBool,
     pub metrics: Metrics,
@@ -23,10 +32,11 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(injector: Injector, on_error: OnError) -> State {
+    pub fn new(injector: Injector, on_error: OnError, answer_capacity: usize) -> State {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         State {
-            injector: RwLock::new(Arc::new(injector)),
+            serving: RwLock::new(Arc::new(serving(injector, answer_capacity))),
+            answer_capacity,
             generation: AtomicU64::new(1),
             draining: AtomicBool::new(false),
             metrics: Metrics::default(),
@@ -35,15 +45,16 @@ impl State {
         }
     }
 
-    /// The injector to use for one request (it stays alive for the request
+    /// The config to use for one request (it stays alive for the request
     /// even if a reload replaces it meanwhile).
-    pub fn injector(&self) -> Arc<Injector> {
-        Arc::clone(&self.injector.read().unwrap_or_else(|e| e.into_inner()))
+    pub fn serving(&self) -> Arc<Serving> {
+        Arc::clone(&self.serving.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Serves `injector` from now on.
     pub fn swap(&self, injector: Injector) {
-        *self.injector.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(injector);
+        let next = Arc::new(serving(injector, self.answer_capacity));
+        *self.serving.write().unwrap_or_else(|e| e.into_inner()) = next;
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -61,4 +72,11 @@ impl State {
     pub fn is_ready(&self) -> bool {
         !self.draining.load(Ordering::Relaxed)
     }
+}
+
+fn serving(injector: Injector, answer_capacity: usize) -> Serving {
+    // Templates that read the clock or randomness give every pod its own
+    // sidecar: nothing is reused.
+    let capacity = if injector.is_deterministic() { answer_capacity } else { 0 };
+    Serving { injector, answers: Answers::new(capacity) }
 }

@@ -1,0 +1,141 @@
+//! Answers reused for identical pods. A rollout creates its replicas from
+//! one ReplicaSet, and the API server sends the webhook the same pod for
+//! each (no name, uid or timestamp yet: `generateName` only), so the same
+//! injection would be computed hundreds of times at the moment the cluster
+//! is busiest. Under one config, injection is a pure function of the pod,
+//! its namespace and the URL path, unless a template reads the clock or
+//! randomness, in which case nothing is reused.
+//!
+//! A small table holds recent answers; a hit is checked by full equality
+//! of the pod, never by hash alone. The table lives with the config it was
+//! computed under and is dropped with it on reload.
+
+use std::collections::VecDeque;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use crate::admission::Decision;
+use crate::review::Response;
+
+struct Entry {
+    hash: u64,
+    namespace: String,
+    path: String,
+    object: Value,
+    response: Response,
+    decision: Decision,
+}
+
+/// Recent answers, most recent last.
+pub struct Answers {
+    capacity: usize,
+    entries: Mutex<VecDeque<Entry>>,
+}
+
+/// What identifies a request's answer.
+pub struct Key<'r> {
+    hash: u64,
+    namespace: &'r str,
+    path: &'r str,
+    object: &'r Value,
+}
+
+impl<'r> Key<'r> {
+    pub fn new(namespace: &'r str, path: &'r str, object: &'r Value) -> Key<'r> {
+        let mut hasher = DefaultHasher::new();
+        namespace.hash(&mut hasher);
+        path.hash(&mut hasher);
+        hash_value(object, &mut hasher);
+        Key { hash: hasher.finish(), namespace, path, object }
+    }
+}
+
+fn hash_value(value: &Value, h: &mut DefaultHasher) {
+    match value {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => b.hash(h),
+        Value::Number(n) => n.hash(h),
+        Value::String(s) => s.hash(h),
+        Value::Array(items) => {
+            h.write_usize(items.len());
+            items.iter().for_each(|v| hash_value(v, h));
+        }
+        Value::Object(map) => {
+            h.write_usize(map.len());
+            for (k, v) in map {
+                k.hash(h);
+                hash_value(v, h);
+            }
+        }
+    }
+}
+
+impl Answers {
+    pub fn new(capacity: usize) -> Answers {
+        Answers { capacity, entries: Mutex::new(VecDeque::with_capacity(capacity)) }
+    }
+
+    pub fn get(&self, key: &Key<'_>) -> Option<(Response, Decision)> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .rev()
+            .find(|e| {
+                e.hash == key.hash && e.namespace == key.namespace && e.path == key.path && e.object == *key.object
+            })
+            .map(|e| (e.response.clone(), e.decision.clone()))
+    }
+
+    /// Keeps an answer worth reusing: injections and skips (failures are
+    /// rare, and their messages are better recomputed).
+    pub fn put(&self, key: &Key<'_>, response: &Response, decision: &Decision) {
+        if self.capacity == 0 || matches!(decision, Decision::Failed(_) | Decision::Ignored) {
+            return;
+        }
+        let entry = Entry {
+            hash: key.hash,
+            namespace: key.namespace.to_owned(),
+            path: key.path.to_owned(),
+            object: key.object.clone(),
+            response: response.clone(),
+            decision: decision.clone(),
+        };
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.iter().any(|e| e.hash == key.hash && e.object == *key.object && e.path == key.path) {
+            return;
+        }
+        if entries.len() == self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn answers_are_found_only_for_the_same_pod_namespace_and_path() {
+        let answers = Answers::new(2);
+        let pod = json!({"metadata": {"generateName": "a-"}, "spec": {"containers": [{"name": "c"}]}});
+        let other = json!({"metadata": {"generateName": "b-"}, "spec": {"containers": [{"name": "c"}]}});
+        let response = Response { allowed: true, patch: Some(b"[1]".to_vec()), ..Response::default() };
+        answers.put(&Key::new("ns", "/inject", &pod), &response, &Decision::Injected);
+        assert_eq!(answers.get(&Key::new("ns", "/inject", &pod)).map(|a| a.0.patch), Some(Some(b"[1]".to_vec())));
+        assert!(answers.get(&Key::new("other", "/inject", &pod)).is_none());
+        assert!(answers.get(&Key::new("ns", "/inject/net/n2", &pod)).is_none());
+        assert!(answers.get(&Key::new("ns", "/inject", &other)).is_none());
+        // Bounded: the oldest goes first.
+        answers.put(&Key::new("ns", "/inject", &other), &response, &Decision::Injected);
+        answers.put(&Key::new("n3", "/inject", &other), &response, &Decision::Injected);
+        assert!(answers.get(&Key::new("ns", "/inject", &pod)).is_none());
+        assert!(answers.get(&Key::new("n3", "/inject", &other)).is_some());
+        // Failures are not kept.
+        answers.put(&Key::new("f", "/inject", &pod), &Response::deny("no"), &Decision::Failed("template"));
+        assert!(answers.get(&Key::new("f", "/inject", &pod)).is_none());
+    }
+}
