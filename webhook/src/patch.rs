@@ -30,6 +30,14 @@ pub fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+fn push_escaped(path: &mut String, token: &str) {
+    if token.contains(['~', '/']) {
+        path.push_str(&escape(token));
+    } else {
+        path.push_str(token);
+    }
+}
+
 /// The operations that turn `from` into `to`.
 pub fn diff(from: &Value, to: &Value) -> Vec<Op> {
     let mut ops = Vec::new();
@@ -50,7 +58,7 @@ fn diff_objects(a: &Map<String, Value>, b: &Map<String, Value>, path: &mut Strin
     for (key, bv) in b {
         let len = path.len();
         path.push('/');
-        path.push_str(&escape(key));
+        push_escaped(path, key);
         match a.get(key) {
             None => ops.push(Op::Add(path.clone(), bv.clone())),
             Some(av) => diff_at(av, bv, path, ops),
@@ -79,7 +87,8 @@ fn diff_arrays(a: &[Value], b: &[Value], path: &mut String, ops: &mut Vec<Op>) {
     }
     for i in 0..common {
         let len = path.len();
-        path.push_str(&format!("/{}", head + i));
+        path.push('/');
+        path.push_str(&(head + i).to_string());
         diff_at(&a_mid[i], &b_mid[i], path, ops);
         path.truncate(len);
     }

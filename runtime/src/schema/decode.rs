@@ -10,7 +10,7 @@ use crate::types::Kind;
 /// Checks that `data` decodes as Go type `t`.
 pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
-    let mut context = Context { strukt: struct_name(t), path: &mut path, strict: false };
+    let mut context = Context { strukt: t, path: &mut path, strict: false };
     check_value(t, data, &mut context)
 }
 
@@ -19,15 +19,16 @@ pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
 /// read leniently, as Istio reads mesh config.
 pub fn check_strict<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
-    let mut context = Context { strukt: struct_name(t), path: &mut path, strict: true };
+    let mut context = Context { strukt: t, path: &mut path, strict: true };
     check_value(t, data, &mut context)
 }
 
 struct Context<'p> {
     /// Unknown fields are errors.
     strict: bool,
-    /// The innermost struct being decoded (Go's `errorContext.Struct`).
-    strukt: &'static str,
+    /// The innermost struct being decoded (Go's `errorContext.Struct`),
+    /// named only when an error is reported.
+    strukt: GoType,
     /// JSON field names from the root (Go's `errorContext.FieldStack`).
     path: &'p mut Vec<&'static str>,
 }
@@ -46,7 +47,7 @@ fn mismatch(what: &str, t: GoType, cx: &Context<'_>) -> String {
     }
     format!(
         "json: cannot unmarshal {what} into Go struct field {}.{} of type {}",
-        cx.strukt,
+        struct_name(cx.strukt),
         cx.path.join("."),
         t.name()
     )
@@ -112,7 +113,7 @@ fn check_struct<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Resul
             }
             continue;
         };
-        let outer = std::mem::replace(&mut cx.strukt, struct_name(t));
+        let outer = std::mem::replace(&mut cx.strukt, t);
         cx.path.push(field.1);
         let result = check_value(field.0, value, cx);
         cx.path.pop();
