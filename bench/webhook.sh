@@ -1,9 +1,13 @@
 #!/bin/sh
-# Load on `injit serve` over TLS, in one run: closed-loop throughput on
-# keep-alive connections, open-loop latency at a fixed rate, and the same
-# load while the certificate and the config are replaced every 0.5 s
-# (reloads must cost no failed request). The load generator shares the
-# machine with the server: on a 2-core box, both compete for the cores.
+# Load on `injit serve` over TLS keep-alive on loopback, in one run, with
+# oha (crates.io; installed with `cargo install oha --locked` when
+# missing): closed-loop throughput and open-loop latency at a fixed rate,
+# for the sleep pod as a ReplicaSet sends it (identical pods) and for
+# pods that all differ; then injit's own load generator (bench/loadgen.rs,
+# which checks every answer) while the certificate and the config are
+# replaced every 0.5 s: reloads must cost no failed request. The load
+# generator shares the machine with the server: on a 2-core box, both
+# compete for the cores.
 #
 #   bench/webhook.sh [SECONDS] [RATE] [UNIQUE_RATE]
 set -eu
@@ -12,6 +16,7 @@ secs=${1:-10}
 rate=${2:-5000}
 unique_rate=${3:-1000}
 cargo build --release --quiet --bin injit --example loadgen
+command -v oha >/dev/null || cargo install oha --locked
 injit=./target/release/injit
 loadgen=./target/release/examples/loadgen
 work=$(mktemp -d)
@@ -41,18 +46,25 @@ server=$!
 for _ in $(seq 100); do grep -q '"address"' "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 addr=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
 run() { "$loadgen" --addr "$addr" --ca "$work/ca.crt" --body "$work/review.json" --duration "${secs}s" "$@"; }
+port=${addr##*:}
+# 20,000 different pods, one review per line (oha -Z).
+awk '{ for (i = 1; i <= 20000; i++) { line = $0; gsub(/BENCHSEQ/, "p" i, line); print line } }' \
+    "$work/review.json" >"$work/unique.jsonl"
+load() {
+    oha --no-tui -z "${secs}s" -m POST -T application/json --cacert "$work/ca.crt" "$@" \
+        "https://localhost:$port/inject" | grep -E 'Success rate|Requests/sec|50.00%|90.00%|99.00%|99.90%|responses|aborted'
+}
 
 # Identical pods are what a rollout sends (a ReplicaSet's replicas): the
-# server reuses their answer. --unique makes every pod different, so that
-# every request is a full injection.
-echo "== closed loop, 16 keep-alive connections, a ReplicaSet's identical pods"
-run --connections 16
-echo "== closed loop, 16 keep-alive connections, every pod different"
-run --connections 16 --unique
-echo "== open loop, $rate req/s, 32 connections, identical pods"
-run --connections 32 --rate "$rate"
-echo "== open loop, $unique_rate req/s, 32 connections, every pod different"
-run --connections 32 --rate "$unique_rate" --unique
+# server reuses their answer. Different pods are full injections.
+echo "== oha: closed loop, 16 keep-alive connections, the sleep pod"
+load -c 16 -D "$work/review.json"
+echo "== oha: open loop, $rate req/s, 32 connections, the sleep pod"
+load -c 32 -q "$rate" --latency-correction -D "$work/review.json"
+echo "== oha: closed loop, 16 keep-alive connections, every pod different"
+load -c 16 -Z "$work/unique.jsonl"
+echo "== oha: open loop, $unique_rate req/s, 32 connections, every pod different"
+load -c 32 -q "$unique_rate" --latency-correction -Z "$work/unique.jsonl"
 echo "== closed loop while the certificate and the config are replaced every 0.5 s"
 (
     i=0

@@ -39,6 +39,57 @@ enum Command {
     /// Issue a CA and a serving certificate for the webhook's Service, and
     /// print the caBundle (or a manifest with it filled in)
     Certs(CertsArgs),
+    /// Check manifests against what pods in the mesh must satisfy: one
+    /// Service per pod, named Service ports, app/version labels, no
+    /// hostNetwork, UID 1337 or sidecar ports
+    Analyze(AnalyzeArgs),
+    /// Say whether the webhook would inject each pod, and which rule
+    /// decided (as `istioctl x check-inject`)
+    #[command(name = "check-inject")]
+    CheckInject(CheckInjectArgs),
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// Manifests: files, folders (walked for .yaml, .yml, .json) or `-`
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR", required = true)]
+    filenames: Vec<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    output: OutputArg,
+    /// Exit 1 when there is a finding at least this severe
+    #[arg(long = "fail-on", value_enum, default_value = "error")]
+    fail_on: FailOnArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputArg {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
+}
+
+#[derive(clap::Args)]
+struct CheckInjectArgs {
+    /// Pods or workloads to check (`-` reads standard input)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    filename: String,
+    /// The labels of the namespace the pods are created in, `k=v,k2=v2`
+    #[arg(long = "namespace-labels", default_value = "")]
+    namespace_labels: String,
+    /// The MutatingWebhookConfiguration to evaluate (`kubectl get
+    /// mutatingwebhookconfiguration NAME -o yaml`); default: Istio's
+    /// registration for the default revision
+    #[arg(long = "webhook-config", value_name = "FILE")]
+    webhook_config: Option<String>,
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    output: OutputArg,
 }
 
 #[derive(clap::Args)]
@@ -578,6 +629,94 @@ fn main() -> ExitCode {
         Command::KubeInject(args) => run_kube_inject(args),
         Command::Serve(args) => run_serve(args),
         Command::Certs(args) => run_certs(args),
+        Command::Analyze(args) => run_analyze(args),
+        Command::CheckInject(args) => run_check_inject(args),
+    }
+}
+
+fn run_analyze(args: AnalyzeArgs) -> ExitCode {
+    use injit::commands::analyze;
+    let manifests =
+        analyze::collect_files(&args.filenames).and_then(|files| analyze::read_manifests(&files, read_input));
+    let manifests = match manifests {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let findings = analyze::run(&manifests);
+    match args.output {
+        OutputArg::Human => {
+            let objects = manifests.iter().map(|m| m.objects.len()).sum();
+            print!("{}", analyze::human(&findings, objects));
+        }
+        OutputArg::Json => println!("{}", serde_json::to_string_pretty(&analyze::json(&findings)).expect("JSON")),
+    }
+    let (errors, warnings) = analyze::counts(&findings);
+    let failing = match args.fail_on {
+        FailOnArg::Error => errors,
+        FailOnArg::Warning => errors + warnings,
+    };
+    if failing > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
+    use injit::commands::check_inject;
+    use injit_inject::check_inject::Webhooks;
+    use injit_inject::{Source, Sources};
+    let fail = |e: String| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    };
+    let labels = match check_inject::parse_labels(&args.namespace_labels) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let webhooks = match &args.webhook_config {
+        None => Webhooks::istio_default(),
+        Some(path) => {
+            let parsed = read_input(path).and_then(|text| {
+                let objects =
+                    injit_inject::manifest::objects(&text).map_err(|e| format!("{path}:{}: {}", e.line, e.message))?;
+                let values: Vec<_> = objects.into_iter().map(|o| o.value).collect();
+                Webhooks::from_configurations(&values).map_err(|e| format!("{path}: {e}"))
+            });
+            match parsed {
+                Ok(w) => w,
+                Err(e) => return fail(e),
+            }
+        }
+    };
+    let read = |path: &Option<String>| -> Result<Option<Source>, String> {
+        path.as_ref().map(|p| read_input(p).map(|text| Source::new(p.as_str(), text))).transpose()
+    };
+    let sources =
+        (read(&args.config.inject_config_file), read(&args.config.mesh_config_file), read(&args.config.values_file));
+    let (config, mesh, values) = match sources {
+        (Ok(c), Ok(m), Ok(v)) => (c, m, v),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e),
+    };
+    let injector = match (Sources { config, mesh, values }).build(args.config.options()) {
+        Ok(i) => i,
+        Err(e) => return fail(e.to_string()),
+    };
+    let text = match read_input(&args.filename) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let source = if args.filename == "-" { "<stdin>" } else { args.filename.as_str() };
+    match check_inject::run(&injector, &webhooks, &labels, source, &text) {
+        Ok(rows) => {
+            match args.output {
+                OutputArg::Human => print!("{}", check_inject::human(&rows)),
+                OutputArg::Json => {
+                    println!("{}", serde_json::to_string_pretty(&check_inject::json(&rows)).expect("JSON"))
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

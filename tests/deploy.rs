@@ -114,3 +114,26 @@ fn injit_certs_fills_the_ca_bundles() {
         assert!(text.contains(name), "{name} in the certificate");
     }
 }
+
+#[test]
+fn the_registration_sends_the_pods_istios_default_registration_sends() {
+    use injit_inject::check_inject::{Webhooks, check};
+    use injit_inject::config::Policy;
+    use injit_inject::decision::Rules;
+    let ours = Webhooks::from_configurations(&manifest("webhook.yaml")).unwrap();
+    let istio = Webhooks::istio_default();
+    let rules = Rules { policy: Policy::Enabled, never_inject: &[], always_inject: &[] };
+    let namespaces: [&[(&str, &str)]; 3] = [&[], &[("istio-injection", "enabled")], &[("istio-injection", "disabled")]];
+    let pods: [&[(&str, &str)]; 4] =
+        [&[], &[("sidecar.istio.io/inject", "true")], &[("sidecar.istio.io/inject", "false")], &[("app", "a")]];
+    for namespace in namespaces {
+        for labels in pods {
+            let ns: Vec<(String, String)> = namespace.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let pod_labels: serde_json::Map<String, Value> =
+                labels.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            let pod = json!({"metadata": {"namespace": "apps", "labels": pod_labels}, "spec": {}});
+            let called = |webhooks: &Webhooks| check(webhooks, &ns, &rules, &pod).webhook.is_some();
+            assert_eq!(called(&ours), called(&istio), "namespace {namespace:?}, pod {labels:?}");
+        }
+    }
+}

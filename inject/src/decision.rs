@@ -39,38 +39,114 @@ impl Rules<'_> {
     pub const KUBE_INJECT: Rules<'static> = Rules { policy: Policy::Enabled, never_inject: &[], always_inject: &[] };
 }
 
-/// Decides for a pod (`{"metadata", "spec"}`); `Ok` means inject.
-pub fn decide(rules: &Rules<'_>, pod: &Value) -> Result<(), Skip> {
+/// Where a pod's choice came from: `sidecar.istio.io/inject` as a label
+/// (which wins) or as an annotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Label,
+    Annotation,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Label => "label",
+            Source::Annotation => "annotation",
+        }
+    }
+}
+
+/// The rule that decided, in the order Istio's `injectRequired` tries
+/// them (what `istioctl x check-inject` reports).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    HostNetwork,
+    IgnoredNamespace(String),
+    /// `sidecar.istio.io/inject` is `true` or `false`.
+    Explicit(Source, bool),
+    /// The n-th `neverInjectSelector` matches the pod's labels.
+    NeverInjectSelector(usize),
+    /// The n-th `alwaysInjectSelector` matches.
+    AlwaysInjectSelector(usize),
+    /// Nothing chose: the policy's default.
+    Policy(Policy),
+    /// The config's policy is neither `enabled` nor `disabled`: nothing is
+    /// injected.
+    InvalidPolicy,
+}
+
+/// The decision with its reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub inject: bool,
+    pub rule: Rule,
+    /// A `sidecar.istio.io/inject` value other than `true`/`false`, which
+    /// Istio ignores with a warning.
+    pub ignored_value: Option<(Source, String)>,
+}
+
+impl Verdict {
+    /// Why the pod is skipped, if it is.
+    pub fn skip(&self) -> Option<Skip> {
+        if self.inject {
+            return None;
+        }
+        Some(match &self.rule {
+            Rule::HostNetwork => Skip::HostNetwork,
+            Rule::IgnoredNamespace(ns) => Skip::IgnoredNamespace(ns.clone()),
+            Rule::InvalidPolicy => Skip::InvalidPolicy,
+            _ => Skip::Disabled,
+        })
+    }
+}
+
+/// Istio's `injectRequired`, with the rule that decided.
+pub fn explain(rules: &Rules<'_>, pod: &Value) -> Verdict {
+    let verdict = |inject, rule| Verdict { inject, rule, ignored_value: None };
     if pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true) {
-        return Err(Skip::HostNetwork);
+        return verdict(false, Rule::HostNetwork);
     }
     let namespace = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
     if IGNORED_NAMESPACES.contains(&namespace) {
-        return Err(Skip::IgnoredNamespace(namespace.to_owned()));
+        return verdict(false, Rule::IgnoredNamespace(namespace.to_owned()));
     }
-    // The label wins over the annotation, even when empty.
-    let choice = pod::label(pod, INJECT).or_else(|| pod::annotation(pod, INJECT)).unwrap_or_default();
-    let mut explicit = match choice {
-        "true" => Some(true),
-        "false" => Some(false),
-        // Empty or anything else: the default applies.
+    let choice = match pod::label(pod, INJECT) {
+        Some(v) => Some((Source::Label, v)),
+        None => pod::annotation(pod, INJECT).map(|v| (Source::Annotation, v)),
+    };
+    let mut ignored_value = None;
+    let mut decided = match choice {
+        Some((source, "true")) => Some((true, Rule::Explicit(source, true))),
+        Some((source, "false")) => Some((false, Rule::Explicit(source, false))),
+        Some((source, other)) if !other.is_empty() => {
+            ignored_value = Some((source, other.to_owned()));
+            None
+        }
         _ => None,
     };
-    if explicit.is_none() {
+    if decided.is_none() {
         let labels = pod::labels(pod);
-        if rules.never_inject.iter().any(|s| selector_matches(s, &labels)) {
-            explicit = Some(false);
-        } else if rules.always_inject.iter().any(|s| selector_matches(s, &labels)) {
-            explicit = Some(true);
+        if let Some(i) = rules.never_inject.iter().position(|s| selector_matches(s, &labels)) {
+            decided = Some((false, Rule::NeverInjectSelector(i)));
+        } else if let Some(i) = rules.always_inject.iter().position(|s| selector_matches(s, &labels)) {
+            decided = Some((true, Rule::AlwaysInjectSelector(i)));
         }
     }
-    let inject = match (rules.policy, explicit) {
-        (Policy::Invalid, _) => return Err(Skip::InvalidPolicy),
-        (_, Some(choice)) => choice,
-        (Policy::Enabled, None) => true,
-        (Policy::Disabled, None) => false,
+    let (inject, rule) = match (rules.policy, decided) {
+        (Policy::Invalid, _) => (false, Rule::InvalidPolicy),
+        (_, Some(decided)) => decided,
+        (Policy::Enabled, None) => (true, Rule::Policy(Policy::Enabled)),
+        (Policy::Disabled, None) => (false, Rule::Policy(Policy::Disabled)),
     };
-    if inject { Ok(()) } else { Err(Skip::Disabled) }
+    Verdict { inject, rule, ignored_value }
+}
+
+/// Whether to inject: `Ok` to inject, else why not.
+pub fn decide(rules: &Rules<'_>, pod: &Value) -> Result<(), Skip> {
+    match explain(rules, pod).skip() {
+        None => Ok(()),
+        Some(skip) => Err(skip),
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::decision::{Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind};
 use crate::injector::{Caller, Injector, Outcome, Request};
-use crate::object::yaml_documents;
+use crate::manifest::{Located, parse_document, split_documents};
 use crate::typed::Typed;
 use crate::workload::Workload;
 
@@ -100,50 +100,6 @@ pub fn kube_inject(injector: &Injector, source: &str, input: &str) -> Result<Inj
         out.output.push_str("---\n");
     }
     Ok(out)
-}
-
-/// One document of a manifest, as apimachinery's `YAMLReader` splits it.
-struct Document<'a> {
-    text: &'a str,
-    /// Its first line in the manifest (1-based).
-    line: usize,
-}
-
-/// Splits on `---` lines (nothing may follow on the line but spaces or a
-/// comment); empty documents are dropped.
-fn split_documents(input: &str) -> Result<Vec<Document<'_>>, Located> {
-    let mut docs = Vec::new();
-    let mut start = 0;
-    let mut start_line = 1;
-    let mut offset = 0;
-    for (i, line) in input.split_inclusive('\n').enumerate() {
-        if let Some(rest) = line.strip_prefix("---").map(str::trim) {
-            if !rest.is_empty() && !rest.starts_with('#') {
-                return Err(Located { line: i + 1, message: format!("invalid Yaml document separator: {rest}") });
-            }
-            if offset > start {
-                docs.push(Document { text: &input[start..offset], line: start_line });
-            }
-            start = offset + line.len();
-            start_line = i + 2;
-        }
-        offset += line.len();
-    }
-    if input.len() > start {
-        docs.push(Document { text: &input[start..], line: start_line });
-    }
-    Ok(docs)
-}
-
-struct Located {
-    line: usize,
-    message: String,
-}
-
-fn parse_document(text: &str) -> Result<Value, Located> {
-    let docs =
-        yaml_documents(text).map_err(|e| Located { line: e.line, message: format!("invalid YAML: {}", e.message) })?;
-    Ok(docs.into_iter().next().unwrap_or(Value::Null))
 }
 
 fn kind_of(injector: &Injector, value: &Value, warnings: &mut Vec<String>) -> Option<KindSpec> {
@@ -282,18 +238,4 @@ fn write_object(object: &Value, spec: KindSpec) -> Result<String, String> {
     let json = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
     let node = injit_runtime::yaml::node_from_json(&json)?;
     String::from_utf8(injit_runtime::yaml::marshal(&node)).map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn documents_split_as_apimachinery_splits_them() {
-        let docs = split_documents("---\na: 1\n--- # c\n\n---\nb: 2\n").ok().unwrap();
-        let texts: Vec<&str> = docs.iter().map(|d| d.text).collect();
-        assert_eq!(texts, ["a: 1\n", "\n", "b: 2\n"]);
-        assert_eq!(docs[2].line, 6);
-        assert_eq!(split_documents("a: 1\n---x\n").err().map(|e| e.line), Some(2));
-    }
 }

@@ -2,7 +2,9 @@
 //! decision, template data, merging the rendered sidecar into the pod.
 #![forbid(unsafe_code)]
 
+pub mod analyze;
 pub mod annotation_guard;
+pub mod check_inject;
 pub mod config;
 pub mod decision;
 mod embedded;
@@ -10,12 +12,14 @@ mod error;
 pub mod images;
 pub mod injector;
 pub mod kube_inject;
+pub mod manifest;
 pub mod merge;
 pub mod object;
 pub mod pod;
 pub mod probes;
 pub mod prometheus;
 pub mod proxy_config;
+pub mod selector;
 pub mod sources;
 pub mod status;
 pub mod template_data;

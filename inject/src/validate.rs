@@ -198,40 +198,10 @@ pub(crate) fn is_quantity(v: &str) -> bool {
         })
 }
 
-/// Pod labels against a `metav1.LabelSelector` (`matchLabels` and
-/// `matchExpressions`); an empty selector matches nothing here, as Istio
-/// skips empty selectors.
+/// Pod labels against one of the injector's selectors: an empty
+/// selector matches nothing here, as Istio skips empty selectors.
 pub fn selector_matches(selector: &Value, labels: &[(String, String)]) -> bool {
-    let label = |k: &str| labels.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
-    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
-    if match_labels.is_none_or(|m| m.is_empty()) && expressions.is_none_or(|e| e.is_empty()) {
-        return false;
-    }
-    if let Some(m) = match_labels
-        && m.iter().any(|(k, v)| label(k) != v.as_str())
-    {
-        return false;
-    }
-    for expr in expressions.into_iter().flatten() {
-        let key = expr.get("key").and_then(Value::as_str).unwrap_or_default();
-        let values: Vec<&str> = expr
-            .get("values")
-            .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let ok = match expr.get("operator").and_then(Value::as_str) {
-            Some("In") => label(key).is_some_and(|v| values.contains(&v)),
-            Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
-            Some("Exists") => label(key).is_some(),
-            Some("DoesNotExist") => label(key).is_none(),
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    true
+    !crate::selector::is_empty(selector) && crate::selector::matches(selector, labels)
 }
 
 #[cfg(test)]

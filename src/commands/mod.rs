@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod certs;
 pub mod check;
+pub mod check_inject;
 pub mod kube_inject;
 pub mod render;
 pub mod serve;

@@ -1,0 +1,275 @@
+//! Mesh readiness of manifests, before anything is deployed: what every
+//! pod must satisfy to be part of the mesh (Istio's "application
+//! requirements", the seed's first page), each finding with its place and
+//! a fix.
+
+use serde_json::Value;
+
+use crate::manifest::{Object, pod_template};
+use crate::selector::service_selects;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One problem of one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// A stable name for the check (`port-name`, `no-service`, …).
+    pub code: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// The objects of one file.
+pub struct Manifest {
+    pub file: String,
+    pub objects: Vec<Object>,
+}
+
+/// Protocols Istio reads from a port name's prefix (`<protocol>[-<suffix>]`).
+pub const PROTOCOLS: [&str; 11] =
+    ["http", "http2", "https", "grpc", "grpc-web", "mongo", "mysql", "redis", "tcp", "tls", "udp"];
+
+/// Ports the sidecar listens on: an application must not use them.
+pub const RESERVED_PORTS: [u64; 10] = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+
+/// The sidecar's UID: traffic from it is not captured.
+pub const PROXY_UID: i64 = 1337;
+
+/// The protocol a port name declares, if it declares a known one.
+pub fn port_protocol(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    // Longest first: `grpc-web-x` is gRPC-Web, not gRPC.
+    let mut known = PROTOCOLS;
+    known.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    known.into_iter().find(|p| lower == *p || lower.strip_prefix(p).is_some_and(|rest| rest.starts_with('-')))
+}
+
+fn is_known(protocol: &str) -> bool {
+    PROTOCOLS.contains(&protocol.to_ascii_lowercase().as_str())
+}
+
+/// Every finding of `manifests`, in file and line order.
+pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
+    let services: Vec<(&Manifest, &Object)> = manifests
+        .iter()
+        .flat_map(|m| m.objects.iter().filter(|o| o.kind() == "Service").map(move |o| (m, o)))
+        .collect();
+    let mut findings = Vec::new();
+    for manifest in manifests {
+        for object in &manifest.objects {
+            let mut add = |severity, code, message: String, fix: String| {
+                findings.push(Finding {
+                    severity,
+                    code,
+                    file: manifest.file.clone(),
+                    line: object.line,
+                    kind: object.kind().to_owned(),
+                    namespace: object.namespace().to_owned(),
+                    name: object.name().to_owned(),
+                    message,
+                    fix,
+                });
+            };
+            if object.kind() == "Service" {
+                service_ports(object, &mut add);
+            }
+            if let Some(template) = pod_template(&object.value) {
+                workload(object, &template, &services, &mut add);
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, &a.name, a.severity, a.code).cmp(&(&b.file, b.line, &b.name, b.severity, b.code))
+    });
+    findings
+}
+
+type Add<'a> = dyn FnMut(Severity, &'static str, String, String) + 'a;
+
+fn service_ports(service: &Object, add: &mut Add<'_>) {
+    for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
+        let number = port.get("port").map(|p| p.to_string()).unwrap_or_default();
+        let name = port.get("name").and_then(Value::as_str).unwrap_or_default();
+        let transport = port.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+        if let Some(app) = port.get("appProtocol").and_then(Value::as_str) {
+            // appProtocol wins over the name.
+            if !is_known(app) {
+                add(
+                    Severity::Warning,
+                    "app-protocol",
+                    format!(
+                        "port {number}: appProtocol {app:?} is not a protocol Istio knows; the port is treated as plain TCP"
+                    ),
+                    format!("use one of {}", PROTOCOLS.join(", ")),
+                );
+            }
+            continue;
+        }
+        if transport.eq_ignore_ascii_case("UDP") {
+            continue;
+        }
+        if name.is_empty() {
+            add(
+                Severity::Warning,
+                "unnamed-port",
+                format!("port {number}: no name, so Istio treats it as plain TCP"),
+                format!("name it <protocol>[-<suffix>] (e.g. http-{number}) or set appProtocol"),
+            );
+        } else if port_protocol(name).is_none() {
+            let suggestion = PROTOCOLS
+                .iter()
+                .filter(|p| name.to_ascii_lowercase().starts_with(*p))
+                .max_by_key(|p| p.len())
+                .map(|p| format!("{p}-{}", &name[p.len()..]))
+                .unwrap_or_else(|| format!("tcp-{name}"));
+            add(
+                Severity::Warning,
+                "port-name",
+                format!(
+                    "port {number}: name {name:?} is not <protocol>[-<suffix>] with a known protocol: Istio treats the port as plain TCP"
+                ),
+                format!("rename it {suggestion:?} (protocols: {}), or set appProtocol", PROTOCOLS.join(", ")),
+            );
+        }
+    }
+}
+
+fn workload(
+    object: &Object,
+    template: &crate::manifest::PodTemplate<'_>,
+    services: &[(&Manifest, &Object)],
+    add: &mut Add<'_>,
+) {
+    let labels: Vec<(String, String)> = template
+        .metadata
+        .get("labels")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+        .unwrap_or_default();
+    let where_labels = if object.kind() == "Pod" { "metadata.labels" } else { "the pod template's labels" };
+    let selecting: Vec<&Object> = services
+        .iter()
+        .map(|(_, s)| *s)
+        .filter(|s| s.namespace() == object.namespace())
+        .filter(|s| s.value.pointer("/spec/selector").is_some_and(|sel| service_selects(sel, &labels)))
+        .collect();
+    let batch = matches!(object.kind(), "Job" | "CronJob");
+    match selecting.len() {
+        0 if !batch => add(
+            Severity::Warning,
+            "no-service",
+            "no Service selects its pods: they get no service name in the mesh and receive no routed traffic"
+                .to_owned(),
+            format!("add a Service whose selector matches {where_labels}"),
+        ),
+        0 | 1 => {}
+        _ => {
+            let names: Vec<String> = selecting.iter().map(|s| s.name().to_owned()).collect();
+            add(
+                Severity::Error,
+                "multiple-services",
+                format!(
+                    "its pods are selected by {} Services ({}); a pod must belong to exactly one",
+                    names.len(),
+                    names.join(", ")
+                ),
+                "give the Services disjoint selectors, or merge them into one Service with several ports".to_owned(),
+            );
+        }
+    }
+    for (label, purpose) in
+        [("app", "tracing and the service's cluster name"), ("version", "telemetry and version routing")]
+    {
+        if !labels.iter().any(|(k, _)| k == label) {
+            add(
+                Severity::Warning,
+                if label == "app" { "missing-app-label" } else { "missing-version-label" },
+                format!("{where_labels} have no `{label}` label (used for {purpose})"),
+                format!("add `{label}: …` to {where_labels}"),
+            );
+        }
+    }
+    let spec = template.spec;
+    if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
+        add(
+            Severity::Warning,
+            "host-network",
+            "hostNetwork: true: pods on the node's network are never injected".to_owned(),
+            "drop hostNetwork, or accept that these pods stay outside the mesh".to_owned(),
+        );
+    }
+    if spec.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID) {
+        add(
+            Severity::Error,
+            "proxy-uid",
+            format!("the pod runs as UID {PROXY_UID}, the sidecar's: its traffic bypasses the sidecar"),
+            "run the application as another UID".to_owned(),
+        );
+    }
+    for list in ["initContainers", "containers"] {
+        for container in spec.get(list).and_then(Value::as_array).into_iter().flatten() {
+            let cname = container.get("name").and_then(Value::as_str).unwrap_or_default();
+            if container.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID) {
+                add(
+                    Severity::Error,
+                    "proxy-uid",
+                    format!(
+                        "container {cname:?} runs as UID {PROXY_UID}, the sidecar's: its traffic bypasses the sidecar"
+                    ),
+                    format!("run container {cname:?} as another UID"),
+                );
+            }
+            for port in container.get("ports").and_then(Value::as_array).into_iter().flatten() {
+                let Some(number) = port.get("containerPort").and_then(Value::as_u64) else { continue };
+                if RESERVED_PORTS.contains(&number) {
+                    add(
+                        Severity::Error,
+                        "reserved-port",
+                        format!("container {cname:?} uses port {number}, which the sidecar reserves"),
+                        format!(
+                            "move the application off {number} (reserved: {})",
+                            RESERVED_PORTS.map(|p| p.to_string()).join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_names_declare_protocols_by_prefix() {
+        assert_eq!(port_protocol("http"), Some("http"));
+        assert_eq!(port_protocol("http2-foo"), Some("http2"));
+        assert_eq!(port_protocol("HTTP-web"), Some("http"));
+        assert_eq!(port_protocol("grpc-web"), Some("grpc-web"));
+        assert_eq!(port_protocol("grpc-web-x"), Some("grpc-web"));
+        assert_eq!(port_protocol("grpc-x"), Some("grpc"));
+        assert_eq!(port_protocol("http2foo"), None);
+        assert_eq!(port_protocol("web"), None);
+    }
+}

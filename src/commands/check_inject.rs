@@ -1,0 +1,90 @@
+//! `injit check-inject`: would the webhook inject these pods, and why.
+
+use injit_inject::Injector;
+use injit_inject::check_inject::{Answer, Webhooks, check};
+use injit_inject::decision::Rules;
+use injit_inject::manifest::{Object, objects, pod_of};
+use serde_json::{Value, json};
+
+/// One pod's answer, named.
+pub struct Row {
+    pub pod: String,
+    pub answer: Answer,
+}
+
+/// `k=v,k2=v2` as labels.
+pub fn parse_labels(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            _ => Err(format!("--namespace-labels: {pair:?} is not key=value")),
+        })
+        .collect()
+}
+
+/// Checks every pod template of `text` (named `source`).
+pub fn run(
+    injector: &Injector,
+    webhooks: &Webhooks,
+    namespace_labels: &[(String, String)],
+    source: &str,
+    text: &str,
+) -> Result<Vec<Row>, String> {
+    let config = injector.config();
+    let rules = Rules {
+        policy: config.policy,
+        never_inject: &config.never_inject_selector,
+        always_inject: &config.always_inject_selector,
+    };
+    let objects = objects(text).map_err(|e| format!("{source}:{}: {}", e.line, e.message))?;
+    let rows: Vec<Row> = objects
+        .iter()
+        .filter_map(|object| {
+            let pod = pod_of(object)?;
+            Some(Row { pod: name(object), answer: check(webhooks, namespace_labels, &rules, &pod) })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(format!("{source}: no pod or pod template in it"));
+    }
+    Ok(rows)
+}
+
+fn name(object: &Object) -> String {
+    format!("{} {}/{}", object.kind(), object.namespace(), object.name())
+}
+
+/// A table like `istioctl x check-inject`'s.
+pub fn human(rows: &[Row]) -> String {
+    let header = ["POD", "WEBHOOK", "INJECTED", "REASON"];
+    let cells: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.pod.clone(),
+                r.answer.webhook.clone().unwrap_or_else(|| "-".to_owned()),
+                if r.answer.inject { "yes" } else { "no" }.to_owned(),
+                r.answer.reason.clone(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| cells.iter().map(|c| c[i].len()).chain([header[i].len()]).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2)];
+    let line = |c: [&str; 4]| {
+        format!("{:w0$}  {:w1$}  {:w2$}  {}\n", c[0], c[1], c[2], c[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])
+    };
+    let mut out = line(header);
+    for c in &cells {
+        out.push_str(&line([&c[0], &c[1], &c[2], &c[3]]));
+    }
+    out
+}
+
+pub fn json(rows: &[Row]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|r| json!({"pod": r.pod, "webhook": r.answer.webhook, "injected": r.answer.inject, "reason": r.answer.reason}))
+            .collect(),
+    )
+}
