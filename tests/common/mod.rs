@@ -159,7 +159,8 @@ impl Webhook {
     }
 
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        // The shell's builtin: no procps needed.
+        let _ = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.child.id())).status();
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
