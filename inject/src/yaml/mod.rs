@@ -1,5 +1,7 @@
 //! YAML as Kubernetes tooling reads it (`sigs.k8s.io/yaml` over go-yaml v2).
 
+mod block;
 mod read;
 
-pub use read::{YamlError, document, documents};
+pub use block::document as block_document;
+pub use read::{YamlError, document, documents, full_documents};

@@ -33,6 +33,15 @@ const MAX_DEPTH: usize = 1000;
 /// Every document of a YAML stream (`---` separated). An empty document is
 /// `null`.
 pub fn documents(text: &str, numbers: NumberMode) -> Result<Vec<Data>, YamlError> {
+    if let Some(data) = super::block::document(text, numbers) {
+        return Ok(vec![data]);
+    }
+    full_documents(text, numbers)
+}
+
+/// `documents` by the full YAML parser, for whatever the block reader
+/// declines (and to check it against).
+pub fn full_documents(text: &str, numbers: NumberMode) -> Result<Vec<Data>, YamlError> {
     let mut reader = Reader::new(text, numbers);
     let mut docs = Vec::new();
     loop {
@@ -79,7 +88,7 @@ struct Reader<'a> {
 
 /// A scalar as go-yaml v2 resolves it.
 #[derive(Debug)]
-enum Scalar {
+pub(super) enum Scalar {
     Null,
     Bool(bool),
     Int(i64),
@@ -223,41 +232,51 @@ impl<'a> Reader<'a> {
                 return Err(error(span, "invalid map key: a map or sequence"));
             }
         };
-        Ok(match scalar {
-            Scalar::Str(s) => s.into(),
-            Scalar::Bool(b) => if b { "true" } else { "false" }.into(),
-            Scalar::Int(i) => i.to_string().into(),
-            Scalar::Float(f) => float_key(f).into(),
-            Scalar::Uint(u) => return Err(error(span, format!("unsupported map key of type uint64: {u}"))),
-            Scalar::Null => return Err(error(span, "unsupported map key: null")),
-        })
+        key_text(scalar).map_err(|message| error(span, message))
     }
 
     /// A value after the trip through JSON.
     fn scalar_data(&self, scalar: Scalar, span: Span) -> Result<Data, YamlError> {
-        let number = |text: String, value: f64| match self.numbers {
-            NumberMode::Float => Data::Number(value),
-            NumberMode::JsonNumber => Data::JsonNumber(text.into()),
-        };
-        Ok(match scalar {
-            Scalar::Null => Data::Null,
-            Scalar::Bool(b) => Data::Bool(b),
-            Scalar::Str(s) => Data::String(s.into()),
-            Scalar::Int(i) => number(i.to_string(), i as f64),
-            Scalar::Uint(u) => number(u.to_string(), u as f64),
-            Scalar::Float(f) if !f.is_finite() => {
-                let shown = if f.is_nan() {
-                    "NaN"
-                } else if f > 0.0 {
-                    "+Inf"
-                } else {
-                    "-Inf"
-                };
-                return Err(error(span, format!("json: unsupported value: {shown}")));
-            }
-            Scalar::Float(f) => number(json_float(f), f),
-        })
+        scalar_data(scalar, self.numbers).map_err(|message| error(span, message))
     }
+}
+
+/// A mapping key as `sigs.k8s.io/yaml` turns it into a JSON key.
+pub(super) fn key_text(scalar: Scalar) -> Result<Box<str>, String> {
+    Ok(match scalar {
+        Scalar::Str(s) => s.into(),
+        Scalar::Bool(b) => if b { "true" } else { "false" }.into(),
+        Scalar::Int(i) => i.to_string().into(),
+        Scalar::Float(f) => float_key(f).into(),
+        Scalar::Uint(u) => return Err(format!("unsupported map key of type uint64: {u}")),
+        Scalar::Null => return Err("unsupported map key: null".to_owned()),
+    })
+}
+
+/// A scalar value after the trip through JSON.
+pub(super) fn scalar_data(scalar: Scalar, numbers: NumberMode) -> Result<Data, String> {
+    let number = |text: String, value: f64| match numbers {
+        NumberMode::Float => Data::Number(value),
+        NumberMode::JsonNumber => Data::JsonNumber(text.into()),
+    };
+    Ok(match scalar {
+        Scalar::Null => Data::Null,
+        Scalar::Bool(b) => Data::Bool(b),
+        Scalar::Str(s) => Data::String(s.into()),
+        Scalar::Int(i) => number(i.to_string(), i as f64),
+        Scalar::Uint(u) => number(u.to_string(), u as f64),
+        Scalar::Float(f) if !f.is_finite() => {
+            let shown = if f.is_nan() {
+                "NaN"
+            } else if f > 0.0 {
+                "+Inf"
+            } else {
+                "-Inf"
+            };
+            return Err(format!("json: unsupported value: {shown}"));
+        }
+        Scalar::Float(f) => number(json_float(f), f),
+    })
 }
 
 fn clone_scalar(s: &Scalar) -> Scalar {
@@ -342,7 +361,7 @@ fn resolve_tagged(value: &str, tag: &str, span: Span) -> Result<Scalar, YamlErro
     Err(error(span, format!("cannot decode {found} `{value}` as a {tag}")))
 }
 
-fn resolve_plain(value: &str) -> Scalar {
+pub(super) fn resolve_plain(value: &str) -> Scalar {
     use injit_runtime::yaml::Resolved;
     match injit_runtime::yaml::resolve_plain(value) {
         Resolved::Null => Scalar::Null,
