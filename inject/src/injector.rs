@@ -263,7 +263,7 @@ impl Injector {
         for name in self.selected_templates(&original) {
             let rendered = self.render(&name, &data)?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
-            template_pod = apply_overlay(&template_pod, &overlay).map_err(|e| {
+            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay).map_err(|e| {
                 Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed applying injection overlay: {e}"),
@@ -275,7 +275,7 @@ impl Injector {
             {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
             }
-            merged = apply_overlay(&merged, &overlay).map_err(|e| {
+            merged = apply_overlay(std::mem::take(&mut merged), &overlay).map_err(|e| {
                 Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
@@ -286,7 +286,7 @@ impl Injector {
         let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
         adjust_init_container_user(&mut merged, user_proxy(&original)?.as_ref(), &proxy_config);
         self.post_process(&mut merged, &template_pod, &original, mesh, &proxy_envs)?;
-        Typed::pod().normalize(&merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
+        Typed::pod().normalize_owned(merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
     }
 
     fn cluster_and_network(&self, pod: &Value, proxy_envs: &BTreeMap<String, String>) -> (String, String) {
@@ -464,10 +464,9 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// `applyOverlayYAML`: strategic merge, then a round trip through
 /// `corev1.Pod`.
-fn apply_overlay(pod: &Value, overlay: &Value) -> Result<Value, String> {
-    let mut merged = pod.clone();
-    merge::merge(&mut merged, overlay);
-    Typed::pod().normalize(&merged)
+fn apply_overlay(mut pod: Value, overlay: &Value) -> Result<Value, String> {
+    merge::merge(&mut pod, overlay);
+    Typed::pod().normalize_owned(pod)
 }
 
 /// `stripPod`: a previously injected pod as the template should see it —
@@ -555,7 +554,7 @@ fn reapply_overwritten_containers(mut merged: Value, original: &Value, template_
             spec.insert(which.key().to_owned(), Value::Array(vec![overlay]));
             let mut patch = Map::new();
             patch.insert("spec".to_owned(), Value::Object(spec));
-            merged = apply_overlay(&merged, &Value::Object(patch))
+            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch))
                 .map_err(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))?;
         }
     }

@@ -36,6 +36,12 @@ impl Typed {
         json::round_trip(self.go, value)
     }
 
+    /// The same, reusing `value`'s keys and strings.
+    pub fn normalize_owned(self, mut value: Value) -> Result<Value, String> {
+        injit_runtime::schema::normalize::normalize(self.go, &mut value)?;
+        Ok(value)
+    }
+
     /// What `sigs.k8s.io/yaml.Unmarshal` into this type does to YAML read
     /// generically: a number or boolean where the Go type has a string
     /// becomes its text (`15001` → `"15001"`; floats as 32-bit `%g`).

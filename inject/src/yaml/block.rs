@@ -399,8 +399,27 @@ fn mapping_key(content: &str) -> Option<Option<(Box<str>, &str)>> {
 
 fn starts_with_indicator(text: &str) -> bool {
     let b = text.as_bytes()[0];
-    matches!(b, b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`')
-        && !(b == b'-' && text.len() > 1 && text.as_bytes()[1] != b' ')
+    matches!(
+        b,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) && !(b == b'-' && text.len() > 1 && text.as_bytes()[1] != b' ')
 }
 
 /// A plain scalar in block context: the text up to a comment, which must
@@ -638,9 +657,13 @@ mod tests {
     #[test]
     fn reads_what_templates_render() {
         reads("a: 1\nb: two\nc:\n  d: [x, \"y\", 3]\n  e: {}\n");
-        reads("metadata:\n  annotations: {\n    a: \"1\",\n    b: 'x''y',\n  }\nspec:\n  containers:\n  - name: p\n    args:\n    - a\n    -  \"1337\" \n    env:\n    - name: X\n      value: |\n        line 1\n          line 2\n\n    - name: Y\n      value: |-\n        {\"a\": 1}\n");
+        reads(
+            "metadata:\n  annotations: {\n    a: \"1\",\n    b: 'x''y',\n  }\nspec:\n  containers:\n  - name: p\n    args:\n    - a\n    -  \"1337\" \n    env:\n    - name: X\n      value: |\n        line 1\n          line 2\n\n    - name: Y\n      value: |-\n        {\"a\": 1}\n",
+        );
         reads("# comment\n\nlist:\n- a\n- - b\n  - c\n-\n  x: 1\n- \nnext: yes\n");
-        reads("a: 'single'   # comment\nb: \"esc \\\" \\n \\u00e9 \\x41\"\nc: ~\nd: 0777\ne: 1.5e3\nf: true\ng: -1\nh: -x\n");
+        reads(
+            "a: 'single'   # comment\nb: \"esc \\\" \\n \\u00e9 \\x41\"\nc: ~\nd: 0777\ne: 1.5e3\nf: true\ng: -1\nh: -x\n",
+        );
         reads("k: |+\n  keep\n\n\nz: 1\n");
         reads("k: |\n  clip\n\n\n");
         reads("- a\n- b\n");
@@ -689,6 +712,7 @@ mod tests {
                 read += 1;
             }
         }
-        eprintln!("block reader: {read} documents"); assert!(read > 500, "the block reader read only {read} documents of the corpus");
+        eprintln!("block reader: {read} documents");
+        assert!(read > 500, "the block reader read only {read} documents of the corpus");
     }
 }

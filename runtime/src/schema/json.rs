@@ -128,7 +128,7 @@ fn write_fields<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<
 }
 
 /// `omitempty`'s notion of empty.
-fn is_empty<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
+pub(super) fn is_empty<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
     let node = node.filter(|d| !d.is_null());
     match t.kind() {
         Kind::Pointer | Kind::Interface => node.is_none(),
@@ -148,7 +148,7 @@ fn is_empty<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
 }
 
 /// `omitzero`'s notion of zero: absent, or (for structs) every field zero.
-fn is_zero<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
+pub(super) fn is_zero<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
     let node = node.filter(|d| !d.is_null());
     if t.special().is_some() {
         return node.is_none_or(|n| n.as_str().is_some_and(str::is_empty));

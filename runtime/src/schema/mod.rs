@@ -14,6 +14,7 @@ pub mod decode;
 mod go_types;
 pub mod json;
 pub mod node;
+pub mod normalize;
 pub mod quantity;
 
 pub use access::{enum_string, field, quantity_text, typed_is_nil};
