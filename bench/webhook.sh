@@ -34,10 +34,11 @@ cp inject/defaults/mesh.yaml "$work/config/mesh"
 sed 's/"tag": "[^"]*"/"tag": "reloaded"/' inject/defaults/values.json >"$work/values.other"
 cp inject/defaults/values.json "$work/values.first"
 
-# The seed's sleep pod, as its ReplicaSet creates it.
-cat >"$work/review.json" <<'JSON'
-{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6a1b2c3d-0000-4000-8000-00000000bench","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"sleep-5d8c6b7f9-","namespace":"default","labels":{"app":"sleep","pod-template-hash":"5d8c6b7f9","bench":"BENCHSEQ"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"sleep-5d8c6b7f9","uid":"6a1b2c3d-0000-4000-8000-000000000001","controller":true,"blockOwnerDeletion":true}]},"spec":{"containers":[{"name":"sleep","image":"tutum/curl","command":["/bin/sleep","infinity"],"imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default"}}}}
-JSON
+# The seed's sleep pod, as its ReplicaSet creates it (the criterion
+# bench's review), with a label --unique / -Z runs number.
+sed 's/"pod-template-hash":"5d8c6b7f9"}/"pod-template-hash":"5d8c6b7f9","bench":"BENCHSEQ"}/' \
+    webhook/benches/sleep-review.json >"$work/review.json"
+grep -q BENCHSEQ "$work/review.json"
 
 "$injit" serve --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --config-dir "$work/config" \
     --address 127.0.0.1 --port 0 --log-format json --log-level warn,injit::commands=info,injit_webhook::reload=info \
