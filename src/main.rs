@@ -191,6 +191,10 @@ struct ServeArgs {
     /// How long requests in flight get to finish on SIGTERM
     #[arg(long = "shutdown-timeout", default_value = "25s", value_parser = parse_duration)]
     shutdown_timeout: std::time::Duration,
+    /// On SIGTERM, how long readiness fails while connections are still
+    /// accepted (endpoints take a moment to stop routing here)
+    #[arg(long = "drain-delay", default_value = "5s", value_parser = parse_duration)]
+    drain_delay: std::time::Duration,
     /// How many answers to identical pods (a ReplicaSet's replicas) are
     /// kept for reuse under one config; 0 turns reuse off. Templates that
     /// read the clock or randomness are never reused.
@@ -760,6 +764,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     };
     settings.reload_interval = args.reload_interval.max(std::time::Duration::from_millis(50));
     settings.shutdown_timeout = args.shutdown_timeout;
+    settings.drain_delay = args.drain_delay;
     settings.answer_cache = args.answer_cache;
     serve::run(settings)
 }

@@ -448,14 +448,19 @@ async fn an_expired_deadline_is_answered_before_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sigterm_finishes_in_flight_requests_and_exits() {
-    let mut webhook = Webhook::start(&[]);
-    // A connection with a request half sent: shutdown waits for it.
+async fn sigterm_drains_then_finishes_in_flight_requests_and_exits() {
+    let mut webhook = Webhook::start(&["--drain-delay", "1s"]);
     still_serves(&webhook).await;
-    let status = webhook.terminate();
+    assert_eq!(webhook.monitoring_get("/ready").await, 200);
+    webhook.signal_term();
+    // Draining: readiness fails at once, reviews are still answered.
+    webhook.eventually("readiness fails", async || webhook.monitoring_get("/ready").await == 503).await;
+    still_serves(&webhook).await;
+    let status = webhook.wait_exit();
     assert!(status.success(), "{status:?}");
     let logs = webhook.logs.lock().unwrap().join("\n");
-    assert!(logs.contains("SIGTERM received") && logs.contains("every request answered"), "{logs}");
+    assert!(logs.contains("SIGTERM received") && logs.contains("draining"), "{logs}");
+    assert!(logs.contains("every request answered"), "{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -132,6 +132,15 @@ impl Webhook {
         answer["response"].clone()
     }
 
+    /// GET on the plain-HTTP monitoring port: the status.
+    pub async fn monitoring_get(&self, path: &str) -> u16 {
+        let tcp = TcpStream::connect(self.monitoring).await.expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+        tokio::spawn(conn);
+        let request = hyper::Request::get(path).header("host", "localhost").body(Full::new(Bytes::new())).unwrap();
+        sender.send_request(request).await.unwrap().status().as_u16()
+    }
+
     pub async fn metrics(&self) -> String {
         let tcp = TcpStream::connect(self.monitoring).await.expect("connect");
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
@@ -158,9 +167,17 @@ impl Webhook {
         }
     }
 
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
+    pub fn signal_term(&self) {
         // The shell's builtin: no procps needed.
         let _ = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.child.id())).status();
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.wait_exit()
+    }
+
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

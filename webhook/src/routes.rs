@@ -23,6 +23,9 @@ use crate::state::State;
 /// (3 MiB objects, doubled for the review around them).
 pub const MAX_BODY: u64 = 6 << 20;
 
+/// The largest review whose answer is kept for identical pods.
+const MAX_REUSED_BODY: usize = 64 << 10;
+
 /// What the API server waits when it sends no `timeout` (its default and
 /// maximum for webhooks is 30 s; most configurations say 10 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -128,10 +131,15 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         return too_large();
     }
     let path = request.uri().path().to_owned();
-    let body = match Limited::new(request.into_body(), MAX_BODY as usize).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true),
+    // A body that trickles in past the deadline is not waited for.
+    let reading = Limited::new(request.into_body(), MAX_BODY as usize).collect();
+    let body = match tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), reading).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
+        Ok(Err(e)) => return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true),
+        Err(_) => {
+            return refuse(StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time".to_owned(), true);
+        }
     };
     if body.is_empty() {
         return refuse(StatusCode::BAD_REQUEST, "the request body is empty".to_owned(), false);
@@ -140,11 +148,14 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         Ok(review) => review,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not an admission review: {}", e.0), false),
     };
+    // Large pods are not kept for reuse: the table's memory stays bounded
+    // (256 answers of at most this size each).
+    let reusable = body.len() <= MAX_REUSED_BODY;
     drop(body);
     state.metrics.requests.inc();
     let pod = pod_name(&review);
     let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
-    let (response, decision) = admit_in_time(state, review, path, deadline).await;
+    let (response, decision) = admit_in_time(state, review, path, deadline, reusable).await;
     let elapsed = start.elapsed();
     record(state, &decision, elapsed);
     let reason = match &decision {
@@ -181,7 +192,13 @@ fn pod_name(review: &Request) -> String {
 /// Runs the admission off the async workers, answering before the API
 /// server's deadline: work that has not started by then is dropped, and
 /// a late injection is answered as a failure (under `--on-error`).
-async fn admit_in_time(state: &Arc<State>, review: Request, path: String, deadline: Instant) -> (Response, Decision) {
+async fn admit_in_time(
+    state: &Arc<State>,
+    review: Request,
+    path: String,
+    deadline: Instant,
+    reusable: bool,
+) -> (Response, Decision) {
     // Leave the answer time to travel back.
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
     let answer_by = tokio::time::Instant::from_std(deadline - margin);
@@ -192,7 +209,7 @@ async fn admit_in_time(state: &Arc<State>, review: Request, path: String, deadli
     };
     let serving = state.serving();
     // An identical pod answered before under this config: no work at all.
-    let cacheable = review.is_pod_create();
+    let cacheable = reusable && review.is_pod_create();
     if cacheable && let Some(object) = &review.object {
         let key = Key::new(&review.namespace, &path, object);
         if let Some(answer) = serving.answers.get(&key) {

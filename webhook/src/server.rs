@@ -42,6 +42,11 @@ pub struct Settings {
     pub reload_interval: Duration,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout: Duration,
+    /// How long the server keeps accepting after readiness fails on
+    /// shutdown, while endpoints stop routing to it.
+    pub drain_delay: Duration,
+    /// Connections served at once; more are closed on arrival.
+    pub max_connections: usize,
     /// How many answers to identical pods are kept per config (0: none).
     pub answer_cache: usize,
 }
@@ -59,6 +64,8 @@ impl Settings {
             on_error: OnError::Deny,
             reload_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(25),
+            drain_delay: Duration::from_secs(5),
+            max_connections: 4096,
             answer_cache: 256,
         }
     }
@@ -150,10 +157,21 @@ impl Server {
         let reload = tokio::spawn(watch.run());
         let monitoring = monitoring.map(|l| tokio::spawn(serve_monitoring(l, Arc::clone(&state))));
         let acceptor = TlsAcceptor::from(Arc::new(tls::server_config(resolver)));
-        let builder = Arc::new(http_builder());
+        // The protocol is known from ALPN: no preface sniffing, whose wait
+        // has no timeout.
+        let http1 = Arc::new(http_builder().http1_only());
+        let http2 = Arc::new(http_builder().http2_only());
         let graceful = GracefulShutdown::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections));
         tokio::pin!(shutdown);
+        let mut drain_until = None;
         loop {
+            let drained = async {
+                match drain_until {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             let (tcp, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
@@ -164,17 +182,32 @@ impl Server {
                         continue;
                     }
                 },
-                () = &mut shutdown => break,
+                () = &mut shutdown, if drain_until.is_none() => {
+                    // Readiness fails first; connections are still taken
+                    // while endpoints stop routing here.
+                    state.start_draining();
+                    tracing::info!(delay_ms = settings.drain_delay.as_millis() as u64, "draining: readiness fails");
+                    drain_until = Some(tokio::time::Instant::now() + settings.drain_delay);
+                    continue;
+                }
+                () = drained => break,
             };
-            let (acceptor, builder, state, watcher) =
-                (acceptor.clone(), Arc::clone(&builder), Arc::clone(&state), graceful.watcher());
+            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                tracing::warn!(%peer, "refusing a connection: {} connections open", settings.max_connections);
+                continue;
+            };
+            let (acceptor, http1, http2, state, watcher) =
+                (acceptor.clone(), Arc::clone(&http1), Arc::clone(&http2), Arc::clone(&state), graceful.watcher());
             tokio::spawn(async move {
+                let _slot = slot;
                 let _ = tcp.set_nodelay(true);
                 let tls = match tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(tcp)).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(e)) => return tracing::debug!(%peer, "TLS handshake failed: {e}"),
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 };
+                let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                let builder = if h2 { http2 } else { http1 };
                 let service = service_fn(move |request| routes::serve(Arc::clone(&state), Routes::All, request));
                 if let Err(e) = watcher.watch(builder.serve_connection(TokioIo::new(tls), service)).await {
                     tracing::debug!(%peer, "connection: {e}");
@@ -182,7 +215,6 @@ impl Server {
             });
         }
         tracing::info!("shutting down: no new connections; finishing the requests in flight");
-        state.start_draining();
         drop(listener);
         reload.abort();
         tokio::select! {
@@ -200,7 +232,12 @@ impl Server {
 fn http_builder() -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(CLIENT_TIMEOUT).keep_alive(true);
-    builder.http2().timer(TokioTimer::new()).max_concurrent_streams(256);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(256)
+        .keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_timeout(CLIENT_TIMEOUT);
     builder
 }
 

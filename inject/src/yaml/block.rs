@@ -27,6 +27,8 @@ pub fn document(text: &str, numbers: NumberMode) -> Option<Data> {
             || b == 0x7f
             || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
             || (b == 0xef && bytes.get(i + 1) == Some(&0xbb) && bytes.get(i + 2) == Some(&0xbf))
+            // U+2028 and U+2029, which go-yaml reads as line breaks.
+            || (b == 0xe2 && bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)))
     };
     if bytes.iter().enumerate().any(|(i, &b)| control(i, b)) {
         return None;
@@ -186,8 +188,12 @@ impl<'a> Block<'a> {
                 let joined = self.flow_text(text, flow_min)?;
                 let mut flow = Flow { s: joined.as_bytes(), i: 0, numbers: self.numbers };
                 let data = flow.node(depth)?;
-                flow.skip_spaces();
-                if flow.i != flow.s.len() && !flow.rest_is_comment() {
+                // What follows the collection must be a comment on its last
+                // line, never more lines.
+                while flow.s.get(flow.i) == Some(&b' ') {
+                    flow.i += 1;
+                }
+                if flow.i != flow.s.len() && (!flow.rest_is_comment() || flow.s[flow.i..].contains(&b'\n')) {
                     return None;
                 }
                 self.no_continuation(parent)?;
@@ -296,6 +302,8 @@ impl<'a> Block<'a> {
     /// A flow collection's text, joined over the lines it spans (each
     /// continuation at least `min_indent` deep).
     fn flow_text(&mut self, first: &'a str, min_indent: usize) -> Option<String> {
+        // Lines are joined with their breaks: a plain scalar may not span
+        // them here (YAML would fold it), only whitespace between tokens.
         let mut joined = String::from(first);
         let mut state = Balance::default();
         state.feed(first)?;
@@ -304,7 +312,7 @@ impl<'a> Block<'a> {
             let content = line.content;
             if content.is_empty() {
                 self.pos += 1;
-                joined.push(' ');
+                joined.push('\n');
                 continue;
             }
             // Nothing in a flow collection may start at the first column.
@@ -312,7 +320,7 @@ impl<'a> Block<'a> {
                 return None;
             }
             state.feed(content)?;
-            joined.push(' ');
+            joined.push('\n');
             joined.push_str(content);
             self.pos += 1;
         }
@@ -333,6 +341,8 @@ enum Chomp {
 struct Balance {
     depth: i32,
     started: bool,
+    /// The last character that was not a space, across lines.
+    last: u8,
 }
 
 impl Balance {
@@ -347,8 +357,14 @@ impl Balance {
                 }
                 b']' | b'}' => self.depth -= 1,
                 b'"' | b'\'' => {
+                    // A quote opens a scalar only where a token starts; in
+                    // the middle of a plain word it is the full parser's.
+                    if !matches!(self.last, b'[' | b'{' | b',' | b':') {
+                        return None;
+                    }
                     let (_, used) = quoted(&text[i..])?;
                     i += used;
+                    self.last = b'"';
                     continue;
                 }
                 b'#' if i == 0 || bytes[i - 1] == b' ' => return None,
@@ -356,6 +372,9 @@ impl Balance {
             }
             if self.depth < 0 {
                 return None;
+            }
+            if bytes[i] != b' ' {
+                self.last = bytes[i];
             }
             i += 1;
         }
@@ -398,7 +417,8 @@ fn mapping_key(content: &str) -> Option<Option<(Box<str>, &str)>> {
     }
     let Some(split) = split else { return Some(None) };
     let key = content[..split].trim_end_matches(' ');
-    if key.is_empty() || starts_with_indicator(key) || key == "<<" || key.contains(" #") {
+    // Implicit keys longer than 1024 characters are an error to YAML.
+    if key.is_empty() || key.len() > 1000 || starts_with_indicator(key) || key == "<<" || key.contains(" #") {
         return None;
     }
     let key = key_text(resolve_plain(key)).ok()?;
@@ -509,8 +529,9 @@ struct Flow<'s> {
 }
 
 impl Flow<'_> {
+    /// Spaces and line breaks between tokens.
     fn skip_spaces(&mut self) {
-        while self.s.get(self.i) == Some(&b' ') {
+        while matches!(self.s.get(self.i), Some(b' ' | b'\n')) {
             self.i += 1;
         }
     }
@@ -615,7 +636,7 @@ impl Flow<'_> {
             b'-' if self.s.get(self.i + 1).is_none_or(|b| b" ,[]{}".contains(b)) => None,
             _ => {
                 while let Some(&b) = self.s.get(self.i) {
-                    if matches!(b, b',' | b'[' | b']' | b'{' | b'}') {
+                    if matches!(b, b',' | b'[' | b']' | b'{' | b'}' | b'\n') {
                         break;
                     }
                     if b == b':' {
@@ -698,6 +719,9 @@ mod tests {
             "[a, b]: c\n",
             "a: [b:c]\n",
             "a: |2\n   x\n",
+            "m:\n  a: [x'y] #'\n  b: c]\n",
+            "a: [b\n\n  c]\n",
+            "a: [b   \n  c]\n",
             "",
             "# only a comment\n",
         ] {

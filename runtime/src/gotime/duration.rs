@@ -175,7 +175,8 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
                 return Err(invalid());
             }
         }
-        total += v;
+        // Go's uint64 addition wraps (1<<63 + 1<<63 is 0, and accepted).
+        total = total.wrapping_add(v);
         if total > 1 << 63 {
             return Err(invalid());
         }
