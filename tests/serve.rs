@@ -405,6 +405,8 @@ async fn hostile_annotation_values_change_only_their_own_fields_or_are_refused_b
         ("status.sidecar.istio.io/port", "15020\"\nhostNetwork: true\n#"),
         ("sidecar.istio.io/interceptionMode", "REDIRECT\n  privileged: true"),
         ("example.com/unrelated", "\"\n\u{0}'}{]["),
+        ("proxy.istio.io/config", "proxyMetadata:\n  EVIL: \"x\\\"\\n        privileged: true\"\n"),
+        ("k8s.v1.cni.cncf.io/networks", "net1'\nprivileged: true\n#"),
     ];
     let benign = webhook.review("/inject", &review("v1", "benign", &pod)).await;
     let benign_pod = apply(&pod, &benign);

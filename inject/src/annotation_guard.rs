@@ -19,9 +19,10 @@ use crate::error::{Error, ErrorKind};
 use crate::pod;
 
 /// Annotations the injector reads as structured data itself (JSON or
-/// YAML, parsed and re-encoded), never pasted as text.
-const STRUCTURED: [&str; 8] = [
-    "proxy.istio.io/config",
+/// YAML, parsed and re-encoded), never pasted as text. (The ProxyConfig
+/// annotation is structured too, but templates paste its strings: its
+/// strings are checked one by one.)
+const STRUCTURED: [&str; 7] = [
     "proxy.istio.io/overrides",
     "sidecar.istio.io/userVolume",
     "sidecar.istio.io/userVolumeMount",
@@ -30,11 +31,6 @@ const STRUCTURED: [&str; 8] = [
     "inject.istio.io/templates",
     "istio.io/rev",
 ];
-
-/// Whether the annotation belongs to Istio (its templates read these).
-fn is_istio(key: &str) -> bool {
-    key.split_once('/').is_some_and(|(prefix, _)| prefix == "istio.io" || prefix.ends_with(".istio.io"))
-}
 
 fn is_yaml_syntax(c: char) -> bool {
     c.is_control()
@@ -56,12 +52,68 @@ fn defused(value: &str) -> String {
     }
 }
 
-/// The Istio annotations of `pod` whose values need the check.
-pub fn risky_annotations(pod: &Value) -> Vec<(String, String)> {
-    pod::annotations(pod)
-        .into_iter()
-        .filter(|(k, v)| is_istio(k) && !STRUCTURED.contains(&k.as_str()) && is_risky(v))
-        .collect()
+/// An annotation whose value needs the check, and its probe.
+pub struct Risky {
+    pub key: String,
+    pub value: String,
+    /// The value with its syntax made plain.
+    pub probe: String,
+    /// Plain text that marks a string as carrying the value.
+    pub tokens: Vec<String>,
+}
+
+/// The annotations of `pod` whose values need the check: any with YAML
+/// syntax in its value (Istio's templates paste some that are not
+/// Istio's, such as Multus' networks), and the ProxyConfig's strings,
+/// which templates paste too (`proxyMetadata` becomes env entries).
+pub fn risky_annotations(pod: &Value) -> Vec<Risky> {
+    let mut out = Vec::new();
+    for (key, value) in pod::annotations(pod) {
+        if key == crate::proxy_config::PROXY_CONFIG_ANNOTATION {
+            if let Some(risky) = risky_proxy_config(&key, &value) {
+                out.push(risky);
+            }
+        } else if !STRUCTURED.contains(&key.as_str()) && is_risky(&value) {
+            let probe = defused(&value);
+            out.push(Risky { tokens: vec![probe.clone()], key, value, probe });
+        }
+    }
+    out
+}
+
+/// `proxy.istio.io/config` with every key and string defused, as JSON.
+fn risky_proxy_config(key: &str, value: &str) -> Option<Risky> {
+    let data = crate::yaml::document(value, injit_runtime::NumberMode::JsonNumber).ok()?;
+    let mut config = crate::object::from_data(&data);
+    let mut tokens = Vec::new();
+    defuse_strings(&mut config, &mut tokens);
+    if tokens.is_empty() {
+        return None;
+    }
+    let probe = serde_json::to_string(&config).ok()?;
+    Some(Risky { key: key.to_owned(), value: value.to_owned(), probe, tokens })
+}
+
+fn defuse_strings(value: &mut Value, tokens: &mut Vec<String>) {
+    match value {
+        Value::String(s) if is_risky(s) => {
+            *s = defused(s);
+            tokens.push(s.clone());
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| defuse_strings(v, tokens)),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (mut k, mut v) in entries {
+                if is_risky(&k) {
+                    k = defused(&k);
+                    tokens.push(k.clone());
+                }
+                defuse_strings(&mut v, tokens);
+                map.insert(k, v);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Runs `inject` on `pod`, and when risky annotations are present, again
@@ -74,19 +126,20 @@ pub fn guarded(pod: &Value, inject: impl Fn(&Value) -> Result<Value, Error>) -> 
     }
     let mut probe_pod = pod.clone();
     let annotations = pod::annotations_mut(&mut probe_pod);
-    let plain: Vec<String> = risky.iter().map(|(_, v)| defused(v)).collect();
-    for ((key, _), value) in risky.iter().zip(&plain) {
-        annotations.insert(key.clone(), Value::String(value.clone()));
+    for r in &risky {
+        annotations.insert(r.key.clone(), Value::String(r.probe.clone()));
     }
     let Ok(probe) = inject(&probe_pod) else {
         // Plain values do not inject either: the syntax is not at fault.
         return result;
     };
     let blame = || {
-        let names: Vec<String> = risky.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        let names: Vec<String> = risky.iter().map(|r| format!("{}={:?}", r.key, r.value)).collect();
         names.join(", ")
     };
-    let plain: Vec<String> = plain.into_iter().filter(|p| !p.is_empty()).collect();
+    // Tokens too short to mean anything (a lone quote defuses to `_`)
+    // exempt nothing.
+    let plain: Vec<String> = risky.iter().flat_map(|r| r.tokens.iter().cloned()).filter(|p| p.len() >= 3).collect();
     match result {
         Ok(injected) => match shape_difference(&injected, &probe, &plain, &mut String::new()) {
             None => Ok(injected),
@@ -144,7 +197,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn only_istio_values_with_yaml_syntax_are_checked() {
+    fn values_with_yaml_syntax_are_checked() {
         let pod = json!({"metadata": {"annotations": {
             "sidecar.istio.io/proxyImage": "evil\"\n  privileged: true",
             "sidecar.istio.io/logLevel": "debug",
@@ -153,8 +206,14 @@ mod tests {
             "example.com/note": "a: b",
         }}});
         let risky = risky_annotations(&pod);
+        let keys: Vec<&str> = risky.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["example.com/note", "sidecar.istio.io/proxyImage"]);
+        let config = json!({"metadata": {"annotations": {
+            "proxy.istio.io/config": "proxyMetadata:\n  A: \"x\\\"\\n  privileged: true\"\n  B: fine\n",
+        }}});
+        let risky = risky_annotations(&config);
         assert_eq!(risky.len(), 1);
-        assert_eq!(risky[0].0, "sidecar.istio.io/proxyImage");
+        assert_eq!(risky[0].probe, r#"{"proxyMetadata":{"A":"x__  privileged:_true","B":"fine"}}"#);
     }
 
     #[test]
