@@ -31,8 +31,12 @@ fn canon(t: GoType, value: &mut Value) -> Result<(), String> {
         return Ok(());
     }
     match t.underlying().expr() {
-        // Written as it is.
-        Ty::Any => Ok(()),
+        // Written generically (whole floats become integers, as the
+        // encoder writes them); none in a pod, so no cost there.
+        Ty::Any => {
+            *value = encoded(t, value)?;
+            Ok(())
+        }
         Ty::Basic(_) => scalar(t, value),
         Ty::Named(_) if t.kind() == Kind::Int32 => scalar(t, value),
         Ty::Ptr(e) if !value.is_null() => canon(GoType(e), value),
@@ -51,7 +55,10 @@ fn canon(t: GoType, value: &mut Value) -> Result<(), String> {
                 Ok(())
             }
         },
-        Ty::Named(_) if t.fields().is_empty() && t.def().is_some_and(|d| d.kind == DefKind::Opaque) => Ok(()),
+        Ty::Named(_) if t.fields().is_empty() && t.def().is_some_and(|d| d.kind == DefKind::Opaque) => {
+            *value = encoded(t, value)?;
+            Ok(())
+        }
         Ty::Named(_) => {
             let mut source = match std::mem::take(value) {
                 Value::Object(m) => m,
