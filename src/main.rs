@@ -85,8 +85,9 @@ struct CheckInjectArgs {
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     filename: String,
     /// The labels of the namespace the pods are created in, `k=v,k2=v2`
-    #[arg(long = "namespace-labels", default_value = "")]
-    namespace_labels: String,
+    /// (default: those of a Namespace in the manifest, else none)
+    #[arg(long = "namespace-labels")]
+    namespace_labels: Option<String>,
     /// The MutatingWebhookConfiguration to evaluate (`kubectl get
     /// mutatingwebhookconfiguration NAME -o yaml`); default: Istio's
     /// registration for the default revision
@@ -679,7 +680,7 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
         eprintln!("error: {e}");
         ExitCode::from(2)
     };
-    let labels = match check_inject::parse_labels(&args.namespace_labels) {
+    let labels = match args.namespace_labels.as_deref().map(check_inject::parse_labels).transpose() {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -716,7 +717,7 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let source = if args.filename == "-" { "<stdin>" } else { args.filename.as_str() };
-    match check_inject::run(&injector, &webhooks, &labels, source, &text) {
+    match check_inject::run(&injector, &webhooks, labels.as_deref(), source, &text) {
         Ok(rows) => {
             match args.output {
                 OutputArg::Human => print!("{}", check_inject::human(&rows)),

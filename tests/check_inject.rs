@@ -176,4 +176,16 @@ fn the_cli_reports_the_rule_per_pod() {
     assert!(unlabelled[0]["reason"].as_str().unwrap().contains("istio-injection=enabled"));
     let disabled = run("istio-injection=disabled");
     assert!(disabled[0]["reason"].as_str().unwrap().starts_with("no webhook selects namespace apps"), "{disabled}");
+
+    // A Namespace in the manifest gives its labels.
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("---\napiVersion: v1\nkind: Namespace\nmetadata: {name: apps, labels: {istio-injection: enabled}}\n");
+    std::fs::write(&manifest, text).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["check-inject", "--output", "json", "-f"])
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    let declared: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(declared[0]["injected"], true, "{declared}");
 }

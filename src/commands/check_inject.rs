@@ -23,11 +23,13 @@ pub fn parse_labels(text: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// Checks every pod template of `text` (named `source`).
+/// Checks every pod template of `text` (named `source`). A `Namespace`
+/// in the manifest gives its pods its labels, unless `namespace_labels`
+/// (the command line's) are given.
 pub fn run(
     injector: &Injector,
     webhooks: &Webhooks,
-    namespace_labels: &[(String, String)],
+    namespace_labels: Option<&[(String, String)]>,
     source: &str,
     text: &str,
 ) -> Result<Vec<Row>, String> {
@@ -38,11 +40,23 @@ pub fn run(
         always_inject: &config.always_inject_selector,
     };
     let objects = objects(text).map_err(|e| format!("{source}:{}: {}", e.line, e.message))?;
+    let declared = |namespace: &str| -> Vec<(String, String)> {
+        let labels = objects
+            .iter()
+            .find(|o| o.kind() == "Namespace" && o.name() == namespace)
+            .and_then(|o| o.value.pointer("/metadata/labels")?.as_object().cloned())
+            .unwrap_or_default();
+        labels.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_owned()))).collect()
+    };
     let rows: Vec<Row> = objects
         .iter()
         .filter_map(|object| {
             let pod = pod_of(object)?;
-            Some(Row { pod: name(object), answer: check(webhooks, namespace_labels, &rules, &pod) })
+            let labels = match namespace_labels {
+                Some(given) => given.to_vec(),
+                None => declared(object.namespace()),
+            };
+            Some(Row { pod: name(object), answer: check(webhooks, &labels, &rules, &pod) })
         })
         .collect();
     if rows.is_empty() {
