@@ -74,6 +74,13 @@ pub fn risky_annotations(pod: &Value) -> Vec<Risky> {
                 out.push(risky);
             }
         } else if !STRUCTURED.contains(&key.as_str()) && is_risky(&value) {
+            // JSON that templates parse (`fromJSON`, as Istio's does with
+            // Datadog's env) keeps its syntax in the probe, its strings
+            // made plain, so that the probe still renders.
+            if let Some(risky) = risky_json(&key, &value) {
+                out.push(risky);
+                continue;
+            }
             let probe = defused(&value);
             out.push(Risky { tokens: vec![probe.clone()], key, value, probe });
         }
@@ -84,13 +91,24 @@ pub fn risky_annotations(pod: &Value) -> Vec<Risky> {
 /// `proxy.istio.io/config` with every key and string defused, as JSON.
 fn risky_proxy_config(key: &str, value: &str) -> Option<Risky> {
     let data = crate::yaml::document(value, injit_runtime::NumberMode::JsonNumber).ok()?;
-    let mut config = crate::object::from_data(&data);
+    structured_probe(key, value, crate::object::from_data(&data))
+}
+
+/// A JSON object or array value whose strings hold YAML syntax.
+fn risky_json(key: &str, value: &str) -> Option<Risky> {
+    if !value.trim_start().starts_with(['{', '[']) {
+        return None;
+    }
+    structured_probe(key, value, serde_json::from_str(value).ok()?)
+}
+
+fn structured_probe(key: &str, value: &str, mut tree: Value) -> Option<Risky> {
     let mut tokens = Vec::new();
-    defuse_strings(&mut config, &mut tokens);
+    defuse_strings(&mut tree, &mut tokens);
     if tokens.is_empty() {
         return None;
     }
-    let probe = serde_json::to_string(&config).ok()?;
+    let probe = serde_json::to_string(&tree).ok()?;
     Some(Risky { key: key.to_owned(), value: value.to_owned(), probe, tokens })
 }
 
@@ -214,6 +232,10 @@ mod tests {
         let risky = risky_annotations(&config);
         assert_eq!(risky.len(), 1);
         assert_eq!(risky[0].probe, r#"{"proxyMetadata":{"A":"x__  privileged:_true","B":"fine"}}"#);
+        // JSON keeps its syntax; its strings are made plain.
+        let json_value = json!({"metadata": {"annotations": {"apm.datadoghq.com/env": r#"{"K\n  x: 1": "v"}"#}}});
+        let risky = risky_annotations(&json_value);
+        assert_eq!(risky[0].probe, r#"{"K_  x:_1":"v"}"#);
     }
 
     #[test]
