@@ -64,7 +64,7 @@ fn text(v: &Value<'_>) -> String {
 fn go_field<'a>(v: &Value<'a>, name: &str) -> Value<'a> {
     match &v.unboxed().repr {
         Repr::Typed(t, d) => {
-            schema::field(*t, *d, name, 0, Some(false), &t.name()).unwrap_or_else(|_| Value::invalid())
+            schema::field(*t, *d, name, 0, Some(false), &|| t.name()).unwrap_or_else(|_| Value::invalid())
         }
         _ => Value::invalid(),
     }

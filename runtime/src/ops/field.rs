@@ -79,7 +79,7 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
             Missing::Zero => Some(true),
             Missing::Error => None,
         };
-        return crate::schema::field(*t, *d, &String::from_utf8_lossy(name), args, missing_zero, &static_type());
+        return crate::schema::field(*t, *d, &String::from_utf8_lossy(name), args, missing_zero, &static_type);
     }
     if let Repr::Object(object) = &receiver.repr {
         let method_name = String::from_utf8_lossy(name);

@@ -8,7 +8,7 @@ use crate::data::Data;
 use crate::types::{Kind, Type};
 use crate::value::{Repr, Value};
 
-/// What `.name` gives on a view of type `t` over `data`; `static_type` is
+/// What `.name` gives on a view of type `t` over `data`; `static_type` gives
 /// the receiver's static type as Go's errors name it.
 pub fn field<'a>(
     t: GoType,
@@ -16,7 +16,7 @@ pub fn field<'a>(
     name: &str,
     args: usize,
     missing_zero: Option<bool>,
-    static_type: &str,
+    static_type: &dyn Fn() -> String,
 ) -> Result<Value<'a>, String> {
     // Pointers are followed (Go's `indirect`), remembering nil.
     let (mut target, mut nil) = (t, false);
@@ -34,9 +34,9 @@ pub fn field<'a>(
     if nil {
         // A nil pointer: a field of its struct is Go's nil-pointer error.
         if target.field(name).is_some() {
-            return Err(format!("nil pointer evaluating {static_type}.{name}"));
+            return Err(format!("nil pointer evaluating {}.{name}", static_type()));
         }
-        return Err(format!("can't evaluate field {name} in type {static_type}"));
+        return Err(format!("can't evaluate field {name} in type {}", static_type()));
     }
     match target.kind() {
         Kind::Struct => {
@@ -65,7 +65,7 @@ pub fn field<'a>(
         }
         _ => {}
     }
-    Err(format!("can't evaluate field {name} in type {static_type}"))
+    Err(format!("can't evaluate field {name} in type {}", static_type()))
 }
 
 /// The niladic methods typed data offers, by receiver type.
