@@ -103,7 +103,9 @@ impl Answers {
             decision: decision.clone(),
         };
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.iter().any(|e| e.hash == key.hash && e.object == *key.object && e.path == key.path) {
+        if entries.iter().any(|e| {
+            e.hash == key.hash && e.namespace == key.namespace && e.path == key.path && e.object == *key.object
+        }) {
             return;
         }
         if entries.len() == self.capacity {
