@@ -51,6 +51,18 @@ pub fn from_data(data: &Data) -> Value {
     }
 }
 
+/// `from_data`, consuming the data: its strings and keys are moved.
+pub fn into_value(data: Data) -> Value {
+    match data {
+        Data::String(s) => Value::String(s.into_string()),
+        Data::Array(items) => Value::Array(items.into_vec().into_iter().map(into_value).collect()),
+        Data::Object(o) => {
+            Value::Object(o.into_entries().into_iter().map(|(k, v)| (k.into_string(), into_value(v))).collect())
+        }
+        other => from_data(&other),
+    }
+}
+
 /// A float as JSON: whole numbers as integers.
 pub fn number_value(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
@@ -63,7 +75,7 @@ pub fn number_value(f: f64) -> Value {
 /// Reads YAML documents (`---` separated) as JSON trees, numbers kept as
 /// written.
 pub fn yaml_documents(text: &str) -> Result<Vec<Value>, crate::yaml::YamlError> {
-    Ok(crate::yaml::documents(text, NumberMode::JsonNumber)?.iter().map(from_data).collect())
+    Ok(crate::yaml::documents(text, NumberMode::JsonNumber)?.into_iter().map(into_value).collect())
 }
 
 /// The object at `path`, if every step is an object.

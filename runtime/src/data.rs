@@ -87,6 +87,11 @@ impl Object {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Data)> {
         self.entries.iter().map(|(k, v)| (&**k, v))
     }
+
+    /// The entries, in key order, owned.
+    pub fn into_entries(self) -> Vec<(Box<str>, Data)> {
+        self.entries.into_vec()
+    }
 }
 
 /// How JSON numbers are decoded.
