@@ -8,6 +8,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use injit_compiler::Backend;
 use injit_inject::{Options, Sources, kube_inject};
 
+// The allocator the CLI runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let input = std::fs::read_to_string(root.join("snapshots/tests/istio/testdata/hello.yaml")).expect("hello.yaml");
