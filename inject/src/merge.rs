@@ -59,9 +59,9 @@ pub fn merge(original: &mut Value, patch: &Value) {
                 }
             },
             Value::Array(items) => {
-                let merged = match (merge_key(key), target.get(key)) {
+                let merged = match (merge_key(key), target.remove(key)) {
                     (Some(k), Some(Value::Array(existing))) => merge_list(existing, items, k),
-                    (Some(k), _) => merge_list(&[], items, k),
+                    (Some(k), _) => merge_list(Vec::new(), items, k),
                     (None, _) => Value::Array(items.iter().map(clean).collect()),
                 };
                 target.insert(key.clone(), merged);
@@ -77,9 +77,9 @@ pub fn merge(original: &mut Value, patch: &Value) {
 /// of maps that did not exist before.
 fn clean(value: &Value) -> Value {
     match value {
-        Value::Object(map) => {
+        Value::Object(_) => {
             let mut out = Value::Object(Map::new());
-            merge(&mut out, &Value::Object(map.clone()));
+            merge(&mut out, value);
             out
         }
         Value::Array(items) => Value::Array(items.iter().map(clean).collect()),
@@ -95,63 +95,61 @@ fn key_of<'v>(item: &'v Value, key: &str) -> Option<&'v Value> {
     item.as_object()?.get(key)
 }
 
-/// Merges a keyed list.
-fn merge_list(original: &[Value], patch: &[Value], key: &str) -> Value {
-    // Patch elements, merged onto their originals (in patch order).
-    let mut patched: Vec<Value> = Vec::new();
+/// Merges a keyed list (its original elements are moved, not copied).
+fn merge_list(original: Vec<Value>, patch: &[Value], key: &str) -> Value {
+    let original_keys: Vec<Option<Value>> = original.iter().map(|o| key_of(o, key).cloned()).collect();
+    // An element's place in the original list: the first with its key.
+    let position = |k: Option<&Value>| k.and_then(|k| original_keys.iter().position(|o| o.as_ref() == Some(k)));
+    let mut original: Vec<Option<Value>> = original.into_iter().map(Some).collect();
+    // Patch elements, merged onto their originals (in patch order), with
+    // their original positions.
+    let mut patched: Vec<(Option<usize>, Value)> = Vec::new();
     let mut deleted: Vec<&Value> = Vec::new();
     for item in patch {
         let Some(k) = key_of(item, key) else {
             // Elements without the key are kept as they are.
-            patched.push(clean(item));
+            patched.push((None, clean(item)));
             continue;
         };
         if item.get("$patch").and_then(Value::as_str) == Some("delete") {
             deleted.push(k);
             continue;
         }
-        let base = original.iter().find(|o| key_of(o, key) == Some(k));
-        let mut merged = base.cloned().unwrap_or(Value::Object(Map::new()));
-        merge(&mut merged, item);
-        if let Some(existing) = patched.iter_mut().find(|p| key_of(p, key) == Some(k)) {
+        if let Some((_, existing)) = patched.iter_mut().find(|(_, p)| key_of(p, key) == Some(k)) {
             merge(existing, item);
-        } else {
-            patched.push(merged);
+            continue;
         }
+        let at = position(Some(k));
+        let mut merged = at.and_then(|i| original[i].take()).unwrap_or(Value::Object(Map::new()));
+        merge(&mut merged, item);
+        patched.push((at, merged));
     }
-    let server_only: Vec<Value> = original
-        .iter()
-        .filter(|o| {
-            let k = key_of(o, key);
-            !patched.iter().any(|p| k.is_some() && key_of(p, key) == k) && !k.is_some_and(|k| deleted.contains(&k))
+    let patched_keys: Vec<Option<Value>> = patched.iter().map(|(_, p)| key_of(p, key).cloned()).collect();
+    let server_only: Vec<(Option<usize>, Value)> = original
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let o = o?;
+            let k = original_keys[i].as_ref();
+            let in_patch = k.is_some() && patched_keys.iter().any(|p| p.as_ref() == k);
+            let is_deleted = k.is_some_and(|k| deleted.contains(&k));
+            (!in_patch && !is_deleted).then(|| (position(k), o))
         })
-        .cloned()
         .collect();
     // normalizeElementOrder: interleave by original position; elements new
     // to the list (no original position) go first.
-    let position =
-        |item: &Value| key_of(item, key).and_then(|k| original.iter().position(|o| key_of(o, key) == Some(k)));
-    let (mut i, mut j) = (0, 0);
     let mut out = Vec::with_capacity(patched.len() + server_only.len());
-    while i < server_only.len() || j < patched.len() {
-        if i >= server_only.len() {
-            out.push(patched[j].clone());
-            j += 1;
-        } else if j >= patched.len() {
-            out.push(server_only[i].clone());
-            i += 1;
-        } else {
-            match (position(&server_only[i]), position(&patched[j])) {
-                (Some(l), Some(r)) if l < r => {
-                    out.push(server_only[i].clone());
-                    i += 1;
-                }
-                _ => {
-                    out.push(patched[j].clone());
-                    j += 1;
-                }
-            }
-        }
+    let mut server_only = server_only.into_iter().peekable();
+    let mut patched = patched.into_iter().peekable();
+    loop {
+        let take_server = match (server_only.peek(), patched.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((l, _)), Some((r, _))) => matches!((l, r), (Some(l), Some(r)) if l < r),
+        };
+        let next = if take_server { server_only.next() } else { patched.next() };
+        out.extend(next.map(|(_, v)| v));
     }
     Value::Array(out)
 }
