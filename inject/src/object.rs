@@ -75,7 +75,11 @@ pub fn number_value(f: f64) -> Value {
 /// Reads YAML documents (`---` separated) as JSON trees, numbers kept as
 /// written.
 pub fn yaml_documents(text: &str) -> Result<Vec<Value>, crate::yaml::YamlError> {
-    Ok(crate::yaml::documents(text, NumberMode::JsonNumber)?.into_iter().map(into_value).collect())
+    // Built directly as JSON when the block reader can read the text.
+    if let Some(value) = crate::yaml::block_document::<Value>(text, NumberMode::JsonNumber) {
+        return Ok(vec![value]);
+    }
+    Ok(crate::yaml::full_documents(text, NumberMode::JsonNumber)?.into_iter().map(into_value).collect())
 }
 
 /// The object at `path`, if every step is an object.

@@ -4,7 +4,9 @@
 //!
 //! Polling the contents (not inotify) is what works with Kubernetes'
 //! volume updates, which swap a symlink to a new directory, and with
-//! editors that replace files.
+//! editors that replace files. A change is loaded once two polls in a row
+//! read the same bytes, so that a file caught half written (which may
+//! still parse, as a shorter config) is never served.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +28,9 @@ pub(crate) struct Watch {
     /// is tried again only once it changes.
     pub(crate) seen_config: String,
     pub(crate) seen_certs: Option<Vec<u8>>,
+    /// A change read once, waiting for the next poll to confirm it.
+    pub(crate) pending_config: Option<String>,
+    pub(crate) pending_certs: Option<Vec<u8>>,
 }
 
 impl Watch {
@@ -47,8 +52,14 @@ impl Watch {
             return;
         };
         if self.seen_certs.as_ref() == Some(&bytes) {
+            self.pending_certs = None;
             return;
         }
+        if self.pending_certs.as_ref() != Some(&bytes) {
+            self.pending_certs = Some(bytes);
+            return;
+        }
+        self.pending_certs = None;
         self.seen_certs = Some(bytes);
         let certs = self.certs.clone();
         match tokio::task::spawn_blocking(move || certs.load()).await {
@@ -74,8 +85,14 @@ impl Watch {
         };
         let fingerprint = ConfigFiles::fingerprint(&sources);
         if fingerprint == self.seen_config {
+            self.pending_config = None;
             return;
         }
+        if self.pending_config.as_ref() != Some(&fingerprint) {
+            self.pending_config = Some(fingerprint);
+            return;
+        }
+        self.pending_config = None;
         self.seen_config = fingerprint;
         let options = self.options.clone();
         match tokio::task::spawn_blocking(move || sources.build(options)).await {

@@ -153,6 +153,8 @@ impl Server {
             interval: settings.reload_interval,
             seen_config,
             seen_certs,
+            pending_config: None,
+            pending_certs: None,
         };
         let reload = tokio::spawn(watch.run());
         let monitoring = monitoring.map(|l| tokio::spawn(serve_monitoring(l, Arc::clone(&state))));

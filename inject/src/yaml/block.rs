@@ -11,14 +11,77 @@
 //! exactly as the full parser does; `tests` and the YAML corpus check it.
 
 use injit_runtime::data::{Data, NumberMode, Object};
+use serde_json::{Map, Value};
 
 use super::read::{Scalar, key_text, resolve_plain, scalar_data};
+
+/// What the reader builds: template `Data`, or the JSON trees the
+/// injector merges (built directly, with no `Data` in between).
+pub(crate) trait Tree: Sized {
+    fn null() -> Self;
+    fn string(s: String) -> Self;
+    fn scalar(s: Scalar, numbers: NumberMode) -> Option<Self>;
+    fn array(items: Vec<Self>) -> Self;
+    /// Entries in document order; of repeated keys the last wins.
+    fn object(entries: Vec<(Box<str>, Self)>) -> Self;
+}
+
+impl Tree for Data {
+    fn null() -> Self {
+        Data::Null
+    }
+
+    fn string(s: String) -> Self {
+        Data::String(s.into())
+    }
+
+    fn scalar(s: Scalar, numbers: NumberMode) -> Option<Self> {
+        scalar_data(s, numbers).ok()
+    }
+
+    fn array(items: Vec<Self>) -> Self {
+        Data::Array(items.into_boxed_slice())
+    }
+
+    fn object(entries: Vec<(Box<str>, Self)>) -> Self {
+        Data::Object(Object::new(entries))
+    }
+}
+
+impl Tree for Value {
+    fn null() -> Self {
+        Value::Null
+    }
+
+    fn string(s: String) -> Self {
+        Value::String(s)
+    }
+
+    fn scalar(s: Scalar, numbers: NumberMode) -> Option<Self> {
+        match s {
+            Scalar::Str(s) => Some(Value::String(s)),
+            other => scalar_data(other, numbers).ok().map(crate::object::into_value),
+        }
+    }
+
+    fn array(items: Vec<Self>) -> Self {
+        Value::Array(items)
+    }
+
+    fn object(entries: Vec<(Box<str>, Self)>) -> Self {
+        let mut map = Map::new();
+        for (k, v) in entries {
+            map.insert(k.into_string(), v);
+        }
+        Value::Object(map)
+    }
+}
 
 /// Deeper nesting is left to the full parser (and its limit).
 const MAX_DEPTH: usize = 200;
 
 /// The one document of `text`, if the block reader can read it.
-pub fn document(text: &str, numbers: NumberMode) -> Option<Data> {
+pub(crate) fn document<T: Tree>(text: &str, numbers: NumberMode) -> Option<T> {
     // Tabs, carriage returns, control characters (C0, DEL, C1) and byte
     // order marks: the full parser's business.
     let bytes = text.as_bytes();
@@ -41,7 +104,7 @@ pub fn document(text: &str, numbers: NumberMode) -> Option<Data> {
         let content = raw.trim_start_matches(' ');
         lines.push(Line { indent: raw.len() - content.len(), content, raw });
     }
-    let mut reader = Block { lines, pos: 0, numbers };
+    let mut reader = Block { lines, pos: 0, numbers, tree: std::marker::PhantomData::<T> };
     let (indent, _) = reader.peek()?;
     let data = reader.node(indent, None, 0)?;
     // Nothing may follow the document's node.
@@ -60,17 +123,18 @@ struct Line<'a> {
     raw: &'a str,
 }
 
-struct Block<'a> {
+struct Block<'a, T> {
     lines: Vec<Line<'a>>,
     pos: usize,
     numbers: NumberMode,
+    tree: std::marker::PhantomData<T>,
 }
 
 fn is_blank_or_comment(content: &str) -> bool {
     content.is_empty() || content.starts_with('#')
 }
 
-impl<'a> Block<'a> {
+impl<'a, T: Tree> Block<'a, T> {
     /// The next line with content: its indentation and text.
     fn peek(&mut self) -> Option<(usize, &'a str)> {
         while let Some(line) = self.lines.get(self.pos) {
@@ -85,7 +149,7 @@ impl<'a> Block<'a> {
     /// The node whose first line is the next content line, at `indent`;
     /// `parent` is the indentation of the collection holding it (block
     /// scalars and flow continuations must be deeper).
-    fn node(&mut self, indent: usize, parent: Option<usize>, depth: usize) -> Option<Data> {
+    fn node(&mut self, indent: usize, parent: Option<usize>, depth: usize) -> Option<T> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -105,7 +169,7 @@ impl<'a> Block<'a> {
         Some(value)
     }
 
-    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Data> {
+    fn sequence(&mut self, indent: usize, depth: usize) -> Option<T> {
         let mut items = Vec::new();
         while let Some((at, content)) = self.peek() {
             if at < indent {
@@ -135,20 +199,20 @@ impl<'a> Block<'a> {
             line.content = item_text;
             items.push(self.node(column, Some(indent), depth + 1)?);
         }
-        Some(Data::Array(items.into_boxed_slice()))
+        Some(T::array(items))
     }
 
     /// The value of an entry with nothing after its indicator: a deeper
     /// node, or null.
-    fn nested(&mut self, indent: usize, depth: usize) -> Option<Data> {
+    fn nested(&mut self, indent: usize, depth: usize) -> Option<T> {
         match self.peek() {
             Some((at, _)) if at > indent => self.node(at, Some(indent), depth + 1),
-            _ => Some(Data::Null),
+            _ => Some(T::null()),
         }
     }
 
-    fn mapping(&mut self, indent: usize, depth: usize) -> Option<Data> {
-        let mut entries: Vec<(Box<str>, Data)> = Vec::new();
+    fn mapping(&mut self, indent: usize, depth: usize) -> Option<T> {
+        let mut entries: Vec<(Box<str>, T)> = Vec::new();
         while let Some((at, content)) = self.peek() {
             if at < indent {
                 break;
@@ -166,7 +230,7 @@ impl<'a> Block<'a> {
                     Some((at, c)) if at == indent && (c == "-" || c.starts_with("- ")) => {
                         self.sequence(indent, depth + 1)?
                     }
-                    _ => Data::Null,
+                    _ => T::null(),
                 }
             } else {
                 // Go's parser lets a closing bracket sit at the key's column.
@@ -174,19 +238,20 @@ impl<'a> Block<'a> {
             };
             entries.push((key, value));
         }
-        Some(Data::Object(Object::new(entries)))
+        Some(T::object(entries))
     }
 
     /// A value written on the line after `key: ` or `- ` (or alone):
     /// a literal block scalar, a flow collection, a quoted or a plain
     /// scalar. `parent` is the indentation its continuation lines must
     /// exceed.
-    fn inline(&mut self, text: &'a str, parent: usize, flow_min: usize, depth: usize) -> Option<Data> {
+    fn inline(&mut self, text: &'a str, parent: usize, flow_min: usize, depth: usize) -> Option<T> {
         match text.as_bytes()[0] {
             b'|' => self.literal(text, parent),
             b'[' | b'{' => {
                 let joined = self.flow_text(text, flow_min)?;
-                let mut flow = Flow { s: joined.as_bytes(), i: 0, numbers: self.numbers };
+                let mut flow =
+                    Flow { s: joined.as_bytes(), i: 0, numbers: self.numbers, tree: std::marker::PhantomData::<T> };
                 let data = flow.node(depth)?;
                 // What follows the collection must be a comment on its last
                 // line, never more lines.
@@ -206,12 +271,12 @@ impl<'a> Block<'a> {
                     return None;
                 }
                 self.no_continuation(parent)?;
-                Some(Data::String(value.into()))
+                Some(T::string(value))
             }
             _ => {
                 let value = plain_block(text)?;
                 self.no_continuation(parent)?;
-                scalar_data(resolve_plain(value), self.numbers).ok()
+                T::scalar(resolve_plain(value), self.numbers)
             }
         }
     }
@@ -226,7 +291,7 @@ impl<'a> Block<'a> {
     }
 
     /// `|`, `|-` or `|+` and the lines deeper than `parent` that follow.
-    fn literal(&mut self, header: &str, parent: usize) -> Option<Data> {
+    fn literal(&mut self, header: &str, parent: usize) -> Option<T> {
         let chomp = match header.trim_end_matches(' ') {
             "|" => Chomp::Clip,
             "|-" => Chomp::Strip,
@@ -296,7 +361,7 @@ impl<'a> Block<'a> {
             }
         }
         self.pos = end;
-        Some(Data::String(text.into()))
+        Some(T::string(text))
     }
 
     /// A flow collection's text, joined over the lines it spans (each
@@ -522,13 +587,14 @@ fn quoted(text: &str) -> Option<(String, usize)> {
 }
 
 /// A flow collection, once its text is on one line.
-struct Flow<'s> {
+struct Flow<'s, T> {
     s: &'s [u8],
     i: usize,
     numbers: NumberMode,
+    tree: std::marker::PhantomData<T>,
 }
 
-impl Flow<'_> {
+impl<T: Tree> Flow<'_, T> {
     /// Spaces and line breaks between tokens.
     fn skip_spaces(&mut self) {
         while matches!(self.s.get(self.i), Some(b' ' | b'\n')) {
@@ -544,7 +610,7 @@ impl Flow<'_> {
         std::str::from_utf8(&self.s[from..to]).unwrap_or("")
     }
 
-    fn node(&mut self, depth: usize) -> Option<Data> {
+    fn node(&mut self, depth: usize) -> Option<T> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -570,11 +636,11 @@ impl Flow<'_> {
                         _ => return None,
                     }
                 }
-                Some(Data::Array(items.into_boxed_slice()))
+                Some(T::array(items))
             }
             b'{' => {
                 self.i += 1;
-                let mut entries: Vec<(Box<str>, Data)> = Vec::new();
+                let mut entries: Vec<(Box<str>, T)> = Vec::new();
                 loop {
                     self.skip_spaces();
                     if self.s.get(self.i) == Some(&b'}') {
@@ -605,7 +671,7 @@ impl Flow<'_> {
                         _ => return None,
                     }
                 }
-                Some(Data::Object(Object::new(entries)))
+                Some(T::object(entries))
             }
             _ => {
                 let (scalar, quoted) = self.scalar()?;
@@ -615,7 +681,7 @@ impl Flow<'_> {
                     return None;
                 }
                 let _ = quoted;
-                scalar_data(scalar, self.numbers).ok()
+                T::scalar(scalar, self.numbers)
             }
         }
     }
@@ -671,6 +737,8 @@ mod tests {
             .into_iter()
             .next()
             .unwrap_or(Data::Null);
+        let as_value: Option<Value> = document(text, NumberMode::JsonNumber);
+        assert_eq!(as_value, Some(crate::object::from_data(&full)).filter(|_| as_value.is_some()), "{text:?}");
         (document(text, NumberMode::JsonNumber), full)
     }
 
@@ -680,7 +748,7 @@ mod tests {
     }
 
     fn declines(text: &str) {
-        assert_eq!(document(text, NumberMode::JsonNumber), None, "{text:?}");
+        assert_eq!(document::<Data>(text, NumberMode::JsonNumber), None, "{text:?}");
     }
 
     #[test]
@@ -739,8 +807,10 @@ mod tests {
         for line in corpus.lines() {
             let text: String = serde_json::from_str(line).expect("a JSON string");
             let Ok(full) = super::super::read::full_documents(&text, NumberMode::JsonNumber) else { continue };
-            if let Some(fast) = document(&text, NumberMode::JsonNumber) {
+            if let Some(fast) = document::<Data>(&text, NumberMode::JsonNumber) {
                 assert_eq!(Some(&fast), full.first(), "{text:?}");
+                let value: Option<Value> = document(&text, NumberMode::JsonNumber);
+                assert_eq!(value, Some(crate::object::from_data(&fast)), "{text:?}");
                 read += 1;
             }
         }
@@ -779,7 +849,7 @@ mod tests {
                 }
                 let mutated: String = mutated.into_iter().collect();
                 tried += 1;
-                let Some(fast) = document(&mutated, NumberMode::JsonNumber) else { continue };
+                let Some(fast) = document::<Data>(&mutated, NumberMode::JsonNumber) else { continue };
                 accepted += 1;
                 let full = super::super::read::full_documents(&mutated, NumberMode::JsonNumber)
                     .unwrap_or_else(|e| panic!("accepted what the full parser refuses ({e}): {mutated:?}"));

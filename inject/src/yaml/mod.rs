@@ -3,5 +3,5 @@
 mod block;
 mod read;
 
-pub use block::document as block_document;
+pub(crate) use block::document as block_document;
 pub use read::{YamlError, document, documents, full_documents};

@@ -33,7 +33,7 @@ const MAX_DEPTH: usize = 1000;
 /// Every document of a YAML stream (`---` separated). An empty document is
 /// `null`.
 pub fn documents(text: &str, numbers: NumberMode) -> Result<Vec<Data>, YamlError> {
-    if let Some(data) = super::block::document(text, numbers) {
+    if let Some(data) = super::block::document::<Data>(text, numbers) {
         return Ok(vec![data]);
     }
     full_documents(text, numbers)
@@ -88,7 +88,7 @@ struct Reader<'a> {
 
 /// A scalar as go-yaml v2 resolves it.
 #[derive(Debug)]
-pub(super) enum Scalar {
+pub(crate) enum Scalar {
     Null,
     Bool(bool),
     Int(i64),
