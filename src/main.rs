@@ -148,6 +148,15 @@ impl ConfigArgs {
         })
     }
 
+    /// The three config files as given (`-` is standard input).
+    fn sources(&self) -> Result<injit_inject::Sources, String> {
+        Ok(injit_inject::Sources {
+            config: read_source(self.inject_config_file.as_deref())?,
+            mesh: read_source(self.mesh_config_file.as_deref())?,
+            values: read_source(self.values_file.as_deref())?,
+        })
+    }
+
     fn options(&self) -> injit_inject::Options {
         injit_inject::Options {
             revision: if self.revision == "default" { String::new() } else { self.revision.clone() },
@@ -469,40 +478,14 @@ fn run_render(args: RenderArgs) -> ExitCode {
 
 fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
     use injit::commands::kube_inject::{self, KubeInjectOptions};
-    use injit_inject::Source;
-    let read = |path: &Option<String>| -> Result<Option<Source>, String> {
-        match path {
-            None => Ok(None),
-            Some(p) => {
-                let name = if p == "-" { "<stdin>" } else { p.as_str() };
-                read_input(p).map(|text| Some(Source::new(name, text)))
-            }
-        }
-    };
-    let sources = (
-        read(&Some(args.filename.clone())),
-        read(&args.config.inject_config_file),
-        read(&args.config.mesh_config_file),
-        read(&args.config.values_file),
-    );
-    let (input, config, mesh, values) = match sources {
-        (Ok(i), Ok(c), Ok(m), Ok(v)) => (i, c, m, v),
-        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+    let (input, sources) = match (read_source(Some(&args.filename)), args.config.sources()) {
+        (Ok(input), Ok(sources)) => (input, sources),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: cannot read {e}");
             return ExitCode::from(1);
         }
     };
-    let native_sidecars = args.config.native_sidecars();
-    let options = KubeInjectOptions {
-        input,
-        config,
-        mesh,
-        values,
-        revision: args.config.revision.clone(),
-        native_sidecars,
-        compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
-        backend: args.config.backend.into(),
-    };
+    let options = KubeInjectOptions { input, sources, options: args.config.options() };
     let injected = match kube_inject::run(&options) {
         Ok(i) => i,
         Err(e) => {
@@ -525,6 +508,13 @@ fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A file named in messages as given (`-` is standard input).
+fn read_source(path: Option<&str>) -> Result<Option<injit_inject::Source>, String> {
+    let Some(path) = path else { return Ok(None) };
+    let name = if path == "-" { "<stdin>" } else { path };
+    read_input(path).map(|text| Some(injit_inject::Source::new(name, text)))
 }
 
 fn read_input(path: &str) -> Result<String, String> {
@@ -675,7 +665,6 @@ fn run_analyze(args: AnalyzeArgs) -> ExitCode {
 fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
     use injit::commands::check_inject;
     use injit_inject::check_inject::Webhooks;
-    use injit_inject::{Source, Sources};
     let fail = |e: String| {
         eprintln!("error: {e}");
         ExitCode::from(2)
@@ -699,16 +688,11 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
             }
         }
     };
-    let read = |path: &Option<String>| -> Result<Option<Source>, String> {
-        path.as_ref().map(|p| read_input(p).map(|text| Source::new(p.as_str(), text))).transpose()
+    let sources = match args.config.sources() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
     };
-    let sources =
-        (read(&args.config.inject_config_file), read(&args.config.mesh_config_file), read(&args.config.values_file));
-    let (config, mesh, values) = match sources {
-        (Ok(c), Ok(m), Ok(v)) => (c, m, v),
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e),
-    };
-    let injector = match (Sources { config, mesh, values }).build(args.config.options()) {
+    let injector = match sources.build(args.config.options()) {
         Ok(i) => i,
         Err(e) => return fail(e.to_string()),
     };

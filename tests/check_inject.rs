@@ -43,12 +43,7 @@ fn pod(label: Option<&str>, annotation: Option<&str>, labels: Value) -> Value {
 /// check-inject's answer in a namespace labelled istio-injection=enabled;
 /// asserts the webhook agrees.
 fn answer(injector: &Injector, pod: &Value) -> (bool, Option<Rule>) {
-    let config = injector.config();
-    let rules = Rules {
-        policy: config.policy,
-        never_inject: &config.never_inject_selector,
-        always_inject: &config.always_inject_selector,
-    };
+    let rules = Rules::of(injector.config());
     let labels: Vec<(String, String)> = NAMESPACE_ENABLED.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let answer = check(&Webhooks::istio_default(), &labels, &rules, pod);
     let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {

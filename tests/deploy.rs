@@ -118,11 +118,10 @@ fn injit_certs_fills_the_ca_bundles() {
 #[test]
 fn the_registration_sends_the_pods_istios_default_registration_sends() {
     use injit_inject::check_inject::{Webhooks, check};
-    use injit_inject::config::Policy;
     use injit_inject::decision::Rules;
     let ours = Webhooks::from_configurations(&manifest("webhook.yaml")).unwrap();
     let istio = Webhooks::istio_default();
-    let rules = Rules { policy: Policy::Enabled, never_inject: &[], always_inject: &[] };
+    let rules = Rules::KUBE_INJECT;
     let namespaces: [&[(&str, &str)]; 3] = [&[], &[("istio-injection", "enabled")], &[("istio-injection", "disabled")]];
     let pods: [&[(&str, &str)]; 4] =
         [&[], &[("sidecar.istio.io/inject", "true")], &[("sidecar.istio.io/inject", "false")], &[("app", "a")]];

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::config::Policy;
+use crate::config::{InjectorConfig, Policy};
 use crate::pod;
 use crate::validate::selector_matches;
 
@@ -37,6 +37,17 @@ pub struct Rules<'c> {
 impl Rules<'_> {
     /// What `istioctl kube-inject` applies: the annotation and label only.
     pub const KUBE_INJECT: Rules<'static> = Rules { policy: Policy::Enabled, never_inject: &[], always_inject: &[] };
+}
+
+impl<'c> Rules<'c> {
+    /// What the webhook applies: the config's policy and selectors.
+    pub fn of(config: &'c InjectorConfig) -> Rules<'c> {
+        Rules {
+            policy: config.policy,
+            never_inject: &config.never_inject_selector,
+            always_inject: &config.always_inject_selector,
+        }
+    }
 }
 
 /// Where a pod's choice came from: `sidecar.istio.io/inject` as a label

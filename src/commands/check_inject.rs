@@ -33,12 +33,7 @@ pub fn run(
     source: &str,
     text: &str,
 ) -> Result<Vec<Row>, String> {
-    let config = injector.config();
-    let rules = Rules {
-        policy: config.policy,
-        never_inject: &config.never_inject_selector,
-        always_inject: &config.always_inject_selector,
-    };
+    let rules = Rules::of(injector.config());
     let objects = objects(text).map_err(|e| format!("{source}:{}: {}", e.line, e.message))?;
     let declared = |namespace: &str| -> Vec<(String, String)> {
         let labels = objects

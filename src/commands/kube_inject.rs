@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use injit_compiler::Backend;
 use injit_inject::{Error, Injected, Options, Source, Sources, kube_inject};
 
 /// What the command was given.
@@ -10,26 +9,13 @@ use injit_inject::{Error, Injected, Options, Source, Sources, kube_inject};
 pub struct KubeInjectOptions {
     /// The manifest's name (for messages) and text.
     pub input: Option<Source>,
-    pub config: Option<Source>,
-    pub mesh: Option<Source>,
-    pub values: Option<Source>,
-    pub revision: String,
-    pub native_sidecars: bool,
-    pub compliance_policy: String,
-    pub backend: Backend,
+    pub sources: Sources,
+    pub options: Options,
 }
 
 /// Injects the manifest: the output text and the skip warnings.
 pub fn run(options: &KubeInjectOptions) -> Result<Injected, Error> {
-    let sources =
-        Sources { config: options.config.clone(), mesh: options.mesh.clone(), values: options.values.clone() };
-    let revision = if options.revision == "default" { String::new() } else { options.revision.clone() };
-    let injector = sources.build(Options {
-        revision,
-        native_sidecars: options.native_sidecars,
-        compliance_policy: options.compliance_policy.clone(),
-        backend: options.backend,
-    })?;
+    let injector = options.sources.build(options.options.clone())?;
     let input = options.input.as_ref().map_or(("<stdin>", ""), |s| (s.name.as_str(), s.text.as_str()));
     kube_inject(&injector, input.0, input.1)
 }

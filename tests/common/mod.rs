@@ -134,20 +134,19 @@ impl Webhook {
 
     /// GET on the plain-HTTP monitoring port: the status.
     pub async fn monitoring_get(&self, path: &str) -> u16 {
+        self.monitoring_response(path).await.status().as_u16()
+    }
+
+    async fn monitoring_response(&self, path: &str) -> hyper::Response<hyper::body::Incoming> {
         let tcp = TcpStream::connect(self.monitoring).await.expect("connect");
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
         tokio::spawn(conn);
         let request = hyper::Request::get(path).header("host", "localhost").body(Full::new(Bytes::new())).unwrap();
-        sender.send_request(request).await.unwrap().status().as_u16()
+        sender.send_request(request).await.unwrap()
     }
 
     pub async fn metrics(&self) -> String {
-        let tcp = TcpStream::connect(self.monitoring).await.expect("connect");
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
-        tokio::spawn(conn);
-        let request =
-            hyper::Request::get("/metrics").header("host", "localhost").body(Full::new(Bytes::new())).unwrap();
-        let response = sender.send_request(request).await.unwrap();
+        let response = self.monitoring_response("/metrics").await;
         assert_eq!(response.status(), StatusCode::OK);
         String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
     }

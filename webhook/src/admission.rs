@@ -77,12 +77,8 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
     if !request.is_pod_create() {
         return (Response::allow(), Decision::Ignored);
     }
-    let name = |pod: &Value| {
-        let meta =
-            |k: &str| pod.pointer(&format!("/metadata/{k}")).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let name = if meta("name").is_empty() { format!("{}<generated>", meta("generateName")) } else { meta("name") };
-        format!("{}/{name}", request.namespace)
-    };
+    // Only error messages name the pod.
+    let name = || format!("{}/{}", request.namespace, request.pod_name());
     let fail = |kind: &'static str, message: String| (on_error.answer(message), Decision::Failed(kind));
     let Some(Value::Object(object)) = &request.object else {
         return fail("invalid_pod", "request.object is not a Pod object".to_owned());
@@ -106,14 +102,9 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
     }
     let typed = match Typed::pod().normalize(&received) {
         Ok(t) => t,
-        Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name(&received))),
+        Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name())),
     };
-    let config = injector.config();
-    let rules = Rules {
-        policy: config.policy,
-        never_inject: &config.never_inject_selector,
-        always_inject: &config.always_inject_selector,
-    };
+    let rules = Rules::of(injector.config());
     let workload = Workload::of_pod(&received);
     let inject_request = InjectRequest {
         workload: &workload,
@@ -132,7 +123,7 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
                 injit_inject::ErrorKind::RenderedYaml => "rendered_yaml",
                 _ => "invalid_pod",
             };
-            return fail(kind, format!("injecting the sidecar into pod {}: {e}", name(&received)));
+            return fail(kind, format!("injecting the sidecar into pod {}: {e}", name()));
         }
     };
     let changes = patch::diff(&typed, &injected);

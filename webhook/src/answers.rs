@@ -50,6 +50,15 @@ impl<'r> Key<'r> {
         hash_value(object, &mut hasher);
         Key { hash: hasher.finish(), namespace, path, object }
     }
+
+    /// The key of the same request again, without hashing the pod again.
+    pub fn with_hash(hash: u64, namespace: &'r str, path: &'r str, object: &'r Value) -> Key<'r> {
+        Key { hash, namespace, path, object }
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
 }
 
 fn hash_value(value: &Value, h: &mut DefaultHasher) {

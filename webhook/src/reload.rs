@@ -24,13 +24,39 @@ pub(crate) struct Watch {
     pub(crate) config: ConfigFiles,
     pub(crate) options: Options,
     pub(crate) interval: Duration,
-    /// What was last read, loaded or not: a file pair that failed to load
-    /// is tried again only once it changes.
-    pub(crate) seen_config: String,
-    pub(crate) seen_certs: Option<Vec<u8>>,
-    /// A change read once, waiting for the next poll to confirm it.
-    pub(crate) pending_config: Option<String>,
-    pub(crate) pending_certs: Option<Vec<u8>>,
+    pub(crate) config_files: Contents<String>,
+    pub(crate) cert_files: Contents<Vec<u8>>,
+}
+
+/// What a set of files held when last loaded (or refused: files that
+/// failed to load are tried again only once they change), and a change
+/// read once, waiting for the next poll to confirm it.
+pub(crate) struct Contents<T> {
+    seen: Option<T>,
+    pending: Option<T>,
+}
+
+impl<T: PartialEq> Contents<T> {
+    /// The contents just loaded.
+    pub(crate) fn loaded(seen: Option<T>) -> Contents<T> {
+        Contents { seen, pending: None }
+    }
+
+    /// Whether `now` is a change to load: different from what was
+    /// loaded, and the same as the previous poll read.
+    fn settled(&mut self, now: T) -> bool {
+        if self.seen.as_ref() == Some(&now) {
+            self.pending = None;
+            return false;
+        }
+        if self.pending.as_ref() != Some(&now) {
+            self.pending = Some(now);
+            return false;
+        }
+        self.pending = None;
+        self.seen = Some(now);
+        true
+    }
 }
 
 impl Watch {
@@ -51,16 +77,9 @@ impl Watch {
             // Missing for a moment while the files are replaced.
             return;
         };
-        if self.seen_certs.as_ref() == Some(&bytes) {
-            self.pending_certs = None;
+        if !self.cert_files.settled(bytes) {
             return;
         }
-        if self.pending_certs.as_ref() != Some(&bytes) {
-            self.pending_certs = Some(bytes);
-            return;
-        }
-        self.pending_certs = None;
-        self.seen_certs = Some(bytes);
         let certs = self.certs.clone();
         match tokio::task::spawn_blocking(move || certs.load()).await {
             Ok(Ok(key)) => {
@@ -83,17 +102,9 @@ impl Watch {
             // Missing for a moment while the files are replaced.
             Ok(Err(_)) | Err(_) => return,
         };
-        let fingerprint = ConfigFiles::fingerprint(&sources);
-        if fingerprint == self.seen_config {
-            self.pending_config = None;
+        if !self.config_files.settled(ConfigFiles::fingerprint(&sources)) {
             return;
         }
-        if self.pending_config.as_ref() != Some(&fingerprint) {
-            self.pending_config = Some(fingerprint);
-            return;
-        }
-        self.pending_config = None;
-        self.seen_config = fingerprint;
         let options = self.options.clone();
         match tokio::task::spawn_blocking(move || sources.build(options)).await {
             Ok(Ok(injector)) => {
@@ -107,5 +118,20 @@ impl Watch {
             }
             Err(e) => tracing::error!(kind = "config", "loading the config: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Contents;
+
+    #[test]
+    fn a_change_counts_once_two_polls_agree() {
+        let mut files = Contents::loaded(Some("a"));
+        assert!(!files.settled("a"));
+        assert!(!files.settled("b"), "read once");
+        assert!(!files.settled("c"), "still changing");
+        assert!(files.settled("c"));
+        assert!(!files.settled("c"), "loaded");
     }
 }

@@ -70,6 +70,21 @@ impl Request {
         })
     }
 
+    /// The pod's name for messages and logs: a pod named from
+    /// `generateName` (a ReplicaSet's) has no name yet.
+    pub fn pod_name(&self) -> String {
+        if !self.name.is_empty() {
+            return self.name.clone();
+        }
+        let meta = |key: &str| {
+            self.object.as_ref().and_then(|o| o.pointer(&format!("/metadata/{key}"))).and_then(Value::as_str)
+        };
+        match meta("name").filter(|n| !n.is_empty()) {
+            Some(name) => name.to_owned(),
+            None => format!("{}<generated>", meta("generateName").unwrap_or_default()),
+        }
+    }
+
     /// Whether this is what the injector mutates: a pod being created.
     pub fn is_pod_create(&self) -> bool {
         self.kind == "Pod" && self.resource == "pods" && self.sub_resource.is_empty() && self.operation == "CREATE"

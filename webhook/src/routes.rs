@@ -11,7 +11,6 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
-use serde_json::Value;
 
 use crate::admission::{Decision, admit};
 use crate::answers::Key;
@@ -153,7 +152,7 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     let reusable = body.len() <= MAX_REUSED_BODY;
     drop(body);
     state.metrics.requests.inc();
-    let pod = pod_name(&review);
+    let pod = review.pod_name();
     let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
     let (response, decision) = admit_in_time(state, review, path, deadline, reusable).await;
     let elapsed = start.elapsed();
@@ -176,19 +175,6 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     http
 }
 
-fn pod_name(review: &Request) -> String {
-    if !review.name.is_empty() {
-        return review.name.clone();
-    }
-    let meta =
-        |key: &str| review.object.as_ref().and_then(|o| o.pointer(&format!("/metadata/{key}"))).and_then(Value::as_str);
-    match (meta("name"), meta("generateName")) {
-        (Some(name), _) if !name.is_empty() => name.to_owned(),
-        (_, Some(prefix)) => format!("{prefix}<generated>"),
-        _ => String::new(),
-    }
-}
-
 /// Runs the admission off the async workers, answering before the API
 /// server's deadline: work that has not started by then is dropped, and
 /// a late injection is answered as a failure (under `--on-error`).
@@ -209,13 +195,17 @@ async fn admit_in_time(
     };
     let serving = state.serving();
     // An identical pod answered before under this config: no work at all.
-    let cacheable = reusable && review.is_pod_create();
-    if cacheable && let Some(object) = &review.object {
+    let mut hash = None;
+    if reusable
+        && review.is_pod_create()
+        && let Some(object) = &review.object
+    {
         let key = Key::new(&review.namespace, &path, object);
         if let Some(answer) = serving.answers.get(&key) {
             state.metrics.reused.inc();
             return answer;
         }
+        hash = Some(key.hash());
     }
     let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
         Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
@@ -225,8 +215,8 @@ async fn admit_in_time(
     let work = tokio::task::spawn_blocking(move || {
         let (response, decision) = admit(&serving.injector, &review, &path, on_error);
         drop(permit);
-        if cacheable && let Some(object) = &review.object {
-            serving.answers.put(&Key::new(&review.namespace, &path, object), &response, &decision);
+        if let (Some(hash), Some(object)) = (hash, &review.object) {
+            serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
         }
         (response, decision)
     });

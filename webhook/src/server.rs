@@ -18,7 +18,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::admission::OnError;
 use crate::config_files::ConfigFiles;
-use crate::reload::Watch;
+use crate::reload::{Contents, Watch};
 use crate::routes::{self, Routes};
 use crate::state::State;
 use crate::tls::{self, CertFiles, Resolver};
@@ -151,10 +151,8 @@ impl Server {
             config: settings.config.clone(),
             options: settings.options.clone(),
             interval: settings.reload_interval,
-            seen_config,
-            seen_certs,
-            pending_config: None,
-            pending_certs: None,
+            config_files: Contents::loaded(Some(seen_config)),
+            cert_files: Contents::loaded(seen_certs),
         };
         let reload = tokio::spawn(watch.run());
         let monitoring = monitoring.map(|l| tokio::spawn(serve_monitoring(l, Arc::clone(&state))));

@@ -674,13 +674,12 @@ impl<T: Tree> Flow<'_, T> {
                 Some(T::object(entries))
             }
             _ => {
-                let (scalar, quoted) = self.scalar()?;
+                let (scalar, _) = self.scalar()?;
                 // A single-pair mapping inside a sequence: not read here.
                 self.skip_spaces();
                 if self.s.get(self.i) == Some(&b':') {
                     return None;
                 }
-                let _ = quoted;
                 T::scalar(scalar, self.numbers)
             }
         }
