@@ -6,6 +6,11 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use injit_grammar::{ParseOptions, parse};
 
+// The allocator the `injit` binary parses with (a parse allocates one small
+// string per name in the tree).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn read(relative: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     std::fs::read_to_string(root.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))

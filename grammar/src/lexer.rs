@@ -13,6 +13,7 @@ use pest::{Parser, RuleType};
 
 use crate::delims::Delims;
 use crate::item::{Item, ItemKind};
+use crate::scanner::scan;
 
 /// What a grammar rule means, independent of which delimiter variant of the
 /// grammar produced it.
@@ -125,15 +126,21 @@ delimiter_variant!(brackets, "delims/brackets.pest");
 delimiter_variant!(custom, "delims/custom.pest");
 
 /// A token found by pest, positions relative to the template source.
-#[derive(Clone, Copy, Debug)]
-struct Piece {
-    kind: RuleKind,
-    start: usize,
-    end: usize,
-    left_trim: Option<(usize, usize)>,
-    right_trim: Option<(usize, usize)>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Piece {
+    pub(crate) kind: RuleKind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) left_trim: Option<(usize, usize)>,
+    pub(crate) right_trim: Option<(usize, usize)>,
     /// The offending character, or the text of a bad number.
-    detail: Option<(usize, usize)>,
+    pub(crate) detail: Option<(usize, usize)>,
+}
+
+impl Piece {
+    pub(crate) fn new(kind: RuleKind, start: usize, end: usize) -> Piece {
+        Piece { kind, start, end, left_trim: None, right_trim: None, detail: None }
+    }
 }
 
 fn is_error(kind: RuleKind) -> bool {
@@ -154,7 +161,7 @@ fn pieces<R: LexRule>(top: Pair<'_, R>, offset: usize, source: &str, delims: &De
             continue;
         }
         let (start, end) = (pair.as_span().start() - offset, pair.as_span().end() - offset);
-        let mut piece = Piece { kind, start, end, left_trim: None, right_trim: None, detail: None };
+        let mut piece = Piece::new(kind, start, end);
         match kind {
             RuleKind::LeftDelim if end - start > left => piece.left_trim = Some((start + left, end)),
             RuleKind::RightDelim if end - start > right => piece.right_trim = Some((start, start + 2)),
@@ -182,14 +189,7 @@ fn run_pest<R: LexRule, P: Parser<R>>(rule: R, input: &str, offset: usize, delim
         Ok(mut pairs) => pairs.next().map(|top| pieces(top, offset, &input[offset..], delims)).unwrap_or_default(),
         // The grammar accepts every input; should pest still fail (its call
         // depth guard), report the whole template as one unclosed action.
-        Err(_) => vec![Piece {
-            kind: RuleKind::UnclosedAction,
-            start: 0,
-            end: input.len() - offset,
-            left_trim: None,
-            right_trim: None,
-            detail: None,
-        }],
+        Err(_) => vec![Piece::new(RuleKind::UnclosedAction, 0, input.len() - offset)],
     }
 }
 
@@ -221,7 +221,33 @@ pub(crate) struct LexOptions {
 /// Lexes `source` into Go's items. The stream ends at the first error item,
 /// or with an EOF item.
 pub(crate) fn lex<'a>(source: &'a str, delims: &Delims, options: LexOptions) -> Vec<Item<'a>> {
-    let pieces = if delims.is_default() {
+    let pieces = pieces_of(source, delims);
+    // Fields of a chain become one item each: a little room beyond the pieces.
+    let items = Vec::with_capacity(pieces.len() + pieces.len() / 4 + 1);
+    Items { source, pieces: &pieces, delims, options, items, line: 1 }.run()
+}
+
+/// The template's pieces: from the hand-written scanner when it takes the
+/// template, otherwise from the grammar.
+fn pieces_of(source: &str, delims: &Delims) -> Vec<Piece> {
+    let fixed = delims.is_default() || delims == &Delims::brackets();
+    if fixed && let Some(pieces) = scan(source, delims.left().as_bytes(), delims.right().as_bytes()) {
+        return pieces;
+    }
+    grammar_pieces(source, delims)
+}
+
+/// Whether the scanner, when it takes `source`, finds exactly the grammar's
+/// pieces (true when it declines). For the differential fuzz target.
+#[doc(hidden)]
+pub fn scanner_agrees_with_grammar(source: &str, delims: &Delims) -> bool {
+    scan(source, delims.left().as_bytes(), delims.right().as_bytes())
+        .is_none_or(|fast| fast == grammar_pieces(source, delims))
+}
+
+/// The template's pieces as the pest grammar finds them.
+pub(crate) fn grammar_pieces(source: &str, delims: &Delims) -> Vec<Piece> {
+    if delims.is_default() {
         run_pest::<_, braces::Lexer>(braces::Rule::template, source, 0, delims)
     } else if delims.left() == "[[" && delims.right() == "]]" {
         run_pest::<_, brackets::Lexer>(brackets::Rule::template, source, 0, delims)
@@ -229,8 +255,7 @@ pub(crate) fn lex<'a>(source: &'a str, delims: &Delims, options: LexOptions) -> 
         let prefix = format!("{}\0{}\0", delims.left(), delims.right());
         let input = format!("{prefix}{source}");
         run_pest::<_, custom::Lexer>(custom::Rule::template, &input, prefix.len(), delims)
-    };
-    Items { source, pieces: &pieces, delims, options, items: Vec::new(), line: 1 }.run()
+    }
 }
 
 struct Items<'s, 'a> {

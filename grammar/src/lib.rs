@@ -22,10 +22,13 @@ mod lexer;
 mod number;
 mod parser;
 mod position;
+mod scanner;
 
 pub use delims::Delims;
 pub use display::{GoDisplay, Shown};
 pub use dump::dump;
 pub use error::ParseError;
+#[doc(hidden)]
+pub use lexer::scanner_agrees_with_grammar;
 pub use parser::{FunctionLookup, ParseOptions, Templates, parse};
 pub use position::LineIndex;

@@ -183,7 +183,8 @@ struct TreeParser<'s, 'a, 'o> {
     name: String,
     token: [Item<'a>; 3],
     peek_count: usize,
-    vars: Vec<String>,
+    /// Variables in scope, borrowed from the source.
+    vars: Vec<&'a str>,
     action_line: u32,
     range_depth: u32,
     /// End of the last token `next` returned, for spans.
@@ -198,7 +199,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
             name,
             token: [blank.clone(), blank.clone(), blank],
             peek_count: 0,
-            vars: vec!["$".to_owned()],
+            vars: vec!["$"],
             action_line: 0,
             range_depth: 0,
             last_end: 0,
@@ -433,13 +434,13 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
                     pipe.decl.push(variable(&v));
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(&self.shared.source[v.span().range()]);
                     break 'decls;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(variable(&v));
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(&self.shared.source[v.span().range()]);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -686,7 +687,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
             ItemKind::Nil => Operand::Nil(span),
             ItemKind::Variable => {
                 let v = variable(&token);
-                if self.shared.options.check_variables && !self.vars.iter().any(|name| *name == v.ident[0]) {
+                if self.shared.options.check_variables && !self.vars.contains(&v.ident[0].as_str()) {
                     let quoted = injit_strconv::quote(v.ident[0].as_bytes());
                     return Err(self.errorf(format!("undefined variable {quoted}")).with_span(span));
                 }
