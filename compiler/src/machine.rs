@@ -37,6 +37,9 @@ pub(crate) struct Frame<'a> {
     /// The node Go would blame (`s.node`), or [`NO_NODE`]. A plain
     /// integer because native code stores it directly.
     pub(crate) node: NodeId,
+    /// Native code's memo of field chains from the frame's argument
+    /// (`jit/chains.rs`); empty for the evaluator.
+    pub(crate) memo: Vec<Value<'a>>,
 }
 
 /// `Frame::node` before the first `At`.
@@ -48,18 +51,18 @@ impl<'a> Frame<'a> {
         let p = &program.procs[proc as usize];
         let mut slots = vec![Value::invalid(); p.slots.max(1) as usize];
         slots[0] = arg;
-        Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: NO_NODE }
+        Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: NO_NODE, memo: Vec::new() }
     }
 
     fn node(&self) -> Option<NodeId> {
         (self.node != NO_NODE).then_some(self.node)
     }
 
-    fn slot(&self, s: Slot) -> &Value<'a> {
+    pub(crate) fn slot(&self, s: Slot) -> &Value<'a> {
         &self.slots[s as usize]
     }
 
-    fn set(&mut self, s: Slot, v: Value<'a>) {
+    pub(crate) fn set(&mut self, s: Slot, v: Value<'a>) {
         self.slots[s as usize] = v;
     }
 
@@ -164,7 +167,12 @@ impl<'a> Machine<'a, '_> {
     /// cannot be printed (the error names the node and the type).
     #[inline]
     pub(crate) fn print(&mut self, frame: &Frame<'a>, s: Slot) -> Result<(), String> {
-        let v = frame.slot(s);
+        self.print_value(frame, frame.slot(s))
+    }
+
+    /// `print` of a value that is in no slot.
+    #[inline]
+    pub(crate) fn print_value(&mut self, frame: &Frame<'a>, v: &Value<'a>) -> Result<(), String> {
         if !v.is_valid() {
             self.out.extend_from_slice(b"<no value>");
         } else if let Repr::Func(_) = v.repr {

@@ -39,6 +39,11 @@ pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {
     let Param::Type(to) = to else {
         return Ok(value);
     };
+    // The common case, an `interface{}` parameter: every valid value is
+    // assignable to it, and the invalid value becomes a nil interface.
+    if to == Type::Any {
+        return Ok(if value.is_valid() { value } else { zero_of(to) });
+    }
     if !value.is_valid() {
         if to.kind().can_be_nil() || to == Type::ReflectValue {
             return Ok(if to == Type::ReflectValue { value } else { zero_of(to) });

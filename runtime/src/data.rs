@@ -33,10 +33,12 @@ pub struct Object {
 /// two prefixes differ they order as the keys do.
 #[inline]
 fn key_prefix(key: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = key.len().min(8);
-    bytes[..n].copy_from_slice(&key[..n]);
-    u64::from_be_bytes(bytes)
+    // No copy through a stack buffer: a `memcpy` of variable length there,
+    // read back as one word, stalls on store forwarding.
+    if let Some(head) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    key.iter().enumerate().fold(0, |prefix, (i, &b)| prefix | u64::from(b) << (56 - 8 * i))
 }
 
 impl Object {
@@ -56,6 +58,25 @@ impl Object {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&Data> {
+        self.position(key).map(|i| &self.entries[i].1)
+    }
+
+    /// The index of `key`'s entry, trying index `hint` first: callers that
+    /// look up one key in objects of one shape remember where they found it.
+    #[inline]
+    pub fn position_from(&self, hint: usize, key: &[u8]) -> Option<usize> {
+        if let (Some(&prefix), Some((k, _))) = (self.prefixes.get(hint), self.entries.get(hint))
+            && prefix == key_prefix(key)
+            && k.len() == key.len()
+            && (key.len() <= 8 || k.as_bytes() == key)
+        {
+            return Some(hint);
+        }
+        self.position(key)
+    }
+
+    /// The index of `key`'s entry in key order.
+    pub fn position(&self, key: &[u8]) -> Option<usize> {
         let prefix = key_prefix(key);
         let (mut low, mut high) = (0, self.prefixes.len());
         while low < high {
@@ -64,7 +85,7 @@ impl Object {
             match order {
                 std::cmp::Ordering::Less => low = mid + 1,
                 std::cmp::Ordering::Greater => high = mid,
-                std::cmp::Ordering::Equal => return Some(&self.entries[mid].1),
+                std::cmp::Ordering::Equal => return Some(mid),
             }
         }
         None

@@ -3,10 +3,18 @@
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, Functions, MissingKey, TemplateSet};
 use injit_runtime::{Data, FunctionSet, NumberMode};
+
+/// The tests of this file take turns: the memory test reads the process's
+/// resident size, which other tests' allocations would move.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn compile(source: &str, backend: Backend) -> TemplateSet {
     let options =
@@ -25,6 +33,7 @@ fn bench_inputs() -> (String, Data, String) {
 
 #[test]
 fn cranelift_ir_of_small_templates() {
+    let _turn = one_at_a_time();
     insta::glob!("inputs/clif/*.tmpl", |path| {
         let source = std::fs::read_to_string(path).expect("readable input");
         let set = compile(&source, Backend::Eval);
@@ -34,6 +43,7 @@ fn cranelift_ir_of_small_templates() {
 
 #[test]
 fn one_compiled_template_renders_from_eight_threads() {
+    let _turn = one_at_a_time();
     let (source, data, expected) = bench_inputs();
     let set = Arc::new(compile(&source, Backend::Jit));
     let data = Arc::new(data);
@@ -64,6 +74,7 @@ fn resident() -> Option<usize> {
 
 #[test]
 fn dropping_a_template_set_frees_its_code() {
+    let _turn = one_at_a_time();
     let (source, data, expected) = bench_inputs();
     let generation = || {
         let set = compile(&source, Backend::Jit);
@@ -87,6 +98,7 @@ fn dropping_a_template_set_frees_its_code() {
 
 #[test]
 fn deep_recursion_runs_on_heap_stack_segments() {
+    let _turn = one_at_a_time();
     // 50 000 nested calls of native code, each on the thread's stack until
     // it runs low, then on segments the helper allocates.
     let source = r#"{{define "r"}}{{if .}}{{template "r" (sub . 1)}}{{end}}{{end}}{{template "r" .}}done"#;
@@ -99,4 +111,65 @@ fn deep_recursion_runs_on_heap_stack_segments() {
         .spawn(move || set.render(&data, &mut out).map(|()| out).map_err(|e| e.to_string()))
         .expect("thread starts");
     assert_eq!(handle.join().expect("no stack overflow").expect("renders"), b"done");
+}
+
+/// Native code runs some instruction sequences as one (field chains with an
+/// inline cache and a per-frame memo, printing of unboxed values): each
+/// case must render exactly as the evaluator does, errors included, under
+/// every `missingkey` option.
+#[test]
+fn fused_instructions_render_as_the_evaluator_does() {
+    let _turn = one_at_a_time();
+    let cases: &[(&str, &str)] = &[
+        // Root chains sharing prefixes, repeated, and the shared prefix itself.
+        ("{{.a.b.c}} {{.a.b.d}} {{.a.b.c}} {{.a.x}} {{.a.b}} {{.a.b.c}}", r#"{"a":{"b":{"c":1,"d":"two"},"x":null}}"#),
+        // A template's argument made at run time and changed in place.
+        (
+            r#"{{define "u"}}{{.a.b}} {{$_ := set .a "b" 2}}{{.a.b}}{{end}}{{template "u" (dict "a" (dict "b" 1))}}"#,
+            "null",
+        ),
+        // Intermediate results kept in variables and read later.
+        ("{{$x := .a.b}}{{.a.b.c}} {{$x.d}} {{$x}}", r#"{"a":{"b":{"c":1,"d":2}}}"#),
+        ("{{$v := .a}}{{$v}} {{$v.b.c}} {{$v.b}} {{$v}}", r#"{"a":{"b":{"c":[1,2]}}}"#),
+        // Missing keys and nulls at every depth.
+        ("{{.nope}} {{.nope.deeper}} {{.a.none}} {{.n}} {{.a.none}}", r#"{"a":{},"n":null}"#),
+        // A chain through a scalar fails at its node.
+        ("{{.a.b}} {{.a.b.c}}", r#"{"a":{"b":"s"}}"#),
+        ("{{.a.b.c}}", r#"{"a":{"b":null}}"#),
+        // One lookup site over objects of differing shapes.
+        (
+            "{{range .l}}{{.k}}{{.z}};{{end}}{{range .l}}{{.k}};{{end}}",
+            r#"{"l":[{"k":1},{"a":0,"k":2},{"k":3,"z":4},{}]}"#,
+        ),
+        // Chains from `$` inside `with` and `range`, where the dot changes.
+        ("{{with .a}}{{.b}} {{$.a.b}} {{$.a.b}}{{end}}{{range .l}}{{$.a.b}}{{.}}{{end}}", r#"{"a":{"b":7},"l":[1,2]}"#),
+        // Values printed after an unbox, then used again.
+        ("{{$s := .s}}{{$s}}{{$s | printf \"%q\"}}{{$s}}", r#"{"s":"x"}"#),
+        // Conditions between chains: jump targets inside a would-be run.
+        ("{{if .a}}{{.a.b}}{{else}}{{.c}}{{end}}{{.a.b}}", r#"{"a":{"b":1},"c":2}"#),
+    ];
+    for missing in ["default", "zero", "error"] {
+        for (source, json) in cases {
+            let data = Data::from_json(json.as_bytes(), NumberMode::Float).expect("case data");
+            let render = |backend| {
+                let options = CompileOptions {
+                    functions: Functions::new(FunctionSet::Sprig),
+                    backend,
+                    missing_key: MissingKey::parse(missing).expect("missingkey option"),
+                    ..CompileOptions::default()
+                };
+                let set = TemplateSet::compile(source, &options).expect("case compiles");
+                assert_eq!(set.backend(), backend);
+                // Twice: the second render runs with warm inline caches.
+                let mut results = Vec::new();
+                for _ in 0..2 {
+                    let mut out = Vec::new();
+                    let result = set.render(&data, &mut out).map_err(|e| e.to_string());
+                    results.push((String::from_utf8_lossy(&out).into_owned(), result));
+                }
+                results
+            };
+            assert_eq!(render(Backend::Jit), render(Backend::Eval), "{source} (missingkey={missing})");
+        }
+    }
 }

@@ -16,6 +16,8 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 use crate::ir::{Inst, Proc, Program};
+use crate::jit::chains::FieldChain;
+use crate::jit::fuse::Fused;
 use crate::jit::helpers::{Abi, Helper, JitCx, NO_SLOT};
 use crate::machine::Frame;
 
@@ -41,10 +43,28 @@ fn helper_signature(helper: Helper, call_conv: CallConv, pointer: types::Type) -
     sig
 }
 
+/// Which instructions start a fused run (see `fuse.rs`): the run, how many
+/// instructions it covers, and its index among the program's runs (for
+/// symbolic listings).
+pub(crate) type FusedRuns<'c> = HashMap<usize, (&'c Fused, usize, usize)>;
+
+/// Whether each instruction index (and the end of the code) is a jump target.
+pub(crate) fn jump_targets(proc: &Proc) -> Vec<bool> {
+    let mut is_target = vec![false; proc.code.len() + 1];
+    for inst in &proc.code {
+        for t in targets(inst) {
+            is_target[t] = true;
+        }
+    }
+    is_target
+}
+
 /// Builds the body of `proc` into `func` (whose signature is already set).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build(
     program: &Program,
     proc: &Proc,
+    fused: &FusedRuns<'_>,
     func: &mut cranelift_codegen::ir::Function,
     fctx: &mut FunctionBuilderContext,
     target: TargetFrontendConfig,
@@ -72,7 +92,12 @@ pub(crate) fn build(
 
     let mut g = Gen { b, cx, frame, table, error_exit, pointer, call_conv, sigs: HashMap::new(), flags, symbolic };
     let mut open = true;
+    // Instructions before this one belong to a fused run already emitted.
+    let mut fused_until = 0;
     for (pc, inst) in proc.code.iter().enumerate() {
+        if pc < fused_until {
+            continue;
+        }
         if let Some(&block) = labels.get(&pc) {
             if open {
                 g.b.ins().jump(block, &[]);
@@ -82,6 +107,20 @@ pub(crate) fn build(
             // Code after an unconditional jump that nothing jumps to.
             let block = g.b.create_block();
             g.b.switch_to_block(block);
+        }
+        if let Some(&(run, len, index)) = fused.get(&pc) {
+            match run {
+                Fused::Chain(chain) => {
+                    let ptr: *const FieldChain = chain;
+                    g.call_checked(Helper::FieldChain, &[Arg::Ptr(ptr.cast(), PtrKind::Run, index)]);
+                }
+                Fused::PrintUnboxed { src, node } => {
+                    g.call_checked(Helper::PrintUnboxed, &[Arg::U32(*src), Arg::U32(*node)]);
+                }
+            }
+            fused_until = pc + len;
+            open = true;
+            continue;
         }
         open = g.inst(program, pc, inst, &labels);
     }
@@ -148,6 +187,7 @@ enum PtrKind {
     Param = 4,
     Function = 5,
     Message = 6,
+    Run = 7,
 }
 
 impl Gen<'_> {

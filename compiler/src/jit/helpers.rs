@@ -15,9 +15,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use injit_runtime::convert::Param;
 use injit_runtime::funcs::Function;
+use injit_runtime::value::Value;
 
 use crate::exec::ExecError;
 use crate::ir::{Const, NodeId, ProcId, Slot};
+use crate::jit::chains::FieldChain;
 use crate::machine::{Frame, Machine};
 
 /// A compiled template: `(context, frame) -> status`.
@@ -28,6 +30,8 @@ pub(crate) type ProcFn = unsafe extern "C" fn(*mut JitCx<'static, 'static>, *mut
 pub(crate) struct JitCx<'a, 'o> {
     pub(crate) helpers: *const *const u8,
     pub(crate) procs: *const ProcFn,
+    /// Each procedure's memo size, for the frames of template calls.
+    pub(crate) memo_sizes: &'a [u32],
     pub(crate) machine: Machine<'a, 'o>,
     /// Template calls below the current frame.
     pub(crate) depth: usize,
@@ -98,6 +102,8 @@ helpers! {
     Copy => copy(Cx, Frame, U32, U32);
     Unbox => unbox(Cx, Frame, U32);
     Field => field(Cx, Frame, U32, U32, Ptr, Usize, U32);
+    FieldChain => field_chain(Cx, Frame, Ptr);
+    PrintUnboxed => print_unboxed(Cx, Frame, U32, U32);
     Validate => validate(Cx, Frame, U32, Ptr);
     Call => call(Cx, Frame, U32, Ptr, U32, U32, U32);
     CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32, U32);
@@ -218,6 +224,22 @@ unsafe extern "C" fn field<'a>(
     unsafe { guard(cx, frame, |cx, frame| cx.machine.field(frame, dst, recv, bytes(name, len), args).map(|()| 0)) }
 }
 
+unsafe extern "C" fn field_chain<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, chain: *const u8) -> u32 {
+    // SAFETY: pointers from the generated code; `chain` points at a chain
+    // the native program owns.
+    unsafe { guard(cx, frame, |cx, frame| (*chain.cast::<FieldChain>()).run(&mut cx.machine, frame).map(|()| 0)) }
+}
+
+unsafe extern "C" fn print_unboxed<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, src: Slot, node: NodeId) -> u32 {
+    // SAFETY: pointers from the generated code.
+    unsafe {
+        guard(cx, frame, |cx, frame| {
+            frame.node = node;
+            cx.machine.print_value(frame, &frame.slot(src).unboxed()).map(|()| 0)
+        })
+    }
+}
+
 unsafe extern "C" fn validate<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, s: Slot, to: *const u8) -> u32 {
     // SAFETY: pointers from the generated code; `to` points at a `Param` of the program.
     unsafe { guard(cx, frame, |_, frame| Machine::validate(frame, s, *to.cast::<Param>()).map(|()| 0)) }
@@ -336,7 +358,9 @@ unsafe extern "C" fn call_template<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame
         let (cx_ref, frame_ref) = (&mut *cx, &mut *frame);
         catch_unwind(AssertUnwindSafe(|| {
             let arg = frame_ref.slots[dot as usize].clone();
-            Frame::new(cx_ref.machine.program, proc, arg)
+            let mut callee = Frame::new(cx_ref.machine.program, proc, arg);
+            callee.memo = vec![Value::invalid(); cx_ref.memo_sizes[proc as usize] as usize];
+            callee
         }))
     };
     let Ok(mut callee) = prepared else {

@@ -4,8 +4,11 @@
 //! One `JITModule` holds all templates of a set; it is freed when the set
 //! is dropped (nothing can be running then: renders borrow the set).
 
+mod chains;
 mod codegen;
+mod fuse;
 mod helpers;
+mod liveness;
 
 use std::fmt;
 
@@ -20,6 +23,7 @@ use injit_runtime::value::Value;
 use crate::exec::{ExecError, ExecLimits};
 use crate::ir::{ProcId, Program};
 use crate::machine::{Frame, Machine};
+use fuse::Fused;
 use helpers::{JitCx, ProcFn};
 
 /// Why native code could not be generated (a bug, or an unsupported host).
@@ -44,6 +48,11 @@ pub(crate) struct JitProgram {
     module: Option<JITModule>,
     procs: Box<[ProcFn]>,
     helpers: Box<[*const u8]>,
+    /// Each procedure's fused runs, which its code points to: built before
+    /// any code and never changed after, so they do not move.
+    _fused: Vec<Vec<(usize, usize, Fused)>>,
+    /// Each procedure's memo size (`chains.rs`).
+    memo_sizes: Box<[u32]>,
 }
 
 // SAFETY: the module is only touched in `Drop` (it is `Send`, and nothing
@@ -95,10 +104,15 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
     }
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
+    let (fused, memo_sizes): (Vec<_>, Vec<u32>) =
+        program.procs.iter().map(|proc| fuse::find(proc, &codegen::jump_targets(proc))).unzip();
+    let mut numbered = 0;
     for (i, proc) in program.procs.iter().enumerate() {
         ctx.func.signature = sig.clone();
         ctx.func.name = UserFuncName::user(0, ids[i].as_u32());
-        codegen::build(program, proc, &mut ctx.func, &mut fctx, module.target_config(), false);
+        let starts = fused[i].iter().enumerate().map(|(n, (pc, len, run))| (*pc, (run, *len, numbered + n))).collect();
+        numbered += fused[i].len();
+        codegen::build(program, proc, &starts, &mut ctx.func, &mut fctx, module.target_config(), false);
         module.define_function(ids[i], &mut ctx).map_err(|e| JitError(format!("{e:?}")))?;
         module.clear_context(&mut ctx);
     }
@@ -112,13 +126,19 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
             unsafe { std::mem::transmute::<*const u8, ProcFn>(code) }
         })
         .collect();
-    Ok(JitProgram { module: Some(module), procs, helpers: helpers::table() })
+    Ok(JitProgram {
+        module: Some(module),
+        procs,
+        helpers: helpers::table(),
+        _fused: fused,
+        memo_sizes: memo_sizes.into_boxed_slice(),
+    })
 }
 
 /// The Cranelift IR of every template, for people debugging the compiler.
 /// Pointers into the program print as `kind << 32 | index` (kinds: 1 text,
 /// 2 name, 3 constant, 4 parameter type at that instruction, 5 function,
-/// 6 message); helpers are called through the table at `cx`, slot `i` at
+/// 6 message, 7 fused run); helpers are called through the table at `cx`, slot `i` at
 /// offset `8 * i` in the order of `Helper::ALL`.
 pub(crate) fn clif(program: &Program) -> Result<String, JitError> {
     let isa_builder = builder()?;
@@ -133,7 +153,9 @@ pub(crate) fn clif(program: &Program) -> Result<String, JitError> {
     for (i, proc) in program.procs.iter().enumerate() {
         let mut func =
             cranelift_codegen::ir::Function::with_name_signature(UserFuncName::user(0, i as u32), sig.clone());
-        codegen::build(program, proc, &mut func, &mut fctx, module.target_config(), true);
+        let (runs, _) = fuse::find(proc, &codegen::jump_targets(proc));
+        let starts = runs.iter().enumerate().map(|(n, (pc, len, run))| (*pc, (run, *len, n))).collect();
+        codegen::build(program, proc, &starts, &mut func, &mut fctx, module.target_config(), true);
         text.push_str(&format!("; template {:?}\n{}\n", proc.name, func.display()));
     }
     // The module was only needed for its target settings; it holds no code.
@@ -155,11 +177,13 @@ impl JitProgram {
         let mut cx = JitCx {
             helpers: self.helpers.as_ptr(),
             procs: self.procs.as_ptr(),
+            memo_sizes: &self.memo_sizes,
             machine: Machine::new(program, out, limits, call_cx),
             depth: 0,
             error: None,
         };
         let mut frame = Frame::new(program, proc, data);
+        frame.memo = vec![Value::invalid(); self.memo_sizes[proc as usize] as usize];
         let function = self.procs[proc as usize];
         // SAFETY: `function` is this program's native code for `proc`; it
         // receives a live context and a frame built for `proc`, and reads

@@ -1,0 +1,164 @@
+//! Field chains in native code.
+//!
+//! `.Values.global.proxy.image` lowers to one `Field` instruction per link.
+//! Native code runs a whole run of such lookups in one helper call, and
+//! every link keeps an inline cache: the index of the entry where its key
+//! was found last time. Renders of one template see objects of the same
+//! shape again and again, so the next lookup is usually one key comparison
+//! at that index instead of a search. Links keep their results in locals;
+//! only results read after the chain are stored in their slots.
+//!
+//! Chains from a template's argument that is never reassigned also share a
+//! memo per frame: `.Values.global.proxy.image` after `.Values.global.hub`
+//! starts from the remembered `.Values.global`. Only chains from input
+//! data are remembered: it cannot change during a render, so a lookup
+//! repeated gives what the first gave.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use injit_runtime::data::Data;
+use injit_runtime::ops::field::{Missing, eval_field};
+use injit_runtime::value::{Repr, Value};
+
+use crate::ir::{NameId, NodeId, Slot};
+use crate::machine::{Frame, Machine};
+
+/// Consecutive key lookups, each reading the value the one before found.
+#[derive(Debug)]
+pub(crate) struct FieldChain {
+    pub(crate) recv: Slot,
+    pub(crate) links: Box<[Link]>,
+    pub(crate) tail: Tail,
+}
+
+/// What the instructions right after a chain do with its result, run in
+/// the same call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tail {
+    None,
+    /// `Unbox` of the result in its slot.
+    Unbox,
+    /// `Unbox`, `At(node)`, `Print`: the result printed, its slot unread.
+    Print(NodeId),
+}
+
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub(crate) dst: Slot,
+    pub(crate) name: NameId,
+    /// Whether anything reads `dst` after the chain (and no later link of
+    /// the chain overwrites it).
+    pub(crate) store: bool,
+    /// Where the value after this link is remembered in the frame's memo.
+    pub(crate) memo: Option<u32>,
+    /// Where the key was found last, by any render on any thread. Only a
+    /// hint: it is checked against the key before it is used.
+    guess: AtomicU32,
+}
+
+impl Link {
+    pub(crate) fn new(dst: Slot, name: NameId) -> Link {
+        Link { dst, name, store: true, memo: None, guess: AtomicU32::new(0) }
+    }
+
+    /// `evalField` of a key (no arguments) on `recv`: what
+    /// [`eval_field`] returns, found through the cache when `recv` is an
+    /// object of the input data.
+    #[inline(always)]
+    fn lookup<'a>(&self, recv: &Value<'a>, name: &[u8], missing: Missing) -> Result<Value<'a>, String> {
+        if let Repr::Data(Data::Object(object)) = &recv.repr {
+            let guess = self.guess.load(Ordering::Relaxed);
+            if let Some(i) = object.position_from(guess as usize, name) {
+                if i as u32 != guess {
+                    self.guess.store(i as u32, Ordering::Relaxed);
+                }
+                let (_, data) = object.entry(i).expect("position is an entry");
+                return Ok(Value::from_data(data, true));
+            }
+        }
+        eval_field(recv, name, 0, missing)
+    }
+}
+
+impl FieldChain {
+    /// Runs the chain and its tail in `frame`.
+    pub(crate) fn run<'a>(&self, machine: &mut Machine<'a, '_>, frame: &mut Frame<'a>) -> Result<(), String> {
+        let names = &machine.program.names;
+        // Remembered values exist only for chains from input data.
+        let memoized = !frame.memo.is_empty() && matches!(frame.slot(self.recv).repr, Repr::Data(_));
+        let mut start = 0;
+        let mut value = None;
+        if memoized {
+            for (i, link) in self.links.iter().enumerate().rev() {
+                if let Some(m) = link.memo
+                    && frame.memo[m as usize].is_valid()
+                {
+                    value = Some(frame.memo[m as usize].clone());
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+        let mut value = match value {
+            Some(v) => v,
+            None => frame.slot(self.recv).clone(),
+        };
+        let mut stored_by: Option<&Link> = start.checked_sub(1).map(|i| &self.links[i]);
+        for link in &self.links[start..] {
+            let next = link.lookup(&value, &names[link.name as usize], machine.missing)?;
+            if let Some(m) = link.memo
+                && memoized
+            {
+                frame.memo[m as usize] = next.clone();
+            }
+            match stored_by {
+                Some(prev) if prev.store => frame.set(prev.dst, std::mem::replace(&mut value, next)),
+                _ => value = next,
+            }
+            stored_by = Some(link);
+        }
+        let last = stored_by.expect("a chain has a link");
+        match self.tail {
+            Tail::None => frame.set(last.dst, value),
+            Tail::Unbox => frame.set(last.dst, value.unbox()),
+            Tail::Print(node) => {
+                frame.node = node;
+                machine.print_value(frame, &value.unbox())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Gives a memo entry to every prefix that two or more of `chains` (all
+/// from one procedure's argument, which that procedure never reassigns)
+/// share, and returns how many entries there are. A link whose result is
+/// stored for later instructions is never skipped, so neither it nor any
+/// link after it in its chain starts from the memo.
+pub(crate) fn assign_memos(chains: &mut [&mut FieldChain]) -> u32 {
+    use std::collections::HashMap;
+    let mut uses: HashMap<Vec<u32>, u32> = HashMap::new();
+    for chain in chains.iter() {
+        let mut path = Vec::new();
+        for link in chain.links.iter() {
+            path.push(link.name);
+            *uses.entry(path.clone()).or_default() += 1;
+        }
+    }
+    let mut entries: HashMap<Vec<u32>, u32> = HashMap::new();
+    for chain in chains.iter_mut() {
+        let last = chain.links.len() - 1;
+        let mut path = Vec::new();
+        for (i, link) in chain.links.iter_mut().enumerate() {
+            path.push(link.name);
+            if link.store && i < last {
+                break;
+            }
+            if uses[&path] >= 2 {
+                let next = entries.len() as u32;
+                link.memo = Some(*entries.entry(path.clone()).or_insert(next));
+            }
+        }
+    }
+    entries.len() as u32
+}
