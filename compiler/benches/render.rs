@@ -8,6 +8,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+// The allocator of the `injit` binary and the webhook (gotmpl gets it too).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_runtime::FunctionSet;
 use injit_runtime::data::{Data, NumberMode, Object};

@@ -44,7 +44,7 @@ pub trait GoObject: fmt::Debug + std::any::Any {
 
     /// The object's type as a runtime `Type`.
     fn go_type(&self) -> Type {
-        Type::Named(self.type_name())
+        Type::Named(crate::types::NamedType::new(self.type_name()))
     }
 }
 

@@ -100,7 +100,7 @@ pub enum Type {
     Func,
     /// A type injit's generic data never holds (`[]v1.Container` in a
     /// signature): values can only match it once typed data supplies it.
-    Named(&'static str),
+    Named(NamedType),
     /// A type of typed data (Kubernetes, mesh config, template data).
     Go(crate::schema::GoType),
 }
@@ -130,7 +130,7 @@ impl Type {
             Type::AnySlice | Type::StringSlice | Type::ByteSlice | Type::IntSlice => Kind::Slice,
             Type::AnyMap | Type::StringMap => Kind::Map,
             Type::Func => Kind::Func,
-            Type::Named(name) => named_kind(name),
+            Type::Named(named) => named_kind(named.name()),
             Type::Go(t) => t.kind(),
         }
     }
@@ -220,7 +220,7 @@ impl fmt::Display for Type {
             Type::ByteSlice => "[]uint8",
             Type::IntSlice => "[]int",
             Type::Func => "func",
-            Type::Named(name) => name,
+            Type::Named(named) => named.name(),
             Type::Go(_) => unreachable!("written above"),
         })
     }
@@ -262,6 +262,42 @@ pub fn parse_go_type(name: &str) -> Option<Type> {
 }
 
 /// The kind of a type known only by name, from its spelling.
+/// A Go type known only by its name, interned: a name is two words, and
+/// `Type` is part of every value, so it holds an index instead.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NamedType(u16);
+
+/// The interned names; a handful per process (types of signatures and of
+/// Go objects such as `time.Time`).
+static NAMED_TYPES: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
+
+impl NamedType {
+    pub fn new(name: &'static str) -> NamedType {
+        let position = |names: &[&'static str]| names.iter().position(|n| *n == name);
+        let names = NAMED_TYPES.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = position(&names) {
+            return NamedType(i as u16);
+        }
+        drop(names);
+        let mut names = NAMED_TYPES.write().unwrap_or_else(|e| e.into_inner());
+        let i = position(&names).unwrap_or_else(|| {
+            names.push(name);
+            names.len() - 1
+        });
+        NamedType(u16::try_from(i).expect("fewer than 65536 named types"))
+    }
+
+    pub fn name(self) -> &'static str {
+        NAMED_TYPES.read().unwrap_or_else(|e| e.into_inner())[self.0 as usize]
+    }
+}
+
+impl fmt::Debug for NamedType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 fn named_kind(name: &str) -> Kind {
     if matches!(name, "protoiface.MessageV1" | "proto.Message") {
         Kind::Interface

@@ -71,7 +71,7 @@ impl Function {
         let ty = |name: &'static str| {
             parse_go_type(name)
                 .or_else(|| crate::schema::GoType::parse(name).map(Type::Go))
-                .unwrap_or(Type::Named(name))
+                .unwrap_or_else(|| Type::Named(crate::types::NamedType::new(name)))
         };
         Function {
             name: sig.name,

@@ -10,14 +10,17 @@ use crate::func::FuncType;
 use crate::funcs::CallCx;
 use crate::gotime::{Location, Time, format_duration, parse_duration};
 use crate::object::GoObject;
-use crate::types::{Kind, Type};
+use crate::types::{Kind, NamedType, Type};
 use crate::value::{Repr, Value};
 
 /// A `time.Time` value in a template.
 #[derive(Clone, Debug)]
 pub(crate) struct GoTime(pub(crate) Time);
 
-const TIME: Type = Type::Named("time.Time");
+/// `time.Time`.
+fn time_type() -> Type {
+    Type::Named(NamedType::new("time.Time"))
+}
 
 impl GoObject for GoTime {
     fn as_any(&self) -> &dyn std::any::Any {
@@ -44,10 +47,10 @@ impl GoObject for GoTime {
             "Unix" | "UnixNano" | "UnixMilli" | "UnixMicro" => ty(&[], &[Type::Int64]),
             "Year" | "YearDay" | "Day" | "Hour" | "Minute" | "Second" | "Nanosecond" => ty(&[], &[Type::Int]),
             "IsZero" => ty(&[], &[Type::Bool]),
-            "UTC" | "Local" => ty(&[], &[TIME]),
-            "Add" => ty(&[Type::Int64], &[TIME]),
-            "AddDate" => ty(&[Type::Int, Type::Int, Type::Int], &[TIME]),
-            "Before" | "After" | "Equal" => ty(&[TIME], &[Type::Bool]),
+            "UTC" | "Local" => ty(&[], &[time_type()]),
+            "Add" => ty(&[Type::Int64], &[time_type()]),
+            "AddDate" => ty(&[Type::Int, Type::Int, Type::Int], &[time_type()]),
+            "Before" | "After" | "Equal" => ty(&[time_type()], &[Type::Bool]),
             _ => return None,
         })
     }
@@ -106,7 +109,7 @@ impl GoObject for GoTime {
     }
 
     fn go_type(&self) -> Type {
-        TIME
+        time_type()
     }
 }
 

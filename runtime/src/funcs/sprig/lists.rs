@@ -3,7 +3,7 @@
 use super::cast::{NIL_DEREF, any_slice, deep_equal, dynamic, empty, kind_name, list_error, list_items, to_int};
 use super::{ArgAccess, Result};
 use crate::funcs::CallCx;
-use crate::types::{Kind, Type};
+use crate::types::{Kind, NamedType, Type};
 use crate::value::{Repr, SliceValue, Value, zero_of};
 
 pub(super) fn list<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
@@ -64,7 +64,7 @@ pub(super) fn chunk<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
             .collect::<std::result::Result<_, _>>()?;
         chunks.push(any_slice(chunk));
     }
-    Ok(Value::slice(chunks, Type::Named("[][]interface {}")))
+    Ok(Value::slice(chunks, Type::Named(NamedType::new("[][]interface {}"))))
 }
 
 pub(super) fn first<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {

@@ -11,7 +11,7 @@ use super::{ArgAccess, Result};
 use crate::func::FuncType;
 use crate::funcs::CallCx;
 use crate::object::GoObject;
-use crate::types::{Kind, Type};
+use crate::types::{Kind, NamedType, Type};
 use crate::value::Value;
 
 /// Go's `\s`, which is ASCII only.
@@ -217,14 +217,16 @@ impl GoObject for Version {
             variadic: false,
             results: results.to_vec(),
         };
-        let version = Type::Named("*semver.Version");
+        let version = Type::Named(NamedType::new("*semver.Version"));
         Some(match name {
             "Major" | "Minor" | "Patch" => ty(&[], &[Type::Uint64]),
             "Prerelease" | "Metadata" | "Original" | "String" => ty(&[], &[Type::String]),
-            "IncMajor" | "IncMinor" | "IncPatch" => ty(&[], &[Type::Named("semver.Version")]),
+            "IncMajor" | "IncMinor" | "IncPatch" => ty(&[], &[Type::Named(NamedType::new("semver.Version"))]),
             "LessThan" | "GreaterThan" | "Equal" => ty(&[version], &[Type::Bool]),
             "Compare" => ty(&[version], &[Type::Int]),
-            "SetPrerelease" | "SetMetadata" => ty(&[Type::String], &[Type::Named("semver.Version"), Type::Error]),
+            "SetPrerelease" | "SetMetadata" => {
+                ty(&[Type::String], &[Type::Named(NamedType::new("semver.Version")), Type::Error])
+            }
             _ => return None,
         })
     }
