@@ -39,7 +39,7 @@ pub(crate) struct Frame<'a> {
     pub(crate) node: NodeId,
     /// Native code's memo of field chains from the frame's argument
     /// (`jit/chains.rs`); empty for the evaluator.
-    pub(crate) memo: Vec<Value<'a>>,
+    pub(crate) memo: Vec<Option<Value<'a>>>,
 }
 
 /// `Frame::node` before the first `At`.

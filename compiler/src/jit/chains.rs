@@ -17,7 +17,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use injit_runtime::data::Data;
-use injit_runtime::ops::field::{Missing, eval_field};
+use injit_runtime::ops::field::{Missing, eval_field, missing_key};
 use injit_runtime::value::{Repr, Value};
 
 use crate::ir::{NameId, NodeId, Slot};
@@ -68,13 +68,14 @@ impl Link {
     fn lookup<'a>(&self, recv: &Value<'a>, name: &[u8], missing: Missing) -> Result<Value<'a>, String> {
         if let Repr::Data(Data::Object(object)) = &recv.repr {
             let guess = self.guess.load(Ordering::Relaxed);
-            if let Some(i) = object.position_from(guess as usize, name) {
-                if i as u32 != guess {
-                    self.guess.store(i as u32, Ordering::Relaxed);
-                }
-                let (_, data) = object.entry(i).expect("position is an entry");
-                return Ok(Value::from_data(data, true));
+            let Some(i) = object.position_from(guess as usize, name) else {
+                return missing_key(recv, name, missing);
+            };
+            if i as u32 != guess {
+                self.guess.store(i as u32, Ordering::Relaxed);
             }
+            let (_, data) = object.entry(i).expect("position is an entry");
+            return Ok(Value::from_data(data, true));
         }
         eval_field(recv, name, 0, missing)
     }
@@ -91,9 +92,9 @@ impl FieldChain {
         if memoized {
             for (i, link) in self.links.iter().enumerate().rev() {
                 if let Some(m) = link.memo
-                    && frame.memo[m as usize].is_valid()
+                    && let Some(remembered) = &frame.memo[m as usize]
                 {
-                    value = Some(frame.memo[m as usize].clone());
+                    value = Some(remembered.clone());
                     start = i + 1;
                     break;
                 }
@@ -109,7 +110,7 @@ impl FieldChain {
             if let Some(m) = link.memo
                 && memoized
             {
-                frame.memo[m as usize] = next.clone();
+                frame.memo[m as usize] = Some(next.clone());
             }
             match stored_by {
                 Some(prev) if prev.store => frame.set(prev.dst, std::mem::replace(&mut value, next)),

@@ -15,7 +15,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use injit_runtime::convert::Param;
 use injit_runtime::funcs::Function;
-use injit_runtime::value::Value;
 
 use crate::exec::ExecError;
 use crate::ir::{Const, NodeId, ProcId, Slot};
@@ -359,7 +358,7 @@ unsafe extern "C" fn call_template<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame
         catch_unwind(AssertUnwindSafe(|| {
             let arg = frame_ref.slots[dot as usize].clone();
             let mut callee = Frame::new(cx_ref.machine.program, proc, arg);
-            callee.memo = vec![Value::invalid(); cx_ref.memo_sizes[proc as usize] as usize];
+            callee.memo = vec![None; cx_ref.memo_sizes[proc as usize] as usize];
             callee
         }))
     };

@@ -183,7 +183,7 @@ impl JitProgram {
             error: None,
         };
         let mut frame = Frame::new(program, proc, data);
-        frame.memo = vec![Value::invalid(); self.memo_sizes[proc as usize] as usize];
+        frame.memo = vec![None; self.memo_sizes[proc as usize] as usize];
         let function = self.procs[proc as usize];
         // SAFETY: `function` is this program's native code for `proc`; it
         // receives a live context and a frame built for `proc`, and reads

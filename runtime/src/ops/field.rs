@@ -47,6 +47,15 @@ fn method<'a>(recv: &Value<'a>, name: &[u8]) -> Option<Result<Value<'a>, String>
     }
 }
 
+/// `.name` of a JSON object `recv` that has no key `name`.
+pub fn missing_key<'a>(recv: &Value<'a>, name: &[u8], missing: Missing) -> Result<Value<'a>, String> {
+    match missing {
+        Missing::Invalid => Ok(Value::invalid()),
+        Missing::Zero => Ok(recv.map_zero()),
+        Missing::Error => Err(format!("map has no entry for key {}", quoted(name))),
+    }
+}
+
 /// Evaluates `.name` on `recv`. `args` is how many arguments the template
 /// passes (a method would receive them; a map key cannot take any).
 pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missing) -> Result<Value<'a>, String> {
@@ -60,11 +69,7 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
     if let (Repr::Data(Data::Object(object)), 0) = (&recv.repr, args) {
         return match object.get(name) {
             Some(d) => Ok(Value::from_data(d, true)),
-            None => match missing {
-                Missing::Invalid => Ok(Value::invalid()),
-                Missing::Zero => Ok(recv.map_zero()),
-                Missing::Error => Err(format!("map has no entry for key {}", quoted(name))),
-            },
+            None => missing_key(recv, name, missing),
         };
     }
     // Only error texts need the static type's name.
