@@ -66,7 +66,7 @@ impl<'a> Frame<'a> {
         self.slots[s as usize] = v;
     }
 
-    fn take(&mut self, s: Slot) -> Value<'a> {
+    pub(crate) fn take(&mut self, s: Slot) -> Value<'a> {
         std::mem::replace(&mut self.slots[s as usize], Value::invalid())
     }
 }

@@ -117,6 +117,7 @@ pub(crate) fn build(
                 Fused::PrintUnboxed { src, node } => {
                     g.call_checked(Helper::PrintUnboxed, &[Arg::U32(*src), Arg::U32(*node)]);
                 }
+                Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::U32(*dst), Arg::U32(*src)]),
             }
             fused_until = pc + len;
             open = true;

@@ -14,6 +14,8 @@ pub(crate) enum Fused {
     /// `[Copy { dst, src }] Unbox(dst) At(node) Print(dst)` with `dst`
     /// dead afterwards: the unboxed value of `src` printed at `node`.
     PrintUnboxed { src: Slot, node: NodeId },
+    /// `Copy { dst, src }` with `src` dead afterwards: a move, no clone.
+    Move { dst: Slot, src: Slot },
 }
 
 /// The fused runs of `proc`: (first instruction, instructions covered, run),
@@ -88,12 +90,17 @@ fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<(usize, usize, Fused)> {
                 runs.push((pc, end - pc, Fused::Chain(FieldChain { recv, links: links.into_boxed_slice(), tail })));
                 pc = end;
             }
-            Inst::Copy { dst, src } if straight(pc, 4) => match unbox_print(pc + 1, dst) {
-                Some(node) if !is_target[pc + 1] => {
+            Inst::Copy { dst, src } => match unbox_print(pc + 1, dst) {
+                Some(node) if straight(pc, 4) && !is_target[pc + 1] => {
                     runs.push((pc, 4, Fused::PrintUnboxed { src, node }));
                     pc += 4;
                 }
-                _ => pc += 1,
+                _ => {
+                    if src != dst && !live.live_after(pc, src) {
+                        runs.push((pc, 1, Fused::Move { dst, src }));
+                    }
+                    pc += 1;
+                }
             },
             Inst::Unbox(s) => match unbox_print(pc, s) {
                 Some(node) => {

@@ -99,6 +99,7 @@ helpers! {
     Print => print(Cx, Frame, U32);
     Constant => constant(Cx, Frame, U32, Ptr);
     Copy => copy(Cx, Frame, U32, U32);
+    Move => move_slot(Cx, Frame, U32, U32);
     Unbox => unbox(Cx, Frame, U32);
     Field => field(Cx, Frame, U32, U32, Ptr, Usize, U32);
     FieldChain => field_chain(Cx, Frame, Ptr);
@@ -195,6 +196,18 @@ unsafe extern "C" fn copy<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, dst
     unsafe {
         guard(cx, frame, |_, frame| {
             Machine::copy(frame, dst, src);
+            Ok(0)
+        })
+    }
+}
+
+/// A copy whose source nothing reads afterwards.
+unsafe extern "C" fn move_slot<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, dst: Slot, src: Slot) -> u32 {
+    // SAFETY: pointers from the generated code.
+    unsafe {
+        guard(cx, frame, |_, frame| {
+            let v = frame.take(src);
+            frame.set(dst, v);
             Ok(0)
         })
     }
