@@ -20,6 +20,7 @@ use injit_runtime::fmt::fprint;
 use injit_runtime::funcs::{Body, CallCx, Function};
 use injit_runtime::ops::builtins::{is_truthy, truth};
 use injit_runtime::ops::field::eval_field;
+use injit_runtime::schema::GoType;
 use injit_runtime::types::Type;
 use injit_runtime::value::{Repr, Value};
 
@@ -32,14 +33,14 @@ const MAX_FOLDED_BYTES: usize = 64 * 1024;
 
 /// Binds `bound` (an object: top-level fields of every render's data) into
 /// the main template `main` of `program`.
-pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &CallCx, typed_root: bool) {
+pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &CallCx, root_type: Option<GoType>) {
     if !matches!(*bound, Data::Object(_)) {
         return;
     }
     program.bound = Some(Arc::clone(&bound));
     let mut paths = HashMap::new();
     index_paths(&bound, &mut Vec::new(), &mut paths);
-    let folder = Folder { bound: &bound, paths: &paths, cx };
+    let folder = Folder { bound: &bound, paths: &paths, cx, root_type };
     let mut proc = std::mem::replace(&mut program.procs[main as usize], empty_proc());
     // Slot 0 is the render's data only while nothing assigns to it, and
     // only if no template calls the main one with some other argument.
@@ -47,9 +48,10 @@ pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &C
         .procs
         .iter()
         .any(|p| p.code.iter().any(|i| matches!(i, Inst::CallTemplate { proc, .. } if *proc == main)));
-    let root_intact = !typed_root && !called && !proc.code.iter().any(|inst| writes_slot(inst, 0));
+    let root_intact = !called && !proc.code.iter().any(|inst| writes_slot(inst, 0));
     let facts = folder.analyse(program, &proc, root_intact);
     folder.rewrite(program, &mut proc, &facts, root_intact);
+
     cleanup(program, &mut proc);
     crate::optimize::optimize(&mut proc, &program.functions, &program.consts);
     program.procs[main as usize] = proc;
@@ -87,6 +89,8 @@ struct Folder<'b> {
     bound: &'b Data,
     paths: &'b HashMap<usize, Box<[u32]>>,
     cx: &'b CallCx,
+    /// The Go type of the render's data, for typed data.
+    root_type: Option<GoType>,
 }
 
 impl<'b> Folder<'b> {
@@ -109,6 +113,8 @@ impl<'b> Folder<'b> {
             Repr::Complex(re, im, t) => Const::Complex(*re, *im, *t),
             Repr::Str(s, t) if s.as_bytes().len() <= MAX_FOLDED_BYTES => Const::Str(s.as_bytes().into(), *t),
             Repr::Data(d) => Const::Bound(self.paths.get(&(*d as *const Data as usize))?.clone()),
+            Repr::Typed(t, None) => Const::Typed(*t, None),
+            Repr::Typed(t, Some(d)) => Const::Typed(*t, Some(self.paths.get(&(*d as *const Data as usize))?.clone())),
             _ => return None,
         };
         Some(if v.boxed { Const::Boxed(Box::new(inner)) } else { inner })
@@ -129,6 +135,9 @@ impl<'b> Folder<'b> {
             Inst::Field { recv, name, args: 0, .. } => {
                 let name = &program.names[*name as usize];
                 if *recv == 0 && root_intact && facts[0].is_none() {
+                    if let Some(t) = self.root_type {
+                        return self.typed_root_field(program, t, name);
+                    }
                     // A bound top-level field of the render's data.
                     let Data::Object(root) = self.bound else { return None };
                     let index =
@@ -152,6 +161,20 @@ impl<'b> Folder<'b> {
             }
             _ => None,
         }
+    }
+
+    /// A field of typed data at the root, when its JSON key is bound: the
+    /// value typed access gives on the bound object, which holds the same
+    /// node the render's data will.
+    fn typed_root_field(&self, program: &Program, root_type: GoType, name: &[u8]) -> Option<Const> {
+        let Data::Object(root) = self.bound else { return None };
+        let found = root_type.field(std::str::from_utf8(name).ok()?)?;
+        if found.field.inline || root.get(found.field.json.as_bytes()).is_none() {
+            return None;
+        }
+        let view = injit_runtime::schema::value(root_type, Some(self.bound), false);
+        let v = eval_field(&view, name, 0, missing(program.missing_key)).ok()?;
+        self.constant(&v)
     }
 
     /// Facts before every instruction: a forward data-flow analysis over

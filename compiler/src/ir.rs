@@ -165,6 +165,9 @@ pub enum Const {
     /// A node of the program's bound data (see `Program::bound`), by the
     /// entry index taken at each level from the root.
     Bound(Box<[u32]>),
+    /// Typed data of Go type `.0` viewing a node of the bound data (as
+    /// `Bound`), or no node (a zero value or nil).
+    Typed(injit_runtime::schema::GoType, Option<Box<[u32]>>),
 }
 
 /// Where an error is reported: Go's `ErrorContext` of a node.
@@ -227,6 +230,11 @@ impl fmt::Display for Const {
             Const::Bound(path) => {
                 let path: Vec<String> = path.iter().map(u32::to_string).collect();
                 write!(f, "bound[{}]", path.join(" "))
+            }
+            Const::Typed(t, None) => write!(f, "typed {t:?} zero"),
+            Const::Typed(t, Some(path)) => {
+                let path: Vec<String> = path.iter().map(u32::to_string).collect();
+                write!(f, "typed {t:?} bound[{}]", path.join(" "))
             }
         }
     }

@@ -106,6 +106,10 @@ pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a
             Some(data) => Value::from_data(data, false),
             None => Value::invalid(),
         },
+        Const::Typed(t, path) => {
+            let node = path.as_ref().and_then(|p| bound.and_then(|root| bound_node(root, p)));
+            Value::new(Repr::Typed(*t, node))
+        }
     }
 }
 

@@ -175,7 +175,7 @@ fn drop_known_conversions(proc: &mut Proc, functions: &[&'static Function], cons
                 | Const::Float(_, t)
                 | Const::Complex(_, _, t)
                 | Const::Str(_, t) => concrete(*t).then_some(*t),
-                Const::Invalid | Const::NilInterface | Const::Boxed(_) | Const::Bound(_) => None,
+                Const::Invalid | Const::NilInterface | Const::Boxed(_) | Const::Bound(_) | Const::Typed(..) => None,
             },
             Inst::Call { func, .. } => {
                 let function = functions[*func as usize];

@@ -114,9 +114,7 @@ impl TemplateSet {
             &LowerOptions { functions: table, missing_key: options.missing_key, parse_name: options.name.clone() },
         );
         if let (Some(bound), Some(main)) = (&options.bound, program.proc(&options.name)) {
-            // Typed data is not folded yet: only generic data's fields are.
-            let typed = options.data_type.is_some();
-            crate::fold::bind(&mut program, main, Arc::clone(bound), &options.call_cx, typed);
+            crate::fold::bind(&mut program, main, Arc::clone(bound), &options.call_cx, options.data_type);
         }
         let (jit, jit_error) = match options.backend {
             Backend::Eval => (None, None),

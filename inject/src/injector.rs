@@ -2,8 +2,10 @@
 //! one pod (Istio's `injectPod`: render, merge, post-process).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
+use injit_runtime::data::Object;
 use injit_runtime::schema::GoType;
 use injit_runtime::{Data, FunctionSet};
 use serde_json::{Map, Value};
@@ -100,6 +102,11 @@ impl Injector {
             ConfigEra::Current => GoType::named("inject.SidecarTemplateData"),
             ConfigEra::Legacy => GoType::named("inject.LegacySidecarTemplateData"),
         };
+        let values_data = crate::object::to_float_data(&values);
+        // `.Values` is the same for every pod (`.MeshConfig` is not: kube-inject
+        // applies the pod's proxy config to it): bound, lookups into it and
+        // what depends only on it fold into the compiled templates.
+        let bound = Arc::new(Data::Object(Object::new(vec![("Values".into(), values_data.clone())])));
         let mut templates = BTreeMap::new();
         for t in &config.templates {
             let compile = CompileOptions {
@@ -108,6 +115,7 @@ impl Injector {
                 functions: Functions::new(FunctionSet::Istio),
                 backend: options.backend,
                 data_type,
+                bound: Some(Arc::clone(&bound)),
                 ..CompileOptions::default()
             };
             let set = TemplateSet::compile(&t.text, &compile).map_err(|e| {
@@ -120,7 +128,6 @@ impl Injector {
             (ConfigEra::Legacy, Some(t)) => sha256_hex(t.text.as_bytes()),
             _ => String::new(),
         };
-        let values_data = crate::object::to_float_data(&values);
         Ok(Injector { config, mesh, values, values_data, templates, legacy_version, options })
     }
 
