@@ -106,6 +106,7 @@ impl<'a> Value<'a> {
         Value { repr: Repr::Invalid, boxed: false }
     }
 
+    #[inline]
     pub fn new(repr: Repr<'a>) -> Value<'a> {
         Value { repr, boxed: false }
     }
@@ -165,6 +166,7 @@ impl<'a> Value<'a> {
 
     /// The value as it sits in the data tree; `boxed` when it is an element
     /// of an `interface{}` container.
+    #[inline]
     pub fn from_data(data: &'a Data, boxed: bool) -> Value<'a> {
         let repr = match data {
             Data::Null => {
@@ -180,6 +182,7 @@ impl<'a> Value<'a> {
     }
 
     /// The same value with its static type set to `interface {}`.
+    #[inline]
     pub fn boxed(mut self) -> Value<'a> {
         if matches!(self.repr, Repr::Invalid) {
             return Value::nil_interface();
@@ -188,6 +191,7 @@ impl<'a> Value<'a> {
         self
     }
 
+    #[inline]
     pub fn is_valid(&self) -> bool {
         !matches!(self.repr, Repr::Invalid)
     }
@@ -246,6 +250,7 @@ impl<'a> Value<'a> {
 
     /// Go's `indirectInterface`: the value an interface holds (invalid for a
     /// nil interface); other values unchanged.
+    #[inline]
     pub fn unboxed(&self) -> Value<'a> {
         if !self.boxed {
             return self.clone();
@@ -257,6 +262,7 @@ impl<'a> Value<'a> {
     }
 
     /// Unboxes in place (cheaper than `unboxed` when the value is owned).
+    #[inline]
     pub fn unbox(mut self) -> Value<'a> {
         if self.boxed {
             if matches!(self.repr, Repr::Nil(Type::Any)) {
