@@ -17,7 +17,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 use crate::ir::{Inst, Proc, Program};
 use crate::jit::chains::FieldChain;
-use crate::jit::fuse::Fused;
+use crate::jit::fuse::{Fused, Run};
 use crate::jit::helpers::{Abi, Helper, JitCx, NO_SLOT};
 use crate::machine::Frame;
 
@@ -43,10 +43,10 @@ fn helper_signature(helper: Helper, call_conv: CallConv, pointer: types::Type) -
     sig
 }
 
-/// Which instructions start a fused run (see `fuse.rs`): the run, how many
-/// instructions it covers, and its index among the program's runs (for
-/// symbolic listings).
-pub(crate) type FusedRuns<'c> = HashMap<usize, (&'c Fused, usize, usize)>;
+/// The fused runs of a procedure by their first instruction (see
+/// `fuse.rs`), each with its index among the program's runs (for symbolic
+/// listings).
+pub(crate) type FusedRuns<'c> = HashMap<usize, (&'c Run, usize)>;
 
 /// Whether each instruction index (and the end of the code) is a jump target.
 pub(crate) fn jump_targets(proc: &Proc) -> Vec<bool> {
@@ -108,8 +108,8 @@ pub(crate) fn build(
             let block = g.b.create_block();
             g.b.switch_to_block(block);
         }
-        if let Some(&(run, len, index)) = fused.get(&pc) {
-            match run {
+        if let Some(&(run, index)) = fused.get(&pc) {
+            match &run.fused {
                 Fused::Chain(chain) => {
                     let ptr: *const FieldChain = chain;
                     g.call_checked(Helper::FieldChain, &[Arg::Ptr(ptr.cast(), PtrKind::Run, index)]);
@@ -119,7 +119,7 @@ pub(crate) fn build(
                 }
                 Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::U32(*dst), Arg::U32(*src)]),
             }
-            fused_until = pc + len;
+            fused_until = pc + run.len;
             open = true;
             continue;
         }

@@ -18,9 +18,19 @@ pub(crate) enum Fused {
     Move { dst: Slot, src: Slot },
 }
 
-/// The fused runs of `proc`: (first instruction, instructions covered, run),
-/// and the size of the memo its frames need (`chains.rs`).
-pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<(usize, usize, Fused)>, u32) {
+/// A fused run and the instructions it stands for.
+#[derive(Debug)]
+pub(crate) struct Run {
+    /// Index of its first instruction.
+    pub(crate) start: usize,
+    /// How many instructions it covers.
+    pub(crate) len: usize,
+    pub(crate) fused: Fused,
+}
+
+/// The fused runs of `proc`, and the size of the memo its frames need
+/// (`chains.rs`).
+pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<Run>, u32) {
     let mut runs = fuse(proc, is_target);
     let mut argument_kept = true;
     for inst in &proc.code {
@@ -29,7 +39,7 @@ pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<(usize, usize, Fused
     let memo = if argument_kept {
         let mut root_chains: Vec<&mut FieldChain> = runs
             .iter_mut()
-            .filter_map(|(_, _, run)| match run {
+            .filter_map(|run| match &mut run.fused {
                 Fused::Chain(chain) if chain.recv == 0 => Some(chain),
                 _ => None,
             })
@@ -41,7 +51,7 @@ pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<(usize, usize, Fused
     (runs, memo)
 }
 
-fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<(usize, usize, Fused)> {
+fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<Run> {
     let live = Liveness::of(proc);
     let code = &proc.code;
     // Whether `len` instructions from `at` exist with no jump target after the first.
@@ -87,24 +97,25 @@ fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<(usize, usize, Fused)> {
                     links[i].store =
                         !overwritten && !printed && (i + 1 == links.len() || live.live_after(end - 1, dst));
                 }
-                runs.push((pc, end - pc, Fused::Chain(FieldChain { recv, links: links.into_boxed_slice(), tail })));
+                let chain = FieldChain { recv, links: links.into_boxed_slice(), tail };
+                runs.push(Run { start: pc, len: end - pc, fused: Fused::Chain(chain) });
                 pc = end;
             }
             Inst::Copy { dst, src } => match unbox_print(pc + 1, dst) {
                 Some(node) if straight(pc, 4) && !is_target[pc + 1] => {
-                    runs.push((pc, 4, Fused::PrintUnboxed { src, node }));
+                    runs.push(Run { start: pc, len: 4, fused: Fused::PrintUnboxed { src, node } });
                     pc += 4;
                 }
                 _ => {
                     if src != dst && !live.live_after(pc, src) {
-                        runs.push((pc, 1, Fused::Move { dst, src }));
+                        runs.push(Run { start: pc, len: 1, fused: Fused::Move { dst, src } });
                     }
                     pc += 1;
                 }
             },
             Inst::Unbox(s) => match unbox_print(pc, s) {
                 Some(node) => {
-                    runs.push((pc, 3, Fused::PrintUnboxed { src: s, node }));
+                    runs.push(Run { start: pc, len: 3, fused: Fused::PrintUnboxed { src: s, node } });
                     pc += 3;
                 }
                 None => pc += 1,

@@ -23,7 +23,7 @@ use injit_runtime::value::Value;
 use crate::exec::{ExecError, ExecLimits};
 use crate::ir::{ProcId, Program};
 use crate::machine::{Frame, Machine};
-use fuse::Fused;
+use fuse::Run;
 use helpers::{JitCx, ProcFn};
 
 /// Why native code could not be generated (a bug, or an unsupported host).
@@ -50,7 +50,7 @@ pub(crate) struct JitProgram {
     helpers: Box<[*const u8]>,
     /// Each procedure's fused runs, which its code points to: built before
     /// any code and never changed after, so they do not move.
-    _fused: Vec<Vec<(usize, usize, Fused)>>,
+    _fused: Vec<Vec<Run>>,
     /// Each procedure's memo size (`chains.rs`).
     memo_sizes: Box<[u32]>,
 }
@@ -110,7 +110,7 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
     for (i, proc) in program.procs.iter().enumerate() {
         ctx.func.signature = sig.clone();
         ctx.func.name = UserFuncName::user(0, ids[i].as_u32());
-        let starts = fused[i].iter().enumerate().map(|(n, (pc, len, run))| (*pc, (run, *len, numbered + n))).collect();
+        let starts = fused[i].iter().enumerate().map(|(n, run)| (run.start, (run, numbered + n))).collect();
         numbered += fused[i].len();
         codegen::build(program, proc, &starts, &mut ctx.func, &mut fctx, module.target_config(), false);
         module.define_function(ids[i], &mut ctx).map_err(|e| JitError(format!("{e:?}")))?;
@@ -154,7 +154,7 @@ pub(crate) fn clif(program: &Program) -> Result<String, JitError> {
         let mut func =
             cranelift_codegen::ir::Function::with_name_signature(UserFuncName::user(0, i as u32), sig.clone());
         let (runs, _) = fuse::find(proc, &codegen::jump_targets(proc));
-        let starts = runs.iter().enumerate().map(|(n, (pc, len, run))| (*pc, (run, *len, n))).collect();
+        let starts = runs.iter().enumerate().map(|(n, run)| (run.start, (run, n))).collect();
         codegen::build(program, proc, &starts, &mut func, &mut fctx, module.target_config(), true);
         text.push_str(&format!("; template {:?}\n{}\n", proc.name, func.display()));
     }
