@@ -48,7 +48,7 @@ pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &C
         .procs
         .iter()
         .any(|p| p.code.iter().any(|i| matches!(i, Inst::CallTemplate { proc, .. } if *proc == main)));
-    let root_intact = !called && !proc.code.iter().any(|inst| writes_slot(inst, 0));
+    let root_intact = !called && !proc.code.iter().any(|inst| inst.writes(0));
     let facts = folder.analyse(program, &proc, root_intact);
     folder.rewrite(program, &mut proc, &facts, root_intact);
 
@@ -74,12 +74,6 @@ fn index_paths(node: &Data, path: &mut Vec<u32>, out: &mut HashMap<usize, Box<[u
         index_paths(child, path, out);
         path.pop();
     }
-}
-
-fn writes_slot(inst: &Inst, slot: Slot) -> bool {
-    let mut hit = false;
-    inst.for_each_written(|s| hit |= s == slot);
-    hit
 }
 
 /// What is known of each slot before an instruction: its value, if known.

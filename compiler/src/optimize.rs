@@ -81,6 +81,13 @@ impl Inst {
         });
     }
 
+    /// Whether the instruction writes (defines or changes) `slot`.
+    pub(crate) fn writes(&self, slot: Slot) -> bool {
+        let mut hit = false;
+        self.for_each_written(|s| hit |= s == slot);
+        hit
+    }
+
     /// Calls `f` on every slot the instruction defines without reading.
     pub(crate) fn for_each_defined(&self, mut f: impl FnMut(Slot)) {
         self.clone().visit_slots(|s, access| {

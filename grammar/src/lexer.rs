@@ -197,7 +197,8 @@ fn newlines(s: &str) -> u32 {
     memchr::memchr_iter(b'\n', s.as_bytes()).count() as u32
 }
 
-fn is_space(b: u8) -> bool {
+/// The grammar's `WS`.
+pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 

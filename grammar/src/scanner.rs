@@ -10,7 +10,7 @@
 //! digits, a character constant — leaving that template to pest. A
 //! differential test (`tests/scanner.rs`) holds the two to the same pieces.
 
-use crate::lexer::{Piece, RuleKind};
+use crate::lexer::{Piece, RuleKind, is_space};
 
 /// Scans `source` with the delimiters `left` and `right`, or declines.
 pub(crate) fn scan(source: &str, left: &[u8], right: &[u8]) -> Option<Vec<Piece>> {
@@ -28,10 +28,6 @@ struct Scanner<'s> {
     right: &'s [u8],
     at: usize,
     pieces: Vec<Piece>,
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// The ASCII part of the grammar's `ALNUM`; a non-ASCII byte means decline.

@@ -32,10 +32,7 @@ pub(crate) struct Run {
 /// (`chains.rs`).
 pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<Run>, u32) {
     let mut runs = fuse(proc, is_target);
-    let mut argument_kept = true;
-    for inst in &proc.code {
-        inst.for_each_written(|s| argument_kept &= s != 0);
-    }
+    let argument_kept = !proc.code.iter().any(|inst| inst.writes(0));
     let memo = if argument_kept {
         let mut root_chains: Vec<&mut FieldChain> = runs
             .iter_mut()

@@ -15,6 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use injit_runtime::convert::Param;
 use injit_runtime::funcs::Function;
+use injit_runtime::value::Value;
 
 use crate::exec::ExecError;
 use crate::ir::{Const, NodeId, ProcId, Slot};
@@ -35,6 +36,16 @@ pub(crate) struct JitCx<'a, 'o> {
     /// Template calls below the current frame.
     pub(crate) depth: usize,
     pub(crate) error: Option<ExecError>,
+}
+
+impl<'a> JitCx<'a, '_> {
+    /// A frame for a call of `proc` with `arg`, with the memo its native
+    /// code uses (`chains.rs`).
+    pub(crate) fn frame(&self, proc: ProcId, arg: Value<'a>) -> Frame<'a> {
+        let mut frame = Frame::new(self.machine.program, proc, arg);
+        frame.memo = vec![None; self.memo_sizes[proc as usize] as usize];
+        frame
+    }
 }
 
 /// Stack kept free below a template call, and the size of each new stack
@@ -368,12 +379,7 @@ unsafe extern "C" fn call_template<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame
     // SAFETY: pointers from the generated code.
     let prepared = unsafe {
         let (cx_ref, frame_ref) = (&mut *cx, &mut *frame);
-        catch_unwind(AssertUnwindSafe(|| {
-            let arg = frame_ref.slots[dot as usize].clone();
-            let mut callee = Frame::new(cx_ref.machine.program, proc, arg);
-            callee.memo = vec![None; cx_ref.memo_sizes[proc as usize] as usize];
-            callee
-        }))
+        catch_unwind(AssertUnwindSafe(|| cx_ref.frame(proc, frame_ref.slots[dot as usize].clone())))
     };
     let Ok(mut callee) = prepared else {
         // SAFETY: as above.

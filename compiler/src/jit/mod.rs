@@ -22,7 +22,7 @@ use injit_runtime::value::Value;
 
 use crate::exec::{ExecError, ExecLimits};
 use crate::ir::{ProcId, Program};
-use crate::machine::{Frame, Machine};
+use crate::machine::Machine;
 use fuse::Run;
 use helpers::{JitCx, ProcFn};
 
@@ -182,8 +182,7 @@ impl JitProgram {
             depth: 0,
             error: None,
         };
-        let mut frame = Frame::new(program, proc, data);
-        frame.memo = vec![None; self.memo_sizes[proc as usize] as usize];
+        let mut frame = cx.frame(proc, data);
         let function = self.procs[proc as usize];
         // SAFETY: `function` is this program's native code for `proc`; it
         // receives a live context and a frame built for `proc`, and reads

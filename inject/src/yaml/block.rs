@@ -610,6 +610,29 @@ impl<T: Tree> Flow<'_, T> {
         std::str::from_utf8(&self.s[from..to]).unwrap_or("")
     }
 
+    /// The items of a flow collection opened at the current byte and closed
+    /// by `close`: `item` reads one, commas separate them.
+    fn flow_items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.i += 1;
+        loop {
+            self.skip_spaces();
+            if self.s.get(self.i) == Some(&close) {
+                self.i += 1;
+                return Some(());
+            }
+            item(self)?;
+            self.skip_spaces();
+            match *self.s.get(self.i)? {
+                b',' => self.i += 1,
+                b if b == close => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
     fn node(&mut self, depth: usize) -> Option<T> {
         if depth > MAX_DEPTH {
             return None;
@@ -617,60 +640,31 @@ impl<T: Tree> Flow<'_, T> {
         self.skip_spaces();
         match *self.s.get(self.i)? {
             b'[' => {
-                self.i += 1;
                 let mut items = Vec::new();
-                loop {
-                    self.skip_spaces();
-                    if self.s.get(self.i) == Some(&b']') {
-                        self.i += 1;
-                        break;
-                    }
-                    items.push(self.node(depth + 1)?);
-                    self.skip_spaces();
-                    match *self.s.get(self.i)? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            break;
-                        }
-                        _ => return None,
-                    }
-                }
+                self.flow_items(b']', |reader| {
+                    items.push(reader.node(depth + 1)?);
+                    Some(())
+                })?;
                 Some(T::array(items))
             }
             b'{' => {
-                self.i += 1;
                 let mut entries: Vec<(Box<str>, T)> = Vec::new();
-                loop {
-                    self.skip_spaces();
-                    if self.s.get(self.i) == Some(&b'}') {
-                        self.i += 1;
-                        break;
-                    }
-                    let key = match self.scalar()? {
+                self.flow_items(b'}', |reader| {
+                    let key = match reader.scalar()? {
                         (Scalar::Str(s), true) => s.into_boxed_str(),
                         (scalar, _) => key_text(scalar).ok()?,
                     };
                     if &*key == "<<" {
                         return None;
                     }
-                    self.skip_spaces();
-                    if self.s.get(self.i) != Some(&b':') {
+                    reader.skip_spaces();
+                    if reader.s.get(reader.i) != Some(&b':') {
                         return None;
                     }
-                    self.i += 1;
-                    let value = self.node(depth + 1)?;
-                    entries.push((key, value));
-                    self.skip_spaces();
-                    match *self.s.get(self.i)? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            break;
-                        }
-                        _ => return None,
-                    }
-                }
+                    reader.i += 1;
+                    entries.push((key, reader.node(depth + 1)?));
+                    Some(())
+                })?;
                 Some(T::object(entries))
             }
             _ => {
