@@ -176,13 +176,30 @@ impl Type {
             return true;
         }
         // A typed-data map[string]string is Go's map[string]string.
-        matches!((self, to), (Type::Go(_), Type::StringMap | Type::AnyMap | Type::StringSlice | Type::AnySlice))
-            && self.to_string() == to.to_string()
+        match self {
+            Type::Go(t) => is_unnamed_composite(t, to),
+            _ => false,
+        }
     }
 
     /// The type of a Go integer constant kind.
     pub fn is_named(self) -> bool {
         matches!(self, Type::JsonNumber)
+    }
+}
+
+/// Whether typed-data type `t` is the same unnamed composite type as
+/// `to` (`map[string]string`, `map[string]interface {}`, `[]string`,
+/// `[]interface {}`).
+fn is_unnamed_composite(t: crate::schema::GoType, to: Type) -> bool {
+    use crate::schema::{Basic, GoType, Ty};
+    let is = |e: u16, want: Ty| GoType(e).expr() == want;
+    match (t.expr(), to) {
+        (Ty::Map(k, v), Type::StringMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Basic(Basic::String)),
+        (Ty::Map(k, v), Type::AnyMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Any),
+        (Ty::Slice(e), Type::StringSlice) => is(e, Ty::Basic(Basic::String)),
+        (Ty::Slice(e), Type::AnySlice) => is(e, Ty::Any),
+        _ => false,
     }
 }
 
@@ -311,5 +328,33 @@ fn named_kind(name: &str) -> Kind {
         Kind::Func
     } else {
         Kind::Struct
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::GoType;
+
+    fn field_type(owner: &str, field: &str) -> Type {
+        let owner = GoType::named(owner).expect("a schema type");
+        Type::Go(owner.field(field).expect("a field").ty)
+    }
+
+    #[test]
+    fn typed_composites_are_assignable_to_the_same_builtin_type() {
+        let annotations = field_type("metav1.ObjectMeta", "Annotations");
+        assert_eq!(annotations.to_string(), "map[string]string");
+        assert!(annotations.assignable_to(Type::StringMap));
+        assert!(!annotations.assignable_to(Type::AnyMap));
+        assert!(!annotations.assignable_to(Type::StringSlice));
+        let finalizers = field_type("metav1.ObjectMeta", "Finalizers");
+        assert_eq!(finalizers.to_string(), "[]string");
+        assert!(finalizers.assignable_to(Type::StringSlice));
+        assert!(!finalizers.assignable_to(Type::AnySlice));
+        // A slice of structs is not []interface {}.
+        let containers = field_type("corev1.PodSpec", "Containers");
+        assert!(!containers.assignable_to(Type::AnySlice));
+        assert!(!containers.assignable_to(Type::StringSlice));
     }
 }
