@@ -32,7 +32,10 @@ use crate::machine::{const_value, missing};
 const MAX_FOLDED_BYTES: usize = 64 * 1024;
 
 /// Binds `bound` (an object: top-level fields of every render's data) into
-/// the main template `main` of `program`.
+/// the main template `main` of `program`, and into the templates it calls
+/// with the render's data as their argument (`{{ template "x" . }}`):
+/// those calls go to a copy of the callee folded the same way, so a
+/// template also called with other arguments keeps its general form.
 pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &CallCx, root_type: Option<GoType>) {
     if !matches!(*bound, Data::Object(_)) {
         return;
@@ -41,20 +44,63 @@ pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &C
     let mut paths = HashMap::new();
     index_paths(&bound, &mut Vec::new(), &mut paths);
     let folder = Folder { bound: &bound, paths: &paths, cx, root_type };
-    let mut proc = std::mem::replace(&mut program.procs[main as usize], empty_proc());
     // Slot 0 is the render's data only while nothing assigns to it, and
     // only if no template calls the main one with some other argument.
     let called = program
         .procs
         .iter()
         .any(|p| p.code.iter().any(|i| matches!(i, Inst::CallTemplate { proc, .. } if *proc == main)));
-    let root_intact = !called && !proc.code.iter().any(|inst| inst.writes(0));
-    let facts = folder.analyse(program, &proc, root_intact);
-    folder.rewrite(program, &mut proc, &facts, root_intact);
+    let main_intact = !called && !program.procs[main as usize].code.iter().any(|inst| inst.writes(0));
+    let mut with_root: HashMap<ProcId, ProcId> = HashMap::new();
+    let mut pending = vec![(main, main_intact)];
+    while let Some((id, root_intact)) = pending.pop() {
+        let mut proc = std::mem::replace(&mut program.procs[id as usize], empty_proc());
+        if root_intact {
+            specialize_calls(program, &mut proc, &mut with_root, &mut pending);
+        }
+        let facts = folder.analyse(program, &proc, root_intact);
+        folder.rewrite(program, &mut proc, &facts, root_intact);
+        cleanup(program, &mut proc);
+        crate::optimize::optimize(&mut proc, &program.functions, &program.consts);
+        program.procs[id as usize] = proc;
+    }
+}
 
-    cleanup(program, &mut proc);
-    crate::optimize::optimize(&mut proc, &program.functions, &program.consts);
-    program.procs[main as usize] = proc;
+/// Sends `proc`'s calls that pass the render's data (slot 0, intact) to
+/// copies of their callees that receive only it, queuing new copies to be
+/// folded.
+fn specialize_calls(
+    program: &mut Program,
+    proc: &mut Proc,
+    with_root: &mut HashMap<ProcId, ProcId>,
+    pending: &mut Vec<(ProcId, bool)>,
+) {
+    for pc in 0..proc.code.len() {
+        let passes_root = match proc.code[pc] {
+            Inst::CallTemplate { dot: 0, .. } => true,
+            // `{{ template "x" . }}` lowers to a copy of dot, unboxed.
+            Inst::CallTemplate { dot, .. } => match proc.code[pc.saturating_sub(2)..pc] {
+                [Inst::Copy { dst, src: 0 }, Inst::Unbox(u)] => dst == dot && u == dot,
+                [_, Inst::Copy { dst, src: 0 }] => dst == dot,
+                _ => false,
+            },
+            _ => false,
+        };
+        let Inst::CallTemplate { proc: callee, .. } = &mut proc.code[pc] else { continue };
+        if !passes_root {
+            continue;
+        }
+        let copy = *with_root.entry(*callee).or_insert_with(|| {
+            let original = &program.procs[*callee as usize];
+            let copy = Proc { name: original.name.clone(), ..original.clone() };
+            let intact = !copy.code.iter().any(|inst| inst.writes(0));
+            program.procs.push(copy);
+            let id = (program.procs.len() - 1) as ProcId;
+            pending.push((id, intact));
+            id
+        });
+        *callee = copy;
+    }
 }
 
 fn empty_proc() -> Proc {

@@ -45,10 +45,14 @@ fn fold_case(path: &std::path::Path) -> String {
     let folded = compile(Some(Arc::new(bound)), Backend::Eval);
     assert_eq!(render(&folded), plain, "folding changed the output");
     assert_eq!(render(&compile(folded.program().bound.clone(), Backend::Jit)), plain, "native code differs");
-    let unfolded_len = compile(None, Backend::Eval).program().procs[0].code.len();
+    let main_len = |set: &TemplateSet| {
+        let program = set.program();
+        program.procs[program.proc(&CompileOptions::default().name).expect("the main template") as usize].code.len()
+    };
     format!(
-        "instructions: {unfolded_len} unfolded, {} folded\n\n{}\n--- output\n{}",
-        folded.program().procs[0].code.len(),
+        "main template instructions: {} unfolded, {} folded\n\n{}\n--- output\n{}",
+        main_len(&compile(None, Backend::Eval)),
+        main_len(&folded),
         folded.program(),
         plain.0
     )
