@@ -11,8 +11,8 @@
 //! Chains from a template's argument that is never reassigned also share a
 //! memo per frame: `.Values.global.proxy.image` after `.Values.global.hub`
 //! starts from the remembered `.Values.global`. Only chains from input
-//! data are remembered: it cannot change during a render, so a lookup
-//! repeated gives what the first gave.
+//! data (JSON or a typed view of it) are remembered: it cannot change
+//! during a render, so a lookup repeated gives what the first gave.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -85,8 +85,9 @@ impl FieldChain {
     /// Runs the chain and its tail in `frame`.
     pub(crate) fn run<'a>(&self, machine: &mut Machine<'a, '_>, frame: &mut Frame<'a>) -> Result<(), String> {
         let names = &machine.program.names;
-        // Remembered values exist only for chains from input data.
-        let memoized = !frame.memo.is_empty() && matches!(frame.slot(self.recv).repr, Repr::Data(_));
+        // Remembered values exist only for chains from input data, generic
+        // or typed.
+        let memoized = !frame.memo.is_empty() && matches!(frame.slot(self.recv).repr, Repr::Data(_) | Repr::Typed(..));
         let mut start = 0;
         let mut value = None;
         if memoized {
