@@ -1,6 +1,7 @@
 //! The injector: a config's templates compiled once, and the injection of
 //! one pod (Istio's `injectPod`: render, merge, post-process).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -80,6 +81,17 @@ pub struct Request<'a> {
 pub enum Outcome {
     Injected(Value),
     Skipped(Skip),
+}
+
+/// What an Istio 1.9+ injection renders from, and merges with.
+struct CurrentInput<'s> {
+    /// The pod as its Go type reads it.
+    original: Value,
+    /// The mesh config the templates see.
+    mesh: Cow<'s, Value>,
+    proxy_config: Value,
+    proxy_envs: BTreeMap<String, String>,
+    data: Data,
 }
 
 /// A config's templates, compiled, with the mesh config and values.
@@ -237,18 +249,32 @@ impl Injector {
         }
     }
 
-    /// Istio 1.9+: each template renders a pod overlay, strategically
-    /// merged into the pod.
-    fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
+    /// What the templates see for this pod (`SidecarTemplateData`), as
+    /// injection would build it: for template authors and benchmarks that
+    /// render a template alone.
+    pub fn template_data(&self, request: &Request<'_>) -> Result<Data, Error> {
+        match self.config.era {
+            ConfigEra::Current => Ok(self.current_input(request)?.data),
+            ConfigEra::Legacy => Ok(self.legacy_input(request)?.1),
+        }
+    }
+
+    /// The compiled template named `name`.
+    pub fn template(&self, name: &str) -> Option<&TemplateSet> {
+        self.templates.get(name)
+    }
+
+    /// The pod, configs and template data of an Istio 1.9+ injection.
+    fn current_input(&self, request: &Request<'_>) -> Result<CurrentInput<'_>, Error> {
         let original = Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?;
         // kube-inject applies the pod's ProxyConfig annotation to the mesh
         // config; the webhook only to the ProxyConfig.
         let pod_mesh = self.pod_mesh(&original)?;
-        let mesh = match request.caller {
-            Caller::KubeInject => &pod_mesh,
-            Caller::Webhook => &self.mesh,
-        };
         let proxy_config = pod_mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
+        let mesh = match request.caller {
+            Caller::KubeInject => Cow::Owned(pod_mesh),
+            Caller::Webhook => Cow::Borrowed(&self.mesh),
+        };
         let mut proxy_envs = request.proxy_envs.clone();
         let (cluster, network) = self.cluster_and_network(&original, &proxy_envs);
         if !cluster.is_empty() {
@@ -257,9 +283,16 @@ impl Injector {
         if !network.is_empty() {
             proxy_envs.insert("ISTIO_META_NETWORK".to_owned(), network);
         }
+        let stripped = reinsert_overrides(strip(&original, &mesh))?;
+        let data = self.render_data(request, &stripped, &mesh, &proxy_config);
+        Ok(CurrentInput { original, mesh, proxy_config, proxy_envs, data })
+    }
 
-        let stripped = reinsert_overrides(strip(&original, mesh))?;
-        let data = self.render_data(request, &stripped, mesh, &proxy_config);
+    /// Istio 1.9+: each template renders a pod overlay, strategically
+    /// merged into the pod.
+    fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
+        let CurrentInput { original, mesh, proxy_config, proxy_envs, data } = self.current_input(request)?;
+        let mesh = &*mesh;
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut merged = original.clone();
         let native = match pod::annotation(&original, NATIVE_SIDECAR_ANNOTATION) {
@@ -377,7 +410,9 @@ impl Injector {
 
     /// Istio 1.0/1.1: the template renders a `SidecarInjectionSpec` whose
     /// containers, volumes and pull secrets are appended to the pod.
-    fn inject_legacy(&self, request: &Request<'_>) -> Result<Value, Error> {
+    /// The pod (a previous injection taken out) and template data of an
+    /// Istio 1.0/1.1 injection.
+    fn legacy_input(&self, request: &Request<'_>) -> Result<(Value, Data), Error> {
         let mut pod = request.pod.clone();
         // Take out what a previous injection added, so that injecting
         // again gives the same pod.
@@ -397,6 +432,11 @@ impl Injector {
         let mesh = self.pod_mesh(&pod)?;
         let proxy_config = mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
         let data = self.render_data(request, &pod, &mesh, &proxy_config);
+        Ok((pod, data))
+    }
+
+    fn inject_legacy(&self, request: &Request<'_>) -> Result<Value, Error> {
+        let (mut pod, data) = self.legacy_input(request)?;
         let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".to_owned());
         let rendered = self.render(&name, &data)?;
         let mut spec = parse_overlay(&rendered)?;

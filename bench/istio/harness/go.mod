@@ -1,0 +1,3 @@
+module injit-istio-harness
+
+go 1.19
