@@ -217,40 +217,12 @@ impl<'b> Folder<'b> {
         self.constant(&v)
     }
 
-    /// Facts before every instruction: a forward data-flow analysis over
-    /// the procedure's control-flow graph, merging paths by equality.
+    /// Facts before every instruction (see `dataflow.rs`).
     fn analyse(&self, program: &Program, proc: &Proc, root_intact: bool) -> Vec<Option<Facts>> {
-        let n = proc.code.len();
-        let slots = proc.slots as usize;
-        let mut before: Vec<Option<Facts>> = vec![None; n + 1];
-        before[0] = Some(vec![None; slots]);
-        let mut work: Vec<usize> = vec![0];
-        let mut queued = vec![false; n + 1];
-        queued[0] = true;
-        while let Some(pc) = work.pop() {
-            queued[pc] = false;
-            if pc >= n {
-                continue;
-            }
-            let Some(mut facts) = before[pc].clone() else { continue };
-            let inst = &proc.code[pc];
-            let result = self.evaluate(program, inst, &facts, root_intact);
+        crate::dataflow::forward(proc, vec![None; proc.slots as usize], |inst, facts| {
+            let result = self.evaluate(program, inst, facts, root_intact);
             inst.for_each_written(|s| facts[s as usize] = result.clone());
-            for next in successors(inst, pc) {
-                let merged = match &before[next] {
-                    None => facts.clone(),
-                    Some(old) => old.iter().zip(&facts).map(|(a, b)| if a == b { a.clone() } else { None }).collect(),
-                };
-                if before[next].as_ref() != Some(&merged) {
-                    before[next] = Some(merged);
-                    if !queued[next] {
-                        queued[next] = true;
-                        work.push(next);
-                    }
-                }
-            }
-        }
-        before
+        })
     }
 
     /// Replaces what the facts decide: known results become constants,
@@ -313,19 +285,6 @@ fn add_text(program: &mut Program, text: Vec<u8>) -> u32 {
     (program.texts.len() - 1) as u32
 }
 
-/// Where control can go after `inst` at `pc`.
-fn successors(inst: &Inst, pc: usize) -> Vec<usize> {
-    match inst {
-        Inst::Jump(t) => vec![*t as usize],
-        Inst::Fail(_) => Vec::new(),
-        Inst::JumpIfTruth { target: t, .. }
-        | Inst::JumpUnlessTrue { target: t, .. }
-        | Inst::RangeStart { empty: t, .. }
-        | Inst::RangeNext { done: t, .. } => vec![pc + 1, *t as usize],
-        _ => vec![pc + 1],
-    }
-}
-
 /// Tidies folded code: drops unreachable instructions, jumps to the next
 /// instruction, constants nothing reads, `At`s whose node nothing reports,
 /// and joins adjacent texts.
@@ -340,12 +299,12 @@ fn cleanup(program: &mut Program, proc: &mut Proc) {
                 continue;
             }
             reached[pc] = true;
-            work.extend(successors(&proc.code[pc], pc));
+            work.extend(proc.code[pc].successors(pc));
         }
         let mut is_target = vec![false; proc.code.len() + 1];
         for (pc, inst) in proc.code.iter().enumerate() {
             if reached[pc] {
-                for t in successors(inst, pc) {
+                for t in inst.successors(pc) {
                     if t != pc + 1 || matches!(inst, Inst::Jump(_)) {
                         is_target[t] = true;
                     }
@@ -443,7 +402,7 @@ fn live_after(proc: &Proc, reached: &[bool]) -> Vec<SlotSet> {
             }
             let inst = &proc.code[pc];
             let mut out = empty.clone();
-            for next in successors(inst, pc) {
+            for next in inst.successors(pc) {
                 out.union(&live_in[next.min(n)]);
             }
             let mut inn = out.clone();

@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 
 mod check;
+mod dataflow;
 mod diagnostic;
 mod eval;
 mod exec;

@@ -38,7 +38,8 @@ pub(crate) struct Frame<'a> {
     /// integer because native code stores it directly.
     pub(crate) node: NodeId,
     /// Native code's memo of field chains from the frame's argument
-    /// (`jit/chains.rs`); empty for the evaluator.
+    /// (`jit/chains.rs`) and of repeated calls (`jit/repeats.rs`); empty
+    /// for the evaluator.
     pub(crate) memo: Vec<Option<Value<'a>>>,
 }
 

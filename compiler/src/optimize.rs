@@ -81,6 +81,20 @@ impl Inst {
         });
     }
 
+    /// Where control can go after this instruction at `pc` (the end of
+    /// the code is `len`).
+    pub(crate) fn successors(&self, pc: usize) -> Vec<usize> {
+        match *self {
+            Inst::Jump(t) => vec![t as usize],
+            Inst::Fail(_) => Vec::new(),
+            Inst::JumpIfTruth { target: t, .. }
+            | Inst::JumpUnlessTrue { target: t, .. }
+            | Inst::RangeStart { empty: t, .. }
+            | Inst::RangeNext { done: t, .. } => vec![pc + 1, t as usize],
+            _ => vec![pc + 1],
+        }
+    }
+
     /// Whether the instruction writes (defines or changes) `slot`.
     pub(crate) fn writes(&self, slot: Slot) -> bool {
         let mut hit = false;

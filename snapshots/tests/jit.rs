@@ -147,6 +147,19 @@ fn fused_instructions_render_as_the_evaluator_does() {
         ("{{$s := .s}}{{$s}}{{$s | printf \"%q\"}}{{$s}}", r#"{"s":"x"}"#),
         // Conditions between chains: jump targets inside a would-be run.
         ("{{if .a}}{{.a.b}}{{else}}{{.c}}{{end}}{{.a.b}}", r#"{"a":{"b":1},"c":2}"#),
+        // Repeated calls share one result per frame (`repeats.rs`)...
+        (
+            "{{upper .s}} {{if .b}}{{upper .s}}{{end}} {{$x := upper .s}}{{$x}} {{upper .s | lower}}",
+            r#"{"s":"x","b":1}"#,
+        ),
+        ("{{$v := .a}}{{upper $v}} {{$v = .b}}{{upper $v}} {{upper .a}}", r#"{"a":"x","b":"y"}"#),
+        ("{{range .l}}{{upper $.s}}{{upper .}};{{end}}", r#"{"s":"s","l":["a","b"]}"#),
+        // ... of their own frame only ...
+        (r#"{{define "u"}}{{upper .}}{{upper .}}{{end}}{{template "u" "a"}}{{template "u" "b"}}"#, "null"),
+        // ... failing as the first did ...
+        ("{{index .l 0}}{{index .l 5}}{{index .l 5}}", r#"{"l":[1]}"#),
+        // ... and never where the program can change a value in place.
+        (r#"{{$d := dict "a" 1}}{{keys $d | len}} {{$_ := set $d "b" 2}}{{keys $d | len}}"#, "null"),
     ];
     for missing in ["default", "zero", "error"] {
         for (source, json) in cases {

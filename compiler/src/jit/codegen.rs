@@ -18,7 +18,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use crate::ir::{Inst, Proc, Program};
 use crate::jit::chains::FieldChain;
 use crate::jit::fuse::{Fused, Run};
-use crate::jit::helpers::{Abi, Helper, JitCx, NO_SLOT};
+use crate::jit::helpers::{Abi, Helper, JitCx, NO_MEMO, NO_SLOT};
 use crate::machine::Frame;
 
 /// The signature of every compiled template: `(cx, frame) -> u32`.
@@ -118,6 +118,7 @@ pub(crate) fn build(
                     g.call_checked(Helper::PrintUnboxed, &[Arg::U32(*src), Arg::U32(*node)]);
                 }
                 Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::U32(*dst), Arg::U32(*src)]),
+                Fused::RepeatedCall { memo } => g.function_call(program, &proc.code[pc], *memo),
             }
             fused_until = pc + run.len;
             open = true;
@@ -222,6 +223,23 @@ impl Gen<'_> {
         self.b.inst_results(call)[0]
     }
 
+    /// `Inst::Call`, keeping its result in memo entry `memo` (or `NO_MEMO`).
+    fn function_call(&mut self, program: &Program, inst: &Inst, memo: u32) {
+        let Inst::Call { dst, func, args, argc, node } = *inst else { unreachable!("a call instruction") };
+        let function: *const injit_runtime::funcs::Function = program.functions[func as usize];
+        self.call_checked(
+            Helper::Call,
+            &[
+                Arg::U32(dst),
+                Arg::Ptr(function.cast(), PtrKind::Function, func as usize),
+                Arg::U32(args),
+                Arg::U32(argc),
+                Arg::U32(node),
+                Arg::U32(memo),
+            ],
+        );
+    }
+
     /// A helper call whose non-zero status is an error.
     fn call_checked(&mut self, helper: Helper, args: &[Arg]) {
         let status = self.call(helper, args);
@@ -278,19 +296,7 @@ impl Gen<'_> {
                 let to: *const injit_runtime::convert::Param = to;
                 self.call_checked(Helper::Validate, &[Arg::U32(*slot), Arg::Ptr(to.cast(), PtrKind::Param, pc)]);
             }
-            Inst::Call { dst, func, args, argc, node } => {
-                let function: *const injit_runtime::funcs::Function = program.functions[*func as usize];
-                self.call_checked(
-                    Helper::Call,
-                    &[
-                        Arg::U32(*dst),
-                        Arg::Ptr(function.cast(), PtrKind::Function, *func as usize),
-                        Arg::U32(*args),
-                        Arg::U32(*argc),
-                        Arg::U32(*node),
-                    ],
-                );
-            }
+            inst @ Inst::Call { .. } => self.function_call(program, inst, NO_MEMO),
             Inst::CallMethod { dst, method, args, argc, constants, node } => self.call_checked(
                 Helper::CallMethod,
                 &[

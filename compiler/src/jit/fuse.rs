@@ -2,7 +2,7 @@
 //! helper call, chosen where the intermediate values are dead afterwards
 //! (see `liveness.rs`) and no jump lands inside the run.
 
-use crate::ir::{Inst, NodeId, Proc, Slot};
+use crate::ir::{Inst, NodeId, Proc, Program, Slot};
 use crate::jit::chains::{FieldChain, Link, Tail, assign_memos};
 use crate::jit::liveness::Liveness;
 
@@ -16,6 +16,9 @@ pub(crate) enum Fused {
     PrintUnboxed { src: Slot, node: NodeId },
     /// `Copy { dst, src }` with `src` dead afterwards: a move, no clone.
     Move { dst: Slot, src: Slot },
+    /// A `Call` whose result the frame's memo entry `memo` keeps for the
+    /// calls that repeat it (`repeats.rs`).
+    RepeatedCall { memo: u32 },
 }
 
 /// A fused run and the instructions it stands for.
@@ -29,8 +32,8 @@ pub(crate) struct Run {
 }
 
 /// The fused runs of `proc`, and the size of the memo its frames need
-/// (`chains.rs`).
-pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<Run>, u32) {
+/// (`chains.rs`, `repeats.rs`).
+pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> (Vec<Run>, u32) {
     let mut runs = fuse(proc, is_target);
     let argument_kept = !proc.code.iter().any(|inst| inst.writes(0));
     let memo = if argument_kept {
@@ -45,7 +48,9 @@ pub(crate) fn find(proc: &Proc, is_target: &[bool]) -> (Vec<Run>, u32) {
     } else {
         0
     };
-    (runs, memo)
+    let (calls, call_memo) = crate::jit::repeats::find(program, proc, memo);
+    runs.extend(calls.into_iter().map(|(pc, memo)| Run { start: pc, len: 1, fused: Fused::RepeatedCall { memo } }));
+    (runs, memo + call_memo)
 }
 
 fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<Run> {

@@ -116,7 +116,7 @@ helpers! {
     FieldChain => field_chain(Cx, Frame, Ptr);
     PrintUnboxed => print_unboxed(Cx, Frame, U32, U32);
     Validate => validate(Cx, Frame, U32, Ptr);
-    Call => call(Cx, Frame, U32, Ptr, U32, U32, U32);
+    Call => call(Cx, Frame, U32, Ptr, U32, U32, U32, U32);
     CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32, U32);
     CallValue => call_value(Cx, Frame, U32, Ptr, Usize, U32, U32, U32);
     TruthIs => truth_is(Cx, Frame, U32, U32);
@@ -136,6 +136,9 @@ pub(crate) fn table() -> Box<[*const u8]> {
 
 /// `RangeNext`'s `key` operand when the range has no key variable.
 pub(crate) const NO_SLOT: u32 = u32::MAX;
+
+/// `Call`'s `memo` operand for a call nothing repeats.
+pub(crate) const NO_MEMO: u32 = u32::MAX;
 
 /// Runs a helper body with the context and frame borrowed, turning an
 /// error into status 1 and a panic into an internal error.
@@ -268,6 +271,10 @@ unsafe extern "C" fn validate<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>,
     unsafe { guard(cx, frame, |_, frame| Machine::validate(frame, s, *to.cast::<Param>()).map(|()| 0)) }
 }
 
+/// A function call. A call that others of the frame repeat
+/// (`repeats.rs`) has memo entry `memo`: the first of them to run leaves
+/// its result there, and the rest take it.
+#[allow(clippy::too_many_arguments)]
 unsafe extern "C" fn call<'a>(
     cx: *mut JitCx<'a, '_>,
     frame: *mut Frame<'a>,
@@ -276,12 +283,23 @@ unsafe extern "C" fn call<'a>(
     args: Slot,
     argc: u32,
     node: NodeId,
+    memo: u32,
 ) -> u32 {
     // SAFETY: pointers from the generated code; `function` is a `&'static Function`.
     unsafe {
         guard(cx, frame, |cx, frame| {
             let function: &'static Function = &*function.cast::<Function>();
-            cx.machine.call(frame, dst, function, args, argc, node).map(|()| 0)
+            if memo == NO_MEMO {
+                return cx.machine.call(frame, dst, function, args, argc, node).map(|()| 0);
+            }
+            if let Some(result) = &frame.memo[memo as usize] {
+                let result = result.clone();
+                frame.set(dst, result);
+                return Ok(0);
+            }
+            cx.machine.call(frame, dst, function, args, argc, node)?;
+            frame.memo[memo as usize] = Some(frame.slot(dst).clone());
+            Ok(0)
         })
     }
 }

@@ -23,7 +23,7 @@ impl Liveness {
             for pc in (0..n).rev() {
                 let inst = &proc.code[pc];
                 let mut out = vec![0u64; words];
-                for succ in successors(inst, pc) {
+                for succ in inst.successors(pc) {
                     for w in 0..words {
                         out[w] |= live_in[succ * words + w];
                     }
@@ -50,18 +50,5 @@ impl Liveness {
     pub(crate) fn live_after(&self, pc: usize, slot: u32) -> bool {
         let word = self.live_out[pc * self.words + slot as usize / 64];
         word & (1u64 << (slot % 64)) != 0
-    }
-}
-
-/// Where control can go after `inst` at `pc` (the end of the code is `len`).
-fn successors(inst: &Inst, pc: usize) -> Vec<usize> {
-    match *inst {
-        Inst::Jump(t) => vec![t as usize],
-        Inst::Fail(_) => Vec::new(),
-        Inst::JumpIfTruth { target: t, .. }
-        | Inst::JumpUnlessTrue { target: t, .. }
-        | Inst::RangeStart { empty: t, .. }
-        | Inst::RangeNext { done: t, .. } => vec![pc + 1, t as usize],
-        _ => vec![pc + 1],
     }
 }

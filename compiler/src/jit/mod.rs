@@ -9,6 +9,7 @@ mod codegen;
 mod fuse;
 mod helpers;
 mod liveness;
+mod repeats;
 
 use std::fmt;
 
@@ -51,7 +52,7 @@ pub(crate) struct JitProgram {
     /// Each procedure's fused runs, which its code points to: built before
     /// any code and never changed after, so they do not move.
     _fused: Vec<Vec<Run>>,
-    /// Each procedure's memo size (`chains.rs`).
+    /// Each procedure's memo size (`chains.rs`, `repeats.rs`).
     memo_sizes: Box<[u32]>,
 }
 
@@ -105,7 +106,7 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
     let (fused, memo_sizes): (Vec<_>, Vec<u32>) =
-        program.procs.iter().map(|proc| fuse::find(proc, &codegen::jump_targets(proc))).unzip();
+        program.procs.iter().map(|proc| fuse::find(program, proc, &codegen::jump_targets(proc))).unzip();
     let mut numbered = 0;
     for (i, proc) in program.procs.iter().enumerate() {
         ctx.func.signature = sig.clone();
@@ -153,7 +154,7 @@ pub(crate) fn clif(program: &Program) -> Result<String, JitError> {
     for (i, proc) in program.procs.iter().enumerate() {
         let mut func =
             cranelift_codegen::ir::Function::with_name_signature(UserFuncName::user(0, i as u32), sig.clone());
-        let (runs, _) = fuse::find(proc, &codegen::jump_targets(proc));
+        let (runs, _) = fuse::find(program, proc, &codegen::jump_targets(proc));
         let starts = runs.iter().enumerate().map(|(n, run)| (run.start, (run, n))).collect();
         codegen::build(program, proc, &starts, &mut func, &mut fctx, module.target_config(), true);
         text.push_str(&format!("; template {:?}\n{}\n", proc.name, func.display()));
