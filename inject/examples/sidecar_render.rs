@@ -61,7 +61,7 @@ fn main() {
     let mut outputs = Vec::new();
     for (_, injector) in &injectors {
         let mut out = Vec::new();
-        injector.template(TEMPLATE).expect("the sidecar template").render(&data, &mut out).expect("renders");
+        injector.template(TEMPLATE, &pod).expect("the sidecar template").render(&data, &mut out).expect("renders");
         outputs.push(out);
     }
     assert_eq!(outputs[0], outputs[1], "the backends disagree");
@@ -84,7 +84,7 @@ fn main() {
     const BATCH: usize = 500;
     for _ in 0..rounds {
         for (i, (_, injector)) in injectors.iter().enumerate() {
-            let set = injector.template(TEMPLATE).expect("the sidecar template");
+            let set = injector.template(TEMPLATE, &pod).expect("the sidecar template");
             let start = Instant::now();
             for _ in 0..BATCH {
                 out.clear();

@@ -11,6 +11,7 @@ use injit_runtime::schema::GoType;
 use injit_runtime::{Data, FunctionSet};
 use serde_json::{Map, Value};
 
+use crate::compiled::CompiledTemplate;
 use crate::config::InjectorConfig;
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
@@ -83,6 +84,12 @@ pub enum Outcome {
     Skipped(Skip),
 }
 
+/// Whether a pod sets its own proxy config, which `.ProxyConfig` (and for
+/// kube-inject `.MeshConfig`) then reflect.
+fn has_own_proxy_config(pod: &Value) -> bool {
+    pod::annotation(pod, PROXY_CONFIG_ANNOTATION).is_some()
+}
+
 /// What an Istio 1.9+ injection renders from, and merges with.
 struct CurrentInput<'s> {
     /// The pod as its Go type reads it.
@@ -100,7 +107,7 @@ pub struct Injector {
     mesh: Value,
     values: Value,
     values_data: Data,
-    templates: BTreeMap<String, TemplateSet>,
+    templates: BTreeMap<String, CompiledTemplate>,
     /// The SHA-256 of the 1.0/1.1 template (their status `version`).
     legacy_version: String,
     options: Options,
@@ -115,10 +122,13 @@ impl Injector {
             ConfigEra::Legacy => GoType::named("inject.LegacySidecarTemplateData"),
         };
         let values_data = crate::object::to_float_data(&values);
-        // `.Values` is the same for every pod (`.MeshConfig` is not: kube-inject
-        // applies the pod's proxy config to it): bound, lookups into it and
-        // what depends only on it fold into the compiled templates.
-        let bound = Arc::new(Data::Object(Object::new(vec![("Values".into(), values_data.clone())])));
+        let entry = |key: &str, data: Data| (key.into(), data);
+        let general = Arc::new(Data::Object(Object::new(vec![entry("Values", values_data.clone())])));
+        let typical = Arc::new(Data::Object(Object::new(vec![
+            entry("Values", values_data.clone()),
+            entry("MeshConfig", crate::object::to_float_data(&mesh)),
+            entry("ProxyConfig", template_data::proxy_config(mesh.get("defaultConfig").unwrap_or(&Value::Null))),
+        ])));
         let mut templates = BTreeMap::new();
         for t in &config.templates {
             let compile = CompileOptions {
@@ -127,14 +137,14 @@ impl Injector {
                 functions: Functions::new(FunctionSet::Istio),
                 backend: options.backend,
                 data_type,
-                bound: Some(Arc::clone(&bound)),
+                bound: Some(Arc::clone(&general)),
                 ..CompileOptions::default()
             };
-            let set = TemplateSet::compile(&t.text, &compile).map_err(|e| {
+            let compiled = CompiledTemplate::new(t.text.clone(), compile, Arc::clone(&typical)).map_err(|e| {
                 let line = config.file_line(t, e.span().start);
                 Error::new(ErrorKind::TemplateSyntax, format!("{}:{line}: template {:?}: {e}", config.file, t.name))
             })?;
-            templates.insert(t.name.clone(), set);
+            templates.insert(t.name.clone(), compiled);
         }
         let legacy_version = match (config.era, config.templates.first()) {
             (ConfigEra::Legacy, Some(t)) => sha256_hex(t.text.as_bytes()),
@@ -159,7 +169,7 @@ impl Injector {
     /// template calls `now`, `randAlphaNum`, `uuidv4`, `env`, …), so that
     /// answers may be reused.
     pub fn is_deterministic(&self) -> bool {
-        self.templates.values().all(TemplateSet::is_deterministic)
+        self.templates.values().all(CompiledTemplate::is_deterministic)
     }
 
     /// Decides, and injects when the decision is to inject.
@@ -202,14 +212,19 @@ impl Injector {
         }
     }
 
-    fn render(&self, name: &str, data: &Data) -> Result<String, Error> {
-        let Some(set) = self.templates.get(name) else {
+    /// Renders template `name` in the form for a pod with or without its
+    /// own proxy config.
+    fn render(&self, name: &str, data: &Data, own_proxy_config: bool) -> Result<String, Error> {
+        let Some(compiled) = self.templates.get(name) else {
             let have: Vec<&str> = self.templates.keys().map(String::as_str).collect();
             return Err(Error::new(
                 ErrorKind::TemplateExec,
                 format!("requested template {name:?} not found; have {}", have.join(", ")),
             ));
         };
+        let set = compiled.for_pod(own_proxy_config).map_err(|e| {
+            Error::new(ErrorKind::TemplateSyntax, format!("template {name:?} of {}: {e}", self.config.file))
+        })?;
         let mut out = Vec::new();
         set.render(data, &mut out).map_err(|e| {
             Error::new(ErrorKind::TemplateExec, format!("template {name:?} of {}: {e}", self.config.file))
@@ -259,9 +274,17 @@ impl Injector {
         }
     }
 
-    /// The compiled template named `name`.
-    pub fn template(&self, name: &str) -> Option<&TemplateSet> {
-        self.templates.get(name)
+    /// The compiled template named `name` in the form injection uses for
+    /// `pod`: with `.MeshConfig` and `.ProxyConfig` bound unless the pod
+    /// has its own proxy config (`compiled.rs`).
+    pub fn template(&self, name: &str, pod: &Value) -> Option<&TemplateSet> {
+        self.templates.get(name)?.for_pod(has_own_proxy_config(pod)).ok()
+    }
+
+    /// Compiles now what would otherwise be compiled when first needed:
+    /// servers call it when a config loads, off the request path.
+    pub fn compile_all(&self) {
+        self.templates.values().for_each(CompiledTemplate::compile_general);
     }
 
     /// The pod, configs and template data of an Istio 1.9+ injection.
@@ -301,7 +324,7 @@ impl Injector {
             _ => self.options.native_sidecars,
         };
         for name in self.selected_templates(&original) {
-            let rendered = self.render(&name, &data)?;
+            let rendered = self.render(&name, &data, has_own_proxy_config(&original))?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
             template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay).map_err(|e| {
                 Error::new(
@@ -438,7 +461,7 @@ impl Injector {
     fn inject_legacy(&self, request: &Request<'_>) -> Result<Value, Error> {
         let (mut pod, data) = self.legacy_input(request)?;
         let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".to_owned());
-        let rendered = self.render(&name, &data)?;
+        let rendered = self.render(&name, &data, has_own_proxy_config(&pod))?;
         let mut spec = parse_overlay(&rendered)?;
         // 1.0/1.1 read the YAML straight into the typed spec, so `- 15001`
         // in `args` is the string "15001".

@@ -5,6 +5,7 @@
 pub mod analyze;
 pub mod annotation_guard;
 pub mod check_inject;
+mod compiled;
 pub mod config;
 pub mod decision;
 mod embedded;

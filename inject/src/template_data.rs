@@ -48,6 +48,11 @@ fn entry(key: &str, value: Data) -> (Box<str>, Data) {
     (key.into(), value)
 }
 
+/// `.ProxyConfig`: a nil pointer unless the mesh has a default config.
+pub fn proxy_config(value: &Value) -> Data {
+    if value.is_object() { to_float_data(value) } else { Data::Null }
+}
+
 /// `SidecarTemplateData` as JSON-shaped data for the typed view
 /// (`inject.SidecarTemplateData`).
 pub fn current(r: &Render<'_>) -> Data {
@@ -55,7 +60,6 @@ pub fn current(r: &Render<'_>) -> Data {
         Some("LOCALHOST") => "localhost",
         _ => "passthrough",
     };
-    let proxy_config = if r.proxy_config.is_object() { to_float_data(r.proxy_config) } else { Data::Null };
     Data::Object(Object::new(vec![
         entry(
             "TypeMeta",
@@ -73,7 +77,7 @@ pub fn current(r: &Render<'_>) -> Data {
         ),
         entry("ObjectMeta", r.pod.get("metadata").map_or(Data::Null, to_float_data)),
         entry("Spec", r.pod.get("spec").map_or(Data::Null, to_float_data)),
-        entry("ProxyConfig", proxy_config),
+        entry("ProxyConfig", proxy_config(r.proxy_config)),
         entry("MeshConfig", to_float_data(r.mesh)),
         entry("Values", r.values.clone()),
         entry("Revision", text(r.revision)),
@@ -97,7 +101,7 @@ pub fn legacy(r: &Render<'_>) -> Data {
     Data::Object(Object::new(vec![
         entry("ObjectMeta", r.pod.get("metadata").map_or_else(|| Data::Object(Object::default()), to_float_data)),
         entry("Spec", r.pod.get("spec").map_or_else(|| Data::Object(Object::default()), to_float_data)),
-        entry("ProxyConfig", if r.proxy_config.is_object() { to_float_data(r.proxy_config) } else { Data::Null }),
+        entry("ProxyConfig", proxy_config(r.proxy_config)),
         entry("MeshConfig", to_float_data(r.mesh)),
         entry("DeploymentMeta", Data::Object(Object::new(deployment))),
         entry("Values", r.values.clone()),

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use injit_inject::Options;
+use injit_inject::{Injector, Options};
 
 use crate::config_files::ConfigFiles;
 use crate::state::State;
@@ -106,7 +106,7 @@ impl Watch {
             return;
         }
         let options = self.options.clone();
-        match tokio::task::spawn_blocking(move || sources.build(options)).await {
+        match tokio::task::spawn_blocking(move || sources.build(options).inspect(Injector::compile_all)).await {
             Ok(Ok(injector)) => {
                 self.state.swap(injector);
                 self.state.metrics.reload("config", true);

@@ -12,7 +12,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use injit_inject::Options;
+use injit_inject::{Injector, Options};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -103,7 +103,7 @@ impl Server {
         let sources = settings.config.read().map_err(|e| StartError(format!("the injector config: {e}")))?;
         let seen_config = ConfigFiles::fingerprint(&sources);
         let options = settings.options.clone();
-        let injector = tokio::task::spawn_blocking(move || sources.build(options))
+        let injector = tokio::task::spawn_blocking(move || sources.build(options).inspect(Injector::compile_all))
             .await
             .map_err(|e| StartError(format!("loading the injector config: {e}")))?
             .map_err(|e| StartError(format!("the injector config: {e}")))?;
