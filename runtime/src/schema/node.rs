@@ -120,6 +120,17 @@ impl JsonNode for Data {
     fn is_object(&self) -> bool {
         matches!(self, Data::Object(_))
     }
+
+    /// What the default gives, without formatting and parsing the text: a
+    /// float's shortest text is its integer digits exactly when it is an
+    /// integer below 1e21, and otherwise the default converts the float.
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Data::Number(f) => Some(*f as i64),
+            Data::JsonNumber(s) => s.parse::<i64>().ok().or_else(|| self.as_f64().map(|f| f as i64)),
+            _ => None,
+        }
+    }
 }
 
 impl JsonNode for JsonValue {
@@ -417,6 +428,38 @@ impl JsonSink for ValueSink {
     fn end_object(&mut self) {
         if let Some(Frame::Object(map, _)) = self.stack.pop() {
             self.put(JsonValue::Object(map));
+        }
+    }
+}
+
+#[cfg(test)]
+mod as_i64_tests {
+    use super::*;
+
+    #[test]
+    fn data_numbers_convert_as_their_text_would() {
+        let floats = [
+            0.0,
+            -0.0,
+            1.5,
+            -1.5,
+            9080.0,
+            -7.0,
+            2f64.powi(53) + 2.0,
+            9.2e18,
+            9.3e18,
+            -9.3e18,
+            1e20,
+            1e21,
+            -1e22,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        for f in floats {
+            let by_text = go_float_text(f).parse::<i64>().ok().or(Some(f as i64));
+            assert_eq!(Data::Number(f).as_i64(), by_text, "{f}");
         }
     }
 }
