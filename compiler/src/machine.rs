@@ -92,6 +92,7 @@ pub(crate) enum RangeIter<'a> {
 
 /// A constant of the program as a value borrowing from it (and from the
 /// program's bound data).
+#[inline]
 pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
     match c {
         Const::Invalid => Value::invalid(),

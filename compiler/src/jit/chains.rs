@@ -3,7 +3,8 @@
 //! `.Values.global.proxy.image` lowers to one `Field` instruction per link.
 //! Native code runs a whole run of such lookups in one helper call, and
 //! every link keeps an inline cache: the index of the entry where its key
-//! was found last time. Renders of one template see objects of the same
+//! was found last time (and, on typed data, which struct field the name is
+//! for the type seen last). Renders of one template see objects of the same
 //! shape again and again, so the next lookup is usually one key comparison
 //! at that index instead of a search. Links keep their results in locals;
 //! only results read after the chain are stored in their slots.
@@ -14,10 +15,11 @@
 //! data (JSON or a typed view of it) are remembered: it cannot change
 //! during a render, so a lookup repeated gives what the first gave.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use injit_runtime::data::Data;
 use injit_runtime::ops::field::{Missing, eval_field, missing_key};
+use injit_runtime::schema::{DirectField, GoType};
 use injit_runtime::value::{Repr, Value};
 
 use crate::ir::{NameId, NodeId, Slot};
@@ -54,11 +56,16 @@ pub(crate) struct Link {
     /// Where the key was found last, by any render on any thread. Only a
     /// hint: it is checked against the key before it is used.
     guess: AtomicU32,
+    /// For typed data: the last receiver type and the field the name is
+    /// for that type (`GoType << 16 | DirectField::index`), or `NO_TYPE`.
+    typed: AtomicU64,
 }
+
+const NO_TYPE: u64 = u64::MAX;
 
 impl Link {
     pub(crate) fn new(dst: Slot, name: NameId) -> Link {
-        Link { dst, name, store: true, memo: None, guess: AtomicU32::new(0) }
+        Link { dst, name, store: true, memo: None, guess: AtomicU32::new(0), typed: AtomicU64::new(NO_TYPE) }
     }
 
     /// `evalField` of a key (no arguments) on `recv`: what
@@ -77,7 +84,24 @@ impl Link {
             let (_, data) = object.entry(i).expect("position is an entry");
             return Ok(Value::from_data(data, true));
         }
+        if let Repr::Typed(t, data) = recv.repr
+            && let Some(field) = self.direct_field(t, name)
+        {
+            return Ok(field.read(data));
+        }
         eval_field(recv, name, 0, missing)
+    }
+
+    /// The direct field `name` is on values of type `t`, through the cache.
+    #[inline(always)]
+    fn direct_field(&self, t: GoType, name: &[u8]) -> Option<DirectField> {
+        let cached = self.typed.load(Ordering::Relaxed);
+        if cached != NO_TYPE && (cached >> 16) as u16 == t.0 {
+            return DirectField::from_index(cached as u16);
+        }
+        let field = DirectField::of(t, std::str::from_utf8(name).ok()?)?;
+        self.typed.store((u64::from(t.0) << 16) | u64::from(field.index()), Ordering::Relaxed);
+        Some(field)
     }
 }
 

@@ -3,7 +3,7 @@
 //! then struct fields (through pointers, with Go's nil-pointer error),
 //! then map keys when a string can be the map's key.
 
-use super::{GoType, Ty, field_data, is_nil, value};
+use super::{FoundField, GoType, Ty, field_data, go_types, is_nil, value};
 use crate::data::Data;
 use crate::types::{Kind, Type};
 use crate::value::{Repr, Value};
@@ -66,6 +66,46 @@ pub fn field<'a>(
         _ => {}
     }
     Err(format!("can't evaluate field {name} in type {}", static_type()))
+}
+
+/// A field that [`field`] reads straight from the data for every value of
+/// type `t`: a struct's field, shadowed by no method, with no pointer to
+/// follow. Lookup sites remember it per type (native code's inline caches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirectField(u16);
+
+impl DirectField {
+    /// `.name` on values of type `t`, when it is a direct field.
+    pub fn of(t: GoType, name: &str) -> Option<DirectField> {
+        if matches!(t.underlying().expr(), Ty::Ptr(_)) || t.kind() != Kind::Struct {
+            return None;
+        }
+        // Which methods exist depends on the type alone, not on the data.
+        if method(t, t, None, name, false).is_some() {
+            return None;
+        }
+        let found = t.field(name)?;
+        let index = go_types::FIELDS.iter().position(|f| std::ptr::eq(f, found.field))?;
+        Some(DirectField(u16::try_from(index).ok()?))
+    }
+
+    /// A number that identifies the field, for caches.
+    pub fn index(self) -> u16 {
+        self.0
+    }
+
+    /// The field [`DirectField::index`] gave.
+    pub fn from_index(index: u16) -> Option<DirectField> {
+        go_types::FIELDS.get(index as usize).map(|_| DirectField(index))
+    }
+
+    /// What [`field`] gives for this field with no arguments on `data`.
+    pub fn read<'a>(self, data: Option<&'a Data>) -> Value<'a> {
+        let field = &go_types::FIELDS[self.0 as usize];
+        let found = FoundField { field, ty: GoType(field.ty) };
+        let data = data.filter(|d| !matches!(d, Data::Null));
+        value(found.ty, field_data(&found, data), found.ty.kind() == Kind::Interface)
+    }
 }
 
 /// The niladic methods typed data offers, by receiver type.
@@ -169,4 +209,34 @@ pub fn enum_string(t: GoType, n: i64) -> Option<String> {
 /// Whether `is_nil` holds for a typed value (for `eq` with nil and truth).
 pub fn typed_is_nil(v: &Value<'_>) -> bool {
     matches!(&v.repr, Repr::Typed(t, d) if is_nil(*t, *d))
+}
+
+#[cfg(test)]
+mod direct_field_tests {
+    use super::*;
+    use crate::data::NumberMode;
+
+    fn typed(key: &str) -> GoType {
+        GoType::named(key).expect("a schema type")
+    }
+
+    #[test]
+    fn direct_fields_read_what_field_access_reads() {
+        let meta = typed("metav1.ObjectMeta");
+        let json = br#"{"name":"p","annotations":{"a":"1"},"labels":null}"#;
+        let data = Data::from_json(json, NumberMode::Float).expect("JSON");
+        for name in ["Name", "Annotations", "Labels", "Namespace", "OwnerReferences"] {
+            let direct = DirectField::of(meta, name).expect("a plain struct field");
+            let via_index = DirectField::from_index(direct.index()).expect("an index names a field");
+            for data in [Some(&data), None] {
+                let expected = field(meta, data, name, 0, None, &|| meta.name()).expect("a field");
+                assert_eq!(format!("{:?}", via_index.read(data)), format!("{expected:?}"), "{name}");
+            }
+        }
+        assert_eq!(DirectField::of(meta, "Nope"), None);
+        // Methods come first, and pointers are followed by `field` alone.
+        assert_eq!(DirectField::of(typed("meshconfig.ProxyConfig"), "GetTracing"), None);
+        let pointer = meta.pointer_to().expect("*ObjectMeta is in the schema");
+        assert_eq!(DirectField::of(pointer, "Name"), None);
+    }
 }

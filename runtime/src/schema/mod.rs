@@ -17,7 +17,7 @@ pub mod node;
 pub mod normalize;
 pub mod quantity;
 
-pub use access::{enum_string, field, quantity_text, typed_is_nil};
+pub use access::{DirectField, enum_string, field, quantity_text, typed_is_nil};
 
 use std::fmt;
 
