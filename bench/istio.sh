@@ -5,8 +5,10 @@
 #    loads (as the injector does), both backends interleaved
 #    (inject/examples/sidecar_render.rs);
 #  - Go 1.23: text/template + sprig + Istio's template functions over the
-#    same SidecarTemplateData (bench/istio/harness), built in GOPATH mode
-#    against Debian's Go sources (golang-1.23-go,
+#    same SidecarTemplateData (bench/istio/harness), decoded into Go types
+#    with the field sets of the real Kubernetes and Istio ones (generated
+#    from injit's schema by runtime/examples/go_types.rs), built in GOPATH
+#    mode against Debian's Go sources (golang-1.23-go,
 #    golang-github-masterminds-sprig-dev, golang-gopkg-yaml.v2-dev).
 # Both render the same text: the script checks it byte for byte.
 #
@@ -24,6 +26,7 @@ gopath="$work/gopath"
 pkg="$gopath/src/injit-istio-harness"
 rm -rf "$pkg" && mkdir -p "$pkg"
 cp bench/istio/harness/*.go bench/istio/harness/go.mod "$pkg/"
+cargo run --release --quiet -p injit-runtime --example go_types -- inject.SidecarTemplateData >"$pkg/types_gen.go"
 (cd "$pkg" && GO111MODULE=off GOPATH="$PWD/../..:/usr/share/gocode" GOFLAGS= CGO_ENABLED=0 \
     GOTOOLCHAIN=local GOCACHE="${GOCACHE:-$PWD/../../../gocache}" "$go" build -o ../../../harness .)
 

@@ -10,16 +10,18 @@ import (
 	"os"
 	"path"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 
 	"gopkg.in/yaml.v2"
 )
 
 func injectionFuncmap() template.FuncMap {
 	return template.FuncMap{
-		"formatDuration":         func(d *Duration) string { return d.AsDuration().String() },
+		"formatDuration":         func(d *durationpb_Duration) string { return d.AsDuration().String() },
 		"isset":                  isset,
 		"excludeInboundPort":     excludeInboundPort,
 		"includeInboundPorts":    includeInboundPorts,
@@ -53,7 +55,7 @@ func isset(m map[string]string, key string) bool {
 	return ok
 }
 
-func annotation(meta ObjectMeta, name string, defaultValue any) string {
+func annotation(meta metav1_ObjectMeta, name string, defaultValue any) string {
 	value, ok := meta.Annotations[name]
 	if !ok {
 		value = fmt.Sprint(defaultValue)
@@ -87,7 +89,7 @@ func excludeInboundPort(port any, excludedInboundPorts string) string {
 	return strings.Join(append(ports, portStr), ",")
 }
 
-func containerPorts(containers []Container, skip func(Container) bool) string {
+func containerPorts(containers []corev1_Container, skip func(corev1_Container) bool) string {
 	var ports []string
 	for _, c := range containers {
 		if skip(c) {
@@ -103,12 +105,12 @@ func containerPorts(containers []Container, skip func(Container) bool) string {
 	return strings.Join(ports, ",")
 }
 
-func includeInboundPorts(containers []Container) string {
-	return containerPorts(containers, func(Container) bool { return false })
+func includeInboundPorts(containers []corev1_Container) string {
+	return containerPorts(containers, func(corev1_Container) bool { return false })
 }
 
-func applicationPorts(containers []Container) string {
-	return containerPorts(containers, func(c Container) bool { return c.Name == "istio-proxy" })
+func applicationPorts(containers []corev1_Container) string {
+	return containerPorts(containers, func(c corev1_Container) bool { return c.Name == "istio-proxy" })
 }
 
 func toJSON(m map[string]string) string {
@@ -141,14 +143,23 @@ func structToJSON(v any) string {
 	return string(ba)
 }
 
-// protoToJSON: cleanProxyConfig, then jsonpb (camelCase names in
-// declaration order, enums by name, durations as "45s", zero values left
-// out) for the fields ProxyConfig models here.
-func protoToJSON(pc *ProxyConfig) string {
+// protoToJSON: cleanProxyConfig, then protobuf JSON as jsonpb writes it
+// (by reflection, as jsonpb does): fields in declaration order under their
+// JSON names, zero values left out, enums by name, durations as "45s",
+// wrappers as their value, 64-bit integers as strings.
+func protoToJSON(pc *meshconfig_ProxyConfig) string {
 	if pc == nil {
 		return "{}"
 	}
 	c := *pc
+	cleanProxyConfig(&c)
+	var b bytes.Buffer
+	writeMessage(&b, reflect.ValueOf(c))
+	return b.String()
+}
+
+// cleanProxyConfig zeroes the fields equal to mesh.DefaultProxyConfig().
+func cleanProxyConfig(c *meshconfig_ProxyConfig) {
 	if c.ConfigPath == "./etc/istio/proxy" {
 		c.ConfigPath = ""
 	}
@@ -158,13 +169,10 @@ func protoToJSON(pc *ProxyConfig) string {
 	if c.ControlPlaneAuthPolicy == 1 {
 		c.ControlPlaneAuthPolicy = 0
 	}
-	if c.ServiceCluster == "istio-proxy" {
-		c.ServiceCluster = ""
-	}
-	if c.DrainDuration.AsDuration() == 45*1e9 {
+	if c.DrainDuration.AsDuration() == 45*time.Second {
 		c.DrainDuration = nil
 	}
-	if c.TerminationDrainDuration.AsDuration() == 5*1e9 {
+	if c.TerminationDrainDuration.AsDuration() == 5*time.Second {
 		c.TerminationDrainDuration = nil
 	}
 	if c.DiscoveryAddress == "istiod.istio-system.svc:15012" {
@@ -182,75 +190,85 @@ func protoToJSON(pc *ProxyConfig) string {
 	if len(c.ProxyMetadata) == 0 {
 		c.ProxyMetadata = nil
 	}
-	var b bytes.Buffer
+}
+
+func writeMessage(b *bytes.Buffer, v reflect.Value) {
+	t := v.Type()
 	b.WriteByte('{')
-	field := func(name string, value any) {
-		if b.Len() > 1 {
+	first := true
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("pb")
+		f := v.Field(i)
+		if name == "" || f.IsZero() {
+			continue
+		}
+		if !first {
 			b.WriteByte(',')
 		}
+		first = false
 		k, _ := json.Marshal(name)
-		v, _ := json.Marshal(value)
 		b.Write(k)
 		b.WriteByte(':')
-		b.Write(v)
-	}
-	duration := func(d *Duration) string {
-		s := strconv.FormatInt(d.Seconds, 10)
-		if d.Nanos != 0 {
-			s += strings.TrimRight(fmt.Sprintf(".%09d", d.Nanos), "0")
-		}
-		return s + "s"
-	}
-	if c.ConfigPath != "" {
-		field("configPath", c.ConfigPath)
-	}
-	if c.BinaryPath != "" {
-		field("binaryPath", c.BinaryPath)
-	}
-	if c.ServiceCluster != "" {
-		field("serviceCluster", c.ServiceCluster)
-	}
-	if c.DrainDuration != nil {
-		field("drainDuration", duration(c.DrainDuration))
-	}
-	if c.DiscoveryAddress != "" {
-		field("discoveryAddress", c.DiscoveryAddress)
-	}
-	if c.ProxyAdminPort != 0 {
-		field("proxyAdminPort", c.ProxyAdminPort)
-	}
-	if c.ControlPlaneAuthPolicy != 0 {
-		field("controlPlaneAuthPolicy", c.ControlPlaneAuthPolicy.String())
-	}
-	if c.StatNameLength != 0 {
-		field("statNameLength", c.StatNameLength)
-	}
-	if c.Concurrency != nil {
-		field("concurrency", c.Concurrency.Value)
-	}
-	if c.InterceptionMode != 0 {
-		field("interceptionMode", c.InterceptionMode.String())
-	}
-	if c.Tracing != nil {
-		field("tracing", c.Tracing)
-	}
-	if c.ProxyMetadata != nil {
-		field("proxyMetadata", c.ProxyMetadata)
-	}
-	if c.StatusPort != 0 {
-		field("statusPort", c.StatusPort)
-	}
-	if c.TerminationDrainDuration != nil {
-		field("terminationDrainDuration", duration(c.TerminationDrainDuration))
-	}
-	if c.MeshId != "" {
-		field("meshId", c.MeshId)
-	}
-	if c.HoldApplicationUntilProxyStarts != nil {
-		field("holdApplicationUntilProxyStarts", c.HoldApplicationUntilProxyStarts.Value)
+		writeProtoValue(b, f)
 	}
 	b.WriteByte('}')
-	return b.String()
+}
+
+func writeProtoValue(b *bytes.Buffer, v reflect.Value) {
+	switch x := v.Interface().(type) {
+	case *durationpb_Duration:
+		s := strconv.FormatInt(x.Seconds, 10)
+		if x.Nanos != 0 {
+			s += strings.TrimRight(fmt.Sprintf(".%09d", x.Nanos), "0")
+		}
+		b.WriteString(strconv.Quote(s + "s"))
+		return
+	case *wrapperspb_BoolValue:
+		b.WriteString(strconv.FormatBool(x.Value))
+		return
+	case *wrapperspb_Int32Value:
+		b.WriteString(strconv.Itoa(int(x.Value)))
+		return
+	case fmt.Stringer:
+		if v.Kind() == reflect.Int32 {
+			b.WriteString(strconv.Quote(x.String()))
+			return
+		}
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		writeProtoValue(b, v.Elem())
+	case reflect.Struct:
+		writeMessage(b, v)
+	case reflect.Slice:
+		b.WriteByte('[')
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeProtoValue(b, v.Index(i))
+		}
+		b.WriteByte(']')
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, _ := json.Marshal(k.Interface())
+			b.Write(kb)
+			b.WriteByte(':')
+			writeProtoValue(b, v.MapIndex(k))
+		}
+		b.WriteByte('}')
+	case reflect.Int64, reflect.Uint64:
+		b.WriteString(strconv.Quote(fmt.Sprint(v.Interface())))
+	default:
+		j, _ := json.Marshal(v.Interface())
+		b.Write(j)
+	}
 }
 
 // toYaml is sigs.k8s.io/yaml.Marshal: JSON, read back as YAML, written
@@ -409,13 +427,11 @@ func omitNil(data any) any {
 	return data
 }
 
-func otelResourceAttributes(mc *MeshConfig, annotations, labels map[string]string, namespace string, containers []Container) string {
+func otelResourceAttributes(mc *meshconfig_MeshConfig, annotations, labels map[string]string, namespace string, containers []corev1_Container) string {
 	enabled := false
-	if mc != nil {
-		for _, p := range mc.ExtensionProviders {
-			if p.Opentelemetry != nil && p.Opentelemetry.ServiceAttributeEnrichment == 1 {
-				enabled = true
-			}
+	for _, p := range mc.GetExtensionProviders() {
+		if p.GetOpentelemetry().GetServiceAttributeEnrichment() == 1 {
+			enabled = true
 		}
 	}
 	if !enabled {
