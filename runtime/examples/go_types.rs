@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use injit_runtime::schema::{Basic, DefKind, GoType, Ty};
+use injit_runtime::schema::{DefKind, GoType, Ty, basic_name};
 
 fn main() {
     let roots: Vec<String> = std::env::args().skip(1).collect();
@@ -48,26 +48,10 @@ fn ident(key: &str) -> String {
     key.replace(['.', '/'], "_")
 }
 
-fn basic(b: Basic) -> &'static str {
-    match b {
-        Basic::Bool => "bool",
-        Basic::String => "string",
-        Basic::Int => "int",
-        Basic::Int32 => "int32",
-        Basic::Int64 => "int64",
-        Basic::Uint => "uint",
-        Basic::Uint8 => "uint8",
-        Basic::Uint32 => "uint32",
-        Basic::Uint64 => "uint64",
-        Basic::Float32 => "float32",
-        Basic::Float64 => "float64",
-    }
-}
-
 /// The Go spelling of `t`, declaring the named types it mentions.
 fn expr(t: GoType, seen: &mut BTreeSet<u16>, decls: &mut BTreeMap<String, String>) -> String {
     match t.expr() {
-        Ty::Basic(b) => basic(b).to_owned(),
+        Ty::Basic(b) => basic_name(b).to_owned(),
         Ty::Any => "any".to_owned(),
         Ty::Ptr(e) => format!("*{}", expr(GoType(e), seen, decls)),
         Ty::Slice(e) => format!("[]{}", expr(GoType(e), seen, decls)),

@@ -304,7 +304,8 @@ fn basic_kind(b: Basic) -> Kind {
     }
 }
 
-fn basic_name(b: Basic) -> &'static str {
+/// A basic type's Go name.
+pub fn basic_name(b: Basic) -> &'static str {
     match b {
         Basic::Bool => "bool",
         Basic::String => "string",
