@@ -5,6 +5,7 @@
 //! treating only `""` and nil as empty...).
 
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use super::Body;
 use super::sprig::json::{JsonStyle, write_json, write_json_string};
@@ -205,10 +206,28 @@ fn identity<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 fn annotation<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    let annotations = go_field(&a[0], "Annotations");
+    let annotations = annotations_of(&a[0]);
     match annotations.map_get(a[1].as_bytes().unwrap_or_default()) {
         Some(v) => Ok(v.unboxed()),
-        None => string(sprint(&a[2..3])),
+        None => match a[2].unboxed().repr {
+            // `fmt.Sprint` of a plain string is the string.
+            Repr::Str(s, Type::String) => Ok(Value::new(Repr::Str(s, Type::String))),
+            _ => string(sprint(&a[2..3])),
+        },
+    }
+}
+
+/// `meta.Annotations`: templates ask for it dozens of times per render,
+/// always of a `metav1.ObjectMeta`, whose field is found once.
+fn annotations_of<'a>(meta: &Value<'a>) -> Value<'a> {
+    static FIELD: OnceLock<Option<(GoType, schema::DirectField)>> = OnceLock::new();
+    let field = FIELD.get_or_init(|| {
+        let t = GoType::named("metav1.ObjectMeta")?;
+        Some((t, schema::DirectField::of(t, "Annotations")?))
+    });
+    match (meta.unboxed().repr, field) {
+        (Repr::Typed(t, data), Some((object_meta, annotations))) if t == *object_meta => annotations.read(data),
+        _ => go_field(meta, "Annotations"),
     }
 }
 
@@ -223,7 +242,7 @@ fn value_or_default<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 fn marshal(v: &Value<'_>) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(64);
     write_json(&mut out, v, MARSHAL, 0)?;
     Ok(out)
 }

@@ -168,14 +168,14 @@ pub(crate) fn write_json(
         }
         Repr::Str(s, _) => write_json_string(out, s.as_bytes(), style.escape_html),
         Repr::Func(_) | Repr::Method(_) => return Err(format!("json: unsupported type: {}", v.dyn_type_name())),
-        Repr::Typed(t, d) => {
+        Repr::Typed(t, d) if style.indent => {
             let mut compact = Vec::new();
             crate::schema::json::write(&mut compact, *t, *d, style.escape_html)?;
-            if style.indent {
-                indent_json(out, &compact, depth);
-            } else {
-                out.extend_from_slice(&compact);
-            }
+            indent_json(out, &compact, depth);
+        }
+        Repr::Typed(t, d) => {
+            // Nothing is written on error: callers discard the output then.
+            crate::schema::json::write(out, *t, *d, style.escape_html)?;
         }
         Repr::Object(o) => match o.json() {
             Some(result) => out.extend_from_slice(&result?),
