@@ -9,12 +9,12 @@ use crate::ir::{Inst, Proc};
 pub(crate) type SlotFacts<T> = Vec<Option<T>>;
 
 /// The facts before every reachable instruction (`None` where no path
-/// reaches), starting from `entry`; `step` turns the facts before an
-/// instruction into those after it.
+/// reaches), starting from `entry`; `step` turns the facts before the
+/// instruction at a position into those after it.
 pub(crate) fn forward<T: Clone + PartialEq>(
     proc: &Proc,
     entry: SlotFacts<T>,
-    mut step: impl FnMut(&Inst, &mut SlotFacts<T>),
+    mut step: impl FnMut(usize, &Inst, &mut SlotFacts<T>),
 ) -> Vec<Option<SlotFacts<T>>> {
     let n = proc.code.len();
     let mut before: Vec<Option<SlotFacts<T>>> = vec![None; n + 1];
@@ -29,7 +29,7 @@ pub(crate) fn forward<T: Clone + PartialEq>(
         }
         let Some(mut facts) = before[pc].clone() else { continue };
         let inst = &proc.code[pc];
-        step(inst, &mut facts);
+        step(pc, inst, &mut facts);
         for next in inst.successors(pc) {
             let merged = match &before[next] {
                 None => facts.clone(),

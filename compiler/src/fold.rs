@@ -219,7 +219,7 @@ impl<'b> Folder<'b> {
 
     /// Facts before every instruction (see `dataflow.rs`).
     fn analyse(&self, program: &Program, proc: &Proc, root_intact: bool) -> Vec<Option<Facts>> {
-        crate::dataflow::forward(proc, vec![None; proc.slots as usize], |inst, facts| {
+        crate::dataflow::forward(proc, vec![None; proc.slots as usize], |_, inst, facts| {
             let result = self.evaluate(program, inst, facts, root_intact);
             inst.for_each_written(|s| facts[s as usize] = result.clone());
         })

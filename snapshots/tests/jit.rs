@@ -158,6 +158,19 @@ fn fused_instructions_render_as_the_evaluator_does() {
         (r#"{{define "u"}}{{upper .}}{{upper .}}{{end}}{{template "u" "a"}}{{template "u" "b"}}"#, "null"),
         // ... failing as the first did ...
         ("{{index .l 0}}{{index .l 5}}{{index .l 5}}", r#"{"l":[1]}"#),
+        // ... once per range element, also in nested ranges and with the
+        // previous element kept in a variable ...
+        ("{{range .l}}{{toJson .}}{{toJson .}};{{end}}", r#"{"l":[1,"a",{"k":2},1]}"#),
+        (
+            r#"{{range $a := .l}}{{range $b := .m}}{{printf "%v%v" $a $b}}{{printf "%v%v" $a $b}} {{end}}{{printf "%v" $a}}{{printf "%v" $a}};{{end}}"#,
+            r#"{"l":[1,2],"m":["x","y"]}"#,
+        ),
+        (
+            r#"{{$prev := 0}}{{range .l}}{{printf "%v>%v" $prev .}} {{printf "%v>%v" $prev .}} {{$prev = .}}{{end}}{{printf "%v" $prev}}"#,
+            r#"{"l":[1,2,3]}"#,
+        ),
+        (r#"{{range .l}}{{toJson .}}{{if eq (toJson .) "2"}}{{break}}{{end}}{{toJson .}}{{end}}"#, r#"{"l":[1,2,3]}"#),
+        (r#"{{range .l}}{{range .}}{{len .}}{{len .}}{{else}}e{{end}}{{end}}"#, r#"{"l":[["ab"],[],["c"]]}"#),
         // ... and never where the program can change a value in place.
         (r#"{{$d := dict "a" 1}}{{keys $d | len}} {{$_ := set $d "b" 2}}{{keys $d | len}}"#, "null"),
     ];

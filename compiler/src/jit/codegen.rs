@@ -119,6 +119,14 @@ pub(crate) fn build(
                 }
                 Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::U32(*dst), Arg::U32(*src)]),
                 Fused::RepeatedCall { memo } => g.function_call(program, &proc.code[pc], *memo),
+                Fused::NextElement { forget } => {
+                    for &memo in forget {
+                        g.call_checked(Helper::Forget, &[Arg::U32(memo)]);
+                    }
+                    open = g.inst(program, pc, inst, &labels);
+                    fused_until = pc + run.len;
+                    continue;
+                }
             }
             fused_until = pc + run.len;
             open = true;

@@ -19,6 +19,9 @@ pub(crate) enum Fused {
     /// A `Call` whose result the frame's memo entry `memo` keeps for the
     /// calls that repeat it (`repeats.rs`).
     RepeatedCall { memo: u32 },
+    /// A `RangeNext` that first forgets the memo entries computed from the
+    /// previous element (`repeats.rs`).
+    NextElement { forget: Box<[u32]> },
 }
 
 /// A fused run and the instructions it stands for.
@@ -48,9 +51,18 @@ pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> (Vec<R
     } else {
         0
     };
-    let (calls, call_memo) = crate::jit::repeats::find(program, proc, memo);
-    runs.extend(calls.into_iter().map(|(pc, memo)| Run { start: pc, len: 1, fused: Fused::RepeatedCall { memo } }));
-    (runs, memo + call_memo)
+    let repeats = crate::jit::repeats::find(program, proc, memo);
+    runs.extend(repeats.calls.into_iter().map(|(pc, memo)| Run {
+        start: pc,
+        len: 1,
+        fused: Fused::RepeatedCall { memo },
+    }));
+    runs.extend(repeats.forget.into_iter().map(|(pc, forget)| Run {
+        start: pc,
+        len: 1,
+        fused: Fused::NextElement { forget: forget.into_boxed_slice() },
+    }));
+    (runs, memo + repeats.entries)
 }
 
 fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<Run> {

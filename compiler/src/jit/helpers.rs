@@ -117,6 +117,7 @@ helpers! {
     PrintUnboxed => print_unboxed(Cx, Frame, U32, U32);
     Validate => validate(Cx, Frame, U32, Ptr);
     Call => call(Cx, Frame, U32, Ptr, U32, U32, U32, U32);
+    Forget => forget(Cx, Frame, U32);
     CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32, U32);
     CallValue => call_value(Cx, Frame, U32, Ptr, Usize, U32, U32, U32);
     TruthIs => truth_is(Cx, Frame, U32, U32);
@@ -299,6 +300,18 @@ unsafe extern "C" fn call<'a>(
             }
             cx.machine.call(frame, dst, function, args, argc, node)?;
             frame.memo[memo as usize] = Some(frame.slot(dst).clone());
+            Ok(0)
+        })
+    }
+}
+
+/// Empties memo entry `memo` (a repeated call's result, computed from a
+/// range element that is about to change).
+unsafe extern "C" fn forget<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, memo: u32) -> u32 {
+    // SAFETY: pointers from the generated code.
+    unsafe {
+        guard(cx, frame, |_, frame| {
+            frame.memo[memo as usize] = None;
             Ok(0)
         })
     }

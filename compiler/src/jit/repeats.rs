@@ -13,6 +13,12 @@
 //! procedure (a slot keeps its expression only where every path agrees).
 //! Nothing needs to prove the first call ran: the memo entry is filled at
 //! run time by whichever of the calls runs first.
+//!
+//! A range's element (and key) is an expression too, standing for the
+//! current one: `{{ if structToJSON $p }}{{ structToJSON $p }}` calls once
+//! per element. Each step of the range forgets what was known of the
+//! element before, both here (slots that hold it) and at run time (memo
+//! entries computed from it).
 
 use std::collections::HashMap;
 
@@ -31,28 +37,62 @@ enum Expr {
     /// A conversion for a parameter type, by the type's text.
     Validate(u32, String),
     Call(FuncId, Vec<u32>),
+    /// The element (or key) slot `RangeNext` at this position wrote last.
+    Element(usize, Slot),
 }
 
 #[derive(Default)]
 struct Exprs {
     ids: HashMap<Expr, u32>,
+    /// For each expression, the positions of the `RangeNext`s whose
+    /// current element it is computed from.
+    elements: Vec<Vec<usize>>,
 }
 
 impl Exprs {
     fn id(&mut self, e: Expr) -> u32 {
-        let next = self.ids.len() as u32;
-        *self.ids.entry(e).or_insert(next)
+        if let Some(&id) = self.ids.get(&e) {
+            return id;
+        }
+        let mut elements: Vec<usize> = match &e {
+            Expr::Element(pc, _) => vec![*pc],
+            Expr::Field(a, _) | Expr::Unbox(a) | Expr::Validate(a, _) => self.elements[*a as usize].clone(),
+            Expr::Call(_, args) => args.iter().flat_map(|a| self.elements[*a as usize].iter().copied()).collect(),
+            Expr::Argument | Expr::Const(_) => Vec::new(),
+        };
+        elements.sort_unstable();
+        elements.dedup();
+        let id = self.ids.len() as u32;
+        self.ids.insert(e, id);
+        self.elements.push(elements);
+        id
     }
+
+    fn uses_element_of(&self, id: u32, range_next: usize) -> bool {
+        self.elements[id as usize].contains(&range_next)
+    }
+}
+
+/// The repeated calls of a procedure.
+#[derive(Debug, Default)]
+pub(crate) struct Repeats {
+    /// The memo entry of each repeated call, by position.
+    pub(crate) calls: HashMap<usize, u32>,
+    /// The memo entries computed from a range's element, by the position
+    /// of its `RangeNext`: forgotten at each step.
+    pub(crate) forget: HashMap<usize, Vec<u32>>,
+    /// How many memo entries the calls use.
+    pub(crate) entries: u32,
 }
 
 /// Which expression each slot holds before an instruction, when known.
 type Facts = crate::dataflow::SlotFacts<u32>;
 
-/// The calls of `proc` that repeat an earlier one's expression, each with
-/// its memo entry, numbered from `first`; and how many entries they use.
-pub(crate) fn find(program: &Program, proc: &Proc, first: u32) -> (HashMap<usize, u32>, u32) {
+/// The calls of `proc` that repeat an earlier one's expression, with memo
+/// entries numbered from `first`.
+pub(crate) fn find(program: &Program, proc: &Proc, first: u32) -> Repeats {
     if program.mutates || proc.code.is_empty() {
-        return (HashMap::new(), 0);
+        return Repeats::default();
     }
     let mut exprs = Exprs::default();
     let before = analyse(program, proc, &mut exprs);
@@ -66,14 +106,22 @@ pub(crate) fn find(program: &Program, proc: &Proc, first: u32) -> (HashMap<usize
         }
     }
     let mut entries: HashMap<u32, u32> = HashMap::new();
-    let mut memos = HashMap::new();
+    let mut repeats = Repeats::default();
     for (pc, id) in calls {
-        if count[&id] >= 2 {
-            let next = first + entries.len() as u32;
-            memos.insert(pc, *entries.entry(id).or_insert(next));
+        if count[&id] < 2 {
+            continue;
         }
+        let next = first + entries.len() as u32;
+        let memo = *entries.entry(id).or_insert_with(|| {
+            for &range_next in &exprs.elements[id as usize] {
+                repeats.forget.entry(range_next).or_default().push(next);
+            }
+            next
+        });
+        repeats.calls.insert(pc, memo);
     }
-    (memos, entries.len() as u32)
+    repeats.entries = entries.len() as u32;
+    repeats
 }
 
 /// The expression a memoizable call computes.
@@ -90,11 +138,22 @@ fn call_expr(program: &Program, inst: &Inst, facts: &Facts, exprs: &mut Exprs) -
 fn analyse(program: &Program, proc: &Proc, exprs: &mut Exprs) -> Vec<Option<Facts>> {
     let mut entry = vec![None; proc.slots as usize];
     entry[0] = Some(exprs.id(Expr::Argument));
-    crate::dataflow::forward(proc, entry, |inst, facts| {
+    crate::dataflow::forward(proc, entry, |pc, inst, facts| {
         let result = transfer(program, inst, facts, exprs);
         inst.for_each_written(|s| facts[s as usize] = None);
         if let Some((slot, id)) = result {
             facts[slot as usize] = Some(id);
+        }
+        if let Inst::RangeNext { key, elem, .. } = *inst {
+            // Values computed from the previous element are no longer it.
+            for fact in facts.iter_mut() {
+                if fact.is_some_and(|id| exprs.uses_element_of(id, pc)) {
+                    *fact = None;
+                }
+            }
+            for slot in key.into_iter().chain([elem]) {
+                facts[slot as usize] = Some(exprs.id(Expr::Element(pc, slot)));
+            }
         }
     })
 }
