@@ -171,6 +171,12 @@ fn fused_instructions_render_as_the_evaluator_does() {
         ),
         (r#"{{range .l}}{{toJson .}}{{if eq (toJson .) "2"}}{{break}}{{end}}{{toJson .}}{{end}}"#, r#"{"l":[1,2,3]}"#),
         (r#"{{range .l}}{{range .}}{{len .}}{{len .}}{{else}}e{{end}}{{end}}"#, r#"{"l":[["ab"],[],["c"]]}"#),
+        // ... skipping the argument work when the result is remembered,
+        // errors after it still at their own position ...
+        (r#"{{quote (upper .s)}} {{quote (upper .s)}} {{len (quote .s)}}{{index (quote .s) 9}}"#, r#"{"s":"ab"}"#),
+        (r#"{{$x := quote .a.b}}{{quote .a.b}} {{$x}} {{quote .a.b | printf "%d"}}"#, r#"{"a":{"b":1}}"#),
+        // (an assignment among the arguments is not skipped)
+        (r#"{{$v := 1}}{{quote ($v = .s)}}{{$v}}{{$v = 2}}-{{quote ($v = .s)}}{{$v}}"#, r#"{"s":"x"}"#),
         // ... and never where the program can change a value in place.
         (r#"{{$d := dict "a" 1}}{{keys $d | len}} {{$_ := set $d "b" 2}}{{keys $d | len}}"#, "null"),
     ];

@@ -17,8 +17,8 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 use crate::ir::{Inst, Proc, Program};
 use crate::jit::chains::FieldChain;
-use crate::jit::fuse::{Fused, Run};
-use crate::jit::helpers::{Abi, Helper, JitCx, NO_MEMO, NO_SLOT};
+use crate::jit::fuse::{Fused, Recall, Run};
+use crate::jit::helpers::{Abi, Helper, JitCx, NO_MEMO, NO_NODE, NO_SLOT};
 use crate::machine::Frame;
 
 /// The signature of every compiled template: `(cx, frame) -> u32`.
@@ -65,6 +65,7 @@ pub(crate) fn build(
     program: &Program,
     proc: &Proc,
     fused: &FusedRuns<'_>,
+    recalls: &HashMap<usize, Vec<Recall>>,
     func: &mut cranelift_codegen::ir::Function,
     fctx: &mut FunctionBuilderContext,
     target: TargetFrontendConfig,
@@ -82,12 +83,12 @@ pub(crate) fn build(
     let table = b.ins().load(pointer, flags, cx, std::mem::offset_of!(JitCx<'static, 'static>, helpers) as i32);
     let error_exit = b.create_block();
 
-    // A block for every jump target, including the end of the code.
+    // A block for every jump target, including the end of the code, and
+    // every place a remembered call resumes.
     let mut labels: HashMap<usize, Block> = HashMap::new();
-    for inst in &proc.code {
-        for target in targets(inst) {
-            labels.entry(target).or_insert_with(|| b.create_block());
-        }
+    let resumes = recalls.values().flatten().map(|r| r.resume);
+    for target in proc.code.iter().flat_map(targets).chain(resumes) {
+        labels.entry(target).or_insert_with(|| b.create_block());
     }
 
     let mut g = Gen { b, cx, frame, table, error_exit, pointer, call_conv, sigs: HashMap::new(), flags, symbolic };
@@ -107,6 +108,14 @@ pub(crate) fn build(
             // Code after an unconditional jump that nothing jumps to.
             let block = g.b.create_block();
             g.b.switch_to_block(block);
+        }
+        for recall in recalls.get(&pc).into_iter().flatten() {
+            let node = recall.node.unwrap_or(NO_NODE);
+            let hit = g.call(Helper::Recall, &[Arg::U32(recall.memo), Arg::U32(recall.dst), Arg::U32(node)]);
+            g.fail_on_two(hit);
+            let next = g.b.create_block();
+            g.b.ins().brif(hit, labels[&recall.resume], &[], next, &[]);
+            g.b.switch_to_block(next);
         }
         if let Some(&(run, index)) = fused.get(&pc) {
             match &run.fused {

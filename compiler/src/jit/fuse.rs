@@ -2,6 +2,8 @@
 //! helper call, chosen where the intermediate values are dead afterwards
 //! (see `liveness.rs`) and no jump lands inside the run.
 
+use std::collections::HashMap;
+
 use crate::ir::{Inst, NodeId, Proc, Program, Slot};
 use crate::jit::chains::{FieldChain, Link, Tail, assign_memos};
 use crate::jit::liveness::Liveness;
@@ -34,12 +36,36 @@ pub(crate) struct Run {
     pub(crate) fused: Fused,
 }
 
-/// The fused runs of `proc`, and the size of the memo its frames need
-/// (`chains.rs`, `repeats.rs`).
-pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> (Vec<Run>, u32) {
-    let mut runs = fuse(proc, is_target);
+/// What native code for a procedure does beyond one helper per instruction.
+#[derive(Debug, Default)]
+pub(crate) struct Fusion {
+    pub(crate) runs: Vec<Run>,
+    /// Where a repeated call's argument work starts, by position: the
+    /// checks to make there (`Recall`), outermost call first.
+    pub(crate) recalls: HashMap<usize, Vec<Recall>>,
+    /// The size of the memo its frames need (`chains.rs`, `repeats.rs`).
+    pub(crate) memo: u32,
+}
+
+/// Before the instructions computing a repeated call's arguments: if the
+/// memo already holds the call's result, it goes to `dst` and execution
+/// resumes after the call, skipping the arguments and the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Recall {
+    pub(crate) memo: u32,
+    pub(crate) dst: Slot,
+    /// The instruction after the call.
+    pub(crate) resume: usize,
+    /// The error position the skipped instructions would have left (their
+    /// last `At`).
+    pub(crate) node: Option<NodeId>,
+}
+
+pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> Fusion {
+    let live = Liveness::of(proc);
+    let mut runs = fuse(proc, is_target, &live);
     let argument_kept = !proc.code.iter().any(|inst| inst.writes(0));
-    let memo = if argument_kept {
+    let chain_memo = if argument_kept {
         let mut root_chains: Vec<&mut FieldChain> = runs
             .iter_mut()
             .filter_map(|run| match &mut run.fused {
@@ -51,22 +77,71 @@ pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> (Vec<R
     } else {
         0
     };
-    let repeats = crate::jit::repeats::find(program, proc, memo);
-    runs.extend(repeats.calls.into_iter().map(|(pc, memo)| Run {
-        start: pc,
-        len: 1,
-        fused: Fused::RepeatedCall { memo },
-    }));
+    let repeats = crate::jit::repeats::find(program, proc, chain_memo);
+    let mut calls: Vec<(usize, u32)> = repeats.calls.into_iter().collect();
+    calls.sort_unstable();
+    runs.extend(calls.iter().map(|&(pc, memo)| Run { start: pc, len: 1, fused: Fused::RepeatedCall { memo } }));
     runs.extend(repeats.forget.into_iter().map(|(pc, forget)| Run {
         start: pc,
         len: 1,
         fused: Fused::NextElement { forget: forget.into_boxed_slice() },
     }));
-    (runs, memo + repeats.entries)
+    let mut recalls: HashMap<usize, Vec<Recall>> = HashMap::new();
+    for &(pc, memo) in calls.iter().rev() {
+        if let Some((start, recall)) = recall(program, proc, pc, memo, &live, &runs) {
+            recalls.entry(start).or_default().push(recall);
+        }
+    }
+    Fusion { runs, recalls, memo: chain_memo + repeats.entries }
 }
 
-fn fuse(proc: &Proc, is_target: &[bool]) -> Vec<Run> {
-    let live = Liveness::of(proc);
+/// Where the argument work of the repeated call at `pc` starts, and the
+/// check to make there: the instructions before the call that compute
+/// values (constants, copies, lookups, conversions, deterministic calls)
+/// whose results nothing reads after the call. The memo key of the call
+/// says that the same expressions were evaluated before in this frame,
+/// without error, so skipping them changes nothing but time.
+fn recall(
+    program: &Program,
+    proc: &Proc,
+    pc: usize,
+    memo: u32,
+    live: &Liveness,
+    runs: &[Run],
+) -> Option<(usize, Recall)> {
+    let Inst::Call { dst, .. } = proc.code[pc] else { return None };
+    let mut start = pc;
+    while start > 0 {
+        let inst = &proc.code[start - 1];
+        let pure = match *inst {
+            Inst::At(_) | Inst::Const { .. } | Inst::Copy { .. } | Inst::Unbox(_) | Inst::Validate { .. } => true,
+            Inst::Field { args, .. } => args == 0,
+            Inst::Call { func, .. } => program.functions[func as usize].is_deterministic(),
+            _ => false,
+        };
+        let mut dead = true;
+        inst.for_each_written(|s| dead &= s == dst || !live.live_after(pc, s));
+        if !pure || !dead {
+            break;
+        }
+        start -= 1;
+    }
+    // Never start inside a fused run.
+    while let Some(run) = runs.iter().find(|r| r.start < start && start < r.start + r.len) {
+        start = run.start + run.len;
+    }
+    let skipped = &proc.code[start..pc];
+    if !skipped.iter().any(|inst| !matches!(inst, Inst::At(_))) {
+        return None;
+    }
+    let node = skipped.iter().rev().find_map(|inst| match *inst {
+        Inst::At(node) => Some(node),
+        _ => None,
+    });
+    Some((start, Recall { memo, dst, resume: pc + 1, node }))
+}
+
+fn fuse(proc: &Proc, is_target: &[bool], live: &Liveness) -> Vec<Run> {
     let code = &proc.code;
     // Whether `len` instructions from `at` exist with no jump target after the first.
     let straight = |at: usize, len: usize| at + len <= code.len() && (at + 1..at + len).all(|pc| !is_target[pc]);

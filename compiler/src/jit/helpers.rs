@@ -118,6 +118,7 @@ helpers! {
     Validate => validate(Cx, Frame, U32, Ptr);
     Call => call(Cx, Frame, U32, Ptr, U32, U32, U32, U32);
     Forget => forget(Cx, Frame, U32);
+    Recall => recall(Cx, Frame, U32, U32, U32);
     CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32, U32);
     CallValue => call_value(Cx, Frame, U32, Ptr, Usize, U32, U32, U32);
     TruthIs => truth_is(Cx, Frame, U32, U32);
@@ -140,6 +141,9 @@ pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 /// `Call`'s `memo` operand for a call nothing repeats.
 pub(crate) const NO_MEMO: u32 = u32::MAX;
+
+/// `Recall`'s `node` operand when the skipped instructions set none.
+pub(crate) const NO_NODE: u32 = u32::MAX;
 
 /// Runs a helper body with the context and frame borrowed, turning an
 /// error into status 1 and a panic into an internal error.
@@ -174,6 +178,21 @@ unsafe fn guard<'a>(
             1
         }
     }
+}
+
+/// [`guard`] for a helper that answers yes or no: 1 or 0, and 2 for an
+/// error (0 and 1 being answers, not statuses).
+///
+/// # Safety
+/// As for [`guard`].
+unsafe fn guard_answer<'a>(
+    cx: *mut JitCx<'a, '_>,
+    frame: *mut Frame<'a>,
+    body: impl FnOnce(&mut JitCx<'a, '_>, &mut Frame<'a>) -> Result<bool, String>,
+) -> u32 {
+    // SAFETY: passed on from the caller.
+    let status = unsafe { guard(cx, frame, |cx, frame| body(cx, frame).map(|yes| u32::from(yes) + 10)) };
+    if status >= 10 { status - 10 } else { 2 }
 }
 
 /// Borrows `len` bytes of the program.
@@ -317,6 +336,29 @@ unsafe extern "C" fn forget<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, m
     }
 }
 
+/// 1 with memo entry `memo`'s value in `dst` (and the error position the
+/// skipped instructions would have left), 0 when the entry is empty.
+unsafe extern "C" fn recall<'a>(
+    cx: *mut JitCx<'a, '_>,
+    frame: *mut Frame<'a>,
+    memo: u32,
+    dst: Slot,
+    node: NodeId,
+) -> u32 {
+    // SAFETY: pointers from the generated code.
+    unsafe {
+        guard_answer(cx, frame, |_, frame| {
+            let Some(value) = &frame.memo[memo as usize] else { return Ok(false) };
+            let value = value.clone();
+            frame.set(dst, value);
+            if node != NO_NODE {
+                frame.node = node;
+            }
+            Ok(true)
+        })
+    }
+}
+
 unsafe extern "C" fn call_method<'a>(
     cx: *mut JitCx<'a, '_>,
     frame: *mut Frame<'a>,
@@ -359,16 +401,13 @@ unsafe extern "C" fn truth_is<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>,
 /// 0 false, 1 true, 2 error.
 unsafe extern "C" fn is_true<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, src: Slot) -> u32 {
     // SAFETY: pointers from the generated code.
-    let status = unsafe { guard(cx, frame, |_, frame| Machine::is_true(frame, src).map(|t| u32::from(t) + 10)) };
-    if status >= 10 { status - 10 } else { 2 }
+    unsafe { guard_answer(cx, frame, |_, frame| Machine::is_true(frame, src)) }
 }
 
 /// 0 nothing to range over, 1 started, 2 error.
 unsafe extern "C" fn range_start<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, iter: u32, src: Slot) -> u32 {
     // SAFETY: pointers from the generated code.
-    let status =
-        unsafe { guard(cx, frame, |_, frame| Machine::range_start(frame, iter, src).map(|t| u32::from(t) + 10)) };
-    if status >= 10 { status - 10 } else { 2 }
+    unsafe { guard_answer(cx, frame, |_, frame| Machine::range_start(frame, iter, src)) }
 }
 
 /// 1 with the next element in place, 0 at the end.

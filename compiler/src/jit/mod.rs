@@ -24,7 +24,7 @@ use injit_runtime::value::Value;
 use crate::exec::{ExecError, ExecLimits};
 use crate::ir::{ProcId, Program};
 use crate::machine::Machine;
-use fuse::Run;
+use fuse::{Fusion, Run};
 use helpers::{JitCx, ProcFn};
 
 /// Why native code could not be generated (a bug, or an unsupported host).
@@ -105,15 +105,26 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
     }
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
-    let (fused, memo_sizes): (Vec<_>, Vec<u32>) =
-        program.procs.iter().map(|proc| fuse::find(program, proc, &codegen::jump_targets(proc))).unzip();
+    let fusions: Vec<Fusion> =
+        program.procs.iter().map(|proc| fuse::find(program, proc, &codegen::jump_targets(proc))).collect();
     let mut numbered = 0;
     for (i, proc) in program.procs.iter().enumerate() {
         ctx.func.signature = sig.clone();
         ctx.func.name = UserFuncName::user(0, ids[i].as_u32());
-        let starts = fused[i].iter().enumerate().map(|(n, run)| (run.start, (run, numbered + n))).collect();
-        numbered += fused[i].len();
-        codegen::build(program, proc, &starts, &mut ctx.func, &mut fctx, module.target_config(), false);
+        let fusion = &fusions[i];
+
+        let starts = fusion.runs.iter().enumerate().map(|(n, run)| (run.start, (run, numbered + n))).collect();
+        numbered += fusion.runs.len();
+        codegen::build(
+            program,
+            proc,
+            &starts,
+            &fusion.recalls,
+            &mut ctx.func,
+            &mut fctx,
+            module.target_config(),
+            false,
+        );
         module.define_function(ids[i], &mut ctx).map_err(|e| JitError(format!("{e:?}")))?;
         module.clear_context(&mut ctx);
     }
@@ -131,8 +142,8 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
         module: Some(module),
         procs,
         helpers: helpers::table(),
-        _fused: fused,
-        memo_sizes: memo_sizes.into_boxed_slice(),
+        memo_sizes: fusions.iter().map(|f| f.memo).collect(),
+        _fused: fusions.into_iter().map(|f| f.runs).collect(),
     })
 }
 
@@ -154,9 +165,9 @@ pub(crate) fn clif(program: &Program) -> Result<String, JitError> {
     for (i, proc) in program.procs.iter().enumerate() {
         let mut func =
             cranelift_codegen::ir::Function::with_name_signature(UserFuncName::user(0, i as u32), sig.clone());
-        let (runs, _) = fuse::find(program, proc, &codegen::jump_targets(proc));
-        let starts = runs.iter().enumerate().map(|(n, run)| (run.start, (run, n))).collect();
-        codegen::build(program, proc, &starts, &mut func, &mut fctx, module.target_config(), true);
+        let fusion = fuse::find(program, proc, &codegen::jump_targets(proc));
+        let starts = fusion.runs.iter().enumerate().map(|(n, run)| (run.start, (run, n))).collect();
+        codegen::build(program, proc, &starts, &fusion.recalls, &mut func, &mut fctx, module.target_config(), true);
         text.push_str(&format!("; template {:?}\n{}\n", proc.name, func.display()));
     }
     // The module was only needed for its target settings; it holds no code.
