@@ -12,6 +12,7 @@ pub mod gotime;
 pub mod object;
 pub mod ops;
 pub mod schema;
+mod stack;
 pub mod types;
 pub mod value;
 pub mod yaml;

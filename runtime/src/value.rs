@@ -45,6 +45,26 @@ pub struct MapValue<'a> {
     pub entries: Vec<(Rc<[u8]>, Value<'a>)>,
 }
 
+// Values nest as deep as templates make them (see `stack.rs`), and
+// dropping one recurses as deep: each level is dropped with stack to spare.
+impl Drop for SliceValue<'_> {
+    fn drop(&mut self) {
+        if !self.items.is_empty() {
+            let items = std::mem::take(&mut self.items);
+            crate::stack::deeper(move || drop(items));
+        }
+    }
+}
+
+impl Drop for MapValue<'_> {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            let entries = std::mem::take(&mut self.entries);
+            crate::stack::deeper(move || drop(entries));
+        }
+    }
+}
+
 impl<'a> MapValue<'a> {
     pub fn get(&self, key: &[u8]) -> Option<&Value<'a>> {
         self.entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.entries[i].1)

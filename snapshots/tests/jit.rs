@@ -113,6 +113,43 @@ fn deep_recursion_runs_on_heap_stack_segments() {
     assert_eq!(handle.join().expect("no stack overflow").expect("renders"), b"done");
 }
 
+/// Values nested as deep as recursive templates make them are printed,
+/// marshalled, copied and dropped as Go does (Go's answers, from the kit's
+/// oracle), on a small thread stack, deep inside template recursion where
+/// native code runs on stack segments: found by the render fuzzer as a
+/// stack overflow.
+#[test]
+fn values_nested_sixty_thousand_deep() {
+    let _turn = one_at_a_time();
+    let source = concat!(
+        r#"{{define "x"}}{{if lt .n (int .depth)}}{{template "x" (dict "n" (add .n 1) "depth" .depth "l" (list .l))}}"#,
+        r#"{{else}}{{toJson .l | len}} {{printf "%v" .l | len}} {{deepCopy .l | toJson | len}} {{toPrettyJson .l | len}}"#,
+        r#"{{end}}{{end}}{{template "x" (dict "n" 0 "depth" .depth "l" (list))}}"#,
+    );
+    // Go's MarshalIndent rescans its output and refuses nesting beyond
+    // 10,000 levels, so toPrettyJson gives "" from there on.
+    let cases: [(f64, &str); 3] = [
+        (9_999.0, "20000 20000 20000 200000000"),
+        (10_000.0, "20002 20002 20002 0"),
+        (60_000.0, "120002 120002 120002 0"),
+    ];
+    for backend in [Backend::Eval, Backend::Jit] {
+        for (depth, expected) in cases {
+            let set = compile(source, backend);
+            let data = Data::Object(injit_runtime::Object::new(vec![("depth".into(), Data::Number(depth))]));
+            let handle = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    let mut out = Vec::new();
+                    set.render(&data, &mut out).map(|()| String::from_utf8_lossy(&out).into_owned())
+                })
+                .expect("thread starts");
+            let rendered = handle.join().expect("no stack overflow").expect("renders");
+            assert_eq!(rendered, expected, "{backend:?} at depth {depth}");
+        }
+    }
+}
+
 /// Native code runs some instruction sequences as one (field chains with an
 /// inline cache and a per-frame memo, printing of unboxed values): each
 /// case must render exactly as the evaluator does, errors included, under

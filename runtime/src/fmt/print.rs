@@ -277,7 +277,7 @@ impl<'b> Printer<'b> {
                 if i > 0 {
                     self.write(b", ");
                 }
-                self.print_value(&value.index(i), verb, depth + 1);
+                crate::stack::deeper(|| self.print_value(&value.index(i), verb, depth + 1));
             }
             self.write(b"}");
         } else {
@@ -286,7 +286,7 @@ impl<'b> Printer<'b> {
                 if i > 0 {
                     self.write(b" ");
                 }
-                self.print_value(&value.index(i), verb, depth + 1);
+                crate::stack::deeper(|| self.print_value(&value.index(i), verb, depth + 1));
             }
             self.write(b"]");
         }
@@ -319,7 +319,7 @@ impl<'b> Printer<'b> {
                         self.write(NIL_ANGLE);
                     }
                 } else {
-                    self.print_value(&inner, verb, depth + 1);
+                    crate::stack::deeper(|| self.print_value(&inner, verb, depth + 1));
                 }
             }
             Kind::Bool => {
@@ -367,9 +367,9 @@ impl<'b> Printer<'b> {
                             self.write(b" ");
                         }
                     }
-                    self.print_value(k, verb, depth + 1);
+                    crate::stack::deeper(|| self.print_value(k, verb, depth + 1));
                     self.write(b":");
-                    self.print_value(v, verb, depth + 1);
+                    crate::stack::deeper(|| self.print_value(v, verb, depth + 1));
                 }
                 self.write(if self.fmt.f.sharp_v { b"}" } else { b"]" });
             }
@@ -404,7 +404,7 @@ impl<'b> Printer<'b> {
                         self.write(name.as_bytes());
                         self.write(b":");
                     }
-                    self.print_value(field, verb, depth + 1);
+                    crate::stack::deeper(|| self.print_value(field, verb, depth + 1));
                 }
                 self.write(b"}");
             }
@@ -432,7 +432,7 @@ impl<'b> Printer<'b> {
                 Some(_) if depth > 0 => self.write(b"0xc000000000"),
                 Some(d) => {
                     self.write(b"&");
-                    self.print_typed(elem, Some(d), verb, depth + 1);
+                    crate::stack::deeper(|| self.print_typed(elem, Some(d), verb, depth + 1));
                 }
             }
             return;
@@ -463,7 +463,7 @@ impl<'b> Printer<'b> {
             }
             let found = crate::schema::FoundField { field, ty: crate::schema::GoType(field.ty) };
             let v = crate::schema::value(found.ty, crate::schema::field_data(&found, data), false);
-            self.print_value(&v, verb, depth + 1);
+            crate::stack::deeper(|| self.print_value(&v, verb, depth + 1));
         }
         self.write(b"}");
     }

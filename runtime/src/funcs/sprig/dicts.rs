@@ -202,11 +202,16 @@ fn deep_copy_value<'a>(v: &Value<'a>) -> Value<'a> {
     match &d.repr {
         Repr::Data(data) => owned_copy(data, false),
         Repr::Map(m, ty) => {
-            let entries = m.borrow().entries.iter().map(|(k, v)| (k.clone(), deep_copy_value(v))).collect();
+            let entries = m
+                .borrow()
+                .entries
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::stack::deeper(|| deep_copy_value(v))))
+                .collect();
             Value::map(MapValue { entries }, *ty)
         }
         Repr::Slice(s, ty) => {
-            let items = s.items.iter().map(deep_copy_value).collect();
+            let items = s.items.iter().map(|item| crate::stack::deeper(|| deep_copy_value(item))).collect();
             Value::slice(items, *ty)
         }
         _ => d,

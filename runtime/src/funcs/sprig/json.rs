@@ -130,6 +130,19 @@ fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) {
     }
 }
 
+/// Go's JSON scanner, which `MarshalIndent` runs over what it marshaled,
+/// refuses more than 10,000 levels of nesting.
+const MAX_INDENTED_NESTING: usize = 10_000;
+
+/// Opens an array or object at nesting `depth` (0 for the outermost).
+fn open(out: &mut Vec<u8>, bracket: u8, style: JsonStyle, depth: usize) -> std::result::Result<(), String> {
+    if style.indent && depth >= MAX_INDENTED_NESTING {
+        return Err(format!("invalid character '{}' exceeded max depth", bracket as char));
+    }
+    out.push(bracket);
+    Ok(())
+}
+
 fn newline(out: &mut Vec<u8>, style: JsonStyle, depth: usize) {
     if style.indent {
         out.push(b'\n');
@@ -183,11 +196,11 @@ pub(crate) fn write_json(
         },
         _ if v.kind() == Kind::Map => {
             let entries = v.map_entries();
+            open(out, b'{', style, depth)?;
             if entries.is_empty() {
-                out.extend_from_slice(b"{}");
+                out.push(b'}');
                 return Ok(());
             }
-            out.push(b'{');
             for (i, (k, value)) in entries.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
@@ -195,7 +208,7 @@ pub(crate) fn write_json(
                 newline(out, style, depth + 1);
                 write_json_string(out, k.as_bytes().unwrap_or_default(), style.escape_html);
                 out.extend_from_slice(if style.indent { b": " } else { b":" });
-                write_json(out, value, style, depth + 1)?;
+                crate::stack::deeper(|| write_json(out, value, style, depth + 1))?;
             }
             newline(out, style, depth);
             out.push(b'}');
@@ -210,17 +223,17 @@ pub(crate) fn write_json(
                 return Ok(());
             }
             let n = v.len().unwrap_or(0);
+            open(out, b'[', style, depth)?;
             if n == 0 {
-                out.extend_from_slice(b"[]");
+                out.push(b']');
                 return Ok(());
             }
-            out.push(b'[');
             for i in 0..n {
                 if i > 0 {
                     out.push(b',');
                 }
                 newline(out, style, depth + 1);
-                write_json(out, &v.index(i), style, depth + 1)?;
+                crate::stack::deeper(|| write_json(out, &v.index(i), style, depth + 1))?;
             }
             newline(out, style, depth);
             out.push(b']');
@@ -236,11 +249,11 @@ fn write_json_fields(
     style: JsonStyle,
     depth: usize,
 ) -> std::result::Result<(), String> {
+    open(out, b'{', style, depth)?;
     if fields.is_empty() {
-        out.extend_from_slice(b"{}");
+        out.push(b'}');
         return Ok(());
     }
-    out.push(b'{');
     for (i, (name, value)) in fields.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -248,7 +261,7 @@ fn write_json_fields(
         newline(out, style, depth + 1);
         write_json_string(out, name.as_bytes(), style.escape_html);
         out.extend_from_slice(if style.indent { b": " } else { b":" });
-        write_json(out, value, style, depth + 1)?;
+        crate::stack::deeper(|| write_json(out, value, style, depth + 1))?;
     }
     newline(out, style, depth);
     out.push(b'}');
