@@ -349,6 +349,11 @@ impl<'b> Printer<'b> {
                 self.fmt_string(&bytes, verb, Culprit::Reflected(value));
             }
             Kind::Map => {
+                // Go would recurse until its stack limit kills the program.
+                let Some(_walk) = crate::stack::Walk::enter(value, depth) else {
+                    self.write(b"<cycle>");
+                    return;
+                };
                 if self.fmt.f.sharp_v {
                     self.write(value.type_name().as_bytes());
                     if value.is_nil() {
@@ -381,6 +386,10 @@ impl<'b> Printer<'b> {
                     self.fmt_bytes(&bytes, verb, &name, value);
                     return;
                 }
+                let Some(_walk) = crate::stack::Walk::enter(value, depth) else {
+                    self.write(b"<cycle>");
+                    return;
+                };
                 self.print_list(value, verb, depth);
             }
             Kind::Struct | Kind::Pointer if matches!(value.repr, Repr::Object(_)) => {

@@ -198,7 +198,13 @@ pub(super) fn merge_overwrite<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 
 /// copystructure.Copy: maps and slices copied all the way down.
 fn deep_copy_value<'a>(v: &Value<'a>) -> Value<'a> {
+    deep_copy_at(v, 0)
+}
+
+fn deep_copy_at<'a>(v: &Value<'a>, depth: usize) -> Value<'a> {
     let d = dynamic(v);
+    // A map that holds itself is shared where it recurs.
+    let Some(_walk) = crate::stack::Walk::enter(&d, depth) else { return d };
     match &d.repr {
         Repr::Data(data) => owned_copy(data, false),
         Repr::Map(m, ty) => {
@@ -206,12 +212,12 @@ fn deep_copy_value<'a>(v: &Value<'a>) -> Value<'a> {
                 .borrow()
                 .entries
                 .iter()
-                .map(|(k, v)| (k.clone(), crate::stack::deeper(|| deep_copy_value(v))))
+                .map(|(k, v)| (k.clone(), crate::stack::deeper(|| deep_copy_at(v, depth + 1))))
                 .collect();
             Value::map(MapValue { entries }, *ty)
         }
         Repr::Slice(s, ty) => {
-            let items = s.items.iter().map(|item| crate::stack::deeper(|| deep_copy_value(item))).collect();
+            let items = s.items.iter().map(|item| crate::stack::deeper(|| deep_copy_at(item, depth + 1))).collect();
             Value::slice(items, *ty)
         }
         _ => d,

@@ -130,6 +130,11 @@ fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) {
     }
 }
 
+/// `json.Marshal`'s error for a map or slice that holds itself.
+fn cycle(v: &Value<'_>) -> String {
+    format!("json: unsupported value: encountered a cycle via {}", v.dyn_type_name())
+}
+
 /// Go's JSON scanner, which `MarshalIndent` runs over what it marshaled,
 /// refuses more than 10,000 levels of nesting.
 const MAX_INDENTED_NESTING: usize = 10_000;
@@ -195,6 +200,7 @@ pub(crate) fn write_json(
             None => write_json_fields(out, &o.fields(), style, depth)?,
         },
         _ if v.kind() == Kind::Map => {
+            let Some(_walk) = crate::stack::Walk::enter(&v, depth) else { return Err(cycle(&v)) };
             let entries = v.map_entries();
             open(out, b'{', style, depth)?;
             if entries.is_empty() {
@@ -222,6 +228,7 @@ pub(crate) fn write_json(
                 out.push(b'"');
                 return Ok(());
             }
+            let Some(_walk) = crate::stack::Walk::enter(&v, depth) else { return Err(cycle(&v)) };
             let n = v.len().unwrap_or(0);
             open(out, b'[', style, depth)?;
             if n == 0 {
