@@ -154,19 +154,21 @@ fn values_nested_sixty_thousand_deep() {
 /// stack limit kills the program. Walks stop where the map recurs, more
 /// than 1,000 levels down: JSON with Go's cycle error (`json.Marshal`
 /// detects cycles from that depth), printing with `<cycle>`, `deepCopy`
-/// sharing the recurring map. Found by the render fuzzer as an exhausted
-/// memory once nested values could grow the stack.
+/// sharing the recurring map, `merge` merging it once. Found by the render
+/// fuzzer as an exhausted memory once nested values could grow the stack.
 #[test]
 fn maps_that_hold_themselves_are_walked_to_an_end() {
     let _turn = one_at_a_time();
-    let source =
-        r#"{{$m := merge .x .}}{{toJson $m}}|{{printf "%v" $m | len}}|{{deepCopy $m | len}}|{{mustToJson $m}}"#;
+    let source = concat!(
+        r#"{{$m := merge .x .}}{{toJson $m}}|{{printf "%v" $m | len}}|{{deepCopy $m | len}}|"#,
+        r#"{{merge (dict) $m $m | len}}|{{mustToJson $m}}"#,
+    );
     let data = Data::from_json(br#"{"x": {"z": 0}}"#, NumberMode::Float).expect("JSON");
     for backend in [Backend::Eval, Backend::Jit] {
         let set = compile(source, backend);
         let mut out = Vec::new();
         let error = set.render(&data, &mut out).expect_err("mustToJson fails").to_string();
-        assert_eq!(String::from_utf8_lossy(&out), "|5518|2|", "{backend:?}");
+        assert_eq!(String::from_utf8_lossy(&out), "|5518|2|2|", "{backend:?}");
         assert!(
             error.ends_with(
                 "error calling mustToJson: json: unsupported value: encountered a cycle via map[string]interface {}"

@@ -133,7 +133,7 @@ fn is_empty_value(v: &Value<'_>) -> bool {
 /// mergo's `deepMerge` of two `map[string]interface{}`, as sprig calls it:
 /// nested maps merge recursively, and a key of `dst` is replaced when it is
 /// missing or empty (or always, with `overwrite`).
-fn deep_merge<'a>(dst: &Rc<RefCell<MapValue<'a>>>, src: &Value<'a>, overwrite: bool) {
+fn deep_merge<'a>(dst: &Rc<RefCell<MapValue<'a>>>, src: &Value<'a>, overwrite: bool, depth: usize) {
     for (key, src_elem) in entries(src) {
         let dst_elem = dst.borrow().get(&key).cloned();
         if matches!(src_elem.repr, Repr::Nil(Type::Any)) {
@@ -150,7 +150,10 @@ fn deep_merge<'a>(dst: &Rc<RefCell<MapValue<'a>>>, src: &Value<'a>, overwrite: b
                     && !d.is_nil()
                 {
                     let nested = map_arg(d);
-                    deep_merge(&nested, &src_elem, overwrite);
+                    // A source map that holds itself is merged once.
+                    if let Some(_walk) = crate::stack::Walk::enter(&src_elem, depth + 1) {
+                        crate::stack::deeper(|| deep_merge(&nested, &src_elem, overwrite, depth + 1));
+                    }
                     // An input-data map became owned: store it back.
                     if !matches!(d.repr, Repr::Map(..)) {
                         dst.borrow_mut().insert(key.clone(), Value::new(Repr::Map(nested, Type::AnyMap)));
@@ -183,7 +186,7 @@ fn merge_all<'a>(a: &[Value<'a>], overwrite: bool) -> Result<'a> {
     let dst =
         if first.is_nil() || !first.is_valid() { Rc::new(RefCell::new(MapValue::default())) } else { map_arg(&first) };
     for src in &a.all()[1..] {
-        deep_merge(&dst, src, overwrite);
+        deep_merge(&dst, src, overwrite, 0);
     }
     Ok(Value::new(Repr::Map(dst, Type::AnyMap)))
 }
