@@ -84,7 +84,7 @@ impl<'a> MapValue<'a> {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Repr<'a> {
     /// The zero `reflect.Value`: a missing map key, nil data.
     Invalid,
@@ -110,6 +110,31 @@ pub enum Repr<'a> {
     /// Typed data: a struct, pointer, slice or map of a Go type, viewing
     /// its JSON node (`None` for a zero value or nil).
     Typed(crate::schema::GoType, Option<&'a Data>),
+}
+
+// By hand only to inline it: both backends copy values between slots on
+// almost every instruction.
+impl Clone for Repr<'_> {
+    #[inline]
+    fn clone(&self) -> Self {
+        match self {
+            Repr::Invalid => Repr::Invalid,
+            Repr::Nil(t) => Repr::Nil(*t),
+            Repr::Bool(b) => Repr::Bool(*b),
+            Repr::Int(i, t) => Repr::Int(*i, *t),
+            Repr::Uint(u, t) => Repr::Uint(*u, *t),
+            Repr::Float(f, t) => Repr::Float(*f, *t),
+            Repr::Complex(re, im, t) => Repr::Complex(*re, *im, *t),
+            Repr::Str(s, t) => Repr::Str(s.clone(), *t),
+            Repr::Data(d) => Repr::Data(d),
+            Repr::Slice(s, t) => Repr::Slice(Rc::clone(s), *t),
+            Repr::Map(m, t) => Repr::Map(Rc::clone(m), *t),
+            Repr::Func(f) => Repr::Func(Rc::clone(f)),
+            Repr::Object(o) => Repr::Object(Rc::clone(o)),
+            Repr::Method(m) => Repr::Method(Rc::clone(m)),
+            Repr::Typed(t, d) => Repr::Typed(*t, *d),
+        }
+    }
 }
 
 /// A Go value with its static type (see the module documentation).
