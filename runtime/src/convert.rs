@@ -27,7 +27,7 @@ pub fn wrap_uint(bits: u64, ty: Type) -> u64 {
 /// What a parameter expects: a type, or nothing in particular (the
 /// receiver of a field chain, which Go evaluates with a nil type and passes
 /// through unchecked, invalid values included).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Param {
     Unchecked,
     Type(Type),

@@ -22,6 +22,8 @@
 
 use std::collections::HashMap;
 
+use injit_runtime::convert::Param;
+
 use crate::ir::{FuncId, Inst, NameId, Proc, Program, Slot};
 
 /// An expression of the frame's argument, interned: operands are the
@@ -34,8 +36,8 @@ enum Expr {
     Const(String),
     Field(u32, NameId),
     Unbox(u32),
-    /// A conversion for a parameter type, by the type's text.
-    Validate(u32, String),
+    /// A conversion for a parameter type.
+    Validate(u32, Param),
     Call(FuncId, Vec<u32>),
     /// The element (or key) slot `RangeNext` at this position wrote last.
     Element(usize, Slot),
@@ -166,7 +168,7 @@ fn transfer(program: &Program, inst: &Inst, facts: &Facts, exprs: &mut Exprs) ->
         Inst::Copy { dst, src } => return Some((dst, known(src)?)),
         Inst::Field { dst, recv, name, args: 0 } => (dst, Expr::Field(known(recv)?, name)),
         Inst::Unbox(s) => (s, Expr::Unbox(known(s)?)),
-        Inst::Validate { slot, to } => (slot, Expr::Validate(known(slot)?, format!("{to:?}"))),
+        Inst::Validate { slot, to } => (slot, Expr::Validate(known(slot)?, to)),
         Inst::Call { dst, .. } => return call_expr(program, inst, facts, exprs).map(|id| (dst, id)),
         _ => return None,
     };
