@@ -3,8 +3,9 @@
 //! shared or throttling machine this gives a much steadier ratio than two
 //! separate benchmark runs.
 //!
-//! `cargo run --release -p injit-compiler --example backends [TEMPLATE DATA]`
-//! (default: the conformance kit's bench template and pod).
+//! `cargo run --release -p injit-compiler --example backends [--only eval|jit]
+//! [TEMPLATE DATA]` (default: the conformance kit's bench template and pod;
+//! `--only` runs one backend, for a profiler).
 
 use std::time::Instant;
 
@@ -18,7 +19,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/conformance/");
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let only = match args.iter().position(|a| a == "--only") {
+        Some(at) if at + 1 < args.len() => Some(args.drain(at..at + 2).nth(1).expect("two drained")),
+        _ => None,
+    };
     let (template, data) = match args.as_slice() {
         [t, d] => (t.clone(), d.clone()),
         _ => (format!("{root}sidecar.tmpl"), format!("{root}pod.json")),
@@ -36,7 +41,10 @@ fn main() {
     let mut out = Vec::new();
     const BATCH: usize = 2_000;
     for _ in 0..30 {
-        for (i, (_, set)) in sets.iter().enumerate() {
+        for (i, (name, set)) in sets.iter().enumerate() {
+            if only.as_deref().is_some_and(|only| only != *name) {
+                continue;
+            }
             let start = Instant::now();
             for _ in 0..BATCH {
                 out.clear();
@@ -46,7 +54,12 @@ fn main() {
         }
     }
     for (i, (name, _)) in sets.iter().enumerate() {
+        if best[i] == f64::MAX {
+            continue;
+        }
         println!("{name:5} {:8.0} ns/render", best[i]);
     }
-    println!("jit/eval speedup {:.2}x", best[0] / best[1]);
+    if only.is_none() {
+        println!("jit/eval speedup {:.2}x", best[0] / best[1]);
+    }
 }
