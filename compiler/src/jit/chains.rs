@@ -17,7 +17,7 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use injit_runtime::data::Data;
+use injit_runtime::data::{Data, Object};
 use injit_runtime::ops::field::{Missing, eval_field, missing_key};
 use injit_runtime::schema::{DirectField, GoType};
 use injit_runtime::value::{Repr, Value};
@@ -74,15 +74,10 @@ impl Link {
     #[inline(always)]
     fn lookup<'a>(&self, recv: &Value<'a>, name: &[u8], missing: Missing) -> Result<Value<'a>, String> {
         if let Repr::Data(Data::Object(object)) = &recv.repr {
-            let guess = self.guess.load(Ordering::Relaxed);
-            let Some(i) = object.position_from(guess as usize, name) else {
-                return missing_key(recv, name, missing);
+            return match self.find(object, name) {
+                Some(data) => Ok(Value::from_data(data, true)),
+                None => missing_key(recv, name, missing),
             };
-            if i as u32 != guess {
-                self.guess.store(i as u32, Ordering::Relaxed);
-            }
-            let (_, data) = object.entry(i).expect("position is an entry");
-            return Ok(Value::from_data(data, true));
         }
         if let Repr::Typed(t, data) = recv.repr
             && let Some(field) = self.direct_field(t, name)
@@ -90,6 +85,17 @@ impl Link {
             return Ok(field.read(data));
         }
         eval_field(recv, name, 0, missing)
+    }
+
+    /// The value of key `name` in `object`, through the cache.
+    #[inline(always)]
+    fn find<'a>(&self, object: &'a Object, name: &[u8]) -> Option<&'a Data> {
+        let guess = self.guess.load(Ordering::Relaxed);
+        let i = object.position_from(guess as usize, name)?;
+        if i as u32 != guess {
+            self.guess.store(i as u32, Ordering::Relaxed);
+        }
+        object.entry(i).map(|(_, data)| data)
     }
 
     /// The direct field `name` is on values of type `t`, through the cache.
@@ -130,6 +136,30 @@ impl FieldChain {
             None => frame.slot(self.recv).clone(),
         };
         let mut stored_by: Option<&Link> = start.checked_sub(1).map(|i| &self.links[i]);
+        // Objects of the input data are walked by reference: a value is
+        // made only for what is stored, remembered or left at the end.
+        if let Repr::Data(mut data) = value.repr {
+            let from = start;
+            while let (Data::Object(object), Some(link)) = (data, self.links.get(start)) {
+                let Some(next) = link.find(object, &names[link.name as usize]) else { break };
+                if let Some(m) = link.memo
+                    && memoized
+                {
+                    frame.memo[m as usize] = Some(Value::from_data(next, true));
+                }
+                if let Some(prev) = stored_by
+                    && prev.store
+                {
+                    frame.set(prev.dst, Value::from_data(data, true));
+                }
+                data = next;
+                stored_by = Some(link);
+                start += 1;
+            }
+            if start > from {
+                value = Value::from_data(data, true);
+            }
+        }
         for link in &self.links[start..] {
             let next = link.lookup(&value, &names[link.name as usize], machine.missing)?;
             if let Some(m) = link.memo
