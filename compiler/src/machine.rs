@@ -5,7 +5,7 @@
 //! with Go's text; the caller turns it into an [`ExecError`] at the frame's
 //! current node.
 
-use injit_runtime::convert::{Param, validate};
+use injit_runtime::convert::{Param, fits, validate};
 use injit_runtime::data::{Data, Object};
 use injit_runtime::fmt::fprint;
 use injit_runtime::funcs::{Body, CallCx, Function};
@@ -92,8 +92,18 @@ pub(crate) enum RangeIter<'a> {
 
 /// A constant of the program as a value borrowing from it (and from the
 /// program's bound data).
-#[inline]
+#[inline(always)]
 pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
+    match c {
+        Const::Boxed(c) => unboxed_const_value(c, bound).boxed(),
+        c => unboxed_const_value(c, bound),
+    }
+}
+
+// Inlined whole into the helpers that store constants: built in its slot
+// rather than in a temporary copied there.
+#[inline(always)]
+fn unboxed_const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
     match c {
         Const::Invalid => Value::invalid(),
         Const::NilInterface => Value::nil_interface(),
@@ -103,7 +113,8 @@ pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a
         Const::Float(f, t) => Value::new(Repr::Float(*f, *t)),
         Const::Complex(re, im, t) => Value::new(Repr::Complex(*re, *im, *t)),
         Const::Str(s, t) => Value::new(Repr::Str(Str::Borrowed(s), *t)),
-        Const::Boxed(c) => const_value(c, bound).boxed(),
+        // Not nested by the folding, which boxes a constant once.
+        Const::Boxed(c) => boxed_const_value(c, bound),
         Const::Bound(path) => match bound.and_then(|root| bound_node(root, path)) {
             Some(data) => Value::from_data(data, false),
             None => Value::invalid(),
@@ -113,6 +124,11 @@ pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a
             Value::new(Repr::Typed(*t, node))
         }
     }
+}
+
+#[inline(never)]
+fn boxed_const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
+    const_value(c, bound).boxed()
 }
 
 /// The node of `root` at `path` (entry indexes, level by level).
@@ -192,7 +208,17 @@ impl<'a> Machine<'a, '_> {
 
     #[inline]
     pub(crate) fn constant(&self, frame: &mut Frame<'a>, dst: Slot, c: &'a Const) {
-        frame.set(dst, const_value(c, self.program.bound.as_deref()));
+        // The old value goes first, so the constant is built in the slot
+        // itself rather than in a temporary copied there.
+        let slot = &mut frame.slots[dst as usize];
+        *slot = Value::invalid();
+        match c {
+            // The most common kind on its own path: one variant is written
+            // field by field, where a merge of all of them goes through a
+            // temporary that is read back before its writes have landed.
+            Const::Str(s, t) => *slot = Value::new(Repr::Str(Str::Borrowed(s), *t)),
+            c => *slot = const_value(c, self.program.bound.as_deref()),
+        }
     }
 
     #[inline]
@@ -203,8 +229,7 @@ impl<'a> Machine<'a, '_> {
 
     #[inline]
     pub(crate) fn unbox(frame: &mut Frame<'a>, s: Slot) {
-        let v = frame.take(s);
-        frame.set(s, v.unbox());
+        frame.slots[s as usize].unbox_in_place();
     }
 
     /// `evalField`.
@@ -225,6 +250,9 @@ impl<'a> Machine<'a, '_> {
     /// `validateType`, in place.
     #[inline]
     pub(crate) fn validate(frame: &mut Frame<'a>, s: Slot, to: Param) -> Result<(), String> {
+        if fits(frame.slot(s), to) {
+            return Ok(());
+        }
         let v = validate(frame.take(s), to)?;
         frame.set(s, v);
         Ok(())

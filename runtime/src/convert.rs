@@ -33,6 +33,19 @@ pub enum Param {
     Type(Type),
 }
 
+/// Whether [`validate`] gives `value` back as it is: the common case,
+/// checked without moving the value.
+#[inline]
+pub fn fits(value: &Value<'_>, to: Param) -> bool {
+    let Param::Type(to) = to else {
+        return true;
+    };
+    if !value.is_valid() {
+        return to == Type::ReflectValue;
+    }
+    to == Type::Any || to == Type::ReflectValue || value.static_type().unwrap_or(Type::Any).assignable_to(to)
+}
+
 /// Go's `validateType`: makes `value` fit a parameter of type `to`, or
 /// explains why it cannot.
 pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {

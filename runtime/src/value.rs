@@ -318,6 +318,18 @@ impl<'a> Value<'a> {
         self
     }
 
+    /// [`Value::unbox`] of a value in its place.
+    #[inline]
+    pub fn unbox_in_place(&mut self) {
+        if self.boxed {
+            if matches!(self.repr, Repr::Nil(Type::Any)) {
+                *self = Value::invalid();
+            } else {
+                self.boxed = false;
+            }
+        }
+    }
+
     /// Whether the value is a nil interface, map, slice or func.
     pub fn is_nil(&self) -> bool {
         match &self.repr {
