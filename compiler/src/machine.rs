@@ -274,10 +274,15 @@ impl<'a> Machine<'a, '_> {
             return Err(format!("internal error: {} is lowered inline", function.name));
         };
         match native(self.cx, argv) {
-            Ok(v) => {
+            Ok(mut v) => {
                 // A concrete result is never held in an interface (the
-                // optimizer relies on it).
-                let v = if function.result() == Type::Any { v.boxed() } else { v.unbox() };
+                // optimizer relies on it). In place: a value passed through
+                // `boxed(self)` is taken apart and put together again.
+                if function.result() == Type::Any {
+                    v.box_in_place();
+                } else {
+                    v.unbox_in_place();
+                }
                 frame.set(dst, v);
                 Ok(())
             }

@@ -318,6 +318,16 @@ impl<'a> Value<'a> {
         self
     }
 
+    /// [`Value::boxed`] of a value in its place.
+    #[inline]
+    pub fn box_in_place(&mut self) {
+        if matches!(self.repr, Repr::Invalid) {
+            *self = Value::nil_interface();
+        } else {
+            self.boxed = true;
+        }
+    }
+
     /// [`Value::unbox`] of a value in its place.
     #[inline]
     pub fn unbox_in_place(&mut self) {

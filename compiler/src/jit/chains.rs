@@ -31,6 +31,9 @@ pub(crate) struct FieldChain {
     pub(crate) recv: Slot,
     pub(crate) links: Box<[Link]>,
     pub(crate) tail: Tail,
+    /// The links that have a memo entry, last first: where a render looks
+    /// for the longest prefix already looked up.
+    pub(crate) remembered: Box<[u32]>,
 }
 
 /// What the instructions right after a chain do with its result, run in
@@ -82,7 +85,13 @@ impl Link {
         if let Repr::Typed(t, data) = recv.repr
             && let Some(field) = self.direct_field(t, name)
         {
-            return Ok(field.read(data));
+            let data = data.filter(|d| !matches!(d, Data::Null));
+            let node = match (field.key(), data) {
+                (None, data) => data,
+                (Some(key), Some(Data::Object(object))) => self.find(object, key),
+                (Some(_), _) => None,
+            };
+            return Ok(field.of_node(node));
         }
         eval_field(recv, name, 0, missing)
     }
@@ -117,16 +126,19 @@ impl FieldChain {
         let names = &machine.program.names;
         // Remembered values exist only for chains from input data, generic
         // or typed.
-        let memoized = !frame.memo.is_empty() && matches!(frame.slot(self.recv).repr, Repr::Data(_) | Repr::Typed(..));
+        let memoized = !self.remembered.is_empty()
+            && !frame.memo.is_empty()
+            && matches!(frame.slot(self.recv).repr, Repr::Data(_) | Repr::Typed(..));
         let mut start = 0;
         let mut value = None;
         if memoized {
-            for (i, link) in self.links.iter().enumerate().rev() {
+            for &i in &self.remembered {
+                let link = &self.links[i as usize];
                 if let Some(m) = link.memo
                     && let Some(remembered) = &frame.memo[m as usize]
                 {
                     value = Some(remembered.clone());
-                    start = i + 1;
+                    start = i as usize + 1;
                     break;
                 }
             }
@@ -215,6 +227,8 @@ pub(crate) fn assign_memos(chains: &mut [&mut FieldChain]) -> u32 {
                 link.memo = Some(*entries.entry(path.clone()).or_insert(next));
             }
         }
+        let remembered = chain.links.iter().enumerate().rev().filter(|(_, link)| link.memo.is_some());
+        chain.remembered = remembered.map(|(i, _)| i as u32).collect();
     }
     entries.len() as u32
 }

@@ -186,7 +186,7 @@ fn fuse(proc: &Proc, is_target: &[bool], live: &Liveness) -> Vec<Run> {
                     links[i].store =
                         !overwritten && !printed && (i + 1 == links.len() || live.live_after(end - 1, dst));
                 }
-                let chain = FieldChain { recv, links: links.into_boxed_slice(), tail };
+                let chain = FieldChain { recv, links: links.into_boxed_slice(), tail, remembered: Box::new([]) };
                 runs.push(Run { start: pc, len: end - pc, fused: Fused::Chain(chain) });
                 pc = end;
             }

@@ -104,7 +104,23 @@ impl DirectField {
         let field = &go_types::FIELDS[self.0 as usize];
         let found = FoundField { field, ty: GoType(field.ty) };
         let data = data.filter(|d| !matches!(d, Data::Null));
-        value(found.ty, field_data(&found, data), found.ty.kind() == Kind::Interface)
+        self.of_node(field_data(&found, data))
+    }
+
+    /// The key the field's value has in its struct's JSON object; `None`
+    /// for an embedded struct, which shares that object. Callers that find
+    /// the key themselves (with a cached position) then make the value with
+    /// [`DirectField::of_node`].
+    pub fn key(self) -> Option<&'static [u8]> {
+        let field = &go_types::FIELDS[self.0 as usize];
+        (!(field.inline && field.json.is_empty())).then_some(field.json.as_bytes())
+    }
+
+    /// The field's value given its JSON node (the struct's own object for
+    /// an embedded struct).
+    pub fn of_node<'a>(self, node: Option<&'a Data>) -> Value<'a> {
+        let ty = GoType(go_types::FIELDS[self.0 as usize].ty);
+        value(ty, node, ty.kind() == Kind::Interface)
     }
 }
 
