@@ -31,9 +31,9 @@ pub(crate) struct FieldChain {
     pub(crate) recv: Slot,
     pub(crate) links: Box<[Link]>,
     pub(crate) tail: Tail,
-    /// The links that have a memo entry, last first: where a render looks
-    /// for the longest prefix already looked up.
-    pub(crate) remembered: Box<[u32]>,
+    /// The links that have a memo entry, last first, with that entry:
+    /// where a render looks for the longest prefix already looked up.
+    pub(crate) remembered: Box<[(u32, u32)]>,
 }
 
 /// What the instructions right after a chain do with its result, run in
@@ -59,9 +59,19 @@ pub(crate) struct Link {
     /// Where the key was found last, by any render on any thread. Only a
     /// hint: it is checked against the key before it is used.
     guess: AtomicU32,
-    /// For typed data: the last receiver type and the field the name is
-    /// for that type (`GoType << 16 | DirectField::index`), or `NO_TYPE`.
+    /// For typed data: the last receiver type, the field the name is for
+    /// that type and the field's view type if it has one (bits 0-15 the
+    /// field's index, 16-31 the receiver type, 32-47 the view type, 48 set
+    /// when there is one), or `NO_TYPE`.
     typed: AtomicU64,
+}
+
+/// A direct field of a receiver type, with its view type
+/// ([`DirectField::view_type`]).
+#[derive(Clone, Copy)]
+struct Direct {
+    field: DirectField,
+    view: Option<GoType>,
 }
 
 const NO_TYPE: u64 = u64::MAX;
@@ -83,15 +93,9 @@ impl Link {
             };
         }
         if let Repr::Typed(t, data) = recv.repr
-            && let Some(field) = self.direct_field(t, name)
+            && let Some(Direct { field, .. }) = self.direct_field(t, name)
         {
-            let data = data.filter(|d| !matches!(d, Data::Null));
-            let node = match (field.key(), data) {
-                (None, data) => data,
-                (Some(key), Some(Data::Object(object))) => self.find(object, key),
-                (Some(_), _) => None,
-            };
-            return Ok(field.of_node(node));
+            return Ok(field.of_node(self.field_node(field, data)));
         }
         eval_field(recv, name, 0, missing)
     }
@@ -109,14 +113,29 @@ impl Link {
 
     /// The direct field `name` is on values of type `t`, through the cache.
     #[inline(always)]
-    fn direct_field(&self, t: GoType, name: &[u8]) -> Option<DirectField> {
+    fn direct_field(&self, t: GoType, name: &[u8]) -> Option<Direct> {
         let cached = self.typed.load(Ordering::Relaxed);
         if cached != NO_TYPE && (cached >> 16) as u16 == t.0 {
-            return DirectField::from_index(cached as u16);
+            let view = (cached >> 48 & 1 == 1).then_some(GoType((cached >> 32) as u16));
+            return DirectField::from_index(cached as u16).map(|field| Direct { field, view });
         }
         let field = DirectField::of(t, std::str::from_utf8(name).ok()?)?;
-        self.typed.store((u64::from(t.0) << 16) | u64::from(field.index()), Ordering::Relaxed);
-        Some(field)
+        let view = field.view_type();
+        let view_bits = view.map_or(0, |v| (u64::from(v.0) << 32) | 1 << 48);
+        self.typed.store(view_bits | (u64::from(t.0) << 16) | u64::from(field.index()), Ordering::Relaxed);
+        Some(Direct { field, view })
+    }
+
+    /// The node of direct field `field` in `node`, a struct's JSON object
+    /// (no node for a zero struct), found through the cache.
+    #[inline(always)]
+    fn field_node<'a>(&self, field: DirectField, node: Option<&'a Data>) -> Option<&'a Data> {
+        let node = node.filter(|d| !matches!(d, Data::Null));
+        match (field.key(), node) {
+            (None, node) => node,
+            (Some(key), Some(Data::Object(object))) => self.find(object, key),
+            (Some(_), _) => None,
+        }
     }
 }
 
@@ -132,11 +151,8 @@ impl FieldChain {
         let mut start = 0;
         let mut value = None;
         if memoized {
-            for &i in &self.remembered {
-                let link = &self.links[i as usize];
-                if let Some(m) = link.memo
-                    && let Some(remembered) = &frame.memo[m as usize]
-                {
+            for &(i, m) in &self.remembered {
+                if let Some(remembered) = &frame.memo[m as usize] {
                     value = Some(remembered.clone());
                     start = i as usize + 1;
                     break;
@@ -170,6 +186,32 @@ impl FieldChain {
             }
             if start > from {
                 value = Value::from_data(data, true);
+            }
+        }
+        // Typed data the same way: a chain of struct fields carries a type
+        // and a node.
+        if let Repr::Typed(mut t, mut node) = value.repr {
+            let (from, mut boxed) = (start, value.boxed);
+            while let Some(link) = self.links.get(start)
+                && let Some(Direct { field, view: Some(view) }) = link.direct_field(t, &names[link.name as usize])
+            {
+                let next = link.field_node(field, node).filter(|d| !matches!(d, Data::Null));
+                if let Some(m) = link.memo
+                    && memoized
+                {
+                    frame.memo[m as usize] = Some(Value::new(Repr::Typed(view, next)));
+                }
+                if let Some(prev) = stored_by
+                    && prev.store
+                {
+                    frame.set(prev.dst, Value { repr: Repr::Typed(t, node), boxed });
+                }
+                (t, node, boxed) = (view, next, false);
+                stored_by = Some(link);
+                start += 1;
+            }
+            if start > from {
+                value = Value::new(Repr::Typed(t, node));
             }
         }
         for link in &self.links[start..] {
@@ -227,8 +269,8 @@ pub(crate) fn assign_memos(chains: &mut [&mut FieldChain]) -> u32 {
                 link.memo = Some(*entries.entry(path.clone()).or_insert(next));
             }
         }
-        let remembered = chain.links.iter().enumerate().rev().filter(|(_, link)| link.memo.is_some());
-        chain.remembered = remembered.map(|(i, _)| i as u32).collect();
+        let remembered = chain.links.iter().enumerate().rev();
+        chain.remembered = remembered.filter_map(|(i, link)| Some((i as u32, link.memo?))).collect();
     }
     entries.len() as u32
 }

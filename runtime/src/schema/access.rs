@@ -116,8 +116,18 @@ impl DirectField {
         (!(field.inline && field.json.is_empty())).then_some(field.json.as_bytes())
     }
 
+    /// The field's type when every value of it is a typed view: then
+    /// [`DirectField::of_node`] of a node is `Typed(type, node)` (JSON
+    /// `null` read as no node), unboxed, and a lookup walking a chain of
+    /// such fields can carry the type and node alone.
+    pub fn view_type(self) -> Option<GoType> {
+        let ty = GoType(go_types::FIELDS[self.0 as usize].ty);
+        (super::is_view(ty) && ty.kind() != Kind::Interface).then_some(ty)
+    }
+
     /// The field's value given its JSON node (the struct's own object for
     /// an embedded struct).
+    #[inline]
     pub fn of_node<'a>(self, node: Option<&'a Data>) -> Value<'a> {
         let ty = GoType(go_types::FIELDS[self.0 as usize].ty);
         value(ty, node, ty.kind() == Kind::Interface)
@@ -254,5 +264,24 @@ mod direct_field_tests {
         assert_eq!(DirectField::of(typed("meshconfig.ProxyConfig"), "GetTracing"), None);
         let pointer = meta.pointer_to().expect("*ObjectMeta is in the schema");
         assert_eq!(DirectField::of(pointer, "Name"), None);
+    }
+
+    #[test]
+    fn view_types_make_views_of_any_node() {
+        let json = br#"{"a":{"b":1},"n":null,"s":"x"}"#;
+        let data = Data::from_json(json, NumberMode::Float).expect("JSON");
+        let Data::Object(o) = &data else { unreachable!("an object") };
+        let nodes = [None, Some(&data), o.get(b"n"), o.get(b"s"), o.get(b"a")];
+        let mut views = 0;
+        for index in 0..go_types::FIELDS.len() {
+            let field = DirectField(index as u16);
+            let Some(ty) = field.view_type() else { continue };
+            views += 1;
+            for node in nodes {
+                let expected = Value::new(Repr::Typed(ty, node.filter(|d| !matches!(d, Data::Null))));
+                assert_eq!(format!("{:?}", field.of_node(node)), format!("{expected:?}"), "{}", ty.name());
+            }
+        }
+        assert!(views > 100, "struct, slice and map fields are views ({views})");
     }
 }

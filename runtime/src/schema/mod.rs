@@ -321,8 +321,18 @@ pub fn basic_name(b: Basic) -> &'static str {
     }
 }
 
+/// Whether [`value`] makes every value of `t` a view (`Repr::Typed`).
+pub(crate) fn is_view(t: GoType) -> bool {
+    match t.underlying().expr() {
+        Ty::Any | Ty::Basic(_) => false,
+        Ty::Named(_) => !matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))),
+        _ => true,
+    }
+}
+
 /// The value of Go type `t` held in `data` (`None`, or JSON `null`, for a
 /// zero value). Scalars become plain values; everything else a view.
+#[inline]
 pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
     let data = data.filter(|d| !matches!(d, Data::Null));
     let repr = match t.underlying().expr() {
