@@ -3,11 +3,11 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin injit
+RUN cargo build --profile dist --locked --bin injit
 
 FROM debian:bookworm-slim
 # Zone data for sprig's date functions (Go reads the same files).
 RUN apt-get update && apt-get install -y --no-install-recommends tzdata && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/target/release/injit /usr/local/bin/injit
+COPY --from=build /src/target/dist/injit /usr/local/bin/injit
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/injit"]

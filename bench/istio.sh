@@ -20,7 +20,7 @@ work=target/istio-bench
 go=${GO:-/usr/lib/go-1.23/bin/go}
 [ -x "$go" ] || go=go
 
-cargo run --release --quiet -p injit-inject --example sidecar_render -- --dump "$work" | tee "$work.injit"
+cargo run --profile dist --quiet -p injit-inject --example sidecar_render -- --dump "$work" --rounds 60 | tee "$work.injit"
 
 gopath="$work/gopath"
 pkg="$gopath/src/injit-istio-harness"

@@ -15,10 +15,10 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 rate=${2:-5000}
 unique_rate=${3:-1000}
-cargo build --release --quiet --bin injit --example loadgen
+cargo build --profile dist --quiet --bin injit --example loadgen
 command -v oha >/dev/null || cargo install oha --locked
-injit=./target/release/injit
-loadgen=./target/release/examples/loadgen
+injit=./target/dist/injit
+loadgen=./target/dist/examples/loadgen
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 
