@@ -352,7 +352,7 @@ impl<'a> Machine<'a, '_> {
     #[inline]
     pub(crate) fn is_true(frame: &Frame<'a>, src: Slot) -> Result<bool, String> {
         let v = frame.slot(src);
-        truth(&v.unboxed()).ok_or_else(|| format!("if/with can't use {}", shown(v)))
+        truth(&v.unboxed_cow()).ok_or_else(|| format!("if/with can't use {}", shown(v)))
     }
 
     /// Starts ranging over `src`; `false` when there is nothing to range over.

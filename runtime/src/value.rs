@@ -306,6 +306,13 @@ impl<'a> Value<'a> {
         Value { repr: self.repr.clone(), boxed: false }
     }
 
+    /// [`Value::unboxed`], borrowing the value when it is not boxed (the
+    /// common case for readers: no copy, no reference count touched).
+    #[inline]
+    pub fn unboxed_cow(&self) -> std::borrow::Cow<'_, Value<'a>> {
+        if self.boxed { std::borrow::Cow::Owned(self.unboxed()) } else { std::borrow::Cow::Borrowed(self) }
+    }
+
     /// Unboxes in place (cheaper than `unboxed` when the value is owned).
     #[inline]
     pub fn unbox(mut self) -> Value<'a> {

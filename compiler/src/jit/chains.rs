@@ -228,12 +228,18 @@ impl FieldChain {
             stored_by = Some(link);
         }
         let last = stored_by.expect("a chain has a link");
+        // Unboxed in place: `unbox(self)` takes the value apart and puts it
+        // together again through the stack.
         match self.tail {
             Tail::None => frame.set(last.dst, value),
-            Tail::Unbox => frame.set(last.dst, value.unbox()),
+            Tail::Unbox => {
+                value.unbox_in_place();
+                frame.set(last.dst, value);
+            }
             Tail::Print(node) => {
                 frame.node = node;
-                machine.print_value(frame, &value.unbox())?;
+                value.unbox_in_place();
+                machine.print_value(frame, &value)?;
             }
         }
         Ok(())

@@ -281,7 +281,7 @@ unsafe extern "C" fn print_unboxed<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame
     unsafe {
         guard(cx, frame, |cx, frame| {
             frame.node = node;
-            cx.machine.print_value(frame, &frame.slot(src).unboxed()).map(|()| 0)
+            cx.machine.print_value(frame, &frame.slot(src).unboxed_cow()).map(|()| 0)
         })
     }
 }

@@ -228,7 +228,7 @@ impl<'b> Printer<'b> {
             }
             return;
         }
-        let arg = &arg.unboxed();
+        let arg = &*arg.unboxed_cow();
         match verb {
             'T' => {
                 let name = arg.dyn_type_name();
@@ -481,7 +481,7 @@ impl<'b> Printer<'b> {
     pub fn do_print(&mut self, args: &[Value<'_>]) {
         let mut prev_string = false;
         for (i, arg) in args.iter().enumerate() {
-            let is_string = !is_nil_arg(arg) && arg.unboxed().kind() == Kind::String;
+            let is_string = !is_nil_arg(arg) && arg.unboxed_cow().kind() == Kind::String;
             if i > 0 && !is_string && !prev_string {
                 self.write(b" ");
             }

@@ -38,7 +38,7 @@ pub fn truth(v: &Value<'_>) -> Option<bool> {
 
 /// `truth` in funcs.go: the truth of what an interface holds.
 pub fn is_truthy(v: &Value<'_>) -> bool {
-    truth(&v.unboxed()).unwrap_or(false)
+    truth(&v.unboxed_cow()).unwrap_or(false)
 }
 
 /// `not`.
@@ -51,7 +51,7 @@ pub fn length(item: &Value<'_>) -> Result<usize, String> {
     if item.boxed && matches!(item.repr, Repr::Nil(Type::Any)) {
         return Err("len of nil pointer".to_owned());
     }
-    let item = item.unboxed();
+    let item = item.unboxed_cow();
     if !item.is_valid() {
         return Err("reflect: call of reflect.Value.Type on zero Value".to_owned());
     }

@@ -107,13 +107,13 @@ fn compare_other(a: &Value<'_>, b: &Value<'_>) -> Result<bool, String> {
 
 /// `eq arg1 arg2...`: true if `arg1` equals any of the others.
 pub fn eq(arg1: &Value<'_>, args: &[Value<'_>]) -> Result<bool, String> {
-    let arg1 = arg1.unboxed();
+    let arg1 = arg1.unboxed_cow();
     if args.is_empty() {
         return Err(NO_COMPARISON.to_owned());
     }
     let k1 = basic_kind(&arg1);
     for arg in args {
-        let arg = arg.unboxed();
+        let arg = arg.unboxed_cow();
         let k2 = basic_kind(&arg);
         let truth = if k1 != k2 {
             match (k1, k2) {
@@ -149,12 +149,12 @@ pub fn ne(a: &Value<'_>, b: &Value<'_>) -> Result<bool, String> {
 }
 
 pub fn lt(a: &Value<'_>, b: &Value<'_>) -> Result<bool, String> {
-    let a = a.unboxed();
+    let a = a.unboxed_cow();
     let k1 = basic_kind(&a);
     if k1 == BasicKind::Invalid {
         return Err(BAD_COMPARISON_TYPE.to_owned());
     }
-    let b = b.unboxed();
+    let b = b.unboxed_cow();
     let k2 = basic_kind(&b);
     if k2 == BasicKind::Invalid {
         return Err(BAD_COMPARISON_TYPE.to_owned());
