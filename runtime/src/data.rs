@@ -458,6 +458,11 @@ pub fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> Result<(), S
     let exponent =
         abs != 0.0 && if bits32 { !(1e-6f32..1e21f32).contains(&(abs as f32)) } else { !(1e-6..1e21).contains(&abs) };
     let format = if exponent { FloatFormat::Exponent { upper: false } } else { FloatFormat::Fixed };
+    let mut digits = [0; 24];
+    if let Some(text) = injit_strconv::shortest_integral(f, format, if bits32 { 32 } else { 64 }, &mut digits) {
+        out.extend_from_slice(text);
+        return Ok(());
+    }
     let mut text = format_float_bits(f, format, -1, if bits32 { 32 } else { 64 }).into_bytes();
     let n = text.len();
     if exponent && n >= 4 && text[n - 4] == b'e' && text[n - 3] == b'-' && text[n - 2] == b'0' {

@@ -207,6 +207,39 @@ pub fn format_float(v: f64, format: FloatFormat, prec: i32) -> String {
     format_float_bits(v, format, prec, 64)
 }
 
+/// What `format_float_bits(v, format, -1, bits)` gives when `v` is a
+/// whole number whose shortest form is its decimal digits (ports, counts,
+/// sizes: the numbers templates print most), written into `buf` without
+/// generating digits or allocating; `None` for every other value.
+pub fn shortest_integral(v: f64, format: FloatFormat, bits: u32, buf: &mut [u8; 24]) -> Option<&[u8]> {
+    let v = if bits == 32 { f64::from(v as f32) } else { v };
+    // Below the limit every whole number is exact and its own shortest
+    // form: float64 spacing is at most 1 under 2^53, float32's under 2^24.
+    // `'g'` turns to an exponent from 1e6 on (precision 6 for the shortest).
+    let limit = match format {
+        FloatFormat::Fixed if bits == 32 => 16_777_216.0,
+        FloatFormat::Fixed => 1e15,
+        FloatFormat::General { .. } => 1e6,
+        _ => return None,
+    };
+    // Zero is left out for its sign (`-0`).
+    if v == 0.0 || v.fract() != 0.0 || v.abs() >= limit {
+        return None;
+    }
+    let mut n = v.abs() as u64;
+    let mut at = buf.len();
+    while n > 0 || at == buf.len() {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    if v < 0.0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    Some(&buf[at..])
+}
+
 /// `strconv.FormatFloat(v, fmt, prec, bits)`: with `bits == 32` the value
 /// is first rounded to `float32`, and the shortest digits are those that
 /// read back as that `float32` (`0.1`, not `0.10000000149011612`).
@@ -311,6 +344,30 @@ pub fn format_float_bits(v: f64, format: FloatFormat, prec: i32, bits: u32) -> S
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_are_written_as_formatted() {
+        let mut samples: Vec<f64> = (-2000..2000).map(f64::from).collect();
+        for e in 0..16 {
+            let p = 10f64.powi(e);
+            samples.extend([p, p - 1.0, p + 1.0, -p, 9_007_199_254_740_991.0, 16_777_217.0, 123_456_792.0, 0.5, -0.0]);
+        }
+        let formats = [FloatFormat::Fixed, FloatFormat::General { upper: false }, FloatFormat::General { upper: true }];
+        for v in samples {
+            for format in formats {
+                for bits in [32, 64] {
+                    let mut buf = [0; 24];
+                    if let Some(text) = super::shortest_integral(v, format, bits, &mut buf) {
+                        let expected = super::format_float_bits(v, format, -1, bits);
+                        assert_eq!(std::str::from_utf8(text).ok(), Some(expected.as_str()), "{v} {format:?} {bits}");
+                    }
+                }
+            }
+        }
+        let mut buf = [0; 24];
+        assert!(super::shortest_integral(15001.0, FloatFormat::General { upper: false }, 64, &mut buf).is_some());
+        assert!(super::shortest_integral(1e6, FloatFormat::General { upper: false }, 64, &mut buf).is_none());
+    }
+
     use super::*;
 
     fn g(v: f64) -> String {

@@ -1,7 +1,9 @@
 //! Go's `fmt/format.go`: padding and the formatting of numbers and strings
 //! under the current flags.
 
-use injit_strconv::{FloatFormat, append_quoted, append_quoted_ascii, append_quoted_rune, format_float_bits};
+use injit_strconv::{
+    FloatFormat, append_quoted, append_quoted_ascii, append_quoted_rune, format_float_bits, shortest_integral,
+};
 
 /// Flags, width and precision of one verb.
 #[derive(Clone, Copy, Debug, Default)]
@@ -273,6 +275,15 @@ impl Fmt<'_> {
             'x' => FloatFormat::Hex { upper: false },
             _ => FloatFormat::Hex { upper: true },
         };
+        // Whole numbers printed plainly: no digit generation, no buffers.
+        let mut digits = [0; 24];
+        if prec < 0
+            && !(self.f.plus || self.f.space || self.f.sharp || self.f.zero)
+            && let Some(text) = shortest_integral(v, format, size as u32, &mut digits)
+        {
+            self.pad(text);
+            return;
+        }
         let text = format_float_bits(v, format, prec, size as u32);
         let mut num: Vec<u8> = Vec::with_capacity(text.len() + 8);
         if text.starts_with('-') || text.starts_with('+') {

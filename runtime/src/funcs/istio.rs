@@ -209,9 +209,9 @@ fn annotation<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let annotations = annotations_of(&a[0]);
     match annotations.map_get(a[1].as_bytes().unwrap_or_default()) {
         Some(v) => Ok(v.unboxed()),
-        None => match a[2].unboxed().repr {
+        None => match &a[2].unboxed_cow().repr {
             // `fmt.Sprint` of a plain string is the string.
-            Repr::Str(s, Type::String) => Ok(Value::new(Repr::Str(s, Type::String))),
+            Repr::Str(s, Type::String) => Ok(Value::new(Repr::Str(s.clone(), Type::String))),
             _ => string(sprint(&a[2..3])),
         },
     }
@@ -225,8 +225,8 @@ fn annotations_of<'a>(meta: &Value<'a>) -> Value<'a> {
         let t = GoType::named("metav1.ObjectMeta")?;
         Some((t, schema::DirectField::of(t, "Annotations")?))
     });
-    match (meta.unboxed().repr, field) {
-        (Repr::Typed(t, data), Some((object_meta, annotations))) if t == *object_meta => annotations.read(data),
+    match (&meta.unboxed_cow().repr, field) {
+        (Repr::Typed(t, data), Some((object_meta, annotations))) if t == object_meta => annotations.read(*data),
         _ => go_field(meta, "Annotations"),
     }
 }
