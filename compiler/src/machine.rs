@@ -367,13 +367,45 @@ impl<'a> Machine<'a, '_> {
     /// The next element into `elem` (and key into `key`); `false` at the end.
     #[inline]
     pub(crate) fn range_next(frame: &mut Frame<'a>, iter: u32, key: Option<Slot>, elem: Slot) -> bool {
-        let Some((k, v)) = frame.iters[iter as usize].as_mut().and_then(range_next) else {
+        let Some(iter) = frame.iters[iter as usize].as_mut() else {
             return false;
         };
-        if let Some(key) = key {
-            frame.set(key, k);
+        // Straight into the slots: a pair of values handed back goes
+        // through the stack, and the key is made only when it is read.
+        let slots = &mut frame.slots;
+        match iter {
+            RangeIter::Slice { list, len, pos } => {
+                if *pos >= *len {
+                    return false;
+                }
+                let i = *pos;
+                *pos += 1;
+                if let Some(key) = key {
+                    slots[key as usize] = Value::int(i as i64);
+                }
+                slots[elem as usize] = list.index(i);
+            }
+            RangeIter::Object { object, pos } => {
+                let Some((k, data)) = object.entry(*pos) else {
+                    return false;
+                };
+                *pos += 1;
+                if let Some(key) = key {
+                    slots[key as usize] = Value::str(k.as_bytes());
+                }
+                slots[elem as usize] = Value::from_data(data, true);
+            }
+            RangeIter::Map { entries, pos } => {
+                let Some((k, v)) = entries.get(*pos) else {
+                    return false;
+                };
+                *pos += 1;
+                if let Some(key) = key {
+                    slots[key as usize] = k.clone();
+                }
+                slots[elem as usize] = v.clone();
+            }
         }
-        frame.set(elem, v);
         true
     }
 
@@ -422,29 +454,6 @@ fn range_start<'a>(v: &Value<'a>) -> Result<Option<RangeIter<'a>>, String> {
 }
 
 /// The next (key, element) of a range.
-fn range_next<'a>(iter: &mut RangeIter<'a>) -> Option<(Value<'a>, Value<'a>)> {
-    match iter {
-        RangeIter::Slice { list, len, pos } => {
-            if *pos >= *len {
-                return None;
-            }
-            let i = *pos;
-            *pos += 1;
-            Some((Value::int(i as i64), list.index(i)))
-        }
-        RangeIter::Object { object, pos } => {
-            let (key, data) = object.entry(*pos)?;
-            *pos += 1;
-            Some((Value::str(key.as_bytes()), Value::from_data(data, true)))
-        }
-        RangeIter::Map { entries, pos } => {
-            let entry = entries.get(*pos)?.clone();
-            *pos += 1;
-            Some(entry)
-        }
-    }
-}
-
 /// A literal constant as Go's `evalArg` makes it for a parameter of type
 /// `to`: a number takes any numeric type it fits (an integer type needs
 /// an integral value).

@@ -281,7 +281,11 @@ pub(super) fn quote<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
         if !out.is_empty() {
             out.push(b' ');
         }
-        append_quoted(&mut out, &strval(v));
+        let text = strval(v);
+        // Quotes and the text itself, most often all there is: one
+        // allocation rather than a doubling per few bytes.
+        out.reserve(text.len() + 3);
+        append_quoted(&mut out, &text);
     }
     string(out)
 }
