@@ -293,6 +293,36 @@ impl<'a> Machine<'a, '_> {
         }
     }
 
+    /// A call printed at `print_node` whose result nothing else reads: the
+    /// function writes it into the output itself, as printing it would.
+    pub(crate) fn call_print(
+        &mut self,
+        frame: &mut Frame<'a>,
+        function: &'static Function,
+        args: Slot,
+        argc: u32,
+        node: NodeId,
+        print_node: NodeId,
+    ) -> Result<(), String> {
+        let Some(write) = function.write else {
+            return Err(format!("internal error: {} does not print its result", function.name));
+        };
+        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        let before = self.out.len();
+        match write(self.cx, argv, self.out) {
+            Ok(()) => {
+                frame.node = print_node;
+                self.check_output()
+            }
+            Err(e) => {
+                // The call failed before anything was printed.
+                self.out.truncate(before);
+                frame.node = node;
+                Err(format!("error calling {}: {e}", function.name))
+            }
+        }
+    }
+
     /// Calls the bound method in `method` with `args..args+argc`, converted
     /// to its parameter types as Go's `evalCall` does.
     #[inline]

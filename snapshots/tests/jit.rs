@@ -244,6 +244,26 @@ fn fused_instructions_render_as_the_evaluator_does() {
         (r#"{{$v := 1}}{{quote ($v = .s)}}{{$v}}{{$v = 2}}-{{quote ($v = .s)}}{{$v}}"#, r#"{"s":"x"}"#),
         // ... and never where the program can change a value in place.
         (r#"{{$d := dict "a" 1}}{{keys $d | len}} {{$_ := set $d "b" 2}}{{keys $d | len}}"#, "null"),
+        // Calls printing their results themselves (`Function::write`) after
+        // output already written, with nil and several arguments...
+        (
+            r#"a{{quote .s}}{{quote .s .n .missing 1.5}}{{printf "%05.1f|%-4v|%q" .f .s .s}}{{print .s 1 2 "x" "y"}}{{println .s .n}}"#,
+            r#"{"s":"x\"y","n":null,"f":3.14159}"#,
+        ),
+        (
+            "{{toJson .}} {{toJson .l}}{{.l | toJson}} {{indent 2 .t}}|{{nindent 3 .t}}|{{nindent 0 \"\"}}",
+            r#"{"l":[1,{"b":"<&>"}],"t":"a\nb\n"}"#,
+        ),
+        // ... results kept in variables or passed on (not fused) ...
+        (r#"{{$q := quote .s}}{{quote .s}}{{$q}} {{quote .s | len}} {{printf "%s" .s | quote}}"#, r#"{"s":"v"}"#),
+        // ... failing with the output printed before the call ...
+        ("before {{nindent -1 .t}} after", r#"{"t":"x"}"#),
+        (r#"ok {{printf "%d" .s}} {{indent 2 .t}}{{indent 99999999999 .t}}"#, r#"{"s":"v","t":"x"}"#),
+        // ... a value that cannot be marshalled printing nothing, as sprig's
+        // toJson returns "" ...
+        (r#"[{{toJson (list .f (float64 "+Inf"))}}]{{toJson .f}}"#, r#"{"f":1.5}"#),
+        // ... and under the output limit's count.
+        (r#"{{range .l}}{{quote .}}{{printf "%v" .}}{{end}}"#, r#"{"l":["a",2,null,{"k":[]}]}"#),
     ];
     for missing in ["default", "zero", "error"] {
         for (source, json) in cases {

@@ -86,7 +86,9 @@ pub(crate) fn build(
     // A block for every jump target, including the end of the code, and
     // every place a remembered call resumes.
     let mut labels: HashMap<usize, Block> = HashMap::new();
-    let resumes = recalls.values().flatten().map(|r| r.resume);
+    // In code order, so that listings are the same from run to run.
+    let mut resumes: Vec<usize> = recalls.values().flatten().map(|r| r.resume).collect();
+    resumes.sort_unstable();
     for target in proc.code.iter().flat_map(targets).chain(resumes) {
         labels.entry(target).or_insert_with(|| b.create_block());
     }
@@ -128,6 +130,22 @@ pub(crate) fn build(
                 }
                 Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::U32(*dst), Arg::U32(*src)]),
                 Fused::RepeatedCall { memo } => g.function_call(program, &proc.code[pc], *memo),
+                Fused::CallPrint { node: print_node } => {
+                    let Inst::Call { func, args, argc, node, .. } = proc.code[pc] else {
+                        unreachable!("a printed call starts with the call")
+                    };
+                    let function: *const injit_runtime::funcs::Function = program.functions[func as usize];
+                    g.call_checked(
+                        Helper::CallPrint,
+                        &[
+                            Arg::Ptr(function.cast(), PtrKind::Function, func as usize),
+                            Arg::U32(args),
+                            Arg::U32(argc),
+                            Arg::U32(node),
+                            Arg::U32(*print_node),
+                        ],
+                    );
+                }
                 Fused::NextElement { forget } => {
                     for &memo in forget {
                         g.call_checked(Helper::Forget, &[Arg::U32(memo)]);

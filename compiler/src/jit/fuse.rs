@@ -21,6 +21,10 @@ pub(crate) enum Fused {
     /// A `Call` whose result the frame's memo entry `memo` keeps for the
     /// calls that repeat it (`repeats.rs`).
     RepeatedCall { memo: u32 },
+    /// `Call { dst, .. } [Unbox(dst)] At(node) Print(dst)` with `dst` dead
+    /// afterwards, of a function that can print its result itself
+    /// (`Function::write`): the result goes straight into the output.
+    CallPrint { node: NodeId },
     /// A `RangeNext` that first forgets the memo entries computed from the
     /// previous element (`repeats.rs`).
     NextElement { forget: Box<[u32]> },
@@ -63,7 +67,7 @@ pub(crate) struct Recall {
 
 pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> Fusion {
     let live = Liveness::of(proc);
-    let mut runs = fuse(proc, is_target, &live);
+    let mut runs = fuse(program, proc, is_target, &live);
     let argument_kept = !proc.code.iter().any(|inst| inst.writes(0));
     let chain_memo = if argument_kept {
         let mut root_chains: Vec<&mut FieldChain> = runs
@@ -80,6 +84,10 @@ pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> Fusion
     let repeats = crate::jit::repeats::find(program, proc, chain_memo);
     let mut calls: Vec<(usize, u32)> = repeats.calls.into_iter().collect();
     calls.sort_unstable();
+    // A repeated call keeps its result for the calls that repeat it.
+    runs.retain(|run| {
+        !matches!(run.fused, Fused::CallPrint { .. }) || calls.binary_search_by_key(&run.start, |&(pc, _)| pc).is_err()
+    });
     runs.extend(calls.iter().map(|&(pc, memo)| Run { start: pc, len: 1, fused: Fused::RepeatedCall { memo } }));
     runs.extend(repeats.forget.into_iter().map(|(pc, forget)| Run {
         start: pc,
@@ -141,7 +149,7 @@ fn recall(
     Some((start, Recall { memo, dst, resume: pc + 1, node }))
 }
 
-fn fuse(proc: &Proc, is_target: &[bool], live: &Liveness) -> Vec<Run> {
+fn fuse(program: &Program, proc: &Proc, is_target: &[bool], live: &Liveness) -> Vec<Run> {
     let code = &proc.code;
     // Whether `len` instructions from `at` exist with no jump target after the first.
     let straight = |at: usize, len: usize| at + len <= code.len() && (at + 1..at + len).all(|pc| !is_target[pc]);
@@ -202,6 +210,19 @@ fn fuse(proc: &Proc, is_target: &[bool], live: &Liveness) -> Vec<Run> {
                     pc += 1;
                 }
             },
+            Inst::Call { dst, func, .. } if program.functions[func as usize].write.is_some() => {
+                let unboxed = matches!(code.get(pc + 1), Some(&Inst::Unbox(s)) if s == dst);
+                let at = pc + 1 + usize::from(unboxed);
+                match code.get(at..at + 2) {
+                    Some(&[Inst::At(node), Inst::Print(p)])
+                        if p == dst && straight(pc, at + 2 - pc) && !live.live_after(at + 1, dst) =>
+                    {
+                        runs.push(Run { start: pc, len: at + 2 - pc, fused: Fused::CallPrint { node } });
+                        pc = at + 2;
+                    }
+                    _ => pc += 1,
+                }
+            }
             Inst::Unbox(s) => match unbox_print(pc, s) {
                 Some(node) => {
                     runs.push(Run { start: pc, len: 3, fused: Fused::PrintUnboxed { src: s, node } });

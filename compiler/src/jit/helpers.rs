@@ -129,6 +129,7 @@ helpers! {
     CheckDepth => check_depth(Cx, Frame);
     CallTemplate => call_template(Cx, Frame, U32, U32);
     Fail => fail(Cx, Frame, Ptr, Usize);
+    CallPrint => call_print(Cx, Frame, Ptr, U32, U32, U32, U32);
 }
 
 /// The table native code indexes: `Helper as usize` → address.
@@ -320,6 +321,26 @@ unsafe extern "C" fn call<'a>(
             cx.machine.call(frame, dst, function, args, argc, node)?;
             frame.memo[memo as usize] = Some(frame.slot(dst).clone());
             Ok(0)
+        })
+    }
+}
+
+/// A call whose result is printed and read by nothing else: the function
+/// prints it itself (`Function::write`).
+unsafe extern "C" fn call_print<'a>(
+    cx: *mut JitCx<'a, '_>,
+    frame: *mut Frame<'a>,
+    function: *const u8,
+    args: Slot,
+    argc: u32,
+    node: NodeId,
+    print_node: NodeId,
+) -> u32 {
+    // SAFETY: pointers from the generated code; `function` is a `&'static Function`.
+    unsafe {
+        guard(cx, frame, |cx, frame| {
+            let function: &'static Function = &*function.cast::<Function>();
+            cx.machine.call_print(frame, function, args, argc, node, print_node).map(|()| 0)
         })
     }
 }

@@ -1,8 +1,8 @@
 //! The builtins' bodies (`and`, `or` and `call` are special forms the
 //! executor evaluates itself).
 
-use super::{Body, CallCx, NativeFn};
-use crate::fmt::{sprint, sprintf, sprintln};
+use super::{Body, CallCx, NativeFn, WriteFn};
+use crate::fmt::{Printer, sprint, sprintf, sprintln};
 use crate::ops::{builtins as ops, compare};
 use crate::value::Value;
 
@@ -19,8 +19,32 @@ fn println<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
 }
 
 fn printf<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
-    let format = args[0].as_bytes().unwrap_or_default().to_vec();
-    string(sprintf(&format, &args[1..]))
+    string(sprintf(args[0].as_bytes().unwrap_or_default(), &args[1..]))
+}
+
+fn print_into(_: &CallCx, args: &[Value<'_>], out: &mut Vec<u8>) -> Result<(), String> {
+    Printer::new(out).do_print(args);
+    Ok(())
+}
+
+fn println_into(_: &CallCx, args: &[Value<'_>], out: &mut Vec<u8>) -> Result<(), String> {
+    Printer::new(out).do_println(args);
+    Ok(())
+}
+
+fn printf_into(_: &CallCx, args: &[Value<'_>], out: &mut Vec<u8>) -> Result<(), String> {
+    Printer::new(out).do_printf(args[0].as_bytes().unwrap_or_default(), &args[1..]);
+    Ok(())
+}
+
+/// The builtins that print their result straight into the output.
+pub(crate) fn writer(name: &str) -> Option<WriteFn> {
+    Some(match name {
+        "print" => print_into,
+        "println" => println_into,
+        "printf" => printf_into,
+        _ => return None,
+    })
 }
 
 fn html<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {

@@ -31,6 +31,11 @@ pub struct CallCx {
 /// parameter types, as Go's reflection would pass them.
 pub type NativeFn = for<'a> fn(&CallCx, &[Value<'a>]) -> Result<Value<'a>, String>;
 
+/// Appends to `out` exactly what printing a call's (string) result would
+/// print, without making the result: how native code runs `{{ f ... }}`.
+/// On an error the caller drops what was appended.
+pub type WriteFn = for<'a> fn(&CallCx, &[Value<'a>], &mut Vec<u8>) -> Result<(), String>;
+
 /// How a function runs.
 #[derive(Clone, Copy)]
 pub enum Body {
@@ -62,6 +67,9 @@ pub struct Function {
     pub variadic: bool,
     pub results: Vec<Type>,
     pub body: Body,
+    /// The same call printing its result, for functions of a string
+    /// result that have one.
+    pub write: Option<WriteFn>,
     /// A builtin of text/template (these get special treatment in errors).
     pub builtin: bool,
 }
@@ -79,8 +87,15 @@ impl Function {
             variadic: sig.variadic,
             results: sig.results.iter().map(|r| ty(r)).collect(),
             body,
+            write: None,
             builtin,
         }
+    }
+
+    fn with_writer(mut self, write: Option<WriteFn>) -> Function {
+        debug_assert!(write.is_none() || self.result() == Type::String, "{} prints a string result", self.name);
+        self.write = write;
+        self
     }
 
     /// The type of the first result.
@@ -199,14 +214,16 @@ impl FunctionTable {
         let mut functions = HashMap::new();
         for sig in builtin_signatures::BUILTINS {
             if let Some(body) = builtins::body(sig.name) {
-                functions.insert(sig.name, Function::from_signature(sig, body, true));
+                let function = Function::from_signature(sig, body, true).with_writer(builtins::writer(sig.name));
+                functions.insert(sig.name, function);
             }
         }
         // Later layers replace earlier ones, as Go's Funcs does.
         if set != FunctionSet::Go {
             for sig in sprig_signatures::SPRIG {
                 if let Some(body) = sprig::body(sig.name) {
-                    functions.insert(sig.name, Function::from_signature(sig, body, false));
+                    let function = Function::from_signature(sig, body, false).with_writer(sprig::writer(sig.name));
+                    functions.insert(sig.name, function);
                 }
             }
         }
@@ -297,6 +314,56 @@ pub fn kit_test_signature(name: &str) -> Option<&'static Signature> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A function's writer appends what printing its result would, after
+    /// whatever the output held, and fails where its body fails.
+    #[test]
+    fn writers_print_what_their_functions_return() {
+        use crate::data::{Data, NumberMode};
+        let json = br#"{"s":"a\"b <&>","n":null,"f":2.5,"i":15001,"l":[1,"x",{"k":null}],"t":"one\ntwo\n"}"#;
+        let data = Data::from_json(json, NumberMode::Float).expect("JSON");
+        let Data::Object(o) = &data else { unreachable!("an object") };
+        let v = |key: &str| Value::from_data(o.get(key.as_bytes()).expect("a key"), true);
+        let (s, n, f, i, l, t) = (v("s"), v("n"), v("f"), v("i"), v("l"), v("t"));
+        let inf = Value::new(crate::value::Repr::Float(f64::INFINITY, Type::Float64));
+        let calls: Vec<(&str, Vec<Value<'_>>)> = vec![
+            ("quote", vec![]),
+            ("quote", vec![s.clone(), n.clone(), f.clone(), Value::invalid(), i.clone(), l.clone()]),
+            ("printf", vec![Value::str(b"%q|%5.1f|%v|%d|%s"), s.clone(), f.clone(), l.clone(), i.clone()]),
+            ("printf", vec![Value::str(b"%!|%v %v"), n.clone()]),
+            ("print", vec![s.clone(), i.clone(), f.clone(), Value::str(b"x"), Value::str(b"y"), l.clone()]),
+            ("println", vec![n.clone(), s.clone()]),
+            ("toJson", vec![l.clone()]),
+            ("toJson", vec![Value::invalid()]),
+            ("toJson", vec![inf]),
+            ("indent", vec![Value::int(2), t.clone()]),
+            ("nindent", vec![Value::int(0), Value::str(b"")]),
+            ("nindent", vec![Value::int(-1), t.clone()]),
+            ("nindent", vec![Value::int(1 << 40), t]),
+        ];
+        let table = FunctionTable::for_set(FunctionSet::Sprig, false);
+        let cx = CallCx::default();
+        for (name, args) in &calls {
+            let function = table.get(name).expect("a sprig function");
+            let (Body::Native(body), Some(write)) = (function.body, function.write) else {
+                panic!("{name} has a writer")
+            };
+            let expected = body(&cx, args).map(|v| {
+                let mut out = b"before ".to_vec();
+                crate::fmt::fprint(&mut out, &v);
+                out
+            });
+            let mut out = b"before ".to_vec();
+            let written = write(&cx, args, &mut out).map(|()| out);
+            assert_eq!(written, expected, "{name} {args:?}");
+        }
+        let with_writers: Vec<&str> = ["quote", "printf", "print", "println", "toJson", "indent", "nindent"]
+            .into_iter()
+            .filter(|name| table.get(name).is_some_and(|f| f.write.is_some()))
+            .collect();
+        assert_eq!(with_writers.len(), 7);
+        assert!(table.get("lower").is_some_and(|f| f.write.is_none()));
+    }
 
     #[test]
     fn sets_layer_like_go() {

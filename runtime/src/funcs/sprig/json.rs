@@ -289,6 +289,15 @@ pub(super) fn to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     Ok(Value::string(marshal(a.arg(0), MARSHAL).unwrap_or_default()))
 }
 
+/// `toJson` printed: appended to `out` (nothing when marshalling fails).
+pub(super) fn to_json_into(_: &CallCx, a: &[Value<'_>], out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let start = out.len();
+    if write_json(out, a.arg(0), MARSHAL, 0).is_err() {
+        out.truncate(start);
+    }
+    Ok(())
+}
+
 pub(super) fn must_to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     Ok(Value::string(marshal(a.arg(0), MARSHAL)?))
 }

@@ -24,7 +24,7 @@ mod text;
 mod url;
 mod xstrings;
 
-use super::{Body, NativeFn};
+use super::{Body, NativeFn, WriteFn};
 
 /// The most bytes a function builds into one string, and elements into
 /// one list, from a count in its arguments (`repeat`, `until`, `indent`,
@@ -68,6 +68,17 @@ impl<'a> ArgAccess<'a> for [Value<'a>] {
             _ => 0,
         }
     }
+}
+
+/// The sprig functions that print their result straight into the output.
+pub(crate) fn writer(name: &str) -> Option<WriteFn> {
+    Some(match name {
+        "quote" => strings::quote_into,
+        "indent" => strings::indent_into,
+        "nindent" => strings::nindent_into,
+        "toJson" => json::to_json_into,
+        _ => return None,
+    })
 }
 
 /// The body of sprig function `name`.

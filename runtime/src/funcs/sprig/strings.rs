@@ -275,19 +275,26 @@ pub(super) fn has_suffix<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 /// `quote`: each non-nil argument's `strval`, Go-quoted.
-pub(super) fn quote<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+pub(super) fn quote<'a>(cx: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let mut out = Vec::new();
+    quote_into(cx, a, &mut out)?;
+    string(out)
+}
+
+/// `quote` printed: appended to `out`.
+pub(super) fn quote_into(_: &CallCx, a: &[Value<'_>], out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let start = out.len();
     for v in a.all().iter().filter(|v| dynamic(v).is_valid()) {
-        if !out.is_empty() {
+        if out.len() > start {
             out.push(b' ');
         }
         let text = strval(v);
         // Quotes and the text itself, most often all there is: one
         // allocation rather than a doubling per few bytes.
         out.reserve(text.len() + 3);
-        append_quoted(&mut out, &text);
+        append_quoted(out, &text);
     }
-    string(out)
+    Ok(())
 }
 
 /// `squote`: each non-nil argument printed with `%v` in single quotes.
@@ -313,28 +320,50 @@ pub(super) fn cat<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 fn indent_bytes<'a>(spaces: i64, v: &[u8]) -> Result<'a> {
+    let mut out = Vec::new();
+    indent_lines_into(spaces, v, &mut out)?;
+    string(out)
+}
+
+/// `v` with `spaces` spaces before each line, appended to `out`.
+fn indent_lines_into(spaces: i64, v: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String> {
     let lines = 1 + memchr::memchr_iter(b'\n', v).count() as u128;
     let total = v.len() as u128 + lines * spaces.max(0) as u128;
     if total > super::MAX_BUILT_BYTES as u128 {
         return Err(format!("{total} bytes are more than injit builds into one string ({})", super::MAX_BUILT_BYTES));
     }
     let pad = text::repeat(b" ", spaces)?;
-    let mut newline_pad = b"\n".to_vec();
-    newline_pad.extend_from_slice(&pad);
-    let mut out = pad;
-    out.extend(text::replace_all(v, b"\n", &newline_pad));
-    string(out)
+    out.reserve(total as usize);
+    out.extend_from_slice(&pad);
+    let mut rest = v;
+    while let Some(i) = memchr::memchr(b'\n', rest) {
+        out.extend_from_slice(&rest[..=i]);
+        out.extend_from_slice(&pad);
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+    Ok(())
 }
 
 pub(super) fn indent<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     indent_bytes(a.int(0), a.str(1))
 }
 
-pub(super) fn nindent<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    let indented = indent_bytes(a.int(0), a.str(1))?;
-    let mut out = b"\n".to_vec();
-    out.extend_from_slice(indented.as_bytes().unwrap_or_default());
+pub(super) fn nindent<'a>(cx: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    let mut out = Vec::new();
+    nindent_into(cx, a, &mut out)?;
     string(out)
+}
+
+/// `indent` printed: appended to `out`.
+pub(super) fn indent_into(_: &CallCx, a: &[Value<'_>], out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    indent_lines_into(a.int(0), a.str(1), out)
+}
+
+/// `nindent` printed: appended to `out`.
+pub(super) fn nindent_into(_: &CallCx, a: &[Value<'_>], out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    out.push(b'\n');
+    indent_lines_into(a.int(0), a.str(1), out)
 }
 
 /// `replace old new src`.
