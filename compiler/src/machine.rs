@@ -100,8 +100,8 @@ pub(crate) fn const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a
     }
 }
 
-// Inlined whole into the helpers that store constants: built in its slot
-// rather than in a temporary copied there.
+// Inlined into the helpers that store constants, with `Boxed` out of line
+// (recursion would stop the inlining).
 #[inline(always)]
 fn unboxed_const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
     match c {
