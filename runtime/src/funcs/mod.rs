@@ -363,6 +363,11 @@ mod tests {
             .collect();
         assert_eq!(with_writers.len(), 7);
         assert!(table.get("lower").is_some_and(|f| f.write.is_none()));
+        // A layer's function replaces the one below with its writer:
+        // Istio's `indent` leaves the first line alone, sprig's does not.
+        let istio = FunctionTable::for_set(FunctionSet::Istio, false);
+        assert!(istio.get("indent").is_some_and(|f| f.write.is_none()));
+        assert!(istio.get("quote").is_some_and(|f| f.write.is_some()));
     }
 
     #[test]
