@@ -49,27 +49,19 @@ pub fn fits(value: &Value<'_>, to: Param) -> bool {
 /// Go's `validateType`: makes `value` fit a parameter of type `to`, or
 /// explains why it cannot.
 pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {
-    let Param::Type(to) = to else {
+    if fits(&value, to) {
         return Ok(value);
-    };
-    // The common case, an `interface{}` parameter: every valid value is
-    // assignable to it, and the invalid value becomes a nil interface.
-    if to == Type::Any {
-        return Ok(if value.is_valid() { value } else { zero_of(to) });
     }
+    let Param::Type(to) = to else { return Ok(value) };
+    // What does not fit as it is: the invalid value becomes a nil of a
+    // type that has one (a nil interface for `interface{}`)...
     if !value.is_valid() {
-        if to.kind().can_be_nil() || to == Type::ReflectValue {
-            return Ok(if to == Type::ReflectValue { value } else { zero_of(to) });
+        if to.kind().can_be_nil() {
+            return Ok(zero_of(to));
         }
         return Err(format!("invalid value; expected {to}"));
     }
-    if to == Type::ReflectValue {
-        return Ok(value);
-    }
-    let from = value.static_type().unwrap_or(Type::Any);
-    if from.assignable_to(to) {
-        return Ok(value);
-    }
+    // ... and a valid one may fit once out of its interface.
     let mut value = value;
     if value.kind() == Kind::Interface && !matches!(value.repr, Repr::Nil(Type::Any)) {
         value = value.unbox();
