@@ -41,6 +41,28 @@ fn key_prefix(key: &[u8]) -> u64 {
     key.iter().enumerate().fold(0, |prefix, (i, &b)| prefix | u64::from(b) << (56 - 8 * i))
 }
 
+/// `a == b` for keys: a few words compared inline, where a call to
+/// `memcmp` costs more than the comparison for keys this short.
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("eight bytes"));
+    let mut at = 0;
+    while at + 8 < a.len() {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last eight bytes, overlapping what was compared already.
+    word(a, a.len() - 8) == word(b, b.len() - 8)
+}
+
 impl Object {
     /// Builds a map; of duplicate keys the last wins, as in Go.
     pub fn new(mut entries: Vec<(Box<str>, Data)>) -> Object {
@@ -68,7 +90,7 @@ impl Object {
         if let (Some(&prefix), Some((k, _))) = (self.prefixes.get(hint), self.entries.get(hint))
             && prefix == key_prefix(key)
             && k.len() == key.len()
-            && (key.len() <= 8 || k.as_bytes() == key)
+            && (key.len() <= 8 || same_key(k.as_bytes(), key))
         {
             return Some(hint);
         }
@@ -81,7 +103,11 @@ impl Object {
         let (mut low, mut high) = (0, self.prefixes.len());
         while low < high {
             let mid = low + (high - low) / 2;
-            let order = self.prefixes[mid].cmp(&prefix).then_with(|| self.entries[mid].0.as_bytes().cmp(key));
+            let order = self.prefixes[mid].cmp(&prefix).then_with(|| {
+                // A tie on the prefix is nearly always the key itself.
+                let k = self.entries[mid].0.as_bytes();
+                if same_key(k, key) { std::cmp::Ordering::Equal } else { k.cmp(key) }
+            });
             match order {
                 std::cmp::Ordering::Less => low = mid + 1,
                 std::cmp::Ordering::Greater => high = mid,
@@ -475,6 +501,21 @@ pub fn write_json_float(out: &mut Vec<u8>, f: f64, bits32: bool) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_key_is_byte_equality() {
+        let key: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=key.len() {
+            let a = &key[..len];
+            assert!(same_key(a, a), "{len}");
+            assert!(!same_key(a, &key[..len.saturating_sub(1)]) || len == 0);
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_key(a, &b), "length {len}, byte {at}");
+            }
+        }
+    }
 
     #[test]
     fn decodes_like_go() {

@@ -797,6 +797,12 @@ pub fn sprintf(format: &[u8], args: &[Value<'_>]) -> Vec<u8> {
 
 /// `fmt.Fprint(w, v)` of one value, as a template action prints it.
 pub fn fprint(buf: &mut Vec<u8>, value: &Value<'_>) {
+    // The most common operand, a plain string, prints as it is (no flags
+    // or width to pad to), without setting up a printer.
+    if let Repr::Str(s, Type::String) = &value.repr {
+        buf.extend_from_slice(s.as_bytes());
+        return;
+    }
     Printer::new(buf).print_arg(value, 'v');
 }
 

@@ -86,7 +86,7 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
         return Err("index of untyped nil".to_owned());
     }
     for index in indexes {
-        let index = index.unboxed();
+        let index = index.unboxed_cow();
         // `indirect`: a nil interface or pointer cannot be indexed.
         item = item.unboxed();
         if !item.is_valid() {
@@ -116,7 +116,7 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
                     _ => Type::String,
                 };
                 let key = match index.repr {
-                    Repr::Str(ref s, t) if t == key_type => s.as_bytes().to_vec(),
+                    Repr::Str(ref s, t) if t == key_type => s.as_bytes(),
                     Repr::Invalid => {
                         return Err(format!("value is nil; should be of type {key_type}"));
                     }
@@ -124,7 +124,8 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
                         return Err(format!("value has type {}; should be {key_type}", index.type_name()));
                     }
                 };
-                item = item.map_get(&key).unwrap_or_else(|| item.map_zero());
+                let found = item.map_get(key).unwrap_or_else(|| item.map_zero());
+                item = found;
             }
             _ => return Err(format!("can't index item of type {}", item.type_name())),
         }

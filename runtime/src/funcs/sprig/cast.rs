@@ -2,6 +2,7 @@
 //! oracle links it), sprig's `strval` and `empty`, reflection kinds and
 //! `reflect.DeepEqual`.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use crate::fmt::sprint;
@@ -99,19 +100,29 @@ pub(super) fn to_float64(v: &Value<'_>) -> f64 {
 
 /// sprig's `strval`: strings as they are, Stringers through `String`,
 /// anything else printed with `%v`.
-pub(super) fn strval(v: &Value<'_>) -> Vec<u8> {
+/// A string is borrowed, not copied.
+pub(super) fn strval<'v>(v: &'v Value<'_>) -> Cow<'v, [u8]> {
+    // Boxing does not change what a string holds.
+    if let Repr::Str(s, _) = &v.repr {
+        return Cow::Borrowed(s.as_bytes());
+    }
     let v = dynamic(v);
-    match &v.repr {
-        Repr::Str(s, _) => s.as_bytes().to_vec(),
-        _ if v.dyn_type() == Some(Type::ByteSlice) => {
-            (0..v.len().unwrap_or(0)).map(|i| to_int64(&v.index(i)) as u8).collect()
-        }
-        _ => {
-            if let Some(s) = crate::fmt::stringer(&v) {
-                return s;
-            }
-            sprint(std::slice::from_ref(&v))
-        }
+    Cow::Owned(if v.dyn_type() == Some(Type::ByteSlice) {
+        (0..v.len().unwrap_or(0)).map(|i| to_int64(&v.index(i)) as u8).collect()
+    } else if let Some(s) = crate::fmt::stringer(&v) {
+        s
+    } else {
+        sprint(std::slice::from_ref(&v))
+    })
+}
+
+/// Whether an `interface{}` argument is not nil: `dynamic(v).is_valid()`
+/// without a copy of the value.
+pub(super) fn is_present(v: &Value<'_>) -> bool {
+    match v.repr {
+        Repr::Invalid => false,
+        Repr::Nil(Type::Any) => !v.boxed,
+        _ => true,
     }
 }
 
@@ -240,7 +251,7 @@ mod tests {
         assert_eq!(to_int64(&Value::float(1e300)), i64::MIN);
         assert_eq!(to_int64(&Value::bool(true)), 1);
         assert_eq!(to_float64(&Value::str(b"1.5")), 1.5);
-        assert_eq!(strval(&Value::float(1e6)), b"1e+06");
+        assert_eq!(&*strval(&Value::float(1e6)), b"1e+06");
         assert!(empty(&Value::invalid()) && empty(&Value::int(0)) && !empty(&Value::str(b"0")));
     }
 }

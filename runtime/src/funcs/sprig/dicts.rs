@@ -52,7 +52,7 @@ pub(super) fn dict<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let mut map = MapValue::default();
     let args = a.all();
     for pair in args.chunks(2) {
-        let key: Rc<[u8]> = Rc::from(strval(&pair[0]));
+        let key: Rc<[u8]> = Rc::from(&*strval(&pair[0]));
         let value = pair.get(1).cloned().unwrap_or_else(|| Value::str(b"")).into_element();
         map.insert(key, value);
     }

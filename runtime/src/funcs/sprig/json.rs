@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use super::cast::dynamic;
 use super::{ArgAccess, Result};
 use crate::data::{Data, NumberMode, write_json_float};
 use crate::funcs::CallCx;
@@ -24,31 +23,30 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// encoding/json's string encoding.
 pub fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
+    let safe = |b: u8| {
+        (0x20..0x80).contains(&b) && b != b'"' && b != b'\\' && !(escape_html && matches!(b, b'<' | b'>' | b'&'))
+    };
     let mut i = 0;
     while i < s.len() {
+        // Runs of bytes written as they are go out in one copy.
+        let run = s[i..].iter().position(|&b| !safe(b)).unwrap_or(s.len() - i);
+        out.extend_from_slice(&s[i..i + run]);
+        i += run;
+        if i == s.len() {
+            break;
+        }
         let b = s[i];
         if b < 0x80 {
-            let safe = b >= 0x20 && b != b'"' && b != b'\\' && !(escape_html && matches!(b, b'<' | b'>' | b'&'));
-            if safe {
-                out.push(b);
-            } else {
-                match b {
-                    b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
-                    0x08 => out.extend_from_slice(b"\\b"),
-                    0x0c => out.extend_from_slice(b"\\f"),
-                    b'\n' => out.extend_from_slice(b"\\n"),
-                    b'\r' => out.extend_from_slice(b"\\r"),
-                    b'\t' => out.extend_from_slice(b"\\t"),
-                    _ => out.extend_from_slice(&[
-                        b'\\',
-                        b'u',
-                        b'0',
-                        b'0',
-                        HEX[(b >> 4) as usize],
-                        HEX[(b & 0xF) as usize],
-                    ]),
-                }
+            match b {
+                b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xF) as usize]]),
             }
             i += 1;
             continue;
@@ -164,26 +162,16 @@ pub(crate) fn write_json(
     style: JsonStyle,
     depth: usize,
 ) -> std::result::Result<(), String> {
-    let v = dynamic(v);
+    let v = v.unboxed_cow();
     match &v.repr {
         Repr::Invalid | Repr::Nil(_) => out.extend_from_slice(b"null"),
         Repr::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Repr::Int(i, _) => out.extend_from_slice(i.to_string().as_bytes()),
-        Repr::Uint(u, _) => out.extend_from_slice(u.to_string().as_bytes()),
+        Repr::Int(i, _) => write_decimal(out, *i),
+        Repr::Uint(u, _) => write_decimal(out, *u),
+        Repr::Data(d) => write_json_data(out, d, style, depth)?,
         Repr::Float(f, t) => write_json_float(out, *f, *t == Type::Float32)?,
         Repr::Complex(_, _, t) => return Err(format!("json: unsupported type: {t}")),
-        Repr::Str(s, Type::JsonNumber) => {
-            if s.as_bytes().is_empty() {
-                out.push(b'0');
-            } else if Data::from_json(s.as_bytes(), NumberMode::JsonNumber)
-                .is_ok_and(|d| matches!(d, Data::JsonNumber(_)))
-            {
-                out.extend_from_slice(s.as_bytes());
-            } else {
-                let text = String::from_utf8_lossy(s.as_bytes());
-                return Err(format!("json: invalid number literal {}", injit_strconv::quote(text.as_bytes())));
-            }
-        }
+        Repr::Str(s, Type::JsonNumber) => write_json_number(out, s.as_bytes())?,
         Repr::Str(s, _) => write_json_string(out, s.as_bytes(), style.escape_html),
         Repr::Func(_) | Repr::Method(_) => return Err(format!("json: unsupported type: {}", v.dyn_type_name())),
         Repr::Typed(t, d) if style.indent => {
@@ -202,22 +190,8 @@ pub(crate) fn write_json(
         _ if v.kind() == Kind::Map => {
             let Some(_walk) = crate::stack::Walk::enter(&v, depth) else { return Err(cycle(&v)) };
             let entries = v.map_entries();
-            open(out, b'{', style, depth)?;
-            if entries.is_empty() {
-                out.push(b'}');
-                return Ok(());
-            }
-            for (i, (k, value)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                newline(out, style, depth + 1);
-                write_json_string(out, k.as_bytes().unwrap_or_default(), style.escape_html);
-                out.extend_from_slice(if style.indent { b": " } else { b":" });
-                crate::stack::deeper(|| write_json(out, value, style, depth + 1))?;
-            }
-            newline(out, style, depth);
-            out.push(b'}');
+            let entries = entries.iter().map(|(k, value)| (k.as_bytes().unwrap_or_default(), value));
+            write_object(out, entries, style, depth, |out, value, depth| write_json(out, value, style, depth))?;
         }
         _ if v.kind() == Kind::Slice => {
             if v.dyn_type() == Some(Type::ByteSlice) {
@@ -229,25 +203,107 @@ pub(crate) fn write_json(
                 return Ok(());
             }
             let Some(_walk) = crate::stack::Walk::enter(&v, depth) else { return Err(cycle(&v)) };
-            let n = v.len().unwrap_or(0);
-            open(out, b'[', style, depth)?;
-            if n == 0 {
-                out.push(b']');
-                return Ok(());
-            }
-            for i in 0..n {
-                if i > 0 {
-                    out.push(b',');
-                }
-                newline(out, style, depth + 1);
-                crate::stack::deeper(|| write_json(out, &v.index(i), style, depth + 1))?;
-            }
-            newline(out, style, depth);
-            out.push(b']');
+            let items = (0..v.len().unwrap_or(0)).map(|i| v.index(i));
+            write_array(out, items, style, depth, |out, item, depth| write_json(out, &item, style, depth))?;
         }
         _ => out.extend_from_slice(b"null"),
     }
     Ok(())
+}
+
+/// Decoded input data, walked in place: no values are made for its
+/// elements, and its objects are already in Go's key order.
+fn write_json_data(out: &mut Vec<u8>, d: &Data, style: JsonStyle, depth: usize) -> std::result::Result<(), String> {
+    match d {
+        Data::Null => out.extend_from_slice(b"null"),
+        Data::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Data::Number(f) => write_json_float(out, *f, false)?,
+        Data::JsonNumber(s) => write_json_number(out, s.as_bytes())?,
+        Data::String(s) => write_json_string(out, s.as_bytes(), style.escape_html),
+        Data::Array(items) => {
+            write_array(out, items.iter(), style, depth, |out, item, depth| write_json_data(out, item, style, depth))?;
+        }
+        Data::Object(object) => {
+            let entries = object.iter().map(|(k, value)| (k.as_bytes(), value));
+            write_object(out, entries, style, depth, |out, value, depth| write_json_data(out, value, style, depth))?;
+        }
+    }
+    Ok(())
+}
+
+/// An array of `items` at nesting `depth`, each written by `write` one
+/// level deeper.
+fn write_array<T>(
+    out: &mut Vec<u8>,
+    mut items: impl Iterator<Item = T>,
+    style: JsonStyle,
+    depth: usize,
+    write: impl Fn(&mut Vec<u8>, T, usize) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    open(out, b'[', style, depth)?;
+    let Some(first) = items.next() else {
+        out.push(b']');
+        return Ok(());
+    };
+    newline(out, style, depth + 1);
+    crate::stack::deeper(|| write(out, first, depth + 1))?;
+    for item in items {
+        out.push(b',');
+        newline(out, style, depth + 1);
+        crate::stack::deeper(|| write(out, item, depth + 1))?;
+    }
+    newline(out, style, depth);
+    out.push(b']');
+    Ok(())
+}
+
+/// An object of `entries` (in the order given) at nesting `depth`, each
+/// value written by `write` one level deeper.
+fn write_object<'k, T>(
+    out: &mut Vec<u8>,
+    entries: impl Iterator<Item = (&'k [u8], T)>,
+    style: JsonStyle,
+    depth: usize,
+    write: impl Fn(&mut Vec<u8>, T, usize) -> std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    let mut first = true;
+    open(out, b'{', style, depth)?;
+    for (key, value) in entries {
+        if !first {
+            out.push(b',');
+        }
+        newline(out, style, depth + 1);
+        write_json_string(out, key, style.escape_html);
+        out.extend_from_slice(if style.indent { b": " } else { b":" });
+        crate::stack::deeper(|| write(out, value, depth + 1))?;
+        first = false;
+    }
+    if !first {
+        newline(out, style, depth);
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// A `json.Number`: its text, which must be a JSON number literal (the
+/// empty string marshals as 0).
+fn write_json_number(out: &mut Vec<u8>, s: &[u8]) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        out.push(b'0');
+    } else if Data::from_json(s, NumberMode::JsonNumber).is_ok_and(|d| matches!(d, Data::JsonNumber(_))) {
+        out.extend_from_slice(s);
+    } else {
+        let text = String::from_utf8_lossy(s);
+        return Err(format!("json: invalid number literal {}", injit_strconv::quote(text.as_bytes())));
+    }
+    Ok(())
+}
+
+/// An integer in decimal, without a temporary string.
+fn write_decimal(out: &mut Vec<u8>, n: impl std::fmt::Display) {
+    use std::io::Write;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{n}");
 }
 
 fn write_json_fields(
@@ -256,23 +312,8 @@ fn write_json_fields(
     style: JsonStyle,
     depth: usize,
 ) -> std::result::Result<(), String> {
-    open(out, b'{', style, depth)?;
-    if fields.is_empty() {
-        out.push(b'}');
-        return Ok(());
-    }
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        newline(out, style, depth + 1);
-        write_json_string(out, name.as_bytes(), style.escape_html);
-        out.extend_from_slice(if style.indent { b": " } else { b":" });
-        crate::stack::deeper(|| write_json(out, value, style, depth + 1))?;
-    }
-    newline(out, style, depth);
-    out.push(b'}');
-    Ok(())
+    let entries = fields.iter().map(|(name, value)| (name.as_bytes(), value));
+    write_object(out, entries, style, depth, |out, value, depth| write_json(out, value, style, depth))
 }
 
 fn marshal(v: &Value<'_>, style: JsonStyle) -> std::result::Result<Vec<u8>, String> {

@@ -3,7 +3,7 @@
 use injit_strconv::unicode;
 use injit_strconv::{append_quoted, encode_rune};
 
-use super::cast::{dynamic, list_items, strval};
+use super::cast::{dynamic, is_present, strval};
 use super::text::{self, byte_is_space, push_byte_rune, runes};
 use super::{ArgAccess, Result};
 use crate::funcs::CallCx;
@@ -284,7 +284,7 @@ pub(super) fn quote<'a>(cx: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 /// `quote` printed: appended to `out`.
 pub(super) fn quote_into(_: &CallCx, a: &[Value<'_>], out: &mut Vec<u8>) -> std::result::Result<(), String> {
     let start = out.len();
-    for v in a.all().iter().filter(|v| dynamic(v).is_valid()) {
+    for v in a.all().iter().filter(|v| is_present(v)) {
         if out.len() > start {
             out.push(b' ');
         }
@@ -376,20 +376,32 @@ pub(super) fn plural<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 pub(super) fn to_string<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    string(strval(a.arg(0)))
+    string(strval(a.arg(0)).into_owned())
 }
 
 /// sprig's `strslice`: a list's non-nil items as strings; a non-list as a
 /// one-element list.
 pub(super) fn strslice(v: &Value<'_>) -> Vec<Vec<u8>> {
-    let d = dynamic(v);
+    let mut items = Vec::new();
+    for_each_str(v, |item| items.push(item.to_vec()));
+    items
+}
+
+/// [`strslice`] item by item, without copying strings.
+fn for_each_str(v: &Value<'_>, mut f: impl FnMut(&[u8])) {
+    let d = v.unboxed_cow();
+    let n = d.len().unwrap_or(0);
     if d.dyn_type() == Some(Type::StringSlice) {
-        return (0..d.len().unwrap_or(0)).map(|i| d.index(i).as_bytes().unwrap_or_default().to_vec()).collect();
-    }
-    match list_items(&d) {
-        Ok(items) => items.iter().filter(|i| dynamic(i).is_valid()).map(strval).collect(),
-        Err(_) if !d.is_valid() => Vec::new(),
-        Err(_) => vec![strval(&d)],
+        (0..n).for_each(|i| f(d.index(i).as_bytes().unwrap_or_default()));
+    } else if d.kind() == Kind::Slice {
+        for i in 0..n {
+            let item = d.index(i);
+            if is_present(&item) {
+                f(&strval(&item));
+            }
+        }
+    } else if d.is_valid() {
+        f(&strval(&d));
     }
 }
 
@@ -398,7 +410,17 @@ pub(super) fn to_strings<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 }
 
 pub(super) fn join<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    string(strslice(a.arg(1)).join(a.str(0)))
+    let separator = a.str(0);
+    let mut out = Vec::new();
+    let mut first = true;
+    for_each_str(a.arg(1), |item| {
+        if !first {
+            out.extend_from_slice(separator);
+        }
+        first = false;
+        out.extend_from_slice(item);
+    });
+    string(out)
 }
 
 fn split_map<'a>(parts: Vec<Vec<u8>>) -> Result<'a> {
@@ -425,7 +447,7 @@ pub(super) fn split_list<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 /// one-element list.
 pub(super) fn sort_alpha<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let v = dynamic(a.arg(0));
-    let mut items = if v.kind() == Kind::Slice { strslice(&v) } else { vec![strval(&v)] };
+    let mut items = if v.kind() == Kind::Slice { strslice(&v) } else { vec![strval(&v).into_owned()] };
     items.sort();
     Ok(super::cast::string_slice(items))
 }
