@@ -69,8 +69,9 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &[u8], escape_html: bool) {
 }
 
 /// `json.Indent(out, compact, "", "  ")` starting at nesting `depth`:
-/// re-lays compact JSON as `MarshalIndent` would have written it.
-fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) {
+/// re-lays compact JSON as `MarshalIndent` would have written it, refusing
+/// what nests deeper than its scanner allows.
+fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) -> std::result::Result<(), String> {
     let mut depth = depth;
     let mut in_string = false;
     let mut escaped = false;
@@ -101,6 +102,9 @@ fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) {
                 out.push(c);
             }
             b'{' | b'[' => {
+                if depth >= MAX_INDENTED_NESTING {
+                    return Err(format!("invalid character '{}' exceeded max depth", c as char));
+                }
                 let close = if c == b'{' { b'}' } else { b']' };
                 if compact.get(i + 1) == Some(&close) {
                     out.push(c);
@@ -126,6 +130,7 @@ fn indent_json(out: &mut Vec<u8>, compact: &[u8], depth: usize) {
         }
         i += 1;
     }
+    Ok(())
 }
 
 /// `json.Marshal`'s error for a map or slice that holds itself.
@@ -177,13 +182,15 @@ pub(crate) fn write_json(
         Repr::Typed(t, d) if style.indent => {
             let mut compact = Vec::new();
             crate::schema::json::write(&mut compact, *t, *d, style.escape_html)?;
-            indent_json(out, &compact, depth);
+            indent_json(out, &compact, depth)?;
         }
         Repr::Typed(t, d) => {
             // Nothing is written on error: callers discard the output then.
             crate::schema::json::write(out, *t, *d, style.escape_html)?;
         }
         Repr::Object(o) => match o.json() {
+            // Go re-lays what a marshaler returns, indented like the rest.
+            Some(result) if style.indent => indent_json(out, &result?, depth)?,
             Some(result) => out.extend_from_slice(&result?),
             None => write_json_fields(out, &o.fields(), style, depth)?,
         },
@@ -317,7 +324,9 @@ fn write_json_fields(
 }
 
 fn marshal(v: &Value<'_>, style: JsonStyle) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
+    // Room for a typical small object: growing from nothing costs several
+    // reallocations.
+    let mut out = Vec::with_capacity(128);
     write_json(&mut out, v, style, 0)?;
     Ok(out)
 }
@@ -387,4 +396,30 @@ pub(super) fn from_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 
 pub(super) fn must_from_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     from_json_value(a.str(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indenting_refuses_what_nests_past_the_scanner_limit() {
+        let compact = format!("{}{{}}{}", "[".repeat(5), "]".repeat(5));
+        let mut out = Vec::new();
+        assert_eq!(indent_json(&mut out, compact.as_bytes(), MAX_INDENTED_NESTING - 6), Ok(()));
+        let err = indent_json(&mut out, compact.as_bytes(), MAX_INDENTED_NESTING - 5);
+        assert_eq!(err, Err("invalid character '{' exceeded max depth".to_owned()));
+        let err = indent_json(&mut out, compact.as_bytes(), MAX_INDENTED_NESTING - 4);
+        assert_eq!(err, Err("invalid character '[' exceeded max depth".to_owned()));
+    }
+
+    #[test]
+    fn indenting_relays_compact_json() {
+        let mut out = Vec::new();
+        indent_json(&mut out, br#"{"a":[1,{}],"b":"x,\"{"}"#, 1).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n    \"a\": [\n      1,\n      {}\n    ],\n    \"b\": \"x,\\\"{\"\n  }"
+        );
+    }
 }
