@@ -12,9 +12,10 @@ use crate::value::{Repr, Value};
 /// The panic Go reports when sprig dereferences a nil interface.
 pub(super) const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
 
-/// The dynamic value of an `interface{}` argument (invalid for nil).
-pub(super) fn dynamic<'a>(v: &Value<'a>) -> Value<'a> {
-    v.unboxed()
+/// The dynamic value of an `interface{}` argument (invalid for nil),
+/// borrowed unless the interface must be taken apart.
+pub(super) fn dynamic<'v, 'a>(v: &'v Value<'a>) -> Cow<'v, Value<'a>> {
+    v.unboxed_cow()
 }
 
 /// `reflect.Kind.String()` of a value's dynamic type.

@@ -205,7 +205,7 @@ fn deep_copy_value<'a>(v: &Value<'a>) -> Value<'a> {
 }
 
 fn deep_copy_at<'a>(v: &Value<'a>, depth: usize) -> Value<'a> {
-    let d = dynamic(v);
+    let d = v.unboxed();
     // A map that holds itself is shared where it recurs.
     let Some(_walk) = crate::stack::Walk::enter(&d, depth) else { return d };
     match &d.repr {
@@ -244,7 +244,7 @@ fn assertion(v: &Value<'_>, want: &str) -> String {
 
 fn as_any_map<'a>(v: &Value<'a>) -> std::result::Result<Value<'a>, String> {
     let d = dynamic(v);
-    if d.dyn_type() == Some(Type::AnyMap) { Ok(d) } else { Err(assertion(v, "map[string]interface {}")) }
+    if d.dyn_type() == Some(Type::AnyMap) { Ok(d.into_owned()) } else { Err(assertion(v, "map[string]interface {}")) }
 }
 
 pub(super) fn dig<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
