@@ -483,7 +483,6 @@ fn range_start<'a>(v: &Value<'a>) -> Result<Option<RangeIter<'a>>, String> {
     }
 }
 
-/// The next (key, element) of a range.
 /// A literal constant as Go's `evalArg` makes it for a parameter of type
 /// `to`: a number takes any numeric type it fits (an integer type needs
 /// an integral value).

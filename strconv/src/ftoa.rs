@@ -344,6 +344,8 @@ pub fn format_float_bits(v: f64, format: FloatFormat, prec: i32, bits: u32) -> S
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn whole_numbers_are_written_as_formatted() {
         let mut samples: Vec<f64> = (-2000..2000).map(f64::from).collect();
@@ -356,19 +358,17 @@ mod tests {
             for format in formats {
                 for bits in [32, 64] {
                     let mut buf = [0; 24];
-                    if let Some(text) = super::shortest_integral(v, format, bits, &mut buf) {
-                        let expected = super::format_float_bits(v, format, -1, bits);
+                    if let Some(text) = shortest_integral(v, format, bits, &mut buf) {
+                        let expected = format_float_bits(v, format, -1, bits);
                         assert_eq!(std::str::from_utf8(text).ok(), Some(expected.as_str()), "{v} {format:?} {bits}");
                     }
                 }
             }
         }
         let mut buf = [0; 24];
-        assert!(super::shortest_integral(15001.0, FloatFormat::General { upper: false }, 64, &mut buf).is_some());
-        assert!(super::shortest_integral(1e6, FloatFormat::General { upper: false }, 64, &mut buf).is_none());
+        assert!(shortest_integral(15001.0, FloatFormat::General { upper: false }, 64, &mut buf).is_some());
+        assert!(shortest_integral(1e6, FloatFormat::General { upper: false }, 64, &mut buf).is_none());
     }
-
-    use super::*;
 
     fn g(v: f64) -> String {
         format_float(v, FloatFormat::General { upper: false }, -1)

@@ -124,8 +124,7 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
                         return Err(format!("value has type {}; should be {key_type}", index.type_name()));
                     }
                 };
-                let found = item.map_get(key).unwrap_or_else(|| item.map_zero());
-                item = found;
+                item = item.map_get(key).unwrap_or_else(|| item.map_zero());
             }
             _ => return Err(format!("can't index item of type {}", item.type_name())),
         }
