@@ -63,7 +63,6 @@ pub fn parse_uint(s: &[u8], base: u32) -> Result<u64, NumError> {
     }
     let mut underscores = false;
     let mut n: u64 = 0;
-    let mut overflow = false;
     for &c in digits {
         let d = match c {
             b'_' if base0 => {
@@ -77,21 +76,26 @@ pub fn parse_uint(s: &[u8], base: u32) -> Result<u64, NumError> {
         if d >= base {
             return Err(NumError::Syntax);
         }
-        if overflow {
-            continue;
-        }
-        match n.checked_mul(base).and_then(|m| m.checked_add(d)) {
-            Some(next) => n = next,
-            None => overflow = true,
-        }
+        // Go gives up at the first overflow: what follows is not read,
+        // even a byte that would be a syntax error.
+        n = n.checked_mul(base).and_then(|m| m.checked_add(d)).ok_or(NumError::Range)?;
     }
     if underscores && !underscore_ok(s) {
         return Err(NumError::Syntax);
     }
-    if overflow {
-        return Err(NumError::Range);
-    }
     Ok(n)
+}
+
+/// `strconv.ParseInt(s, base, 64)` with its value on every error: 0 for
+/// bad syntax, the nearest bound out of range (what callers that drop
+/// the error, like sprig's `atoi`, see).
+pub fn parse_int_lossy(s: &[u8], base: u32) -> i64 {
+    match parse_int(s, base) {
+        Ok(n) => n,
+        Err(NumError::Range) if s.first() == Some(&b'-') => i64::MIN,
+        Err(NumError::Range) => i64::MAX,
+        Err(_) => 0,
+    }
 }
 
 /// `strconv.ParseInt(s, base, 64)`.
@@ -135,5 +139,11 @@ mod tests {
         assert_eq!(parse_int(b"1_000", 10), Err(NumError::Syntax));
         assert_eq!(parse_int(b"0", 0), Ok(0));
         assert_eq!(parse_int(b"0x", 0), Err(NumError::Syntax));
+        // Overflow ends the scan before a later syntax error.
+        assert_eq!(parse_int(b"99999999999999999999x", 10), Err(NumError::Range));
+        assert_eq!(parse_uint(b"0x1_0000_0000_0000_0000__", 0), Err(NumError::Range));
+        assert_eq!(parse_int_lossy(b"99999999999999999999", 10), i64::MAX);
+        assert_eq!(parse_int_lossy(b"-99999999999999999999", 10), i64::MIN);
+        assert_eq!(parse_int_lossy(b"12a", 10), 0);
     }
 }

@@ -16,7 +16,7 @@ pub mod unicode;
 mod utf8;
 
 pub use atof::parse_float;
-pub use atoi::{parse_int, parse_uint};
+pub use atoi::{parse_int, parse_int_lossy, parse_uint};
 pub use ftoa::{FloatFormat, format_float, format_float_bits, shortest_digits, shortest_integral};
 pub use quote::{append_quoted, append_quoted_ascii, append_quoted_rune, quote, quote_rune, unquote, unquote_char};
 pub use utf8::{RUNE_ERROR, decode_last_rune, decode_rune, encode_rune};

@@ -452,8 +452,10 @@ pub(super) fn sort_alpha<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     Ok(super::cast::string_slice(items))
 }
 
+/// `atoi`: `strconv.Atoi` with its error dropped, so out of range is the
+/// nearest bound and bad syntax 0.
 pub(super) fn atoi<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
-    Ok(Value::int(injit_strconv::parse_int(a.str(0), 10).unwrap_or(0)))
+    Ok(Value::int(injit_strconv::parse_int_lossy(a.str(0), 10)))
 }
 
 pub(super) fn hello<'a>(_: &CallCx, _: &[Value<'a>]) -> Result<'a> {
