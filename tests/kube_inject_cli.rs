@@ -217,3 +217,19 @@ fn the_seed_example_with_its_1_0_config() {
     assert!(stdout.contains("- --serviceCluster\n        - sleep\n"), "{stdout}");
     assert!(stdout.contains("name: istio-init"), "{stdout}");
 }
+
+#[test]
+fn short_annotation_values_with_yaml_punctuation_inject() {
+    // Not Istio's annotations, and a short ProxyConfig string the template
+    // turns into an env entry: they must reach their own fields.
+    let input = DEPLOYMENT.replace(
+        "labels: {app: web}\n    spec",
+        "labels: {app: web}\n      annotations:\n        example.com/language: \"C#\"\n        \
+         proxy.istio.io/config: 'proxyMetadata: {SEP: \"|\"}'\n    spec",
+    );
+    let out = injit(&["kube-inject", "-f", "-"], &input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("example.com/language: C#"), "{stdout}");
+    assert!(stdout.contains("- name: SEP\n          value: '|'"), "{stdout}");
+}

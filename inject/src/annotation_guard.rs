@@ -155,9 +155,7 @@ pub fn guarded(pod: &Value, inject: impl Fn(&Value) -> Result<Value, Error>) -> 
         let names: Vec<String> = risky.iter().map(|r| format!("{}={:?}", r.key, r.value)).collect();
         names.join(", ")
     };
-    // Tokens too short to mean anything (a lone quote defuses to `_`)
-    // exempt nothing.
-    let plain: Vec<String> = risky.iter().flat_map(|r| r.tokens.iter().cloned()).filter(|p| p.len() >= 3).collect();
+    let plain: Vec<String> = risky.iter().flat_map(|r| r.tokens.iter().cloned()).filter(|p| !p.is_empty()).collect();
     match result {
         Ok(injected) => match shape_difference(&injected, &probe, &plain, &mut String::new()) {
             None => Ok(injected),
@@ -180,8 +178,15 @@ pub fn guarded(pod: &Value, inject: impl Fn(&Value) -> Result<Value, Error>) -> 
 /// Where `got` and `probe` differ other than in strings carrying one of
 /// the plain values (a JSON pointer), if anywhere.
 fn shape_difference(got: &Value, probe: &Value, plain: &[String], path: &mut String) -> Option<String> {
+    let carries = |p: &str, shortest: usize| plain.iter().any(|t| t.len() >= shortest && p.contains(t.as_str()));
     match (got, probe) {
-        (_, Value::String(p)) if plain.iter().any(|t| p.contains(t.as_str())) => None,
+        // A string that stayed a string: any value carried there, however
+        // short (`C#` probes as `C_`; the annotation's own field is one).
+        (Value::String(_), Value::String(p)) if carries(p, 1) => None,
+        // Where the value made something else of a string, only a token
+        // long enough to be the value's own exempts it: a lone `#` probes
+        // as `_`, which many strings contain.
+        (_, Value::String(p)) if carries(p, 3) => None,
         (Value::Object(g), Value::Object(p)) => {
             if let Some(key) = g.keys().chain(p.keys()).find(|k| g.contains_key(*k) != p.contains_key(*k)) {
                 return Some(format!("{path}/{key}"));
@@ -255,6 +260,42 @@ mod tests {
         assert!(e.message().contains("/privileged"), "{e}");
         let fine = json!({"metadata": {"annotations": {"sidecar.istio.io/proxyImage": "a'b#c"}}});
         assert_eq!(guarded(&fine, inject).unwrap(), json!({"image": "a'b#c"}));
+    }
+
+    #[test]
+    fn short_values_reach_their_own_fields() {
+        // The pod's own annotations come back in the injected pod, and
+        // a short proxyMetadata value becomes an env entry.
+        let inject = |pod: &Value| -> Result<Value, Error> {
+            let separator = crate::object::from_data(
+                &crate::yaml::document(
+                    pod::annotation(pod, "proxy.istio.io/config").unwrap_or_default(),
+                    injit_runtime::NumberMode::JsonNumber,
+                )
+                .map_err(|e| Error::new(ErrorKind::RenderedYaml, e.to_string()))?,
+            )["proxyMetadata"]["SEP"]
+                .clone();
+            Ok(json!({"metadata": pod["metadata"].clone(), "env": [{"name": "SEP", "value": separator}]}))
+        };
+        for value in ["C#", "#", "@", "!!", "'a", "\"\""] {
+            let pod = json!({"metadata": {"annotations": {
+                "example.com/language": value,
+                "proxy.istio.io/config": format!("proxyMetadata: {{SEP: {}}}", serde_json::to_string(value).unwrap()),
+            }}});
+            let injected = guarded(&pod, inject).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+            assert_eq!(injected["env"][0]["value"], json!(value));
+        }
+        // A short value that makes a string into something else is still
+        // refused: `#` pasted unquoted leaves a null.
+        let pod = json!({"metadata": {"annotations": {"sidecar.istio.io/logLevel": "#"}}});
+        let paste = |pod: &Value| -> Result<Value, Error> {
+            let level = pod::annotation(pod, "sidecar.istio.io/logLevel").unwrap_or_default();
+            let docs = crate::object::yaml_documents(&format!("level: {level}\n"))
+                .map_err(|e| Error::new(ErrorKind::RenderedYaml, e.to_string()))?;
+            Ok(docs.into_iter().next().unwrap_or_default())
+        };
+        let e = guarded(&pod, paste).unwrap_err();
+        assert!(e.message().contains("/level"), "{e}");
     }
 
     #[test]
