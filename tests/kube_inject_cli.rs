@@ -233,3 +233,32 @@ fn short_annotation_values_with_yaml_punctuation_inject() {
     assert!(stdout.contains("example.com/language: C#"), "{stdout}");
     assert!(stdout.contains("- name: SEP\n          value: '|'"), "{stdout}");
 }
+
+#[test]
+fn a_file_that_is_not_an_injector_config_is_refused() {
+    // The mesh config or the values in the config's place, an empty file,
+    // and `templates` of the wrong type: read as a bare template, each
+    // would give a pod marked injected with no sidecar.
+    let files = [
+        (
+            "mesh-as-config.yaml",
+            "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n",
+            "nor a sidecar template",
+        ),
+        ("values-as-config.json", "{\"global\": {\"hub\": \"docker.io/istio\"}}\n", "nor a sidecar template"),
+        ("empty-config.yaml", "", "nor a sidecar template"),
+        ("templates-int.yaml", "templates: 5\n", "`templates` must be a map"),
+        ("template-map.yaml", "template: {a: b}\n", "`template` must be a string"),
+    ];
+    for (name, text, message) in files {
+        let config = temp_file(name, text);
+        let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+        assert!(stderr.contains(name) && stderr.contains(message), "{name}: {stderr}");
+    }
+    // A bare template is still a config of its own.
+    let template =
+        temp_file("bare.tmpl", "spec:\n  containers:\n  - name: istio-proxy\n    image: {{ \"proxyv2\" }}\n");
+    let out = injit(&["kube-inject", "-f", "-", "--injectConfigFile", &template], DEPLOYMENT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("image: proxyv2"), "{}", text(&out.stdout));
+}

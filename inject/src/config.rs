@@ -150,12 +150,29 @@ impl InjectorConfig {
     }
 
     /// What `istioctl kube-inject --injectConfigFile` accepts: a config,
-    /// or (when the file is not one) the `sidecar` template itself.
+    /// or (when the file is not one) the `sidecar` template itself. A file
+    /// that is neither (the mesh config or the values given in its place,
+    /// an empty file, `templates` that is not a map) is an error: read as
+    /// a template it would inject a pod with no sidecar.
     pub fn parse_or_template(file: &str, text: &str) -> Result<InjectorConfig, ConfigError> {
         if find_templates(text).is_some() {
             return InjectorConfig::parse(file, text);
         }
+        let root = yaml_documents(text).ok().and_then(|docs| docs.into_iter().next());
+        for (key, wanted) in [("templates", "a map of template names to template texts"), ("template", "a string")] {
+            if root.as_ref().is_some_and(|r| r.get(key).is_some()) {
+                return Err(error(file, None, format!("`{key}` must be {wanted}")));
+            }
+        }
         let delims = Delims::detect(text);
+        if !text.contains(delims.left()) {
+            return Err(error(
+                file,
+                None,
+                "not an injector config (no `templates` or `template`) nor a sidecar template (no `{{ }}` \
+                 actions); is it the mesh config or the values?",
+            ));
+        }
         let era = if delims == Delims::default() { ConfigEra::Current } else { ConfigEra::Legacy };
         Ok(InjectorConfig {
             file: file.to_owned(),
