@@ -381,7 +381,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
         };
         let output = render::run_batch(&input, args.backend.into());
         let written = if files[1] == "-" {
-            std::io::stdout().write_all(output.as_bytes()).map_err(|e| e.to_string())
+            write_stdout(output.as_bytes())
         } else {
             std::fs::write(&files[1], output).map_err(|e| format!("{}: {e}", files[1]))
         };
@@ -466,14 +466,15 @@ fn run_render(args: RenderArgs) -> ExitCode {
         Some(name) => set.render_template(name, &data, &mut out),
         None => set.render(&data, &mut out),
     };
-    let _ = std::io::stdout().write_all(&out);
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(2)
-        }
+    let written = write_stdout(&out);
+    if let Err(e) = &result {
+        eprintln!("{e}");
     }
+    if let Err(e) = written {
+        eprintln!("error: cannot write {e}");
+        return ExitCode::from(1);
+    }
+    if result.is_err() { ExitCode::from(2) } else { ExitCode::SUCCESS }
 }
 
 fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
@@ -496,7 +497,7 @@ fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
     let written = match &args.output {
         Some(path) => kube_inject::write_atomically(std::path::Path::new(path), &injected.output)
             .map_err(|e| format!("{path}: {e}")),
-        None => std::io::stdout().write_all(injected.output.as_bytes()).map_err(|e| format!("<stdout>: {e}")),
+        None => write_stdout(injected.output.as_bytes()),
     };
     for w in &injected.warnings {
         eprintln!("{w}");
@@ -515,6 +516,19 @@ fn read_source(path: Option<&str>) -> Result<Option<injit_inject::Source>, Strin
     let Some(path) = path else { return Ok(None) };
     let name = if path == "-" { "<stdin>" } else { path };
     read_input(path).map(|text| Some(injit_inject::Source::new(name, text)))
+}
+
+/// Writes `bytes` to standard output and flushes it: a closed pipe
+/// (`| head`) or a full disk is an error naming `<stdout>`, never a panic
+/// (as `print!` gives) or output cut short with success.
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| format!("<stdout>: {e}"))
+}
+
+/// [`write_stdout`], with the error reported; false when it failed.
+fn print_stdout(text: &str) -> bool {
+    write_stdout(text.as_bytes()).map_err(|e| eprintln!("error: cannot write {e}")).is_ok()
 }
 
 fn read_input(path: &str) -> Result<String, String> {
@@ -562,17 +576,18 @@ fn run_check(args: CheckArgs) -> ExitCode {
         };
         let label = if path == "-" { "<stdin>" } else { path.as_str() };
         let report = check_file(label, source, &options);
-        match args.emit {
+        let emitted = match args.emit {
             Some(Emit::Ast) => emit_ast(&report.source, &options),
             Some(Emit::Ir) => emit_ir(&report.source, &options, false),
             Some(Emit::Clif) => emit_ir(&report.source, &options, true),
-            None => {}
-        }
+            None => true,
+        };
+        failed |= !emitted;
         reports.push(report);
     }
     let errors: usize = reports.iter().map(|r| r.errors()).sum();
     match args.format {
-        Format::Json => println!("{}", report::json(&reports)),
+        Format::Json => failed |= !print_stdout(&format!("{}\n", report::json(&reports))),
         Format::Human => {
             let mut stderr = std::io::stderr().lock();
             for r in &reports {
@@ -596,29 +611,35 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if failed || errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-fn emit_ast(source: &str, options: &CheckOptions) {
+/// Prints the AST of `source`; false when stdout could not be written.
+fn emit_ast(source: &str, options: &CheckOptions) -> bool {
     let lookup = |n: &str| options.functions.contains(n);
     let delims = options.delims.clone().unwrap_or_default();
-    if let Ok(templates) = parse(source, &ParseOptions::new("t", &lookup).delims(delims).lenient()) {
-        print!("{}", dump(&templates, source));
+    match parse(source, &ParseOptions::new("t", &lookup).delims(delims).lenient()) {
+        Ok(templates) => print_stdout(&dump(&templates, source)),
+        Err(_) => true,
     }
 }
 
-fn emit_ir(source: &str, options: &CheckOptions, clif: bool) {
+/// Prints the IR (or CLIF) of `source`; false when stdout could not be
+/// written or the CLIF could not be made.
+fn emit_ir(source: &str, options: &CheckOptions, clif: bool) -> bool {
     let compile = CompileOptions {
         functions: options.functions,
         delims: options.delims.clone().unwrap_or_default(),
         backend: Backend::Eval,
         ..CompileOptions::default()
     };
-    let Ok(set) = TemplateSet::compile(source, &compile) else { return };
+    let Ok(set) = TemplateSet::compile(source, &compile) else { return true };
     if !clif {
-        print!("{}", set.program());
-        return;
+        return print_stdout(&set.program().to_string());
     }
     match set.clif() {
-        Ok(text) => print!("{text}"),
-        Err(e) => eprintln!("error: {e}"),
+        Ok(text) => print_stdout(&text),
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
+        }
     }
 }
 
@@ -647,12 +668,12 @@ fn run_analyze(args: AnalyzeArgs) -> ExitCode {
         }
     };
     let findings = analyze::run(&manifests);
-    match args.output {
-        OutputArg::Human => {
-            let objects = manifests.iter().map(|m| m.objects.len()).sum();
-            print!("{}", analyze::human(&findings, objects));
-        }
-        OutputArg::Json => println!("{}", serde_json::to_string_pretty(&analyze::json(&findings)).expect("JSON")),
+    let text = match args.output {
+        OutputArg::Human => analyze::human(&findings, manifests.iter().map(|m| m.objects.len()).sum()),
+        OutputArg::Json => json_text(&analyze::json(&findings)),
+    };
+    if !print_stdout(&text) {
+        return ExitCode::from(2);
     }
     let (errors, warnings) = analyze::counts(&findings);
     let failing = match args.fail_on {
@@ -703,16 +724,21 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
     let source = if args.filename == "-" { "<stdin>" } else { args.filename.as_str() };
     match check_inject::run(&injector, &webhooks, labels.as_deref(), source, &text) {
         Ok(rows) => {
-            match args.output {
-                OutputArg::Human => print!("{}", check_inject::human(&rows)),
-                OutputArg::Json => {
-                    println!("{}", serde_json::to_string_pretty(&check_inject::json(&rows)).expect("JSON"))
-                }
-            }
-            ExitCode::SUCCESS
+            let text = match args.output {
+                OutputArg::Human => check_inject::human(&rows),
+                OutputArg::Json => json_text(&check_inject::json(&rows)),
+            };
+            if print_stdout(&text) { ExitCode::SUCCESS } else { ExitCode::from(2) }
         }
         Err(e) => fail(e),
     }
+}
+
+/// A report as indented JSON and a newline.
+fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("a serde_json::Value always serializes");
+    text.push('\n');
+    text
 }
 
 fn run_serve(args: ServeArgs) -> ExitCode {
@@ -765,10 +791,8 @@ fn run_certs(args: CertsArgs) -> ExitCode {
         manifest: args.manifest,
     };
     match certs::run(&options) {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) if print_stdout(&text) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
