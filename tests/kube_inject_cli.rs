@@ -150,6 +150,14 @@ fn a_broken_config_names_the_file_and_line() {
     let mesh = temp_file("broken-mesh.yaml", "defaultConfig:\n  statusPort: [1\n");
     let stderr = fails(&["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
     assert!(stderr.contains("broken-mesh.yaml:"), "{stderr}");
+    // Well-formed YAML that is not a MeshConfig: read leniently it would
+    // give a 0s drain duration.
+    let mesh = temp_file("mistyped-mesh.yaml", "defaultConfig:\n  drainDuration: forever\n");
+    let stderr = fails(&["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
+    assert!(
+        stderr.contains(r#"mistyped-mesh.yaml: invalid mesh config: bad Duration: time: invalid duration "forever""#),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -213,6 +213,20 @@ pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
     }
 }
 
+/// A mesh config's fields decode as a `MeshConfig` (Istio reads it with
+/// `protomarshal.ApplyYAML`), and its `defaultConfig` is a valid
+/// ProxyConfig overlay.
+fn check_mesh(user: &Map<String, Value>) -> Result<(), String> {
+    let fields: Map<String, Value> =
+        user.iter().map(|(k, v)| (crate::proxy_config::lower_camel(k), v.clone())).collect();
+    let t = injit_runtime::schema::GoType::named("meshconfig.MeshConfig").expect("the schema has MeshConfig");
+    injit_runtime::schema::decode::check_proto(t, &Value::Object(fields.clone()))?;
+    match fields.get("defaultConfig") {
+        Some(Value::Object(overlay)) => crate::proxy_config::check(overlay).map_err(|e| format!("defaultConfig: {e}")),
+        _ => Ok(()),
+    }
+}
+
 /// The mesh config with Istio's defaults under it (`mesh.ApplyMeshConfig`),
 /// or a ConfigMap's `data.mesh`: the file's top-level fields replace the
 /// defaults', except `defaultConfig` (merged as a pod's ProxyConfig
@@ -227,6 +241,7 @@ pub fn parse_mesh(file: &str, text: &str, defaults: &Value) -> Result<Value, Con
         Some(Value::Null) | None => Map::new(),
         Some(_) => return Err(error(file, Some(1), "the mesh config must be a map")),
     };
+    check_mesh(&user).map_err(|e| error(file, None, format!("invalid mesh config: {e}")))?;
     let mut mesh = match defaults {
         Value::Object(map) => map.clone(),
         _ => Map::new(),

@@ -158,8 +158,12 @@ fn interfaces(v: &str) -> Result<(), String> {
 
 fn proxy_config(v: &str) -> Result<(), String> {
     match crate::object::yaml_documents(v) {
-        Ok(docs) if docs.first().is_none_or(|d| d.is_object() || d.is_null()) => Ok(()),
-        Ok(_) => Err("failed to convert to apply proxy config: not a map".to_owned()),
+        Ok(docs) => match docs.into_iter().next() {
+            None | Some(Value::Null) => Ok(()),
+            Some(Value::Object(overlay)) => crate::proxy_config::check(&overlay)
+                .map_err(|e| format!("failed to convert to apply proxy config: {e}")),
+            Some(_) => Err("failed to convert to apply proxy config: not a map".to_owned()),
+        },
         Err(e) => Err(format!("failed to convert to apply proxy config: {}", e.message)),
     }
 }
@@ -221,5 +225,45 @@ mod tests {
         );
         assert!(validate_annotations(&[("sidecar.istio.io/proxyCPU".into(), "500m".into())]).is_ok());
         assert!(bad("sidecar.istio.io/proxyCPU", "5 cores").contains("quantities must match"));
+    }
+
+    #[test]
+    fn proxy_config_decodes_as_a_proxy_config() {
+        let check = |v: &str| validate_annotations(&[("proxy.istio.io/config".to_owned(), v.to_owned())]);
+        for good in [
+            "",
+            "drainDuration: 45s\nterminationDrainDuration: 1m30s",
+            "drain_duration: 45s",
+            "concurrency: 2\nholdApplicationUntilProxyStarts: true",
+            "concurrency: \"2\"",
+            "interceptionMode: TPROXY\nproxyMetadata: {A: b, SEP: \"|\"}",
+            "interceptionMode: 1",
+            "tracing: {sampling: 10, zipkin: {address: zipkin.istio-system:9411}}",
+            "discoveryAddress: istiod.istio-system.svc:15012\nstatusPort: 15020",
+            "discoveryAddress: '[fd00::1]:15012'",
+            "unknownField: {any: thing}",
+        ] {
+            assert_eq!(check(good), Ok(()), "{good:?}");
+        }
+        for (bad, message) in [
+            ("drainDuration: forever", r#"bad Duration: time: invalid duration "forever" (at drainDuration)"#),
+            ("drainDuration: 1500ms", "drain time only supports durations to seconds precision"),
+            ("terminationDrainDuration: 5", "of type durationpb.Duration"),
+            ("concurrency: 2.5", "cannot unmarshal number 2.5 into Go struct field ProxyConfig.concurrency"),
+            ("concurrency: lots", r#"cannot unmarshal string "lots" into Go struct field ProxyConfig.concurrency"#),
+            ("holdApplicationUntilProxyStarts: maybe", "of type wrapperspb.BoolValue"),
+            ("interceptionMode: BOGUS", r#"unknown value "BOGUS" for enum"#),
+            ("proxyMetadata: {A: [1]}", "cannot unmarshal array into Go struct field ProxyConfig.proxyMetadata"),
+            ("tracing: {sampling: lots}", "Tracing.tracing.sampling of type float64"),
+            ("statusPort: 70000", "invalid status port: port number 70000 must be in the range 1..65535"),
+            ("proxyAdminPort: 0", "invalid proxy admin port"),
+            ("discoveryAddress: nope", r#"invalid discovery address: unable to split "nope""#),
+            ("discoveryAddress: istiod:http", "port (http) is not a number"),
+            ("controlPlaneAuthPolicy: INHERIT", "unrecognized control plane auth policy"),
+            ("configPath: ''", "config path must be set"),
+        ] {
+            let e = check(bad).unwrap_err();
+            assert!(e.contains("failed to convert to apply proxy config") && e.contains(message), "{bad:?}: {e}");
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! refuse to decode (a string where an `int32` goes, a fraction in an
 //! integer, an object where a list goes) fails with Go's message. Unknown
 //! fields are not errors (Go drops them); `null` is always accepted.
+//! [`check_proto`] holds a protobuf message to the rules of the `jsonpb`
+//! decoder Istio reads mesh and proxy config with.
 
 use super::node::JsonNode;
 use super::{DefKind, GoType, Ty};
@@ -10,7 +12,18 @@ use crate::types::Kind;
 /// Checks that `data` decodes as Go type `t`.
 pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
-    let mut context = Context { strukt: t, path: &mut path, strict: false };
+    let mut context = Context { strukt: t, path: &mut path, strict: false, proto: false };
+    check_value(t, data, &mut context)
+}
+
+/// Checks that `data` decodes as protobuf message `t` the way Istio's
+/// `protomarshal.ApplyJSON` (golang/protobuf `jsonpb`, unknown fields
+/// allowed) reads it: integers may be quoted, enums are names or numbers
+/// and a name must exist, durations are `time.ParseDuration` text,
+/// wrappers hold their scalar.
+pub fn check_proto<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
+    let mut path = Vec::new();
+    let mut context = Context { strukt: t, path: &mut path, strict: false, proto: true };
     check_value(t, data, &mut context)
 }
 
@@ -19,13 +32,15 @@ pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
 /// read leniently, as Istio reads mesh config.
 pub fn check_strict<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
-    let mut context = Context { strukt: t, path: &mut path, strict: true };
+    let mut context = Context { strukt: t, path: &mut path, strict: true, proto: false };
     check_value(t, data, &mut context)
 }
 
 struct Context<'p> {
     /// Unknown fields are errors.
     strict: bool,
+    /// Protobuf JSON rules (`jsonpb`) rather than `encoding/json`'s.
+    proto: bool,
     /// The innermost struct being decoded (Go's `errorContext.Struct`),
     /// named only when an error is reported.
     strukt: GoType,
@@ -95,6 +110,7 @@ fn check_value<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Result
                 Ty::Basic(_) => check_scalar(t, data, cx),
                 _ => check_value(t.underlying(), data, cx),
             },
+            Some(DefKind::Enum(..)) if cx.proto => check_enum(t, data, cx),
             Some(DefKind::Enum(..)) if data.as_str().is_some() || data.is_number() => Ok(()),
             Some(DefKind::Enum(..)) => Err(mismatch(json_kind(data), t, cx)),
             _ => Ok(()),
@@ -107,7 +123,8 @@ fn check_struct<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Resul
         return Err(mismatch(json_kind(data), t, cx));
     };
     for (key, value) in entries {
-        let Some(field) = find_json_field(t, key) else {
+        let found = if cx.proto && t.is_message() { find_proto_field(t, key) } else { find_json_field(t, key) };
+        let Some(field) = found else {
             if cx.strict && !t.is_message() {
                 return Err(format!("json: unknown field {}", injit_strconv::quote(key.as_bytes())));
             }
@@ -141,11 +158,70 @@ pub fn find_json_field(t: GoType, key: &str) -> Option<(GoType, &'static str)> {
     None
 }
 
+/// A protobuf enum: one of its value names, or an integer.
+fn check_enum<N: JsonNode>(t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
+    match data.as_str() {
+        Some(name) if t.enum_value(name).is_some() => Ok(()),
+        Some(name) => Err(format!(
+            "unknown value {} for enum {} (at {})",
+            injit_strconv::quote(name.as_bytes()),
+            t.name(),
+            cx.path.join(".")
+        )),
+        None => check_integer(Kind::Int32, t, data, cx),
+    }
+}
+
+/// An integer field: a JSON number in range, or for protobuf JSON also
+/// a string holding one (`"8"`).
+fn check_integer<N: JsonNode>(kind: Kind, t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
+    match (data.number_text(), data.as_str()) {
+        (Some(text), _) if integer_fits(kind, &text) => Ok(()),
+        (Some(text), _) => Err(mismatch(&format!("number {text}"), t, cx)),
+        (None, Some(text)) if cx.proto && integer_fits(kind, text) => Ok(()),
+        (None, Some(text)) if cx.proto => {
+            Err(mismatch(&format!("string {}", injit_strconv::quote(text.as_bytes())), t, cx))
+        }
+        _ => Err(mismatch(json_kind(data), t, cx)),
+    }
+}
+
+/// A float as protobuf JSON writes one in a string.
+fn is_proto_float(text: &str) -> bool {
+    matches!(text, "NaN" | "Infinity" | "-Infinity") || injit_strconv::parse_float(text.as_bytes()).is_ok()
+}
+
+/// The scalar a `wrapperspb` message holds in JSON.
+fn wrapped_kind(key: &str) -> Option<Kind> {
+    Some(match key.strip_prefix("wrapperspb.")? {
+        "BoolValue" => Kind::Bool,
+        "StringValue" | "BytesValue" => Kind::String,
+        "Int32Value" => Kind::Int32,
+        "Int64Value" => Kind::Int64,
+        "UInt32Value" => Kind::Uint32,
+        "UInt64Value" => Kind::Uint64,
+        "FloatValue" | "DoubleValue" => Kind::Float64,
+        _ => return None,
+    })
+}
+
+/// The field of message `t` that protobuf JSON key `key` decodes into:
+/// `jsonpb` takes the JSON name (`drainDuration`) or the proto name
+/// (`drain_duration`), oneof members included.
+fn find_proto_field(t: GoType, key: &str) -> Option<(GoType, &'static str)> {
+    t.fields().iter().find(|f| f.json == key || f.tag == key).map(|f| (GoType(f.ty), f.json))
+}
+
 fn check_scalar<N: JsonNode>(t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
     let kind = t.kind();
+    if cx.proto && (kind.is_int() || kind.is_uint()) {
+        return check_integer(kind, t, data, cx);
+    }
     let ok = match kind {
         Kind::Bool => data.as_bool().is_some(),
         Kind::String => data.as_str().is_some(),
+        // Protobuf JSON also reads a float from a string.
+        Kind::Float32 | Kind::Float64 if cx.proto => data.is_number() || data.as_str().is_some_and(is_proto_float),
         Kind::Float32 | Kind::Float64 => data.is_number(),
         _ if (kind.is_int() || kind.is_uint()) && data.is_number() => {
             let text = data.number_text().unwrap_or_default();
@@ -195,8 +271,26 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
                 Err(mismatch(&format!("number {text}"), GoType::parse("int32").unwrap_or(t), cx))
             }
         }
-        "metav1.Time" | "metav1.MicroTime" | "metav1.Duration" | "durationpb.Duration" if data.as_str().is_some() => {
-            Ok(())
+        // Both decoders read durations with `time.ParseDuration`.
+        "metav1.Duration" | "durationpb.Duration" if data.as_str().is_some() => {
+            let text = data.as_str().unwrap_or_default();
+            match crate::gotime::parse_duration(text) {
+                Ok(_) => Ok(()),
+                Err(e) if key == "durationpb.Duration" => Err(format!("bad Duration: {e} (at {})", cx.path.join("."))),
+                Err(e) => Err(e),
+            }
+        }
+        "metav1.Time" | "metav1.MicroTime" if data.as_str().is_some() => Ok(()),
+        "durationpb.Duration" => Err(mismatch(json_kind(data), t, cx)),
+        k if cx.proto && wrapped_kind(k).is_some() => {
+            let kind = wrapped_kind(k).unwrap_or(Kind::String);
+            let ok = match kind {
+                Kind::Bool => data.as_bool().is_some(),
+                Kind::String => data.as_str().is_some(),
+                Kind::Float64 => data.is_number() || data.as_str().is_some_and(is_proto_float),
+                _ => return check_integer(kind, t, data, cx),
+            };
+            if ok { Ok(()) } else { Err(mismatch(json_kind(data), t, cx)) }
         }
         // Kept as raw JSON by its UnmarshalJSON.
         "metav1.FieldsV1" => Ok(()),
