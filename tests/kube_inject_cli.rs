@@ -270,3 +270,40 @@ fn a_file_that_is_not_an_injector_config_is_refused() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("image: proxyv2"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn documents_decode_as_istioctl_decodes_them() {
+    // Wrong shapes are errors, as `FromRawToObject` makes them.
+    for (document, message) in [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: hello\n",
+            "cannot unmarshal string into Go struct field Pod.metadata of type v1.ObjectMeta",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nspec: []\n",
+            "cannot unmarshal array into Go struct field Pod.spec of type v1.PodSpec",
+        ),
+        ("apiVersion: v1\nkind: List\nitems: 5\n", "Go struct field List.items of type []runtime.RawExtension"),
+        (
+            "apiVersion: [v1]\nkind: Pod\n",
+            "cannot unmarshal array into Go struct field TypeMeta.apiVersion of type string",
+        ),
+        ("hello\n", "cannot unmarshal string into Go value of type v1.TypeMeta"),
+    ] {
+        let stderr = fails(&["-f", "-"], document);
+        assert!(stderr.contains("<stdin>: document 1 (line 1): could not decode object: json: "), "{stderr}");
+        assert!(stderr.contains(message), "{document:?}: {stderr}");
+    }
+    // Scalars where the type has strings become strings (sigs.k8s.io/yaml);
+    // a kind that is not registered is copied as it is.
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: 123\n  labels: {version: 1.10, canary: yes}\n\
+                 spec:\n  containers:\n  - name: web\n    image: nginx\n---\napiVersion: v1\nkind: 5\n";
+    let out = injit(&["kube-inject", "-f", "-"], input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for expected in
+        ["  name: \"123\"\n", "    version: \"1.1\"\n", "    canary: \"true\"\n", "apiVersion: v1\nkind: 5\n---\n"]
+    {
+        assert!(stdout.contains(expected), "{expected:?} in {stdout}");
+    }
+}

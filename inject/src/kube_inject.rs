@@ -86,9 +86,13 @@ pub fn kube_inject(injector: &Injector, source: &str, input: &str) -> Result<Inj
         .map_err(|e| Error::new(ErrorKind::Input, format!("{source}:{}: {}", e.line, e.message)))?;
     for (index, doc) in docs.into_iter().enumerate() {
         let context = |e: Error| e.context(format_args!("{source}: document {} (line {})", index + 1, doc.line));
-        let value = parse_document(doc.text).map_err(|Located { line, message }| {
+        let mut value = parse_document(doc.text).map_err(|Located { line, message }| {
             Error::new(ErrorKind::Input, format!("{source}:{}: document {}: {message}", doc.line + line - 1, index + 1))
         })?;
+        // `FromRawToObject` decodes every document's TypeMeta first.
+        Typed::named("metav1.TypeMeta")
+            .decode_yaml(&mut value)
+            .map_err(|e| context(Error::new(ErrorKind::Input, format!("could not decode object: {e}"))))?;
         match kind_of(injector, &value, &mut out.warnings) {
             Some(spec) => {
                 let object = inject_object(injector, value, spec, &mut out.warnings).map_err(context)?;
@@ -122,6 +126,8 @@ fn inject_object(
     spec: KindSpec,
     warnings: &mut Vec<String>,
 ) -> Result<Value, Error> {
+    decode_object(&mut object, spec)
+        .map_err(|e| Error::new(ErrorKind::Input, format!("could not decode object: {e}")))?;
     if spec.template == Template::List {
         if let Some(items) = object.get_mut("items").and_then(Value::as_array_mut) {
             for item in items.iter_mut() {
@@ -197,6 +203,49 @@ fn inject_object(
     set_pointer(&mut object, meta_path, metadata);
     set_pointer(&mut object, spec_path, pod_spec);
     Ok(object)
+}
+
+/// The object decoded as `istioctl` decodes a registered kind
+/// (`sigs.k8s.io/yaml` into its Go type: scalars coerced to strings where
+/// the type has strings, anything else of the wrong type an error); for
+/// kinds without a Go type here, its metadata and pod template.
+fn decode_object(object: &mut Value, spec: KindSpec) -> Result<(), String> {
+    if let Some(key) = spec.schema {
+        return Typed::named(key).decode_yaml(object);
+    }
+    let parts: &[(&str, &str)] = match spec.template {
+        Template::List => {
+            return match object.get("items") {
+                None | Some(Value::Null | Value::Array(_)) => Ok(()),
+                Some(other) => Err(format!(
+                    "json: cannot unmarshal {} into Go struct field List.items of type []runtime.RawExtension",
+                    json_kind(other)
+                )),
+            };
+        }
+        Template::CronJob => {
+            &[("/metadata", "metav1.ObjectMeta"), ("/spec/jobTemplate/spec/template", "corev1.PodTemplateSpec")]
+        }
+        _ => &[("/metadata", "metav1.ObjectMeta"), ("/spec/template", "corev1.PodTemplateSpec")],
+    };
+    for (path, key) in parts {
+        if let Some(part) = object.pointer_mut(path) {
+            Typed::named(key).decode_yaml(part)?;
+        }
+    }
+    Ok(())
+}
+
+/// How `encoding/json` names a JSON value's kind in its errors.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// Sets the value at a JSON pointer, making objects on the way.

@@ -51,6 +51,19 @@ impl Typed {
         coerce(self.go, value);
     }
 
+    /// Whether `value` decodes as this type (`json.Unmarshal`'s error if
+    /// not).
+    pub fn check(self, value: &Value) -> Result<(), String> {
+        decode::check(self.go, value)
+    }
+
+    /// What `sigs.k8s.io/yaml.Unmarshal` of a YAML document into this
+    /// type accepts: its scalars coerced, then decoded.
+    pub fn decode_yaml(self, value: &mut Value) -> Result<(), String> {
+        self.coerce_yaml_scalars(value);
+        self.check(value)
+    }
+
     /// `json.Marshal` of the value as this type, as text (HTML characters
     /// escaped, as `json.Marshal` does).
     pub fn to_json(self, value: &Value) -> Result<String, String> {
