@@ -90,13 +90,48 @@ pub fn objects(input: &str) -> Result<Vec<Object>, Located> {
             Value::Null => {}
             Value::Object(_) if value.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List")) => {
                 let items = value.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
-                out.extend(items.into_iter().map(|value| Object { value, line }));
+                for mut value in items {
+                    decode_pod_template(&mut value).map_err(|message| Located { line, message })?;
+                    out.push(Object { value, line });
+                }
             }
-            Value::Object(_) => out.push(Object { value, line }),
+            Value::Object(_) => {
+                let mut value = value;
+                decode_pod_template(&mut value).map_err(|message| Located { line, message })?;
+                out.push(Object { value, line });
+            }
             _ => return Err(Located { line, message: "the document is not an object".to_owned() }),
         }
     }
     Ok(out)
+}
+
+/// A workload's pod template as `kubectl`'s and `istioctl`'s YAML
+/// decoding reads it (`sigs.k8s.io/yaml` into the Go types): scalars
+/// where the type has strings become strings (`version: 1.10` is
+/// `"1.1"`), and a part of the wrong type (`metadata: hello`) is an error
+/// naming the object.
+fn decode_pod_template(object: &mut Value) -> Result<(), String> {
+    let parts: &[(&str, &str)] = match object.get("kind").and_then(Value::as_str) {
+        Some("Pod") => &[("/metadata", "metav1.ObjectMeta"), ("/spec", "corev1.PodSpec")],
+        Some("CronJob") => {
+            &[("/metadata", "metav1.ObjectMeta"), ("/spec/jobTemplate/spec/template", "corev1.PodTemplateSpec")]
+        }
+        Some(_) if pod_template(object).is_some() => {
+            &[("/metadata", "metav1.ObjectMeta"), ("/spec/template", "corev1.PodTemplateSpec")]
+        }
+        _ => return Ok(()),
+    };
+    for (path, key) in parts {
+        if let Some(part) = object.pointer_mut(path) {
+            crate::typed::Typed::named(key).decode_yaml(part).map_err(|e| {
+                let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default();
+                let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+                format!("{kind} {name:?}: {}: {e}", path[1..].replace('/', "."))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// A workload's pod template: the labels and spec its pods get.
@@ -169,5 +204,24 @@ mod tests {
         assert_eq!(pod["metadata"]["namespace"], "ns");
         assert_eq!(pod["metadata"]["generateName"], "c-");
         assert_eq!(objects("a: [\n").unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn pod_templates_decode_as_kubectl_reads_them() {
+        let read =
+            objects("kind: Pod\nmetadata:\n  name: 7\n  labels: {version: 1.10, canary: yes}\nspec: {}\n").unwrap();
+        assert_eq!(
+            read[0].value["metadata"],
+            serde_json::json!({"name": "7", "labels": {"version": "1.1", "canary": "true"}})
+        );
+        let e = objects("# c\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata: hello\n")
+            .unwrap_err();
+        assert_eq!(e.line, 2);
+        assert_eq!(
+            e.message,
+            "Deployment \"d\": spec.template: json: cannot unmarshal string into Go struct field PodTemplateSpec.metadata of type v1.ObjectMeta"
+        );
+        // Kinds without a pod template are left as they are.
+        assert_eq!(objects("kind: Service\nspec: 5\n").unwrap()[0].value["spec"], 5);
     }
 }
