@@ -30,12 +30,24 @@ pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The manifests below `dir`, as `filepath.Walk` finds them for kubectl
+/// and istioctl: symlinked directories are not followed (a link back up
+/// would loop), and only regular files are read (a FIFO named `*.yaml`
+/// would block).
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
+            continue;
+        }
+        let is_manifest = path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
+        // A symlink counts as what it points to, if that is a file.
+        let is_file =
+            file_type.is_file() || (file_type.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_file()));
+        if is_manifest && is_file {
             out.push(path);
         }
     }
@@ -115,4 +127,27 @@ pub fn json(findings: &[Finding]) -> Value {
         })
         .collect();
     json!({"findings": items, "errors": errors, "warnings": warnings})
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_walk_skips_loops_and_special_files() {
+        let dir = std::env::temp_dir().join(format!("injit-analyze-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("pod.yaml"), "kind: Pod\n").unwrap();
+        std::fs::write(dir.join("notes.txt"), "not a manifest\n").unwrap();
+        std::os::unix::fs::symlink("..", dir.join("sub/loop")).unwrap();
+        std::os::unix::fs::symlink("../pod.yaml", dir.join("sub/linked.yaml")).unwrap();
+        std::os::unix::fs::symlink("missing.yaml", dir.join("sub/dangling.yaml")).unwrap();
+        let fifo = std::process::Command::new("mkfifo").arg(dir.join("fifo.yaml")).status();
+        let files = collect_files(&[dir.display().to_string()]).unwrap();
+        let names: Vec<String> =
+            files.iter().map(|f| f.strip_prefix(&format!("{}/", dir.display())).unwrap().to_owned()).collect();
+        assert_eq!(names, ["pod.yaml", "sub/linked.yaml"], "fifo made: {fifo:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
