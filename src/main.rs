@@ -532,12 +532,24 @@ fn print_stdout(text: &str) -> bool {
 }
 
 fn read_input(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("<stdin>: {e}"))?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    let (label, bytes) = if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("<stdin>: {e}"))?;
+        ("<stdin>", bytes)
+    } else {
+        (path, std::fs::read(path).map_err(|e| format!("{path}: {e}"))?)
+    };
+    text_of(label, bytes)
+}
+
+/// `bytes` as text; where they are not UTF-8, an error with the line and
+/// byte offset of the first bad byte.
+fn text_of(label: &str, bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!("{label}:{line}: not UTF-8 text (byte {at} is 0x{:02x})", e.as_bytes()[at])
+    })
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
@@ -565,12 +577,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let styled = std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     let mut failed = false;
+    let mut unread = 0;
     for path in &args.files {
         let source = match read_input(path) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: cannot read {e}");
                 failed = true;
+                unread += 1;
                 continue;
             }
         };
@@ -600,10 +614,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
                 reports.len(),
                 if reports.len() == 1 { "" } else { "s" },
                 if templates == 1 { "" } else { "s" },
-                if errors == 0 {
-                    "no problems".to_owned()
-                } else {
-                    format!("{errors} error{}", if errors == 1 { "" } else { "s" })
+                match (errors, unread) {
+                    (0, 0) => "no problems".to_owned(),
+                    (0, _) => format!("{unread} file{} could not be read", if unread == 1 { "" } else { "s" }),
+                    _ => format!("{errors} error{}", if errors == 1 { "" } else { "s" }),
                 }
             );
         }

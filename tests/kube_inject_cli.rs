@@ -307,3 +307,15 @@ fn documents_decode_as_istioctl_decodes_them() {
         assert!(stdout.contains(expected), "{expected:?} in {stdout}");
     }
 }
+
+#[test]
+fn input_that_is_not_utf8_names_its_line() {
+    let path = temp_dir().join("latin1.yaml");
+    let mut bytes = DEPLOYMENT.as_bytes().to_vec();
+    let at = DEPLOYMENT.find("nginx").expect("an image");
+    bytes[at] = 0xe9;
+    std::fs::write(&path, bytes).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    let stderr = fails(&["-f", &path], "");
+    assert!(stderr.contains("latin1.yaml:15: not UTF-8 text"), "{stderr}");
+}
