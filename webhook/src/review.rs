@@ -49,10 +49,12 @@ impl Request {
         };
         let object = request.remove("object").filter(|o| !o.is_null());
         let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let uid = text("uid");
-        if uid.is_empty() {
-            return Err(BadReview("the request has no uid".to_owned()));
-        }
+        let uid = match request.get("uid") {
+            None | Some(Value::Null) => return Err(BadReview("the request has no uid".to_owned())),
+            Some(Value::String(uid)) if !uid.is_empty() => uid.clone(),
+            Some(Value::String(_)) => return Err(BadReview("the request's uid is empty".to_owned())),
+            Some(other) => return Err(BadReview(format!("the request's uid must be a string, not {other}"))),
+        };
         let nested = |outer: &str, key: &str| {
             request.get(outer).and_then(|o| o.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned()
         };
@@ -150,6 +152,14 @@ mod tests {
             Request::parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}"#).is_err()
         );
         assert!(Request::parse(b"{").is_err());
+        let uid = |uid: &str| {
+            let body =
+                format!(r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":{uid}}}}}"#);
+            Request::parse(body.as_bytes()).map(|r| r.uid).map_err(|e| e.0)
+        };
+        assert_eq!(uid(r#""u2""#), Ok("u2".to_owned()));
+        assert_eq!(uid("5"), Err("the request's uid must be a string, not 5".to_owned()));
+        assert_eq!(uid(r#""""#), Err("the request's uid is empty".to_owned()));
         let empty = Response { allowed: true, patch: Some(Vec::new()), ..Response::default() }
             .to_review("admission.k8s.io/v1", "u");
         assert!(empty["response"].get("patchType").is_none(), "no patchType without a patch");
