@@ -1,6 +1,6 @@
 //! Compiled template sets: parse once, render many times.
 
-use injit_grammar::{Delims, ParseError, ParseOptions, parse};
+use injit_grammar::{COMPILE_STACK_BYTES, Delims, ParseError, ParseOptions, parse};
 use injit_runtime::FunctionSet;
 use injit_runtime::data::Data;
 use injit_runtime::funcs::CallCx;
@@ -100,9 +100,35 @@ pub struct TemplateSet {
     data_type: Option<GoType>,
 }
 
+/// Runs `compile` on a thread with [`COMPILE_STACK_BYTES`] of stack:
+/// parsing and every pass after it recurse once per nesting level, up to
+/// [`injit_grammar::MAX_NESTING`], and the caller's stack (a 2 MiB async
+/// worker's) may be far smaller. Only the pages used are ever committed.
+fn on_compile_stack<T: Send>(compile: impl FnOnce() -> T + Send) -> T {
+    let slot = std::sync::Mutex::new(Some(compile));
+    let take = || slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    let compiled = std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("injit-compile".to_owned())
+            .stack_size(COMPILE_STACK_BYTES)
+            .spawn_scoped(scope, || take().map(|compile| compile()));
+        thread.ok().map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    match (compiled.flatten(), take()) {
+        (Some(set), _) => set,
+        // No thread could be started (a process limit): compile here.
+        (None, Some(compile)) => compile(),
+        (None, None) => unreachable!("a started thread either compiled or panicked"),
+    }
+}
+
 impl TemplateSet {
     /// Parses and compiles `source`, as Go's `template.New(name).Parse(source)`.
     pub fn compile(source: &str, options: &CompileOptions) -> Result<TemplateSet, ParseError> {
+        on_compile_stack(|| TemplateSet::compile_here(source, options))
+    }
+
+    fn compile_here(source: &str, options: &CompileOptions) -> Result<TemplateSet, ParseError> {
         let functions = options.functions;
         let lookup = move |name: &str| functions.contains(name);
         let parse_options = ParseOptions::new(options.name.clone(), &lookup).delims(options.delims.clone());

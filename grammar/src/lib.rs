@@ -30,5 +30,5 @@ pub use dump::dump;
 pub use error::ParseError;
 #[doc(hidden)]
 pub use lexer::scanner_agrees_with_grammar;
-pub use parser::{FunctionLookup, ParseOptions, Templates, parse};
+pub use parser::{COMPILE_STACK_BYTES, FunctionLookup, MAX_NESTING, ParseOptions, Templates, parse};
 pub use position::LineIndex;

@@ -125,7 +125,7 @@ pub fn parse(source: &str, options: &ParseOptions<'_>) -> Result<Templates, Pars
         continue_ok: !options.functions.has_function("continue"),
     };
     let items = lex(source, &options.delims, lex_options);
-    let mut shared = Shared { source, options, items, next_item: 0, templates: Templates::default() };
+    let mut shared = Shared { source, options, items, next_item: 0, templates: Templates::default(), nesting: 0 };
     let mut main = TreeParser::new(&mut shared, options.name.clone());
     let root = main.parse()?;
     let tree = Tree { name: options.name.clone(), root, span: Span::new(0, 0) };
@@ -141,7 +141,21 @@ struct Shared<'a, 'o> {
     items: Vec<Item<'a>>,
     next_item: usize,
     templates: Templates,
+    /// Control structures and parenthesized pipelines open around the
+    /// token being parsed, across `block`s.
+    nesting: u32,
 }
+
+/// How deeply control structures (`if`, `else if`, `range`, `with`,
+/// `block`) and parenthesized pipelines may nest. Go sets no limit (its
+/// stacks grow); every pass here recurses once per level, so templates
+/// compile on a thread whose stack holds this many
+/// ([`COMPILE_STACK_BYTES`]).
+pub const MAX_NESTING: u32 = 1_000;
+
+/// The stack a template is parsed and compiled on: room for
+/// [`MAX_NESTING`] levels in every pass, with a wide margin.
+pub const COMPILE_STACK_BYTES: usize = 64 << 20;
 
 impl<'a> Shared<'a, '_> {
     fn next_item(&mut self) -> Item<'a> {
@@ -516,7 +530,23 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         result
     }
 
+    /// Runs `parse` one nesting level deeper, refusing to pass
+    /// [`MAX_NESTING`].
+    fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.shared.nesting >= MAX_NESTING {
+            return Err(self.errorf(format!("nesting deeper than {MAX_NESTING} levels")));
+        }
+        self.shared.nesting += 1;
+        let result = parse(self);
+        self.shared.nesting -= 1;
+        result
+    }
+
     fn parse_control(&mut self, context: &str, start: u32) -> Result<Branch> {
+        self.nested(|p| p.control_body(context, start))
+    }
+
+    fn control_body(&mut self, context: &str, start: u32) -> Result<Branch> {
         let pipe = self.pipeline(context, ItemKind::RightDelim)?;
         let span = Span { start, end: self.last_end };
         if context == "range" {
@@ -572,7 +602,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         // Go reports a stray {{else}} with the enclosing tree's position.
         let outer = self.errorf(String::new());
         let mut block = TreeParser::new(&mut *self.shared, name.clone());
-        let (root, end) = block.item_list()?;
+        let (root, end) = block.nested(|b| b.item_list())?;
         if !matches!(end, Parsed::End) {
             return Err(ParseError::new(
                 outer.name().to_owned(),
@@ -706,7 +736,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                 Operand::Number(Box::new(number))
             }
             ItemKind::LeftParen => {
-                let mut pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
+                let mut pipe = self.nested(|p| p.pipeline("parenthesized pipeline", ItemKind::RightParen))?;
                 pipe.span = Span { start: token.pos, end: self.last_end };
                 Operand::Pipe(Box::new(pipe))
             }

@@ -1,8 +1,9 @@
 //! Execution limits: Go's template depth limit and injit's output limit,
 //! each stopping a render with a clear error instead of exhausting memory
-//! or the native stack.
+//! or the native stack; and the nesting limit, which keeps parsing and
+//! compiling off the caller's stack and within their own.
 
-use injit_compiler::{CompileOptions, ExecLimits, Functions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, ExecLimits, Functions, TemplateSet};
 use injit_runtime::{Data, FunctionSet};
 
 fn render(source: &str, limits: ExecLimits) -> (String, Result<(), String>) {
@@ -42,4 +43,53 @@ fn output_under_the_limit_renders() {
     let (out, result) = render(r#"{{repeat 1000 "x"}}"#, limits);
     result.expect("exactly the limit is allowed");
     assert_eq!(out.len(), 1000);
+}
+
+/// Templates nested `levels` deep in each way the parser recurses.
+fn nested(levels: usize) -> Vec<(&'static str, String)> {
+    let n = levels;
+    vec![
+        ("if", format!("{}x{}", "{{if 1}}".repeat(n), "{{end}}".repeat(n))),
+        ("else if", format!("{{{{if 0}}}}{}{{{{else}}}}x{{{{end}}}}", "{{else if 0}}".repeat(n - 1))),
+        ("range", format!("{}x{}", "{{range $i := until 1}}".repeat(n), "{{end}}".repeat(n))),
+        ("with", format!("{}x{}", "{{with 1}}".repeat(n), "{{end}}".repeat(n))),
+        ("parentheses", format!("{{{{{}\"x\"{}}}}}", "(".repeat(n), ")".repeat(n))),
+        ("not", format!("{{{{if {}false{}}}}}x{{{{end}}}}", "not (".repeat(n - 1), ")".repeat(n - 1))),
+        ("block", format!("{{{{block \"b\" .}}}}{}x{}{{{{end}}}}", "{{if 1}}".repeat(n - 1), "{{end}}".repeat(n - 1))),
+    ]
+}
+
+#[test]
+fn templates_nested_to_the_limit_compile_on_a_small_stack() {
+    // An async runtime's worker has 2 MiB of stack: compiling must not
+    // use it (a webhook reloading its config compiles there).
+    let small = std::thread::Builder::new().stack_size(2 << 20);
+    let worker = small
+        .spawn(|| {
+            for backend in [Backend::Eval, Backend::Jit] {
+                for (shape, source) in nested(injit_grammar::MAX_NESTING as usize) {
+                    let options = CompileOptions {
+                        functions: Functions::new(FunctionSet::Sprig),
+                        backend,
+                        ..CompileOptions::default()
+                    };
+                    let set =
+                        TemplateSet::compile(&source, &options).unwrap_or_else(|e| panic!("{shape}, {backend:?}: {e}"));
+                    let mut out = Vec::new();
+                    set.render(&Data::Null, &mut out).unwrap_or_else(|e| panic!("{shape}, {backend:?}: {e}"));
+                    assert_eq!(out, b"x", "{shape}, {backend:?}");
+                }
+            }
+        })
+        .expect("a thread");
+    worker.join().expect("no stack overflow, no panic");
+}
+
+#[test]
+fn nesting_past_the_limit_is_a_parse_error() {
+    for (shape, source) in nested(injit_grammar::MAX_NESTING as usize + 1) {
+        let options = CompileOptions { functions: Functions::new(FunctionSet::Sprig), ..CompileOptions::default() };
+        let Err(e) = TemplateSet::compile(&source, &options) else { panic!("{shape} compiles") };
+        assert_eq!(e.to_string(), "template: t:1: nesting deeper than 1000 levels", "{shape}");
+    }
 }
