@@ -662,17 +662,7 @@ fn main() -> ExitCode {
     match cli.command {
         // `check` parses and analyses templates itself, recursing once per
         // nesting level, as compiling does: it gets the same stack.
-        Command::Check(args) => std::thread::Builder::new()
-            .name("injit-check".to_owned())
-            .stack_size(injit_grammar::COMPILE_STACK_BYTES)
-            .spawn(move || run_check(args))
-            .map_or_else(
-                |e| {
-                    eprintln!("error: cannot start a thread: {e}");
-                    ExitCode::from(2)
-                },
-                |thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            ),
+        Command::Check(args) => stacker::grow(injit_grammar::COMPILE_STACK_BYTES, || run_check(args)),
         Command::Render(args) => run_render(args),
         Command::KubeInject(args) => run_kube_inject(args),
         Command::Serve(args) => run_serve(args),

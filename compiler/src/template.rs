@@ -100,26 +100,12 @@ pub struct TemplateSet {
     data_type: Option<GoType>,
 }
 
-/// Runs `compile` on a thread with [`COMPILE_STACK_BYTES`] of stack:
+/// Runs `compile` on a stack segment of [`COMPILE_STACK_BYTES`]:
 /// parsing and every pass after it recurse once per nesting level, up to
 /// [`injit_grammar::MAX_NESTING`], and the caller's stack (a 2 MiB async
 /// worker's) may be far smaller. Only the pages used are ever committed.
-fn on_compile_stack<T: Send>(compile: impl FnOnce() -> T + Send) -> T {
-    let slot = std::sync::Mutex::new(Some(compile));
-    let take = || slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-    let compiled = std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .name("injit-compile".to_owned())
-            .stack_size(COMPILE_STACK_BYTES)
-            .spawn_scoped(scope, || take().map(|compile| compile()));
-        thread.ok().map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    });
-    match (compiled.flatten(), take()) {
-        (Some(set), _) => set,
-        // No thread could be started (a process limit): compile here.
-        (None, Some(compile)) => compile(),
-        (None, None) => unreachable!("a started thread either compiled or panicked"),
-    }
+fn on_compile_stack<T>(compile: impl FnOnce() -> T) -> T {
+    stacker::grow(COMPILE_STACK_BYTES, compile)
 }
 
 impl TemplateSet {

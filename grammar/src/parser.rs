@@ -149,7 +149,7 @@ struct Shared<'a, 'o> {
 /// How deeply control structures (`if`, `else if`, `range`, `with`,
 /// `block`) and parenthesized pipelines may nest. Go sets no limit (its
 /// stacks grow); every pass here recurses once per level, so templates
-/// compile on a thread whose stack holds this many
+/// compile on a stack segment that holds this many
 /// ([`COMPILE_STACK_BYTES`]).
 pub const MAX_NESTING: u32 = 1_000;
 
