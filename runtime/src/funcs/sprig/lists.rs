@@ -152,7 +152,7 @@ pub(super) fn slice<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let end = if a.len() < 3 { len as i64 } else { to_int(a.arg(2)) };
     let cap = list.cap().unwrap_or(len) as i64;
     if start < 0 || end < start || end > cap {
-        return Err("reflect: slice index out of range".to_owned());
+        return Err("reflect.Value.Slice: slice index out of bounds".to_owned());
     }
     let ty = list.dyn_type().unwrap_or(Type::AnySlice);
     let elem = ty.elem().unwrap_or(Type::Any);
