@@ -126,7 +126,10 @@ fn configs_may_be_whole_config_maps() {
 
 /// Runs a failing injection with `-o` and checks the file is untouched.
 fn fails(args: &[&str], stdin: &str) -> String {
-    let output = temp_dir().join(format!("untouched-{}.yaml", args.len()));
+    // One file per call: tests run in parallel.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let output = temp_dir().join(format!("untouched-{call}.yaml"));
     std::fs::write(&output, "before\n").expect("write");
     let mut all: Vec<&str> = vec!["kube-inject"];
     all.extend_from_slice(args);
