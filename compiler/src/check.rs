@@ -3,8 +3,8 @@
 //! wrong number of arguments, `{{template}}` calls to undefined templates,
 //! and variables used or assigned where none is declared.
 
-use injit_grammar::Templates;
 use injit_grammar::ast::{Command, List, Node, Operand, Pipe, Span, Tree, Variable};
+use injit_grammar::{GoDisplay, Templates};
 use injit_runtime::funcs::{CustomFunction, CustomFunctions, FunctionTable};
 use injit_runtime::{FunctionSet, Signature};
 
@@ -170,6 +170,12 @@ impl Checker<'_> {
     }
 
     fn command(&mut self, cmd: &Command, piped: bool) {
+        self.not_a_function(cmd, piped);
+        if let Some(Operand::Identifier(head)) = cmd.args.first()
+            && let Some(signature) = self.functions.signature(&head.name)
+        {
+            self.constant_arguments(&head.name, signature, &cmd.args[1..]);
+        }
         for (i, arg) in cmd.args.iter().enumerate() {
             match arg {
                 Operand::Identifier(ident) => {
@@ -212,11 +218,65 @@ impl Checker<'_> {
         );
     }
 
+    /// A constant heading a command cannot take arguments (Go's
+    /// `notAFunction`), and `nil` alone is no command.
+    fn not_a_function(&mut self, cmd: &Command, piped: bool) {
+        let Some(head) = cmd.args.first() else { return };
+        if !matches!(
+            head,
+            Operand::Bool(..) | Operand::Number(_) | Operand::String(_) | Operand::Dot(_) | Operand::Nil(_)
+        ) {
+            return;
+        }
+        let shown = head.go_display("").to_string();
+        let message = if cmd.args.len() > 1 || piped {
+            format!("can't give argument to non-function {shown}")
+        } else if matches!(head, Operand::Nil(_)) {
+            "nil is not a command".to_owned()
+        } else {
+            return;
+        };
+        self.diagnostics.push(
+            Diagnostic::error("not-a-function", message, head.span())
+                .label("fails every time it runs")
+                .help("only functions, methods and fields holding functions take arguments"),
+        );
+    }
+
+    /// Constants passed where the function's parameter has another type:
+    /// Go converts a constant argument only to its own kind (`evalArg`),
+    /// so `indent "2" .x` fails every time it runs.
+    fn constant_arguments(&mut self, name: &str, signature: &Signature, args: &[Operand]) {
+        let fixed = signature.params.len() - usize::from(signature.variadic);
+        for (i, arg) in args.iter().enumerate() {
+            let param = match signature.params.get(i) {
+                Some(param) if i < fixed => *param,
+                _ if signature.variadic => signature.params[fixed].strip_prefix("[]").unwrap_or("interface {}"),
+                _ => return,
+            };
+            if let Some(problem) = constant_mismatch(param, arg) {
+                self.diagnostics.push(
+                    Diagnostic::error("argument-type", problem, arg.span())
+                        .label(format!("argument {} of {name} has type {param}", i + 1))
+                        .help(format!("`{name}` is {}", signature.go_type())),
+                );
+            }
+        }
+    }
+
     fn call(&mut self, name: &str, given: usize, span: Span) {
         let Some(signature) = self.functions.signature(name) else {
             self.diagnostics.push(self.undefined_function(name, span));
             return;
         };
+        if name == "eq" && given == 1 && signature.variadic {
+            self.diagnostics.push(
+                Diagnostic::error("arity", "missing argument for comparison", span)
+                    .label("eq compares its first argument with the others; it has no others")
+                    .help("`eq` needs at least two arguments"),
+            );
+            return;
+        }
         let arity = signature.arity();
         if arity.accepts(given) {
             return;
@@ -245,5 +305,29 @@ impl Checker<'_> {
         Diagnostic::error("undefined-function", format!("function {quoted} not defined"), span)
             .label(format!("not in the {} function set", set.name()))
             .maybe_help(help)
+    }
+}
+
+/// Go's error for constant `arg` passed as a `param`, if it is not
+/// accepted (`evalArg`: a constant only of the parameter's own kind, and
+/// `nil` not at all, for the scalar types; anything else, such as
+/// interfaces and `reflect.Value`, takes any constant).
+fn constant_mismatch(param: &str, arg: &Operand) -> Option<String> {
+    let (expected, fits) = match param {
+        "string" => ("string", matches!(arg, Operand::String(_))),
+        "bool" => ("bool", matches!(arg, Operand::Bool(..))),
+        "int" | "int8" | "int16" | "int32" | "int64" => ("integer", matches!(arg, Operand::Number(n) if n.is_int)),
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => {
+            ("unsigned integer", matches!(arg, Operand::Number(n) if n.is_uint))
+        }
+        "float32" | "float64" => ("float", matches!(arg, Operand::Number(n) if n.is_float)),
+        _ => return None,
+    };
+    match arg {
+        Operand::Nil(_) => Some(format!("cannot assign nil to {param}")),
+        Operand::Bool(..) | Operand::Number(_) | Operand::String(_) if !fits => {
+            Some(format!("expected {expected}; found {}", arg.go_display("")))
+        }
+        _ => None,
     }
 }
