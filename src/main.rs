@@ -367,6 +367,13 @@ struct RenderArgs {
     /// How to execute: native code, or the reference evaluator
     #[arg(long, value_enum, default_value = "jit")]
     backend: BackendArg,
+    /// Let `env` and `expandenv` read the environment, as they do in Go
+    /// (off by default, as in the injector: they see an empty one)
+    #[arg(long)]
+    allow_env: bool,
+    /// Let `getHostByName` resolve names (off by default: it gives "")
+    #[arg(long)]
+    allow_network: bool,
 }
 
 fn run_render(args: RenderArgs) -> ExitCode {
@@ -437,6 +444,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
         functions: Functions::new(args.funcs.into()),
         missing_key,
         backend: args.backend.into(),
+        call_cx: injit_runtime::funcs::CallCx { allow_env: args.allow_env, allow_network: args.allow_network },
         ..Default::default()
     };
     if let Some(n) = args.bench {

@@ -79,3 +79,21 @@ fn bad_data_names_file_and_line() {
     let err = text(&out.stderr);
     assert!(err.contains("bad.yaml: YAML line "), "{err}");
 }
+
+#[test]
+fn the_environment_is_read_only_when_allowed() {
+    let template = temp_file("env.tmpl", r#"{{ env "INJIT_RENDER_TEST" }}|{{ expandenv "${INJIT_RENDER_TEST}!" }}"#);
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_injit"))
+            .args(["render", "--funcs", "sprig"])
+            .args(extra)
+            .arg(&template)
+            .env("INJIT_RENDER_TEST", "value")
+            .output()
+            .expect("injit runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(run(&[]), "|!", "as in the injector, templates see an empty environment");
+    assert_eq!(run(&["--allow-env"]), "value|value!");
+}
