@@ -175,6 +175,7 @@ impl Checker<'_> {
             && let Some(signature) = self.functions.signature(&head.name)
         {
             self.constant_arguments(&head.name, signature, &cmd.args[1..]);
+            self.constant_collection(&head.name, &cmd.args[1..]);
         }
         for (i, arg) in cmd.args.iter().enumerate() {
             match arg {
@@ -189,11 +190,44 @@ impl Checker<'_> {
         }
     }
 
+    /// `len` and `index` of a constant that is no collection.
+    fn constant_collection(&mut self, name: &str, args: &[Operand]) {
+        let Some(item) = args.first() else { return };
+        let Some(t) = constant_type(item).filter(|t| *t != "string") else { return };
+        let message = match name {
+            "len" => format!("len of type {t}"),
+            "index" if args.len() > 1 => format!("can't index item of type {t}"),
+            _ => return,
+        };
+        self.diagnostics.push(
+            Diagnostic::error("not-a-collection", message, item.span())
+                .label(format!("a constant {t}"))
+                .help(format!("`{name}` takes a string, slice, array or map")),
+        );
+    }
+
     fn operand(&mut self, operand: &Operand) {
         match operand {
             Operand::Variable(v) => self.use_variable(v),
             Operand::Pipe(pipe) => self.pipe(pipe),
-            Operand::Chain(chain) => self.operand(&chain.node),
+            Operand::Chain(chain) => {
+                // `(1).x`: a field of a parenthesized constant.
+                if let Operand::Pipe(pipe) = chain.node.as_ref()
+                    && let [cmd] = pipe.cmds.as_slice()
+                    && let ([value], true) = (cmd.args.as_slice(), pipe.decl.is_empty())
+                    && let Some(t) = constant_type(value)
+                {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "no-field",
+                            format!("can't evaluate field {} in type {t}", chain.fields[0]),
+                            chain.span,
+                        )
+                        .label(format!("a constant {t} has no fields")),
+                    );
+                }
+                self.operand(&chain.node)
+            }
             Operand::Identifier(ident) => self.call(&ident.name, 0, ident.span),
             _ => {}
         }
@@ -330,4 +364,25 @@ fn constant_mismatch(param: &str, arg: &Operand) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The Go type a constant operand evaluates to (`idealConstant`): `int`
+/// for integers, `float64` for numbers written as floats (or too large
+/// for an int), `complex128`, `bool`, `string`.
+fn constant_type(operand: &Operand) -> Option<&'static str> {
+    Some(match operand {
+        Operand::Bool(..) => "bool",
+        Operand::String(_) => "string",
+        Operand::Number(n) if n.is_complex && !n.is_float => "complex128",
+        Operand::Number(n) => {
+            let text = n.text.as_str();
+            let hex_int = text.len() > 2
+                && text.starts_with('0')
+                && text[1..].starts_with(['x', 'X'])
+                && !text.contains(['p', 'P']);
+            let written_float = n.is_float && !hex_int && !n.is_char && text.contains(['.', 'e', 'E', 'p', 'P']);
+            if n.is_int && !written_float { "int" } else { "float64" }
+        }
+        _ => return None,
+    })
 }
