@@ -66,7 +66,7 @@ pub fn check_template(
     data_type: Option<GoType>,
 ) -> (Option<Templates>, Vec<Diagnostic>) {
     let lookup = |n: &str| functions.contains(n);
-    let options = ParseOptions::new(name, &lookup).delims(delims).lenient();
+    let options = ParseOptions::new(name, &lookup).delims(delims.clone()).lenient();
     match parse(text, &options) {
         Ok(templates) => {
             let mut diagnostics = check(&templates, functions);
@@ -76,7 +76,16 @@ pub fn check_template(
             }
             (Some(templates), diagnostics)
         }
-        Err(err) => (None, vec![Diagnostic::from_parse_error(&err)]),
+        Err(err) => {
+            // Go's parser checks names as it goes: an undefined function or
+            // variable before the syntax error is the error Go reports.
+            let strict = ParseOptions::new(name, &lookup).delims(delims);
+            let first = match parse(text, &strict) {
+                Err(earlier) if earlier.span().start < err.span().start => earlier,
+                _ => err,
+            };
+            (None, vec![Diagnostic::from_parse_error(&first)])
+        }
     }
 }
 
