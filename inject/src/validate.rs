@@ -202,10 +202,13 @@ pub(crate) fn is_quantity(v: &str) -> bool {
         })
 }
 
-/// Pod labels against one of the injector's selectors: an empty
-/// selector matches nothing here, as Istio skips empty selectors.
+/// Pod labels against one of the injector's selectors: an empty or an
+/// invalid selector matches nothing here, as Istio skips both (warning
+/// about the invalid one).
 pub fn selector_matches(selector: &Value, labels: &[(String, String)]) -> bool {
-    !crate::selector::is_empty(selector) && crate::selector::matches(selector, labels)
+    crate::selector::invalid(selector).is_none()
+        && !crate::selector::is_empty(selector)
+        && crate::selector::matches(selector, labels)
 }
 
 #[cfg(test)]
@@ -225,6 +228,20 @@ mod tests {
         );
         assert!(validate_annotations(&[("sidecar.istio.io/proxyCPU".into(), "500m".into())]).is_ok());
         assert!(bad("sidecar.istio.io/proxyCPU", "5 cores").contains("quantities must match"));
+    }
+
+    #[test]
+    fn invalid_never_and_always_selectors_are_skipped() {
+        let labels = vec![("tier".to_owned(), "web".to_owned())];
+        let exists = serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "Exists"}]});
+        assert!(selector_matches(&exists, &labels));
+        // The same with values: LabelSelectorAsSelector fails, Istio skips it.
+        let with_values =
+            serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "Exists", "values": ["x"]}]});
+        assert!(!selector_matches(&with_values, &labels));
+        let not_in_nothing =
+            serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": []}]});
+        assert!(!selector_matches(&not_in_nothing, &[]));
     }
 
     #[test]
