@@ -322,3 +322,29 @@ fn input_that_is_not_utf8_names_its_line() {
     let stderr = fails(&["-f", &path], "");
     assert!(stderr.contains("latin1.yaml:15: not UTF-8 text"), "{stderr}");
 }
+
+#[test]
+fn kube_inject_uses_the_sidecar_template_and_no_injected_annotations() {
+    // `istioctl kube-inject` renders `sidecar` unless the pod names other
+    // templates, and knows neither aliases nor injectedAnnotations: those
+    // are the webhook's.
+    let config = temp_file(
+        "webhook-only-keys.yaml",
+        "defaultTemplates: [both]\naliases:\n  both: [sidecar, extra]\ninjectedAnnotations:\n  example.com/injected: \"yes\"\n\
+         templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        image: proxyv2\n\
+         \x20 extra: |\n    metadata:\n      labels:\n        extra: \"1\"\n",
+    );
+    let run = |input: &str| {
+        let out = injit(&["kube-inject", "-f", "-", "--injectConfigFile", &config], input);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let plain = run(DEPLOYMENT);
+    assert!(plain.contains("image: proxyv2"), "{plain}");
+    assert!(!plain.contains("extra: \"1\"") && !plain.contains("example.com/injected"), "{plain}");
+    let asked = run(&DEPLOYMENT.replace(
+        "labels: {app: web}\n    spec",
+        "labels: {app: web}\n      annotations: {inject.istio.io/templates: \"sidecar,extra\"}\n    spec",
+    ));
+    assert!(asked.contains("extra: \"1\"") && asked.contains("image: proxyv2"), "{asked}");
+}

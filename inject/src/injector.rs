@@ -233,13 +233,22 @@ impl Injector {
             .map_err(|_| Error::new(ErrorKind::RenderedYaml, format!("template {name:?} rendered invalid UTF-8")))
     }
 
-    /// The templates a pod asks for, aliases expanded.
-    fn selected_templates(&self, pod: &Value) -> Vec<String> {
-        let names: Vec<String> = match pod::annotation(pod, TEMPLATES_ANNOTATION) {
-            Some(list) => list.split(',').map(|n| n.trim().to_owned()).collect(),
-            None => self.config.default_templates.clone(),
+    /// The templates a pod asks for, aliases expanded. `istioctl
+    /// kube-inject` knows neither the config's `defaultTemplates` nor its
+    /// `aliases` (`IntoObject`: default `sidecar`, no aliases).
+    fn selected_templates(&self, pod: &Value, caller: Caller) -> Vec<String> {
+        let names: Vec<String> = match (pod::annotation(pod, TEMPLATES_ANNOTATION), caller) {
+            (Some(list), _) => list.split(',').map(|n| n.trim().to_owned()).collect(),
+            (None, Caller::Webhook) => self.config.default_templates.clone(),
+            (None, Caller::KubeInject) => vec!["sidecar".to_owned()],
         };
-        names.into_iter().flat_map(|n| self.config.aliases.get(&n).cloned().unwrap_or_else(|| vec![n])).collect()
+        match caller {
+            Caller::Webhook => names
+                .into_iter()
+                .flat_map(|n| self.config.aliases.get(&n).cloned().unwrap_or_else(|| vec![n]))
+                .collect(),
+            Caller::KubeInject => names,
+        }
     }
 
     fn render_data(&self, request: &Request<'_>, template_pod: &Value, mesh: &Value, proxy_config: &Value) -> Data {
@@ -323,7 +332,7 @@ impl Injector {
             Some("false") => false,
             _ => self.options.native_sidecars,
         };
-        for name in self.selected_templates(&original) {
+        for name in self.selected_templates(&original, request.caller) {
             let rendered = self.render(&name, &data, has_own_proxy_config(&original))?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
             template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay).map_err(|e| {
@@ -348,7 +357,7 @@ impl Injector {
 
         let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
         adjust_init_container_user(&mut merged, user_proxy(&original)?.as_ref(), &proxy_config);
-        self.post_process(&mut merged, &template_pod, &original, mesh, &proxy_envs)?;
+        self.post_process(&mut merged, &template_pod, &original, mesh, &proxy_envs, request.caller)?;
         Typed::pod().normalize_owned(merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
     }
 
@@ -377,6 +386,7 @@ impl Injector {
         original: &Value,
         mesh: &Value,
         proxy_envs: &BTreeMap<String, String>,
+        caller: Caller,
     ) -> Result<(), Error> {
         pod::annotations_mut(pod);
         pod::labels_mut(pod);
@@ -395,8 +405,11 @@ impl Injector {
         }
         let status = status::current(template_pod, &self.options.revision);
         pod::annotations_mut(pod).insert(STATUS_ANNOTATION.to_owned(), Value::String(status));
-        for (k, v) in &self.config.injected_annotations {
-            pod::annotations_mut(pod).insert(k.clone(), Value::String(v.clone()));
+        // Only the webhook is given the config's injectedAnnotations.
+        if caller == Caller::Webhook {
+            for (k, v) in &self.config.injected_annotations {
+                pod::annotations_mut(pod).insert(k.clone(), Value::String(v.clone()));
+            }
         }
         self.reorder(pod, original, mesh)
     }

@@ -132,3 +132,36 @@ fn patches_give_kube_injects_pod_and_are_idempotent() {
     }
     assert!(checked >= 48, "only {checked} deployments checked");
 }
+
+/// `defaultTemplates`, `aliases` and `injectedAnnotations` are the
+/// webhook's: `istioctl kube-inject` renders `sidecar` and adds none.
+#[test]
+fn webhook_only_config_keys_reach_only_the_webhook() {
+    let config = "defaultTemplates: [both]\naliases:\n  both: [sidecar, extra]\ninjectedAnnotations:\n  example.com/injected: \"yes\"\n\
+                  templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        image: proxyv2\n\
+                  \x20 extra: |\n    metadata:\n      labels:\n        extra: \"1\"\n";
+    let sources = Sources { config: Some(Source::new("config.yaml", config.to_owned())), mesh: None, values: None };
+    let injector = sources.build(Options::default()).expect("the config builds");
+    let pod = json!({"metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+    let workload = Workload::of_pod(&pod);
+    let inject = |caller| {
+        let request = injit_inject::Request {
+            workload: &workload,
+            pod: &pod,
+            rules: Rules::KUBE_INJECT,
+            caller,
+            proxy_envs: Default::default(),
+        };
+        match injector.inject(&request).expect("injects") {
+            Outcome::Injected(pod) => pod,
+            Outcome::Skipped(skip) => panic!("skipped: {skip:?}"),
+        }
+    };
+    let webhook = inject(Caller::Webhook);
+    assert_eq!(webhook.pointer("/metadata/labels/extra"), Some(&json!("1")), "{webhook}");
+    assert_eq!(webhook.pointer("/metadata/annotations/example.com~1injected"), Some(&json!("yes")), "{webhook}");
+    let kube_inject = inject(Caller::KubeInject);
+    assert_eq!(kube_inject.pointer("/metadata/labels/extra"), None, "{kube_inject}");
+    assert_eq!(kube_inject.pointer("/metadata/annotations/example.com~1injected"), None, "{kube_inject}");
+    assert_eq!(kube_inject.pointer("/spec/containers/1/image"), Some(&json!("proxyv2")), "{kube_inject}");
+}
