@@ -49,6 +49,15 @@ pub struct Manifest {
 pub const PROTOCOLS: [&str; 11] =
     ["http", "http2", "https", "grpc", "grpc-web", "mongo", "mysql", "redis", "tcp", "tls", "udp"];
 
+/// Kubernetes' standard `appProtocol` values Istio maps to a protocol.
+pub const KUBERNETES_APP_PROTOCOLS: [&str; 3] = ["kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss"];
+
+/// Istio's own containers: UID 1337 and the reserved ports are theirs.
+const ISTIO_CONTAINERS: [&str; 3] = ["istio-proxy", "istio-init", "istio-validation"];
+
+/// What Istio does with a port that declares no protocol.
+const DETECTED: &str = "Istio has to detect its protocol (HTTP/1.1 and HTTP/2 are recognised; anything else is plain TCP, and server-first protocols such as MySQL stall)";
+
 /// Ports the sidecar listens on: an application must not use them.
 pub const RESERVED_PORTS: [u64; 10] = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
 
@@ -111,28 +120,27 @@ fn service_ports(service: &Object, add: &mut Add<'_>) {
         let number = port.get("port").map(|p| p.to_string()).unwrap_or_default();
         let name = port.get("name").and_then(Value::as_str).unwrap_or_default();
         let transport = port.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+        // The sidecar does not proxy UDP: names and protocols do not matter.
+        if transport.eq_ignore_ascii_case("UDP") {
+            continue;
+        }
         if let Some(app) = port.get("appProtocol").and_then(Value::as_str) {
             // appProtocol wins over the name.
-            if !is_known(app) {
+            if !is_known(app) && !KUBERNETES_APP_PROTOCOLS.contains(&app) {
                 add(
                     Severity::Warning,
                     "app-protocol",
-                    format!(
-                        "port {number}: appProtocol {app:?} is not a protocol Istio knows; the port is treated as plain TCP"
-                    ),
-                    format!("use one of {}", PROTOCOLS.join(", ")),
+                    format!("port {number}: appProtocol {app:?} is not a protocol Istio knows, so {DETECTED}"),
+                    format!("use one of {}, {}", PROTOCOLS.join(", "), KUBERNETES_APP_PROTOCOLS.join(", ")),
                 );
             }
-            continue;
-        }
-        if transport.eq_ignore_ascii_case("UDP") {
             continue;
         }
         if name.is_empty() {
             add(
                 Severity::Warning,
                 "unnamed-port",
-                format!("port {number}: no name, so Istio treats it as plain TCP"),
+                format!("port {number}: no name, so {DETECTED}"),
                 format!("name it <protocol>[-<suffix>] (e.g. http-{number}) or set appProtocol"),
             );
         } else if port_protocol(name).is_none() {
@@ -146,7 +154,7 @@ fn service_ports(service: &Object, add: &mut Add<'_>) {
                 Severity::Warning,
                 "port-name",
                 format!(
-                    "port {number}: name {name:?} is not <protocol>[-<suffix>] with a known protocol: Istio treats the port as plain TCP"
+                    "port {number}: name {name:?} is not <protocol>[-<suffix>] with a known protocol, so {DETECTED}"
                 ),
                 format!("rename it {suggestion:?} (protocols: {}), or set appProtocol", PROTOCOLS.join(", ")),
             );
@@ -210,6 +218,19 @@ fn workload(
         }
     }
     let spec = template.spec;
+    // The sidecar's own requirements hold only for pods that get one: a
+    // pod opts out with any value but y, yes, true, on (label first).
+    let choice = template
+        .metadata
+        .pointer("/labels/sidecar.istio.io~1inject")
+        .or_else(|| template.metadata.pointer("/annotations/sidecar.istio.io~1inject"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let opted_out = !matches!(choice.as_str(), "" | "y" | "yes" | "true" | "on");
+    if opted_out {
+        return;
+    }
     if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
         add(
             Severity::Warning,
@@ -218,7 +239,14 @@ fn workload(
             "drop hostNetwork, or accept that these pods stay outside the mesh".to_owned(),
         );
     }
-    if spec.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID) {
+    let is_istio = |c: &Value| ISTIO_CONTAINERS.contains(&c.get("name").and_then(Value::as_str).unwrap_or_default());
+    let own_uid = |c: &Value| c.pointer("/securityContext/runAsUser").and_then(Value::as_i64);
+    let app_containers: Vec<&Value> =
+        spec.get("containers").and_then(Value::as_array).into_iter().flatten().filter(|c| !is_istio(c)).collect();
+    // The pod's UID matters for application containers that set none.
+    if spec.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID)
+        && app_containers.iter().any(|c| own_uid(c).is_none())
+    {
         add(
             Severity::Error,
             "proxy-uid",
@@ -226,32 +254,30 @@ fn workload(
             "run the application as another UID".to_owned(),
         );
     }
-    for list in ["initContainers", "containers"] {
-        for container in spec.get(list).and_then(Value::as_array).into_iter().flatten() {
-            let cname = container.get("name").and_then(Value::as_str).unwrap_or_default();
-            if container.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID) {
+    // Init containers may run as 1337 on purpose: Istio's advice for init
+    // containers that need the network before the sidecar starts.
+    for container in app_containers {
+        let cname = container.get("name").and_then(Value::as_str).unwrap_or_default();
+        if own_uid(container) == Some(PROXY_UID) {
+            add(
+                Severity::Error,
+                "proxy-uid",
+                format!("container {cname:?} runs as UID {PROXY_UID}, the sidecar's: its traffic bypasses the sidecar"),
+                format!("run container {cname:?} as another UID"),
+            );
+        }
+        for port in container.get("ports").and_then(Value::as_array).into_iter().flatten() {
+            let Some(number) = port.get("containerPort").and_then(Value::as_u64) else { continue };
+            if RESERVED_PORTS.contains(&number) {
                 add(
                     Severity::Error,
-                    "proxy-uid",
+                    "reserved-port",
+                    format!("container {cname:?} uses port {number}, which the sidecar reserves"),
                     format!(
-                        "container {cname:?} runs as UID {PROXY_UID}, the sidecar's: its traffic bypasses the sidecar"
+                        "move the application off {number} (reserved: {})",
+                        RESERVED_PORTS.map(|p| p.to_string()).join(", ")
                     ),
-                    format!("run container {cname:?} as another UID"),
                 );
-            }
-            for port in container.get("ports").and_then(Value::as_array).into_iter().flatten() {
-                let Some(number) = port.get("containerPort").and_then(Value::as_u64) else { continue };
-                if RESERVED_PORTS.contains(&number) {
-                    add(
-                        Severity::Error,
-                        "reserved-port",
-                        format!("container {cname:?} uses port {number}, which the sidecar reserves"),
-                        format!(
-                            "move the application off {number} (reserved: {})",
-                            RESERVED_PORTS.map(|p| p.to_string()).join(", ")
-                        ),
-                    );
-                }
             }
         }
     }

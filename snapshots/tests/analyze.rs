@@ -54,3 +54,8 @@ fn a_pod_in_two_services_and_the_sidecars_rules() {
     let found: Vec<String> = codes("two-services.yaml").into_iter().map(|(c, _)| c).collect();
     assert_eq!(found, ["multiple-services", "proxy-uid", "proxy-uid", "reserved-port", "host-network", "no-service"]);
 }
+
+#[test]
+fn the_sidecar_itself_and_deliberate_choices_are_not_findings() {
+    assert_eq!(codes("sidecar-exemptions.yaml"), Vec::<(String, String)>::new());
+}
