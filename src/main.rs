@@ -90,7 +90,7 @@ struct CheckInjectArgs {
     namespace_labels: Option<String>,
     /// The MutatingWebhookConfiguration to evaluate (`kubectl get
     /// mutatingwebhookconfiguration NAME -o yaml`); default: Istio's
-    /// registration for the default revision
+    /// registration for the revision (`-r`)
     #[arg(long = "webhook-config", value_name = "FILE")]
     webhook_config: Option<String>,
     #[command(flatten)]
@@ -719,7 +719,7 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let webhooks = match &args.webhook_config {
-        None => Webhooks::istio_default(),
+        None => Webhooks::istio_revision(&args.config.revision),
         Some(path) => {
             let parsed = read_input(path).and_then(|text| {
                 let objects =

@@ -184,3 +184,21 @@ fn the_cli_reports_the_rule_per_pod() {
     let declared: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(declared[0]["injected"], true, "{declared}");
 }
+
+#[test]
+fn a_revision_is_reached_through_its_own_label() {
+    let injector = injector("enabled", "[]", "[]");
+    let rules = Rules::of(injector.config());
+    let pod = pod(None, None, json!({"app": "a"}));
+    let ns = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
+    let canary = Webhooks::istio_revision("canary");
+    assert!(check(&canary, &ns("istio.io/rev", "canary"), &rules, &pod).inject);
+    // istio-injection=enabled and istio.io/rev=default are the default revision's.
+    for (k, v) in [("istio-injection", "enabled"), ("istio.io/rev", "default")] {
+        let answer = check(&canary, &ns(k, v), &rules, &pod);
+        assert!(!answer.inject && answer.webhook.is_none(), "{k}={v}: {answer:?}");
+        assert!(answer.reason.contains("label the namespace istio.io/rev=canary"), "{}", answer.reason);
+    }
+    assert_eq!(Webhooks::istio_revision("default").0.len(), Webhooks::istio_default().0.len());
+    assert!(check(&Webhooks::istio_revision(""), &ns("istio-injection", "enabled"), &rules, &pod).inject);
+}

@@ -28,6 +28,17 @@ impl Webhooks {
     /// Istio's registration for the default revision (its chart's
     /// `mutatingwebhook.yaml`).
     pub fn istio_default() -> Webhooks {
+        Webhooks::istio_revision("")
+    }
+
+    /// Istio's registration for control plane revision `revision` (`""`
+    /// or `default` for the default one): the `rev.*` webhooks select its
+    /// `istio.io/rev` value; only the default revision also answers
+    /// `istio-injection=enabled` namespaces and `sidecar.istio.io/inject`
+    /// pods (`namespace.*`, `object.*`).
+    pub fn istio_revision(revision: &str) -> Webhooks {
+        let default = revision.is_empty() || revision == "default";
+        let revision = if default { "default" } else { revision };
         // Each selector: (key, operator, values), ANDed.
         type Terms<'t> = &'t [(&'t str, &'t str, &'t [&'t str])];
         let selector = |terms: Terms<'_>| {
@@ -42,17 +53,22 @@ impl Webhooks {
         };
         const INJECT: &str = "sidecar.istio.io/inject";
         let (rev, injection) = ("istio.io/rev", "istio-injection");
-        Webhooks(vec![
+        let mut webhooks = vec![
             entry(
                 "rev.namespace.sidecar-injector.istio.io",
-                &[(rev, "In", &["default"]), (injection, "DoesNotExist", &[])],
+                &[(rev, "In", &[revision]), (injection, "DoesNotExist", &[])],
                 &[(INJECT, "NotIn", &["false"])],
             ),
             entry(
                 "rev.object.sidecar-injector.istio.io",
                 &[(rev, "DoesNotExist", &[]), (injection, "DoesNotExist", &[])],
-                &[(INJECT, "NotIn", &["false"]), (rev, "In", &["default"])],
+                &[(INJECT, "NotIn", &["false"]), (rev, "In", &[revision])],
             ),
+        ];
+        if !default {
+            return Webhooks(webhooks);
+        }
+        webhooks.extend([
             entry(
                 "namespace.sidecar-injector.istio.io",
                 &[(injection, "In", &["enabled"])],
@@ -63,7 +79,25 @@ impl Webhooks {
                 &[(injection, "DoesNotExist", &[]), (rev, "DoesNotExist", &[])],
                 &[(INJECT, "In", &["true"]), (rev, "DoesNotExist", &[])],
             ),
-        ])
+        ]);
+        Webhooks(webhooks)
+    }
+
+    /// The revision these webhooks serve when they are a non-default
+    /// revision's (no `istio-injection=enabled` webhook, and a namespace
+    /// selector `istio.io/rev In [REV]`): what a namespace must be
+    /// labelled with to reach them.
+    fn revision_only(&self) -> Option<&str> {
+        if self.0.iter().any(|w| w.name.starts_with("namespace.")) {
+            return None;
+        }
+        self.0.iter().find_map(|w| {
+            let exprs = w.namespace_selector.get("matchExpressions")?.as_array()?;
+            exprs.iter().find_map(|e| {
+                let rev = e.get("key")? == "istio.io/rev" && e.get("operator")? == "In";
+                rev.then(|| e.get("values")?.as_array()?.first()?.as_str()).flatten()
+            })
+        })
     }
 
     /// The webhooks of `MutatingWebhookConfiguration` objects (pod CREATE
@@ -138,6 +172,8 @@ pub fn check(webhooks: &Webhooks, namespace_labels: &[(String, String)], rules: 
         };
         let reason = if pod::label(pod, decision::INJECT) == Some("false") {
             format!("{reason}: the pod opts out with the label {}=false", decision::INJECT)
+        } else if let Some(revision) = webhooks.revision_only() {
+            format!("{reason}: label the namespace istio.io/rev={revision}, or the pod istio.io/rev={revision}")
         } else {
             format!("{reason}: label the namespace istio-injection=enabled, or the pod {}=true", decision::INJECT)
         };
