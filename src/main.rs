@@ -741,6 +741,9 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(e.to_string()),
     };
+    for warning in injector.config().invalid_selectors() {
+        eprintln!("warning: {}: {warning}", injector.config().file);
+    }
     let text = match read_input(&args.filename) {
         Ok(t) => t,
         Err(e) => return fail(e),

@@ -193,6 +193,24 @@ impl InjectorConfig {
         })
     }
 
+    /// The never/always selectors Kubernetes cannot parse, each with
+    /// why: Istio warns about them and skips them, as the decision here
+    /// does.
+    pub fn invalid_selectors(&self) -> Vec<String> {
+        let lists = [
+            ("neverInjectSelector", &self.never_inject_selector),
+            ("alwaysInjectSelector", &self.always_inject_selector),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(key, selectors)| {
+                selectors.iter().enumerate().filter_map(move |(i, selector)| {
+                    crate::selector::invalid(selector).map(|why| format!("{key}[{i}] is skipped: {why}"))
+                })
+            })
+            .collect()
+    }
+
     /// The 1-based file line of byte `offset` of template `t`.
     pub fn file_line(&self, t: &TemplateSource, offset: u32) -> usize {
         let file_offset = t.offsets.to_file(offset).min(self.source.len() as u32);
@@ -302,4 +320,24 @@ pub mod defaults {
     pub const VALUES: &str = include_str!("../defaults/values.json");
     /// `mesh.DefaultMeshConfig()`: what a given mesh config is laid over.
     pub const MESH_DEFAULTS: &str = include_str!("../defaults/mesh-defaults.yaml");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_selectors_are_named() {
+        let text = "policy: enabled\nneverInjectSelector:\n- matchExpressions:\n  - {key: tier, operator: Exists, values: [x]}\n\
+                    - matchLabels: {app: ok}\nalwaysInjectSelector:\n- matchLabels: {'bad key!': x}\n\
+                    templates:\n  sidecar: |\n    spec: {}\n";
+        let config = InjectorConfig::parse("config.yaml", text).expect("a config");
+        assert_eq!(
+            config.invalid_selectors(),
+            [
+                "neverInjectSelector[0] is skipped: values set must be empty for exists and does not exist",
+                "alwaysInjectSelector[0] is skipped: invalid label key \"bad key!\"",
+            ]
+        );
+    }
 }

@@ -104,6 +104,9 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
             for key in &config.ignored {
                 report.notes.push(format!("`{key}` is not checked: Istio ignores it when `templates` is present"));
             }
+            if let Ok(parsed) = injit_inject::config::InjectorConfig::parse(path, &source) {
+                report.notes.extend(parsed.invalid_selectors());
+            }
             config
                 .templates
                 .iter()

@@ -108,6 +108,9 @@ impl Watch {
         let options = self.options.clone();
         match tokio::task::spawn_blocking(move || sources.build(options).inspect(Injector::compile_all)).await {
             Ok(Ok(injector)) => {
+                for warning in injector.config().invalid_selectors() {
+                    tracing::warn!(kind = "config", "{}: {warning}", injector.config().file);
+                }
                 self.state.swap(injector);
                 self.state.metrics.reload("config", true);
                 tracing::info!(kind = "config", generation = self.state.generation(), "serving the new config");

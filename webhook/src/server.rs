@@ -107,6 +107,9 @@ impl Server {
             .await
             .map_err(|e| StartError(format!("loading the injector config: {e}")))?
             .map_err(|e| StartError(format!("the injector config: {e}")))?;
+        for warning in injector.config().invalid_selectors() {
+            tracing::warn!(kind = "config", "{}: {warning}", injector.config().file);
+        }
         let bind = |port: u16| async move {
             let addr = SocketAddr::new(settings.address, port);
             TcpListener::bind(addr).await.map_err(|e| StartError(format!("listening on {addr}: {e}")))
