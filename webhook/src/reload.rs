@@ -83,8 +83,8 @@ impl Watch {
         let certs = self.certs.clone();
         match tokio::task::spawn_blocking(move || certs.load()).await {
             Ok(Ok(key)) => {
-                self.resolver.store(key);
                 self.state.metrics.reload("certificate", true);
+                self.resolver.store(key);
                 tracing::info!(kind = "certificate", "serving the new certificate to new connections");
             }
             Ok(Err(e)) => {
@@ -111,8 +111,10 @@ impl Watch {
                 for warning in injector.config().invalid_selectors() {
                     tracing::warn!(kind = "config", "{}: {warning}", injector.config().file);
                 }
-                self.state.swap(injector);
+                // Counted first: whoever sees the new config serving sees
+                // the reload counted too.
                 self.state.metrics.reload("config", true);
+                self.state.swap(injector);
                 tracing::info!(kind = "config", generation = self.state.generation(), "serving the new config");
             }
             Ok(Err(e)) => {
