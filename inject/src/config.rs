@@ -235,12 +235,13 @@ pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
 /// `protomarshal.ApplyYAML`), and its `defaultConfig` is a valid
 /// ProxyConfig overlay.
 fn check_mesh(user: &Map<String, Value>) -> Result<(), String> {
-    let fields: Map<String, Value> =
-        user.iter().map(|(k, v)| (crate::proxy_config::lower_camel(k), v.clone())).collect();
+    let fields = Value::Object(crate::proxy_config::camel_keys(user));
     let t = injit_runtime::schema::GoType::named("meshconfig.MeshConfig").expect("the schema has MeshConfig");
-    injit_runtime::schema::decode::check_proto(t, &Value::Object(fields.clone()))?;
+    // Decoding the MeshConfig decodes its `defaultConfig` too.
+    injit_runtime::schema::decode::check_proto(t, &fields)?;
     match fields.get("defaultConfig") {
-        Some(Value::Object(overlay)) => crate::proxy_config::check(overlay).map_err(|e| format!("defaultConfig: {e}")),
+        Some(Value::Object(overlay)) => crate::proxy_config::validate(&crate::proxy_config::camel_keys(overlay))
+            .map_err(|e| format!("defaultConfig: {e}")),
         _ => Ok(()),
     }
 }

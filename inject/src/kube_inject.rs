@@ -210,41 +210,16 @@ fn inject_object(
 /// the type has strings, anything else of the wrong type an error); for
 /// kinds without a Go type here, its metadata and pod template.
 fn decode_object(object: &mut Value, spec: KindSpec) -> Result<(), String> {
-    if let Some(key) = spec.schema {
-        return Typed::named(key).decode_yaml(object);
-    }
-    let parts: &[(&str, &str)] = match spec.template {
-        Template::List => {
-            return match object.get("items") {
-                None | Some(Value::Null | Value::Array(_)) => Ok(()),
-                Some(other) => Err(format!(
-                    "json: cannot unmarshal {} into Go struct field List.items of type []runtime.RawExtension",
-                    json_kind(other)
-                )),
-            };
-        }
-        Template::CronJob => {
-            &[("/metadata", "metav1.ObjectMeta"), ("/spec/jobTemplate/spec/template", "corev1.PodTemplateSpec")]
-        }
-        _ => &[("/metadata", "metav1.ObjectMeta"), ("/spec/template", "corev1.PodTemplateSpec")],
-    };
-    for (path, key) in parts {
-        if let Some(part) = object.pointer_mut(path) {
-            Typed::named(key).decode_yaml(part)?;
-        }
-    }
-    Ok(())
-}
-
-/// How `encoding/json` names a JSON value's kind in its errors.
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+    match (spec.schema, spec.template) {
+        (Some(key), _) => Typed::named(key).decode_yaml(object),
+        (None, Template::List) => match object.get("items") {
+            None | Some(Value::Null | Value::Array(_)) => Ok(()),
+            Some(other) => Err(format!(
+                "json: cannot unmarshal {} into Go struct field List.items of type []runtime.RawExtension",
+                injit_runtime::schema::decode::json_kind(other)
+            )),
+        },
+        (None, _) => crate::manifest::decode_pod_template(object),
     }
 }
 

@@ -111,7 +111,7 @@ pub fn objects(input: &str) -> Result<Vec<Object>, Located> {
 /// where the type has strings become strings (`version: 1.10` is
 /// `"1.1"`), and a part of the wrong type (`metadata: hello`) is an error
 /// naming the object.
-fn decode_pod_template(object: &mut Value) -> Result<(), String> {
+pub(crate) fn decode_pod_template(object: &mut Value) -> Result<(), String> {
     let parts: &[(&str, &str)] = match object.get("kind").and_then(Value::as_str) {
         Some("Pod") => &[("/metadata", "metav1.ObjectMeta"), ("/spec", "corev1.PodSpec")],
         Some("CronJob") => {

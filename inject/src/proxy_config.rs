@@ -54,9 +54,20 @@ pub fn merge(base: &mut Map<String, Value>, overlay: Map<String, Value>) {
 /// (ports, drain duration, addresses, auth policy). The defaults under
 /// it are valid, so only what it sets can fail.
 pub fn check(overlay: &Map<String, Value>) -> Result<(), String> {
-    let overlay: Map<String, Value> = overlay.iter().map(|(k, v)| (lower_camel(k), v.clone())).collect();
+    let overlay = Value::Object(camel_keys(overlay));
     let t = GoType::named("meshconfig.ProxyConfig").expect("the schema has ProxyConfig");
-    injit_runtime::schema::decode::check_proto(t, &Value::Object(overlay.clone()))?;
+    injit_runtime::schema::decode::check_proto(t, &overlay)?;
+    validate(overlay.as_object().expect("an object"))
+}
+
+/// The top-level keys of `map` in their protobuf JSON form.
+pub(crate) fn camel_keys(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter().map(|(k, v)| (lower_camel(k), v.clone())).collect()
+}
+
+/// `ValidateMeshConfigProxyConfig` for the fields a decoded overlay
+/// (keys in their JSON form) sets.
+pub(crate) fn validate(overlay: &Map<String, Value>) -> Result<(), String> {
     let set = |key: &str| overlay.get(key).filter(|v| !v.is_null());
     let mut problems = Vec::new();
     for (key, what) in [("configPath", "config path"), ("binaryPath", "binary path")] {

@@ -68,7 +68,8 @@ fn mismatch(what: &str, t: GoType, cx: &Context<'_>) -> String {
     )
 }
 
-fn json_kind<N: JsonNode>(data: &N) -> &'static str {
+/// How `encoding/json` names a JSON value's kind in its errors.
+pub fn json_kind<N: JsonNode>(data: &N) -> &'static str {
     if data.is_null() {
         "null"
     } else if data.as_bool().is_some() {
@@ -213,23 +214,20 @@ fn find_proto_field(t: GoType, key: &str) -> Option<(GoType, &'static str)> {
 }
 
 fn check_scalar<N: JsonNode>(t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
-    let kind = t.kind();
-    if cx.proto && (kind.is_int() || kind.is_uint()) {
+    check_kind(t.kind(), t, data, cx)
+}
+
+/// A value of scalar kind `kind` (of type `t`, as errors name it): a Go
+/// scalar, or the one a protobuf wrapper holds.
+fn check_kind<N: JsonNode>(kind: Kind, t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
+    if kind.is_int() || kind.is_uint() {
         return check_integer(kind, t, data, cx);
     }
     let ok = match kind {
         Kind::Bool => data.as_bool().is_some(),
         Kind::String => data.as_str().is_some(),
         // Protobuf JSON also reads a float from a string.
-        Kind::Float32 | Kind::Float64 if cx.proto => data.is_number() || data.as_str().is_some_and(is_proto_float),
-        Kind::Float32 | Kind::Float64 => data.is_number(),
-        _ if (kind.is_int() || kind.is_uint()) && data.is_number() => {
-            let text = data.number_text().unwrap_or_default();
-            if !integer_fits(kind, &text) {
-                return Err(mismatch(&format!("number {text}"), t, cx));
-            }
-            true
-        }
+        Kind::Float32 | Kind::Float64 => data.is_number() || (cx.proto && data.as_str().is_some_and(is_proto_float)),
         _ => false,
     };
     if ok { Ok(()) } else { Err(mismatch(json_kind(data), t, cx)) }
@@ -251,6 +249,11 @@ fn integer_fits(kind: Kind, text: &str) -> bool {
 }
 
 fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
+    if cx.proto
+        && let Some(kind) = wrapped_kind(key)
+    {
+        return check_kind(kind, t, data, cx);
+    }
     let scalar = data.as_str().is_some() || data.is_number() || data.as_bool().is_some();
     match key {
         "resource.Quantity" => match data.as_str() {
@@ -282,16 +285,6 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
         }
         "metav1.Time" | "metav1.MicroTime" if data.as_str().is_some() => Ok(()),
         "durationpb.Duration" => Err(mismatch(json_kind(data), t, cx)),
-        k if cx.proto && wrapped_kind(k).is_some() => {
-            let kind = wrapped_kind(k).unwrap_or(Kind::String);
-            let ok = match kind {
-                Kind::Bool => data.as_bool().is_some(),
-                Kind::String => data.as_str().is_some(),
-                Kind::Float64 => data.is_number() || data.as_str().is_some_and(is_proto_float),
-                _ => return check_integer(kind, t, data, cx),
-            };
-            if ok { Ok(()) } else { Err(mismatch(json_kind(data), t, cx)) }
-        }
         // Kept as raw JSON by its UnmarshalJSON.
         "metav1.FieldsV1" => Ok(()),
         k if k.starts_with("wrapperspb.") && scalar => Ok(()),
