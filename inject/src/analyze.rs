@@ -218,16 +218,8 @@ fn workload(
         }
     }
     let spec = template.spec;
-    // The sidecar's own requirements hold only for pods that get one: a
-    // pod opts out with any value but y, yes, true, on (label first).
-    let choice = template
-        .metadata
-        .pointer("/labels/sidecar.istio.io~1inject")
-        .or_else(|| template.metadata.pointer("/annotations/sidecar.istio.io~1inject"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let opted_out = !matches!(choice.as_str(), "" | "y" | "yes" | "true" | "on");
+    // The sidecar's own requirements hold only for pods that get one.
+    let opted_out = crate::decision::opts_out(&serde_json::json!({ "metadata": template.metadata }));
     if opted_out {
         return;
     }

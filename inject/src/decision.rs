@@ -111,6 +111,21 @@ impl Verdict {
     }
 }
 
+/// The pod's own `sidecar.istio.io/inject` value and where it is set:
+/// the label wins over the annotation.
+pub fn own_choice(pod: &Value) -> Option<(Source, &str)> {
+    match pod::label(pod, INJECT) {
+        Some(v) => Some((Source::Label, v)),
+        None => pod::annotation(pod, INJECT).map(|v| (Source::Annotation, v)),
+    }
+}
+
+/// Whether the pod opts out of injection itself (`"false"`; other values
+/// than `"true"` are ignored, as Istio ignores them).
+pub fn opts_out(pod: &Value) -> bool {
+    matches!(own_choice(pod), Some((_, "false")))
+}
+
 /// Istio's `injectRequired`, with the rule that decided.
 pub fn explain(rules: &Rules<'_>, pod: &Value) -> Verdict {
     let verdict = |inject, rule| Verdict { inject, rule, ignored_value: None };
@@ -121,10 +136,7 @@ pub fn explain(rules: &Rules<'_>, pod: &Value) -> Verdict {
     if IGNORED_NAMESPACES.contains(&namespace) {
         return verdict(false, Rule::IgnoredNamespace(namespace.to_owned()));
     }
-    let choice = match pod::label(pod, INJECT) {
-        Some(v) => Some((Source::Label, v)),
-        None => pod::annotation(pod, INJECT).map(|v| (Source::Annotation, v)),
-    };
+    let choice = own_choice(pod);
     let mut ignored_value = None;
     let mut decided = match choice {
         Some((source, "true")) => Some((true, Rule::Explicit(source, true))),
