@@ -348,3 +348,28 @@ fn kube_inject_uses_the_sidecar_template_and_no_injected_annotations() {
     ));
     assert!(asked.contains("extra: \"1\"") && asked.contains("image: proxyv2"), "{asked}");
 }
+
+/// The hardening issue's first route, as `kube-inject` met it: a key of
+/// the `sidecar.istio.io/userVolume` JSON, printed by Istio's template as
+/// `- name: "{{ $index }}"`, added `hostPID: true` and changed the
+/// service account.
+#[test]
+fn a_user_volume_key_cannot_rewrite_the_pod() {
+    let pod = |key: &str| {
+        let volumes = serde_json::json!({ key: {"emptyDir": {}} }).to_string();
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web", "annotations": {"sidecar.istio.io/userVolume": volumes}},
+            "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+        })
+        .to_string()
+    };
+    let key = "x\"\n    emptyDir: {}\n  hostPID: true\n  serviceAccountName: istiod\n  readinessGates:\n  - name: \"y";
+    let message = fails(&["-f", "-"], &pod(key));
+    assert!(message.contains("sidecar.istio.io/userVolume"), "{message}");
+    assert!(message.contains("changes the injected pod beyond its own field"), "{message}");
+    // The same volume under a plain name is injected.
+    let output = injit(&["kube-inject", "-f", "-"], &pod("data"));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("name: data"), "{}", text(&output.stdout));
+}

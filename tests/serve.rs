@@ -439,6 +439,43 @@ async fn hostile_annotation_values_change_only_their_own_fields_or_are_refused_b
     still_serves(&webhook).await;
 }
 
+/// The hardening issue's two routes past the annotation guard, through
+/// the server: keys of the `userVolume`/`userVolumeMount` JSON (printed as
+/// `- name: "{{ $index }}"`) and an owner reference's apiVersion (printed
+/// unquoted into `ISTIO_META_OWNER`). Each is refused, naming the field.
+#[tokio::test(flavor = "multi_thread")]
+async fn strings_outside_annotation_values_cannot_rewrite_the_sidecar() {
+    let webhook = Webhook::start(&[]);
+    let pod = sleep_pod();
+    let json_key = |key: &str| json!({ key: {"emptyDir": {}} }).to_string();
+    let mut attacks = vec![
+        (
+            with_annotation(&pod, "sidecar.istio.io/userVolume", &json_key(
+                "x\"\n    emptyDir: {}\n  hostPID: true\n  serviceAccountName: istiod\n  readinessGates:\n  - name: \"y",
+            )),
+            "sidecar.istio.io/userVolume",
+        ),
+        (
+            with_annotation(&pod, "sidecar.istio.io/userVolumeMount", &json!({
+                "x\"\n          mountPath: /x\n        securityContext:\n          privileged: true\n        y:\n        - name: \"z":
+                    {"mountPath": "/m"},
+            }).to_string()),
+            "sidecar.istio.io/userVolumeMount",
+        ),
+    ];
+    let mut owner = pod.clone();
+    owner["metadata"]["ownerReferences"][0]["apiVersion"] =
+        json!("apps/v1\n          command: [\"/bin/sh\", \"-c\", \"id\"]\n          env: []\n          x: y");
+    attacks.push((owner, "ownerReferences[0].apiVersion"));
+    for (i, (object, field)) in attacks.iter().enumerate() {
+        let response = webhook.review("/inject", &review("v1", &format!("untrusted-{i}"), object)).await;
+        assert_eq!(response["allowed"], false, "{field}: {response}");
+        let message = response["status"]["message"].as_str().unwrap();
+        assert!(message.contains(field), "the refusal names {field}: {message}");
+    }
+    still_serves(&webhook).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_deadline_is_answered_before_it() {
     let webhook = Webhook::start(&[]);

@@ -15,6 +15,9 @@ pub enum ErrorKind {
     TemplateExec,
     /// The pod carries an annotation Istio rejects.
     InvalidAnnotation,
+    /// A string of the pod would change the injected pod beyond its own
+    /// field (`untrusted.rs`).
+    UntrustedString,
     /// The template rendered something that is not a pod overlay.
     RenderedYaml,
     /// The input manifest cannot be read or has no pod template.

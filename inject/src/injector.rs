@@ -179,26 +179,20 @@ impl Injector {
         }
         let annotations = pod::annotations(request.pod);
         crate::validate::validate_annotations(&annotations).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
-        let inject_pod = |pod: &Value| {
-            let probe;
-            let request = if std::ptr::eq(pod, request.pod) {
-                request
-            } else {
-                probe = Request {
-                    workload: request.workload,
-                    pod,
-                    rules: request.rules,
-                    caller: request.caller,
-                    proxy_envs: request.proxy_envs.clone(),
-                };
-                &probe
+        let inject_pod = |pod: &Value, workload: &Workload| {
+            let request = Request {
+                workload,
+                pod,
+                rules: request.rules,
+                caller: request.caller,
+                proxy_envs: request.proxy_envs.clone(),
             };
             match self.config.era {
-                ConfigEra::Current => self.inject_current(request),
-                ConfigEra::Legacy => self.inject_legacy(request),
+                ConfigEra::Current => self.inject_current(&request),
+                ConfigEra::Legacy => self.inject_legacy(&request),
             }
         };
-        let pod = crate::annotation_guard::guarded(request.pod, inject_pod)?;
+        let pod = crate::untrusted::guarded(request.pod, request.workload, inject_pod)?;
         Ok(Outcome::Injected(pod))
     }
 

@@ -3,7 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
-pub mod annotation_guard;
 pub mod check_inject;
 mod compiled;
 pub mod config;
@@ -25,6 +24,7 @@ pub mod sources;
 pub mod status;
 pub mod template_data;
 pub mod typed;
+pub mod untrusted;
 pub mod validate;
 pub mod workload;
 pub mod yaml;

@@ -7,25 +7,13 @@
 
 mod common;
 
-use std::path::Path;
+use common::istio::{default_injector, default_inputs, read, review};
 
-use injit_compiler::Backend;
 use injit_inject::decision::Rules;
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Injector, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
-use injit_webhook::{Decision, OnError, Request, admit};
+use injit_inject::{Caller, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
+use injit_webhook::{Decision, OnError, admit};
 use serde_json::{Value, json};
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn injector() -> Injector {
-    let dir = common::data_dir().join("istio/configs/default");
-    let source = |name: &str| Some(Source::new(name, read(&dir.join(name))));
-    let sources = Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") };
-    sources.build(Options { backend: Backend::Jit, ..Options::default() }).expect("the default config")
-}
 
 /// The pod a ReplicaSet of `deployment` would create.
 fn replica_pod(deployment: &Value) -> Value {
@@ -44,22 +32,6 @@ fn replica_pod(deployment: &Value) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"].clone()})
 }
 
-fn review(pod: &Value, namespace: &str) -> Request {
-    let body = json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": "0b1c5b8e-0000-4000-8000-000000000001",
-            "kind": {"group": "", "version": "v1", "kind": "Pod"},
-            "resource": {"group": "", "version": "v1", "resource": "pods"},
-            "operation": "CREATE",
-            "namespace": namespace,
-            "object": pod,
-        },
-    });
-    Request::parse(&serde_json::to_vec(&body).expect("JSON")).expect("a review")
-}
-
 fn apply(pod: &Value, patch: &[u8]) -> Value {
     let patch: json_patch::Patch = serde_json::from_slice(patch).expect("a JSON patch");
     let mut doc = pod.clone();
@@ -73,20 +45,11 @@ fn parts(pod: &Value) -> Value {
 
 #[test]
 fn patches_give_kube_injects_pod_and_are_idempotent() {
-    let injector = injector();
+    let injector = default_injector();
     let dir = common::data_dir().join("istio");
-    let cases = read(&dir.join("cases.tsv"));
-    let mut inputs: Vec<&str> = cases
-        .lines()
-        .skip(1)
-        .filter(|l| l.split('\t').nth(3) == Some("default"))
-        .filter_map(|l| l.split('\t').nth(1))
-        .collect();
-    inputs.sort_unstable();
-    inputs.dedup();
     let mut checked = 0;
-    for input in inputs {
-        let Ok(docs) = yaml_documents(&read(&dir.join("testdata").join(input))) else { continue };
+    for input in default_inputs() {
+        let Ok(docs) = yaml_documents(&read(&dir.join("testdata").join(&input))) else { continue };
         for doc in docs.iter().filter(|d| d["kind"] == "Deployment" && d["apiVersion"] == "apps/v1") {
             let pod = replica_pod(doc);
             let namespace = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");

@@ -119,6 +119,7 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
         Err(e) => {
             let kind = match e.kind() {
                 injit_inject::ErrorKind::InvalidAnnotation => "invalid_annotation",
+                injit_inject::ErrorKind::UntrustedString => "untrusted_string",
                 injit_inject::ErrorKind::TemplateExec | injit_inject::ErrorKind::TemplateSyntax => "template",
                 injit_inject::ErrorKind::RenderedYaml => "rendered_yaml",
                 _ => "invalid_pod",

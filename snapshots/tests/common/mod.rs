@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub(crate) mod istio;
+
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct Case {
     pub(crate) name: String,
