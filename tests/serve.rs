@@ -597,3 +597,60 @@ async fn identical_pods_reuse_answers_unless_the_template_is_random() {
     assert_ne!(first["patch"], second["patch"], "random output is not reused");
     assert_eq!(webhook.metric("injit_answers_reused_total").await, 0.0);
 }
+
+/// A refusal sent before the body is read (415, 413) reaches an HTTP/2
+/// client that, as curl does, gives up on a response when the stream is
+/// reset while it is still sending the body: the API server speaks HTTP/2.
+#[tokio::test(flavor = "multi_thread")]
+async fn early_refusals_reach_http2_clients_still_sending() {
+    let webhook = Webhook::start(&[]);
+    let mut review = review("v1", "u", &sleep_pod());
+    // Larger than the first flow-control window: the body is still being
+    // sent when the refusal is ready.
+    review["request"]["object"]["metadata"]["annotations"] = json!({"pad": "x".repeat(1 << 20)});
+    let review = serde_json::to_vec(&review).unwrap();
+    let (status, text) = h2_post_whole(&webhook, "text/plain", review.clone()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(text.contains("application/json"), "{text}");
+    let (status, text) = h2_post_whole(&webhook, "application/json", vec![b' '; 7 << 20]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(text.contains("larger than"), "{text}");
+    still_serves(&webhook).await;
+}
+
+/// POSTs `body` over HTTP/2 with the h2 crate, sending all of it before
+/// reading the answer and failing if the stream is reset meanwhile.
+async fn h2_post_whole(webhook: &Webhook, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
+    let tls = webhook.connect(b"h2").await;
+    let (client, conn) = h2::client::handshake(tls).await.expect("an HTTP/2 handshake");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut client = client.ready().await.unwrap();
+    let request = hyper::Request::post("https://localhost/inject")
+        .header("content-type", content_type)
+        .header("content-length", body.len())
+        .body(())
+        .unwrap();
+    let (response, mut stream) = client.send_request(request, false).unwrap();
+    let mut rest = bytes::Bytes::from(body);
+    while !rest.is_empty() {
+        stream.reserve_capacity(rest.len());
+        let granted = match std::future::poll_fn(|cx| stream.poll_capacity(cx)).await {
+            Some(Ok(n)) => n,
+            other => panic!("the stream ended while the body was sent: {other:?}"),
+        };
+        let chunk = rest.split_to(granted.min(rest.len()));
+        stream.send_data(chunk, rest.is_empty()).expect("the stream is not reset while the body is sent");
+    }
+    let response = response.await.expect("a response");
+    let status = response.status();
+    let mut body = response.into_body();
+    let mut text = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.expect("the response body");
+        let _ = body.flow_control().release_capacity(chunk.len());
+        text.extend_from_slice(&chunk);
+    }
+    (status, String::from_utf8_lossy(&text).into_owned())
+}

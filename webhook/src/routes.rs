@@ -29,6 +29,13 @@ const MAX_REUSED_BODY: usize = 64 << 10;
 /// maximum for webhooks is 30 s; most configurations say 10 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most of a refused HTTP/2 request's body read away before the
+/// refusal is sent (past it, the stream is reset after the answer).
+const DRAIN_LIMIT: usize = 2 * MAX_BODY as usize;
+
+/// The longest a refused HTTP/2 request's body is read away.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
 pub(crate) type HttpBody = Full<Bytes>;
 
 /// Which routes a listener serves.
@@ -81,7 +88,8 @@ fn text(status: StatusCode, body: &'static str) -> HttpResponse<HttpBody> {
 
 /// A refusal of the HTTP request itself (not an admission answer). An
 /// HTTP/1 connection is closed after it when the body was not read to its
-/// end (HTTP/2 resets just the stream, and forbids the header).
+/// end (HTTP/2 forbids the header: its unread bodies are drained, see
+/// `drain`).
 fn refuse(status: StatusCode, message: String, close: bool) -> HttpResponse<HttpBody> {
     tracing::warn!(status = status.as_u16(), "{message}");
     let mut response = HttpResponse::new(Full::new(Bytes::from(message + "\n")));
@@ -110,25 +118,50 @@ fn timeout(query: Option<&str>) -> Duration {
     value.map_or(DEFAULT_TIMEOUT, |nanos| Duration::from_nanos(nanos as u64).min(DEFAULT_TIMEOUT))
 }
 
+/// Reads and drops the unread body of an HTTP/2 request refused before
+/// reading it, up to `DRAIN_LIMIT` bytes and `DRAIN_TIME`: a response
+/// followed by RST_STREAM (which RFC 9113 allows) is dropped by clients
+/// still sending, curl among them; a stream whose body was read to its end
+/// closes without a reset.
+async fn drain(mut body: Incoming, deadline: Instant) {
+    let until = tokio::time::Instant::from_std(deadline).min(tokio::time::Instant::now() + DRAIN_TIME);
+    let mut read = 0;
+    let reading = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, Bytes::len);
+            if read > DRAIN_LIMIT {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout_at(until, reading).await;
+}
+
 async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpResponse<HttpBody> {
     let http1 = request.version() < Version::HTTP_2;
-    let refuse = |status, message, close| refuse(status, message, close && http1);
-    let too_large =
-        || refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_BODY} bytes"), true);
     let start = Instant::now();
     let deadline = start + timeout(request.uri().query());
+    // Refused before the body is read: HTTP/1 closes the connection after
+    // the answer, HTTP/2 reads the body away first.
+    let early = async |request: HttpRequest<Incoming>, status, message| {
+        if !http1 {
+            drain(request.into_body(), deadline).await;
+        }
+        refuse(status, message, http1)
+    };
     if !is_json(request.headers().get(CONTENT_TYPE)) {
         let got = request.headers().get(CONTENT_TYPE).map_or("none".into(), |v| String::from_utf8_lossy(v.as_bytes()));
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Type is {got:?}, expected \"application/json\""),
-            true,
-        );
+        let message = format!("Content-Type is {got:?}, expected \"application/json\"");
+        return early(request, StatusCode::UNSUPPORTED_MEDIA_TYPE, message).await;
     }
     let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY) || request.body().size_hint().lower() > MAX_BODY {
-        return too_large();
+        let message = format!("the request body is larger than {MAX_BODY} bytes");
+        return early(request, StatusCode::PAYLOAD_TOO_LARGE, message).await;
     }
+    let refuse = |status, message, close| refuse(status, message, close && http1);
+    let too_large =
+        || refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_BODY} bytes"), true);
     let path = request.uri().path().to_owned();
     // A body that trickles in past the deadline is not waited for.
     let reading = Limited::new(request.into_body(), MAX_BODY as usize).collect();
