@@ -654,3 +654,45 @@ async fn h2_post_whole(webhook: &Webhook, content_type: &str, body: Vec<u8>) -> 
     }
     (status, String::from_utf8_lossy(&text).into_owned())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_certificate_expiry_is_exported_and_an_expiring_one_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let soon = common::issue_certs_for(dir.path(), "soon", std::time::Duration::from_secs(3600));
+    let mut webhook = Webhook::start_in(dir, &["--reload-interval", "50ms"]);
+    webhook.cas.push(soon.ca.clone());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let expiry = webhook.metric("injit_certificate_expiry_timestamp_seconds ").await;
+    assert!((expiry - (now + 30.0 * 86400.0)).abs() < 120.0, "{expiry} vs {now}");
+    assert!(!webhook.logs.lock().unwrap().join("\n").contains("the serving certificate expires"));
+    // A certificate valid for an hour more is served, with a warning.
+    std::fs::copy(&soon.cert, webhook.path("tls.crt.new")).unwrap();
+    std::fs::copy(&soon.key, webhook.path("tls.key")).unwrap();
+    std::fs::rename(webhook.path("tls.crt.new"), webhook.path("tls.crt")).unwrap();
+    webhook
+        .eventually("the new expiry is exported", async || {
+            let expiry = webhook.metric("injit_certificate_expiry_timestamp_seconds ").await;
+            (expiry - (now + 3600.0)).abs() < 120.0
+        })
+        .await;
+    // The warning follows the metric.
+    let warned = || webhook.logs.lock().unwrap().iter().find(|l| l.contains("certificate expires in 1 hours")).cloned();
+    webhook.eventually("the expiry is warned about", async || warned().is_some()).await;
+    let line = warned().unwrap();
+    assert!(line.contains("\"level\":\"WARN\""), "{line}");
+    still_serves(&webhook).await;
+}
+
+#[test]
+fn certs_refuses_a_certificate_valid_for_no_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["certs", "--days", "0", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--days 0") && stderr.contains("expired"), "{stderr}");
+    assert!(!dir.path().join("tls.crt").exists(), "nothing is written");
+}

@@ -28,9 +28,14 @@ pub struct Certs {
     pub key: PathBuf,
 }
 
+/// A certificate set valid for 30 days (no expiry warning).
 pub fn issue_certs(dir: &Path, name: &str) -> Certs {
+    issue_certs_for(dir, name, Duration::from_secs(30 * 86400))
+}
+
+pub fn issue_certs_for(dir: &Path, name: &str, validity: Duration) -> Certs {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-    let issued = issue(&names, Duration::from_secs(3600)).expect("certificates");
+    let issued = issue(&names, validity).expect("certificates");
     let cert = dir.join(format!("{name}.crt"));
     let key = dir.join(format!("{name}.key"));
     std::fs::write(&cert, &issued.cert).unwrap();

@@ -5,6 +5,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -36,6 +37,8 @@ pub struct Metrics {
     pub reloads: Family<ReloadResult, Counter>,
     /// Answers reused for pods identical to one answered before.
     pub reused: Counter,
+    /// When the serving certificate expires (Unix seconds).
+    pub certificate_expiry: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -53,6 +56,7 @@ impl Default for Metrics {
         let latency = Family::<Outcome, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let reloads = Family::<ReloadResult, Counter>::default();
         let reused = Counter::default();
+        let certificate_expiry = Gauge::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests.",
@@ -89,7 +93,23 @@ impl Default for Metrics {
             "Answers reused for pods identical to one answered before.",
             reused.clone(),
         );
-        Metrics { registry, requests, successes, skips, failures, injection_time, latency, reloads, reused }
+        registry.register(
+            "injit_certificate_expiry_timestamp_seconds",
+            "When the serving certificate expires, in seconds since the Unix epoch.",
+            certificate_expiry.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            successes,
+            skips,
+            failures,
+            injection_time,
+            latency,
+            reloads,
+            reused,
+            certificate_expiry,
+        }
     }
 }
 

@@ -84,6 +84,7 @@ impl Watch {
         match tokio::task::spawn_blocking(move || certs.load()).await {
             Ok(Ok(key)) => {
                 self.state.metrics.reload("certificate", true);
+                crate::tls::report_expiry(&self.state.metrics, &key, &self.certs.cert);
                 self.resolver.store(key);
                 tracing::info!(kind = "certificate", "serving the new certificate to new connections");
             }

@@ -119,8 +119,10 @@ impl Server {
             Some(port) => Some(bind(port).await?),
             None => None,
         };
+        let state = Arc::new(State::new(injector, settings.on_error, settings.answer_cache));
+        tls::report_expiry(&state.metrics, &key, &settings.certs.cert);
         Ok(Server {
-            state: Arc::new(State::new(injector, settings.on_error, settings.answer_cache)),
+            state,
             resolver: Arc::new(Resolver::new(key)),
             listener,
             monitoring,
