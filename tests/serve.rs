@@ -696,3 +696,36 @@ fn certs_refuses_a_certificate_valid_for_no_days() {
     assert!(stderr.contains("--days 0") && stderr.contains("expired"), "{stderr}");
     assert!(!dir.path().join("tls.crt").exists(), "nothing is written");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_the_files_at_once_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |c| c);
+    let config_arg = config.display().to_string();
+    // Polls too rare to matter: only SIGHUP can load the change in time.
+    let mut webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "1h"]);
+    still_serves(&webhook).await;
+    std::fs::write(config.join("config"), defaults("config.yaml").replacen("policy: enabled", "policy: disabled", 1))
+        .unwrap();
+    webhook.signal("HUP");
+    let pod = sleep_pod();
+    webhook
+        .eventually("the new config serves", async || {
+            let response = webhook.review("/inject", &review("v1", "after-hup", &pod)).await;
+            response.get("patch").is_none()
+        })
+        .await;
+    assert!(webhook.is_running());
+    assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("SIGHUP received"), "{logs}");
+    // A second SIGHUP with nothing changed reloads nothing.
+    webhook.signal("HUP");
+    webhook
+        .eventually("the second SIGHUP is logged", async || {
+            webhook.logs.lock().unwrap().iter().filter(|l| l.contains("SIGHUP received")).count() == 2
+        })
+        .await;
+    assert!(webhook.is_running());
+    assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
+}

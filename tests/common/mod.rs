@@ -172,8 +172,17 @@ impl Webhook {
     }
 
     pub fn signal_term(&self) {
+        self.signal("TERM");
+    }
+
+    pub fn signal(&self, name: &str) {
         // The shell's builtin: no procps needed.
-        let _ = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.child.id())).status();
+        let _ = Command::new("sh").arg("-c").arg(format!("kill -{name} {}", self.child.id())).status();
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     pub fn terminate(&mut self) -> std::process::ExitStatus {

@@ -20,6 +20,6 @@ pub use admission::{Decision, OnError, admit};
 pub use config_files::ConfigFiles;
 pub use review::{BadReview, Request, Response};
 pub use routes::MAX_BODY;
-pub use server::{Server, Settings, StartError};
+pub use server::{ReloadTrigger, Server, Settings, StartError};
 pub use state::State;
 pub use tls::CertFiles;

@@ -92,6 +92,19 @@ pub struct Server {
     monitoring: Option<TcpListener>,
     seen_config: String,
     seen_certs: Option<Vec<u8>>,
+    reload_now: Arc<tokio::sync::Notify>,
+}
+
+/// Makes a running server check its certificate and config files at once.
+#[derive(Clone)]
+pub struct ReloadTrigger(Arc<tokio::sync::Notify>);
+
+impl ReloadTrigger {
+    /// A change found is loaded at once, without the second poll that
+    /// otherwise confirms the files are written whole.
+    pub fn check_now(&self) {
+        self.0.notify_one();
+    }
 }
 
 impl Server {
@@ -129,6 +142,7 @@ impl Server {
             seen_config,
             seen_certs,
             settings,
+            reload_now: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -145,10 +159,14 @@ impl Server {
         &self.state
     }
 
+    pub fn reload_trigger(&self) -> ReloadTrigger {
+        ReloadTrigger(Arc::clone(&self.reload_now))
+    }
+
     /// Serves until `shutdown` completes, then stops accepting, lets
     /// in-flight requests finish (up to the shutdown timeout) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let Server { settings, state, resolver, listener, monitoring, seen_config, seen_certs } = self;
+        let Server { settings, state, resolver, listener, monitoring, seen_config, seen_certs, reload_now } = self;
         let watch = Watch {
             state: Arc::clone(&state),
             resolver: Arc::clone(&resolver),
@@ -158,6 +176,7 @@ impl Server {
             interval: settings.reload_interval,
             config_files: Contents::loaded(Some(seen_config)),
             cert_files: Contents::loaded(seen_certs),
+            now: reload_now,
         };
         let reload = tokio::spawn(watch.run());
         let monitoring = monitoring.map(|l| tokio::spawn(serve_monitoring(l, Arc::clone(&state))));
