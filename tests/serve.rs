@@ -729,3 +729,86 @@ async fn sighup_reloads_the_files_at_once_and_keeps_serving() {
     assert!(webhook.is_running());
     assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
 }
+
+/// Reads until the server closes the connection or `limit` passes; true
+/// when it closed.
+async fn closed_within<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, limit: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let reading = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(limit, reading).await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_connections_cannot_lock_clients_out() {
+    let webhook = Webhook::start(&["--max-connections", "32", "--max-connections-per-client", "24"]);
+    // An attacker (127.0.0.2) opens HTTP/2 connections and sends nothing,
+    // not even the preface: its share, then more of its own.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(webhook.connect_from([127, 0, 0, 2], b"h2").await);
+    }
+    // Another (127.0.0.3) fills the rest of the table.
+    for _ in 0..8 {
+        held.push(webhook.connect_from([127, 0, 0, 3], b"h2").await);
+    }
+    // A legitimate client still gets in, again and again.
+    for _ in 0..5 {
+        still_serves(&webhook).await;
+    }
+    let evicted = webhook.metric("injit_connections_closed_total{reason=\"evicted\"}").await;
+    // The attacker's 16 past its share, then one for the first newcomer
+    // (the next ones take the place it left).
+    assert!(evicted >= 17.0, "{evicted}");
+    assert!(webhook.metric("injit_connections ").await <= 32.0);
+    assert_eq!(webhook.metric("injit_connections_closed_total{reason=\"refused\"}").await, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_sending_no_request_is_closed_after_10_s() {
+    use tokio::io::AsyncWriteExt;
+    let webhook = Webhook::start(&[]);
+    let start = std::time::Instant::now();
+    // HTTP/2 without the preface, and HTTP/1.1 with half a request line.
+    let mut h2 = webhook.connect(b"h2").await;
+    let mut h1 = webhook.connect(b"http/1.1").await;
+    h1.write_all(b"POST /inj").await.unwrap();
+    h1.flush().await.unwrap();
+    let limit = std::time::Duration::from_secs(20);
+    assert!(closed_within(&mut h2, limit).await, "the HTTP/2 connection is closed");
+    let waited = start.elapsed();
+    assert!(waited >= std::time::Duration::from_secs(9), "not before 10 s: {waited:?}");
+    assert!(closed_within(&mut h1, limit).await, "the HTTP/1.1 connection is closed");
+    assert!(start.elapsed() < std::time::Duration::from_secs(15), "{:?}", start.elapsed());
+    assert!(webhook.metric("injit_connections_closed_total{reason=\"no_request\"}").await >= 1.0);
+    assert_eq!(webhook.metric("injit_connections ").await, 0.0);
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_closes_idle_connections_without_waiting_for_the_timeout() {
+    let mut webhook = Webhook::start(&["--drain-delay", "200ms", "--shutdown-timeout", "20s"]);
+    // An HTTP/2 connection that served a request and stays open, idle.
+    let tls = webhook.connect(b"h2").await;
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(common::h2_executor(), hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let body = serde_json::to_vec(&review("v1", "idle-h2", &sleep_pod())).unwrap();
+    assert_eq!(common::send_h2(&mut sender, "/inject", body).await.0, StatusCode::OK);
+    let start = std::time::Instant::now();
+    webhook.signal_term();
+    let status = webhook.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "exited after {:?}", start.elapsed());
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("every request answered"), "{logs}");
+    assert!(!logs.contains("still in flight"), "{logs}");
+    drop(sender);
+}

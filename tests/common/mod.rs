@@ -121,7 +121,14 @@ impl Webhook {
     }
 
     pub async fn connect(&self, alpn: &[u8]) -> TlsStream<TcpStream> {
-        let tcp = TcpStream::connect(self.addr).await.expect("connect");
+        self.connect_from([127, 0, 0, 1], alpn).await
+    }
+
+    /// A TLS connection from another loopback address (another client).
+    pub async fn connect_from(&self, source: [u8; 4], alpn: &[u8]) -> TlsStream<TcpStream> {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((source, 0))).expect("a loopback source address");
+        let tcp = socket.connect(self.addr).await.expect("connect");
         let name = ServerName::try_from("localhost").unwrap();
         client(&self.cas, alpn).connect(name, tcp).await.expect("a TLS handshake verifying the CA")
     }

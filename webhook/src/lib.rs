@@ -6,6 +6,7 @@ pub mod admission;
 mod answers;
 pub mod certs;
 pub mod config_files;
+mod connections;
 pub mod metrics;
 pub mod patch;
 pub mod path_envs;

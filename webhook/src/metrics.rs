@@ -39,6 +39,12 @@ pub struct Metrics {
     pub reused: Counter,
     /// When the serving certificate expires (Unix seconds).
     pub certificate_expiry: Gauge,
+    /// HTTPS connections open.
+    pub connections: Gauge,
+    /// HTTPS connections the server closed, by reason.
+    pub connections_closed: Family<Reason, Counter>,
+    /// Requests being answered.
+    pub requests_in_flight: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -57,6 +63,9 @@ impl Default for Metrics {
         let reloads = Family::<ReloadResult, Counter>::default();
         let reused = Counter::default();
         let certificate_expiry = Gauge::default();
+        let connections = Gauge::default();
+        let connections_closed = Family::<Reason, Counter>::default();
+        let requests_in_flight = Gauge::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests.",
@@ -98,6 +107,15 @@ impl Default for Metrics {
             "When the serving certificate expires, in seconds since the Unix epoch.",
             certificate_expiry.clone(),
         );
+        registry.register("injit_connections", "HTTPS connections open.", connections.clone());
+        registry.register(
+            "injit_connections_closed",
+            "HTTPS connections closed by the server: evicted (idle, to make room for a newcomer), \
+             refused (on arrival: every connection busy), refused_peer (on arrival: the client's share \
+             busy), no_request (no request within 10 s of connecting).",
+            connections_closed.clone(),
+        );
+        registry.register("injit_requests_in_flight", "HTTP requests being answered.", requests_in_flight.clone());
         Metrics {
             registry,
             requests,
@@ -109,6 +127,9 @@ impl Default for Metrics {
             reloads,
             reused,
             certificate_expiry,
+            connections,
+            connections_closed,
+            requests_in_flight,
         }
     }
 }
@@ -120,6 +141,10 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    pub fn connection_closed(&self, reason: &'static str) {
+        self.connections_closed.get_or_create(&Reason { reason }).inc();
     }
 
     pub fn reload(&self, kind: &'static str, ok: bool) {

@@ -23,7 +23,7 @@ pub struct State {
     answer_capacity: usize,
     generation: AtomicU64,
     draining: AtomicBool,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub on_error: OnError,
     /// Injections run off the async workers, at most one per core at a
     /// time: more would only share the cores, and a request waiting here
@@ -39,7 +39,7 @@ impl State {
             answer_capacity,
             generation: AtomicU64::new(1),
             draining: AtomicBool::new(false),
-            metrics: Metrics::default(),
+            metrics: Arc::new(Metrics::default()),
             on_error,
             workers: Arc::new(Semaphore::new(cores)),
         }
