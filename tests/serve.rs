@@ -812,3 +812,62 @@ async fn shutdown_closes_idle_connections_without_waiting_for_the_timeout() {
     assert!(!logs.contains("still in flight"), "{logs}");
     drop(sender);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_of_millions_of_values_is_refused_before_it_is_parsed() {
+    let webhook = Webhook::start(&[]);
+    let mut pod = sleep_pod();
+    pod["spec"]["x"] = json!(vec![0; 3_000_000]);
+    let body = serde_json::to_vec(&review("v1", "zeros", &pod)).unwrap();
+    assert!(body.len() as u64 <= injit_webhook::MAX_BODY);
+    let (status, text) = webhook.post("/inject", Some("application/json"), body).await;
+    let text = String::from_utf8_lossy(&text);
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    let count: usize = text.split_whitespace().find_map(|w| w.parse().ok()).expect("the count is named");
+    assert!(count > 3_000_000, "{text}");
+    assert!(text.contains("JSON values") && text.contains("at most 1000000"), "{text}");
+    assert_eq!(webhook.metric("injit_requests_refused_total{reason=\"too_many_values\"}").await, 1.0);
+    assert_eq!(webhook.metric("sidecar_injection_requests_total ").await, 0.0, "no review was parsed");
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stalled_large_bodies_leave_room_for_small_pods_and_the_next_large_one_gets_503() {
+    use tokio::io::AsyncWriteExt;
+    let webhook = Webhook::start(&["--request-memory", "12"]);
+    // Two clients declare 6 MiB bodies, send 1 MiB and stall: they hold
+    // the whole general pool.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut tls = webhook.connect(b"http/1.1").await;
+        let head = format!(
+            "POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            6 << 20
+        );
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.write_all(&vec![b' '; 1 << 20]).await.unwrap();
+        tls.flush().await.unwrap();
+        stalled.push(tls);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Ordinary pods are injected at once all the same.
+    let start = std::time::Instant::now();
+    for _ in 0..3 {
+        still_serves(&webhook).await;
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(3), "{:?}", start.elapsed());
+    // A third large body waits for memory until its deadline, then is
+    // told why (over HTTP/2, as the API server sends it).
+    let tls = webhook.connect(b"h2").await;
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(common::h2_executor(), hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let start = std::time::Instant::now();
+    let (status, text) = common::send_h2(&mut sender, "/inject?timeout=1s", vec![b' '; 1 << 20]).await;
+    let text = String::from_utf8_lossy(&text);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert!(text.contains("1024 KiB of memory") && text.contains("deadline"), "{text}");
+    assert!(start.elapsed() >= std::time::Duration::from_millis(900), "waited for its deadline: {:?}", start.elapsed());
+    assert_eq!(webhook.metric("injit_requests_refused_total{reason=\"no_memory\"}").await, 1.0);
+    drop(stalled);
+}

@@ -45,6 +45,8 @@ pub struct Metrics {
     pub connections_closed: Family<Reason, Counter>,
     /// Requests being answered.
     pub requests_in_flight: Gauge,
+    /// Requests refused before their review was parsed, by reason.
+    pub requests_refused: Family<Reason, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -66,6 +68,7 @@ impl Default for Metrics {
         let connections = Gauge::default();
         let connections_closed = Family::<Reason, Counter>::default();
         let requests_in_flight = Gauge::default();
+        let requests_refused = Family::<Reason, Counter>::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests.",
@@ -116,6 +119,12 @@ impl Default for Metrics {
             connections_closed.clone(),
         );
         registry.register("injit_requests_in_flight", "HTTP requests being answered.", requests_in_flight.clone());
+        registry.register(
+            "injit_requests_refused",
+            "Requests refused before their review was parsed: too_many_values, too_large_parsed \
+             (more memory than requests may take), no_memory (none free before the deadline).",
+            requests_refused.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -130,6 +139,7 @@ impl Default for Metrics {
             connections,
             connections_closed,
             requests_in_flight,
+            requests_refused,
         }
     }
 }

@@ -7,20 +7,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
 
 use crate::admission::{Decision, admit};
 use crate::answers::Key;
+use crate::budget::{Charge, SMALL_BODY, Short};
 use crate::metrics::{Outcome, Reason};
 use crate::review::{Request, Response};
+use crate::scan;
 use crate::state::State;
 
 /// The largest body read, as the API server's own limit for a request
 /// (3 MiB objects, doubled for the review around them).
 pub const MAX_BODY: u64 = 6 << 20;
+
+/// The most JSON values a review may hold. A pod of 20,000 containers
+/// holds about 200,000; a 6 MB array of zeros, 3 million (and takes 100 MB
+/// once parsed).
+pub const MAX_JSON_VALUES: usize = 1_000_000;
 
 /// The largest review whose answer is kept for identical pods.
 const MAX_REUSED_BODY: usize = 64 << 10;
@@ -123,8 +130,10 @@ fn timeout(query: Option<&str>) -> Duration {
 /// followed by RST_STREAM (which RFC 9113 allows) is dropped by clients
 /// still sending, curl among them; a stream whose body was read to its end
 /// closes without a reset.
-async fn drain(mut body: Incoming, deadline: Instant) {
-    let until = tokio::time::Instant::from_std(deadline).min(tokio::time::Instant::now() + DRAIN_TIME);
+async fn drain(mut body: Incoming) {
+    // Not bounded by the request's deadline: a request refused for being
+    // late is answered all the same.
+    let until = tokio::time::Instant::now() + DRAIN_TIME;
     let mut read = 0;
     let reading = async {
         while let Some(Ok(frame)) = body.frame().await {
@@ -145,7 +154,7 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     // the answer, HTTP/2 reads the body away first.
     let early = async |request: HttpRequest<Incoming>, status, message| {
         if !http1 {
-            drain(request.into_body(), deadline).await;
+            drain(request.into_body()).await;
         }
         refuse(status, message, http1)
     };
@@ -160,21 +169,52 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         return early(request, StatusCode::PAYLOAD_TOO_LARGE, message).await;
     }
     let refuse = |status, message, close| refuse(status, message, close && http1);
-    let too_large =
-        || refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_BODY} bytes"), true);
     let path = request.uri().path().to_owned();
-    // A body that trickles in past the deadline is not waited for.
-    let reading = Limited::new(request.into_body(), MAX_BODY as usize).collect();
-    let body = match tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), reading).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
-        Ok(Err(e)) => return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true),
-        Err(_) => {
+    let until = tokio::time::Instant::from_std(deadline);
+    let small = declared.is_some_and(|n| n <= SMALL_BODY as u64);
+    let mut charge = Charge::default();
+    // A declared body's memory is had before a byte of it is read: bodies
+    // that stall hold budget, not memory.
+    if let Some(n) = declared
+        && let Err(short) = state.budget.take(&mut charge, n as usize, small, until).await
+    {
+        let (status, message) = no_memory(state, &short);
+        return early(request, status, message).await;
+    }
+    let body = match read_body(state, request.into_body(), declared, &mut charge, until).await {
+        Ok(body) => body,
+        Err(Unread::TooLarge) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {MAX_BODY} bytes"),
+                true,
+            );
+        }
+        Err(Unread::Failed(e)) => {
+            return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true);
+        }
+        Err(Unread::Late) => {
             return refuse(StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time".to_owned(), true);
+        }
+        Err(Unread::NoMemory(short)) => {
+            let (status, message) = no_memory(state, &short);
+            return refuse(status, message, true);
         }
     };
     if body.is_empty() {
         return refuse(StatusCode::BAD_REQUEST, "the request body is empty".to_owned(), false);
+    }
+    // What parsing will take, known before parsing: absurd element counts
+    // are refused, and the rest waits for its memory like the body did.
+    let shape = scan::measure(&body);
+    if shape.values > MAX_JSON_VALUES {
+        state.metrics.requests_refused.get_or_create(&Reason { reason: "too_many_values" }).inc();
+        let message = format!("the review holds {} JSON values; at most {MAX_JSON_VALUES} are accepted", shape.values);
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, message, false);
+    }
+    if let Err(short) = state.budget.take(&mut charge, shape.parsed_bytes, small, until).await {
+        let (status, message) = no_memory(state, &short);
+        return refuse(status, message, false);
     }
     let review = match Request::parse(&body) {
         Ok(review) => review,
@@ -205,7 +245,82 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     let review = response.to_review(&api_version, &uid);
     let mut http = HttpResponse::new(Full::new(Bytes::from(serde_json::to_vec(&review).expect("a review serialises"))));
     http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // The review's memory is given back once it is answered.
+    drop(charge);
     http
+}
+
+/// Why a body was not read whole.
+enum Unread {
+    TooLarge,
+    Late,
+    NoMemory(Short),
+    Failed(hyper::Error),
+}
+
+/// Reads a body of at most `MAX_BODY` bytes by `until`. A body of unknown
+/// length is charged to the budget as its buffer grows.
+async fn read_body(
+    state: &State,
+    mut incoming: Incoming,
+    declared: Option<u64>,
+    charge: &mut Charge,
+    until: tokio::time::Instant,
+) -> Result<Vec<u8>, Unread> {
+    let max = MAX_BODY as usize;
+    // Declared: the budget is already held, and the length enforced by
+    // hyper, so the buffer never grows.
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    let reading = async {
+        while let Some(frame) = incoming.frame().await {
+            let Ok(data) = frame.map_err(Unread::Failed)?.into_data() else { continue };
+            let wanted = body.len() + data.len();
+            if wanted > max {
+                return Err(Unread::TooLarge);
+            }
+            if wanted > body.capacity() {
+                let capacity = wanted.max(body.capacity() * 2).min(max);
+                // A body of unknown length (or longer than declared, which
+                // hyper refuses first).
+                state.budget.take(charge, capacity - body.capacity(), false, until).await.map_err(Unread::NoMemory)?;
+                body.reserve_exact(capacity - body.len());
+            }
+            body.extend_from_slice(&data);
+        }
+        Ok(())
+    };
+    match tokio::time::timeout_at(until, reading).await {
+        Ok(Ok(())) => Ok(body),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Unread::Late),
+    }
+}
+
+/// The answer to a request that got no memory, counted.
+fn no_memory(state: &State, short: &Short) -> (StatusCode, String) {
+    let mib = |bytes: usize| bytes.div_ceil(1 << 20);
+    let (reason, status, message) = match *short {
+        Short::Never { needed, pool } => (
+            "too_large_parsed",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the review would take about {} MiB of memory once parsed; requests may take {} MiB at most",
+                mib(needed),
+                mib(pool)
+            ),
+        ),
+        Short::Late { needed } => (
+            "no_memory",
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the server is busy: the {} KiB of memory this request needs were not free before its deadline; \
+                 retry",
+                needed.div_ceil(1024)
+            ),
+        ),
+    };
+    state.metrics.requests_refused.get_or_create(&Reason { reason }).inc();
+    (status, message)
 }
 
 /// Runs the admission off the async workers, answering before the API

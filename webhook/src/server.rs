@@ -27,6 +27,9 @@ use crate::tls::{self, CertFiles, Resolver};
 /// request's headers (the first request's from when it connected).
 pub(crate) const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The HTTP/2 flow-control windows, per stream and per connection.
+const H2_WINDOW: u32 = 64 << 10;
+
 /// How long a connection told to close, with no request in flight, is
 /// kept for the peer to read the last bytes (the GOAWAY, the answer).
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -58,6 +61,9 @@ pub struct Settings {
     pub max_connections_per_client: usize,
     /// How many answers to identical pods are kept per config (0: none).
     pub answer_cache: usize,
+    /// The bytes request bodies and parsed reviews in flight may take
+    /// (besides a reserve for small bodies); more requests wait.
+    pub request_memory: usize,
 }
 
 impl Settings {
@@ -74,9 +80,10 @@ impl Settings {
             reload_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(25),
             drain_delay: Duration::from_secs(5),
-            max_connections: 4096,
-            max_connections_per_client: 2048,
+            max_connections: 1024,
+            max_connections_per_client: 512,
             answer_cache: 256,
+            request_memory: 64 << 20,
         }
     }
 }
@@ -142,7 +149,7 @@ impl Server {
             Some(port) => Some(bind(port).await?),
             None => None,
         };
-        let state = Arc::new(State::new(injector, settings.on_error, settings.answer_cache));
+        let state = Arc::new(State::new(injector, settings.on_error, settings.answer_cache, settings.request_memory));
         tls::report_expiry(&state.metrics, &key, &settings.certs.cert);
         Ok(Server {
             state,
@@ -377,6 +384,11 @@ fn http_builder() -> auto::Builder<TokioExecutor> {
         .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(256)
+        // What a connection's peer may send unread: HTTP/2's default
+        // rather than hyper's 1 MiB, which over a thousand connections
+        // whose requests wait for memory would be a gigabyte.
+        .initial_stream_window_size(H2_WINDOW)
+        .initial_connection_window_size(H2_WINDOW)
         .keep_alive_interval(Duration::from_secs(30))
         .keep_alive_timeout(CLIENT_TIMEOUT);
     builder
