@@ -222,7 +222,7 @@ struct ServeArgs {
     /// MiB that request bodies and parsed reviews in flight may take, besides
     /// 16 MiB kept for bodies of 256 KiB or less; more requests wait (until
     /// their deadline, then 503). At least 7: one 6 MiB body must fit
-    #[arg(long = "request-memory", value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(7..=65536))]
+    #[arg(long = "request-memory", value_name = "MIB", default_value_t = 96, value_parser = clap::value_parser!(u32).range(7..=65536))]
     request_memory: u32,
     #[arg(long = "log-format", value_enum, default_value = "text")]
     log_format: LogFormatArg,

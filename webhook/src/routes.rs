@@ -29,6 +29,10 @@ pub const MAX_BODY: u64 = 6 << 20;
 /// once parsed).
 pub const MAX_JSON_VALUES: usize = 1_000_000;
 
+/// A review this large once parsed (a pod of about 2,000 containers) is
+/// injected while no other such review is.
+const LARGE_REVIEW: usize = 4 << 20;
+
 /// The largest review whose answer is kept for identical pods.
 const MAX_REUSED_BODY: usize = 64 << 10;
 
@@ -227,7 +231,8 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     state.metrics.requests.inc();
     let pod = review.pod_name();
     let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
-    let (response, decision) = admit_in_time(state, review, path, deadline, reusable).await;
+    let large = shape.parsed_bytes >= LARGE_REVIEW;
+    let (response, decision) = admit_in_time(state, review, path, deadline, reusable, large).await;
     let elapsed = start.elapsed();
     record(state, &decision, elapsed);
     let reason = match &decision {
@@ -332,6 +337,7 @@ async fn admit_in_time(
     path: String,
     deadline: Instant,
     reusable: bool,
+    large: bool,
 ) -> (Response, Decision) {
     // Leave the answer time to travel back.
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
@@ -355,6 +361,15 @@ async fn admit_in_time(
         }
         hash = Some(key.hash());
     }
+    // The injection of a large pod takes a few times its parsed size
+    // more, which the budget does not count: one at a time.
+    let large_permit = match large {
+        false => None,
+        true => match tokio::time::timeout_at(answer_by, Arc::clone(&state.large).acquire_owned()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => return late("queued behind another large pod"),
+        },
+    };
     let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
         Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
         // Nobody waits for the answer any more: do not start the work.
@@ -362,7 +377,7 @@ async fn admit_in_time(
     };
     let work = tokio::task::spawn_blocking(move || {
         let (response, decision) = admit(&serving.injector, &review, &path, on_error);
-        drop(permit);
+        drop((permit, large_permit));
         if let (Some(hash), Some(object)) = (hash, &review.object) {
             serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
         }

@@ -83,7 +83,7 @@ impl Settings {
             max_connections: 1024,
             max_connections_per_client: 512,
             answer_cache: 256,
-            request_memory: 64 << 20,
+            request_memory: 96 << 20,
         }
     }
 }
@@ -350,14 +350,20 @@ async fn serve_connection(
                 }
                 return;
             }
-            () = connection.closed() => break,
+            () = connection.closed() => {
+                // A peer that never sent a request gets no goodbye: it
+                // would hold the connection a while longer.
+                if !connection.started() {
+                    return;
+                }
+                break;
+            }
             () = tokio::time::sleep_until(first_request_by), if waiting_for_first => {
                 waiting_for_first = false;
                 if !connection.started() {
                     slot.leave();
                     metrics.connection_closed("no_request");
-                    tracing::debug!(%peer, "no request within {} s: closing", CLIENT_TIMEOUT.as_secs());
-                    break;
+                    return tracing::debug!(%peer, "no request within {} s: closing", CLIENT_TIMEOUT.as_secs());
                 }
             }
         }

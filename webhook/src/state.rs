@@ -32,6 +32,9 @@ pub struct State {
     pub workers: Arc<Semaphore>,
     /// The memory request bodies and parsed reviews may take.
     pub(crate) budget: Budget,
+    /// Held while a large review is injected: that takes memory the
+    /// budget does not count, a few times the parsed review's.
+    pub(crate) large: Arc<Semaphore>,
 }
 
 impl State {
@@ -48,6 +51,7 @@ impl State {
             on_error,
             workers: Arc::new(Semaphore::new(cores)),
             budget: Budget::new(request_memory, SMALL_POOL),
+            large: Arc::new(Semaphore::new(1)),
         }
     }
 
