@@ -871,3 +871,26 @@ async fn stalled_large_bodies_leave_room_for_small_pods_and_the_next_large_one_g
     assert_eq!(webhook.metric("injit_requests_refused_total{reason=\"no_memory\"}").await, 1.0);
     drop(stalled);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shutdown_log_counts_the_requests_really_in_flight() {
+    use tokio::io::AsyncWriteExt;
+    let mut webhook = Webhook::start(&["--drain-delay", "100ms", "--shutdown-timeout", "1s"]);
+    // One request in flight (its body never comes), and an idle HTTP/2
+    // connection, which is no request.
+    let mut stalled = webhook.connect(b"http/1.1").await;
+    stalled
+        .write_all(b"POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    stalled.flush().await.unwrap();
+    let idle = webhook.connect(b"h2").await;
+    webhook
+        .eventually("the request is in flight", async || webhook.metric("injit_requests_in_flight ").await == 1.0)
+        .await;
+    webhook.signal_term();
+    assert!(webhook.wait_exit().success());
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("shutdown timeout reached with 1 requests still in flight"), "{logs}");
+    drop((stalled, idle));
+}
