@@ -210,6 +210,20 @@ struct ServeArgs {
     /// read the clock or randomness are never reused.
     #[arg(long = "answer-cache", default_value_t = 256)]
     answer_cache: usize,
+    /// HTTPS connections held at once. Past it, the least recently active
+    /// idle connection of the client holding the most is closed for the
+    /// newcomer, which is refused only when every connection is busy
+    #[arg(long = "max-connections", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// HTTPS connections one client (IP address) holds at once; past it,
+    /// its own least recently active idle connection is closed
+    #[arg(long = "max-connections-per-client", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_client: u32,
+    /// MiB that request bodies and parsed reviews in flight may take, besides
+    /// 16 MiB kept for bodies of 256 KiB or less; more requests wait (until
+    /// their deadline, then 503). At least 7: one 6 MiB body must fit
+    #[arg(long = "request-memory", value_name = "MIB", default_value_t = 96, value_parser = clap::value_parser!(u32).range(7..=65536))]
+    request_memory: u32,
     #[arg(long = "log-format", value_enum, default_value = "text")]
     log_format: LogFormatArg,
     /// The log level (`RUST_LOG` overrides it)
@@ -804,6 +818,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     settings.shutdown_timeout = args.shutdown_timeout;
     settings.drain_delay = args.drain_delay;
     settings.answer_cache = args.answer_cache;
+    settings.max_connections = args.max_connections as usize;
+    settings.max_connections_per_client = args.max_connections_per_client as usize;
+    settings.request_memory = (args.request_memory as usize) << 20;
     serve::run(settings)
 }
 

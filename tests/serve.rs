@@ -634,3 +634,300 @@ async fn identical_pods_reuse_answers_unless_the_template_is_random() {
     assert_ne!(first["patch"], second["patch"], "random output is not reused");
     assert_eq!(webhook.metric("injit_answers_reused_total").await, 0.0);
 }
+
+/// A refusal sent before the body is read (415, 413) reaches an HTTP/2
+/// client that, as curl does, gives up on a response when the stream is
+/// reset while it is still sending the body: the API server speaks HTTP/2.
+#[tokio::test(flavor = "multi_thread")]
+async fn early_refusals_reach_http2_clients_still_sending() {
+    let webhook = Webhook::start(&[]);
+    let mut review = review("v1", "u", &sleep_pod());
+    // Larger than the first flow-control window: the body is still being
+    // sent when the refusal is ready.
+    review["request"]["object"]["metadata"]["annotations"] = json!({"pad": "x".repeat(1 << 20)});
+    let review = serde_json::to_vec(&review).unwrap();
+    let (status, text) = h2_post_whole(&webhook, "text/plain", review.clone()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(text.contains("application/json"), "{text}");
+    let (status, text) = h2_post_whole(&webhook, "application/json", vec![b' '; 7 << 20]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(text.contains("larger than"), "{text}");
+    still_serves(&webhook).await;
+}
+
+/// POSTs `body` over HTTP/2 with the h2 crate, sending all of it before
+/// reading the answer and failing if the stream is reset meanwhile.
+async fn h2_post_whole(webhook: &Webhook, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
+    let tls = webhook.connect(b"h2").await;
+    let (client, conn) = h2::client::handshake(tls).await.expect("an HTTP/2 handshake");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut client = client.ready().await.unwrap();
+    let request = hyper::Request::post("https://localhost/inject")
+        .header("content-type", content_type)
+        .header("content-length", body.len())
+        .body(())
+        .unwrap();
+    let (response, mut stream) = client.send_request(request, false).unwrap();
+    let mut rest = bytes::Bytes::from(body);
+    while !rest.is_empty() {
+        stream.reserve_capacity(rest.len());
+        let granted = match std::future::poll_fn(|cx| stream.poll_capacity(cx)).await {
+            Some(Ok(n)) => n,
+            other => panic!("the stream ended while the body was sent: {other:?}"),
+        };
+        let chunk = rest.split_to(granted.min(rest.len()));
+        stream.send_data(chunk, rest.is_empty()).expect("the stream is not reset while the body is sent");
+    }
+    let response = response.await.expect("a response");
+    let status = response.status();
+    let mut body = response.into_body();
+    let mut text = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.expect("the response body");
+        let _ = body.flow_control().release_capacity(chunk.len());
+        text.extend_from_slice(&chunk);
+    }
+    (status, String::from_utf8_lossy(&text).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_certificate_expiry_is_exported_and_an_expiring_one_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let soon = common::issue_certs_for(dir.path(), "soon", std::time::Duration::from_secs(3600));
+    let mut webhook = Webhook::start_in(dir, &["--reload-interval", "50ms"]);
+    webhook.cas.push(soon.ca.clone());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let expiry = webhook.metric("injit_certificate_expiry_timestamp_seconds ").await;
+    assert!((expiry - (now + 30.0 * 86400.0)).abs() < 120.0, "{expiry} vs {now}");
+    assert!(!webhook.logs.lock().unwrap().join("\n").contains("the serving certificate expires"));
+    // A certificate valid for an hour more is served, with a warning.
+    std::fs::copy(&soon.cert, webhook.path("tls.crt.new")).unwrap();
+    std::fs::copy(&soon.key, webhook.path("tls.key")).unwrap();
+    std::fs::rename(webhook.path("tls.crt.new"), webhook.path("tls.crt")).unwrap();
+    webhook
+        .eventually("the new expiry is exported", async || {
+            let expiry = webhook.metric("injit_certificate_expiry_timestamp_seconds ").await;
+            (expiry - (now + 3600.0)).abs() < 120.0
+        })
+        .await;
+    // The warning follows the metric.
+    let warned = || webhook.logs.lock().unwrap().iter().find(|l| l.contains("certificate expires in 1 hours")).cloned();
+    webhook.eventually("the expiry is warned about", async || warned().is_some()).await;
+    let line = warned().unwrap();
+    assert!(line.contains("\"level\":\"WARN\""), "{line}");
+    still_serves(&webhook).await;
+}
+
+#[test]
+fn certs_refuses_a_certificate_valid_for_no_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["certs", "--days", "0", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--days 0") && stderr.contains("expired"), "{stderr}");
+    assert!(!dir.path().join("tls.crt").exists(), "nothing is written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_the_files_at_once_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |c| c);
+    let config_arg = config.display().to_string();
+    // Polls too rare to matter: only SIGHUP can load the change in time.
+    let mut webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "1h"]);
+    still_serves(&webhook).await;
+    std::fs::write(config.join("config"), defaults("config.yaml").replacen("policy: enabled", "policy: disabled", 1))
+        .unwrap();
+    webhook.signal("HUP");
+    let pod = sleep_pod();
+    webhook
+        .eventually("the new config serves", async || {
+            let response = webhook.review("/inject", &review("v1", "after-hup", &pod)).await;
+            response.get("patch").is_none()
+        })
+        .await;
+    assert!(webhook.is_running());
+    assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("SIGHUP received"), "{logs}");
+    // A second SIGHUP with nothing changed reloads nothing.
+    webhook.signal("HUP");
+    webhook
+        .eventually("the second SIGHUP is logged", async || {
+            webhook.logs.lock().unwrap().iter().filter(|l| l.contains("SIGHUP received")).count() == 2
+        })
+        .await;
+    assert!(webhook.is_running());
+    assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
+}
+
+/// Reads until the server closes the connection or `limit` passes; true
+/// when it closed.
+async fn closed_within<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, limit: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let reading = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(limit, reading).await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_connections_cannot_lock_clients_out() {
+    let webhook = Webhook::start(&["--max-connections", "32", "--max-connections-per-client", "24"]);
+    // An attacker (127.0.0.2) opens HTTP/2 connections and sends nothing,
+    // not even the preface: its share, then more of its own.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(webhook.connect_from([127, 0, 0, 2], b"h2").await);
+    }
+    // Another (127.0.0.3) fills the rest of the table.
+    for _ in 0..8 {
+        held.push(webhook.connect_from([127, 0, 0, 3], b"h2").await);
+    }
+    // A legitimate client still gets in, again and again.
+    for _ in 0..5 {
+        still_serves(&webhook).await;
+    }
+    let evicted = webhook.metric("injit_connections_closed_total{reason=\"evicted\"}").await;
+    // The attacker's 16 past its share, then one for the first newcomer
+    // (the next ones take the place it left).
+    assert!(evicted >= 17.0, "{evicted}");
+    assert!(webhook.metric("injit_connections ").await <= 32.0);
+    assert_eq!(webhook.metric("injit_connections_closed_total{reason=\"refused\"}").await, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_sending_no_request_is_closed_after_10_s() {
+    use tokio::io::AsyncWriteExt;
+    let webhook = Webhook::start(&[]);
+    let start = std::time::Instant::now();
+    // HTTP/2 without the preface, and HTTP/1.1 with half a request line.
+    let mut h2 = webhook.connect(b"h2").await;
+    let mut h1 = webhook.connect(b"http/1.1").await;
+    h1.write_all(b"POST /inj").await.unwrap();
+    h1.flush().await.unwrap();
+    let limit = std::time::Duration::from_secs(20);
+    assert!(closed_within(&mut h2, limit).await, "the HTTP/2 connection is closed");
+    let waited = start.elapsed();
+    assert!(waited >= std::time::Duration::from_secs(9), "not before 10 s: {waited:?}");
+    assert!(closed_within(&mut h1, limit).await, "the HTTP/1.1 connection is closed");
+    assert!(start.elapsed() < std::time::Duration::from_secs(15), "{:?}", start.elapsed());
+    assert!(webhook.metric("injit_connections_closed_total{reason=\"no_request\"}").await >= 1.0);
+    assert_eq!(webhook.metric("injit_connections ").await, 0.0);
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_closes_idle_connections_without_waiting_for_the_timeout() {
+    let mut webhook = Webhook::start(&["--drain-delay", "200ms", "--shutdown-timeout", "20s"]);
+    // An HTTP/2 connection that served a request and stays open, idle.
+    let tls = webhook.connect(b"h2").await;
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(common::h2_executor(), hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let body = serde_json::to_vec(&review("v1", "idle-h2", &sleep_pod())).unwrap();
+    assert_eq!(common::send_h2(&mut sender, "/inject", body).await.0, StatusCode::OK);
+    let start = std::time::Instant::now();
+    webhook.signal_term();
+    let status = webhook.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "exited after {:?}", start.elapsed());
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("every request answered"), "{logs}");
+    assert!(!logs.contains("still in flight"), "{logs}");
+    drop(sender);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_of_millions_of_values_is_refused_before_it_is_parsed() {
+    let webhook = Webhook::start(&[]);
+    let mut pod = sleep_pod();
+    pod["spec"]["x"] = json!(vec![0; 3_000_000]);
+    let body = serde_json::to_vec(&review("v1", "zeros", &pod)).unwrap();
+    assert!(body.len() as u64 <= injit_webhook::MAX_BODY);
+    let (status, text) = webhook.post("/inject", Some("application/json"), body).await;
+    let text = String::from_utf8_lossy(&text);
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+    let count: usize = text.split_whitespace().find_map(|w| w.parse().ok()).expect("the count is named");
+    assert!(count > 3_000_000, "{text}");
+    assert!(text.contains("JSON values") && text.contains("at most 1000000"), "{text}");
+    assert_eq!(webhook.metric("injit_requests_refused_total{reason=\"too_many_values\"}").await, 1.0);
+    assert_eq!(webhook.metric("sidecar_injection_requests_total ").await, 0.0, "no review was parsed");
+    still_serves(&webhook).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stalled_large_bodies_leave_room_for_small_pods_and_the_next_large_one_gets_503() {
+    use tokio::io::AsyncWriteExt;
+    let webhook = Webhook::start(&["--request-memory", "12"]);
+    // Two clients declare 6 MiB bodies, send 1 MiB and stall: they hold
+    // the whole general pool.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut tls = webhook.connect(b"http/1.1").await;
+        let head = format!(
+            "POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            6 << 20
+        );
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.write_all(&vec![b' '; 1 << 20]).await.unwrap();
+        tls.flush().await.unwrap();
+        stalled.push(tls);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Ordinary pods are injected at once all the same.
+    let start = std::time::Instant::now();
+    for _ in 0..3 {
+        still_serves(&webhook).await;
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(3), "{:?}", start.elapsed());
+    // A third large body waits for memory until its deadline, then is
+    // told why (over HTTP/2, as the API server sends it).
+    let tls = webhook.connect(b"h2").await;
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(common::h2_executor(), hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let start = std::time::Instant::now();
+    let (status, text) = common::send_h2(&mut sender, "/inject?timeout=1s", vec![b' '; 1 << 20]).await;
+    let text = String::from_utf8_lossy(&text);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert!(text.contains("1024 KiB of memory") && text.contains("deadline"), "{text}");
+    assert!(start.elapsed() >= std::time::Duration::from_millis(900), "waited for its deadline: {:?}", start.elapsed());
+    assert_eq!(webhook.metric("injit_requests_refused_total{reason=\"no_memory\"}").await, 1.0);
+    drop(stalled);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shutdown_log_counts_the_requests_really_in_flight() {
+    use tokio::io::AsyncWriteExt;
+    let mut webhook = Webhook::start(&["--drain-delay", "100ms", "--shutdown-timeout", "1s"]);
+    // One request in flight (its body never comes), and an idle HTTP/2
+    // connection, which is no request.
+    let mut stalled = webhook.connect(b"http/1.1").await;
+    stalled
+        .write_all(b"POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    stalled.flush().await.unwrap();
+    let idle = webhook.connect(b"h2").await;
+    webhook
+        .eventually("the request is in flight", async || webhook.metric("injit_requests_in_flight ").await == 1.0)
+        .await;
+    webhook.signal_term();
+    assert!(webhook.wait_exit().success());
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains("shutdown timeout reached with 1 requests still in flight"), "{logs}");
+    drop((stalled, idle));
+}

@@ -23,7 +23,11 @@ pub struct CertsOptions {
 pub fn run(options: &CertsOptions) -> Result<String, String> {
     let mut names = service_names(&options.service, &options.namespace);
     names.extend(options.extra_names.iter().cloned());
-    let issued = issue(&names, Duration::from_secs(options.days * 24 * 3600))?;
+    if options.days == 0 {
+        return Err("--days 0: the certificate would have expired when issued; give at least 1 day".to_owned());
+    }
+    let validity = options.days.checked_mul(24 * 3600).map(Duration::from_secs);
+    let issued = issue(&names, validity.ok_or(format!("--days {}: too many days", options.days))?)?;
     let dir = Path::new(&options.out_dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let write = |name: &str, text: &str, private: bool| -> Result<(), String> {

@@ -24,7 +24,7 @@ pub fn init_logging(format: LogFormat, level: &str) {
     }
 }
 
-/// Runs the server until SIGTERM or SIGINT.
+/// Runs the server until SIGTERM or SIGINT; SIGHUP reloads the files.
 pub fn run(settings: Settings) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -34,6 +34,15 @@ pub fn run(settings: Settings) -> ExitCode {
         }
     };
     runtime.block_on(async move {
+        // Watched before anything else: SIGHUP's default action ends the
+        // process, and a config that takes seconds to compile is a window.
+        let hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!("cannot watch SIGHUP: {e}");
+                None
+            }
+        };
         let server = match Server::bind(settings).await {
             Ok(s) => s,
             Err(e) => {
@@ -43,6 +52,15 @@ pub fn run(settings: Settings) -> ExitCode {
         };
         let monitoring = server.monitoring_addr().map(|a| a.to_string()).unwrap_or_default();
         tracing::info!(address = %server.local_addr(), monitoring, "serving admission reviews over HTTPS");
+        if let Some(mut hangup) = hangup {
+            let reload = server.reload_trigger();
+            tokio::spawn(async move {
+                while hangup.recv().await.is_some() {
+                    tracing::info!("SIGHUP received: checking the certificate and config files now");
+                    reload.check_now();
+                }
+            });
+        }
         server.run(shutdown_signal()).await;
         ExitCode::SUCCESS
     })

@@ -28,9 +28,14 @@ pub struct Certs {
     pub key: PathBuf,
 }
 
+/// A certificate set valid for 30 days (no expiry warning).
 pub fn issue_certs(dir: &Path, name: &str) -> Certs {
+    issue_certs_for(dir, name, Duration::from_secs(30 * 86400))
+}
+
+pub fn issue_certs_for(dir: &Path, name: &str, validity: Duration) -> Certs {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-    let issued = issue(&names, Duration::from_secs(3600)).expect("certificates");
+    let issued = issue(&names, validity).expect("certificates");
     let cert = dir.join(format!("{name}.crt"));
     let key = dir.join(format!("{name}.key"));
     std::fs::write(&cert, &issued.cert).unwrap();
@@ -116,7 +121,14 @@ impl Webhook {
     }
 
     pub async fn connect(&self, alpn: &[u8]) -> TlsStream<TcpStream> {
-        let tcp = TcpStream::connect(self.addr).await.expect("connect");
+        self.connect_from([127, 0, 0, 1], alpn).await
+    }
+
+    /// A TLS connection from another loopback address (another client).
+    pub async fn connect_from(&self, source: [u8; 4], alpn: &[u8]) -> TlsStream<TcpStream> {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((source, 0))).expect("a loopback source address");
+        let tcp = socket.connect(self.addr).await.expect("connect");
         let name = ServerName::try_from("localhost").unwrap();
         client(&self.cas, alpn).connect(name, tcp).await.expect("a TLS handshake verifying the CA")
     }
@@ -167,8 +179,17 @@ impl Webhook {
     }
 
     pub fn signal_term(&self) {
+        self.signal("TERM");
+    }
+
+    pub fn signal(&self, name: &str) {
         // The shell's builtin: no procps needed.
-        let _ = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.child.id())).status();
+        let _ = Command::new("sh").arg("-c").arg(format!("kill -{name} {}", self.child.id())).status();
+    }
+
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     pub fn terminate(&mut self) -> std::process::ExitStatus {

@@ -31,9 +31,16 @@ fn error(what: &'static str) -> impl Fn(rcgen::Error) -> String {
 /// Issues a certificate for `names` (DNS names or IP addresses), valid
 /// from an hour ago (clock skew) for `validity`.
 pub fn issue(names: &[String], validity: Duration) -> Result<ServingCertificate, String> {
+    if validity.is_zero() {
+        return Err("a certificate valid for no time has expired when issued".to_owned());
+    }
     let now = time::OffsetDateTime::now_utc();
     let not_before = now - time::Duration::hours(1);
-    let not_after = now + validity;
+    let not_after = time::Duration::try_from(validity)
+        .ok()
+        .and_then(|v| now.checked_add(v))
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| format!("a validity of {} days ends past the year 9999", validity.as_secs() / 86400))?;
 
     let mut ca_params = CertificateParams::new(Vec::new()).map_err(error("the CA"))?;
     ca_params.distinguished_name.push(DnType::CommonName, "injit webhook CA");

@@ -4,14 +4,17 @@
 
 pub mod admission;
 mod answers;
+pub mod budget;
 pub mod certs;
 pub mod config_files;
+mod connections;
 pub mod metrics;
 pub mod patch;
 pub mod path_envs;
 mod reload;
 pub mod review;
 mod routes;
+pub mod scan;
 pub mod server;
 mod state;
 pub mod tls;
@@ -19,7 +22,7 @@ pub mod tls;
 pub use admission::{Decision, OnError, admit};
 pub use config_files::ConfigFiles;
 pub use review::{BadReview, Request, Response};
-pub use routes::MAX_BODY;
-pub use server::{Server, Settings, StartError};
+pub use routes::{MAX_BODY, MAX_JSON_VALUES};
+pub use server::{ReloadTrigger, Server, Settings, StartError};
 pub use state::State;
 pub use tls::CertFiles;

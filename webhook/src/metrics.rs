@@ -5,6 +5,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -36,6 +37,16 @@ pub struct Metrics {
     pub reloads: Family<ReloadResult, Counter>,
     /// Answers reused for pods identical to one answered before.
     pub reused: Counter,
+    /// When the serving certificate expires (Unix seconds).
+    pub certificate_expiry: Gauge,
+    /// HTTPS connections open.
+    pub connections: Gauge,
+    /// HTTPS connections the server closed, by reason.
+    pub connections_closed: Family<Reason, Counter>,
+    /// Requests being answered.
+    pub requests_in_flight: Gauge,
+    /// Requests refused before their review was parsed, by reason.
+    pub requests_refused: Family<Reason, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -53,6 +64,11 @@ impl Default for Metrics {
         let latency = Family::<Outcome, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let reloads = Family::<ReloadResult, Counter>::default();
         let reused = Counter::default();
+        let certificate_expiry = Gauge::default();
+        let connections = Gauge::default();
+        let connections_closed = Family::<Reason, Counter>::default();
+        let requests_in_flight = Gauge::default();
+        let requests_refused = Family::<Reason, Counter>::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests.",
@@ -89,7 +105,42 @@ impl Default for Metrics {
             "Answers reused for pods identical to one answered before.",
             reused.clone(),
         );
-        Metrics { registry, requests, successes, skips, failures, injection_time, latency, reloads, reused }
+        registry.register(
+            "injit_certificate_expiry_timestamp_seconds",
+            "When the serving certificate expires, in seconds since the Unix epoch.",
+            certificate_expiry.clone(),
+        );
+        registry.register("injit_connections", "HTTPS connections open.", connections.clone());
+        registry.register(
+            "injit_connections_closed",
+            "HTTPS connections closed by the server: evicted (idle, to make room for a newcomer), \
+             refused (on arrival: every connection busy), refused_peer (on arrival: the client's share \
+             busy), no_request (no request within 10 s of connecting).",
+            connections_closed.clone(),
+        );
+        registry.register("injit_requests_in_flight", "HTTP requests being answered.", requests_in_flight.clone());
+        registry.register(
+            "injit_requests_refused",
+            "Requests refused before their review was parsed: too_many_values, too_large_parsed \
+             (more memory than requests may take), no_memory (none free before the deadline).",
+            requests_refused.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            successes,
+            skips,
+            failures,
+            injection_time,
+            latency,
+            reloads,
+            reused,
+            certificate_expiry,
+            connections,
+            connections_closed,
+            requests_in_flight,
+            requests_refused,
+        }
     }
 }
 
@@ -100,6 +151,10 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    pub fn connection_closed(&self, reason: &'static str) {
+        self.connections_closed.get_or_create(&Reason { reason }).inc();
     }
 
     pub fn reload(&self, kind: &'static str, ok: bool) {

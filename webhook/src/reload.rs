@@ -11,6 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use injit_inject::{Injector, Options};
 
 use crate::config_files::ConfigFiles;
@@ -26,6 +28,8 @@ pub(crate) struct Watch {
     pub(crate) interval: Duration,
     pub(crate) config_files: Contents<String>,
     pub(crate) cert_files: Contents<Vec<u8>>,
+    /// Notified to check the files at once (SIGHUP).
+    pub(crate) now: Arc<Notify>,
 }
 
 /// What a set of files held when last loaded (or refused: files that
@@ -43,13 +47,14 @@ impl<T: PartialEq> Contents<T> {
     }
 
     /// Whether `now` is a change to load: different from what was
-    /// loaded, and the same as the previous poll read.
-    fn settled(&mut self, now: T) -> bool {
+    /// loaded, and the same as the previous poll read (or read when
+    /// told to check now, as SIGHUP does after the files are written).
+    fn settled(&mut self, now: T, at_once: bool) -> bool {
         if self.seen.as_ref() == Some(&now) {
             self.pending = None;
             return false;
         }
-        if self.pending.as_ref() != Some(&now) {
+        if !at_once && self.pending.as_ref() != Some(&now) {
             self.pending = Some(now);
             return false;
         }
@@ -65,25 +70,29 @@ impl Watch {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
         loop {
-            ticker.tick().await;
-            self.certificate().await;
-            self.config().await;
+            let at_once = tokio::select! {
+                _ = ticker.tick() => false,
+                () = self.now.notified() => true,
+            };
+            self.certificate(at_once).await;
+            self.config(at_once).await;
         }
     }
 
-    async fn certificate(&mut self) {
+    async fn certificate(&mut self, at_once: bool) {
         let certs = self.certs.clone();
         let Ok(Some(bytes)) = tokio::task::spawn_blocking(move || certs.contents()).await else {
             // Missing for a moment while the files are replaced.
             return;
         };
-        if !self.cert_files.settled(bytes) {
+        if !self.cert_files.settled(bytes, at_once) {
             return;
         }
         let certs = self.certs.clone();
         match tokio::task::spawn_blocking(move || certs.load()).await {
             Ok(Ok(key)) => {
                 self.state.metrics.reload("certificate", true);
+                crate::tls::report_expiry(&self.state.metrics, &key, &self.certs.cert);
                 self.resolver.store(key);
                 tracing::info!(kind = "certificate", "serving the new certificate to new connections");
             }
@@ -95,14 +104,14 @@ impl Watch {
         }
     }
 
-    async fn config(&mut self) {
+    async fn config(&mut self, at_once: bool) {
         let files = self.config.clone();
         let sources = match tokio::task::spawn_blocking(move || files.read()).await {
             Ok(Ok(sources)) => sources,
             // Missing for a moment while the files are replaced.
             Ok(Err(_)) | Err(_) => return,
         };
-        if !self.config_files.settled(ConfigFiles::fingerprint(&sources)) {
+        if !self.config_files.settled(ConfigFiles::fingerprint(&sources), at_once) {
             return;
         }
         let options = self.options.clone();
@@ -133,10 +142,18 @@ mod tests {
     #[test]
     fn a_change_counts_once_two_polls_agree() {
         let mut files = Contents::loaded(Some("a"));
-        assert!(!files.settled("a"));
-        assert!(!files.settled("b"), "read once");
-        assert!(!files.settled("c"), "still changing");
-        assert!(files.settled("c"));
-        assert!(!files.settled("c"), "loaded");
+        assert!(!files.settled("a", false));
+        assert!(!files.settled("b", false), "read once");
+        assert!(!files.settled("c", false), "still changing");
+        assert!(files.settled("c", false));
+        assert!(!files.settled("c", false), "loaded");
+    }
+
+    #[test]
+    fn a_change_checked_at_once_counts_at_once() {
+        let mut files = Contents::loaded(Some("a"));
+        assert!(!files.settled("a", true), "no change");
+        assert!(files.settled("b", true));
+        assert!(!files.settled("b", true), "loaded");
     }
 }

@@ -7,20 +7,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
 
 use crate::admission::{Decision, admit};
 use crate::answers::Key;
+use crate::budget::{Charge, SMALL_BODY, Short};
 use crate::metrics::{Outcome, Reason};
 use crate::review::{Request, Response};
+use crate::scan;
 use crate::state::State;
 
 /// The largest body read, as the API server's own limit for a request
 /// (3 MiB objects, doubled for the review around them).
 pub const MAX_BODY: u64 = 6 << 20;
+
+/// The most JSON values a review may hold. A pod of 20,000 containers
+/// holds about 200,000; a 6 MB array of zeros, 3 million (and takes 100 MB
+/// once parsed).
+pub const MAX_JSON_VALUES: usize = 1_000_000;
+
+/// A review this large once parsed (a pod of about 2,000 containers) is
+/// injected while no other such review is.
+const LARGE_REVIEW: usize = 4 << 20;
 
 /// The largest review whose answer is kept for identical pods.
 const MAX_REUSED_BODY: usize = 64 << 10;
@@ -28,6 +39,13 @@ const MAX_REUSED_BODY: usize = 64 << 10;
 /// What the API server waits when it sends no `timeout` (its default and
 /// maximum for webhooks is 30 s; most configurations say 10 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most of a refused HTTP/2 request's body read away before the
+/// refusal is sent (past it, the stream is reset after the answer).
+const DRAIN_LIMIT: usize = 2 * MAX_BODY as usize;
+
+/// The longest a refused HTTP/2 request's body is read away.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 pub(crate) type HttpBody = Full<Bytes>;
 
@@ -81,7 +99,8 @@ fn text(status: StatusCode, body: &'static str) -> HttpResponse<HttpBody> {
 
 /// A refusal of the HTTP request itself (not an admission answer). An
 /// HTTP/1 connection is closed after it when the body was not read to its
-/// end (HTTP/2 resets just the stream, and forbids the header).
+/// end (HTTP/2 forbids the header: its unread bodies are drained, see
+/// `drain`).
 fn refuse(status: StatusCode, message: String, close: bool) -> HttpResponse<HttpBody> {
     tracing::warn!(status = status.as_u16(), "{message}");
     let mut response = HttpResponse::new(Full::new(Bytes::from(message + "\n")));
@@ -110,38 +129,96 @@ fn timeout(query: Option<&str>) -> Duration {
     value.map_or(DEFAULT_TIMEOUT, |nanos| Duration::from_nanos(nanos as u64).min(DEFAULT_TIMEOUT))
 }
 
+/// Reads and drops the unread body of an HTTP/2 request refused before
+/// reading it, up to `DRAIN_LIMIT` bytes and `DRAIN_TIME`: a response
+/// followed by RST_STREAM (which RFC 9113 allows) is dropped by clients
+/// still sending, curl among them; a stream whose body was read to its end
+/// closes without a reset.
+async fn drain(mut body: Incoming) {
+    // Not bounded by the request's deadline: a request refused for being
+    // late is answered all the same.
+    let until = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut read = 0;
+    let reading = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, Bytes::len);
+            if read > DRAIN_LIMIT {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout_at(until, reading).await;
+}
+
 async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpResponse<HttpBody> {
     let http1 = request.version() < Version::HTTP_2;
-    let refuse = |status, message, close| refuse(status, message, close && http1);
-    let too_large =
-        || refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_BODY} bytes"), true);
     let start = Instant::now();
     let deadline = start + timeout(request.uri().query());
+    // Refused before the body is read: HTTP/1 closes the connection after
+    // the answer, HTTP/2 reads the body away first.
+    let early = async |request: HttpRequest<Incoming>, status, message| {
+        if !http1 {
+            drain(request.into_body()).await;
+        }
+        refuse(status, message, http1)
+    };
     if !is_json(request.headers().get(CONTENT_TYPE)) {
         let got = request.headers().get(CONTENT_TYPE).map_or("none".into(), |v| String::from_utf8_lossy(v.as_bytes()));
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Type is {got:?}, expected \"application/json\""),
-            true,
-        );
+        let message = format!("Content-Type is {got:?}, expected \"application/json\"");
+        return early(request, StatusCode::UNSUPPORTED_MEDIA_TYPE, message).await;
     }
     let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY) || request.body().size_hint().lower() > MAX_BODY {
-        return too_large();
+        let message = format!("the request body is larger than {MAX_BODY} bytes");
+        return early(request, StatusCode::PAYLOAD_TOO_LARGE, message).await;
     }
+    let refuse = |status, message, close| refuse(status, message, close && http1);
     let path = request.uri().path().to_owned();
-    // A body that trickles in past the deadline is not waited for.
-    let reading = Limited::new(request.into_body(), MAX_BODY as usize).collect();
-    let body = match tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), reading).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
-        Ok(Err(e)) => return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true),
-        Err(_) => {
+    let until = tokio::time::Instant::from_std(deadline);
+    let small = declared.is_some_and(|n| n <= SMALL_BODY as u64);
+    let mut charge = Charge::default();
+    // A declared body's memory is had before a byte of it is read: bodies
+    // that stall hold budget, not memory.
+    if let Some(n) = declared
+        && let Err(short) = state.budget.take(&mut charge, n as usize, small, until).await
+    {
+        let (status, message) = no_memory(state, &short);
+        return early(request, status, message).await;
+    }
+    let body = match read_body(state, request.into_body(), declared, &mut charge, until).await {
+        Ok(body) => body,
+        Err(Unread::TooLarge) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {MAX_BODY} bytes"),
+                true,
+            );
+        }
+        Err(Unread::Failed(e)) => {
+            return refuse(StatusCode::BAD_REQUEST, format!("reading the request body: {e}"), true);
+        }
+        Err(Unread::Late) => {
             return refuse(StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time".to_owned(), true);
+        }
+        Err(Unread::NoMemory(short)) => {
+            let (status, message) = no_memory(state, &short);
+            return refuse(status, message, true);
         }
     };
     if body.is_empty() {
         return refuse(StatusCode::BAD_REQUEST, "the request body is empty".to_owned(), false);
+    }
+    // What parsing will take, known before parsing: absurd element counts
+    // are refused, and the rest waits for its memory like the body did.
+    let shape = scan::measure(&body);
+    if shape.values > MAX_JSON_VALUES {
+        state.metrics.requests_refused.get_or_create(&Reason { reason: "too_many_values" }).inc();
+        let message = format!("the review holds {} JSON values; at most {MAX_JSON_VALUES} are accepted", shape.values);
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, message, false);
+    }
+    if let Err(short) = state.budget.take(&mut charge, shape.parsed_bytes, small, until).await {
+        let (status, message) = no_memory(state, &short);
+        return refuse(status, message, false);
     }
     let review = match Request::parse(&body) {
         Ok(review) => review,
@@ -154,7 +231,8 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     state.metrics.requests.inc();
     let pod = review.pod_name();
     let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
-    let (response, decision) = admit_in_time(state, review, path, deadline, reusable).await;
+    let large = shape.parsed_bytes >= LARGE_REVIEW;
+    let (response, decision) = admit_in_time(state, review, path, deadline, reusable, large).await;
     let elapsed = start.elapsed();
     record(state, &decision, elapsed);
     let reason = match &decision {
@@ -172,7 +250,82 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     let review = response.to_review(&api_version, &uid);
     let mut http = HttpResponse::new(Full::new(Bytes::from(serde_json::to_vec(&review).expect("a review serialises"))));
     http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // The review's memory is given back once it is answered.
+    drop(charge);
     http
+}
+
+/// Why a body was not read whole.
+enum Unread {
+    TooLarge,
+    Late,
+    NoMemory(Short),
+    Failed(hyper::Error),
+}
+
+/// Reads a body of at most `MAX_BODY` bytes by `until`. A body of unknown
+/// length is charged to the budget as its buffer grows.
+async fn read_body(
+    state: &State,
+    mut incoming: Incoming,
+    declared: Option<u64>,
+    charge: &mut Charge,
+    until: tokio::time::Instant,
+) -> Result<Vec<u8>, Unread> {
+    let max = MAX_BODY as usize;
+    // Declared: the budget is already held, and the length enforced by
+    // hyper, so the buffer never grows.
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    let reading = async {
+        while let Some(frame) = incoming.frame().await {
+            let Ok(data) = frame.map_err(Unread::Failed)?.into_data() else { continue };
+            let wanted = body.len() + data.len();
+            if wanted > max {
+                return Err(Unread::TooLarge);
+            }
+            if wanted > body.capacity() {
+                let capacity = wanted.max(body.capacity() * 2).min(max);
+                // A body of unknown length (or longer than declared, which
+                // hyper refuses first).
+                state.budget.take(charge, capacity - body.capacity(), false, until).await.map_err(Unread::NoMemory)?;
+                body.reserve_exact(capacity - body.len());
+            }
+            body.extend_from_slice(&data);
+        }
+        Ok(())
+    };
+    match tokio::time::timeout_at(until, reading).await {
+        Ok(Ok(())) => Ok(body),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Unread::Late),
+    }
+}
+
+/// The answer to a request that got no memory, counted.
+fn no_memory(state: &State, short: &Short) -> (StatusCode, String) {
+    let mib = |bytes: usize| bytes.div_ceil(1 << 20);
+    let (reason, status, message) = match *short {
+        Short::Never { needed, pool } => (
+            "too_large_parsed",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the review would take about {} MiB of memory once parsed; requests may take {} MiB at most",
+                mib(needed),
+                mib(pool)
+            ),
+        ),
+        Short::Late { needed } => (
+            "no_memory",
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the server is busy: the {} KiB of memory this request needs were not free before its deadline; \
+                 retry",
+                needed.div_ceil(1024)
+            ),
+        ),
+    };
+    state.metrics.requests_refused.get_or_create(&Reason { reason }).inc();
+    (status, message)
 }
 
 /// Runs the admission off the async workers, answering before the API
@@ -184,6 +337,7 @@ async fn admit_in_time(
     path: String,
     deadline: Instant,
     reusable: bool,
+    large: bool,
 ) -> (Response, Decision) {
     // Leave the answer time to travel back.
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
@@ -207,6 +361,15 @@ async fn admit_in_time(
         }
         hash = Some(key.hash());
     }
+    // The injection of a large pod takes a few times its parsed size
+    // more, which the budget does not count: one at a time.
+    let large_permit = match large {
+        false => None,
+        true => match tokio::time::timeout_at(answer_by, Arc::clone(&state.large).acquire_owned()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => return late("queued behind another large pod"),
+        },
+    };
     let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
         Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
         // Nobody waits for the answer any more: do not start the work.
@@ -214,7 +377,7 @@ async fn admit_in_time(
     };
     let work = tokio::task::spawn_blocking(move || {
         let (response, decision) = admit(&serving.injector, &review, &path, on_error);
-        drop(permit);
+        drop((permit, large_permit));
         if let (Some(hash), Some(object)) = (hash, &review.object) {
             serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
         }

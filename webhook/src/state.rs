@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 
 use crate::admission::OnError;
 use crate::answers::Answers;
+use crate::budget::{Budget, SMALL_POOL};
 use crate::metrics::Metrics;
 
 /// A config being served: its injector, and the answers computed under it.
@@ -23,25 +24,34 @@ pub struct State {
     answer_capacity: usize,
     generation: AtomicU64,
     draining: AtomicBool,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub on_error: OnError,
     /// Injections run off the async workers, at most one per core at a
     /// time: more would only share the cores, and a request waiting here
     /// can still be answered before its deadline.
     pub workers: Arc<Semaphore>,
+    /// The memory request bodies and parsed reviews may take.
+    pub(crate) budget: Budget,
+    /// Held while a large review is injected: that takes memory the
+    /// budget does not count, a few times the parsed review's.
+    pub(crate) large: Arc<Semaphore>,
 }
 
 impl State {
-    pub fn new(injector: Injector, on_error: OnError, answer_capacity: usize) -> State {
+    /// `request_memory`: the bytes bodies and parsed reviews in flight may
+    /// take, besides a reserve for small bodies.
+    pub fn new(injector: Injector, on_error: OnError, answer_capacity: usize, request_memory: usize) -> State {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         State {
             serving: RwLock::new(Arc::new(serving(injector, answer_capacity))),
             answer_capacity,
             generation: AtomicU64::new(1),
             draining: AtomicBool::new(false),
-            metrics: Metrics::default(),
+            metrics: Arc::new(Metrics::default()),
             on_error,
             workers: Arc::new(Semaphore::new(cores)),
+            budget: Budget::new(request_memory, SMALL_POOL),
+            large: Arc::new(Semaphore::new(1)),
         }
     }
 
