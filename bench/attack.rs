@@ -151,7 +151,7 @@ impl Ctx {
         }
     }
 
-    /// VmRSS and VmHWM, in MB.
+    /// VmRSS and VmHWM, in MiB.
     fn memory(&self) -> String {
         let Some(pid) = self.pid else { return "server memory: no --pid".into() };
         let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
@@ -162,7 +162,7 @@ impl Ctx {
                 .lines()
                 .find(|l| l.starts_with(name))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .map_or("?".to_owned(), |kb| format!("{:.0} MB", kb as f64 / 1024.0))
+                .map_or("?".to_owned(), |kib| format!("{:.0} MiB", kib as f64 / 1024.0))
         };
         format!("server RSS {} now, peak {}", field("VmRSS:"), field("VmHWM:"))
     }

@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::admission::{Decision, admit};
 use crate::answers::Key;
@@ -30,7 +31,7 @@ pub const MAX_BODY: u64 = 6 << 20;
 pub const MAX_JSON_VALUES: usize = 1_000_000;
 
 /// A review this large once parsed (a pod of about 2,000 containers) is
-/// injected while no other such review is.
+/// parsed and injected while no other such review is.
 const LARGE_REVIEW: usize = 4 << 20;
 
 /// The largest review whose answer is kept for identical pods.
@@ -220,18 +221,36 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         let (status, message) = no_memory(state, &short);
         return refuse(status, message, false);
     }
+    // A large review is parsed only once no other is being parsed or
+    // injected: its injection takes a few times its parsed size more,
+    // which the budget does not count. (Its memory is had first, so that
+    // the review holding this never waits for budget held by those
+    // waiting for it.)
+    let large = if shape.parsed_bytes >= LARGE_REVIEW {
+        match tokio::time::timeout_at(until, Arc::clone(&state.large).acquire_owned()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => {
+                state.metrics.requests_refused.get_or_create(&Reason { reason: "no_memory" }).inc();
+                let message = "the server is busy with another large review: this one could not start before its \
+                               deadline; retry"
+                    .to_owned();
+                return refuse(StatusCode::SERVICE_UNAVAILABLE, message, false);
+            }
+        }
+    } else {
+        None
+    };
+    // Large pods are not kept for reuse: the table's memory stays bounded
+    // (256 answers of at most this size each).
+    let reusable = body.len() <= MAX_REUSED_BODY && large.is_none();
     let review = match Request::parse(&body) {
         Ok(review) => review,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not an admission review: {}", e.0), false),
     };
-    // Large pods are not kept for reuse: the table's memory stays bounded
-    // (256 answers of at most this size each).
-    let reusable = body.len() <= MAX_REUSED_BODY;
     drop(body);
     state.metrics.requests.inc();
     let pod = review.pod_name();
     let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
-    let large = shape.parsed_bytes >= LARGE_REVIEW;
     let (response, decision) = admit_in_time(state, review, path, deadline, reusable, large).await;
     let elapsed = start.elapsed();
     record(state, &decision, elapsed);
@@ -337,7 +356,7 @@ async fn admit_in_time(
     path: String,
     deadline: Instant,
     reusable: bool,
-    large: bool,
+    large: Option<OwnedSemaphorePermit>,
 ) -> (Response, Decision) {
     // Leave the answer time to travel back.
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
@@ -361,15 +380,6 @@ async fn admit_in_time(
         }
         hash = Some(key.hash());
     }
-    // The injection of a large pod takes a few times its parsed size
-    // more, which the budget does not count: one at a time.
-    let large_permit = match large {
-        false => None,
-        true => match tokio::time::timeout_at(answer_by, Arc::clone(&state.large).acquire_owned()).await {
-            Ok(Ok(permit)) => Some(permit),
-            _ => return late("queued behind another large pod"),
-        },
-    };
     let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
         Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
         // Nobody waits for the answer any more: do not start the work.
@@ -377,7 +387,7 @@ async fn admit_in_time(
     };
     let work = tokio::task::spawn_blocking(move || {
         let (response, decision) = admit(&serving.injector, &review, &path, on_error);
-        drop((permit, large_permit));
+        drop((permit, large));
         if let (Some(hash), Some(object)) = (hash, &review.object) {
             serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
         }

@@ -32,7 +32,7 @@ pub struct State {
     pub workers: Arc<Semaphore>,
     /// The memory request bodies and parsed reviews may take.
     pub(crate) budget: Budget,
-    /// Held while a large review is injected: that takes memory the
+    /// Held while a large review is parsed and injected: that takes memory the
     /// budget does not count, a few times the parsed review's.
     pub(crate) large: Arc<Semaphore>,
 }
