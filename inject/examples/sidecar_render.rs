@@ -57,6 +57,7 @@ fn main() {
         rules: Rules::KUBE_INJECT,
         caller: Caller::Webhook,
         proxy_envs: Default::default(),
+        typed: false,
     };
     let data = injectors[1].1.template_data(&request).expect("template data");
 

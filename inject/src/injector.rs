@@ -2,7 +2,7 @@
 //! one pod (Istio's `injectPod`: render, merge, post-process).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
@@ -75,6 +75,10 @@ pub struct Request<'a> {
     pub caller: Caller,
     /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
     pub proxy_envs: BTreeMap<String, String>,
+    /// Whether `pod` is already as `corev1.Pod` reads it
+    /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
+    /// sent): it is then not decoded a second time.
+    pub typed: bool,
 }
 
 /// What injection did to a pod.
@@ -91,9 +95,9 @@ fn has_own_proxy_config(pod: &Value) -> bool {
 }
 
 /// What an Istio 1.9+ injection renders from, and merges with.
-struct CurrentInput<'s> {
+struct CurrentInput<'s, 'p> {
     /// The pod as its Go type reads it.
-    original: Value,
+    original: Cow<'p, Value>,
     /// The mesh config the templates see.
     mesh: Cow<'s, Value>,
     proxy_config: Value,
@@ -184,12 +188,14 @@ impl Injector {
             let request = if std::ptr::eq(pod, request.pod) {
                 request
             } else {
+                // The same pod with other annotation strings: as typed.
                 probe = Request {
                     workload: request.workload,
                     pod,
                     rules: request.rules,
                     caller: request.caller,
                     proxy_envs: request.proxy_envs.clone(),
+                    typed: request.typed,
                 };
                 &probe
             };
@@ -297,8 +303,12 @@ impl Injector {
     }
 
     /// The pod, configs and template data of an Istio 1.9+ injection.
-    fn current_input(&self, request: &Request<'_>) -> Result<CurrentInput<'_>, Error> {
-        let original = Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?;
+    fn current_input<'p>(&self, request: &Request<'p>) -> Result<CurrentInput<'_, 'p>, Error> {
+        let original = if request.typed {
+            Cow::Borrowed(request.pod)
+        } else {
+            Cow::Owned(Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?)
+        };
         // kube-inject applies the pod's ProxyConfig annotation to the mesh
         // config; the webhook only to the ProxyConfig.
         let pod_mesh = self.pod_mesh(&original)?;
@@ -325,15 +335,16 @@ impl Injector {
     fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
         let CurrentInput { original, mesh, proxy_config, proxy_envs, data } = self.current_input(request)?;
         let mesh = &*mesh;
+        let original = &*original;
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut merged = original.clone();
-        let native = match pod::annotation(&original, NATIVE_SIDECAR_ANNOTATION) {
+        let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
             Some("true") => true,
             Some("false") => false,
             _ => self.options.native_sidecars,
         };
-        for name in self.selected_templates(&original, request.caller) {
-            let rendered = self.render(&name, &data, has_own_proxy_config(&original))?;
+        for name in self.selected_templates(original, request.caller) {
+            let rendered = self.render(&name, &data, has_own_proxy_config(original))?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
             template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay).map_err(|e| {
                 Error::new(
@@ -355,9 +366,13 @@ impl Injector {
             })?;
         }
 
-        let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
-        adjust_init_container_user(&mut merged, user_proxy(&original)?.as_ref(), &proxy_config);
-        self.post_process(&mut merged, &template_pod, &original, mesh, &proxy_envs, request.caller)?;
+        // What the templates saw is no longer needed: freed before the
+        // pod is processed further (a large pod's peak memory).
+        drop(data);
+
+        let mut merged = reapply_overwritten_containers(merged, original, &template_pod)?;
+        adjust_init_container_user(&mut merged, user_proxy(original)?.as_ref(), &proxy_config);
+        self.post_process(&mut merged, &template_pod, original, mesh, &proxy_envs, request.caller)?;
         Typed::pod().normalize_owned(merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
     }
 
@@ -459,8 +474,9 @@ impl Injector {
                 ("volumes", &previous.volumes),
                 ("imagePullSecrets", &previous.image_pull_secrets),
             ] {
+                let names: HashSet<&str> = names.iter().map(String::as_str).collect();
                 if let Some(list) = pod.pointer_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) {
-                    list.retain(|item| !names.iter().any(|n| n == pod::name_of(item)));
+                    list.retain(|item| !names.contains(pod::name_of(item)));
                 }
             }
             pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
@@ -555,17 +571,16 @@ fn apply_overlay(mut pod: Value, overlay: &Value) -> Result<Value, String> {
 /// `stripPod`: a previously injected pod as the template should see it —
 /// without the containers the last injection added, its Prometheus
 /// annotations, or its status.
-fn strip(pod: &Value, mesh: &Value) -> Value {
-    let Some(previous) = Previous::of(pod) else { return pod.clone() };
+fn strip<'p>(pod: &'p Value, mesh: &Value) -> Cow<'p, Value> {
+    let Some(previous) = Previous::of(pod) else { return Cow::Borrowed(pod) };
     let mut pod = pod.clone();
     for which in [Containers::Regular, Containers::Init] {
-        for name in previous.names(which) {
-            pod::move_container(&mut pod, which, name, Place::Remove);
-        }
+        let names: HashSet<&str> = previous.names(which).iter().map(String::as_str).collect();
+        pod::remove_containers(&mut pod, which, &names);
     }
     prometheus::strip_own_annotations(&mut pod, mesh);
     pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
-    pod
+    Cow::Owned(pod)
 }
 
 /// Containers recorded in `proxy.istio.io/overrides`.
@@ -579,13 +594,17 @@ fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
 
 /// `reinsertOverrides`: user containers that a previous injection merged
 /// with injected ones come back, so the template sees them.
-fn reinsert_overrides(pod: Value) -> Result<Value, Error> {
+fn reinsert_overrides(mut pod: Cow<'_, Value>) -> Result<Cow<'_, Value>, Error> {
     let (containers, init_containers) = overrides_of(&pod)?;
-    let mut pod = pod;
     for (which, list) in [(Containers::Regular, containers), (Containers::Init, init_containers)] {
+        if list.is_empty() {
+            continue;
+        }
+        let mut present: HashSet<String> =
+            pod::containers(&pod, which).iter().map(|c| pod::name_of(c).to_owned()).collect();
         for c in list {
-            if pod::find(&pod, which, pod::name_of(&c)).is_none() {
-                pod::containers_mut(&mut pod, which).push(c);
+            if present.insert(pod::name_of(&c).to_owned()) {
+                pod::containers_mut(pod.to_mut(), which).push(c);
             }
         }
     }

@@ -101,6 +101,7 @@ fn patches_give_kube_injects_pod_and_are_idempotent() {
                     rules: Rules::KUBE_INJECT,
                     caller: Caller::KubeInject,
                     proxy_envs: Default::default(),
+                    typed: false,
                 };
                 match injector.inject(&request) {
                     Ok(Outcome::Injected(pod)) => Some(pod),
@@ -151,6 +152,7 @@ fn webhook_only_config_keys_reach_only_the_webhook() {
             rules: Rules::KUBE_INJECT,
             caller,
             proxy_envs: Default::default(),
+            typed: false,
         };
         match injector.inject(&request).expect("injects") {
             Outcome::Injected(pod) => pod,

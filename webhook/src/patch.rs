@@ -25,6 +25,35 @@ impl Op {
     }
 }
 
+/// The patch as JSON text: what `Value::Array` of `Op::to_json` would
+/// serialise to, written without building that tree.
+pub fn to_json(ops: &[Op]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * ops.len() + 2);
+    out.push(b'[');
+    for (i, op) in ops.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let (name, path, value) = match op {
+            Op::Add(path, value) => ("add", path, Some(value)),
+            Op::Remove(path) => ("remove", path, None),
+            Op::Replace(path, value) => ("replace", path, Some(value)),
+        };
+        // Keys in the order a `serde_json::Map` keeps them: sorted.
+        out.extend_from_slice(b"{\"op\":\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\",\"path\":");
+        serde_json::to_writer(&mut out, path).expect("writing to a Vec cannot fail");
+        if let Some(value) = value {
+            out.extend_from_slice(b",\"value\":");
+            serde_json::to_writer(&mut out, value).expect("writing to a Vec cannot fail");
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+    out
+}
+
 /// RFC 6901: `~` → `~0`, `/` → `~1`.
 pub fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")

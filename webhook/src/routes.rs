@@ -12,7 +12,7 @@ use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
 
-use crate::admission::{Decision, admit};
+use crate::admission::{Decision, admit_object};
 use crate::answers::Key;
 use crate::metrics::{Outcome, Reason};
 use crate::review::{Request, Response};
@@ -180,7 +180,7 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
 /// a late injection is answered as a failure (under `--on-error`).
 async fn admit_in_time(
     state: &Arc<State>,
-    review: Request,
+    mut review: Request,
     path: String,
     deadline: Instant,
     reusable: bool,
@@ -212,8 +212,11 @@ async fn admit_in_time(
         // Nobody waits for the answer any more: do not start the work.
         _ => return late("queued"),
     };
+    // The pod is handed over, not copied, unless it is kept for reuse
+    // (small pods only).
+    let object = if hash.is_some() { review.object.clone() } else { review.object.take() };
     let work = tokio::task::spawn_blocking(move || {
-        let (response, decision) = admit(&serving.injector, &review, &path, on_error);
+        let (response, decision) = admit_object(&serving.injector, &review, object, &path, on_error);
         drop(permit);
         if let (Some(hash), Some(object)) = (hash, &review.object) {
             serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
