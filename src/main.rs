@@ -210,6 +210,10 @@ struct ServeArgs {
     /// read the clock or randomness are never reused.
     #[arg(long = "answer-cache", default_value_t = 256)]
     answer_cache: usize,
+    /// How many injections run at once (default: one per core); more
+    /// requests wait for one to finish, within their timeout
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    workers: Option<u32>,
     #[arg(long = "log-format", value_enum, default_value = "text")]
     log_format: LogFormatArg,
     /// The log level (`RUST_LOG` overrides it)
@@ -804,6 +808,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     settings.shutdown_timeout = args.shutdown_timeout;
     settings.drain_delay = args.drain_delay;
     settings.answer_cache = args.answer_cache;
+    settings.workers = args.workers.map(|w| w as usize);
     serve::run(settings)
 }
 

@@ -450,6 +450,38 @@ async fn an_expired_deadline_is_answered_before_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod() {
+    let webhook = std::sync::Arc::new(Webhook::start(&["--workers", "2"]));
+    // 4,000 containers asking for the sidecar template 400 times: many
+    // seconds of work, with a timeout of 300 ms.
+    let mut slow = sleep_pod();
+    slow["spec"]["containers"] =
+        (0..4000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect::<Vec<_>>().into();
+    slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 400].join(",")});
+    let slow: Vec<_> = (0..2)
+        .map(|i| {
+            let (webhook, slow) = (std::sync::Arc::clone(&webhook), slow.clone());
+            tokio::spawn(async move {
+                webhook.review("/inject?timeout=300ms", &review("v1", &format!("slow-{i}"), &slow)).await
+            })
+        })
+        .collect();
+    // While both workers are taken, a pod with an ordinary timeout: it
+    // waits for a worker, which the slow ones give up at their deadline.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let pod = sleep_pod();
+    let response = webhook.review("/inject?timeout=3s", &review("v1", "next", &pod)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(is_injected(&apply(&pod, &response)));
+    for answer in slow {
+        let response = answer.await.unwrap();
+        assert_eq!(response["allowed"], false);
+        let message = response["status"]["message"].as_str().unwrap();
+        assert!(message.contains("did not finish within the request's timeout"), "{message}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_then_finishes_in_flight_requests_and_exits() {
     let mut webhook = Webhook::start(&["--drain-delay", "1s"]);
     still_serves(&webhook).await;

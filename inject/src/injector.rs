@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::compiled::CompiledTemplate;
 use crate::config::InjectorConfig;
+use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind};
@@ -79,6 +80,8 @@ pub struct Request<'a> {
     /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
     /// sent): it is then not decoded a second time.
     pub typed: bool,
+    /// When to give up (see `deadline.rs`).
+    pub deadline: Deadline,
 }
 
 /// What injection did to a pod.
@@ -196,6 +199,7 @@ impl Injector {
                     caller: request.caller,
                     proxy_envs: request.proxy_envs.clone(),
                     typed: request.typed,
+                    deadline: request.deadline,
                 };
                 &probe
             };
@@ -309,6 +313,7 @@ impl Injector {
         } else {
             Cow::Owned(Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?)
         };
+        request.deadline.check()?;
         // kube-inject applies the pod's ProxyConfig annotation to the mesh
         // config; the webhook only to the ProxyConfig.
         let pod_mesh = self.pod_mesh(&original)?;
@@ -326,7 +331,9 @@ impl Injector {
             proxy_envs.insert("ISTIO_META_NETWORK".to_owned(), network);
         }
         let stripped = reinsert_overrides(strip(&original, &mesh))?;
+        request.deadline.check()?;
         let data = self.render_data(request, &stripped, &mesh, &proxy_config);
+        request.deadline.check()?;
         Ok(CurrentInput { original, mesh, proxy_config, proxy_envs, data })
     }
 
@@ -336,6 +343,7 @@ impl Injector {
         let CurrentInput { original, mesh, proxy_config, proxy_envs, data } = self.current_input(request)?;
         let mesh = &*mesh;
         let original = &*original;
+        let deadline = request.deadline;
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut merged = original.clone();
         let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
@@ -344,13 +352,16 @@ impl Injector {
             _ => self.options.native_sidecars,
         };
         for name in self.selected_templates(original, request.caller) {
+            deadline.check()?;
             let rendered = self.render(&name, &data, has_own_proxy_config(original))?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
-            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay).map_err(|e| {
-                Error::new(
-                    ErrorKind::RenderedYaml,
-                    format!("template {name:?}: failed applying injection overlay: {e}"),
-                )
+            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, deadline).map_err(|e| {
+                e.into_error(|e| {
+                    Error::new(
+                        ErrorKind::RenderedYaml,
+                        format!("template {name:?}: failed applying injection overlay: {e}"),
+                    )
+                })
             })?;
             if native
                 && pod::find(&template_pod, Containers::Init, PROXY).is_some()
@@ -358,21 +369,22 @@ impl Injector {
             {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
             }
-            merged = apply_overlay(std::mem::take(&mut merged), &overlay).map_err(|e| {
-                Error::new(
+            merged = apply_overlay(std::mem::take(&mut merged), &overlay, deadline).map_err(|e| {
+                e.into_error(|e| Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
-                )
+                ))
             })?;
         }
-
         // What the templates saw is no longer needed: freed before the
         // pod is processed further (a large pod's peak memory).
         drop(data);
 
-        let mut merged = reapply_overwritten_containers(merged, original, &template_pod)?;
+        let mut merged = reapply_overwritten_containers(merged, original, &template_pod, deadline)?;
         adjust_init_container_user(&mut merged, user_proxy(original)?.as_ref(), &proxy_config);
-        self.post_process(&mut merged, &template_pod, original, mesh, &proxy_envs, request.caller)?;
+        deadline.check()?;
+        self.post_process(&mut merged, &template_pod, original, mesh, &proxy_envs, request)?;
+        deadline.check()?;
         Typed::pod().normalize_owned(merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
     }
 
@@ -401,7 +413,7 @@ impl Injector {
         original: &Value,
         mesh: &Value,
         proxy_envs: &BTreeMap<String, String>,
-        caller: Caller,
+        request: &Request<'_>,
     ) -> Result<(), Error> {
         pod::annotations_mut(pod);
         pod::labels_mut(pod);
@@ -413,15 +425,15 @@ impl Injector {
         prometheus::apply_merge(pod, mesh).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
         prometheus::apply_secure_port(pod);
         let previously_injected = pod::annotation(pod, STATUS_ANNOTATION).is_some();
-        probes::apply(pod, &self.values, prometheus::status_port(mesh), previously_injected)
-            .map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
+        probes::apply(pod, &self.values, prometheus::status_port(mesh), previously_injected, request.deadline)
+            .map_err(|e| e.into_error(|e| Error::new(ErrorKind::RenderedYaml, e)))?;
         if let Some(network) = proxy_envs.get("ISTIO_META_NETWORK") {
             pod::labels_mut(pod).insert(NETWORK_LABEL.to_owned(), Value::String(network.clone()));
         }
         let status = status::current(template_pod, &self.options.revision);
         pod::annotations_mut(pod).insert(STATUS_ANNOTATION.to_owned(), Value::String(status));
         // Only the webhook is given the config's injectedAnnotations.
-        if caller == Caller::Webhook {
+        if request.caller == Caller::Webhook {
             for (k, v) in &self.config.injected_annotations {
                 pod::annotations_mut(pod).insert(k.clone(), Value::String(v.clone()));
             }
@@ -563,9 +575,10 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// `applyOverlayYAML`: strategic merge, then a round trip through
 /// `corev1.Pod`.
-fn apply_overlay(mut pod: Value, overlay: &Value) -> Result<Value, String> {
-    merge::merge(&mut pod, overlay);
-    Typed::pod().normalize_owned(pod)
+fn apply_overlay(mut pod: Value, overlay: &Value, deadline: Deadline) -> Result<Value, Stop<String>> {
+    merge::merge_until(&mut pod, overlay, deadline)?;
+    deadline.check()?;
+    Typed::pod().normalize_owned(pod).map_err(Stop::Failed)
 }
 
 /// `stripPod`: a previously injected pod as the template should see it —
@@ -621,7 +634,12 @@ fn reinsert_overrides(mut pod: Cow<'_, Value>) -> Result<Cow<'_, Value>, Error> 
 /// taken for a user's: so injecting an injected pod changes nothing, and a
 /// pod moving from classic to native sidecars gets a fresh proxy rather
 /// than its stale one.
-fn reapply_overwritten_containers(mut merged: Value, original: &Value, template_pod: &Value) -> Result<Value, Error> {
+fn reapply_overwritten_containers(
+    mut merged: Value,
+    original: &Value,
+    template_pod: &Value,
+    deadline: Deadline,
+) -> Result<Value, Error> {
     let (existing_containers, existing_init) = overrides_of(original)?;
     let previous = Previous::of(original);
     let already_injected = pod::annotation(original, STATUS_ANNOTATION).is_some();
@@ -656,8 +674,9 @@ fn reapply_overwritten_containers(mut merged: Value, original: &Value, template_
             spec.insert(which.key().to_owned(), Value::Array(vec![overlay]));
             let mut patch = Map::new();
             patch.insert("spec".to_owned(), Value::Object(spec));
-            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch))
-                .map_err(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))?;
+            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch), deadline).map_err(|e| {
+                e.into_error(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))
+            })?;
         }
     }
     if !already_injected && (!recorded[0].is_empty() || !recorded[1].is_empty()) {

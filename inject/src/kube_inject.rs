@@ -182,6 +182,7 @@ fn inject_object(
         caller: Caller::KubeInject,
         proxy_envs: Default::default(),
         typed: false,
+        deadline: crate::Deadline::NONE,
     };
     let injected = match injector.inject(&request).map_err(|e| e.context(describe()))? {
         Outcome::Injected(pod) => pod,

@@ -16,6 +16,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
+use crate::deadline::{Deadline, Expired};
+
 /// The merge key of a pod list field, if the list merges by key.
 pub fn merge_key(field: &str) -> Option<&'static str> {
     Some(match field {
@@ -32,13 +34,20 @@ pub fn merge_key(field: &str) -> Option<&'static str> {
 
 /// Applies `patch` to `original` in place.
 pub fn merge(original: &mut Value, patch: &Value) {
+    // Without a deadline nothing stops the merge.
+    let _ = merge_until(original, patch, Deadline::NONE);
+}
+
+/// `merge`, stopping once `deadline` passes (`original` is then left
+/// half merged).
+pub fn merge_until(original: &mut Value, patch: &Value, deadline: Deadline) -> Result<(), Expired> {
     let Value::Object(patch) = patch else {
         *original = patch.clone();
-        return;
+        return Ok(());
     };
     if patch.get("$patch").and_then(Value::as_str) == Some("replace") {
-        *original = Value::Object(without_directives(patch));
-        return;
+        *original = Value::Object(without_directives(patch, deadline)?);
+        return Ok(());
     }
     if !original.is_object() {
         *original = Value::Object(Map::new());
@@ -53,18 +62,18 @@ pub fn merge(original: &mut Value, patch: &Value) {
                 target.remove(key);
             }
             Value::Object(_) => match target.get_mut(key) {
-                Some(existing @ Value::Object(_)) => merge(existing, value),
+                Some(existing @ Value::Object(_)) => merge_until(existing, value, deadline)?,
                 _ => {
                     let mut fresh = Value::Object(Map::new());
-                    merge(&mut fresh, value);
+                    merge_until(&mut fresh, value, deadline)?;
                     target.insert(key.clone(), fresh);
                 }
             },
             Value::Array(items) => {
                 let merged = match (merge_key(key), target.remove(key)) {
-                    (Some(k), Some(Value::Array(existing))) => merge_list(existing, items, k),
-                    (Some(k), _) => merge_list(Vec::new(), items, k),
-                    (None, _) => Value::Array(items.iter().map(clean).collect()),
+                    (Some(k), Some(Value::Array(existing))) => merge_list(existing, items, k, deadline)?,
+                    (Some(k), _) => merge_list(Vec::new(), items, k, deadline)?,
+                    (None, _) => Value::Array(clean_all(items, deadline)?),
                 };
                 target.insert(key.clone(), merged);
             }
@@ -73,24 +82,36 @@ pub fn merge(original: &mut Value, patch: &Value) {
             }
         }
     }
+    Ok(())
 }
 
 /// A patch value as a plain value: directives dropped, `null`s kept out
 /// of maps that did not exist before.
-fn clean(value: &Value) -> Value {
-    match value {
+fn clean(value: &Value, deadline: Deadline) -> Result<Value, Expired> {
+    Ok(match value {
         Value::Object(_) => {
             let mut out = Value::Object(Map::new());
-            merge(&mut out, value);
+            merge_until(&mut out, value, deadline)?;
             out
         }
-        Value::Array(items) => Value::Array(items.iter().map(clean).collect()),
+        Value::Array(items) => Value::Array(clean_all(items, deadline)?),
         other => other.clone(),
-    }
+    })
 }
 
-fn without_directives(map: &Map<String, Value>) -> Map<String, Value> {
-    map.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| (k.clone(), clean(v))).collect()
+fn clean_all(items: &[Value], deadline: Deadline) -> Result<Vec<Value>, Expired> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            deadline.check_element(i)?;
+            clean(item, deadline)
+        })
+        .collect()
+}
+
+fn without_directives(map: &Map<String, Value>, deadline: Deadline) -> Result<Map<String, Value>, Expired> {
+    map.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| Ok((k.clone(), clean(v, deadline)?))).collect()
 }
 
 fn key_of<'v>(item: &'v Value, key: &str) -> Option<&'v Value> {
@@ -124,7 +145,7 @@ impl Key {
 }
 
 /// Merges a keyed list (its original elements are moved, not copied).
-fn merge_list(original: Vec<Value>, patch: &[Value], key: &str) -> Value {
+fn merge_list(original: Vec<Value>, patch: &[Value], key: &str, deadline: Deadline) -> Result<Value, Expired> {
     let original_keys: Vec<Option<Key>> = original.iter().map(|o| key_of(o, key).map(Key::of)).collect();
     // An element's place in the original list: the first with its key.
     let mut first_at: HashMap<&Key, usize> = HashMap::with_capacity(original_keys.len());
@@ -140,10 +161,11 @@ fn merge_list(original: Vec<Value>, patch: &[Value], key: &str) -> Value {
     let mut patched: Vec<(Option<usize>, Value)> = Vec::new();
     let mut patched_at: HashMap<Key, usize> = HashMap::new();
     let mut deleted: HashSet<Key> = HashSet::new();
-    for item in patch {
+    for (i, item) in patch.iter().enumerate() {
+        deadline.check_element(i)?;
         let Some(k) = key_of(item, key).map(Key::of) else {
             // Elements without the key are kept as they are.
-            patched.push((None, clean(item)));
+            patched.push((None, clean(item, deadline)?));
             continue;
         };
         if item.get("$patch").and_then(Value::as_str) == Some("delete") {
@@ -151,12 +173,12 @@ fn merge_list(original: Vec<Value>, patch: &[Value], key: &str) -> Value {
             continue;
         }
         if let Some(&at) = patched_at.get(&k) {
-            merge(&mut patched[at].1, item);
+            merge_until(&mut patched[at].1, item, deadline)?;
             continue;
         }
         let at = position(Some(&k));
         let mut merged = at.and_then(|i| original[i].take()).unwrap_or(Value::Object(Map::new()));
-        merge(&mut merged, item);
+        merge_until(&mut merged, item, deadline)?;
         // A `null` key is merged away: such an element is found by no one.
         if let Some(merged_key) = key_of(&merged, key) {
             patched_at.entry(Key::of(merged_key)).or_insert(patched.len());
@@ -189,7 +211,7 @@ fn merge_list(original: Vec<Value>, patch: &[Value], key: &str) -> Value {
         let next = if take_server { server_only.next() } else { patched.next() };
         out.extend(next.map(|(_, v)| v));
     }
-    Value::Array(out)
+    Ok(Value::Array(out))
 }
 
 #[cfg(test)]
@@ -208,7 +230,7 @@ mod tests {
         let mut deleted: Vec<&Value> = Vec::new();
         for item in patch {
             let Some(k) = key_of(item, key) else {
-                patched.push((None, clean(item)));
+                patched.push((None, clean(item, Deadline::NONE).unwrap()));
                 continue;
             };
             if item.get("$patch").and_then(Value::as_str) == Some("delete") {
@@ -279,10 +301,18 @@ mod tests {
         for round in 0..3000 {
             let original: Vec<Value> = (0..next(7)).map(|_| element(&mut next, false)).collect();
             let patch: Vec<Value> = (0..next(7)).map(|_| element(&mut next, true)).collect();
-            let hashed = merge_list(original.clone(), &patch, "name");
+            let hashed = merge_list(original.clone(), &patch, "name", Deadline::NONE).unwrap();
             let scanned = scanned_merge_list(original.clone(), &patch, "name");
             assert_eq!(hashed, scanned, "round {round}: {original:?} + {patch:?}");
         }
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_a_long_merge() {
+        let containers: Vec<Value> = (0..1000).map(|i| json!({"name": format!("c{i}")})).collect();
+        let mut pod = json!({"spec": {"containers": containers.clone()}});
+        let passed = Deadline::at(std::time::Instant::now());
+        assert_eq!(merge_until(&mut pod, &json!({"spec": {"containers": containers}}), passed), Err(Expired));
     }
 
     #[test]

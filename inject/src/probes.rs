@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::deadline::{Deadline, Stop};
 use crate::pod::{self, Containers, PROXY};
 use crate::prometheus::parse_bool;
 use crate::typed::Typed;
@@ -41,7 +42,13 @@ fn handler<'c>(container: &'c Value, field: &str) -> Option<&'c Value> {
 
 /// Rewrites the merged pod's probes when the pod or the values ask for it
 /// (`applyRewrite`).
-pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injected: bool) -> Result<(), String> {
+pub fn apply(
+    pod: &mut Value,
+    values: &Value,
+    status_port: i64,
+    previously_injected: bool,
+    deadline: Deadline,
+) -> Result<(), Stop<String>> {
     if pod::find_any(pod, PROXY).is_none() {
         return Ok(());
     }
@@ -51,9 +58,9 @@ pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injec
     if !rewrite {
         return Ok(());
     }
-    if let Some(probers) = dump(pod, status_port)? {
+    if let Some(probers) = dump(pod, status_port, deadline)? {
         let sidecar = pod::find_any_mut(pod, PROXY).expect("the sidecar is there");
-        merge_or_append(sidecar, &probers, previously_injected)?;
+        merge_or_append(sidecar, &probers, previously_injected).map_err(Stop::Failed)?;
     }
     let port = match pod::annotation(pod, STATUS_PORT_ANNOTATION) {
         // `strconv.Atoi`; Istio logs a bad value and uses 0.
@@ -61,7 +68,8 @@ pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injec
         None => status_port,
     };
     for which in [Containers::Regular, Containers::Init] {
-        for container in pod::containers_mut(pod, which).iter_mut() {
+        for (i, container) in pod::containers_mut(pod, which).iter_mut().enumerate() {
+            deadline.check_element(i)?;
             if pod::name_of(container) != PROXY {
                 rewrite_container(container, port);
             }
@@ -80,10 +88,11 @@ fn prune_empty_lists(pod: &mut Value) {
 
 /// `DumpAppProbers`: the original probes by agent URL, named ports
 /// resolved, as JSON with sorted keys; `None` when there are none.
-fn dump(pod: &Value, status_port: i64) -> Result<Option<String>, String> {
+fn dump(pod: &Value, status_port: i64, deadline: Deadline) -> Result<Option<String>, Stop<String>> {
     let mut probers: BTreeMap<String, String> = BTreeMap::new();
     let all = pod::containers(pod, Containers::Init).iter().chain(pod::containers(pod, Containers::Regular));
-    for container in all {
+    for (i, container) in all.enumerate() {
+        deadline.check_element(i)?;
         let name = pod::name_of(container);
         if name == PROXY {
             continue;
@@ -100,7 +109,7 @@ fn dump(pod: &Value, status_port: i64) -> Result<Option<String>, String> {
         for (field, group, endpoint) in ENDPOINTS {
             let Some(h) = handler(container, field) else { continue };
             let lifecycle = matches!(field, "preStop" | "postStart");
-            if let Some(prober) = prober_json(h, lifecycle, &port, status_port)? {
+            if let Some(prober) = prober_json(h, lifecycle, &port, status_port).map_err(Stop::Failed)? {
                 probers.insert(url(name, group, endpoint), prober);
             }
         }
@@ -241,7 +250,7 @@ mod tests {
             {"name": "istio-proxy"},
         ]}});
         let values = json!({"sidecarInjectorWebhook": {"rewriteAppHTTPProbe": true}});
-        apply(&mut pod, &values, 15020, false).unwrap();
+        apply(&mut pod, &values, 15020, false, Deadline::NONE).unwrap();
         let app = &pod["spec"]["containers"][0];
         assert_eq!(
             app["readinessProbe"]["httpGet"],

@@ -12,7 +12,7 @@ use std::path::Path;
 use injit_compiler::Backend;
 use injit_inject::decision::Rules;
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Injector, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
+use injit_inject::{Caller, Deadline, Injector, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
 use injit_webhook::{Decision, OnError, Request, admit};
 use serde_json::{Value, json};
 
@@ -102,6 +102,7 @@ fn patches_give_kube_injects_pod_and_are_idempotent() {
                     caller: Caller::KubeInject,
                     proxy_envs: Default::default(),
                     typed: false,
+                    deadline: Deadline::NONE,
                 };
                 match injector.inject(&request) {
                     Ok(Outcome::Injected(pod)) => Some(pod),
@@ -153,6 +154,7 @@ fn webhook_only_config_keys_reach_only_the_webhook() {
             caller,
             proxy_envs: Default::default(),
             typed: false,
+            deadline: Deadline::NONE,
         };
         match injector.inject(&request).expect("injects") {
             Outcome::Injected(pod) => pod,

@@ -4,8 +4,8 @@
 //! with the pod: `tests/large_pods.rs`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use injit_inject::Sources;
 use injit_inject::typed::Typed;
+use injit_inject::{Deadline, Sources};
 use injit_webhook::{OnError, Request, admit, admit_object};
 use serde_json::{Value, json};
 
@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let mut request = Request::parse(&body).expect("a review");
                 let object = request.object.take();
-                let (response, _) = admit_object(&injector, &request, object, "/inject", OnError::Deny);
+                let (response, _) = admit_object(&injector, &request, object, "/inject", OnError::Deny, Deadline::NONE);
                 serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")
             })
         });

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use injit_inject::decision::{Rules, Skip};
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
+use injit_inject::{Caller, Deadline, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
 
 use crate::patch;
 use crate::review::{Request, Response};
@@ -74,17 +74,19 @@ fn skip_reason(skip: &Skip) -> &'static str {
 
 /// Answers `request` (its URL path gives proxy environment overrides).
 pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnError) -> (Response, Decision) {
-    admit_object(injector, request, request.object.clone(), path, on_error)
+    admit_object(injector, request, request.object.clone(), path, on_error, Deadline::NONE)
 }
 
 /// `admit`, with the request's object handed over by the caller (so that
-/// a large pod is not copied; `request.object` is not read).
+/// a large pod is not copied; `request.object` is not read), giving up
+/// once `deadline` passes.
 pub fn admit_object(
     injector: &Injector,
     request: &Request,
     object: Option<Value>,
     path: &str,
     on_error: OnError,
+    deadline: Deadline,
 ) -> (Response, Decision) {
     if !request.is_pod_create() {
         return (Response::allow(), Decision::Ignored);
@@ -114,6 +116,7 @@ pub fn admit_object(
         Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name())),
     };
     let pod = typed.as_ref().unwrap_or(&received);
+    let late = |_| fail("timeout", crate::routes::late_message("running"));
     let rules = Rules::of(injector.config());
     let workload = Workload::of_pod(pod);
     let inject_request = InjectRequest {
@@ -123,12 +126,14 @@ pub fn admit_object(
         caller: Caller::Webhook,
         proxy_envs: crate::path_envs::parse(path),
         typed: true,
+        deadline,
     };
     let injected = match injector.inject(&inject_request) {
         Ok(Outcome::Injected(pod)) => pod,
         Ok(Outcome::Skipped(skip)) => return (Response::allow(), Decision::Skipped(skip_reason(&skip))),
         Err(e) => {
             let kind = match e.kind() {
+                ErrorKind::Deadline => return late(()),
                 ErrorKind::InvalidAnnotation => "invalid_annotation",
                 ErrorKind::TemplateExec | ErrorKind::TemplateSyntax => "template",
                 ErrorKind::RenderedYaml => "rendered_yaml",
@@ -138,19 +143,23 @@ pub fn admit_object(
         }
     };
     let ops = match typed {
-        None => patch::diff(&received, &injected),
+        None => patch::diff_until(&received, &injected, deadline),
         Some(typed) => {
             // What injection changed, carried over to the pod as received.
             // The typed views are freed as soon as they are compared: a
             // large pod's peak memory is the copies alive at once.
-            let changes = patch::diff(&typed, &injected);
+            let changes = patch::diff_until(&typed, &injected, deadline);
             drop((typed, injected));
+            let Ok(changes) = changes else { return late(()) };
             let mut desired = received.clone();
-            patch::apply_lenient(&mut desired, &changes);
+            if patch::apply_lenient_until(&mut desired, &changes, deadline).is_err() {
+                return late(());
+            }
             drop(changes);
-            patch::diff(&received, &desired)
+            patch::diff_until(&received, &desired, deadline)
         }
     };
+    let Ok(ops) = ops else { return late(()) };
     if ops.is_empty() {
         // Already injected, exactly so.
         return (Response::allow(), Decision::Injected);

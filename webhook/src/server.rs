@@ -49,6 +49,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// How many answers to identical pods are kept per config (0: none).
     pub answer_cache: usize,
+    /// How many injections run at once; `None`: one per core.
+    pub workers: Option<usize>,
 }
 
 impl Settings {
@@ -67,6 +69,7 @@ impl Settings {
             drain_delay: Duration::from_secs(5),
             max_connections: 4096,
             answer_cache: 256,
+            workers: None,
         }
     }
 }
@@ -120,7 +123,7 @@ impl Server {
             None => None,
         };
         Ok(Server {
-            state: Arc::new(State::new(injector, settings.on_error, settings.answer_cache)),
+            state: Arc::new(State::new(injector, settings.on_error, settings.answer_cache, settings.workers)),
             resolver: Arc::new(Resolver::new(key)),
             listener,
             monitoring,

@@ -32,8 +32,10 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(injector: Injector, on_error: OnError, answer_capacity: usize) -> State {
+    /// `workers`: injections at once (`None`: one per core).
+    pub fn new(injector: Injector, on_error: OnError, answer_capacity: usize, workers: Option<usize>) -> State {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let workers = workers.unwrap_or(cores).max(1);
         State {
             serving: RwLock::new(Arc::new(serving(injector, answer_capacity))),
             answer_capacity,
@@ -41,7 +43,7 @@ impl State {
             draining: AtomicBool::new(false),
             metrics: Metrics::default(),
             on_error,
-            workers: Arc::new(Semaphore::new(cores)),
+            workers: Arc::new(Semaphore::new(workers)),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Pods with thousands of containers, volumes, variables or annotations:
-//! admission does work in proportion to the pod's size.
+//! admission does work in proportion to the pod's size, and stops at its
+//! deadline.
 //!
 //! Growth from 2,000 to 20,000 items is measured in ways a busy machine
 //! cannot disturb, or barely:
@@ -15,9 +16,9 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use injit_inject::{Injector, Sources};
+use injit_inject::{Deadline, Injector, Sources};
 use injit_webhook::{Decision, OnError, Request, admit_object};
 use serde_json::{Map, Value, json};
 
@@ -135,7 +136,7 @@ fn admit_cost(injector: &Injector, body: &[u8]) -> (u64, i64, Option<Duration>) 
     let cpu = thread_cpu();
     let mut request = Request::parse(body).expect("a review");
     let object = request.object.take();
-    let (response, decision) = admit_object(injector, &request, object, "/inject", OnError::Deny);
+    let (response, decision) = admit_object(injector, &request, object, "/inject", OnError::Deny, Deadline::NONE);
     assert_eq!(decision, Decision::Injected, "{:?}", response.message);
     drop((request, response));
     let cpu = cpu.zip(thread_cpu()).map(|(before, after)| after - before);
@@ -183,5 +184,31 @@ fn admission_work_grows_linearly_with_the_pod() {
             let cpu = ratio(a.as_secs_f64(), b.as_secs_f64());
             assert!(cpu < 25.0, "{shape}: 10x the size takes {cpu:.1}x the CPU time {costs:?}");
         }
+    }
+}
+
+#[test]
+fn admission_stops_at_its_deadline() {
+    let injector = Sources::default().build(Default::default()).expect("the default config");
+    injector.compile_all();
+    // Every template listed 400 times over 2,000 containers: seconds of
+    // work, each round a full render and merge.
+    let mut slow = pod("containers", 2_000);
+    slow["metadata"]["annotations"]["inject.istio.io/templates"] = json!(vec!["sidecar"; 400].join(","));
+    let body = review(&slow);
+    for budget in [Duration::ZERO, Duration::from_millis(100)] {
+        let mut request = Request::parse(&body).expect("a review");
+        let object = request.object.take();
+        let start = Instant::now();
+        let deadline = Deadline::at(start + budget);
+        let (response, decision) = admit_object(&injector, &request, object, "/inject", OnError::Deny, deadline);
+        let took = start.elapsed();
+        assert_eq!(decision, Decision::Failed("timeout"), "{budget:?}");
+        assert!(!response.allowed);
+        let message = response.message.unwrap_or_default();
+        assert!(message.contains("did not finish within the request's timeout"), "{message}");
+        // Stopped within one round of work past the deadline (generous:
+        // the machine may be busy).
+        assert!(took < budget + Duration::from_secs(2), "{budget:?}: stopped after {took:?}");
     }
 }
