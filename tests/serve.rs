@@ -345,6 +345,18 @@ async fn an_object_that_is_not_a_pod_is_refused_by_name() {
     assert_eq!(response["allowed"], false);
     let message = response["status"]["message"].as_str().unwrap();
     assert!(message.contains("sleep-5d8c6b7f9-<generated>") && message.contains("containers"), "{message}");
+    // Metadata or spec that is not an object is refused as Go's decoding
+    // refuses it, not patched as if it were empty.
+    for (field, go_type) in [("metadata", "v1.ObjectMeta"), ("spec", "v1.PodSpec")] {
+        let mut pod = sleep_pod();
+        pod[field] = json!("x");
+        let response = webhook.review("/inject", &review("v1", &format!("string-{field}"), &pod)).await;
+        assert_eq!(response["allowed"], false, "{field}: {response}");
+        assert!(response.get("patch").is_none());
+        let message = response["status"]["message"].as_str().unwrap();
+        let go = format!("json: cannot unmarshal string into Go struct field Pod.{field} of type {go_type}");
+        assert!(message.contains(&go), "{message}");
+    }
     still_serves(&webhook).await;
 }
 

@@ -97,10 +97,18 @@ pub fn admit_object(
     let Some(Value::Object(mut object)) = object else {
         return fail("invalid_pod", "request.object is not a Pod object".to_owned());
     };
+    // Metadata and spec are what injection reads and patches; a `null`
+    // one decodes as empty, anything else as Go decodes it (`metadata:
+    // "x"` is refused as Istio's decoding of the pod refuses it, not
+    // patched as if it were empty).
     let mut parts = Map::new();
     for key in ["metadata", "spec"] {
-        let part = object.remove(key).filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new()));
+        let part = object.remove(key).filter(|v| !v.is_null()).unwrap_or_else(|| Value::Object(Map::new()));
         parts.insert(key.to_owned(), part);
+    }
+    // The rest (`apiVersion`, `kind`, `status`) only has to decode.
+    if let Err(e) = Typed::pod().check(&Value::Object(object)) {
+        return fail("invalid_pod", format!("pod {}: {e}", name()));
     }
     let mut received = Value::Object(parts);
     if let Some(meta) = received.get_mut("metadata").and_then(Value::as_object_mut) {
