@@ -224,6 +224,10 @@ struct ServeArgs {
     /// their deadline, then 503). At least 7: one 6 MiB body must fit
     #[arg(long = "request-memory", value_name = "MIB", default_value_t = 96, value_parser = clap::value_parser!(u32).range(7..=65536))]
     request_memory: u32,
+    /// How many injections run at once (default: one per core); more
+    /// requests wait for one to finish, within their timeout
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    workers: Option<u32>,
     #[arg(long = "log-format", value_enum, default_value = "text")]
     log_format: LogFormatArg,
     /// The log level (`RUST_LOG` overrides it)
@@ -821,6 +825,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     settings.max_connections = args.max_connections as usize;
     settings.max_connections_per_client = args.max_connections_per_client as usize;
     settings.request_memory = (args.request_memory as usize) << 20;
+    settings.workers = args.workers.map(|w| w as usize);
     serve::run(settings)
 }
 

@@ -345,6 +345,18 @@ async fn an_object_that_is_not_a_pod_is_refused_by_name() {
     assert_eq!(response["allowed"], false);
     let message = response["status"]["message"].as_str().unwrap();
     assert!(message.contains("sleep-5d8c6b7f9-<generated>") && message.contains("containers"), "{message}");
+    // Metadata or spec that is not an object is refused as Go's decoding
+    // refuses it, not patched as if it were empty.
+    for (field, go_type) in [("metadata", "v1.ObjectMeta"), ("spec", "v1.PodSpec")] {
+        let mut pod = sleep_pod();
+        pod[field] = json!("x");
+        let response = webhook.review("/inject", &review("v1", &format!("string-{field}"), &pod)).await;
+        assert_eq!(response["allowed"], false, "{field}: {response}");
+        assert!(response.get("patch").is_none());
+        let message = response["status"]["message"].as_str().unwrap();
+        let go = format!("json: cannot unmarshal string into Go struct field Pod.{field} of type {go_type}");
+        assert!(message.contains(&go), "{message}");
+    }
     still_serves(&webhook).await;
 }
 
@@ -484,6 +496,38 @@ async fn an_expired_deadline_is_answered_before_it() {
     assert!(response["status"]["message"].as_str().unwrap().contains("timeout"), "{response}");
     let response = webhook.review("/inject?timeout=10s", &review("v1", "in-time", &sleep_pod())).await;
     assert_eq!(response["allowed"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod() {
+    let webhook = std::sync::Arc::new(Webhook::start(&["--workers", "2"]));
+    // 4,000 containers asking for the sidecar template 400 times: many
+    // seconds of work, with a timeout of 300 ms.
+    let mut slow = sleep_pod();
+    slow["spec"]["containers"] =
+        (0..4000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect::<Vec<_>>().into();
+    slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 400].join(",")});
+    let slow: Vec<_> = (0..2)
+        .map(|i| {
+            let (webhook, slow) = (std::sync::Arc::clone(&webhook), slow.clone());
+            tokio::spawn(async move {
+                webhook.review("/inject?timeout=300ms", &review("v1", &format!("slow-{i}"), &slow)).await
+            })
+        })
+        .collect();
+    // While both workers are taken, a pod with an ordinary timeout: it
+    // waits for a worker, which the slow ones give up at their deadline.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let pod = sleep_pod();
+    let response = webhook.review("/inject?timeout=3s", &review("v1", "next", &pod)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(is_injected(&apply(&pod, &response)));
+    for answer in slow {
+        let response = answer.await.unwrap();
+        assert_eq!(response["allowed"], false);
+        let message = response["status"]["message"].as_str().unwrap();
+        assert!(message.contains("did not finish within the request's timeout"), "{message}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use injit_compiler::Backend;
 use injit_inject::decision::Rules;
-use injit_inject::{Caller, Injector, Options, Request, Sources, Workload};
+use injit_inject::{Caller, Deadline, Injector, Options, Request, Sources, Workload};
 use injit_runtime::schema::{GoType, json};
 
 #[global_allocator]
@@ -57,6 +57,8 @@ fn main() {
         rules: Rules::KUBE_INJECT,
         caller: Caller::Webhook,
         proxy_envs: Default::default(),
+        typed: false,
+        deadline: Deadline::NONE,
     };
     let data = injectors[1].1.template_data(&request).expect("template data");
 

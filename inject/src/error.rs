@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::config::ConfigError;
+use crate::deadline::Expired;
 
 /// What kind of problem stopped an injection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum ErrorKind {
     RenderedYaml,
     /// The input manifest cannot be read or has no pod template.
     Input,
+    /// The injection's deadline passed before it finished.
+    Deadline,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,5 +63,11 @@ impl std::error::Error for Error {}
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Error {
         Error::new(ErrorKind::Config, e.to_string())
+    }
+}
+
+impl From<Expired> for Error {
+    fn from(e: Expired) -> Error {
+        Error::new(ErrorKind::Deadline, e.to_string())
     }
 }

@@ -2,7 +2,7 @@
 //! one pod (Istio's `injectPod`: render, merge, post-process).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::compiled::CompiledTemplate;
 use crate::config::InjectorConfig;
+use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind};
@@ -75,6 +76,12 @@ pub struct Request<'a> {
     pub caller: Caller,
     /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
     pub proxy_envs: BTreeMap<String, String>,
+    /// Whether `pod` is already as `corev1.Pod` reads it
+    /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
+    /// sent): it is then not decoded a second time.
+    pub typed: bool,
+    /// When to give up (see `deadline.rs`).
+    pub deadline: Deadline,
 }
 
 /// What injection did to a pod.
@@ -91,9 +98,9 @@ fn has_own_proxy_config(pod: &Value) -> bool {
 }
 
 /// What an Istio 1.9+ injection renders from, and merges with.
-struct CurrentInput<'s> {
+struct CurrentInput<'s, 'p> {
     /// The pod as its Go type reads it.
-    original: Value,
+    original: Cow<'p, Value>,
     /// The mesh config the templates see.
     mesh: Cow<'s, Value>,
     proxy_config: Value,
@@ -186,6 +193,9 @@ impl Injector {
                 rules: request.rules,
                 caller: request.caller,
                 proxy_envs: request.proxy_envs.clone(),
+                // The same pod with other strings: as typed as it was.
+                typed: request.typed,
+                deadline: request.deadline,
             };
             match self.config.era {
                 ConfigEra::Current => self.inject_current(&request),
@@ -291,8 +301,13 @@ impl Injector {
     }
 
     /// The pod, configs and template data of an Istio 1.9+ injection.
-    fn current_input(&self, request: &Request<'_>) -> Result<CurrentInput<'_>, Error> {
-        let original = Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?;
+    fn current_input<'p>(&self, request: &Request<'p>) -> Result<CurrentInput<'_, 'p>, Error> {
+        let original = if request.typed {
+            Cow::Borrowed(request.pod)
+        } else {
+            Cow::Owned(Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?)
+        };
+        request.deadline.check()?;
         // kube-inject applies the pod's ProxyConfig annotation to the mesh
         // config; the webhook only to the ProxyConfig.
         let pod_mesh = self.pod_mesh(&original)?;
@@ -310,7 +325,9 @@ impl Injector {
             proxy_envs.insert("ISTIO_META_NETWORK".to_owned(), network);
         }
         let stripped = reinsert_overrides(strip(&original, &mesh))?;
+        request.deadline.check()?;
         let data = self.render_data(request, &stripped, &mesh, &proxy_config);
+        request.deadline.check()?;
         Ok(CurrentInput { original, mesh, proxy_config, proxy_envs, data })
     }
 
@@ -319,21 +336,26 @@ impl Injector {
     fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
         let CurrentInput { original, mesh, proxy_config, proxy_envs, data } = self.current_input(request)?;
         let mesh = &*mesh;
+        let original = &*original;
+        let deadline = request.deadline;
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut merged = original.clone();
-        let native = match pod::annotation(&original, NATIVE_SIDECAR_ANNOTATION) {
+        let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
             Some("true") => true,
             Some("false") => false,
             _ => self.options.native_sidecars,
         };
-        for name in self.selected_templates(&original, request.caller) {
-            let rendered = self.render(&name, &data, has_own_proxy_config(&original))?;
+        for name in self.selected_templates(original, request.caller) {
+            deadline.check()?;
+            let rendered = self.render(&name, &data, has_own_proxy_config(original))?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
-            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay).map_err(|e| {
-                Error::new(
-                    ErrorKind::RenderedYaml,
-                    format!("template {name:?}: failed applying injection overlay: {e}"),
-                )
+            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, deadline).map_err(|e| {
+                e.into_error(|e| {
+                    Error::new(
+                        ErrorKind::RenderedYaml,
+                        format!("template {name:?}: failed applying injection overlay: {e}"),
+                    )
+                })
             })?;
             if native
                 && pod::find(&template_pod, Containers::Init, PROXY).is_some()
@@ -341,17 +363,22 @@ impl Injector {
             {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
             }
-            merged = apply_overlay(std::mem::take(&mut merged), &overlay).map_err(|e| {
-                Error::new(
+            merged = apply_overlay(std::mem::take(&mut merged), &overlay, deadline).map_err(|e| {
+                e.into_error(|e| Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
-                )
+                ))
             })?;
         }
+        // What the templates saw is no longer needed: freed before the
+        // pod is processed further (a large pod's peak memory).
+        drop(data);
 
-        let mut merged = reapply_overwritten_containers(merged, &original, &template_pod)?;
-        adjust_init_container_user(&mut merged, user_proxy(&original)?.as_ref(), &proxy_config);
-        self.post_process(&mut merged, &template_pod, &original, mesh, &proxy_envs, request.caller)?;
+        let mut merged = reapply_overwritten_containers(merged, original, &template_pod, deadline)?;
+        adjust_init_container_user(&mut merged, user_proxy(original)?.as_ref(), &proxy_config);
+        deadline.check()?;
+        self.post_process(&mut merged, &template_pod, original, mesh, &proxy_envs, request)?;
+        deadline.check()?;
         Typed::pod().normalize_owned(merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
     }
 
@@ -380,7 +407,7 @@ impl Injector {
         original: &Value,
         mesh: &Value,
         proxy_envs: &BTreeMap<String, String>,
-        caller: Caller,
+        request: &Request<'_>,
     ) -> Result<(), Error> {
         pod::annotations_mut(pod);
         pod::labels_mut(pod);
@@ -392,15 +419,15 @@ impl Injector {
         prometheus::apply_merge(pod, mesh).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
         prometheus::apply_secure_port(pod);
         let previously_injected = pod::annotation(pod, STATUS_ANNOTATION).is_some();
-        probes::apply(pod, &self.values, prometheus::status_port(mesh), previously_injected)
-            .map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
+        probes::apply(pod, &self.values, prometheus::status_port(mesh), previously_injected, request.deadline)
+            .map_err(|e| e.into_error(|e| Error::new(ErrorKind::RenderedYaml, e)))?;
         if let Some(network) = proxy_envs.get("ISTIO_META_NETWORK") {
             pod::labels_mut(pod).insert(NETWORK_LABEL.to_owned(), Value::String(network.clone()));
         }
         let status = status::current(template_pod, &self.options.revision);
         pod::annotations_mut(pod).insert(STATUS_ANNOTATION.to_owned(), Value::String(status));
         // Only the webhook is given the config's injectedAnnotations.
-        if caller == Caller::Webhook {
+        if request.caller == Caller::Webhook {
             for (k, v) in &self.config.injected_annotations {
                 pod::annotations_mut(pod).insert(k.clone(), Value::String(v.clone()));
             }
@@ -453,8 +480,9 @@ impl Injector {
                 ("volumes", &previous.volumes),
                 ("imagePullSecrets", &previous.image_pull_secrets),
             ] {
+                let names: HashSet<&str> = names.iter().map(String::as_str).collect();
                 if let Some(list) = pod.pointer_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) {
-                    list.retain(|item| !names.iter().any(|n| n == pod::name_of(item)));
+                    list.retain(|item| !names.contains(pod::name_of(item)));
                 }
             }
             pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
@@ -541,25 +569,25 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// `applyOverlayYAML`: strategic merge, then a round trip through
 /// `corev1.Pod`.
-fn apply_overlay(mut pod: Value, overlay: &Value) -> Result<Value, String> {
-    merge::merge(&mut pod, overlay);
-    Typed::pod().normalize_owned(pod)
+fn apply_overlay(mut pod: Value, overlay: &Value, deadline: Deadline) -> Result<Value, Stop<String>> {
+    merge::merge_until(&mut pod, overlay, deadline)?;
+    deadline.check()?;
+    Typed::pod().normalize_owned(pod).map_err(Stop::Failed)
 }
 
 /// `stripPod`: a previously injected pod as the template should see it —
 /// without the containers the last injection added, its Prometheus
 /// annotations, or its status.
-fn strip(pod: &Value, mesh: &Value) -> Value {
-    let Some(previous) = Previous::of(pod) else { return pod.clone() };
+fn strip<'p>(pod: &'p Value, mesh: &Value) -> Cow<'p, Value> {
+    let Some(previous) = Previous::of(pod) else { return Cow::Borrowed(pod) };
     let mut pod = pod.clone();
     for which in [Containers::Regular, Containers::Init] {
-        for name in previous.names(which) {
-            pod::move_container(&mut pod, which, name, Place::Remove);
-        }
+        let names: HashSet<&str> = previous.names(which).iter().map(String::as_str).collect();
+        pod::remove_containers(&mut pod, which, &names);
     }
     prometheus::strip_own_annotations(&mut pod, mesh);
     pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
-    pod
+    Cow::Owned(pod)
 }
 
 /// Containers recorded in `proxy.istio.io/overrides`.
@@ -573,13 +601,17 @@ fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
 
 /// `reinsertOverrides`: user containers that a previous injection merged
 /// with injected ones come back, so the template sees them.
-fn reinsert_overrides(pod: Value) -> Result<Value, Error> {
+fn reinsert_overrides(mut pod: Cow<'_, Value>) -> Result<Cow<'_, Value>, Error> {
     let (containers, init_containers) = overrides_of(&pod)?;
-    let mut pod = pod;
     for (which, list) in [(Containers::Regular, containers), (Containers::Init, init_containers)] {
+        if list.is_empty() {
+            continue;
+        }
+        let mut present: HashSet<String> =
+            pod::containers(&pod, which).iter().map(|c| pod::name_of(c).to_owned()).collect();
         for c in list {
-            if pod::find(&pod, which, pod::name_of(&c)).is_none() {
-                pod::containers_mut(&mut pod, which).push(c);
+            if present.insert(pod::name_of(&c).to_owned()) {
+                pod::containers_mut(pod.to_mut(), which).push(c);
             }
         }
     }
@@ -596,7 +628,12 @@ fn reinsert_overrides(pod: Value) -> Result<Value, Error> {
 /// taken for a user's: so injecting an injected pod changes nothing, and a
 /// pod moving from classic to native sidecars gets a fresh proxy rather
 /// than its stale one.
-fn reapply_overwritten_containers(mut merged: Value, original: &Value, template_pod: &Value) -> Result<Value, Error> {
+fn reapply_overwritten_containers(
+    mut merged: Value,
+    original: &Value,
+    template_pod: &Value,
+    deadline: Deadline,
+) -> Result<Value, Error> {
     let (existing_containers, existing_init) = overrides_of(original)?;
     let previous = Previous::of(original);
     let already_injected = pod::annotation(original, STATUS_ANNOTATION).is_some();
@@ -631,8 +668,9 @@ fn reapply_overwritten_containers(mut merged: Value, original: &Value, template_
             spec.insert(which.key().to_owned(), Value::Array(vec![overlay]));
             let mut patch = Map::new();
             patch.insert("spec".to_owned(), Value::Object(spec));
-            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch))
-                .map_err(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))?;
+            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch), deadline).map_err(|e| {
+                e.into_error(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))
+            })?;
         }
     }
     if !already_injected && (!recorded[0].is_empty() || !recorded[1].is_empty()) {

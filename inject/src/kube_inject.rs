@@ -181,6 +181,8 @@ fn inject_object(
         rules: Rules::KUBE_INJECT,
         caller: Caller::KubeInject,
         proxy_envs: Default::default(),
+        typed: false,
+        deadline: crate::Deadline::NONE,
     };
     let injected = match injector.inject(&request).map_err(|e| e.context(describe()))? {
         Outcome::Injected(pod) => pod,

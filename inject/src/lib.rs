@@ -6,6 +6,7 @@ pub mod analyze;
 pub mod check_inject;
 mod compiled;
 pub mod config;
+pub mod deadline;
 pub mod decision;
 mod embedded;
 mod error;
@@ -29,6 +30,7 @@ pub mod validate;
 pub mod workload;
 pub mod yaml;
 
+pub use deadline::{Deadline, Expired};
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};
 pub use error::{Error, ErrorKind};
 pub use injector::{Caller, Injector, Options, Outcome, Request};

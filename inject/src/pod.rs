@@ -1,6 +1,8 @@
 //! A pod as a JSON tree (`{"metadata": ..., "spec": ...}`), and the
 //! container-list operations the injector performs on it.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use crate::object::{ensure_object, get};
@@ -101,6 +103,13 @@ pub fn move_container(pod: &mut Value, which: Containers, name: &str, place: Pla
         (Some(c), Place::First) => list.insert(0, c),
         (Some(c), Place::Last) => list.push(c),
         _ => {}
+    }
+}
+
+/// Removes every container named in `names` (one pass, however many).
+pub fn remove_containers(pod: &mut Value, which: Containers, names: &HashSet<&str>) {
+    if let Some(list) = containers_mut_if_present(pod, which) {
+        list.retain(|c| !names.contains(name_of(c)));
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::deadline::{Deadline, Stop};
 use crate::pod::{self, Containers, PROXY};
 use crate::prometheus::parse_bool;
 use crate::typed::Typed;
@@ -16,15 +17,19 @@ pub const REWRITE_ANNOTATION: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
 pub const STATUS_PORT_ANNOTATION: &str = "status.sidecar.istio.io/port";
 const PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 
-/// The probes and hooks of a container, with their agent URLs.
-fn endpoints(container: &str) -> [(&'static str, String); 5] {
-    [
-        ("readinessProbe", format!("/app-health/{container}/readyz")),
-        ("livenessProbe", format!("/app-health/{container}/livez")),
-        ("startupProbe", format!("/app-health/{container}/startupz")),
-        ("preStop", format!("/app-lifecycle/{container}/prestopz")),
-        ("postStart", format!("/app-lifecycle/{container}/poststartz")),
-    ]
+/// The probes and hooks of a container, with the parts of their agent
+/// URLs (`url`): made only for the handlers a container has, since a pod
+/// may have thousands of containers with none.
+const ENDPOINTS: [(&str, &str, &str); 5] = [
+    ("readinessProbe", "app-health", "readyz"),
+    ("livenessProbe", "app-health", "livez"),
+    ("startupProbe", "app-health", "startupz"),
+    ("preStop", "app-lifecycle", "prestopz"),
+    ("postStart", "app-lifecycle", "poststartz"),
+];
+
+fn url(container: &str, group: &str, endpoint: &str) -> String {
+    format!("/{group}/{container}/{endpoint}")
 }
 
 fn handler<'c>(container: &'c Value, field: &str) -> Option<&'c Value> {
@@ -37,7 +42,13 @@ fn handler<'c>(container: &'c Value, field: &str) -> Option<&'c Value> {
 
 /// Rewrites the merged pod's probes when the pod or the values ask for it
 /// (`applyRewrite`).
-pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injected: bool) -> Result<(), String> {
+pub fn apply(
+    pod: &mut Value,
+    values: &Value,
+    status_port: i64,
+    previously_injected: bool,
+    deadline: Deadline,
+) -> Result<(), Stop<String>> {
     if pod::find_any(pod, PROXY).is_none() {
         return Ok(());
     }
@@ -47,9 +58,9 @@ pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injec
     if !rewrite {
         return Ok(());
     }
-    if let Some(probers) = dump(pod, status_port)? {
+    if let Some(probers) = dump(pod, status_port, deadline)? {
         let sidecar = pod::find_any_mut(pod, PROXY).expect("the sidecar is there");
-        merge_or_append(sidecar, &probers, previously_injected)?;
+        merge_or_append(sidecar, &probers, previously_injected).map_err(Stop::Failed)?;
     }
     let port = match pod::annotation(pod, STATUS_PORT_ANNOTATION) {
         // `strconv.Atoi`; Istio logs a bad value and uses 0.
@@ -57,7 +68,8 @@ pub fn apply(pod: &mut Value, values: &Value, status_port: i64, previously_injec
         None => status_port,
     };
     for which in [Containers::Regular, Containers::Init] {
-        for container in pod::containers_mut(pod, which).iter_mut() {
+        for (i, container) in pod::containers_mut(pod, which).iter_mut().enumerate() {
+            deadline.check_element(i)?;
             if pod::name_of(container) != PROXY {
                 rewrite_container(container, port);
             }
@@ -76,28 +88,29 @@ fn prune_empty_lists(pod: &mut Value) {
 
 /// `DumpAppProbers`: the original probes by agent URL, named ports
 /// resolved, as JSON with sorted keys; `None` when there are none.
-fn dump(pod: &Value, status_port: i64) -> Result<Option<String>, String> {
+fn dump(pod: &Value, status_port: i64, deadline: Deadline) -> Result<Option<String>, Stop<String>> {
     let mut probers: BTreeMap<String, String> = BTreeMap::new();
     let all = pod::containers(pod, Containers::Init).iter().chain(pod::containers(pod, Containers::Regular));
-    for container in all {
+    for (i, container) in all.enumerate() {
+        deadline.check_element(i)?;
         let name = pod::name_of(container);
         if name == PROXY {
             continue;
         }
-        let ports: BTreeMap<&str, i64> = container
-            .get("ports")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|p| {
-                Some((p.get("name")?.as_str().filter(|n| !n.is_empty())?, p.get("containerPort")?.as_i64()?))
+        // A named port: the last of that name (as a map of them would
+        // keep).
+        let port = |wanted: &str| {
+            container.get("ports").and_then(Value::as_array)?.iter().rev().find_map(|p| {
+                let name = p.get("name")?.as_str().filter(|n| !n.is_empty())?;
+                let number = p.get("containerPort")?.as_i64()?;
+                (name == wanted).then_some(number)
             })
-            .collect();
-        for (field, url) in endpoints(name) {
+        };
+        for (field, group, endpoint) in ENDPOINTS {
             let Some(h) = handler(container, field) else { continue };
             let lifecycle = matches!(field, "preStop" | "postStart");
-            if let Some(prober) = prober_json(h, lifecycle, &ports, status_port)? {
-                probers.insert(url, prober);
+            if let Some(prober) = prober_json(h, lifecycle, &port, status_port).map_err(Stop::Failed)? {
+                probers.insert(url(name, group, endpoint), prober);
             }
         }
     }
@@ -113,7 +126,7 @@ fn dump(pod: &Value, status_port: i64) -> Result<Option<String>, String> {
 fn prober_json(
     handler: &Value,
     lifecycle: bool,
-    ports: &BTreeMap<&str, i64>,
+    port: &dyn Fn(&str) -> Option<i64>,
     status_port: i64,
 ) -> Result<Option<String>, String> {
     let (key, type_key) = if handler.get("httpGet").is_some_and(Value::is_object) {
@@ -128,7 +141,7 @@ fn prober_json(
     let mut action = handler[key].clone();
     if key != "grpc" {
         match action.get("port") {
-            Some(Value::String(name)) => match ports.get(name.as_str()) {
+            Some(Value::String(name)) => match port(name) {
                 Some(p) => action["port"] = json!(p),
                 None => return Ok(None),
             },
@@ -194,7 +207,7 @@ fn reencode_prober(prober: &Value) -> Result<String, String> {
 /// Points a container's probes and hooks at the agent (`convertProbe`).
 fn rewrite_container(container: &mut Value, port: i64) {
     let name = pod::name_of(container).to_owned();
-    for (field, url) in endpoints(&name) {
+    for (field, group, endpoint) in ENDPOINTS {
         let lifecycle = matches!(field, "preStop" | "postStart");
         let slot = if lifecycle {
             container.get_mut("lifecycle").and_then(|l| l.get_mut(field))
@@ -217,7 +230,7 @@ fn rewrite_container(container: &mut Value, port: i64) {
         }
         let get = h.get_mut("httpGet").and_then(Value::as_object_mut).expect("an httpGet action");
         get.insert("port".to_owned(), json!(port));
-        get.insert("path".to_owned(), Value::String(url));
+        get.insert("path".to_owned(), Value::String(url(&name, group, endpoint)));
         if get.get("scheme").and_then(Value::as_str) == Some("HTTPS") {
             get.insert("scheme".to_owned(), Value::String("HTTP".to_owned()));
         }
@@ -237,7 +250,7 @@ mod tests {
             {"name": "istio-proxy"},
         ]}});
         let values = json!({"sidecarInjectorWebhook": {"rewriteAppHTTPProbe": true}});
-        apply(&mut pod, &values, 15020, false).unwrap();
+        apply(&mut pod, &values, 15020, false, Deadline::NONE).unwrap();
         let app = &pod["spec"]["containers"][0];
         assert_eq!(
             app["readinessProbe"]["httpGet"],

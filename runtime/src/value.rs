@@ -32,11 +32,81 @@ impl Str<'_> {
 }
 
 /// A slice made while executing.
+///
+/// Its elements may be shared with the longer slices `push` made from it:
+/// sprig's `append` copies its list, so the templates' usual
+/// `{{ $l = append $l $x }}` loop (Istio's over every container) would be
+/// quadratic. Stored elements never change and a slice reads only its
+/// first `len`, so the sharing cannot be seen.
 #[derive(Clone, Debug)]
 pub struct SliceValue<'a> {
-    pub items: Vec<Value<'a>>,
+    elements: Rc<Elements<'a>>,
+    len: usize,
     /// Go's capacity; slicing may reach beyond the length up to it.
     pub cap: usize,
+}
+
+#[derive(Debug, Default)]
+struct Elements<'a>(RefCell<Vec<Value<'a>>>);
+
+impl<'a> SliceValue<'a> {
+    pub fn new(items: Vec<Value<'a>>, cap: usize) -> SliceValue<'a> {
+        let len = items.len();
+        SliceValue { elements: Rc::new(Elements(RefCell::new(items))), len, cap }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Element `i`, `i < len`.
+    pub fn get(&self, i: usize) -> Option<Value<'a>> {
+        if i >= self.len {
+            return None;
+        }
+        self.elements.0.borrow().get(i).cloned()
+    }
+
+    /// The elements.
+    pub fn items(&self) -> std::cell::Ref<'_, [Value<'a>]> {
+        std::cell::Ref::map(self.elements.0.borrow(), |items| &items[..self.len])
+    }
+
+    /// This slice with `item` appended (its capacity its length): the
+    /// elements are shared when no longer slice was pushed from this one
+    /// yet, and `item` holds nothing made while executing (which could
+    /// hold the elements in turn, a cycle never freed).
+    pub fn pushed(&self, item: Value<'a>) -> SliceValue<'a> {
+        let plain = matches!(
+            item.repr,
+            Repr::Invalid
+                | Repr::Nil(_)
+                | Repr::Bool(_)
+                | Repr::Int(..)
+                | Repr::Uint(..)
+                | Repr::Float(..)
+                | Repr::Complex(..)
+                | Repr::Str(..)
+                | Repr::Data(_)
+                | Repr::Typed(..)
+        );
+        if plain
+            && let Ok(mut items) = self.elements.0.try_borrow_mut()
+            && items.len() == self.len
+        {
+            items.push(item);
+            let len = self.len + 1;
+            return SliceValue { elements: Rc::clone(&self.elements), len, cap: len };
+        }
+        let mut items = self.items().to_vec();
+        items.push(item);
+        let cap = items.len();
+        SliceValue::new(items, cap)
+    }
 }
 
 /// A map made while executing, keyed by strings and kept sorted.
@@ -47,10 +117,10 @@ pub struct MapValue<'a> {
 
 // Values nest as deep as templates make them (see `stack.rs`), and
 // dropping one recurses as deep: each level is dropped with stack to spare.
-impl Drop for SliceValue<'_> {
+impl Drop for Elements<'_> {
     fn drop(&mut self) {
-        if !self.items.is_empty() {
-            let items = std::mem::take(&mut self.items);
+        let items = std::mem::take(self.0.get_mut());
+        if !items.is_empty() {
             crate::stack::deeper(move || drop(items));
         }
     }
@@ -190,7 +260,7 @@ impl<'a> Value<'a> {
 
     pub fn slice(items: Vec<Value<'a>>, ty: Type) -> Value<'a> {
         let cap = items.len();
-        Value::new(Repr::Slice(Rc::new(SliceValue { items, cap }), ty))
+        Value::new(Repr::Slice(Rc::new(SliceValue::new(items, cap)), ty))
     }
 
     pub fn map(map: MapValue<'a>, ty: Type) -> Value<'a> {
@@ -380,7 +450,7 @@ impl<'a> Value<'a> {
             Repr::Str(s, _) => s.as_bytes().len(),
             Repr::Data(Data::Array(a)) => a.len(),
             Repr::Data(Data::Object(o)) => o.len(),
-            Repr::Slice(s, _) => s.items.len(),
+            Repr::Slice(s, _) => s.len(),
             Repr::Map(m, _) => m.borrow().entries.len(),
             Repr::Nil(t) if matches!(t.kind(), Kind::Map | Kind::Slice) => 0,
             Repr::Typed(t, d) if matches!(t.kind(), Kind::Map | Kind::Slice) => crate::schema::len(*d),
@@ -404,7 +474,7 @@ impl<'a> Value<'a> {
             Repr::Str(s, _) => Value::uint_of(s.as_bytes()[i] as u64, Type::Uint8),
             Repr::Data(Data::Array(a)) => Value::from_data(&a[i], true),
             Repr::Slice(s, t) => {
-                let item = s.items.get(i).cloned().unwrap_or_else(Value::nil_interface);
+                let item = s.get(i).unwrap_or_else(Value::nil_interface);
                 if t.elem() == Some(Type::Any) { item.boxed() } else { item }
             }
             Repr::Typed(t, Some(Data::Array(items))) => match t.elem() {
@@ -526,4 +596,31 @@ pub fn json_slice_cap(len: usize) -> usize {
         };
     }
     cap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(s: &SliceValue<'_>) -> Vec<i64> {
+        s.items().iter().map(|v| if let Repr::Int(i, _) = v.repr { i } else { -1 }).collect()
+    }
+
+    #[test]
+    fn pushes_share_elements_and_nobody_sees_it() {
+        let a = SliceValue::new(vec![Value::int(1)], 1);
+        let b = a.pushed(Value::int(2));
+        let c = b.pushed(Value::int(3));
+        // `a` was pushed from already: this push copies.
+        let d = a.pushed(Value::int(4));
+        assert_eq!((ints(&a), ints(&b), ints(&c), ints(&d)), (vec![1], vec![1, 2], vec![1, 2, 3], vec![1, 4]));
+        assert!(Rc::ptr_eq(&a.elements, &c.elements), "appending in a loop copies nothing");
+        assert!(!Rc::ptr_eq(&a.elements, &d.elements));
+        assert_eq!((a.get(1).is_none(), a.cap, c.cap), (true, 1, 3), "a slice reads only its own length");
+        // A slice (or map) pushed is copied around: shared, it could hold
+        // the elements that hold it, a cycle never freed.
+        let e = c.pushed(Value::slice(vec![Value::int(5)], Type::AnySlice));
+        assert!(!Rc::ptr_eq(&c.elements, &e.elements));
+        assert_eq!(e.len(), 4);
+    }
 }

@@ -11,7 +11,7 @@ use common::istio::{default_injector, default_inputs, read, review};
 
 use injit_inject::decision::Rules;
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
+use injit_inject::{Caller, Deadline, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
 use injit_webhook::{Decision, OnError, admit};
 use serde_json::{Value, json};
 
@@ -64,6 +64,8 @@ fn patches_give_kube_injects_pod_and_are_idempotent() {
                     rules: Rules::KUBE_INJECT,
                     caller: Caller::KubeInject,
                     proxy_envs: Default::default(),
+                    typed: false,
+                    deadline: Deadline::NONE,
                 };
                 match injector.inject(&request) {
                     Ok(Outcome::Injected(pod)) => Some(pod),
@@ -114,6 +116,8 @@ fn webhook_only_config_keys_reach_only_the_webhook() {
             rules: Rules::KUBE_INJECT,
             caller,
             proxy_envs: Default::default(),
+            typed: false,
+            deadline: Deadline::NONE,
         };
         match injector.inject(&request).expect("injects") {
             Outcome::Injected(pod) => pod,

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use injit_inject::decision::{Rules, Skip};
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Injector, Outcome, Request as InjectRequest, Workload};
+use injit_inject::{Caller, Deadline, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
 
 use crate::patch;
 use crate::review::{Request, Response};
@@ -74,24 +74,42 @@ fn skip_reason(skip: &Skip) -> &'static str {
 
 /// Answers `request` (its URL path gives proxy environment overrides).
 pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnError) -> (Response, Decision) {
+    admit_object(injector, request, request.object.clone(), path, on_error, Deadline::NONE)
+}
+
+/// `admit`, with the request's object handed over by the caller (so that
+/// a large pod is not copied; `request.object` is not read), giving up
+/// once `deadline` passes.
+pub fn admit_object(
+    injector: &Injector,
+    request: &Request,
+    object: Option<Value>,
+    path: &str,
+    on_error: OnError,
+    deadline: Deadline,
+) -> (Response, Decision) {
     if !request.is_pod_create() {
         return (Response::allow(), Decision::Ignored);
     }
-    // Only error messages name the pod.
-    let name = || format!("{}/{}", request.namespace, request.pod_name());
+    let pod_name = request.pod_name_in(object.as_ref());
+    let name = || format!("{}/{pod_name}", request.namespace);
     let fail = |kind: &'static str, message: String| (on_error.answer(message), Decision::Failed(kind));
-    let Some(Value::Object(object)) = &request.object else {
+    let Some(Value::Object(mut object)) = object else {
         return fail("invalid_pod", "request.object is not a Pod object".to_owned());
     };
+    // Metadata and spec are what injection reads and patches; a `null`
+    // one decodes as empty, anything else as Go decodes it (`metadata:
+    // "x"` is refused as Istio's decoding of the pod refuses it, not
+    // patched as if it were empty).
     let mut parts = Map::new();
-    parts.insert(
-        "metadata".to_owned(),
-        object.get("metadata").cloned().filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new())),
-    );
-    parts.insert(
-        "spec".to_owned(),
-        object.get("spec").cloned().filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new())),
-    );
+    for key in ["metadata", "spec"] {
+        let part = object.remove(key).filter(|v| !v.is_null()).unwrap_or_else(|| Value::Object(Map::new()));
+        parts.insert(key.to_owned(), part);
+    }
+    // The rest (`apiVersion`, `kind`, `status`) only has to decode.
+    if let Err(e) = Typed::pod().check(&Value::Object(object)) {
+        return fail("invalid_pod", format!("pod {}: {e}", name()));
+    }
     let mut received = Value::Object(parts);
     if let Some(meta) = received.get_mut("metadata").and_then(Value::as_object_mut) {
         // Large, and no input to injection.
@@ -101,41 +119,119 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
         }
     }
     let typed = match Typed::pod().normalize(&received) {
-        Ok(t) => t,
+        Ok(t) if same_but_empty_fields(&mut received, &t) => None,
+        Ok(t) => Some(t),
         Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name())),
     };
+    let pod = typed.as_ref().unwrap_or(&received);
+    let late = |_| fail("timeout", crate::routes::late_message("running"));
     let rules = Rules::of(injector.config());
-    let workload = Workload::of_pod(&received);
+    let workload = Workload::of_pod(pod);
     let inject_request = InjectRequest {
         workload: &workload,
-        pod: &received,
+        pod,
         rules,
         caller: Caller::Webhook,
         proxy_envs: crate::path_envs::parse(path),
+        typed: true,
+        deadline,
     };
     let injected = match injector.inject(&inject_request) {
         Ok(Outcome::Injected(pod)) => pod,
         Ok(Outcome::Skipped(skip)) => return (Response::allow(), Decision::Skipped(skip_reason(&skip))),
         Err(e) => {
             let kind = match e.kind() {
-                injit_inject::ErrorKind::InvalidAnnotation => "invalid_annotation",
-                injit_inject::ErrorKind::UntrustedString => "untrusted_string",
-                injit_inject::ErrorKind::TemplateExec | injit_inject::ErrorKind::TemplateSyntax => "template",
-                injit_inject::ErrorKind::RenderedYaml => "rendered_yaml",
+                ErrorKind::Deadline => return late(()),
+                ErrorKind::InvalidAnnotation => "invalid_annotation",
+                ErrorKind::UntrustedString => "untrusted_string",
+                ErrorKind::TemplateExec | ErrorKind::TemplateSyntax => "template",
+                ErrorKind::RenderedYaml => "rendered_yaml",
                 _ => "invalid_pod",
             };
             return fail(kind, format!("injecting the sidecar into pod {}: {e}", name()));
         }
     };
-    let changes = patch::diff(&typed, &injected);
-    let mut desired = received.clone();
-    patch::apply_lenient(&mut desired, &changes);
-    let ops = patch::diff(&received, &desired);
+    let ops = match typed {
+        None => patch::diff_until(&received, &injected, deadline),
+        Some(typed) => {
+            // What injection changed, carried over to the pod as received.
+            // The typed views are freed as soon as they are compared: a
+            // large pod's peak memory is the copies alive at once.
+            let changes = patch::diff_until(&typed, &injected, deadline);
+            drop((typed, injected));
+            let Ok(changes) = changes else { return late(()) };
+            let mut desired = received.clone();
+            if patch::apply_lenient_until(&mut desired, &changes, deadline).is_err() {
+                return late(());
+            }
+            drop(changes);
+            patch::diff_until(&received, &desired, deadline)
+        }
+    };
+    let Ok(ops) = ops else { return late(()) };
     if ops.is_empty() {
         // Already injected, exactly so.
         return (Response::allow(), Decision::Injected);
     }
-    let json = Value::Array(ops.iter().map(patch::Op::to_json).collect());
-    let bytes = serde_json::to_vec(&json).expect("a patch serialises");
-    (Response { allowed: true, patch: Some(bytes), ..Response::default() }, Decision::Injected)
+    (Response { allowed: true, patch: Some(patch::to_json(&ops)), ..Response::default() }, Decision::Injected)
+}
+
+/// Whether the typed view of a pod is the pod as received but for empty
+/// objects Go writes (the `status: {}` `received` leaves out), which are
+/// then added to it. The API server sends pods as Go writes them: for
+/// those, the pod itself serves as its typed view, one copy fewer is
+/// alive while injecting, and the patch is simply the difference with
+/// the injected pod.
+fn same_but_empty_fields(received: &mut Value, typed: &Value) -> bool {
+    let (Value::Object(r), Value::Object(t)) = (&*received, typed) else { return false };
+    let same = r.keys().all(|k| t.contains_key(k))
+        && t.iter().all(|(k, v)| match r.get(k) {
+            Some(own) => own == v,
+            None => v.as_object().is_some_and(Map::is_empty),
+        });
+    if same && let Value::Object(r) = received {
+        for (k, v) in t {
+            r.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    same
+}
+
+#[cfg(test)]
+mod tests {
+    use injit_inject::Sources;
+    use serde_json::json;
+
+    use super::*;
+
+    fn review(object: &Value) -> Request {
+        let review = json!({
+            "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "CREATE",
+                        "namespace": "default", "object": object},
+        });
+        Request::parse(&serde_json::to_vec(&review).expect("JSON")).expect("a review")
+    }
+
+    #[test]
+    fn a_pod_as_go_writes_it_is_patched_like_any_other() {
+        let injector = Sources::default().build(Default::default()).expect("the default config");
+        let raw = json!({"metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [
+            {"name": "app", "image": "nginx", "readinessProbe": {"httpGet": {"port": 8080}}},
+        ]}});
+        // As the API server sends it: every field Go writes, `status` too.
+        let typed = Typed::pod().normalize(&raw).expect("a pod");
+        let mut parts = json!({"metadata": typed["metadata"].clone(), "spec": typed["spec"].clone()});
+        assert!(same_but_empty_fields(&mut parts, &typed), "the pod serves as its own typed view");
+        assert!(!same_but_empty_fields(&mut raw.clone(), &typed));
+        let injected = [&raw, &typed].map(|object| {
+            let (response, decision) = admit(&injector, &review(object), "/inject", OnError::Deny);
+            assert_eq!(decision, Decision::Injected, "{:?}", response.message);
+            let patch: json_patch::Patch = serde_json::from_slice(&response.patch.expect("a patch")).expect("a patch");
+            let mut patched = object.clone();
+            json_patch::patch(&mut patched, &patch).expect("the patch applies");
+            Typed::pod().normalize(&patched).expect("a pod")
+        });
+        assert_eq!(injected[0], injected[1]);
+    }
 }

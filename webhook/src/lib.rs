@@ -19,7 +19,7 @@ pub mod server;
 mod state;
 pub mod tls;
 
-pub use admission::{Decision, OnError, admit};
+pub use admission::{Decision, OnError, admit, admit_object};
 pub use config_files::ConfigFiles;
 pub use review::{BadReview, Request, Response};
 pub use routes::{MAX_BODY, MAX_JSON_VALUES};

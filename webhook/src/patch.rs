@@ -5,6 +5,7 @@
 //! variables are not mentioned). Paths use RFC 6901 escaping (`~0`,
 //! `~1`); removals run from the end of a list so indices stay valid.
 
+use injit_inject::{Deadline, Expired};
 use serde_json::{Map, Value, json};
 
 /// One patch operation.
@@ -25,6 +26,35 @@ impl Op {
     }
 }
 
+/// The patch as JSON text: what `Value::Array` of `Op::to_json` would
+/// serialise to, written without building that tree.
+pub fn to_json(ops: &[Op]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * ops.len() + 2);
+    out.push(b'[');
+    for (i, op) in ops.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let (name, path, value) = match op {
+            Op::Add(path, value) => ("add", path, Some(value)),
+            Op::Remove(path) => ("remove", path, None),
+            Op::Replace(path, value) => ("replace", path, Some(value)),
+        };
+        // Keys in the order a `serde_json::Map` keeps them: sorted.
+        out.extend_from_slice(b"{\"op\":\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\",\"path\":");
+        serde_json::to_writer(&mut out, path).expect("writing to a Vec cannot fail");
+        if let Some(value) = value {
+            out.extend_from_slice(b",\"value\":");
+            serde_json::to_writer(&mut out, value).expect("writing to a Vec cannot fail");
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+    out
+}
+
 /// RFC 6901: `~` → `~0`, `/` → `~1`.
 pub fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -40,37 +70,58 @@ fn push_escaped(path: &mut String, token: &str) {
 
 /// The operations that turn `from` into `to`.
 pub fn diff(from: &Value, to: &Value) -> Vec<Op> {
-    let mut ops = Vec::new();
-    diff_at(from, to, &mut String::new(), &mut ops);
-    ops
+    // Without a deadline nothing stops the comparison.
+    diff_until(from, to, Deadline::NONE).unwrap_or_default()
 }
 
-fn diff_at(from: &Value, to: &Value, path: &mut String, ops: &mut Vec<Op>) {
+/// `diff`, giving up once `deadline` passes.
+pub fn diff_until(from: &Value, to: &Value, deadline: Deadline) -> Result<Vec<Op>, Expired> {
+    let mut ops = Vec::new();
+    diff_at(from, to, &mut String::new(), &mut ops, deadline)?;
+    Ok(ops)
+}
+
+fn diff_at(from: &Value, to: &Value, path: &mut String, ops: &mut Vec<Op>, deadline: Deadline) -> Result<(), Expired> {
     match (from, to) {
-        (Value::Object(a), Value::Object(b)) => diff_objects(a, b, path, ops),
-        (Value::Array(a), Value::Array(b)) => diff_arrays(a, b, path, ops),
+        (Value::Object(a), Value::Object(b)) => diff_objects(a, b, path, ops, deadline)?,
+        (Value::Array(a), Value::Array(b)) => diff_arrays(a, b, path, ops, deadline)?,
         _ if from == to => {}
         _ => ops.push(Op::Replace(path.clone(), to.clone())),
     }
+    Ok(())
 }
 
-fn diff_objects(a: &Map<String, Value>, b: &Map<String, Value>, path: &mut String, ops: &mut Vec<Op>) {
-    for (key, bv) in b {
+fn diff_objects(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+    path: &mut String,
+    ops: &mut Vec<Op>,
+    deadline: Deadline,
+) -> Result<(), Expired> {
+    for (i, (key, bv)) in b.iter().enumerate() {
+        deadline.check_element(i)?;
         let len = path.len();
         path.push('/');
         push_escaped(path, key);
         match a.get(key) {
             None => ops.push(Op::Add(path.clone(), bv.clone())),
-            Some(av) => diff_at(av, bv, path, ops),
+            Some(av) => diff_at(av, bv, path, ops, deadline)?,
         }
         path.truncate(len);
     }
     for key in a.keys().filter(|k| !b.contains_key(*k)) {
         ops.push(Op::Remove(format!("{path}/{}", escape(key))));
     }
+    Ok(())
 }
 
-fn diff_arrays(a: &[Value], b: &[Value], path: &mut String, ops: &mut Vec<Op>) {
+fn diff_arrays(
+    a: &[Value],
+    b: &[Value],
+    path: &mut String,
+    ops: &mut Vec<Op>,
+    deadline: Deadline,
+) -> Result<(), Expired> {
     let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let tail = a[head..].iter().rev().zip(b[head..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (a_mid, b_mid) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
@@ -83,13 +134,14 @@ fn diff_arrays(a: &[Value], b: &[Value], path: &mut String, ops: &mut Vec<Op>) {
         for i in (0..a_mid.len()).rev() {
             ops.push(Op::Remove(format!("{path}/{}", head + i)));
         }
-        return;
+        return Ok(());
     }
     for i in 0..common {
+        deadline.check_element(i)?;
         let len = path.len();
         path.push('/');
         path.push_str(&(head + i).to_string());
-        diff_at(&a_mid[i], &b_mid[i], path, ops);
+        diff_at(&a_mid[i], &b_mid[i], path, ops, deadline)?;
         path.truncate(len);
     }
     for (i, v) in b_mid.iter().enumerate().skip(common) {
@@ -98,19 +150,29 @@ fn diff_arrays(a: &[Value], b: &[Value], path: &mut String, ops: &mut Vec<Op>) {
     for i in (common..a_mid.len()).rev() {
         ops.push(Op::Remove(format!("{path}/{}", head + i)));
     }
+    Ok(())
 }
 
 /// Applies `ops` to `target` leniently: missing parents are made (as
 /// objects), removals of absent paths are skipped. Used to carry changes
 /// computed on a normalised copy of a pod over to the pod as received.
 pub fn apply_lenient(target: &mut Value, ops: &[Op]) {
-    for op in ops {
+    // Without a deadline nothing stops the application.
+    let _ = apply_lenient_until(target, ops, Deadline::NONE);
+}
+
+/// `apply_lenient`, giving up once `deadline` passes (`target` is then
+/// half changed).
+pub fn apply_lenient_until(target: &mut Value, ops: &[Op], deadline: Deadline) -> Result<(), Expired> {
+    for (i, op) in ops.iter().enumerate() {
+        deadline.check_element(i)?;
         match op {
             Op::Add(path, v) => set(target, path, v.clone(), true),
             Op::Replace(path, v) => set(target, path, v.clone(), false),
             Op::Remove(path) => remove(target, path),
         }
     }
+    Ok(())
 }
 
 fn tokens(path: &str) -> Vec<String> {

@@ -75,12 +75,15 @@ impl Request {
     /// The pod's name for messages and logs: a pod named from
     /// `generateName` (a ReplicaSet's) has no name yet.
     pub fn pod_name(&self) -> String {
+        self.pod_name_in(self.object.as_ref())
+    }
+
+    /// `pod_name`, reading `object` for the request's object.
+    pub fn pod_name_in(&self, object: Option<&Value>) -> String {
         if !self.name.is_empty() {
             return self.name.clone();
         }
-        let meta = |key: &str| {
-            self.object.as_ref().and_then(|o| o.pointer(&format!("/metadata/{key}"))).and_then(Value::as_str)
-        };
+        let meta = |key: &str| object.and_then(|o| o.pointer(&format!("/metadata/{key}"))).and_then(Value::as_str);
         match meta("name").filter(|n| !n.is_empty()) {
             Some(name) => name.to_owned(),
             None => format!("{}<generated>", meta("generateName").unwrap_or_default()),

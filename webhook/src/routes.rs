@@ -13,7 +13,7 @@ use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::admission::{Decision, admit};
+use crate::admission::{Decision, admit_object};
 use crate::answers::Key;
 use crate::budget::{Charge, SMALL_BODY, Short};
 use crate::metrics::{Outcome, Reason};
@@ -347,12 +347,20 @@ fn no_memory(state: &State, short: &Short) -> (StatusCode, String) {
     (status, message)
 }
 
+/// Why a request is answered as a failure at its deadline: the
+/// injection was still `queued` for a worker, or `running`.
+pub(crate) fn late_message(what: &str) -> String {
+    format!("the sidecar injection did not finish within the request's timeout ({what})")
+}
+
 /// Runs the admission off the async workers, answering before the API
 /// server's deadline: work that has not started by then is dropped, and
-/// a late injection is answered as a failure (under `--on-error`).
+/// a late injection is answered as a failure (under `--on-error`). The
+/// injection itself stops at that deadline too, so that a request nobody
+/// waits for any more gives its worker to the next.
 async fn admit_in_time(
     state: &Arc<State>,
-    review: Request,
+    mut review: Request,
     path: String,
     deadline: Instant,
     reusable: bool,
@@ -362,10 +370,7 @@ async fn admit_in_time(
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
     let answer_by = tokio::time::Instant::from_std(deadline - margin);
     let on_error = state.on_error;
-    let late = |what: &str| {
-        let message = format!("the sidecar injection did not finish within the request's timeout ({what})");
-        (on_error.answer(message), Decision::Failed("timeout"))
-    };
+    let late = |what: &str| (on_error.answer(late_message(what)), Decision::Failed("timeout"));
     let serving = state.serving();
     // An identical pod answered before under this config: no work at all.
     let mut hash = None;
@@ -385,8 +390,12 @@ async fn admit_in_time(
         // Nobody waits for the answer any more: do not start the work.
         _ => return late("queued"),
     };
+    let deadline = injit_inject::Deadline::at(answer_by.into_std());
+    // The pod is handed over, not copied, unless it is kept for reuse
+    // (small pods only).
+    let object = if hash.is_some() { review.object.clone() } else { review.object.take() };
     let work = tokio::task::spawn_blocking(move || {
-        let (response, decision) = admit(&serving.injector, &review, &path, on_error);
+        let (response, decision) = admit_object(&serving.injector, &review, object, &path, on_error, deadline);
         drop((permit, large));
         if let (Some(hash), Some(object)) = (hash, &review.object) {
             serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);

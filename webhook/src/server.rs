@@ -64,6 +64,8 @@ pub struct Settings {
     /// The bytes request bodies and parsed reviews in flight may take
     /// (besides a reserve for small bodies); more requests wait.
     pub request_memory: usize,
+    /// How many injections run at once; `None`: one per core.
+    pub workers: Option<usize>,
 }
 
 impl Settings {
@@ -84,6 +86,7 @@ impl Settings {
             max_connections_per_client: 512,
             answer_cache: 256,
             request_memory: 96 << 20,
+            workers: None,
         }
     }
 }
@@ -149,7 +152,13 @@ impl Server {
             Some(port) => Some(bind(port).await?),
             None => None,
         };
-        let state = Arc::new(State::new(injector, settings.on_error, settings.answer_cache, settings.request_memory));
+        let state = Arc::new(State::new(
+            injector,
+            settings.on_error,
+            settings.answer_cache,
+            settings.workers,
+            settings.request_memory,
+        ));
         tls::report_expiry(&state.metrics, &key, &settings.certs.cert);
         Ok(Server {
             state,

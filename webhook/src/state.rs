@@ -38,10 +38,18 @@ pub struct State {
 }
 
 impl State {
+    /// `workers`: injections at once (`None`: one per core);
     /// `request_memory`: the bytes bodies and parsed reviews in flight may
     /// take, besides a reserve for small bodies.
-    pub fn new(injector: Injector, on_error: OnError, answer_capacity: usize, request_memory: usize) -> State {
+    pub fn new(
+        injector: Injector,
+        on_error: OnError,
+        answer_capacity: usize,
+        workers: Option<usize>,
+        request_memory: usize,
+    ) -> State {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let workers = workers.unwrap_or(cores).max(1);
         State {
             serving: RwLock::new(Arc::new(serving(injector, answer_capacity))),
             answer_capacity,
@@ -49,7 +57,7 @@ impl State {
             draining: AtomicBool::new(false),
             metrics: Arc::new(Metrics::default()),
             on_error,
-            workers: Arc::new(Semaphore::new(cores)),
+            workers: Arc::new(Semaphore::new(workers)),
             budget: Budget::new(request_memory, SMALL_POOL),
             large: Arc::new(Semaphore::new(1)),
         }

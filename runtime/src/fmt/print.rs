@@ -253,7 +253,7 @@ impl<'b> Printer<'b> {
             Repr::Uint(u, _) => self.fmt_integer(*u, false, verb, Culprit::Arg(arg)),
             Repr::Str(s, Type::String) => self.fmt_string(s.as_bytes(), verb, Culprit::Arg(arg)),
             Repr::Slice(s, Type::ByteSlice) => {
-                let bytes: Vec<u8> = s.items.iter().map(|v| uint_of(v) as u8).collect();
+                let bytes: Vec<u8> = s.items().iter().map(|v| uint_of(v) as u8).collect();
                 self.fmt_bytes(&bytes, verb, "[]byte", arg)
             }
             _ => {

@@ -24,7 +24,7 @@ pub fn truth(v: &Value<'_>) -> Option<bool> {
         Repr::Data(Data::Array(a)) => !a.is_empty(),
         Repr::Data(Data::Object(o)) => !o.is_empty(),
         Repr::Data(_) => true,
-        Repr::Slice(s, _) => !s.items.is_empty(),
+        Repr::Slice(s, _) => !s.is_empty(),
         Repr::Map(m, _) => !m.borrow().entries.is_empty(),
         Repr::Func(f) => !f.is_nil(),
         Repr::Object(_) | Repr::Method(_) => true,
@@ -172,7 +172,7 @@ pub fn slice<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
     let items: Vec<Value<'a>> =
         (low..high).map(|i| if i < len { item.index(i).unbox_if(elem == Type::Any) } else { zero_of(elem) }).collect();
     let new_cap = if indexes.len() == 3 { idx[2] - low } else { cap - low };
-    Ok(Value::new(Repr::Slice(Rc::new(SliceValue { items, cap: new_cap }), ty)))
+    Ok(Value::new(Repr::Slice(Rc::new(SliceValue::new(items, new_cap)), ty)))
 }
 
 impl<'a> Value<'a> {

@@ -125,8 +125,23 @@ impl GoType {
 
     /// The type named `key` (`corev1.Container`), if known.
     pub fn named(key: &str) -> Option<GoType> {
+        // Where each definition's named type is among the type
+        // expressions: found once, not by a scan on every call (the
+        // injector asks for a few types per container of a pod).
+        static NAMED: std::sync::OnceLock<Vec<Option<u16>>> = std::sync::OnceLock::new();
         let def = go_types::DEFS.binary_search_by(|d| d.key.cmp(key)).ok()?;
-        go_types::TYS.iter().position(|t| *t == Ty::Named(def as u16)).map(|i| GoType(i as u16))
+        let named = NAMED.get_or_init(|| {
+            let mut named = vec![None; go_types::DEFS.len()];
+            for (i, t) in go_types::TYS.iter().enumerate() {
+                if let Ty::Named(d) = t
+                    && let Some(slot @ None) = named.get_mut(*d as usize)
+                {
+                    *slot = Some(i as u16);
+                }
+            }
+            named
+        });
+        named.get(def).copied().flatten().map(GoType)
     }
 
     /// A type as `%T` spells it (`v1.ObjectMeta`, `[]v1.Container`,
@@ -394,5 +409,19 @@ pub fn len(data: Option<&Data>) -> usize {
         Some(Data::Array(items)) => items.len(),
         Some(Data::Object(o)) => o.len(),
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_types_are_the_first_expression_naming_them() {
+        for (i, def) in go_types::DEFS.iter().enumerate() {
+            let scanned = go_types::TYS.iter().position(|t| *t == Ty::Named(i as u16)).map(|t| GoType(t as u16));
+            assert_eq!(GoType::named(def.key), scanned, "{}", def.key);
+        }
+        assert_eq!(GoType::named("no.Such"), None);
     }
 }

@@ -220,7 +220,7 @@ fn deep_copy_at<'a>(v: &Value<'a>, depth: usize) -> Value<'a> {
             Value::map(MapValue { entries }, *ty)
         }
         Repr::Slice(s, ty) => {
-            let items = s.items.iter().map(|item| crate::stack::deeper(|| deep_copy_at(item, depth + 1))).collect();
+            let items = s.items().iter().map(|item| crate::stack::deeper(|| deep_copy_at(item, depth + 1))).collect();
             Value::slice(items, *ty)
         }
         _ => d,

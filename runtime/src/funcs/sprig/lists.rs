@@ -15,6 +15,10 @@ fn items_or<'a>(v: &Value<'a>, what: &str) -> std::result::Result<Vec<Value<'a>>
 }
 
 pub(super) fn push<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
+    if let Repr::Slice(list, Type::AnySlice) = &dynamic(a.arg(0)).repr {
+        let pushed = list.pushed(a.arg(1).clone().into_element());
+        return Ok(Value::new(Repr::Slice(std::rc::Rc::new(pushed), Type::AnySlice)));
+    }
     let mut items = items_or(a.arg(0), "push on")?;
     items.push(a.arg(1).clone());
     Ok(any_slice(items))
@@ -160,7 +164,7 @@ pub(super) fn slice<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
         .map(|i| if i < len { list.index(i).into_element() } else { zero_of(elem) })
         .collect();
     let new_cap = (cap - start) as usize;
-    Ok(Value::new(Repr::Slice(std::rc::Rc::new(SliceValue { items, cap: new_cap }), ty)).boxed())
+    Ok(Value::new(Repr::Slice(std::rc::Rc::new(SliceValue::new(items, new_cap)), ty)).boxed())
 }
 
 pub(super) fn concat<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
