@@ -218,6 +218,21 @@ enum Arg {
     Usize(usize),
 }
 
+impl Arg {
+    /// How the helper receives it.
+    fn abi(&self) -> Abi {
+        match self {
+            Arg::U32(_) => Abi::U32,
+            Arg::Slot(_) => Abi::Slot,
+            Arg::Iter(_) => Abi::Iter,
+            Arg::Node(_) => Abi::Node,
+            Arg::Proc(_) => Abi::Proc,
+            Arg::Ptr(..) => Abi::Ptr,
+            Arg::Usize(_) => Abi::Usize,
+        }
+    }
+}
+
 /// What a pointer operand points to. In a symbolic listing (CLIF
 /// snapshots) pointers print as `kind << 32 | index`, stable across runs.
 #[derive(Clone, Copy)]
@@ -247,6 +262,11 @@ impl Gen<'_> {
         if helper.params().get(1) == Some(&Abi::Frame) {
             values.push(self.frame);
         }
+        debug_assert!(
+            helper.params()[values.len()..].iter().copied().eq(args.iter().map(Arg::abi)),
+            "{} takes other operands",
+            helper.name()
+        );
         for arg in args {
             let v = match *arg {
                 Arg::U32(x) => self.b.ins().iconst(types::I32, i64::from(x)),
