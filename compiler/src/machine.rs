@@ -66,7 +66,9 @@ impl<'a> Frame<'a> {
     /// The `len` consecutive slots from `first`: a call's arguments.
     #[inline]
     pub(crate) fn block(&self, first: Slot, len: u32) -> &[Value<'a>] {
-        &self.slots.as_slice()[first.index()..first.index() + len as usize]
+        // The end summed in `u32`, as before the ids had types: with a
+        // `usize` sum the evaluator's loop takes ~0.4% more instructions.
+        &self.slots.as_slice()[first.index()..(first.as_u32() + len) as usize]
     }
 
     pub(crate) fn set(&mut self, s: Slot, v: Value<'a>) {
