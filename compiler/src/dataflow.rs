@@ -3,10 +3,10 @@
 //! every path to an instruction agrees. Partial evaluation (constants) and
 //! native code's repeated calls (expressions) both run on it.
 
-use crate::ir::{Inst, Proc};
+use crate::ir::{EntityVec, Inst, Proc, Slot};
 
 /// What each slot is known to hold at some point.
-pub(crate) type SlotFacts<T> = Vec<Option<T>>;
+pub(crate) type SlotFacts<T> = EntityVec<Slot, Option<T>>;
 
 /// The facts before every reachable instruction (`None` where no path
 /// reaches), starting from `entry`; `step` turns the facts before the

@@ -33,7 +33,7 @@ pub(crate) fn execute<'a>(
     'frames: loop {
         let depth = stack.len() - 1;
         let Activation { frame, pc } = stack.last_mut().expect("a frame");
-        let code = &program.procs[frame.proc as usize].code;
+        let code = &program.procs[frame.proc].code;
         loop {
             let Some(inst) = code.get(*pc) else {
                 stack.pop();
@@ -48,10 +48,10 @@ pub(crate) fn execute<'a>(
                     frame.node = *n;
                     Ok(())
                 }
-                Inst::Text(t) => m.text(&program.texts[*t as usize]),
+                Inst::Text(t) => m.text(&program.texts[*t]),
                 Inst::Print(s) => m.print(frame, *s),
                 Inst::Const { dst, value } => {
-                    m.constant(frame, *dst, &program.consts[*value as usize]);
+                    m.constant(frame, *dst, &program.consts[*value]);
                     Ok(())
                 }
                 Inst::Copy { dst, src } => {
@@ -62,48 +62,46 @@ pub(crate) fn execute<'a>(
                     Machine::unbox(frame, *s);
                     Ok(())
                 }
-                Inst::Field { dst, recv, name, args } => {
-                    m.field(frame, *dst, *recv, &program.names[*name as usize], *args)
-                }
+                Inst::Field { dst, recv, name, args } => m.field(frame, *dst, *recv, &program.names[*name], *args),
                 Inst::Validate { slot, to } => Machine::validate(frame, *slot, *to),
                 Inst::Call { dst, func, args, argc, node } => {
-                    m.call(frame, *dst, program.functions[*func as usize], *args, *argc, *node)
+                    m.call(frame, *dst, program.functions[*func], *args, *argc, *node)
                 }
                 Inst::CallMethod { dst, method, args, argc, constants, node } => {
                     Machine::call_method(frame, *dst, *method, *args, *argc, *constants, *node)
                 }
                 Inst::CallValue { dst, callee, args, argc, node } => {
-                    Machine::call_value(frame, *dst, &program.names[*callee as usize], *args, *argc, *node)
+                    Machine::call_value(frame, *dst, &program.names[*callee], *args, *argc, *node)
                 }
                 Inst::JumpIfTruth { src, when, target } => {
                     if Machine::truth_is(frame, *src, *when) {
-                        *pc = *target as usize;
+                        *pc = target.index();
                     }
                     Ok(())
                 }
                 Inst::JumpUnlessTrue { src, target } => match Machine::is_true(frame, *src) {
                     Ok(true) => Ok(()),
                     Ok(false) => {
-                        *pc = *target as usize;
+                        *pc = target.index();
                         Ok(())
                     }
                     Err(e) => Err(e),
                 },
                 Inst::Jump(target) => {
-                    *pc = *target as usize;
+                    *pc = target.index();
                     Ok(())
                 }
                 Inst::RangeStart { iter, src, empty } => match Machine::range_start(frame, *iter, *src) {
                     Ok(true) => Ok(()),
                     Ok(false) => {
-                        *pc = *empty as usize;
+                        *pc = empty.index();
                         Ok(())
                     }
                     Err(e) => Err(e),
                 },
                 Inst::RangeNext { iter, key, elem, done } => {
                     if !Machine::range_next(frame, *iter, *key, *elem) {
-                        *pc = *done as usize;
+                        *pc = done.index();
                     }
                     Ok(())
                 }
@@ -113,11 +111,11 @@ pub(crate) fn execute<'a>(
                 }
                 Inst::CheckDepth => m.check_depth(depth),
                 Inst::CallTemplate { proc, dot } => {
-                    let arg = frame.slots[*dot as usize].clone();
+                    let arg = frame.slots[*dot].clone();
                     stack.push(Activation { frame: Frame::new(program, *proc, arg), pc: 0 });
                     continue 'frames;
                 }
-                Inst::Fail(msg) => Err(program.messages[*msg as usize].clone()),
+                Inst::Fail(msg) => Err(program.messages[*msg].clone()),
             };
             if let Err(message) = result {
                 return Err(m.error(frame, message));

@@ -44,11 +44,11 @@ impl ExecError {
 
     /// An error at the node `node` of template `proc` (Go's `state.errorf`).
     pub(crate) fn at(program: &Program, proc: ProcId, node: Option<NodeId>, message: String) -> ExecError {
-        let name = &program.procs[proc as usize].name;
+        let name = &program.procs[proc].name;
         let message = match node {
             None => format!("template: {name}: {message}"),
             Some(n) => {
-                let info = &program.nodes[n as usize];
+                let info = &program.nodes[n];
                 let quoted = injit_strconv::quote(name.as_bytes());
                 format!("template: {}: executing {quoted} at <{}>: {message}", info.location, info.context)
             }

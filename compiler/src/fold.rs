@@ -24,7 +24,8 @@ use injit_runtime::schema::GoType;
 use injit_runtime::types::Type;
 use injit_runtime::value::{Repr, Value};
 
-use crate::ir::{Const, Inst, Label, Proc, ProcId, Program, Slot};
+use crate::dataflow::SlotFacts;
+use crate::ir::{Const, ConstId, EntityVec, Inst, Label, Proc, ProcId, Program, Slot, TextId};
 use crate::machine::{const_value, missing};
 
 /// Folded values larger than this stay run-time work (a constant is kept
@@ -50,11 +51,11 @@ pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &C
         .procs
         .iter()
         .any(|p| p.code.iter().any(|i| matches!(i, Inst::CallTemplate { proc, .. } if *proc == main)));
-    let main_intact = !called && !program.procs[main as usize].code.iter().any(|inst| inst.writes(0));
+    let main_intact = !called && !program.procs[main].code.iter().any(|inst| inst.writes(Slot::ARGUMENT));
     let mut with_root: HashMap<ProcId, ProcId> = HashMap::new();
     let mut pending = vec![(main, main_intact)];
     while let Some((id, root_intact)) = pending.pop() {
-        let mut proc = std::mem::replace(&mut program.procs[id as usize], empty_proc());
+        let mut proc = std::mem::replace(&mut program.procs[id], empty_proc());
         if root_intact {
             specialize_calls(program, &mut proc, &mut with_root, &mut pending);
         }
@@ -62,7 +63,7 @@ pub(crate) fn bind(program: &mut Program, main: ProcId, bound: Arc<Data>, cx: &C
         folder.rewrite(program, &mut proc, &facts, root_intact);
         cleanup(program, &mut proc);
         crate::optimize::optimize(&mut proc, &program.functions, &program.consts);
-        program.procs[id as usize] = proc;
+        program.procs[id] = proc;
     }
 }
 
@@ -77,11 +78,11 @@ fn specialize_calls(
 ) {
     for pc in 0..proc.code.len() {
         let passes_root = match proc.code[pc] {
-            Inst::CallTemplate { dot: 0, .. } => true,
+            Inst::CallTemplate { dot: Slot::ARGUMENT, .. } => true,
             // `{{ template "x" . }}` lowers to a copy of dot, unboxed.
             Inst::CallTemplate { dot, .. } => match proc.code[pc.saturating_sub(2)..pc] {
-                [Inst::Copy { dst, src: 0 }, Inst::Unbox(u)] => dst == dot && u == dot,
-                [_, Inst::Copy { dst, src: 0 }] => dst == dot,
+                [Inst::Copy { dst, src: Slot::ARGUMENT }, Inst::Unbox(u)] => dst == dot && u == dot,
+                [_, Inst::Copy { dst, src: Slot::ARGUMENT }] => dst == dot,
                 _ => false,
             },
             _ => false,
@@ -91,11 +92,10 @@ fn specialize_calls(
             continue;
         }
         let copy = *with_root.entry(*callee).or_insert_with(|| {
-            let original = &program.procs[*callee as usize];
+            let original = &program.procs[*callee];
             let copy = Proc { name: original.name.clone(), ..original.clone() };
-            let intact = !copy.code.iter().any(|inst| inst.writes(0));
-            program.procs.push(copy);
-            let id = (program.procs.len() - 1) as ProcId;
+            let intact = !copy.code.iter().any(|inst| inst.writes(Slot::ARGUMENT));
+            let id = program.procs.push(copy);
             pending.push((id, intact));
             id
         });
@@ -123,7 +123,7 @@ fn index_paths(node: &Data, path: &mut Vec<u32>, out: &mut HashMap<usize, Box<[u
 }
 
 /// What is known of each slot before an instruction: its value, if known.
-type Facts = Vec<Option<Const>>;
+type Facts = SlotFacts<Const>;
 
 struct Folder<'b> {
     bound: &'b Data,
@@ -163,9 +163,9 @@ impl<'b> Folder<'b> {
     /// The value an instruction leaves in its slot, when its inputs are
     /// known and it succeeds; `None` otherwise.
     fn evaluate(&self, program: &Program, inst: &Inst, facts: &Facts, root_intact: bool) -> Option<Const> {
-        let known = |s: Slot| facts[s as usize].as_ref();
+        let known = |s: Slot| facts[s].as_ref();
         match inst {
-            Inst::Const { value, .. } => Some(program.consts[*value as usize].clone()),
+            Inst::Const { value, .. } => Some(program.consts[*value].clone()),
             Inst::Copy { src, .. } => known(*src).cloned(),
             Inst::Unbox(s) => self.constant(&self.value(known(*s)?).unbox()),
             Inst::Validate { slot, to } => {
@@ -173,8 +173,8 @@ impl<'b> Folder<'b> {
                 self.constant(&v)
             }
             Inst::Field { recv, name, args: 0, .. } => {
-                let name = &program.names[*name as usize];
-                if *recv == 0 && root_intact && facts[0].is_none() {
+                let name = &program.names[*name];
+                if *recv == Slot::ARGUMENT && root_intact && facts[Slot::ARGUMENT].is_none() {
                     if let Some(t) = self.root_type {
                         return self.typed_root_field(program, t, name);
                     }
@@ -188,12 +188,12 @@ impl<'b> Folder<'b> {
                 self.constant(&v)
             }
             Inst::Call { func, args, argc, .. } => {
-                let function: &Function = program.functions[*func as usize];
+                let function: &Function = program.functions[*func];
                 let Body::Native(native) = function.body else { return None };
                 if !function.is_deterministic() || program.mutates {
                     return None;
                 }
-                let consts: Vec<&Const> = (*args..*args + *argc).map(known).collect::<Option<_>>()?;
+                let consts: Vec<&Const> = args.block(*argc).map(known).collect::<Option<_>>()?;
                 let argv: Vec<Value<'_>> = consts.into_iter().map(|c| self.value(c)).collect();
                 let v = native(self.cx, &argv).ok()?;
                 let v = if function.result() == Type::Any { v.boxed() } else { v.unbox() };
@@ -219,9 +219,9 @@ impl<'b> Folder<'b> {
 
     /// Facts before every instruction (see `dataflow.rs`).
     fn analyse(&self, program: &Program, proc: &Proc, root_intact: bool) -> Vec<Option<Facts>> {
-        crate::dataflow::forward(proc, vec![None; proc.slots as usize], |_, inst, facts| {
+        crate::dataflow::forward(proc, EntityVec::from(vec![None; proc.slots as usize]), |_, inst, facts| {
             let result = self.evaluate(program, inst, facts, root_intact);
-            inst.for_each_written(|s| facts[s as usize] = result.clone());
+            inst.for_each_written(|s| facts[s] = result.clone());
         })
     }
 
@@ -231,7 +231,7 @@ impl<'b> Folder<'b> {
     fn rewrite(&self, program: &mut Program, proc: &mut Proc, facts: &[Option<Facts>], root_intact: bool) {
         for (pc, before) in facts.iter().enumerate().take(proc.code.len()) {
             let Some(before) = before else { continue };
-            let known = |s: Slot| before[s as usize].as_ref();
+            let known = |s: Slot| before[s].as_ref();
             let replacement = match &proc.code[pc] {
                 Inst::Print(s) => known(*s).and_then(|c| {
                     let v = self.value(c);
@@ -248,13 +248,17 @@ impl<'b> Folder<'b> {
                 }),
                 Inst::JumpUnlessTrue { src, target } => {
                     known(*src).and_then(|c| match truth(&self.value(c).unboxed()) {
-                        Some(true) => Some(Inst::Jump(pc as Label + 1)),
+                        Some(true) => Some(Inst::Jump(Label::new(pc + 1))),
                         Some(false) => Some(Inst::Jump(*target)),
                         None => None,
                     })
                 }
                 Inst::JumpIfTruth { src, when, target } => known(*src).map(|c| {
-                    if is_truthy(&self.value(c)) == *when { Inst::Jump(*target) } else { Inst::Jump(pc as Label + 1) }
+                    if is_truthy(&self.value(c)) == *when {
+                        Inst::Jump(*target)
+                    } else {
+                        Inst::Jump(Label::new(pc + 1))
+                    }
                 }),
                 inst @ (Inst::Field { dst, .. } | Inst::Call { dst, .. } | Inst::Copy { dst, .. }) => {
                     let dst = *dst;
@@ -275,14 +279,12 @@ impl<'b> Folder<'b> {
     }
 }
 
-fn add_const(program: &mut Program, c: Const) -> u32 {
-    program.consts.push(c);
-    (program.consts.len() - 1) as u32
+fn add_const(program: &mut Program, c: Const) -> ConstId {
+    program.consts.push(c)
 }
 
-fn add_text(program: &mut Program, text: Vec<u8>) -> u32 {
-    program.texts.push(text.into_boxed_slice());
-    (program.texts.len() - 1) as u32
+fn add_text(program: &mut Program, text: Vec<u8>) -> TextId {
+    program.texts.push(text.into_boxed_slice())
 }
 
 /// Tidies folded code: drops unreachable instructions, jumps to the next
@@ -315,7 +317,7 @@ fn cleanup(program: &mut Program, proc: &mut Proc) {
         for pc in 0..proc.code.len() {
             keep[pc] = reached[pc]
                 && match &proc.code[pc] {
-                    Inst::Jump(t) => *t as usize != pc + 1,
+                    Inst::Jump(t) => t.index() != pc + 1,
                     // Instructions that cannot fail and whose result
                     // nothing reads.
                     Inst::Const { dst: s, .. } | Inst::Copy { dst: s, .. } | Inst::Unbox(s) => live[pc].contains(*s),
@@ -335,8 +337,8 @@ fn cleanup(program: &mut Program, proc: &mut Proc) {
                     match &proc.code[next] {
                         _ if !keep[next] => {}
                         Inst::Text(t) => {
-                            let text = joined.get_or_insert_with(|| program.texts[first as usize].to_vec());
-                            text.extend_from_slice(&program.texts[*t as usize]);
+                            let text = joined.get_or_insert_with(|| program.texts[first].to_vec());
+                            text.extend_from_slice(&program.texts[*t]);
                             keep[next] = false;
                         }
                         _ => break,
@@ -368,15 +370,15 @@ impl SlotSet {
     }
 
     fn contains(&self, s: Slot) -> bool {
-        self.0[s as usize / 64] & (1 << (s % 64)) != 0
+        self.0[s.index() / 64] & (1 << (s.index() % 64)) != 0
     }
 
     fn insert(&mut self, s: Slot) {
-        self.0[s as usize / 64] |= 1 << (s % 64);
+        self.0[s.index() / 64] |= 1 << (s.index() % 64);
     }
 
     fn remove(&mut self, s: Slot) {
-        self.0[s as usize / 64] &= !(1 << (s % 64));
+        self.0[s.index() / 64] &= !(1 << (s.index() % 64));
     }
 
     fn union(&mut self, other: &SlotSet) {

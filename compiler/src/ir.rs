@@ -16,21 +16,60 @@ use injit_runtime::convert::Param;
 use injit_runtime::funcs::Function;
 use injit_runtime::types::Type;
 
-/// A value slot of a procedure's frame. Slot 0 holds the template's
-/// argument (`$` and the initial dot).
-pub type Slot = u32;
-/// An instruction index.
-pub type Label = u32;
-/// Indexes into the program's tables.
-pub type NodeId = u32;
-pub type TextId = u32;
-pub type ConstId = u32;
-pub type NameId = u32;
-pub type MessageId = u32;
-pub type FuncId = u32;
-pub type ProcId = u32;
-/// A range iterator of a procedure's frame.
-pub type IterSlot = u32;
+use crate::entity::entity;
+pub use crate::entity::{EntityRef, EntityVec};
+
+entity! {
+    /// A value slot of a procedure's frame. Slot 0 holds the template's
+    /// argument (`$` and the initial dot).
+    pub struct Slot;
+}
+entity! {
+    /// An instruction index.
+    pub struct Label;
+}
+entity! {
+    /// A node Go can blame in an error: an index into [`Program::nodes`].
+    pub struct NodeId;
+}
+entity! {
+    /// Static text: an index into [`Program::texts`].
+    pub struct TextId;
+}
+entity! {
+    /// An index into [`Program::consts`].
+    pub struct ConstId;
+}
+entity! {
+    /// A field, key or method name: an index into [`Program::names`].
+    pub struct NameId;
+}
+entity! {
+    /// An error known at compile time: an index into [`Program::messages`].
+    pub struct MessageId;
+}
+entity! {
+    /// An index into [`Program::functions`].
+    pub struct FuncId;
+}
+entity! {
+    /// A template: an index into [`Program::procs`].
+    pub struct ProcId;
+}
+entity! {
+    /// A range iterator of a procedure's frame.
+    pub struct IterSlot;
+}
+
+impl Slot {
+    /// Slot 0: the template's argument.
+    pub const ARGUMENT: Slot = Slot(0);
+
+    /// The `len` consecutive slots from this one: a call's arguments.
+    pub fn block(self, len: u32) -> impl Iterator<Item = Slot> {
+        (self.0..self.0 + len).map(Slot)
+    }
+}
 
 /// How a field lookup treats a missing map key (`Option("missingkey=...")`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -191,14 +230,14 @@ pub struct Proc {
 /// A compiled template set.
 #[derive(Debug)]
 pub struct Program {
-    pub procs: Vec<Proc>,
+    pub procs: EntityVec<ProcId, Proc>,
     pub by_name: HashMap<String, ProcId>,
-    pub nodes: Vec<NodeInfo>,
-    pub consts: Vec<Const>,
-    pub texts: Vec<Box<[u8]>>,
-    pub names: Vec<Box<[u8]>>,
-    pub messages: Vec<String>,
-    pub functions: Vec<&'static Function>,
+    pub nodes: EntityVec<NodeId, NodeInfo>,
+    pub consts: EntityVec<ConstId, Const>,
+    pub texts: EntityVec<TextId, Box<[u8]>>,
+    pub names: EntityVec<NameId, Box<[u8]>>,
+    pub messages: EntityVec<MessageId, String>,
+    pub functions: EntityVec<FuncId, &'static Function>,
     pub missing_key: MissingKey,
     /// Whether the program calls functions that change maps in place
     /// (`set`, `unset`, `merge`...): its input is then copied per render.
@@ -248,20 +287,20 @@ impl fmt::Display for Program {
             for (i, inst) in proc.code.iter().enumerate() {
                 write!(f, "  {i:4}  ")?;
                 match inst {
-                    Inst::At(n) => writeln!(f, "at <{}>", self.nodes[*n as usize].context)?,
+                    Inst::At(n) => writeln!(f, "at <{}>", self.nodes[*n].context)?,
                     Inst::Text(t) => {
-                        writeln!(f, "text {}", injit_strconv::quote(&self.texts[*t as usize]))?;
+                        writeln!(f, "text {}", injit_strconv::quote(&self.texts[*t]))?;
                     }
-                    Inst::Const { dst, value } => writeln!(f, "s{dst} = const {}", self.consts[*value as usize])?,
+                    Inst::Const { dst, value } => writeln!(f, "s{dst} = const {}", self.consts[*value])?,
                     Inst::Field { dst, recv, name, args } => writeln!(
                         f,
                         "s{dst} = field s{recv}.{} args={args}",
-                        String::from_utf8_lossy(&self.names[*name as usize])
+                        String::from_utf8_lossy(&self.names[*name])
                     )?,
                     Inst::Call { dst, func, args, argc, .. } => {
-                        writeln!(f, "s{dst} = call {}(s{args}..+{argc})", self.functions[*func as usize].name)?
+                        writeln!(f, "s{dst} = call {}(s{args}..+{argc})", self.functions[*func].name)?
                     }
-                    Inst::Fail(m) => writeln!(f, "fail {:?}", self.messages[*m as usize])?,
+                    Inst::Fail(m) => writeln!(f, "fail {:?}", self.messages[*m])?,
                     other => writeln!(f, "{other:?}")?,
                 }
             }

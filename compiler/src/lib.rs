@@ -8,6 +8,7 @@
 mod check;
 mod dataflow;
 mod diagnostic;
+mod entity;
 mod eval;
 mod exec;
 mod fold;

@@ -17,7 +17,10 @@ use injit_runtime::convert::Param;
 use injit_runtime::funcs::{Body, Function, FunctionTable};
 use injit_runtime::types::{Kind, Type};
 
-use crate::ir::{Const, Inst, Label, MissingKey, NodeId, NodeInfo, Proc, ProcId, Program, Slot};
+use crate::ir::{
+    Const, ConstId, EntityVec, FuncId, Inst, IterSlot, Label, MessageId, MissingKey, NameId, NodeId, NodeInfo, Proc,
+    ProcId, Program, Slot, TextId,
+};
 
 /// What the lowering needs besides the trees.
 pub(crate) struct LowerOptions {
@@ -31,7 +34,7 @@ pub(crate) struct LowerOptions {
 pub(crate) fn lower(templates: &Templates, source: &str, options: &LowerOptions) -> Program {
     let mut by_name = HashMap::new();
     for (i, tree) in templates.iter().enumerate() {
-        by_name.insert(tree.name.clone(), i as ProcId);
+        by_name.insert(tree.name.clone(), ProcId::new(i));
     }
     let mut lowerer = Lowerer {
         source,
@@ -71,14 +74,14 @@ const MUTATING: &[&str] = &["set", "unset", "merge", "mergeOverwrite", "mustMerg
 
 #[derive(Default)]
 struct Tables {
-    nodes: Vec<NodeInfo>,
-    consts: Vec<Const>,
-    texts: Vec<Box<[u8]>>,
-    names: Vec<Box<[u8]>>,
-    name_ids: HashMap<Box<[u8]>, u32>,
-    messages: Vec<String>,
-    functions: Vec<&'static Function>,
-    function_ids: HashMap<&'static str, u32>,
+    nodes: EntityVec<NodeId, NodeInfo>,
+    consts: EntityVec<ConstId, Const>,
+    texts: EntityVec<TextId, Box<[u8]>>,
+    names: EntityVec<NameId, Box<[u8]>>,
+    name_ids: HashMap<Box<[u8]>, NameId>,
+    messages: EntityVec<MessageId, String>,
+    functions: EntityVec<FuncId, &'static Function>,
+    function_ids: HashMap<&'static str, FuncId>,
 }
 
 /// A syntax node Go can blame in an error.
@@ -110,6 +113,9 @@ struct Lowerer<'t, 'o> {
     node_ids: HashMap<(usize, u8), NodeId>,
 }
 
+/// A jump's target until it is patched.
+const UNPATCHED: Label = Label::from_u32(0);
+
 /// The procedure being built.
 struct ProcBuilder {
     code: Vec<Inst>,
@@ -124,8 +130,20 @@ struct ProcBuilder {
 
 impl ProcBuilder {
     fn slot(&mut self) -> Slot {
+        let slot = self.next_slot();
         self.slots += 1;
-        self.slots - 1
+        slot
+    }
+
+    /// The slot `slot` hands out next.
+    fn next_slot(&self) -> Slot {
+        Slot::new(self.slots as usize)
+    }
+
+    fn iter(&mut self) -> IterSlot {
+        let iter = IterSlot::new(self.iters as usize);
+        self.iters += 1;
+        iter
     }
 
     fn emit(&mut self, inst: Inst) -> usize {
@@ -134,7 +152,7 @@ impl ProcBuilder {
     }
 
     fn here(&self) -> Label {
-        self.code.len() as Label
+        Label::new(self.code.len())
     }
 
     /// Points the jump at `at` to `target`.
@@ -174,8 +192,7 @@ impl<'t> Lowerer<'t, '_> {
         };
         let (line, col) = self.lines.go_line_col(pos);
         let location = format!("{}:{line}:{col}", self.options.parse_name);
-        let id = self.program.nodes.len() as NodeId;
-        self.program.nodes.push(NodeInfo { location, context });
+        let id = self.program.nodes.push(NodeInfo { location, context });
         self.node_ids.insert(blame.key(), id);
         id
     }
@@ -191,19 +208,17 @@ impl<'t> Lowerer<'t, '_> {
     }
 
     fn constant(&mut self, p: &mut ProcBuilder, value: Const) -> Slot {
-        let id = self.program.consts.len() as u32;
-        self.program.consts.push(value);
+        let id = self.program.consts.push(value);
         let dst = p.slot();
         p.emit(Inst::Const { dst, value: id });
         dst
     }
 
-    fn name(&mut self, name: &[u8]) -> u32 {
+    fn name(&mut self, name: &[u8]) -> NameId {
         if let Some(&id) = self.program.name_ids.get(name) {
             return id;
         }
-        let id = self.program.names.len() as u32;
-        self.program.names.push(name.into());
+        let id = self.program.names.push(name.into());
         self.program.name_ids.insert(name.into(), id);
         id
     }
@@ -211,18 +226,16 @@ impl<'t> Lowerer<'t, '_> {
     /// An error Go raises at run time from the syntax alone. The slot it
     /// returns is never read: execution stops at the failure.
     fn fail(&mut self, p: &mut ProcBuilder, message: String) -> Slot {
-        let id = self.program.messages.len() as u32;
-        self.program.messages.push(message);
+        let id = self.program.messages.push(message);
         p.emit(Inst::Fail(id));
         p.slot()
     }
 
-    fn function_id(&mut self, f: &'static Function) -> u32 {
+    fn function_id(&mut self, f: &'static Function) -> FuncId {
         if let Some(&id) = self.program.function_ids.get(f.name) {
             return id;
         }
-        let id = self.program.functions.len() as u32;
-        self.program.functions.push(f);
+        let id = self.program.functions.push(f);
         self.program.function_ids.insert(f.name, id);
         id
     }
@@ -236,10 +249,15 @@ impl<'t> Lowerer<'t, '_> {
     // --- templates ---
 
     fn proc(&mut self, tree: &'t Tree) -> Proc {
-        let mut p =
-            ProcBuilder { code: Vec::new(), slots: 1, iters: 0, vars: vec![("$".to_owned(), 0)], loops: Vec::new() };
+        let mut p = ProcBuilder {
+            code: Vec::new(),
+            slots: 1,
+            iters: 0,
+            vars: vec![("$".to_owned(), Slot::ARGUMENT)],
+            loops: Vec::new(),
+        };
         for node in &tree.root.nodes {
-            self.walk(&mut p, 0, node);
+            self.walk(&mut p, Slot::ARGUMENT, node);
         }
         Proc { name: tree.name.clone(), code: p.code, slots: p.slots, iters: p.iters }
     }
@@ -249,8 +267,7 @@ impl<'t> Lowerer<'t, '_> {
         self.at(p, Blame::Node(node));
         match node {
             Node::Text(span) => {
-                let id = self.program.texts.len() as u32;
-                self.program.texts.push(self.source.as_bytes()[span.range()].into());
+                let id = self.program.texts.push(self.source.as_bytes()[span.range()].into());
                 p.emit(Inst::Text(id));
             }
             Node::Action(action) => {
@@ -265,13 +282,13 @@ impl<'t> Lowerer<'t, '_> {
             Node::Range(b) => self.walk_range(p, dot, node, b),
             Node::Template(t) => self.walk_template(p, dot, node, t),
             Node::Break(_) => {
-                let jump = p.emit(Inst::Jump(0));
+                let jump = p.emit(Inst::Jump(UNPATCHED));
                 if let Some((breaks, _)) = p.loops.last_mut() {
                     breaks.push(jump);
                 }
             }
             Node::Continue(_) => {
-                let jump = p.emit(Inst::Jump(0));
+                let jump = p.emit(Inst::Jump(UNPATCHED));
                 if let Some((_, continues)) = p.loops.last_mut() {
                     continues.push(jump);
                 }
@@ -289,7 +306,7 @@ impl<'t> Lowerer<'t, '_> {
     fn walk_if_or_with(&mut self, p: &mut ProcBuilder, dot: Slot, b: &'t Branch, with: bool) {
         let mark = p.vars.len();
         let value = self.eval_pipeline(p, dot, Some(&b.pipe));
-        let branch = p.emit(Inst::JumpUnlessTrue { src: value, target: 0 });
+        let branch = p.emit(Inst::JumpUnlessTrue { src: value, target: UNPATCHED });
         self.walk_list(p, if with { value } else { dot }, &b.list);
         self.else_tail(p, dot, branch, b.else_list.as_ref(), mark, false);
     }
@@ -311,7 +328,7 @@ impl<'t> Lowerer<'t, '_> {
         mark: usize,
         range: bool,
     ) {
-        let skip_else = p.emit(Inst::Jump(0));
+        let skip_else = p.emit(Inst::Jump(UNPATCHED));
         let else_start = p.here();
         p.patch(to_else, else_start);
         let mut breaks = Vec::new();
@@ -341,14 +358,13 @@ impl<'t> Lowerer<'t, '_> {
         self.at(p, Blame::Node(node));
         let mark = p.vars.len();
         let value = self.eval_pipeline(p, dot, Some(&r.pipe));
-        let iter = p.iters;
-        p.iters += 1;
-        let start = p.emit(Inst::RangeStart { iter, src: value, empty: 0 });
+        let iter = p.iter();
+        let start = p.emit(Inst::RangeStart { iter, src: value, empty: UNPATCHED });
         let elem = p.slot();
         let decls = &r.pipe.decl;
         let key = (decls.len() > 1).then(|| p.slot());
         let next = p.here();
-        let next_inst = p.emit(Inst::RangeNext { iter, key, elem, done: 0 });
+        let next_inst = p.emit(Inst::RangeNext { iter, key, elem, done: UNPATCHED });
         // The loop variables, set as Go's `oneIteration` sets them.
         let slot_of = |p: &ProcBuilder, v: &Variable| p.var(&v.ident[0]);
         if !decls.is_empty() {
@@ -417,7 +433,7 @@ impl<'t> Lowerer<'t, '_> {
             p.emit(Inst::Unbox(v));
             value = Some(v);
         }
-        let value = value.unwrap_or(0);
+        let value = value.unwrap_or(Slot::ARGUMENT);
         for var in &pipe.decl {
             let name = &var.ident[0];
             if pipe.is_assign {
@@ -595,7 +611,7 @@ impl<'t> Lowerer<'t, '_> {
         }
         let mut values: Vec<Slot> = rest.iter().map(|a| self.eval_arg(p, dot, Param::Type(Type::Any), a)).collect();
         values.extend(final_value);
-        let base = p.slots;
+        let base = p.next_slot();
         for v in &values {
             let dst = p.slot();
             p.emit(Inst::Copy { dst, src: *v });
@@ -668,7 +684,7 @@ impl<'t> Lowerer<'t, '_> {
             for arg in rest {
                 let v = self.eval_arg(p, dot, Param::Type(Type::ReflectValue), arg);
                 p.emit(Inst::Copy { dst: result, src: v });
-                exits.push(p.emit(Inst::JumpIfTruth { src: result, when: is_or, target: 0 }));
+                exits.push(p.emit(Inst::JumpIfTruth { src: result, when: is_or, target: UNPATCHED }));
             }
             if let Some(f) = final_value {
                 p.emit(Inst::Copy { dst: result, src: f });
@@ -703,7 +719,7 @@ impl<'t> Lowerer<'t, '_> {
             values.push(slot);
         }
         // Arguments go to consecutive slots.
-        let base = p.slots;
+        let base = p.next_slot();
         for v in &values {
             let dst = p.slot();
             p.emit(Inst::Copy { dst, src: *v });

@@ -15,7 +15,7 @@ use injit_runtime::types::{Kind, Type};
 use injit_runtime::value::{Repr, Str, Value};
 
 use crate::exec::{ExecError, ExecLimits};
-use crate::ir::{Const, MissingKey, NodeId, ProcId, Program, Slot};
+use crate::ir::{Const, EntityVec, IterSlot, MissingKey, NodeId, ProcId, Program, Slot};
 
 /// The state of one render that every frame shares.
 pub(crate) struct Machine<'a, 'o> {
@@ -32,10 +32,10 @@ pub(crate) struct Machine<'a, 'o> {
 /// One active template call.
 pub(crate) struct Frame<'a> {
     pub(crate) proc: ProcId,
-    pub(crate) slots: Vec<Value<'a>>,
-    pub(crate) iters: Vec<Option<RangeIter<'a>>>,
-    /// The node Go would blame (`s.node`), or [`NO_NODE`]. A plain
-    /// integer because native code stores it directly.
+    pub(crate) slots: EntityVec<Slot, Value<'a>>,
+    pub(crate) iters: EntityVec<IterSlot, Option<RangeIter<'a>>>,
+    /// The node Go would blame (`s.node`), or [`NO_NODE`]. Native code
+    /// stores it directly, as the `u32` a `NodeId` is.
     pub(crate) node: NodeId,
     /// Native code's memo of field chains from the frame's argument
     /// (`jit/chains.rs`) and of repeated calls (`jit/repeats.rs`); empty
@@ -44,14 +44,14 @@ pub(crate) struct Frame<'a> {
 }
 
 /// `Frame::node` before the first `At`.
-pub(crate) const NO_NODE: NodeId = NodeId::MAX;
+pub(crate) const NO_NODE: NodeId = NodeId::from_u32(u32::MAX);
 
 impl<'a> Frame<'a> {
     /// A frame for `proc` with its argument in slot 0.
     pub(crate) fn new(program: &Program, proc: ProcId, arg: Value<'a>) -> Frame<'a> {
-        let p = &program.procs[proc as usize];
-        let mut slots = vec![Value::invalid(); p.slots.max(1) as usize];
-        slots[0] = arg;
+        let p = &program.procs[proc];
+        let mut slots = EntityVec::from(vec![Value::invalid(); p.slots.max(1) as usize]);
+        slots[Slot::ARGUMENT] = arg;
         Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: NO_NODE, memo: Vec::new() }
     }
 
@@ -60,15 +60,23 @@ impl<'a> Frame<'a> {
     }
 
     pub(crate) fn slot(&self, s: Slot) -> &Value<'a> {
-        &self.slots[s as usize]
+        &self.slots[s]
+    }
+
+    /// The `len` consecutive slots from `first`: a call's arguments.
+    #[inline]
+    pub(crate) fn block(&self, first: Slot, len: u32) -> &[Value<'a>] {
+        // The end summed in `u32`, as before the ids had types: with a
+        // `usize` sum the evaluator's loop takes ~0.4% more instructions.
+        &self.slots.as_slice()[first.index()..(first.as_u32() + len) as usize]
     }
 
     pub(crate) fn set(&mut self, s: Slot, v: Value<'a>) {
-        self.slots[s as usize] = v;
+        self.slots[s] = v;
     }
 
     pub(crate) fn take(&mut self, s: Slot) -> Value<'a> {
-        std::mem::replace(&mut self.slots[s as usize], Value::invalid())
+        std::mem::replace(&mut self.slots[s], Value::invalid())
     }
 }
 
@@ -198,7 +206,7 @@ impl<'a> Machine<'a, '_> {
         if !v.is_valid() {
             self.out.extend_from_slice(b"<no value>");
         } else if let Repr::Func(_) = v.repr {
-            let node = frame.node().map(|n| self.program.nodes[n as usize].context.as_str()).unwrap_or_default();
+            let node = frame.node().map(|n| self.program.nodes[n].context.as_str()).unwrap_or_default();
             return Err(format!("can't print {node} of type {}", v.type_name()));
         } else {
             fprint(self.out, v);
@@ -210,7 +218,7 @@ impl<'a> Machine<'a, '_> {
     pub(crate) fn constant(&self, frame: &mut Frame<'a>, dst: Slot, c: &'a Const) {
         // The old value goes first, so the constant is built in the slot
         // itself rather than in a temporary copied there.
-        let slot = &mut frame.slots[dst as usize];
+        let slot = &mut frame.slots[dst];
         *slot = Value::invalid();
         match c {
             // The most common kind on its own path: one variant is written
@@ -229,7 +237,7 @@ impl<'a> Machine<'a, '_> {
 
     #[inline]
     pub(crate) fn unbox(frame: &mut Frame<'a>, s: Slot) {
-        frame.slots[s as usize].unbox_in_place();
+        frame.slots[s].unbox_in_place();
     }
 
     /// `evalField`.
@@ -269,7 +277,7 @@ impl<'a> Machine<'a, '_> {
         argc: u32,
         node: NodeId,
     ) -> Result<(), String> {
-        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        let argv = frame.block(args, argc);
         let Body::Native(native) = function.body else {
             return Err(format!("internal error: {} is lowered inline", function.name));
         };
@@ -307,7 +315,7 @@ impl<'a> Machine<'a, '_> {
         let Some(write) = function.write else {
             return Err(format!("internal error: {} does not print its result", function.name));
         };
-        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        let argv = frame.block(args, argc);
         let before = self.out.len();
         match write(self.cx, argv, self.out) {
             Ok(()) => {
@@ -335,7 +343,7 @@ impl<'a> Machine<'a, '_> {
         constants: u32,
         node: NodeId,
     ) -> Result<(), String> {
-        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        let argv = frame.block(args, argc);
         match call_bound(frame.slot(method), argv, constants) {
             Ok(v) => {
                 frame.set(dst, v);
@@ -359,7 +367,7 @@ impl<'a> Machine<'a, '_> {
         node: NodeId,
     ) -> Result<(), String> {
         let callee = String::from_utf8_lossy(callee);
-        let argv = &frame.slots[args as usize..(args + argc) as usize];
+        let argv = frame.block(args, argc);
         match call(&callee, &argv[0], &argv[1..]) {
             Ok(v) => {
                 frame.set(dst, v);
@@ -387,17 +395,17 @@ impl<'a> Machine<'a, '_> {
 
     /// Starts ranging over `src`; `false` when there is nothing to range over.
     #[inline]
-    pub(crate) fn range_start(frame: &mut Frame<'a>, iter: u32, src: Slot) -> Result<bool, String> {
+    pub(crate) fn range_start(frame: &mut Frame<'a>, iter: IterSlot, src: Slot) -> Result<bool, String> {
         let it = range_start(frame.slot(src))?;
         let started = it.is_some();
-        frame.iters[iter as usize] = it;
+        frame.iters[iter] = it;
         Ok(started)
     }
 
     /// The next element into `elem` (and key into `key`); `false` at the end.
     #[inline]
-    pub(crate) fn range_next(frame: &mut Frame<'a>, iter: u32, key: Option<Slot>, elem: Slot) -> bool {
-        let Some(iter) = frame.iters[iter as usize].as_mut() else {
+    pub(crate) fn range_next(frame: &mut Frame<'a>, iter: IterSlot, key: Option<Slot>, elem: Slot) -> bool {
+        let Some(iter) = frame.iters[iter].as_mut() else {
             return false;
         };
         // Straight into the slots: a pair of values handed back goes
@@ -411,9 +419,9 @@ impl<'a> Machine<'a, '_> {
                 let i = *pos;
                 *pos += 1;
                 if let Some(key) = key {
-                    slots[key as usize] = Value::int(i as i64);
+                    slots[key] = Value::int(i as i64);
                 }
-                slots[elem as usize] = list.index(i);
+                slots[elem] = list.index(i);
             }
             RangeIter::Object { object, pos } => {
                 let Some((k, data)) = object.entry(*pos) else {
@@ -421,9 +429,9 @@ impl<'a> Machine<'a, '_> {
                 };
                 *pos += 1;
                 if let Some(key) = key {
-                    slots[key as usize] = Value::str(k.as_bytes());
+                    slots[key] = Value::str(k.as_bytes());
                 }
-                slots[elem as usize] = Value::from_data(data, true);
+                slots[elem] = Value::from_data(data, true);
             }
             RangeIter::Map { entries, pos } => {
                 let Some((k, v)) = entries.get(*pos) else {
@@ -431,17 +439,17 @@ impl<'a> Machine<'a, '_> {
                 };
                 *pos += 1;
                 if let Some(key) = key {
-                    slots[key as usize] = k.clone();
+                    slots[key] = k.clone();
                 }
-                slots[elem as usize] = v.clone();
+                slots[elem] = v.clone();
             }
         }
         true
     }
 
     #[inline]
-    pub(crate) fn range_end(frame: &mut Frame<'a>, iter: u32) {
-        frame.iters[iter as usize] = None;
+    pub(crate) fn range_end(frame: &mut Frame<'a>, iter: IterSlot) {
+        frame.iters[iter] = None;
     }
 
     /// Go's limit on nested template calls, checked before the call's

@@ -15,7 +15,7 @@ use injit_runtime::types::Type;
 use injit_runtime::funcs::Function;
 use injit_runtime::types::Kind;
 
-use crate::ir::{Const, Inst, Label, Proc, Slot};
+use crate::ir::{Const, ConstId, EntityVec, FuncId, Inst, Label, Proc, Slot};
 
 /// How an instruction touches a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Inst {
     /// Calls `f` on every slot the instruction touches, reads before writes.
     fn visit_slots(&mut self, mut f: impl FnMut(&mut Slot, Access)) {
         let block = |base: Slot, argc: u32, f: &mut dyn FnMut(&mut Slot, Access)| {
-            for mut s in base..base + argc {
+            for mut s in base.block(argc) {
                 f(&mut s, Access::Block);
             }
         };
@@ -85,12 +85,12 @@ impl Inst {
     /// the code is `len`).
     pub(crate) fn successors(&self, pc: usize) -> Vec<usize> {
         match *self {
-            Inst::Jump(t) => vec![t as usize],
+            Inst::Jump(t) => vec![t.index()],
             Inst::Fail(_) => Vec::new(),
             Inst::JumpIfTruth { target: t, .. }
             | Inst::JumpUnlessTrue { target: t, .. }
             | Inst::RangeStart { empty: t, .. }
-            | Inst::RangeNext { done: t, .. } => vec![pc + 1, t as usize],
+            | Inst::RangeNext { done: t, .. } => vec![pc + 1, t.index()],
             _ => vec![pc + 1],
         }
     }
@@ -135,7 +135,11 @@ impl Inst {
 
 /// Optimizes one procedure in place; its behaviour, errors included, stays
 /// the same.
-pub(crate) fn optimize(proc: &mut Proc, functions: &[&'static Function], consts: &[Const]) {
+pub(crate) fn optimize(
+    proc: &mut Proc,
+    functions: &EntityVec<FuncId, &'static Function>,
+    consts: &EntityVec<ConstId, Const>,
+) {
     let mut keep: Vec<bool> = proc.code.iter().map(|i| !is_noop(i)).collect();
     remove(proc, &mut keep);
     drop_known_conversions(proc, functions, consts);
@@ -159,27 +163,31 @@ fn is_noop(inst: &Inst) -> bool {
 /// Such a value is valid and not held in an interface, so unboxing it, or
 /// checking it against its own type or `interface{}`, changes nothing. What
 /// is known is forgotten at every jump target (paths merge there).
-fn drop_known_conversions(proc: &mut Proc, functions: &[&'static Function], consts: &[Const]) {
+fn drop_known_conversions(
+    proc: &mut Proc,
+    functions: &EntityVec<FuncId, &'static Function>,
+    consts: &EntityVec<ConstId, Const>,
+) {
     let mut is_target = vec![false; proc.code.len() + 1];
     for inst in &mut proc.code {
         for t in inst.targets_mut() {
-            is_target[*t as usize] = true;
+            is_target[t.index()] = true;
         }
     }
     let concrete = |t: Type| t.kind() != Kind::Interface && t != Type::ReflectValue;
-    let mut known: Vec<Option<Type>> = vec![None; proc.slots as usize];
+    let mut known: EntityVec<Slot, Option<Type>> = EntityVec::from(vec![None; proc.slots as usize]);
     let mut keep = vec![true; proc.code.len()];
     for (pc, inst) in proc.code.iter_mut().enumerate() {
         if is_target[pc] {
             known.fill(None);
         }
         let fact = match inst {
-            Inst::Unbox(s) if known[*s as usize].is_some() => {
+            Inst::Unbox(s) if known[*s].is_some() => {
                 keep[pc] = false;
                 continue;
             }
             Inst::Validate { slot, to: Param::Type(t) } => {
-                if let Some(ty) = known[*slot as usize]
+                if let Some(ty) = known[*slot]
                     && (*t == Type::Any || *t == ty)
                 {
                     keep[pc] = false;
@@ -189,7 +197,7 @@ fn drop_known_conversions(proc: &mut Proc, functions: &[&'static Function], cons
                 // valid, unboxed value of that type.
                 concrete(*t).then_some(*t)
             }
-            Inst::Const { value, .. } => match &consts[*value as usize] {
+            Inst::Const { value, .. } => match &consts[*value] {
                 Const::Bool(_) => Some(Type::Bool),
                 Const::Int(_, t)
                 | Const::Uint(_, t)
@@ -199,16 +207,16 @@ fn drop_known_conversions(proc: &mut Proc, functions: &[&'static Function], cons
                 Const::Invalid | Const::NilInterface | Const::Boxed(_) | Const::Bound(_) | Const::Typed(..) => None,
             },
             Inst::Call { func, .. } => {
-                let function = functions[*func as usize];
+                let function = functions[*func];
                 let result = function.result();
                 (!function.results.is_empty() && concrete(result)).then_some(result)
             }
-            Inst::Copy { src, .. } => known[*src as usize],
+            Inst::Copy { src, .. } => known[*src],
             _ => None,
         };
         inst.visit_slots(|s, access| {
             if matches!(access, Access::Def | Access::Modify) {
-                known[*s as usize] = fact;
+                known[*s] = fact;
             }
         });
     }
@@ -216,10 +224,10 @@ fn drop_known_conversions(proc: &mut Proc, functions: &[&'static Function], cons
 }
 
 /// Every reference to each slot, in code order.
-fn references(code: &mut [Inst], slots: usize) -> Vec<Vec<(usize, Access)>> {
-    let mut refs = vec![Vec::new(); slots];
+fn references(code: &mut [Inst], slots: usize) -> EntityVec<Slot, Vec<(usize, Access)>> {
+    let mut refs = EntityVec::from(vec![Vec::new(); slots]);
     for (pc, inst) in code.iter_mut().enumerate() {
-        inst.visit_slots(|s, access| refs[*s as usize].push((pc, access)));
+        inst.visit_slots(|s, access| refs[*s].push((pc, access)));
     }
     refs
 }
@@ -234,26 +242,26 @@ fn coalesce_copies(proc: &mut Proc) -> bool {
     let mut is_jump = vec![false; proc.code.len()];
     for (pc, inst) in proc.code.iter_mut().enumerate() {
         for t in inst.targets_mut() {
-            is_target[*t as usize] = true;
+            is_target[t.index()] = true;
             is_jump[pc] = true;
         }
     }
-    let mut touched = vec![false; proc.slots as usize];
+    let mut touched: EntityVec<Slot, bool> = EntityVec::from(vec![false; proc.slots as usize]);
     let mut renames: Vec<(Slot, Slot, usize, usize)> = Vec::new();
     for (copy_pc, inst) in proc.code.iter().enumerate() {
         let &Inst::Copy { dst, src } = inst else { continue };
         // Slot 0 is the template's argument, defined by the caller.
-        if src == 0 || dst == 0 || src == dst || touched[src as usize] || touched[dst as usize] {
+        if src == Slot::ARGUMENT || dst == Slot::ARGUMENT || src == dst || touched[src] || touched[dst] {
             continue;
         }
-        let src_refs = &refs[src as usize];
+        let src_refs = &refs[src];
         let Some(&(first, Access::Def)) = src_refs.first() else { continue };
         let confined = src_refs.iter().all(|&(pc, access)| pc <= copy_pc && access != Access::Block);
-        let dst_fresh = refs[dst as usize].iter().all(|&(pc, _)| pc >= copy_pc);
+        let dst_fresh = refs[dst].iter().all(|&(pc, _)| pc >= copy_pc);
         let straight = (first + 1..=copy_pc).all(|pc| !is_target[pc]) && (first..copy_pc).all(|pc| !is_jump[pc]);
         if confined && dst_fresh && straight {
-            touched[src as usize] = true;
-            touched[dst as usize] = true;
+            touched[src] = true;
+            touched[dst] = true;
             renames.push((src, dst, first, copy_pc));
         }
     }
@@ -285,12 +293,12 @@ fn remove(proc: &mut Proc, keep: &mut [bool]) {
         return;
     }
     let mut new_index = Vec::with_capacity(keep.len() + 1);
-    let mut kept = 0u32;
+    let mut kept = 0;
     for &k in keep.iter() {
-        new_index.push(kept);
-        kept += u32::from(k);
+        new_index.push(Label::new(kept));
+        kept += usize::from(k);
     }
-    new_index.push(kept);
+    new_index.push(Label::new(kept));
     let code = std::mem::take(&mut proc.code);
     proc.code = code
         .into_iter()
@@ -298,7 +306,7 @@ fn remove(proc: &mut Proc, keep: &mut [bool]) {
         .filter(|(_, k)| **k)
         .map(|(mut inst, _)| {
             for t in inst.targets_mut() {
-                *t = new_index[*t as usize];
+                *t = new_index[t.index()];
             }
             inst
         })
@@ -309,8 +317,9 @@ fn remove(proc: &mut Proc, keep: &mut [bool]) {
 /// slots that must stay consecutive.
 #[derive(Clone, Debug)]
 struct Unit {
-    first: Slot,
-    len: u32,
+    /// The index of its first slot.
+    first: usize,
+    len: usize,
     start: usize,
     end: usize,
 }
@@ -324,8 +333,8 @@ fn compact_slots(proc: &mut Proc) {
         return;
     }
     // Units: argument blocks merged where they overlap, then single slots.
-    let mut unit_of: Vec<Option<usize>> = vec![None; slots];
-    let mut blocks: Vec<(Slot, u32)> = Vec::new();
+    let mut unit_of: EntityVec<Slot, Option<usize>> = EntityVec::from(vec![None; slots]);
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
     for inst in &proc.code {
         match *inst {
             Inst::Call { args, argc, .. }
@@ -333,7 +342,7 @@ fn compact_slots(proc: &mut Proc) {
             | Inst::CallMethod { args, argc, .. }
                 if argc > 0 =>
             {
-                blocks.push((args, argc));
+                blocks.push((args.index(), argc as usize));
             }
             _ => {}
         }
@@ -348,13 +357,13 @@ fn compact_slots(proc: &mut Proc) {
     }
     for (i, u) in units.iter().enumerate() {
         for s in u.first..u.first + u.len {
-            unit_of[s as usize] = Some(i);
+            unit_of[Slot::new(s)] = Some(i);
         }
     }
-    for (s, unit) in unit_of.iter_mut().enumerate().skip(1) {
-        if unit.is_none() {
-            *unit = Some(units.len());
-            units.push(Unit { first: s as Slot, len: 1, start: usize::MAX, end: 0 });
+    for s in unit_of.keys().skip(1) {
+        if unit_of[s].is_none() {
+            unit_of[s] = Some(units.len());
+            units.push(Unit { first: s.index(), len: 1, start: usize::MAX, end: 0 });
         }
     }
     // Live ranges in code order. A unit read before it is written holds
@@ -362,7 +371,7 @@ fn compact_slots(proc: &mut Proc) {
     let mut first_access: Vec<Option<Access>> = vec![None; units.len()];
     for (pc, inst) in proc.code.iter_mut().enumerate() {
         inst.visit_slots(|s, access| {
-            let Some(u) = unit_of[*s as usize] else { return };
+            let Some(u) = unit_of[*s] else { return };
             let unit = &mut units[u];
             unit.start = unit.start.min(pc);
             unit.end = unit.end.max(pc);
@@ -378,8 +387,8 @@ fn compact_slots(proc: &mut Proc) {
     let mut loops: Vec<(usize, usize)> = Vec::new();
     for (pc, inst) in proc.code.iter_mut().enumerate() {
         for t in inst.targets_mut() {
-            if (*t as usize) <= pc {
-                loops.push((*t as usize, pc));
+            if t.index() <= pc {
+                loops.push((t.index(), pc));
             }
         }
     }
@@ -400,27 +409,27 @@ fn compact_slots(proc: &mut Proc) {
     let mut order: Vec<usize> = (0..units.len()).filter(|&u| units[u].start != usize::MAX).collect();
     order.sort_by_key(|&u| (units[u].start, units[u].first));
     let mut busy_until: Vec<Option<usize>> = vec![Some(usize::MAX)];
-    let mut placed: Vec<Option<Slot>> = vec![None; units.len()];
+    let mut placed: Vec<Option<usize>> = vec![None; units.len()];
     for u in order {
         let Unit { len, start, end, .. } = units[u];
         let free = |p: usize, busy: &Vec<Option<usize>>| busy.get(p).is_none_or(|b| b.is_none_or(|e| e < start));
         let mut p = 1;
-        while !(p..p + len as usize).all(|k| free(k, &busy_until)) {
+        while !(p..p + len).all(|k| free(k, &busy_until)) {
             p += 1;
         }
-        if busy_until.len() < p + len as usize {
-            busy_until.resize(p + len as usize, None);
+        if busy_until.len() < p + len {
+            busy_until.resize(p + len, None);
         }
-        busy_until[p..p + len as usize].fill(Some(end));
-        placed[u] = Some(p as Slot);
+        busy_until[p..p + len].fill(Some(end));
+        placed[u] = Some(p);
     }
     let new_slot = |s: Slot| -> Slot {
-        if s == 0 {
-            return 0;
+        if s == Slot::ARGUMENT {
+            return Slot::ARGUMENT;
         }
-        let u = unit_of[s as usize].expect("every slot has a unit");
+        let u = unit_of[s].expect("every slot has a unit");
         // A slot never referenced keeps a harmless place (it is never read).
-        placed[u].map_or(0, |p| p + (s - units[u].first))
+        placed[u].map_or(Slot::ARGUMENT, |p| Slot::new(p + (s.index() - units[u].first)))
     };
     for inst in &mut proc.code {
         match inst {

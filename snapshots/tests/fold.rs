@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
+use injit_compiler::ir::ProcId;
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_runtime::{Data, FunctionSet, NumberMode, Object};
 
@@ -47,7 +48,7 @@ fn fold_case(path: &std::path::Path) -> String {
     assert_eq!(render(&compile(folded.program().bound.clone(), Backend::Jit)), plain, "native code differs");
     let main_len = |set: &TemplateSet| {
         let program = set.program();
-        program.procs[program.proc(&CompileOptions::default().name).expect("the main template") as usize].code.len()
+        program.procs[program.proc(&CompileOptions::default().name).expect("the main template")].code.len()
     };
     format!(
         "main template instructions: {} unfolded, {} folded\n\n{}\n--- output\n{}",
@@ -106,7 +107,8 @@ missing: {{ .Values.nope }} {{ index .Values "global" "tag" }}
     for backend in [Backend::Eval, Backend::Jit] {
         let folded = compile(Some(Arc::clone(&bound)), backend);
         assert_eq!(render(&folded), plain, "{backend:?}");
-        let (before, after) = (plain_set.program().procs[0].code.len(), folded.program().procs[0].code.len());
+        let main = ProcId::new(0);
+        let (before, after) = (plain_set.program().procs[main].code.len(), folded.program().procs[main].code.len());
         assert!(after * 2 < before, "{before} instructions unfolded, {after} folded");
     }
 }

@@ -169,7 +169,7 @@ impl FieldChain {
         if let Repr::Data(mut data) = value.repr {
             let from = start;
             while let (Data::Object(object), Some(link)) = (data, self.links.get(start)) {
-                let Some(next) = link.find(object, &names[link.name as usize]) else { break };
+                let Some(next) = link.find(object, &names[link.name]) else { break };
                 if let Some(m) = link.memo
                     && memoized
                 {
@@ -193,7 +193,7 @@ impl FieldChain {
         if let Repr::Typed(mut t, mut node) = value.repr {
             let (from, mut boxed) = (start, value.boxed);
             while let Some(link) = self.links.get(start)
-                && let Some(Direct { field, view: Some(view) }) = link.direct_field(t, &names[link.name as usize])
+                && let Some(Direct { field, view: Some(view) }) = link.direct_field(t, &names[link.name])
             {
                 let next = link.field_node(field, node).filter(|d| !matches!(d, Data::Null));
                 if let Some(m) = link.memo
@@ -215,7 +215,7 @@ impl FieldChain {
             }
         }
         for link in &self.links[start..] {
-            let next = link.lookup(&value, &names[link.name as usize], machine.missing)?;
+            let next = link.lookup(&value, &names[link.name], machine.missing)?;
             if let Some(m) = link.memo
                 && memoized
             {
@@ -253,7 +253,7 @@ impl FieldChain {
 /// link after it in its chain starts from the memo.
 pub(crate) fn assign_memos(chains: &mut [&mut FieldChain]) -> u32 {
     use std::collections::HashMap;
-    let mut uses: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut uses: HashMap<Vec<NameId>, u32> = HashMap::new();
     for chain in chains.iter() {
         let mut path = Vec::new();
         for link in chain.links.iter() {
@@ -261,7 +261,7 @@ pub(crate) fn assign_memos(chains: &mut [&mut FieldChain]) -> u32 {
             *uses.entry(path.clone()).or_default() += 1;
         }
     }
-    let mut entries: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut entries: HashMap<Vec<NameId>, u32> = HashMap::new();
     for chain in chains.iter_mut() {
         let last = chain.links.len() - 1;
         let mut path = Vec::new();

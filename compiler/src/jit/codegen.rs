@@ -15,7 +15,7 @@ use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, 
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
-use crate::ir::{Inst, Proc, Program};
+use crate::ir::{Inst, IterSlot, Label, NodeId, Proc, ProcId, Program, Slot};
 use crate::jit::chains::FieldChain;
 use crate::jit::fuse::{Fused, Recall, Run};
 use crate::jit::helpers::{Abi, Helper, JitCx, NO_MEMO, NO_NODE, NO_SLOT};
@@ -35,7 +35,7 @@ fn helper_signature(helper: Helper, call_conv: CallConv, pointer: types::Type) -
     for abi in helper.params() {
         let ty = match abi {
             Abi::Cx | Abi::Frame | Abi::Ptr | Abi::Usize => pointer,
-            Abi::U32 => types::I32,
+            Abi::U32 | Abi::Slot | Abi::Iter | Abi::Node | Abi::Proc => types::I32,
         };
         sig.params.push(AbiParam::new(ty));
     }
@@ -113,7 +113,7 @@ pub(crate) fn build(
         }
         for recall in recalls.get(&pc).into_iter().flatten() {
             let node = recall.node.unwrap_or(NO_NODE);
-            let hit = g.call(Helper::Recall, &[Arg::U32(recall.memo), Arg::U32(recall.dst), Arg::U32(node)]);
+            let hit = g.call(Helper::Recall, &[Arg::U32(recall.memo), Arg::Slot(recall.dst), Arg::Node(node)]);
             g.fail_on_two(hit);
             let next = g.b.create_block();
             g.b.ins().brif(hit, labels[&recall.resume], &[], next, &[]);
@@ -126,23 +126,23 @@ pub(crate) fn build(
                     g.call_checked(Helper::FieldChain, &[Arg::Ptr(ptr.cast(), PtrKind::Run, index)]);
                 }
                 Fused::PrintUnboxed { src, node } => {
-                    g.call_checked(Helper::PrintUnboxed, &[Arg::U32(*src), Arg::U32(*node)]);
+                    g.call_checked(Helper::PrintUnboxed, &[Arg::Slot(*src), Arg::Node(*node)]);
                 }
-                Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::U32(*dst), Arg::U32(*src)]),
+                Fused::Move { dst, src } => g.call_checked(Helper::Move, &[Arg::Slot(*dst), Arg::Slot(*src)]),
                 Fused::RepeatedCall { memo } => g.function_call(program, &proc.code[pc], *memo),
                 Fused::CallPrint { node: print_node } => {
                     let Inst::Call { func, args, argc, node, .. } = proc.code[pc] else {
                         unreachable!("a printed call starts with the call")
                     };
-                    let function: *const injit_runtime::funcs::Function = program.functions[func as usize];
+                    let function: *const injit_runtime::funcs::Function = program.functions[func];
                     g.call_checked(
                         Helper::CallPrint,
                         &[
-                            Arg::Ptr(function.cast(), PtrKind::Function, func as usize),
-                            Arg::U32(args),
+                            Arg::Ptr(function.cast(), PtrKind::Function, func.index()),
+                            Arg::Slot(args),
                             Arg::U32(argc),
-                            Arg::U32(node),
-                            Arg::U32(*print_node),
+                            Arg::Node(node),
+                            Arg::Node(*print_node),
                         ],
                     );
                 }
@@ -188,7 +188,7 @@ fn targets(inst: &Inst) -> Vec<usize> {
         | Inst::JumpIfTruth { target: t, .. }
         | Inst::JumpUnlessTrue { target: t, .. }
         | Inst::RangeStart { empty: t, .. }
-        | Inst::RangeNext { done: t, .. } => vec![*t as usize],
+        | Inst::RangeNext { done: t, .. } => vec![t.index()],
         _ => Vec::new(),
     }
 }
@@ -209,9 +209,28 @@ struct Gen<'f> {
 /// An operand of a helper call.
 enum Arg {
     U32(u32),
+    Slot(Slot),
+    Iter(IterSlot),
+    Node(NodeId),
+    Proc(ProcId),
     /// A pointer into the program: what it points to, and which one.
     Ptr(*const u8, PtrKind, usize),
     Usize(usize),
+}
+
+impl Arg {
+    /// How the helper receives it.
+    fn abi(&self) -> Abi {
+        match self {
+            Arg::U32(_) => Abi::U32,
+            Arg::Slot(_) => Abi::Slot,
+            Arg::Iter(_) => Abi::Iter,
+            Arg::Node(_) => Abi::Node,
+            Arg::Proc(_) => Abi::Proc,
+            Arg::Ptr(..) => Abi::Ptr,
+            Arg::Usize(_) => Abi::Usize,
+        }
+    }
 }
 
 /// What a pointer operand points to. In a symbolic listing (CLIF
@@ -243,9 +262,18 @@ impl Gen<'_> {
         if helper.params().get(1) == Some(&Abi::Frame) {
             values.push(self.frame);
         }
+        debug_assert!(
+            helper.params()[values.len()..].iter().copied().eq(args.iter().map(Arg::abi)),
+            "{} takes other operands",
+            helper.name()
+        );
         for arg in args {
             let v = match *arg {
                 Arg::U32(x) => self.b.ins().iconst(types::I32, i64::from(x)),
+                Arg::Slot(s) => self.b.ins().iconst(types::I32, i64::from(s.as_u32())),
+                Arg::Iter(i) => self.b.ins().iconst(types::I32, i64::from(i.as_u32())),
+                Arg::Node(n) => self.b.ins().iconst(types::I32, i64::from(n.as_u32())),
+                Arg::Proc(p) => self.b.ins().iconst(types::I32, i64::from(p.as_u32())),
                 Arg::Ptr(_, kind, index) if self.symbolic => {
                     self.b.ins().iconst(self.pointer, (kind as i64) << 32 | index as i64)
                 }
@@ -261,15 +289,15 @@ impl Gen<'_> {
     /// `Inst::Call`, keeping its result in memo entry `memo` (or `NO_MEMO`).
     fn function_call(&mut self, program: &Program, inst: &Inst, memo: u32) {
         let Inst::Call { dst, func, args, argc, node } = *inst else { unreachable!("a call instruction") };
-        let function: *const injit_runtime::funcs::Function = program.functions[func as usize];
+        let function: *const injit_runtime::funcs::Function = program.functions[func];
         self.call_checked(
             Helper::Call,
             &[
-                Arg::U32(dst),
-                Arg::Ptr(function.cast(), PtrKind::Function, func as usize),
-                Arg::U32(args),
+                Arg::Slot(dst),
+                Arg::Ptr(function.cast(), PtrKind::Function, func.index()),
+                Arg::Slot(args),
                 Arg::U32(argc),
-                Arg::U32(node),
+                Arg::Node(node),
                 Arg::U32(memo),
             ],
         );
@@ -293,34 +321,35 @@ impl Gen<'_> {
 
     /// Emits one instruction; returns whether control can fall through.
     fn inst(&mut self, program: &Program, pc: usize, inst: &Inst, labels: &HashMap<usize, Block>) -> bool {
-        let label = |t: u32| labels[&(t as usize)];
+        let label = |t: Label| labels[&t.index()];
         match inst {
             Inst::At(node) => {
-                let n = self.b.ins().iconst(types::I32, i64::from(*node));
+                // `Frame::node` is a `NodeId`: a `u32` in memory.
+                let n = self.b.ins().iconst(types::I32, i64::from(node.as_u32()));
                 self.b.ins().store(self.flags, n, self.frame, std::mem::offset_of!(Frame<'static>, node) as i32);
             }
             Inst::Text(t) => {
-                let text = &program.texts[*t as usize];
-                let ptr = Arg::Ptr(text.as_ptr(), PtrKind::Text, *t as usize);
+                let text = &program.texts[*t];
+                let ptr = Arg::Ptr(text.as_ptr(), PtrKind::Text, t.index());
                 self.call_checked(Helper::Text, &[ptr, Arg::Usize(text.len())]);
             }
-            Inst::Print(s) => self.call_checked(Helper::Print, &[Arg::U32(*s)]),
+            Inst::Print(s) => self.call_checked(Helper::Print, &[Arg::Slot(*s)]),
             Inst::Const { dst, value } => {
-                let c: *const crate::ir::Const = &program.consts[*value as usize];
+                let c: *const crate::ir::Const = &program.consts[*value];
                 self.call_checked(
                     Helper::Constant,
-                    &[Arg::U32(*dst), Arg::Ptr(c.cast(), PtrKind::Const, *value as usize)],
+                    &[Arg::Slot(*dst), Arg::Ptr(c.cast(), PtrKind::Const, value.index())],
                 );
             }
-            Inst::Copy { dst, src } => self.call_checked(Helper::Copy, &[Arg::U32(*dst), Arg::U32(*src)]),
-            Inst::Unbox(s) => self.call_checked(Helper::Unbox, &[Arg::U32(*s)]),
+            Inst::Copy { dst, src } => self.call_checked(Helper::Copy, &[Arg::Slot(*dst), Arg::Slot(*src)]),
+            Inst::Unbox(s) => self.call_checked(Helper::Unbox, &[Arg::Slot(*s)]),
             Inst::Field { dst, recv, name, args } => {
-                let (id, name) = (*name as usize, &program.names[*name as usize]);
+                let (id, name) = (name.index(), &program.names[*name]);
                 self.call_checked(
                     Helper::Field,
                     &[
-                        Arg::U32(*dst),
-                        Arg::U32(*recv),
+                        Arg::Slot(*dst),
+                        Arg::Slot(*recv),
                         Arg::Ptr(name.as_ptr(), PtrKind::Name, id),
                         Arg::Usize(name.len()),
                         Arg::U32(*args),
@@ -329,42 +358,42 @@ impl Gen<'_> {
             }
             Inst::Validate { slot, to } => {
                 let to: *const injit_runtime::convert::Param = to;
-                self.call_checked(Helper::Validate, &[Arg::U32(*slot), Arg::Ptr(to.cast(), PtrKind::Param, pc)]);
+                self.call_checked(Helper::Validate, &[Arg::Slot(*slot), Arg::Ptr(to.cast(), PtrKind::Param, pc)]);
             }
             inst @ Inst::Call { .. } => self.function_call(program, inst, NO_MEMO),
             Inst::CallMethod { dst, method, args, argc, constants, node } => self.call_checked(
                 Helper::CallMethod,
                 &[
-                    Arg::U32(*dst),
-                    Arg::U32(*method),
-                    Arg::U32(*args),
+                    Arg::Slot(*dst),
+                    Arg::Slot(*method),
+                    Arg::Slot(*args),
                     Arg::U32(*argc),
                     Arg::U32(*constants),
-                    Arg::U32(*node),
+                    Arg::Node(*node),
                 ],
             ),
             Inst::CallValue { dst, callee, args, argc, node } => {
-                let name = &program.names[*callee as usize];
+                let name = &program.names[*callee];
                 self.call_checked(
                     Helper::CallValue,
                     &[
-                        Arg::U32(*dst),
-                        Arg::Ptr(name.as_ptr(), PtrKind::Name, *callee as usize),
+                        Arg::Slot(*dst),
+                        Arg::Ptr(name.as_ptr(), PtrKind::Name, callee.index()),
                         Arg::Usize(name.len()),
-                        Arg::U32(*args),
+                        Arg::Slot(*args),
                         Arg::U32(*argc),
-                        Arg::U32(*node),
+                        Arg::Node(*node),
                     ],
                 );
             }
             Inst::JumpIfTruth { src, when, target } => {
-                let taken = self.call(Helper::TruthIs, &[Arg::U32(*src), Arg::U32(u32::from(*when))]);
+                let taken = self.call(Helper::TruthIs, &[Arg::Slot(*src), Arg::U32(u32::from(*when))]);
                 let next = self.b.create_block();
                 self.b.ins().brif(taken, label(*target), &[], next, &[]);
                 self.b.switch_to_block(next);
             }
             Inst::JumpUnlessTrue { src, target } => {
-                let truth = self.call(Helper::IsTrue, &[Arg::U32(*src)]);
+                let truth = self.call(Helper::IsTrue, &[Arg::Slot(*src)]);
                 self.fail_on_two(truth);
                 let next = self.b.create_block();
                 self.b.ins().brif(truth, next, &[], label(*target), &[]);
@@ -375,29 +404,29 @@ impl Gen<'_> {
                 return false;
             }
             Inst::RangeStart { iter, src, empty } => {
-                let started = self.call(Helper::RangeStart, &[Arg::U32(*iter), Arg::U32(*src)]);
+                let started = self.call(Helper::RangeStart, &[Arg::Iter(*iter), Arg::Slot(*src)]);
                 self.fail_on_two(started);
                 let next = self.b.create_block();
                 self.b.ins().brif(started, next, &[], label(*empty), &[]);
                 self.b.switch_to_block(next);
             }
             Inst::RangeNext { iter, key, elem, done } => {
-                let more =
-                    self.call(Helper::RangeNext, &[Arg::U32(*iter), Arg::U32(key.unwrap_or(NO_SLOT)), Arg::U32(*elem)]);
+                let more = self
+                    .call(Helper::RangeNext, &[Arg::Iter(*iter), Arg::Slot(key.unwrap_or(NO_SLOT)), Arg::Slot(*elem)]);
                 let next = self.b.create_block();
                 self.b.ins().brif(more, next, &[], label(*done), &[]);
                 self.b.switch_to_block(next);
             }
-            Inst::RangeEnd { iter } => self.call_checked(Helper::RangeEnd, &[Arg::U32(*iter)]),
+            Inst::RangeEnd { iter } => self.call_checked(Helper::RangeEnd, &[Arg::Iter(*iter)]),
             Inst::CheckDepth => self.call_checked(Helper::CheckDepth, &[]),
             Inst::CallTemplate { proc, dot } => {
-                self.call_checked(Helper::CallTemplate, &[Arg::U32(*proc), Arg::U32(*dot)])
+                self.call_checked(Helper::CallTemplate, &[Arg::Proc(*proc), Arg::Slot(*dot)])
             }
             Inst::Fail(m) => {
-                let message = program.messages[*m as usize].as_bytes();
+                let message = program.messages[*m].as_bytes();
                 self.call(
                     Helper::Fail,
-                    &[Arg::Ptr(message.as_ptr(), PtrKind::Message, *m as usize), Arg::Usize(message.len())],
+                    &[Arg::Ptr(message.as_ptr(), PtrKind::Message, m.index()), Arg::Usize(message.len())],
                 );
                 self.b.ins().jump(self.error_exit, &[]);
                 return false;

@@ -68,12 +68,12 @@ pub(crate) struct Recall {
 pub(crate) fn find(program: &Program, proc: &Proc, is_target: &[bool]) -> Fusion {
     let live = Liveness::of(proc);
     let mut runs = fuse(program, proc, is_target, &live);
-    let argument_kept = !proc.code.iter().any(|inst| inst.writes(0));
+    let argument_kept = !proc.code.iter().any(|inst| inst.writes(Slot::ARGUMENT));
     let chain_memo = if argument_kept {
         let mut root_chains: Vec<&mut FieldChain> = runs
             .iter_mut()
             .filter_map(|run| match &mut run.fused {
-                Fused::Chain(chain) if chain.recv == 0 => Some(chain),
+                Fused::Chain(chain) if chain.recv == Slot::ARGUMENT => Some(chain),
                 _ => None,
             })
             .collect();
@@ -124,7 +124,7 @@ fn recall(
         let pure = match *inst {
             Inst::At(_) | Inst::Const { .. } | Inst::Copy { .. } | Inst::Unbox(_) | Inst::Validate { .. } => true,
             Inst::Field { args, .. } => args == 0,
-            Inst::Call { func, .. } => program.functions[func as usize].is_deterministic(),
+            Inst::Call { func, .. } => program.functions[func].is_deterministic(),
             _ => false,
         };
         let mut dead = true;
@@ -210,7 +210,7 @@ fn fuse(program: &Program, proc: &Proc, is_target: &[bool], live: &Liveness) -> 
                     pc += 1;
                 }
             },
-            Inst::Call { dst, func, .. } if program.functions[func as usize].write.is_some() => {
+            Inst::Call { dst, func, .. } if program.functions[func].write.is_some() => {
                 let unboxed = matches!(code.get(pc + 1), Some(&Inst::Unbox(s)) if s == dst);
                 let at = pc + 1 + usize::from(unboxed);
                 match code.get(at..at + 2) {

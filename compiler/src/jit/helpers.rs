@@ -2,7 +2,8 @@
 //!
 //! Each helper is an `extern "C"` function taking the render context and
 //! the current frame by pointer, plus the instruction's operands as plain
-//! integers and pointers into the (immutable, heap-held) program. It
+//! integers (IR ids are `u32`s to native code: `#[repr(transparent)]`) and
+//! pointers into the (immutable, heap-held) program. It
 //! returns a status: 0 for success, 1 for an error (stored in the context
 //! with Go's text), or a small result for tests and range steps. Helpers
 //! catch panics: none may unwind into a JIT frame (Rust aborts when a panic
@@ -18,7 +19,7 @@ use injit_runtime::funcs::Function;
 use injit_runtime::value::Value;
 
 use crate::exec::ExecError;
-use crate::ir::{Const, NodeId, ProcId, Slot};
+use crate::ir::{Const, IterSlot, NodeId, ProcId, Slot};
 use crate::jit::chains::FieldChain;
 use crate::machine::{Frame, Machine};
 
@@ -30,7 +31,9 @@ pub(crate) type ProcFn = unsafe extern "C" fn(*mut JitCx<'static, 'static>, *mut
 pub(crate) struct JitCx<'a, 'o> {
     pub(crate) helpers: *const *const u8,
     pub(crate) procs: *const ProcFn,
-    /// Each procedure's memo size, for the frames of template calls.
+    /// Each procedure's memo size, for the frames of template calls, by
+    /// `ProcId` index. A slice rather than the `EntityVec` it comes from:
+    /// this keeps the context's layout, which the CLIF listings show.
     pub(crate) memo_sizes: &'a [u32],
     pub(crate) machine: Machine<'a, 'o>,
     /// Template calls below the current frame.
@@ -43,7 +46,7 @@ impl<'a> JitCx<'a, '_> {
     /// code uses (`chains.rs`).
     pub(crate) fn frame(&self, proc: ProcId, arg: Value<'a>) -> Frame<'a> {
         let mut frame = Frame::new(self.machine.program, proc, arg);
-        frame.memo = vec![None; self.memo_sizes[proc as usize] as usize];
+        frame.memo = vec![None; self.memo_sizes[proc.index()] as usize];
         frame
     }
 }
@@ -66,6 +69,11 @@ pub(crate) enum Abi {
     Ptr,
     Usize,
     U32,
+    /// IR ids, passed as the `u32` each is (`#[repr(transparent)]`).
+    Slot,
+    Iter,
+    Node,
+    Proc,
 }
 
 macro_rules! helpers {
@@ -103,33 +111,37 @@ macro_rules! helpers {
     (@ty Ptr) => { *const u8 };
     (@ty Usize) => { usize };
     (@ty U32) => { u32 };
+    (@ty Slot) => { Slot };
+    (@ty Iter) => { IterSlot };
+    (@ty Node) => { NodeId };
+    (@ty Proc) => { ProcId };
 }
 
 helpers! {
     Text => text(Cx, Frame, Ptr, Usize);
-    Print => print(Cx, Frame, U32);
-    Constant => constant(Cx, Frame, U32, Ptr);
-    Copy => copy(Cx, Frame, U32, U32);
-    Move => move_slot(Cx, Frame, U32, U32);
-    Unbox => unbox(Cx, Frame, U32);
-    Field => field(Cx, Frame, U32, U32, Ptr, Usize, U32);
+    Print => print(Cx, Frame, Slot);
+    Constant => constant(Cx, Frame, Slot, Ptr);
+    Copy => copy(Cx, Frame, Slot, Slot);
+    Move => move_slot(Cx, Frame, Slot, Slot);
+    Unbox => unbox(Cx, Frame, Slot);
+    Field => field(Cx, Frame, Slot, Slot, Ptr, Usize, U32);
     FieldChain => field_chain(Cx, Frame, Ptr);
-    PrintUnboxed => print_unboxed(Cx, Frame, U32, U32);
-    Validate => validate(Cx, Frame, U32, Ptr);
-    Call => call(Cx, Frame, U32, Ptr, U32, U32, U32, U32);
+    PrintUnboxed => print_unboxed(Cx, Frame, Slot, Node);
+    Validate => validate(Cx, Frame, Slot, Ptr);
+    Call => call(Cx, Frame, Slot, Ptr, Slot, U32, Node, U32);
     Forget => forget(Cx, Frame, U32);
-    Recall => recall(Cx, Frame, U32, U32, U32);
-    CallMethod => call_method(Cx, Frame, U32, U32, U32, U32, U32, U32);
-    CallValue => call_value(Cx, Frame, U32, Ptr, Usize, U32, U32, U32);
-    TruthIs => truth_is(Cx, Frame, U32, U32);
-    IsTrue => is_true(Cx, Frame, U32);
-    RangeStart => range_start(Cx, Frame, U32, U32);
-    RangeNext => range_next(Cx, Frame, U32, U32, U32);
-    RangeEnd => range_end(Cx, Frame, U32);
+    Recall => recall(Cx, Frame, U32, Slot, Node);
+    CallMethod => call_method(Cx, Frame, Slot, Slot, Slot, U32, U32, Node);
+    CallValue => call_value(Cx, Frame, Slot, Ptr, Usize, Slot, U32, Node);
+    TruthIs => truth_is(Cx, Frame, Slot, U32);
+    IsTrue => is_true(Cx, Frame, Slot);
+    RangeStart => range_start(Cx, Frame, Iter, Slot);
+    RangeNext => range_next(Cx, Frame, Iter, Slot, Slot);
+    RangeEnd => range_end(Cx, Frame, Iter);
     CheckDepth => check_depth(Cx, Frame);
-    CallTemplate => call_template(Cx, Frame, U32, U32);
+    CallTemplate => call_template(Cx, Frame, Proc, Slot);
     Fail => fail(Cx, Frame, Ptr, Usize);
-    CallPrint => call_print(Cx, Frame, Ptr, U32, U32, U32, U32);
+    CallPrint => call_print(Cx, Frame, Ptr, Slot, U32, Node, Node);
 }
 
 /// The table native code indexes: `Helper as usize` → address.
@@ -138,13 +150,13 @@ pub(crate) fn table() -> Box<[*const u8]> {
 }
 
 /// `RangeNext`'s `key` operand when the range has no key variable.
-pub(crate) const NO_SLOT: u32 = u32::MAX;
+pub(crate) const NO_SLOT: Slot = Slot::from_u32(u32::MAX);
 
 /// `Call`'s `memo` operand for a call nothing repeats.
 pub(crate) const NO_MEMO: u32 = u32::MAX;
 
 /// `Recall`'s `node` operand when the skipped instructions set none.
-pub(crate) const NO_NODE: u32 = u32::MAX;
+pub(crate) const NO_NODE: NodeId = NodeId::from_u32(u32::MAX);
 
 /// Runs a helper body with the context and frame borrowed, turning an
 /// error into status 1 and a panic into an internal error.
@@ -211,7 +223,7 @@ unsafe extern "C" fn text<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, ptr
     unsafe { guard(cx, frame, |cx, _| cx.machine.text(bytes(ptr, len)).map(|()| 0)) }
 }
 
-unsafe extern "C" fn print<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, s: u32) -> u32 {
+unsafe extern "C" fn print<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, s: Slot) -> u32 {
     // SAFETY: pointers from the generated code (see `guard`).
     unsafe { guard(cx, frame, |cx, frame| cx.machine.print(frame, s).map(|()| 0)) }
 }
@@ -426,7 +438,7 @@ unsafe extern "C" fn is_true<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, 
 }
 
 /// 0 nothing to range over, 1 started, 2 error.
-unsafe extern "C" fn range_start<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, iter: u32, src: Slot) -> u32 {
+unsafe extern "C" fn range_start<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, iter: IterSlot, src: Slot) -> u32 {
     // SAFETY: pointers from the generated code.
     unsafe { guard_answer(cx, frame, |_, frame| Machine::range_start(frame, iter, src)) }
 }
@@ -435,8 +447,8 @@ unsafe extern "C" fn range_start<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'
 unsafe extern "C" fn range_next<'a>(
     cx: *mut JitCx<'a, '_>,
     frame: *mut Frame<'a>,
-    iter: u32,
-    key: u32,
+    iter: IterSlot,
+    key: Slot,
     elem: Slot,
 ) -> u32 {
     let key = (key != NO_SLOT).then_some(key);
@@ -444,7 +456,7 @@ unsafe extern "C" fn range_next<'a>(
     unsafe { guard(cx, frame, |_, frame| Ok(u32::from(Machine::range_next(frame, iter, key, elem)))) }
 }
 
-unsafe extern "C" fn range_end<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, iter: u32) -> u32 {
+unsafe extern "C" fn range_end<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame<'a>, iter: IterSlot) -> u32 {
     // SAFETY: pointers from the generated code.
     unsafe {
         guard(cx, frame, |_, frame| {
@@ -470,7 +482,7 @@ unsafe extern "C" fn call_template<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame
     // SAFETY: pointers from the generated code.
     let prepared = unsafe {
         let (cx_ref, frame_ref) = (&mut *cx, &mut *frame);
-        catch_unwind(AssertUnwindSafe(|| cx_ref.frame(proc, frame_ref.slots[dot as usize].clone())))
+        catch_unwind(AssertUnwindSafe(|| cx_ref.frame(proc, frame_ref.slots[dot].clone())))
     };
     let Ok(mut callee) = prepared else {
         // SAFETY: as above.
@@ -478,7 +490,7 @@ unsafe extern "C" fn call_template<'a>(cx: *mut JitCx<'a, '_>, frame: *mut Frame
     };
     // SAFETY: `procs` has one entry per procedure of the program, and
     // `proc` is a procedure id the compiler emitted.
-    let function = unsafe { *(*cx).procs.add(proc as usize) };
+    let function = unsafe { *(*cx).procs.add(proc.index()) };
     // SAFETY: `cx` is live; no reference into it is held across the call.
     unsafe { (*cx).depth += 1 };
     let status = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {

@@ -2,7 +2,7 @@
 //! before being written again. Native code uses it to fuse instructions
 //! whose intermediate values nothing reads afterwards.
 
-use crate::ir::{Inst, Proc};
+use crate::ir::{Inst, Proc, Slot};
 
 /// Live slots after each instruction, as bit sets.
 pub(crate) struct Liveness {
@@ -32,9 +32,9 @@ impl Liveness {
                 // A `RangeNext` writes nothing when the range is done, so
                 // it kills nothing; every other write kills the old value.
                 if !matches!(inst, Inst::RangeNext { .. }) {
-                    inst.for_each_defined(|s| inn[s as usize / 64] &= !(1u64 << (s % 64)));
+                    inst.for_each_defined(|s| inn[s.index() / 64] &= !(1u64 << (s.index() % 64)));
                 }
-                inst.for_each_read(|s| inn[s as usize / 64] |= 1u64 << (s % 64));
+                inst.for_each_read(|s| inn[s.index() / 64] |= 1u64 << (s.index() % 64));
                 if live_out[pc * words..(pc + 1) * words] != out[..] || live_in[pc * words..(pc + 1) * words] != inn[..]
                 {
                     live_out[pc * words..(pc + 1) * words].copy_from_slice(&out);
@@ -47,8 +47,8 @@ impl Liveness {
     }
 
     /// Whether `slot` may be read after instruction `pc` runs.
-    pub(crate) fn live_after(&self, pc: usize, slot: u32) -> bool {
-        let word = self.live_out[pc * self.words + slot as usize / 64];
-        word & (1u64 << (slot % 64)) != 0
+    pub(crate) fn live_after(&self, pc: usize, slot: Slot) -> bool {
+        let word = self.live_out[pc * self.words + slot.index() / 64];
+        word & (1u64 << (slot.index() % 64)) != 0
     }
 }

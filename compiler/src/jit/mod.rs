@@ -22,7 +22,7 @@ use injit_runtime::funcs::CallCx;
 use injit_runtime::value::Value;
 
 use crate::exec::{ExecError, ExecLimits};
-use crate::ir::{ProcId, Program};
+use crate::ir::{EntityVec, ProcId, Program};
 use crate::machine::Machine;
 use fuse::{Fusion, Run};
 use helpers::{JitCx, ProcFn};
@@ -47,13 +47,13 @@ fn jit_error(e: impl fmt::Display) -> JitError {
 pub(crate) struct JitProgram {
     /// `Some` until dropped; dropping frees the code.
     module: Option<JITModule>,
-    procs: Box<[ProcFn]>,
+    procs: EntityVec<ProcId, ProcFn>,
     helpers: Box<[*const u8]>,
     /// Each procedure's fused runs, which its code points to: built before
     /// any code and never changed after, so they do not move.
-    _fused: Vec<Vec<Run>>,
+    _fused: EntityVec<ProcId, Vec<Run>>,
     /// Each procedure's memo size (`chains.rs`, `repeats.rs`).
-    memo_sizes: Box<[u32]>,
+    memo_sizes: EntityVec<ProcId, u32>,
 }
 
 // SAFETY: the module is only touched in `Drop` (it is `Send`, and nothing
@@ -99,19 +99,19 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
     let mut module = JITModule::new(builder()?);
     let pointer = module.target_config().pointer_type();
     let sig = codegen::proc_signature(module.target_config().default_call_conv, pointer);
-    let mut ids = Vec::with_capacity(program.procs.len());
-    for (i, _) in program.procs.iter().enumerate() {
-        ids.push(module.declare_function(&format!("t{i}"), Linkage::Local, &sig).map_err(jit_error)?);
+    let mut ids: EntityVec<ProcId, _> = EntityVec::new();
+    for id in program.procs.keys() {
+        ids.push(module.declare_function(&format!("t{id}"), Linkage::Local, &sig).map_err(jit_error)?);
     }
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
-    let fusions: Vec<Fusion> =
+    let fusions: EntityVec<ProcId, Fusion> =
         program.procs.iter().map(|proc| fuse::find(program, proc, &codegen::jump_targets(proc))).collect();
     let mut numbered = 0;
-    for (i, proc) in program.procs.iter().enumerate() {
+    for (id, proc) in program.procs.iter_enumerated() {
         ctx.func.signature = sig.clone();
-        ctx.func.name = UserFuncName::user(0, ids[i].as_u32());
-        let fusion = &fusions[i];
+        ctx.func.name = UserFuncName::user(0, ids[id].as_u32());
+        let fusion = &fusions[id];
 
         let starts = fusion.runs.iter().enumerate().map(|(n, run)| (run.start, (run, numbered + n))).collect();
         numbered += fusion.runs.len();
@@ -125,7 +125,7 @@ pub(crate) fn compile(program: &Program) -> Result<JitProgram, JitError> {
             module.target_config(),
             false,
         );
-        module.define_function(ids[i], &mut ctx).map_err(|e| JitError(format!("{e:?}")))?;
+        module.define_function(ids[id], &mut ctx).map_err(|e| JitError(format!("{e:?}")))?;
         module.clear_context(&mut ctx);
     }
     module.finalize_definitions().map_err(jit_error)?;
@@ -162,9 +162,9 @@ pub(crate) fn clif(program: &Program) -> Result<String, JitError> {
     let names: Vec<&str> = helpers::Helper::ALL.iter().map(|h| h.name()).collect();
     text.push_str(&names.join(" "));
     text.push('\n');
-    for (i, proc) in program.procs.iter().enumerate() {
+    for (id, proc) in program.procs.iter_enumerated() {
         let mut func =
-            cranelift_codegen::ir::Function::with_name_signature(UserFuncName::user(0, i as u32), sig.clone());
+            cranelift_codegen::ir::Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig.clone());
         let fusion = fuse::find(program, proc, &codegen::jump_targets(proc));
         let starts = fusion.runs.iter().enumerate().map(|(n, run)| (run.start, (run, n))).collect();
         codegen::build(program, proc, &starts, &fusion.recalls, &mut func, &mut fctx, module.target_config(), true);
@@ -188,14 +188,14 @@ impl JitProgram {
     ) -> Result<(), ExecError> {
         let mut cx = JitCx {
             helpers: self.helpers.as_ptr(),
-            procs: self.procs.as_ptr(),
-            memo_sizes: &self.memo_sizes,
+            procs: self.procs.as_slice().as_ptr(),
+            memo_sizes: self.memo_sizes.as_slice(),
             machine: Machine::new(program, out, limits, call_cx),
             depth: 0,
             error: None,
         };
         let mut frame = cx.frame(proc, data);
-        let function = self.procs[proc as usize];
+        let function = self.procs[proc];
         // SAFETY: `function` is this program's native code for `proc`; it
         // receives a live context and a frame built for `proc`, and reads
         // the program only through pointers into `program`, which the

@@ -129,22 +129,22 @@ pub(crate) fn find(program: &Program, proc: &Proc, first: u32) -> Repeats {
 /// The expression a memoizable call computes.
 fn call_expr(program: &Program, inst: &Inst, facts: &Facts, exprs: &mut Exprs) -> Option<u32> {
     let Inst::Call { func, args, argc, .. } = *inst else { return None };
-    if !program.functions[func as usize].is_deterministic() {
+    if !program.functions[func].is_deterministic() {
         return None;
     }
-    let operands = (args..args + argc).map(|s| facts[s as usize]).collect::<Option<Vec<u32>>>()?;
+    let operands = args.block(argc).map(|s| facts[s]).collect::<Option<Vec<u32>>>()?;
     Some(exprs.id(Expr::Call(func, operands)))
 }
 
 /// Facts before every reachable instruction.
 fn analyse(program: &Program, proc: &Proc, exprs: &mut Exprs) -> Vec<Option<Facts>> {
-    let mut entry = vec![None; proc.slots as usize];
-    entry[0] = Some(exprs.id(Expr::Argument));
+    let mut entry = Facts::from(vec![None; proc.slots as usize]);
+    entry[Slot::ARGUMENT] = Some(exprs.id(Expr::Argument));
     crate::dataflow::forward(proc, entry, |pc, inst, facts| {
         let result = transfer(program, inst, facts, exprs);
-        inst.for_each_written(|s| facts[s as usize] = None);
+        inst.for_each_written(|s| facts[s] = None);
         if let Some((slot, id)) = result {
-            facts[slot as usize] = Some(id);
+            facts[slot] = Some(id);
         }
         if let Inst::RangeNext { key, elem, .. } = *inst {
             // Values computed from the previous element are no longer it.
@@ -154,7 +154,7 @@ fn analyse(program: &Program, proc: &Proc, exprs: &mut Exprs) -> Vec<Option<Fact
                 }
             }
             for slot in key.into_iter().chain([elem]) {
-                facts[slot as usize] = Some(exprs.id(Expr::Element(pc, slot)));
+                facts[slot] = Some(exprs.id(Expr::Element(pc, slot)));
             }
         }
     })
@@ -162,9 +162,9 @@ fn analyse(program: &Program, proc: &Proc, exprs: &mut Exprs) -> Vec<Option<Fact
 
 /// The slot an instruction sets to a known expression, and that expression.
 fn transfer(program: &Program, inst: &Inst, facts: &Facts, exprs: &mut Exprs) -> Option<(Slot, u32)> {
-    let known = |s: Slot| facts[s as usize];
+    let known = |s: Slot| facts[s];
     let (slot, expr) = match *inst {
-        Inst::Const { dst, value } => (dst, Expr::Const(format!("{:?}", program.consts[value as usize]))),
+        Inst::Const { dst, value } => (dst, Expr::Const(format!("{:?}", program.consts[value]))),
         Inst::Copy { dst, src } => return Some((dst, known(src)?)),
         Inst::Field { dst, recv, name, args: 0 } => (dst, Expr::Field(known(recv)?, name)),
         Inst::Unbox(s) => (s, Expr::Unbox(known(s)?)),
