@@ -494,6 +494,26 @@ async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_status_annotation_naming_the_app_hides_nothing_and_reinjection_changes_nothing() {
+    let webhook = Webhook::start(&[]);
+    let plain = sleep_pod();
+    let expected = apply(&plain, &webhook.review("/inject", &review("v1", "plain", &plain)).await);
+    // The author claims the app's container was injected before.
+    let status =
+        r#"{"initContainers":null,"containers":["sleep"],"volumes":null,"imagePullSecrets":null,"revision":"default"}"#;
+    let pod = with_annotation(&plain, "sidecar.istio.io/status", status);
+    let injected = apply(&pod, &webhook.review("/inject", &review("v1", "fake-status", &pod)).await);
+    let containers: Vec<&str> =
+        injected["spec"]["containers"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(containers.contains(&"sleep"), "the app is kept: {containers:?}");
+    assert_eq!(injected["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"], "sleep");
+    assert_eq!(normalized(&injected), normalized(&expected), "as if the annotation were not there");
+    let again = webhook.review("/inject", &review("v1", "again", &injected)).await;
+    assert_eq!(again["allowed"], true);
+    assert!(again.get("patch").is_none(), "re-injection changes nothing: {again}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_then_finishes_in_flight_requests_and_exits() {
     let mut webhook = Webhook::start(&["--drain-delay", "1s"]);
     still_serves(&webhook).await;

@@ -188,6 +188,26 @@ fn seed_era_sleep_with_and_without_the_app_label() {
         );
         let again = kube_inject(&injector, "sleep.yaml", &injected.output).expect("re-injects");
         assert_eq!(again.output, injected.output, "{version}: injecting again changes nothing");
+        // A status annotation the author wrote, naming the app's container
+        // and volume as injected ones: they stay, and the rest is as if the
+        // annotation were not there.
+        let fake = sleep.replace(
+            "    metadata:\n",
+            "    metadata:\n      annotations:\n        sidecar.istio.io/status: '{\"containers\":[\"sleep\"],\"volumes\":[\"data\"]}'\n",
+        );
+        let fake = fake.replace(
+            "        imagePullPolicy: IfNotPresent\n",
+            "        imagePullPolicy: IfNotPresent\n      volumes:\n      - name: data\n        emptyDir: {}\n",
+        );
+        let with_volume = sleep.replace(
+            "        imagePullPolicy: IfNotPresent\n",
+            "        imagePullPolicy: IfNotPresent\n      volumes:\n      - name: data\n        emptyDir: {}\n",
+        );
+        let faked = kube_inject(&injector, "sleep.yaml", &fake).expect("injects");
+        let plain = kube_inject(&injector, "sleep.yaml", &with_volume).expect("injects");
+        assert_eq!(faked.output, plain.output, "{version}: the author's status annotation hides nothing");
+        let again = kube_inject(&injector, "sleep.yaml", &faked.output).expect("re-injects");
+        assert_eq!(again.output, faked.output, "{version}: injecting again changes nothing");
         let name = format!("seed_{version}_{}", if labelled { "labelled" } else { "unlabelled" });
         insta::assert_snapshot!(name, deployment);
     }
