@@ -348,3 +348,22 @@ fn kube_inject_uses_the_sidecar_template_and_no_injected_annotations() {
     ));
     assert!(asked.contains("extra: \"1\"") && asked.contains("image: proxyv2"), "{asked}");
 }
+
+#[test]
+fn a_config_cut_short_is_refused_naming_what_it_would_break() {
+    let defaults = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("inject/defaults/config.yaml"))
+        .expect("the default config");
+    let at = defaults.find("\n      volumes:\n").expect("the sidecar template's volumes");
+    let config = temp_file("cut-config.yaml", &defaults[..at + 1]);
+    let output = injit(&["kube-inject", "--injectConfigFile", &config, "-f", "-"], DEPLOYMENT);
+    assert!(!output.status.success(), "{}", text(&output.stdout));
+    assert!(output.stdout.is_empty(), "nothing is written");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cut-config.yaml"), "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"injecting the reference pod "plain" makes an invalid pod: container "istio-proxy" mounts volume"#
+        ),
+        "{stderr}"
+    );
+}

@@ -12,7 +12,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use injit_inject::{Injector, Options};
+use injit_inject::{Caller, Injector, Options};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -106,7 +106,10 @@ impl Server {
         let sources = settings.config.read().map_err(|e| StartError(format!("the injector config: {e}")))?;
         let seen_config = ConfigFiles::fingerprint(&sources);
         let options = settings.options.clone();
-        let injector = tokio::task::spawn_blocking(move || sources.build(options).inspect(Injector::compile_all))
+        // Tried on the reference pods first: a config that makes invalid
+        // pods does not start.
+        let build = move || sources.build_checked(options, Caller::Webhook).inspect(Injector::compile_all);
+        let injector = tokio::task::spawn_blocking(build)
             .await
             .map_err(|e| StartError(format!("loading the injector config: {e}")))?
             .map_err(|e| StartError(format!("the injector config: {e}")))?;
