@@ -755,7 +755,7 @@ fn run_check_inject(args: CheckInjectArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let injector = match sources.build(args.config.options()) {
+    let injector = match sources.build_checked(args.config.options(), injit_inject::Caller::Webhook) {
         Ok(i) => i,
         Err(e) => return fail(e.to_string()),
     };

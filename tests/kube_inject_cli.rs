@@ -373,3 +373,22 @@ fn a_user_volume_key_cannot_rewrite_the_pod() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("name: data"), "{}", text(&output.stdout));
 }
+
+#[test]
+fn a_config_cut_short_is_refused_naming_what_it_would_break() {
+    let defaults = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("inject/defaults/config.yaml"))
+        .expect("the default config");
+    let at = defaults.find("\n      volumes:\n").expect("the sidecar template's volumes");
+    let config = temp_file("cut-config.yaml", &defaults[..at + 1]);
+    let output = injit(&["kube-inject", "--injectConfigFile", &config, "-f", "-"], DEPLOYMENT);
+    assert!(!output.status.success(), "{}", text(&output.stdout));
+    assert!(output.stdout.is_empty(), "nothing is written");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cut-config.yaml"), "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"injecting the reference pod "plain" makes an invalid pod: container "istio-proxy" mounts volume"#
+        ),
+        "{stderr}"
+    );
+}

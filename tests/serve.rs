@@ -220,6 +220,55 @@ async fn policy_disabled_injects_pods_labelled_true_and_config_reloads() {
     assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 1.0);
 }
 
+/// Istio's config, cut off where the sidecar template's volumes begin: it
+/// parses and compiles, and would give every pod mounts of volumes it
+/// does not have.
+fn config_cut_short() -> String {
+    let config = defaults("config.yaml");
+    let at = config.find("\n      volumes:\n").expect("the sidecar template has volumes");
+    config[..at + 1].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_that_makes_invalid_pods_is_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |c| c);
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "50ms"]);
+    std::fs::write(config.join("config"), config_cut_short()).unwrap();
+    webhook
+        .eventually("the cut config is rejected", async || {
+            webhook.metric("injit_reloads_total{kind=\"config\",result=\"rejected\"}").await == 1.0
+        })
+        .await;
+    let logs = webhook.logs.lock().unwrap().join("\n");
+    assert!(logs.contains(r#"injecting the reference pod \"plain\" makes an invalid pod"#), "{logs}");
+    // The previous config serves on: the sidecar's volumes are there.
+    let pod = sleep_pod();
+    let injected = apply(&pod, &webhook.review("/inject", &review("v1", "after", &pod)).await);
+    let volumes: Vec<&str> =
+        injected["spec"]["volumes"].as_array().unwrap().iter().filter_map(|v| v["name"].as_str()).collect();
+    assert!(volumes.contains(&"workload-socket"), "{volumes:?}");
+    assert_eq!(webhook.metric("injit_reloads_total{kind=\"config\",result=\"ok\"}").await, 0.0);
+
+    // At start, such a config stops the server, saying why.
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |_| config_cut_short());
+    let certs = common::issue_certs(dir.path(), "serving");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["serve", "--address", "127.0.0.1", "--port", "0", "--config-dir"])
+        .arg(&config)
+        .arg("--tls-cert")
+        .arg(&certs.cert)
+        .arg("--tls-key")
+        .arg(&certs.key)
+        .output()
+        .expect("injit serve runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot start") && stderr.contains("mounts volume \"workload-socket\""), "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_content_type_is_415() {
     let webhook = Webhook::start(&[]);
@@ -528,6 +577,26 @@ async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod(
         let message = response["status"]["message"].as_str().unwrap();
         assert!(message.contains("did not finish within the request's timeout"), "{message}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_status_annotation_naming_the_app_hides_nothing_and_reinjection_changes_nothing() {
+    let webhook = Webhook::start(&[]);
+    let plain = sleep_pod();
+    let expected = apply(&plain, &webhook.review("/inject", &review("v1", "plain", &plain)).await);
+    // The author claims the app's container was injected before.
+    let status =
+        r#"{"initContainers":null,"containers":["sleep"],"volumes":null,"imagePullSecrets":null,"revision":"default"}"#;
+    let pod = with_annotation(&plain, "sidecar.istio.io/status", status);
+    let injected = apply(&pod, &webhook.review("/inject", &review("v1", "fake-status", &pod)).await);
+    let containers: Vec<&str> =
+        injected["spec"]["containers"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(containers.contains(&"sleep"), "the app is kept: {containers:?}");
+    assert_eq!(injected["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"], "sleep");
+    assert_eq!(normalized(&injected), normalized(&expected), "as if the annotation were not there");
+    let again = webhook.review("/inject", &review("v1", "again", &injected)).await;
+    assert_eq!(again["allowed"], true);
+    assert!(again.get("patch").is_none(), "re-injection changes nothing: {again}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -105,7 +105,18 @@ struct CurrentInput<'s, 'p> {
     mesh: Cow<'s, Value>,
     proxy_config: Value,
     proxy_envs: BTreeMap<String, String>,
+    /// A previous injection's record, if the pod has one.
+    previous: Option<Previous>,
     data: Data,
+}
+
+/// The overlays the templates rendered for a pod, in order, and the pod
+/// they make together.
+struct Rendered {
+    /// Each template's name and overlay, and whether the proxy is among
+    /// the template pod's init containers once it is applied.
+    overlays: Vec<(String, Value, bool)>,
+    template_pod: Value,
 }
 
 /// A config's templates, compiled, with the mesh config and values.
@@ -283,7 +294,7 @@ impl Injector {
     pub fn template_data(&self, request: &Request<'_>) -> Result<Data, Error> {
         match self.config.era {
             ConfigEra::Current => Ok(self.current_input(request)?.data),
-            ConfigEra::Legacy => Ok(self.legacy_input(request)?.1),
+            ConfigEra::Legacy => Ok(self.legacy_input(request, legacy_previous(request.pod).as_ref())?.1),
         }
     }
 
@@ -324,30 +335,27 @@ impl Injector {
         if !network.is_empty() {
             proxy_envs.insert("ISTIO_META_NETWORK".to_owned(), network);
         }
-        let stripped = reinsert_overrides(strip(&original, &mesh))?;
+        let previous = Previous::of(&original);
+        let stripped = reinsert_overrides(strip(&original, &mesh, previous.as_ref()))?;
         request.deadline.check()?;
         let data = self.render_data(request, &stripped, &mesh, &proxy_config);
         request.deadline.check()?;
-        Ok(CurrentInput { original, mesh, proxy_config, proxy_envs, data })
+        Ok(CurrentInput { original, mesh, proxy_config, proxy_envs, previous, data })
     }
 
-    /// Istio 1.9+: each template renders a pod overlay, strategically
-    /// merged into the pod.
-    fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
-        let CurrentInput { original, mesh, proxy_config, proxy_envs, data } = self.current_input(request)?;
-        let mesh = &*mesh;
-        let original = &*original;
-        let deadline = request.deadline;
+    /// Renders the templates in turn, each applied to the template pod.
+    fn render_templates(
+        &self,
+        names: &[String],
+        data: &Data,
+        original: &Value,
+        deadline: Deadline,
+    ) -> Result<Rendered, Error> {
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
-        let mut merged = original.clone();
-        let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
-            Some("true") => true,
-            Some("false") => false,
-            _ => self.options.native_sidecars,
-        };
-        for name in self.selected_templates(original, request.caller) {
+        let mut overlays = Vec::with_capacity(names.len());
+        for name in names {
             deadline.check()?;
-            let rendered = self.render(&name, &data, has_own_proxy_config(original))?;
+            let rendered = self.render(name, data, has_own_proxy_config(original))?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
             template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, deadline).map_err(|e| {
                 e.into_error(|e| {
@@ -357,10 +365,45 @@ impl Injector {
                     )
                 })
             })?;
-            if native
-                && pod::find(&template_pod, Containers::Init, PROXY).is_some()
-                && pod::find(&merged, Containers::Regular, PROXY).is_some()
-            {
+            let proxy_in_init = pod::find(&template_pod, Containers::Init, PROXY).is_some();
+            overlays.push((name.clone(), overlay, proxy_in_init));
+        }
+        Ok(Rendered { overlays, template_pod })
+    }
+
+    /// Istio 1.9+: each template renders a pod overlay, strategically
+    /// merged into the pod.
+    fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
+        let CurrentInput { original, mesh, proxy_config, proxy_envs, previous, data } = self.current_input(request)?;
+        let mesh = &*mesh;
+        let original = &*original;
+        let deadline = request.deadline;
+        let names = self.selected_templates(original, request.caller);
+        let mut rendered = self.render_templates(&names, &data, original, deadline)?;
+        // A previous injection's record naming containers this injection
+        // would not add is not wholly believed (`Previous::believed`): the
+        // templates render again, seeing those containers.
+        let spec = |pod: &Value| pod.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(believed) =
+            previous.as_ref().and_then(|p| p.believed(&spec(original), &spec(&rendered.template_pod)))
+        {
+            let stripped = reinsert_overrides(strip(original, mesh, Some(&believed)))?;
+            let data = self.render_data(request, &stripped, mesh, &proxy_config);
+            rendered = self.render_templates(&names, &data, original, deadline)?;
+        }
+        // What the templates saw is no longer needed: freed before the
+        // pod is processed further (a large pod's peak memory).
+        drop(data);
+        let Rendered { overlays, template_pod } = rendered;
+        let mut merged = original.clone();
+        let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
+            Some("true") => true,
+            Some("false") => false,
+            _ => self.options.native_sidecars,
+        };
+        for (name, overlay, proxy_in_init) in overlays {
+            deadline.check()?;
+            if native && proxy_in_init && pod::find(&merged, Containers::Regular, PROXY).is_some() {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
             }
             merged = apply_overlay(std::mem::take(&mut merged), &overlay, deadline).map_err(|e| {
@@ -370,9 +413,6 @@ impl Injector {
                 ))
             })?;
         }
-        // What the templates saw is no longer needed: freed before the
-        // pod is processed further (a large pod's peak memory).
-        drop(data);
 
         let mut merged = reapply_overwritten_containers(merged, original, &template_pod, deadline)?;
         adjust_init_container_user(&mut merged, user_proxy(original)?.as_ref(), &proxy_config);
@@ -465,15 +505,13 @@ impl Injector {
         Ok(())
     }
 
-    /// Istio 1.0/1.1: the template renders a `SidecarInjectionSpec` whose
-    /// containers, volumes and pull secrets are appended to the pod.
-    /// The pod (a previous injection taken out) and template data of an
-    /// Istio 1.0/1.1 injection.
-    fn legacy_input(&self, request: &Request<'_>) -> Result<(Value, Data), Error> {
+    /// The pod (what `previous` records a previous injection added taken
+    /// out) and template data of an Istio 1.0/1.1 injection.
+    fn legacy_input(&self, request: &Request<'_>, previous: Option<&Previous>) -> Result<(Value, Data), Error> {
         let mut pod = request.pod.clone();
         // Take out what a previous injection added, so that injecting
         // again gives the same pod.
-        if let Some(previous) = legacy_previous(&pod) {
+        if let Some(previous) = previous {
             for (key, names) in [
                 ("containers", &previous.containers),
                 ("initContainers", &previous.init_containers),
@@ -493,16 +531,36 @@ impl Injector {
         Ok((pod, data))
     }
 
-    fn inject_legacy(&self, request: &Request<'_>) -> Result<Value, Error> {
-        let (mut pod, data) = self.legacy_input(request)?;
+    /// The `SidecarInjectionSpec` the 1.0/1.1 template renders.
+    fn legacy_spec(&self, pod: &Value, data: &Data) -> Result<Value, Error> {
         let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".to_owned());
-        let rendered = self.render(&name, &data, has_own_proxy_config(&pod))?;
+        let rendered = self.render(&name, data, has_own_proxy_config(pod))?;
         let mut spec = parse_overlay(&rendered)?;
         // 1.0/1.1 read the YAML straight into the typed spec, so `- 15001`
         // in `args` is the string "15001".
         let spec_type = Typed::named("inject.SidecarInjectionSpec");
         spec_type.coerce_yaml_scalars(&mut spec);
-        let spec = spec_type.normalize(&spec).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
+        spec_type.normalize(&spec).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
+    }
+
+    /// Istio 1.0/1.1: the template renders a `SidecarInjectionSpec` whose
+    /// containers, volumes and pull secrets are appended to the pod.
+    fn inject_legacy(&self, request: &Request<'_>) -> Result<Value, Error> {
+        let previous = legacy_previous(request.pod);
+        let (mut pod, data) = self.legacy_input(request, previous.as_ref())?;
+        request.deadline.check()?;
+        let mut spec = self.legacy_spec(&pod, &data)?;
+        // What a previous injection's record names and this one would not
+        // add is the user's (`Previous::believed`): kept in the pod, and
+        // rendered for.
+        let own = request.pod.get("spec").unwrap_or(&Value::Null);
+        if let Some(believed) = previous.and_then(|p| p.believed(own, &spec)) {
+            let (believed_pod, data) = self.legacy_input(request, Some(&believed))?;
+            request.deadline.check()?;
+            spec = self.legacy_spec(&believed_pod, &data)?;
+            pod = believed_pod;
+        }
+        request.deadline.check()?;
         for key in ["initContainers", "containers", "volumes", "imagePullSecrets"] {
             let Some(Value::Array(items)) = spec.get(key) else { continue };
             let spec_obj = crate::object::ensure_object(&mut pod, &["spec"]);
@@ -578,8 +636,8 @@ fn apply_overlay(mut pod: Value, overlay: &Value, deadline: Deadline) -> Result<
 /// `stripPod`: a previously injected pod as the template should see it —
 /// without the containers the last injection added, its Prometheus
 /// annotations, or its status.
-fn strip<'p>(pod: &'p Value, mesh: &Value) -> Cow<'p, Value> {
-    let Some(previous) = Previous::of(pod) else { return Cow::Borrowed(pod) };
+fn strip<'p>(pod: &'p Value, mesh: &Value, previous: Option<&Previous>) -> Cow<'p, Value> {
+    let Some(previous) = previous else { return Cow::Borrowed(pod) };
     let mut pod = pod.clone();
     for which in [Containers::Regular, Containers::Init] {
         let names: HashSet<&str> = previous.names(which).iter().map(String::as_str).collect();

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::config::{InjectorConfig, defaults, parse_mesh, parse_values};
 use crate::error::Error;
-use crate::injector::{Injector, Options};
+use crate::injector::{Caller, Injector, Options};
 
 /// A configuration text and where it came from.
 #[derive(Clone, Debug)]
@@ -46,6 +46,17 @@ impl Sources {
             None => parse_values("<default values>", defaults::VALUES)?,
         };
         Injector::new(config, mesh, values, options)
+    }
+
+    /// `build`, then the config tried on the reference pods as `caller`
+    /// injects them (`reference_pods.rs`): a config that makes invalid
+    /// pods is an error naming the config, the reference pod and what is
+    /// wrong.
+    pub fn build_checked(&self, options: Options, caller: Caller) -> Result<Injector, Error> {
+        let injector = self.build(options)?;
+        crate::reference_pods::check(&injector, caller)
+            .map_err(|e| Error::from(e).context(format_args!("config {}", injector.config().file)))?;
+        Ok(injector)
     }
 }
 

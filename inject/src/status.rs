@@ -1,6 +1,8 @@
 //! The `sidecar.istio.io/status` annotation: what injection added, so that
 //! re-injection can take it out first.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use crate::pod::{self, Containers};
@@ -52,7 +54,7 @@ fn json_string(s: &str) -> String {
 }
 
 /// A previous injection's record: the containers it added.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Previous {
     pub containers: Vec<String>,
     pub init_containers: Vec<String>,
@@ -86,6 +88,57 @@ impl Previous {
             Containers::Init => &self.init_containers,
         }
     }
+
+    /// The record as far as it can be believed, if not wholly.
+    ///
+    /// The annotation is the pod author's to write, and Istio takes every
+    /// container it names for one a previous injection added, hiding it
+    /// from the templates (`stripPod`). A record naming the app's own
+    /// container hides the app: the templates then add no
+    /// `kubectl.kubernetes.io/default-container`, no app ports to the
+    /// proxy's metadata; and the injection's own record, which the next
+    /// injection reads, names only what it added, so injecting the
+    /// injected pod again changes it.
+    ///
+    /// So a name is believed only if injection would add it again now
+    /// (`injected_spec`: what the templates rendered with the whole
+    /// record believed) or the pod (`pod_spec`) does not hold it. Any
+    /// other is the user's: its container (or volume, or secret) stays in
+    /// the pod as Istio keeps it, the templates see it, and injecting the
+    /// result again renders the same. (A container a config since changed
+    /// no longer adds is kept and shown the same way, which Istio keeps
+    /// but hides once: its next injection shows it anyway.)
+    pub fn believed(&self, pod_spec: &Value, injected_spec: &Value) -> Option<Previous> {
+        let names = |spec: &Value, keys: &[&str]| -> HashSet<String> {
+            let items = keys.iter().filter_map(|k| spec.get(*k)?.as_array()).flatten();
+            items.map(|item| pod::name_of(item).to_owned()).collect()
+        };
+        // A container may move between the lists (native sidecars).
+        let containers = ["containers", "initContainers"];
+        let injected = [
+            names(injected_spec, &containers),
+            names(injected_spec, &["volumes"]),
+            names(injected_spec, &["imagePullSecrets"]),
+        ];
+        let mut believed = Previous::default();
+        let mut doubted = false;
+        for (key, own, of, kept) in [
+            ("containers", &self.containers, 0, &mut believed.containers),
+            ("initContainers", &self.init_containers, 0, &mut believed.init_containers),
+            ("volumes", &self.volumes, 1, &mut believed.volumes),
+            ("imagePullSecrets", &self.image_pull_secrets, 2, &mut believed.image_pull_secrets),
+        ] {
+            let held = names(pod_spec, &[key]);
+            for name in own {
+                if injected[of].contains(name) || !held.contains(name) {
+                    kept.push(name.clone());
+                } else {
+                    doubted = true;
+                }
+            }
+        }
+        doubted.then_some(believed)
+    }
 }
 
 #[cfg(test)]
@@ -104,5 +157,20 @@ mod tests {
             Previous::of(&json!({"metadata": {"annotations": {STATUS_ANNOTATION: current(&pod, "canary")}}})).unwrap();
         assert_eq!(previous.init_containers, ["istio-init", "istio-proxy"]);
         assert!(previous.containers.is_empty());
+    }
+
+    #[test]
+    fn a_record_naming_what_injection_would_not_add_is_doubted() {
+        let record = |containers: &[&str]| Previous {
+            containers: containers.iter().map(|c| c.to_string()).collect(),
+            init_containers: vec!["istio-init".to_owned()],
+            ..Previous::default()
+        };
+        let pod = json!({"containers": [{"name": "app"}, {"name": "istio-proxy"}], "initContainers": [{"name": "istio-init"}]});
+        // Native sidecars: the proxy moved to the init containers.
+        let injected = json!({"initContainers": [{"name": "istio-init"}, {"name": "istio-proxy"}]});
+        assert_eq!(record(&["istio-proxy"]).believed(&pod, &injected), None, "a true record is believed");
+        assert_eq!(record(&["istio-proxy", "gone"]).believed(&pod, &injected), None, "absent names hide nothing");
+        assert_eq!(record(&["app", "istio-proxy"]).believed(&pod, &injected), Some(record(&["istio-proxy"])));
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use injit_compiler::Backend;
-use injit_inject::{Injector, Options, Source, Sources, kube_inject};
+use injit_inject::{Caller, Injector, Options, Source, Sources, kube_inject};
 
 /// Cases where injit deliberately differs from Istio's golden, and why.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -76,7 +76,7 @@ fn injector(config: &str, backend: Backend) -> Injector {
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend,
     };
-    sources.build(options).unwrap_or_else(|e| panic!("config {config}: {e}"))
+    sources.build_checked(options, Caller::KubeInject).unwrap_or_else(|e| panic!("config {config}: {e}"))
 }
 
 /// Istio's comparison: trimmed.
@@ -188,7 +188,84 @@ fn seed_era_sleep_with_and_without_the_app_label() {
         );
         let again = kube_inject(&injector, "sleep.yaml", &injected.output).expect("re-injects");
         assert_eq!(again.output, injected.output, "{version}: injecting again changes nothing");
+        // A status annotation the author wrote, naming the app's container
+        // and volume as injected ones: they stay, and the rest is as if the
+        // annotation were not there.
+        let fake = sleep.replace(
+            "    metadata:\n",
+            "    metadata:\n      annotations:\n        sidecar.istio.io/status: '{\"containers\":[\"sleep\"],\"volumes\":[\"data\"]}'\n",
+        );
+        let fake = fake.replace(
+            "        imagePullPolicy: IfNotPresent\n",
+            "        imagePullPolicy: IfNotPresent\n      volumes:\n      - name: data\n        emptyDir: {}\n",
+        );
+        let with_volume = sleep.replace(
+            "        imagePullPolicy: IfNotPresent\n",
+            "        imagePullPolicy: IfNotPresent\n      volumes:\n      - name: data\n        emptyDir: {}\n",
+        );
+        let faked = kube_inject(&injector, "sleep.yaml", &fake).expect("injects");
+        let plain = kube_inject(&injector, "sleep.yaml", &with_volume).expect("injects");
+        assert_eq!(faked.output, plain.output, "{version}: the author's status annotation hides nothing");
+        let again = kube_inject(&injector, "sleep.yaml", &faked.output).expect("re-injects");
+        assert_eq!(again.output, faked.output, "{version}: injecting again changes nothing");
         let name = format!("seed_{version}_{}", if labelled { "labelled" } else { "unlabelled" });
         insta::assert_snapshot!(name, deployment);
+    }
+}
+
+/// Every config the repository has (the embedded defaults, each of
+/// Istio's test configurations, the 1.0/1.1 configs and the examples)
+/// passes the reference pods (`reference_pods.rs`), injected as the
+/// webhook and as kube-inject inject them.
+#[test]
+fn every_config_in_the_repository_passes_the_reference_pods() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let source = |path: &Path| Some(Source::new(path.display().to_string(), read(path)));
+    let mut configs: Vec<(String, Sources, Options)> = Vec::new();
+    for native_sidecars in [true, false] {
+        let options = Options { native_sidecars, ..Options::default() };
+        configs.push((format!("embedded, native sidecars {native_sidecars}"), Sources::default(), options));
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(istio_dir().join("configs"))
+        .expect("the configs")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let sources = Sources {
+            config: source(&dir.join("config.yaml")),
+            mesh: source(&dir.join("mesh.yaml")),
+            values: source(&dir.join("values.json")),
+        };
+        let options = Options {
+            native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
+            compliance_policy: env_setting(&dir, "compliancePolicy"),
+            ..Options::default()
+        };
+        configs.push((dir.display().to_string(), sources, options));
+    }
+    for dir in [
+        "snapshots/tests/istio/legacy/1.0",
+        "snapshots/tests/istio/legacy/1.1",
+        "examples/legacy/1.0",
+        "examples/legacy/1.1",
+    ] {
+        let dir = repo.join(dir);
+        let sources =
+            Sources { config: source(&dir.join("config.yaml")), mesh: source(&dir.join("mesh.yaml")), values: None };
+        configs.push((dir.display().to_string(), sources, Options::default()));
+    }
+    for file in ["examples/templates/istio-1.1-injector-config.yaml", "examples/templates/injection-template.yaml"] {
+        let sources = Sources { config: source(&repo.join(file)), ..Sources::default() };
+        configs.push((file.to_owned(), sources, Options::default()));
+    }
+    assert!(configs.len() >= 38, "{} configs", configs.len());
+    for (name, sources, options) in configs {
+        for caller in [Caller::Webhook, Caller::KubeInject] {
+            if let Err(e) = sources.build_checked(options.clone(), caller) {
+                panic!("{name}, {caller:?}: {e}");
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use injit_inject::{Error, Injected, Options, Source, Sources, kube_inject};
+use injit_inject::{Caller, Error, Injected, Options, Source, Sources, kube_inject};
 
 /// What the command was given.
 #[derive(Clone, Debug, Default)]
@@ -15,7 +15,7 @@ pub struct KubeInjectOptions {
 
 /// Injects the manifest: the output text and the skip warnings.
 pub fn run(options: &KubeInjectOptions) -> Result<Injected, Error> {
-    let injector = options.sources.build(options.options.clone())?;
+    let injector = options.sources.build_checked(options.options.clone(), Caller::KubeInject)?;
     let input = options.input.as_ref().map_or(("<stdin>", ""), |s| (s.name.as_str(), s.text.as_str()));
     kube_inject(&injector, input.0, input.1)
 }

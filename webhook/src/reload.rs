@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use injit_inject::{Injector, Options};
+use injit_inject::{Caller, Injector, Options};
 
 use crate::config_files::ConfigFiles;
 use crate::state::State;
@@ -115,7 +115,11 @@ impl Watch {
             return;
         }
         let options = self.options.clone();
-        match tokio::task::spawn_blocking(move || sources.build(options).inspect(Injector::compile_all)).await {
+        // Tried on the reference pods before it serves: a config that
+        // makes invalid pods (one cut short, say) is rejected like one that
+        // does not parse.
+        let build = move || sources.build_checked(options, Caller::Webhook).inspect(Injector::compile_all);
+        match tokio::task::spawn_blocking(build).await {
             Ok(Ok(injector)) => {
                 for warning in injector.config().invalid_selectors() {
                     tracing::warn!(kind = "config", "{}: {warning}", injector.config().file);

@@ -11,7 +11,7 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use injit_inject::{Injector, Options};
+use injit_inject::{Caller, Injector, Options};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -136,7 +136,10 @@ impl Server {
         let sources = settings.config.read().map_err(|e| StartError(format!("the injector config: {e}")))?;
         let seen_config = ConfigFiles::fingerprint(&sources);
         let options = settings.options.clone();
-        let injector = tokio::task::spawn_blocking(move || sources.build(options).inspect(Injector::compile_all))
+        // Tried on the reference pods first: a config that makes invalid
+        // pods does not start.
+        let build = move || sources.build_checked(options, Caller::Webhook).inspect(Injector::compile_all);
+        let injector = tokio::task::spawn_blocking(build)
             .await
             .map_err(|e| StartError(format!("loading the injector config: {e}")))?
             .map_err(|e| StartError(format!("the injector config: {e}")))?;
