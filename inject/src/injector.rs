@@ -289,8 +289,9 @@ impl Injector {
     }
 
     /// What the templates see for this pod (`SidecarTemplateData`), as
-    /// injection would build it: for template authors and benchmarks that
-    /// render a template alone.
+    /// injection would build it (a previous injection's record believed
+    /// whole): for template authors and benchmarks that render a template
+    /// alone.
     pub fn template_data(&self, request: &Request<'_>) -> Result<Data, Error> {
         match self.config.era {
             ConfigEra::Current => Ok(self.current_input(request)?.data),
@@ -383,9 +384,8 @@ impl Injector {
         // A previous injection's record naming containers this injection
         // would not add is not wholly believed (`Previous::believed`): the
         // templates render again, seeing those containers.
-        let spec = |pod: &Value| pod.get("spec").cloned().unwrap_or(Value::Null);
         if let Some(believed) =
-            previous.as_ref().and_then(|p| p.believed(&spec(original), &spec(&rendered.template_pod)))
+            previous.as_ref().and_then(|p| p.believed(spec_of(original), spec_of(&rendered.template_pod)))
         {
             let stripped = reinsert_overrides(strip(original, mesh, Some(&believed)))?;
             let data = self.render_data(request, &stripped, mesh, &proxy_config);
@@ -553,8 +553,7 @@ impl Injector {
         // What a previous injection's record names and this one would not
         // add is the user's (`Previous::believed`): kept in the pod, and
         // rendered for.
-        let own = request.pod.get("spec").unwrap_or(&Value::Null);
-        if let Some(believed) = previous.and_then(|p| p.believed(own, &spec)) {
+        if let Some(believed) = previous.and_then(|p| p.believed(spec_of(request.pod), &spec)) {
             let (believed_pod, data) = self.legacy_input(request, Some(&believed))?;
             request.deadline.check()?;
             spec = self.legacy_spec(&believed_pod, &data)?;
@@ -582,6 +581,10 @@ impl Injector {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn spec_of(pod: &Value) -> &Value {
+    pod.get("spec").unwrap_or(&Value::Null)
 }
 
 /// The legacy status: which items to take out on re-injection.
