@@ -175,6 +175,14 @@ fn admission_work_grows_linearly_with_the_pod() {
                 break;
             }
         }
+        // The figures, for the README (`--nocapture`).
+        eprintln!(
+            "{shape}: {small} -> {large}: least CPU {:?} -> {:?}; peak {} -> {} KiB",
+            least[0],
+            least[1],
+            memory[0].1 >> 10,
+            memory[1].1 >> 10
+        );
         let allocated = ratio(memory[0].0 as f64, memory[1].0 as f64);
         let peak = ratio(memory[0].1 as f64, memory[1].1 as f64);
         let costs = (memory, least);
