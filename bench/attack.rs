@@ -19,6 +19,9 @@
 //!   cargo run --release --example attack -- --addr 127.0.0.1:9443 --ca ca.crt \
 //!       --review webhook/benches/sleep-review.json --pid PID [--seconds 10] [ATTACK...]
 
+#[path = "tls_client.rs"]
+mod tls_client;
+
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -27,9 +30,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls_pki_types::pem::PemObject;
+use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
+use tls_client::connector;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
@@ -83,22 +86,6 @@ fn parse_args() -> Result<Args, String> {
         args.attacks = ATTACKS.iter().map(|a| a.to_string()).collect();
     }
     Ok(args)
-}
-
-fn connector(ca: &str, alpn: &[u8]) -> Result<TlsConnector, String> {
-    let pem = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        roots.add(cert.map_err(|e| format!("{ca}: {e}"))?).map_err(|e| format!("{ca}: {e}"))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![alpn.to_vec()];
-    Ok(TlsConnector::from(Arc::new(config)))
 }
 
 struct Ctx {

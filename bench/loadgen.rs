@@ -8,6 +8,9 @@
 //!     --ca ca.crt --body review.json --connections 16 --duration 10s [--rate 5000] \
 //!     [--requests-per-connection N] [--unique]
 
+#[path = "tls_client.rs"]
+mod tls_client;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -15,8 +18,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls_pki_types::pem::PemObject;
+use rustls::pki_types::ServerName;
+use tls_client::connector;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
@@ -72,22 +75,6 @@ fn parse_args() -> Result<Args, String> {
         return Err("--ca and --body are required".into());
     }
     Ok(args)
-}
-
-fn connector(ca: &str) -> Result<TlsConnector, String> {
-    let pem = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        roots.add(cert.map_err(|e| format!("{ca}: {e}"))?).map_err(|e| format!("{ca}: {e}"))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsConnector::from(Arc::new(config)))
 }
 
 #[derive(Default)]
@@ -210,7 +197,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let connector = connector(&args.ca).unwrap_or_else(|e| {
+    let connector = connector(&args.ca, b"http/1.1").unwrap_or_else(|e| {
         eprintln!("loadgen: {e}");
         std::process::exit(2)
     });

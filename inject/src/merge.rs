@@ -198,6 +198,12 @@ fn merge_list(original: Vec<Value>, patch: &[Value], key: &str, deadline: Deadli
         .collect();
     // normalizeElementOrder: interleave by original position; elements new
     // to the list (no original position) go first.
+    Ok(Value::Array(interleave(server_only, patched)))
+}
+
+/// `normalizeElementOrder`'s interleaving: elements by original position,
+/// the patch's elements new to the list (no original position) first.
+fn interleave(server_only: Vec<(Option<usize>, Value)>, patched: Vec<(Option<usize>, Value)>) -> Vec<Value> {
     let mut out = Vec::with_capacity(patched.len() + server_only.len());
     let mut server_only = server_only.into_iter().peekable();
     let mut patched = patched.into_iter().peekable();
@@ -211,7 +217,7 @@ fn merge_list(original: Vec<Value>, patch: &[Value], key: &str, deadline: Deadli
         let next = if take_server { server_only.next() } else { patched.next() };
         out.extend(next.map(|(_, v)| v));
     }
-    Ok(Value::Array(out))
+    out
 }
 
 #[cfg(test)]
@@ -258,20 +264,7 @@ mod tests {
                 (!in_patch && !is_deleted).then(|| (position(k), o))
             })
             .collect();
-        let mut out = Vec::new();
-        let mut server_only = server_only.into_iter().peekable();
-        let mut patched = patched.into_iter().peekable();
-        loop {
-            let take_server = match (server_only.peek(), patched.peek()) {
-                (None, None) => break,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (Some((l, _)), Some((r, _))) => matches!((l, r), (Some(l), Some(r)) if l < r),
-            };
-            let next = if take_server { server_only.next() } else { patched.next() };
-            out.extend(next.map(|(_, v)| v));
-        }
-        Value::Array(out)
+        Value::Array(interleave(server_only, patched))
     }
 
     #[test]
