@@ -1,15 +1,18 @@
-// Command k8s-schema writes runtime/src/schema/go_types.rs: the Go types of the
-// Kubernetes objects a sidecar template can reach (a pod's ObjectMeta and
-// PodSpec, TypeMeta, NamespacedName, everything their fields lead to), as
-// tables of Go field names, JSON names, types and `omitempty`.
-//
-// and Istio's MeshConfig and ProxyConfig messages, and the template data
+// Command k8s-schema writes the Go types a sidecar template can reach as
+// tables of Go field names, JSON names, types and `omitempty`: the
+// Kubernetes objects (a pod's ObjectMeta and PodSpec, TypeMeta,
+// NamespacedName, the workload controllers, everything their fields lead
+// to), Istio's MeshConfig and ProxyConfig messages, and the template data
 // structs in templatedata/.
 //
-//	go run . API_DIR APIMACHINERY_DIR ISTIO_API_DIR > ../../runtime/src/schema/go_types.rs
+//	go run . API_DIR APIMACHINERY_DIR ISTIO_API_DIR ISTIO_API_1.1_DIR OPENSHIFT_API_DIR
 //
-// The directories are checkouts of k8s.io/api, k8s.io/apimachinery and
-// istio.io/api; the header records their commits.
+// The directories are checkouts of k8s.io/api, k8s.io/apimachinery,
+// istio.io/api (at a recent commit and at its 1.1.0 tag) and
+// github.com/openshift/api; the header records their commits. Run it
+// through run.sh, which checks the commits against the pinned ones, formats
+// the output with rustfmt, fills in the header's checksums and writes
+// runtime/src/schema/go_types.rs (README.md).
 package main
 
 import (
@@ -37,14 +40,14 @@ type pkg struct {
 // Types whose JSON and printing are their own (custom marshalers): the
 // runtime implements them by name.
 var special = map[string]bool{
-	"resource.Quantity":  true,
-	"intstr.IntOrString": true,
-	"metav1.Time":        true,
-	"metav1.MicroTime":   true,
-	"metav1.Duration":    true,
-	"metav1.FieldsV1":    true,
-	"durationpb.Duration":  true,
-	"structpb.Struct":      true,
+	"resource.Quantity":      true,
+	"intstr.IntOrString":     true,
+	"metav1.Time":            true,
+	"metav1.MicroTime":       true,
+	"metav1.Duration":        true,
+	"metav1.FieldsV1":        true,
+	"durationpb.Duration":    true,
+	"structpb.Struct":        true,
 	"wrapperspb.BoolValue":   true,
 	"wrapperspb.Int32Value":  true,
 	"wrapperspb.UInt32Value": true,
@@ -115,10 +118,10 @@ type def struct {
 }
 
 type generator struct {
-	enums  map[string][]string             // "meshconfig.X" -> names by number
-	pkgs   map[string]*pkg                 // key -> pkg
-	decls  map[string]*ast.TypeSpec        // "corev1.Container" -> spec
-	imps   map[string]map[string]string    // file pkg key -> import name -> pkg key
+	enums  map[string][]string          // "meshconfig.X" -> names by number
+	pkgs   map[string]*pkg              // key -> pkg
+	decls  map[string]*ast.TypeSpec     // "corev1.Container" -> spec
+	imps   map[string]map[string]string // file pkg key -> import name -> pkg key
 	defs   map[string]*def
 	order  []string
 	tyExpr map[string]int
@@ -170,26 +173,26 @@ func main() {
 }
 
 var importKeys = map[string]string{
-	"github.com/golang/protobuf/ptypes/duration":         "durationpb",
-	"github.com/gogo/protobuf/types":                     "gogotypes",
-	"google.golang.org/protobuf/types/known/durationpb":  "durationpb",
-	"github.com/golang/protobuf/ptypes/wrappers":         "wrapperspb",
-	"google.golang.org/protobuf/types/known/wrapperspb":  "wrapperspb",
-	"github.com/golang/protobuf/ptypes/struct":           "structpb",
-	"google.golang.org/protobuf/types/known/structpb":    "structpb",
-	"istio.io/api/mesh/v1alpha1":                         "meshconfig",
-	"istio.io/api/mesh/v1alpha1@1.1.0":                   "meshconfig11",
-	"istio.io/api/networking/v1alpha3":                   "networkingv1alpha3",
-	"istio.io/api/networking/v1beta1":                    "networkingv1beta1",
-	"istio.io/api/type/v1beta1":                          "typev1beta1",
-	"k8s.io/api/core/v1":                       "corev1",
-	"k8s.io/api/apps/v1":                       "appsv1",
-	"github.com/openshift/api/apps/v1":         "openshiftappsv1",
-	"k8s.io/api/batch/v1":                      "batchv1",
-	"k8s.io/apimachinery/pkg/apis/meta/v1":     "metav1",
-	"k8s.io/apimachinery/pkg/api/resource":     "resource",
-	"k8s.io/apimachinery/pkg/util/intstr":      "intstr",
-	"k8s.io/apimachinery/pkg/types":            "types",
+	"github.com/golang/protobuf/ptypes/duration":        "durationpb",
+	"github.com/gogo/protobuf/types":                    "gogotypes",
+	"google.golang.org/protobuf/types/known/durationpb": "durationpb",
+	"github.com/golang/protobuf/ptypes/wrappers":        "wrapperspb",
+	"google.golang.org/protobuf/types/known/wrapperspb": "wrapperspb",
+	"github.com/golang/protobuf/ptypes/struct":          "structpb",
+	"google.golang.org/protobuf/types/known/structpb":   "structpb",
+	"istio.io/api/mesh/v1alpha1":                        "meshconfig",
+	"istio.io/api/mesh/v1alpha1@1.1.0":                  "meshconfig11",
+	"istio.io/api/networking/v1alpha3":                  "networkingv1alpha3",
+	"istio.io/api/networking/v1beta1":                   "networkingv1beta1",
+	"istio.io/api/type/v1beta1":                         "typev1beta1",
+	"k8s.io/api/core/v1":                                "corev1",
+	"k8s.io/api/apps/v1":                                "appsv1",
+	"github.com/openshift/api/apps/v1":                  "openshiftappsv1",
+	"k8s.io/api/batch/v1":                               "batchv1",
+	"k8s.io/apimachinery/pkg/apis/meta/v1":              "metav1",
+	"k8s.io/apimachinery/pkg/api/resource":              "resource",
+	"k8s.io/apimachinery/pkg/util/intstr":               "intstr",
+	"k8s.io/apimachinery/pkg/types":                     "types",
 }
 
 func (g *generator) add(p *pkg) {
@@ -534,11 +537,16 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit, openshiftComm
 			defs = append(defs, fmt.Sprintf("    Def { key: %q, name: %q, kind: DefKind::%s(%d, %d) },", d.key, d.display, kind, start, len(fields)))
 		}
 	}
-	fmt.Println("// Generated by tools/k8s-schema; do not edit.")
+	fmt.Println("// @generated by tools/k8s-schema/run.sh (from checkouts at these commits); do not edit.")
 	fmt.Printf("// k8s.io/api %s\n", apiCommit)
 	fmt.Printf("// k8s.io/apimachinery %s\n", machineryCommit)
 	fmt.Printf("// istio.io/api %s\n", istioCommit)
 	fmt.Printf("// github.com/openshift/api %s\n", openshiftCommit)
+	// run.sh fills these in (tools/generated.sh stamp).
+	fmt.Println("// Checksums of this generator (tools/k8s-schema but its *.md) and of the")
+	fmt.Println("// rest of this file; `tools/generated.sh check` verifies both:")
+	fmt.Println("// generator-sha256: -")
+	fmt.Println("// body-sha256: -")
 	fmt.Println("//")
 	fmt.Println("// Named types by Go key (sorted), their fields in declaration order, and")
 	fmt.Println("// the type expressions fields use (indexes into TYS).")
