@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::istio_configs::{config_dir, config_sources, env_setting};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -57,26 +59,15 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-/// `nativeSidecars:` and `compliancePolicy:` of a config's `env.yaml`.
-fn env_setting(config: &Path, key: &str) -> String {
-    read(&config.join("env.yaml"))
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .map(|v| v.trim().trim_matches('"').to_owned())
-        .unwrap_or_default()
-}
-
 fn injector(config: &str, backend: Backend) -> Injector {
-    let dir = istio_dir().join("configs").join(config);
-    let source = |name: &str| Some(Source::new(name, read(&dir.join(name))));
-    let sources = Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") };
+    let dir = config_dir(config);
     let options = Options {
         revision: String::new(),
         native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend,
     };
-    sources.build_checked(options, Caller::KubeInject).unwrap_or_else(|e| panic!("config {config}: {e}"))
+    config_sources(&dir).build_checked(options, Caller::KubeInject).unwrap_or_else(|e| panic!("config {config}: {e}"))
 }
 
 /// Istio's comparison: trimmed.
@@ -233,11 +224,7 @@ fn every_config_in_the_repository_passes_the_reference_pods() {
         .collect();
     dirs.sort();
     for dir in dirs {
-        let sources = Sources {
-            config: source(&dir.join("config.yaml")),
-            mesh: source(&dir.join("mesh.yaml")),
-            values: source(&dir.join("values.json")),
-        };
+        let sources = config_sources(&dir);
         let options = Options {
             native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
             compliance_policy: env_setting(&dir, "compliancePolicy"),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub(crate) mod istio;
+pub(crate) mod istio_configs;
 
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct Case {
