@@ -67,21 +67,67 @@ pub enum Caller {
     Webhook,
 }
 
-/// One pod to inject.
+/// One pod to inject: `Request::new`, then what differs from the
+/// defaults (`rules`, `proxy_envs`, `typed`, `deadline`).
 pub struct Request<'a> {
-    pub workload: &'a Workload,
+    pub(crate) workload: &'a Workload,
     /// `{"metadata": ..., "spec": ...}`.
-    pub pod: &'a Value,
-    pub rules: Rules<'a>,
-    pub caller: Caller,
+    pub(crate) pod: &'a Value,
+    pub(crate) rules: Rules<'a>,
+    pub(crate) caller: Caller,
     /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
-    pub proxy_envs: BTreeMap<String, String>,
+    pub(crate) proxy_envs: BTreeMap<String, String>,
     /// Whether `pod` is already as `corev1.Pod` reads it
     /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
     /// sent): it is then not decoded a second time.
-    pub typed: bool,
+    pub(crate) typed: bool,
     /// When to give up (see `deadline.rs`).
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
+}
+
+impl<'a> Request<'a> {
+    /// `pod` (`{"metadata": ..., "spec": ...}`) of `workload`, injected as
+    /// `caller` does: decided by the pod's own choice only
+    /// (`Rules::KUBE_INJECT`), with no proxy environment from the URL, the
+    /// pod not yet decoded as `corev1.Pod`, and no deadline.
+    pub fn new(workload: &'a Workload, pod: &'a Value, caller: Caller) -> Request<'a> {
+        Request {
+            workload,
+            pod,
+            rules: Rules::KUBE_INJECT,
+            caller,
+            proxy_envs: BTreeMap::new(),
+            typed: false,
+            deadline: Deadline::NONE,
+        }
+    }
+
+    /// The policy and selectors that decide (the webhook's:
+    /// `Rules::of(config)`).
+    pub fn rules(mut self, rules: Rules<'a>) -> Request<'a> {
+        self.rules = rules;
+        self
+    }
+
+    /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
+    pub fn proxy_envs(mut self, proxy_envs: BTreeMap<String, String>) -> Request<'a> {
+        self.proxy_envs = proxy_envs;
+        self
+    }
+
+    /// Says the pod is already as `corev1.Pod` reads it
+    /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
+    /// sent), so that it is not decoded a second time.
+    pub fn typed(mut self, typed: bool) -> Request<'a> {
+        self.typed = typed;
+        self
+    }
+
+    /// When to give up (see `deadline.rs`).
+    pub fn deadline(mut self, deadline: Deadline) -> Request<'a> {
+        self.deadline = deadline;
+        self
+    }
 }
 
 /// What injection did to a pod.

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::decision::{Rules, Skip};
+use crate::decision::Skip;
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind};
 use crate::injector::{Caller, Injector, Outcome, Request};
@@ -175,15 +175,7 @@ fn inject_object(
             format!("{} {full_name:?}", workload.type_meta.kind)
         }
     };
-    let request = Request {
-        workload: &workload,
-        pod: &pod,
-        rules: Rules::KUBE_INJECT,
-        caller: Caller::KubeInject,
-        proxy_envs: Default::default(),
-        typed: false,
-        deadline: crate::Deadline::NONE,
-    };
+    let request = Request::new(&workload, &pod, Caller::KubeInject);
     let injected = match injector.inject(&request).map_err(|e| e.context(describe()))? {
         Outcome::Injected(pod) => pod,
         Outcome::Skipped(skip) => {

@@ -37,5 +37,5 @@ pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, fi
 pub use error::{Error, ErrorKind};
 pub use injector::{Caller, Injector, Options, Outcome, Request};
 pub use kube_inject::{Injected, kube_inject};
-pub use sources::{Source, Sources};
+pub use sources::{ConfigSource, Sources};
 pub use workload::Workload;

@@ -11,8 +11,6 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::deadline::Deadline;
-use crate::decision::Rules;
 use crate::error::{Error, ErrorKind};
 use crate::injector::{Caller, Injector, Outcome, Request};
 use crate::pod_validity::{self, InvalidPod};
@@ -87,16 +85,9 @@ fn references(native_sidecars: bool) -> [(&'static str, Value); 3] {
 pub fn check(injector: &Injector, caller: Caller) -> Result<(), RejectedConfig> {
     for (reference, pod) in references(injector.options().native_sidecars) {
         let workload = Workload::of_pod(&pod);
-        let request = Request {
-            workload: &workload,
-            pod: &pod,
-            // Injected whatever the config's policy and selectors say.
-            rules: Rules::KUBE_INJECT,
-            caller,
-            proxy_envs: Default::default(),
-            typed: false,
-            deadline: Deadline::NONE,
-        };
+        // Injected whatever the config's policy and selectors say
+        // (`Rules::KUBE_INJECT`, the default).
+        let request = Request::new(&workload, &pod, caller);
         let Ok(Outcome::Injected(injected)) = injector.inject(&request) else { continue };
         pod_validity::check(&injected).map_err(|problem| RejectedConfig { reference, problem })?;
     }
@@ -107,12 +98,12 @@ pub fn check(injector: &Injector, caller: Caller) -> Result<(), RejectedConfig> 
 mod tests {
     use super::*;
     use crate::config::defaults;
-    use crate::{Source, Sources};
+    use crate::{ConfigSource, Sources};
 
     /// Istio's config, cut off where the sidecar template's volumes begin.
     fn cut_before_volumes() -> Sources {
         let at = defaults::CONFIG.find("\n      volumes:\n").expect("the sidecar template has volumes");
-        let config = Source::new("config", &defaults::CONFIG[..at + 1]);
+        let config = ConfigSource::new("config", &defaults::CONFIG[..at + 1]);
         Sources { config: Some(config), ..Sources::default() }
     }
 

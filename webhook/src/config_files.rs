@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use injit_inject::{Source, Sources};
+use injit_inject::{ConfigSource, Sources};
 
 #[derive(Clone, Debug, Default)]
 pub enum ConfigFiles {
@@ -20,13 +20,13 @@ pub enum ConfigFiles {
     },
 }
 
-fn read(path: &Path) -> Result<Source, String> {
+fn read(path: &Path) -> Result<ConfigSource, String> {
     std::fs::read_to_string(path)
-        .map(|text| Source::new(path.display().to_string(), text))
+        .map(|text| ConfigSource::new(path.display().to_string(), text))
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn optional(path: &Path) -> Result<Option<Source>, String> {
+fn optional(path: &Path) -> Result<Option<ConfigSource>, String> {
     if path.exists() { read(path).map(Some) } else { Ok(None) }
 }
 
@@ -50,7 +50,7 @@ impl ConfigFiles {
 
     /// The sources' texts, to notice a change.
     pub fn fingerprint(sources: &Sources) -> String {
-        let part = |s: &Option<Source>| s.as_ref().map_or(String::new(), |s| s.text.clone());
+        let part = |s: &Option<ConfigSource>| s.as_ref().map_or(String::new(), |s| s.text.clone());
         format!("{}\u{0}{}\u{0}{}", part(&sources.config), part(&sources.mesh), part(&sources.values))
     }
 }
