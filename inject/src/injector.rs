@@ -16,7 +16,7 @@ use crate::config::InjectorConfig;
 use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, TemplateError};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
 use crate::status::{self, Previous, STATUS_ANNOTATION};
@@ -206,7 +206,7 @@ impl Injector {
             };
             let compiled = CompiledTemplate::new(t.text.clone(), compile, Arc::clone(&typical)).map_err(|e| {
                 let line = config.file_line(t, e.span().start);
-                Error::new(ErrorKind::TemplateSyntax, format!("{}:{line}: template {:?}: {e}", config.file, t.name))
+                TemplateError::Syntax { file: config.file.clone(), line, template: t.name.clone(), source: e }
             })?;
             templates.insert(t.name.clone(), compiled);
         }
@@ -283,12 +283,16 @@ impl Injector {
                 format!("requested template {name:?} not found; have {}", have.join(", ")),
             ));
         };
-        let set = compiled.for_pod(own_proxy_config).map_err(|e| {
-            Error::new(ErrorKind::TemplateSyntax, format!("template {name:?} of {}: {e}", self.config.file))
+        let set = compiled.for_pod(own_proxy_config).map_err(|e| TemplateError::Parse {
+            file: self.config.file.clone(),
+            template: name.to_owned(),
+            source: e.clone(),
         })?;
         let mut out = Vec::new();
-        set.render(data, &mut out).map_err(|e| {
-            Error::new(ErrorKind::TemplateExec, format!("template {name:?} of {}: {e}", self.config.file))
+        set.render(data, &mut out).map_err(|e| TemplateError::Exec {
+            file: self.config.file.clone(),
+            template: name.to_owned(),
+            source: e,
         })?;
         String::from_utf8(out)
             .map_err(|_| Error::new(ErrorKind::RenderedYaml, format!("template {name:?} rendered invalid UTF-8")))

@@ -11,7 +11,6 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::error::{Error, ErrorKind};
 use crate::injector::{Caller, Injector, Outcome, Request};
 use crate::pod_validity::{self, InvalidPod};
 use crate::workload::Workload;
@@ -33,12 +32,6 @@ impl fmt::Display for RejectedConfig {
 impl std::error::Error for RejectedConfig {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.problem)
-    }
-}
-
-impl From<RejectedConfig> for Error {
-    fn from(e: RejectedConfig) -> Error {
-        Error::new(ErrorKind::Config, e.to_string())
     }
 }
 
@@ -97,6 +90,7 @@ pub fn check(injector: &Injector, caller: Caller) -> Result<(), RejectedConfig> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::config::defaults;
     use crate::{ConfigSource, Sources};
 
