@@ -20,19 +20,28 @@ pub enum ConfigFiles {
     },
 }
 
-fn read(path: &Path) -> Result<ConfigSource, String> {
-    std::fs::read_to_string(path)
-        .map(|text| ConfigSource::new(path.display().to_string(), text))
-        .map_err(|e| format!("{}: {e}", path.display()))
+/// A config file that cannot be read: which, and the I/O error as
+/// `source()`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", .path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
 }
 
-fn optional(path: &Path) -> Result<Option<ConfigSource>, String> {
+fn read(path: &Path) -> Result<ConfigSource, ReadError> {
+    std::fs::read_to_string(path)
+        .map(|text| ConfigSource::new(path.display().to_string(), text))
+        .map_err(|source| ReadError { path: path.to_owned(), source })
+}
+
+fn optional(path: &Path) -> Result<Option<ConfigSource>, ReadError> {
     if path.exists() { read(path).map(Some) } else { Ok(None) }
 }
 
 impl ConfigFiles {
     /// The sources, as they are now.
-    pub fn read(&self) -> Result<Sources, String> {
+    pub fn read(&self) -> Result<Sources, ReadError> {
         Ok(match self {
             ConfigFiles::Defaults => Sources::default(),
             ConfigFiles::Dir(dir) => Sources {
