@@ -62,6 +62,12 @@ enum Repr {
         context: String,
         source: Error,
     },
+    /// `source` happened to the injector config `file` (trying it on
+    /// the reference pods).
+    InConfig {
+        file: String,
+        source: Error,
+    },
     /// `source` happened in document `document` (1-based) of the
     /// manifest `file`, which starts at `line`.
     Document {
@@ -130,6 +136,11 @@ impl Error {
         Error { kind: self.kind, repr: Box::new(Repr::Context { context: context.to_string(), source: self }) }
     }
 
+    /// The same error, as one of the injector config `file`.
+    pub(crate) fn in_config(self, file: &str) -> Error {
+        Error { kind: self.kind, repr: Box::new(Repr::InConfig { file: file.to_owned(), source: self }) }
+    }
+
     /// The same error, as one of document `document` (1-based) of the
     /// manifest `file`, which starts at `line`.
     pub(crate) fn in_document(self, file: &str, document: usize, line: usize) -> Error {
@@ -150,6 +161,7 @@ impl fmt::Display for Error {
             Repr::Manifest(e) => e.fmt(f),
             Repr::Expired(e) => e.fmt(f),
             Repr::Context { context, source } => write!(f, "{context}: {source}"),
+            Repr::InConfig { file, source } => write!(f, "config {file}: {source}"),
             Repr::Document { file, document, line, source } => {
                 write!(f, "{file}: document {document} (line {line}): {source}")
             }
@@ -166,7 +178,9 @@ impl std::error::Error for Error {
             Repr::Template(e) => Some(e),
             Repr::Manifest(e) => Some(e),
             Repr::Expired(e) => Some(e),
-            Repr::Context { source, .. } | Repr::Document { source, .. } => Some(source),
+            Repr::Context { source, .. } | Repr::InConfig { source, .. } | Repr::Document { source, .. } => {
+                Some(source)
+            }
         }
     }
 }

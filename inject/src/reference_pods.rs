@@ -123,5 +123,7 @@ mod tests {
         let e = sources.build_checked(Default::default(), Caller::KubeInject).err().expect("rejected");
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.message().starts_with("config config: injecting the reference pod \"plain\""), "{e}");
+        let rejected = std::error::Error::source(&e).and_then(|s| std::error::Error::source(s));
+        assert!(rejected.is_some_and(|r| r.is::<RejectedConfig>()), "{e:?}");
     }
 }

@@ -55,7 +55,7 @@ impl Sources {
     pub fn build_checked(&self, options: Options, caller: Caller) -> Result<Injector, Error> {
         let injector = self.build(options)?;
         crate::reference_pods::check(&injector, caller)
-            .map_err(|e| Error::from(e).context(format_args!("config {}", injector.config().file)))?;
+            .map_err(|e| Error::from(e).in_config(&injector.config().file))?;
         Ok(injector)
     }
 }
