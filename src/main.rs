@@ -538,10 +538,10 @@ fn run_kube_inject(args: KubeInjectArgs) -> ExitCode {
 }
 
 /// A file named in messages as given (`-` is standard input).
-fn read_source(path: Option<&str>) -> Result<Option<injit_inject::Source>, String> {
+fn read_source(path: Option<&str>) -> Result<Option<injit_inject::ConfigSource>, String> {
     let Some(path) = path else { return Ok(None) };
     let name = if path == "-" { "<stdin>" } else { path };
-    read_input(path).map(|text| Some(injit_inject::Source::new(name, text)))
+    read_input(path).map(|text| Some(injit_inject::ConfigSource::new(name, text)))
 }
 
 /// Writes `bytes` to standard output and flushes it: a closed pipe

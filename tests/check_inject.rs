@@ -7,8 +7,8 @@
 use injit_inject::check_inject::{Webhooks, check};
 use injit_inject::config::Policy;
 use injit_inject::decision::{Rule, Rules, Source};
-use injit_inject::{Injector, Options, Source as ConfigSource, Sources};
-use injit_webhook::{Decision, OnError, Request, admit};
+use injit_inject::{ConfigSource, Injector, Options, Sources};
+use injit_webhook::{Decision, OnError, ReviewRequest, admit};
 use serde_json::{Value, json};
 
 const NAMESPACE_ENABLED: &[(&str, &str)] = &[("istio-injection", "enabled")];
@@ -49,7 +49,7 @@ fn answer(injector: &Injector, pod: &Value) -> (bool, Option<Rule>) {
     let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
         "uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "CREATE",
         "namespace": "apps", "object": pod}});
-    let request = Request::parse(&serde_json::to_vec(&review).unwrap()).unwrap();
+    let request = ReviewRequest::parse(&serde_json::to_vec(&review).unwrap()).unwrap();
     let (_, decision) = admit(injector, &request, "/inject", OnError::Deny);
     if answer.webhook.is_some() {
         assert_eq!(decision == Decision::Injected, answer.inject, "the webhook agrees: {answer:?} vs {decision:?}");

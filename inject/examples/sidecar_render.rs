@@ -17,8 +17,7 @@
 use std::time::Instant;
 
 use injit_compiler::Backend;
-use injit_inject::decision::Rules;
-use injit_inject::{Caller, Deadline, Injector, Options, Request, Sources, Workload};
+use injit_inject::{Caller, Injector, Options, Request, Sources, Workload};
 use injit_runtime::schema::{GoType, json};
 
 #[global_allocator]
@@ -51,15 +50,7 @@ fn main() {
     };
     let injectors: [(&str, Injector); 2] = backends.map(|(name, backend)| (name, injector(backend)));
     let workload = Workload::of_pod(&pod);
-    let request = Request {
-        workload: &workload,
-        pod: &pod,
-        rules: Rules::KUBE_INJECT,
-        caller: Caller::Webhook,
-        proxy_envs: Default::default(),
-        typed: false,
-        deadline: Deadline::NONE,
-    };
+    let request = Request::new(&workload, &pod, Caller::Webhook);
     let data = injectors[1].1.template_data(&request).expect("template data");
 
     let mut outputs = Vec::new();

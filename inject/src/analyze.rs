@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::manifest::{Object, pod_template};
+use crate::manifest::{ManifestObject, pod_template};
 use crate::selector::service_selects;
 
 /// How bad a finding is.
@@ -42,7 +42,7 @@ pub struct Finding {
 /// The objects of one file.
 pub struct Manifest {
     pub file: String,
-    pub objects: Vec<Object>,
+    pub objects: Vec<ManifestObject>,
 }
 
 /// Protocols Istio reads from a port name's prefix (`<protocol>[-<suffix>]`).
@@ -79,7 +79,7 @@ fn is_known(protocol: &str) -> bool {
 
 /// Every finding of `manifests`, in file and line order.
 pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
-    let services: Vec<(&Manifest, &Object)> = manifests
+    let services: Vec<(&Manifest, &ManifestObject)> = manifests
         .iter()
         .flat_map(|m| m.objects.iter().filter(|o| o.kind() == "Service").map(move |o| (m, o)))
         .collect();
@@ -115,7 +115,7 @@ pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
 
 type Add<'a> = dyn FnMut(Severity, &'static str, String, String) + 'a;
 
-fn service_ports(service: &Object, add: &mut Add<'_>) {
+fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
     for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
         let number = port.get("port").map(|p| p.to_string()).unwrap_or_default();
         let name = port.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -163,9 +163,9 @@ fn service_ports(service: &Object, add: &mut Add<'_>) {
 }
 
 fn workload(
-    object: &Object,
+    object: &ManifestObject,
     template: &crate::manifest::PodTemplate<'_>,
-    services: &[(&Manifest, &Object)],
+    services: &[(&Manifest, &ManifestObject)],
     add: &mut Add<'_>,
 ) {
     let labels: Vec<(String, String)> = template
@@ -175,7 +175,7 @@ fn workload(
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default();
     let where_labels = if object.kind() == "Pod" { "metadata.labels" } else { "the pod template's labels" };
-    let selecting: Vec<&Object> = services
+    let selecting: Vec<&ManifestObject> = services
         .iter()
         .map(|(_, s)| *s)
         .filter(|s| s.namespace() == object.namespace())

@@ -11,29 +11,77 @@ use serde_json::{Map, Value};
 
 use crate::embedded::{ConfigEra, OffsetMap, find_templates};
 use crate::object::{get, yaml_documents};
+use crate::yaml::YamlError;
 
-/// A configuration file that cannot be used, with where and why.
+/// A configuration file that cannot be used: which, where and why.
+/// `Display` is `FILE:LINE: WHY` (`FILE: WHY` without a line); `source()`
+/// is the YAML error underneath, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The file's name (a path, or `<default ...>` for Istio's defaults).
     pub file: String,
     /// 1-based line, when known.
     pub line: Option<usize>,
-    pub message: String,
+    pub kind: ConfigErrorKind,
+}
+
+/// Why a configuration file cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigErrorKind {
+    /// The text does not read as YAML; `what` names what was expected
+    /// (`YAML`, `values`, `mesh config`).
+    #[error("invalid {what}: {}", .source.message)]
+    Yaml { what: &'static str, source: YamlError },
+    /// A ConfigMap without the key its text should be under.
+    #[error("the ConfigMap has no data.{key}")]
+    NoConfigMapKey { key: &'static str },
+    #[error("not an injector config: no `templates` or `template`")]
+    NotInjectorConfig,
+    /// A key of an injector config that has the wrong type.
+    #[error("`{key}` must be {wanted}")]
+    WrongType { key: &'static str, wanted: &'static str },
+    /// Neither an injector config nor a sidecar template (read as a
+    /// template it would inject a pod with no sidecar).
+    #[error(
+        "not an injector config (no `templates` or `template`) nor a sidecar template (no `{{{{ }}}}` actions); \
+         is it the mesh config or the values?"
+    )]
+    NotConfigNorTemplate,
+    #[error("values must be a map")]
+    ValuesNotMap,
+    #[error("the mesh config must be a map")]
+    MeshNotMap,
+    /// The mesh config does not decode as a `MeshConfig`.
+    #[error("invalid mesh config: {0}")]
+    InvalidMesh(String),
+    /// The mesh config's `defaultConfig` is not a valid ProxyConfig.
+    #[error("invalid mesh config: defaultConfig: {0}")]
+    InvalidDefaultConfig(String),
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.kind),
+            None => write!(f, "{}: {}", self.file, self.kind),
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    /// What `kind` wraps (its text is already part of this error's).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
 
-fn error(file: &str, line: Option<usize>, message: impl Into<String>) -> ConfigError {
-    ConfigError { file: file.to_owned(), line, message: message.into() }
+fn error(file: &str, line: Option<usize>, kind: ConfigErrorKind) -> ConfigError {
+    ConfigError { file: file.to_owned(), line, kind }
+}
+
+/// The error for text that is not YAML, at the YAML error's line.
+fn invalid_yaml<'f>(file: &'f str, what: &'static str) -> impl FnOnce(YamlError) -> ConfigError + 'f {
+    move |e| error(file, Some(e.line), ConfigErrorKind::Yaml { what, source: e })
 }
 
 /// `policy`: whether pods without an explicit choice are injected.
@@ -72,14 +120,14 @@ pub struct InjectorConfig {
 
 /// The text of `key` in a ConfigMap's `data`, or the file itself when it
 /// is not a ConfigMap.
-fn unwrap_config_map(file: &str, text: &str, key: &str) -> Result<String, ConfigError> {
-    let docs = yaml_documents(text).map_err(|e| error(file, Some(e.line), format!("invalid YAML: {}", e.message)))?;
+fn unwrap_config_map(file: &str, text: &str, key: &'static str) -> Result<String, ConfigError> {
+    let docs = yaml_documents(text).map_err(invalid_yaml(file, "YAML"))?;
     let first = docs.into_iter().find(|d| !d.is_null());
     match first {
         Some(doc) if get(&doc, &["kind"]).and_then(Value::as_str) == Some("ConfigMap") => {
             match get(&doc, &["data", key]).and_then(Value::as_str) {
                 Some(inner) => Ok(inner.to_owned()),
-                None => Err(error(file, None, format!("the ConfigMap has no data.{key}"))),
+                None => Err(error(file, None, ConfigErrorKind::NoConfigMapKey { key })),
             }
         }
         _ => Ok(text.to_owned()),
@@ -89,14 +137,10 @@ fn unwrap_config_map(file: &str, text: &str, key: &str) -> Result<String, Config
 impl InjectorConfig {
     /// Reads an injector config (bare, or a ConfigMap's `data.config`).
     pub fn parse(file: &str, text: &str) -> Result<InjectorConfig, ConfigError> {
-        let embedded = find_templates(text)
-            .ok_or_else(|| error(file, None, "not an injector config: no `templates` or `template`"))?;
+        let embedded = find_templates(text).ok_or_else(|| error(file, None, ConfigErrorKind::NotInjectorConfig))?;
         let config_text = unwrap_config_map(file, text, "config")?;
-        let doc = yaml_documents(&config_text)
-            .map_err(|e| error(file, Some(e.line), format!("invalid YAML: {}", e.message)))?
-            .into_iter()
-            .next()
-            .unwrap_or(Value::Null);
+        let doc =
+            yaml_documents(&config_text).map_err(invalid_yaml(file, "YAML"))?.into_iter().next().unwrap_or(Value::Null);
         let strings = |key: &str| -> Vec<String> {
             match get(&doc, &[key]) {
                 Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
@@ -161,17 +205,12 @@ impl InjectorConfig {
         let root = yaml_documents(text).ok().and_then(|docs| docs.into_iter().next());
         for (key, wanted) in [("templates", "a map of template names to template texts"), ("template", "a string")] {
             if root.as_ref().is_some_and(|r| r.get(key).is_some()) {
-                return Err(error(file, None, format!("`{key}` must be {wanted}")));
+                return Err(error(file, None, ConfigErrorKind::WrongType { key, wanted }));
             }
         }
         let delims = Delims::detect(text);
         if !text.contains(delims.left()) {
-            return Err(error(
-                file,
-                None,
-                "not an injector config (no `templates` or `template`) nor a sidecar template (no `{{ }}` \
-                 actions); is it the mesh config or the values?",
-            ));
+            return Err(error(file, None, ConfigErrorKind::NotConfigNorTemplate));
         }
         let era = if delims == Delims::default() { ConfigEra::Current } else { ConfigEra::Legacy };
         Ok(InjectorConfig {
@@ -222,26 +261,25 @@ impl InjectorConfig {
 /// ConfigMap holding them.
 pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
     let inner = unwrap_config_map(file, text, "values")?;
-    let doc =
-        yaml_documents(&inner).map_err(|e| error(file, Some(e.line), format!("invalid values: {}", e.message)))?;
+    let doc = yaml_documents(&inner).map_err(invalid_yaml(file, "values"))?;
     match doc.into_iter().next() {
         Some(v @ Value::Object(_)) => Ok(v),
         Some(Value::Null) | None => Ok(Value::Object(Default::default())),
-        Some(_) => Err(error(file, Some(1), "values must be a map")),
+        Some(_) => Err(error(file, Some(1), ConfigErrorKind::ValuesNotMap)),
     }
 }
 
 /// A mesh config's fields decode as a `MeshConfig` (Istio reads it with
 /// `protomarshal.ApplyYAML`), and its `defaultConfig` is a valid
 /// ProxyConfig overlay.
-fn check_mesh(user: &Map<String, Value>) -> Result<(), String> {
+fn check_mesh(user: &Map<String, Value>) -> Result<(), ConfigErrorKind> {
     let fields = Value::Object(crate::proxy_config::camel_keys(user));
     let t = injit_runtime::schema::GoType::named("meshconfig.MeshConfig").expect("the schema has MeshConfig");
     // Decoding the MeshConfig decodes its `defaultConfig` too.
-    injit_runtime::schema::decode::check_proto(t, &fields)?;
+    injit_runtime::schema::decode::check_proto(t, &fields).map_err(ConfigErrorKind::InvalidMesh)?;
     match fields.get("defaultConfig") {
         Some(Value::Object(overlay)) => crate::proxy_config::validate(&crate::proxy_config::camel_keys(overlay))
-            .map_err(|e| format!("defaultConfig: {e}")),
+            .map_err(ConfigErrorKind::InvalidDefaultConfig),
         _ => Ok(()),
     }
 }
@@ -253,14 +291,13 @@ fn check_mesh(user: &Map<String, Value>) -> Result<(), String> {
 /// `extensionProviders` (by name) and `trustDomainAliases` (a union).
 pub fn parse_mesh(file: &str, text: &str, defaults: &Value) -> Result<Value, ConfigError> {
     let inner = unwrap_config_map(file, text, "mesh")?;
-    let doc =
-        yaml_documents(&inner).map_err(|e| error(file, Some(e.line), format!("invalid mesh config: {}", e.message)))?;
+    let doc = yaml_documents(&inner).map_err(invalid_yaml(file, "mesh config"))?;
     let user = match doc.into_iter().next() {
         Some(Value::Object(map)) => map,
         Some(Value::Null) | None => Map::new(),
-        Some(_) => return Err(error(file, Some(1), "the mesh config must be a map")),
+        Some(_) => return Err(error(file, Some(1), ConfigErrorKind::MeshNotMap)),
     };
-    check_mesh(&user).map_err(|e| error(file, None, format!("invalid mesh config: {e}")))?;
+    check_mesh(&user).map_err(|kind| error(file, None, kind))?;
     let mut mesh = match defaults {
         Value::Object(map) => map.clone(),
         _ => Map::new(),

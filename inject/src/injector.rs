@@ -16,7 +16,7 @@ use crate::config::InjectorConfig;
 use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, TemplateError};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
 use crate::status::{self, Previous, STATUS_ANNOTATION};
@@ -67,21 +67,67 @@ pub enum Caller {
     Webhook,
 }
 
-/// One pod to inject.
+/// One pod to inject: `Request::new`, then what differs from the
+/// defaults (`rules`, `proxy_envs`, `typed`, `deadline`).
 pub struct Request<'a> {
-    pub workload: &'a Workload,
+    pub(crate) workload: &'a Workload,
     /// `{"metadata": ..., "spec": ...}`.
-    pub pod: &'a Value,
-    pub rules: Rules<'a>,
-    pub caller: Caller,
+    pub(crate) pod: &'a Value,
+    pub(crate) rules: Rules<'a>,
+    pub(crate) caller: Caller,
     /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
-    pub proxy_envs: BTreeMap<String, String>,
+    pub(crate) proxy_envs: BTreeMap<String, String>,
     /// Whether `pod` is already as `corev1.Pod` reads it
     /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
     /// sent): it is then not decoded a second time.
-    pub typed: bool,
+    pub(crate) typed: bool,
     /// When to give up (see `deadline.rs`).
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
+}
+
+impl<'a> Request<'a> {
+    /// `pod` (`{"metadata": ..., "spec": ...}`) of `workload`, injected as
+    /// `caller` does: decided by the pod's own choice only
+    /// (`Rules::KUBE_INJECT`), with no proxy environment from the URL, the
+    /// pod not yet decoded as `corev1.Pod`, and no deadline.
+    pub fn new(workload: &'a Workload, pod: &'a Value, caller: Caller) -> Request<'a> {
+        Request {
+            workload,
+            pod,
+            rules: Rules::KUBE_INJECT,
+            caller,
+            proxy_envs: BTreeMap::new(),
+            typed: false,
+            deadline: Deadline::NONE,
+        }
+    }
+
+    /// The policy and selectors that decide (the webhook's:
+    /// `Rules::of(config)`).
+    pub fn rules(mut self, rules: Rules<'a>) -> Request<'a> {
+        self.rules = rules;
+        self
+    }
+
+    /// Proxy environment set by the webhook URL (`/inject/cluster/X/net/Y`).
+    pub fn proxy_envs(mut self, proxy_envs: BTreeMap<String, String>) -> Request<'a> {
+        self.proxy_envs = proxy_envs;
+        self
+    }
+
+    /// Says the pod is already as `corev1.Pod` reads it
+    /// (`Typed::pod().normalize`, as the webhook decodes every pod it is
+    /// sent), so that it is not decoded a second time.
+    pub fn typed(mut self, typed: bool) -> Request<'a> {
+        self.typed = typed;
+        self
+    }
+
+    /// When to give up (see `deadline.rs`).
+    pub fn deadline(mut self, deadline: Deadline) -> Request<'a> {
+        self.deadline = deadline;
+        self
+    }
 }
 
 /// What injection did to a pod.
@@ -160,7 +206,7 @@ impl Injector {
             };
             let compiled = CompiledTemplate::new(t.text.clone(), compile, Arc::clone(&typical)).map_err(|e| {
                 let line = config.file_line(t, e.span().start);
-                Error::new(ErrorKind::TemplateSyntax, format!("{}:{line}: template {:?}: {e}", config.file, t.name))
+                TemplateError::Syntax { file: config.file.clone(), line, template: t.name.clone(), source: e }
             })?;
             templates.insert(t.name.clone(), compiled);
         }
@@ -237,12 +283,16 @@ impl Injector {
                 format!("requested template {name:?} not found; have {}", have.join(", ")),
             ));
         };
-        let set = compiled.for_pod(own_proxy_config).map_err(|e| {
-            Error::new(ErrorKind::TemplateSyntax, format!("template {name:?} of {}: {e}", self.config.file))
+        let set = compiled.for_pod(own_proxy_config).map_err(|e| TemplateError::Parse {
+            file: self.config.file.clone(),
+            template: name.to_owned(),
+            source: e.clone(),
         })?;
         let mut out = Vec::new();
-        set.render(data, &mut out).map_err(|e| {
-            Error::new(ErrorKind::TemplateExec, format!("template {name:?} of {}: {e}", self.config.file))
+        set.render(data, &mut out).map_err(|e| TemplateError::Exec {
+            file: self.config.file.clone(),
+            template: name.to_owned(),
+            source: e,
         })?;
         String::from_utf8(out)
             .map_err(|_| Error::new(ErrorKind::RenderedYaml, format!("template {name:?} rendered invalid UTF-8")))

@@ -7,9 +7,9 @@
 
 use serde_json::Value;
 
-use crate::decision::{Rules, Skip};
+use crate::decision::Skip;
 use crate::embedded::ConfigEra;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, ManifestError};
 use crate::injector::{Caller, Injector, Outcome, Request};
 use crate::manifest::{Located, parse_document, split_documents};
 use crate::typed::Typed;
@@ -82,12 +82,19 @@ pub struct Injected {
 /// Injects every document of `input` (named `source` in messages).
 pub fn kube_inject(injector: &Injector, source: &str, input: &str) -> Result<Injected, Error> {
     let mut out = Injected::default();
-    let docs = split_documents(input)
-        .map_err(|e| Error::new(ErrorKind::Input, format!("{source}:{}: {}", e.line, e.message)))?;
+    let docs = split_documents(input).map_err(|Located { line, message }| ManifestError {
+        file: source.to_owned(),
+        line,
+        document: None,
+        message,
+    })?;
     for (index, doc) in docs.into_iter().enumerate() {
-        let context = |e: Error| e.context(format_args!("{source}: document {} (line {})", index + 1, doc.line));
-        let mut value = parse_document(doc.text).map_err(|Located { line, message }| {
-            Error::new(ErrorKind::Input, format!("{source}:{}: document {}: {message}", doc.line + line - 1, index + 1))
+        let context = |e: Error| e.in_document(source, index + 1, doc.line);
+        let mut value = parse_document(doc.text).map_err(|Located { line, message }| ManifestError {
+            file: source.to_owned(),
+            line: doc.line + line - 1,
+            document: Some(index + 1),
+            message,
         })?;
         // `FromRawToObject` decodes every document's TypeMeta first.
         Typed::named("metav1.TypeMeta")
@@ -175,15 +182,7 @@ fn inject_object(
             format!("{} {full_name:?}", workload.type_meta.kind)
         }
     };
-    let request = Request {
-        workload: &workload,
-        pod: &pod,
-        rules: Rules::KUBE_INJECT,
-        caller: Caller::KubeInject,
-        proxy_envs: Default::default(),
-        typed: false,
-        deadline: crate::Deadline::NONE,
-    };
+    let request = Request::new(&workload, &pod, Caller::KubeInject);
     let injected = match injector.inject(&request).map_err(|e| e.context(describe()))? {
         Outcome::Injected(pod) => pod,
         Outcome::Skipped(skip) => {

@@ -34,8 +34,8 @@ pub mod yaml;
 
 pub use deadline::{Deadline, Expired};
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, ManifestError, TemplateError};
 pub use injector::{Caller, Injector, Options, Outcome, Request};
 pub use kube_inject::{Injected, kube_inject};
-pub use sources::{Source, Sources};
+pub use sources::{ConfigSource, Sources};
 pub use workload::Workload;

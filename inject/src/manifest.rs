@@ -56,12 +56,12 @@ pub fn parse_document(text: &str) -> Result<Value, Located> {
 
 /// An object of a manifest and the line its document starts at.
 #[derive(Clone, Debug)]
-pub struct Object {
+pub struct ManifestObject {
     pub value: Value,
     pub line: usize,
 }
 
-impl Object {
+impl ManifestObject {
     pub fn kind(&self) -> &str {
         self.value.get("kind").and_then(Value::as_str).unwrap_or_default()
     }
@@ -78,7 +78,7 @@ impl Object {
 }
 
 /// Every object of a manifest, `List` items expanded in place.
-pub fn objects(input: &str) -> Result<Vec<Object>, Located> {
+pub fn objects(input: &str) -> Result<Vec<ManifestObject>, Located> {
     let mut out = Vec::new();
     for doc in split_documents(input)? {
         // Point at the object, past leading comments and blank lines.
@@ -92,13 +92,13 @@ pub fn objects(input: &str) -> Result<Vec<Object>, Located> {
                 let items = value.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
                 for mut value in items {
                     decode_pod_template(&mut value).map_err(|message| Located { line, message })?;
-                    out.push(Object { value, line });
+                    out.push(ManifestObject { value, line });
                 }
             }
             Value::Object(_) => {
                 let mut value = value;
                 decode_pod_template(&mut value).map_err(|message| Located { line, message })?;
-                out.push(Object { value, line });
+                out.push(ManifestObject { value, line });
             }
             _ => return Err(Located { line, message: "the document is not an object".to_owned() }),
         }
@@ -166,7 +166,7 @@ pub fn pod_template(object: &Value) -> Option<PodTemplate<'_>> {
 
 /// The pod as the webhook would see it: the template's metadata and spec,
 /// in the object's namespace.
-pub fn pod_of(object: &Object) -> Option<Value> {
+pub fn pod_of(object: &ManifestObject) -> Option<Value> {
     let template = pod_template(&object.value)?;
     let mut metadata = match template.metadata {
         Value::Object(m) => m.clone(),

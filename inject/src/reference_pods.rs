@@ -11,9 +11,6 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::deadline::Deadline;
-use crate::decision::Rules;
-use crate::error::{Error, ErrorKind};
 use crate::injector::{Caller, Injector, Outcome, Request};
 use crate::pod_validity::{self, InvalidPod};
 use crate::workload::Workload;
@@ -35,12 +32,6 @@ impl fmt::Display for RejectedConfig {
 impl std::error::Error for RejectedConfig {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.problem)
-    }
-}
-
-impl From<RejectedConfig> for Error {
-    fn from(e: RejectedConfig) -> Error {
-        Error::new(ErrorKind::Config, e.to_string())
     }
 }
 
@@ -87,16 +78,9 @@ fn references(native_sidecars: bool) -> [(&'static str, Value); 3] {
 pub fn check(injector: &Injector, caller: Caller) -> Result<(), RejectedConfig> {
     for (reference, pod) in references(injector.options().native_sidecars) {
         let workload = Workload::of_pod(&pod);
-        let request = Request {
-            workload: &workload,
-            pod: &pod,
-            // Injected whatever the config's policy and selectors say.
-            rules: Rules::KUBE_INJECT,
-            caller,
-            proxy_envs: Default::default(),
-            typed: false,
-            deadline: Deadline::NONE,
-        };
+        // Injected whatever the config's policy and selectors say
+        // (`Rules::KUBE_INJECT`, the default).
+        let request = Request::new(&workload, &pod, caller);
         let Ok(Outcome::Injected(injected)) = injector.inject(&request) else { continue };
         pod_validity::check(&injected).map_err(|problem| RejectedConfig { reference, problem })?;
     }
@@ -106,13 +90,14 @@ pub fn check(injector: &Injector, caller: Caller) -> Result<(), RejectedConfig> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use crate::config::defaults;
-    use crate::{Source, Sources};
+    use crate::{ConfigSource, Sources};
 
     /// Istio's config, cut off where the sidecar template's volumes begin.
     fn cut_before_volumes() -> Sources {
         let at = defaults::CONFIG.find("\n      volumes:\n").expect("the sidecar template has volumes");
-        let config = Source::new("config", &defaults::CONFIG[..at + 1]);
+        let config = ConfigSource::new("config", &defaults::CONFIG[..at + 1]);
         Sources { config: Some(config), ..Sources::default() }
     }
 
@@ -138,5 +123,7 @@ mod tests {
         let e = sources.build_checked(Default::default(), Caller::KubeInject).err().expect("rejected");
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.message().starts_with("config config: injecting the reference pod \"plain\""), "{e}");
+        let rejected = std::error::Error::source(&e).and_then(|s| std::error::Error::source(s));
+        assert!(rejected.is_some_and(|r| r.is::<RejectedConfig>()), "{e:?}");
     }
 }

@@ -9,14 +9,14 @@ use crate::injector::{Caller, Injector, Options};
 
 /// A configuration text and where it came from.
 #[derive(Clone, Debug)]
-pub struct Source {
+pub struct ConfigSource {
     pub name: String,
     pub text: String,
 }
 
-impl Source {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
-        Source { name: name.into(), text: text.into() }
+impl ConfigSource {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> ConfigSource {
+        ConfigSource { name: name.into(), text: text.into() }
     }
 }
 
@@ -24,9 +24,9 @@ impl Source {
 /// default.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    pub config: Option<Source>,
-    pub mesh: Option<Source>,
-    pub values: Option<Source>,
+    pub config: Option<ConfigSource>,
+    pub mesh: Option<ConfigSource>,
+    pub values: Option<ConfigSource>,
 }
 
 impl Sources {
@@ -55,7 +55,7 @@ impl Sources {
     pub fn build_checked(&self, options: Options, caller: Caller) -> Result<Injector, Error> {
         let injector = self.build(options)?;
         crate::reference_pods::check(&injector, caller)
-            .map_err(|e| Error::from(e).context(format_args!("config {}", injector.config().file)))?;
+            .map_err(|e| Error::from(e).in_config(&injector.config().file))?;
         Ok(injector)
     }
 }

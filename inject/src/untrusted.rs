@@ -261,16 +261,13 @@ pub fn guarded(
         // breaks the probe would let the others through).
         (Err(e), Ok(_)) => {
             let culprits: Vec<&Risky> = probe.risky.iter().collect();
-            return Err(Error::new(
-                ErrorKind::UntrustedString,
-                Fault::Unchecked(e.message().to_owned()).message(&culprits),
-            ));
+            return Err(Error::new(ErrorKind::UntrustedString, Fault::Unchecked(e.to_string()).message(&culprits)));
         }
     };
     let carriers = Carriers::of(&probe.risky);
     let fault = match &result {
         Ok(injected) => carriers.difference(injected, &probed).map(Fault::Changed),
-        Err(e) => Some(Fault::Broke(e.message().to_owned())),
+        Err(e) => Some(Fault::Broke(e.to_string())),
     };
     let Some(fault) = fault else { return result };
     let culprits = blame(pod, workload, &probe, &probed, &carriers, &inject);

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use injit_compiler::Backend;
-use injit_inject::{Caller, Injector, Options, Source, Sources, kube_inject};
+use injit_inject::{Caller, ConfigSource, Injector, Options, Sources, kube_inject};
 
 /// Cases where injit deliberately differs from Istio's golden, and why.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -155,8 +155,8 @@ fn seed_era_sleep_with_and_without_the_app_label() {
     for (version, labelled, cluster) in expectations {
         let dir = istio_dir().join("legacy").join(version);
         let sources = Sources {
-            config: Some(Source::new("config.yaml", read(&dir.join("config.yaml")))),
-            mesh: Some(Source::new("mesh.yaml", read(&dir.join("mesh.yaml")))),
+            config: Some(ConfigSource::new("config.yaml", read(&dir.join("config.yaml")))),
+            mesh: Some(ConfigSource::new("mesh.yaml", read(&dir.join("mesh.yaml")))),
             values: None,
         };
         let injector = sources.build(Options::default()).expect("the seed config compiles");
@@ -211,7 +211,7 @@ fn seed_era_sleep_with_and_without_the_app_label() {
 #[test]
 fn every_config_in_the_repository_passes_the_reference_pods() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let source = |path: &Path| Some(Source::new(path.display().to_string(), read(path)));
+    let source = |path: &Path| Some(ConfigSource::new(path.display().to_string(), read(path)));
     let mut configs: Vec<(String, Sources, Options)> = Vec::new();
     for native_sidecars in [true, false] {
         let options = Options { native_sidecars, ..Options::default() };

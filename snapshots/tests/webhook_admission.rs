@@ -9,9 +9,8 @@ mod common;
 
 use common::istio::{default_injector, default_inputs, read, review};
 
-use injit_inject::decision::Rules;
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Deadline, Options, Outcome, Source, Sources, Workload, object::yaml_documents};
+use injit_inject::{Caller, ConfigSource, Options, Outcome, Sources, Workload, object::yaml_documents};
 use injit_webhook::{Decision, OnError, admit};
 use serde_json::{Value, json};
 
@@ -58,15 +57,7 @@ fn patches_give_kube_injects_pod_and_are_idempotent() {
                 let mut p = parts(&pod);
                 p["metadata"]["namespace"] = json!(namespace);
                 let workload = Workload::of_pod(&p);
-                let request = injit_inject::Request {
-                    workload: &workload,
-                    pod: &p,
-                    rules: Rules::KUBE_INJECT,
-                    caller: Caller::KubeInject,
-                    proxy_envs: Default::default(),
-                    typed: false,
-                    deadline: Deadline::NONE,
-                };
+                let request = injit_inject::Request::new(&workload, &p, Caller::KubeInject);
                 match injector.inject(&request) {
                     Ok(Outcome::Injected(pod)) => Some(pod),
                     Ok(Outcome::Skipped(_)) => None,
@@ -105,20 +96,13 @@ fn webhook_only_config_keys_reach_only_the_webhook() {
     let config = "defaultTemplates: [both]\naliases:\n  both: [sidecar, extra]\ninjectedAnnotations:\n  example.com/injected: \"yes\"\n\
                   templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        image: proxyv2\n\
                   \x20 extra: |\n    metadata:\n      labels:\n        extra: \"1\"\n";
-    let sources = Sources { config: Some(Source::new("config.yaml", config.to_owned())), mesh: None, values: None };
+    let sources =
+        Sources { config: Some(ConfigSource::new("config.yaml", config.to_owned())), mesh: None, values: None };
     let injector = sources.build(Options::default()).expect("the config builds");
     let pod = json!({"metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
     let workload = Workload::of_pod(&pod);
     let inject = |caller| {
-        let request = injit_inject::Request {
-            workload: &workload,
-            pod: &pod,
-            rules: Rules::KUBE_INJECT,
-            caller,
-            proxy_envs: Default::default(),
-            typed: false,
-            deadline: Deadline::NONE,
-        };
+        let request = injit_inject::Request::new(&workload, &pod, caller);
         match injector.inject(&request).expect("injects") {
             Outcome::Injected(pod) => pod,
             Outcome::Skipped(skip) => panic!("skipped: {skip:?}"),

@@ -3,7 +3,7 @@
 use injit_inject::Injector;
 use injit_inject::check_inject::{Answer, Webhooks, check};
 use injit_inject::decision::Rules;
-use injit_inject::manifest::{Object, objects, pod_of};
+use injit_inject::manifest::{ManifestObject, objects, pod_of};
 use serde_json::{Value, json};
 
 /// One pod's answer, named.
@@ -60,7 +60,7 @@ pub fn run(
     Ok(rows)
 }
 
-fn name(object: &Object) -> String {
+fn name(object: &ManifestObject) -> String {
     format!("{} {}/{}", object.kind(), object.namespace(), object.name())
 }
 

@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use injit_inject::{Caller, Error, Injected, Options, Source, Sources, kube_inject};
+use injit_inject::{Caller, ConfigSource, Error, Injected, Options, Sources, kube_inject};
 
 /// What the command was given.
 #[derive(Clone, Debug, Default)]
 pub struct KubeInjectOptions {
     /// The manifest's name (for messages) and text.
-    pub input: Option<Source>,
+    pub input: Option<ConfigSource>,
     pub sources: Sources,
     pub options: Options,
 }

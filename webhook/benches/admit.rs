@@ -6,7 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use injit_inject::typed::Typed;
 use injit_inject::{Deadline, Sources};
-use injit_webhook::{OnError, Request, admit, admit_object};
+use injit_webhook::{OnError, ReviewRequest, admit, admit_object};
 use serde_json::{Value, json};
 
 #[global_allocator]
@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
     injector.compile_all();
     c.bench_function("admit/sleep", |b| {
         b.iter(|| {
-            let request = Request::parse(REVIEW.as_bytes()).expect("a review");
+            let request = ReviewRequest::parse(REVIEW.as_bytes()).expect("a review");
             let (response, _) = admit(&injector, &request, "/inject", OnError::Deny);
             serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")
         })
@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
         let body = large_review(20_000, with_probes);
         large.bench_function(name, |b| {
             b.iter(|| {
-                let mut request = Request::parse(&body).expect("a review");
+                let mut request = ReviewRequest::parse(&body).expect("a review");
                 let object = request.object.take();
                 let (response, _) = admit_object(&injector, &request, object, "/inject", OnError::Deny, Deadline::NONE);
                 serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")

@@ -14,7 +14,7 @@ use injit_inject::typed::Typed;
 use injit_inject::{Caller, Deadline, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
 
 use crate::patch;
-use crate::review::{Request, Response};
+use crate::review::{Response, ReviewRequest};
 
 /// What to do when injection fails.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,7 +73,7 @@ fn skip_reason(skip: &Skip) -> &'static str {
 }
 
 /// Answers `request` (its URL path gives proxy environment overrides).
-pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnError) -> (Response, Decision) {
+pub fn admit(injector: &Injector, request: &ReviewRequest, path: &str, on_error: OnError) -> (Response, Decision) {
     admit_object(injector, request, request.object.clone(), path, on_error, Deadline::NONE)
 }
 
@@ -82,7 +82,7 @@ pub fn admit(injector: &Injector, request: &Request, path: &str, on_error: OnErr
 /// once `deadline` passes.
 pub fn admit_object(
     injector: &Injector,
-    request: &Request,
+    request: &ReviewRequest,
     object: Option<Value>,
     path: &str,
     on_error: OnError,
@@ -127,15 +127,11 @@ pub fn admit_object(
     let late = |_| fail("timeout", crate::routes::late_message("running"));
     let rules = Rules::of(injector.config());
     let workload = Workload::of_pod(pod);
-    let inject_request = InjectRequest {
-        workload: &workload,
-        pod,
-        rules,
-        caller: Caller::Webhook,
-        proxy_envs: crate::path_envs::parse(path),
-        typed: true,
-        deadline,
-    };
+    let inject_request = InjectRequest::new(&workload, pod, Caller::Webhook)
+        .rules(rules)
+        .proxy_envs(crate::path_envs::parse(path))
+        .typed(true)
+        .deadline(deadline);
     let injected = match injector.inject(&inject_request) {
         Ok(Outcome::Injected(pod)) => pod,
         Ok(Outcome::Skipped(skip)) => return (Response::allow(), Decision::Skipped(skip_reason(&skip))),
@@ -204,13 +200,13 @@ mod tests {
 
     use super::*;
 
-    fn review(object: &Value) -> Request {
+    fn review(object: &Value) -> ReviewRequest {
         let review = json!({
             "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
             "request": {"uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "CREATE",
                         "namespace": "default", "object": object},
         });
-        Request::parse(&serde_json::to_vec(&review).expect("JSON")).expect("a review")
+        ReviewRequest::parse(&serde_json::to_vec(&review).expect("JSON")).expect("a review")
     }
 
     #[test]

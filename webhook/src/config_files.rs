@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use injit_inject::{Source, Sources};
+use injit_inject::{ConfigSource, Sources};
 
 #[derive(Clone, Debug, Default)]
 pub enum ConfigFiles {
@@ -20,19 +20,28 @@ pub enum ConfigFiles {
     },
 }
 
-fn read(path: &Path) -> Result<Source, String> {
-    std::fs::read_to_string(path)
-        .map(|text| Source::new(path.display().to_string(), text))
-        .map_err(|e| format!("{}: {e}", path.display()))
+/// A config file that cannot be read: which, and the I/O error as
+/// `source()`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", .path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
 }
 
-fn optional(path: &Path) -> Result<Option<Source>, String> {
+fn read(path: &Path) -> Result<ConfigSource, ReadError> {
+    std::fs::read_to_string(path)
+        .map(|text| ConfigSource::new(path.display().to_string(), text))
+        .map_err(|source| ReadError { path: path.to_owned(), source })
+}
+
+fn optional(path: &Path) -> Result<Option<ConfigSource>, ReadError> {
     if path.exists() { read(path).map(Some) } else { Ok(None) }
 }
 
 impl ConfigFiles {
     /// The sources, as they are now.
-    pub fn read(&self) -> Result<Sources, String> {
+    pub fn read(&self) -> Result<Sources, ReadError> {
         Ok(match self {
             ConfigFiles::Defaults => Sources::default(),
             ConfigFiles::Dir(dir) => Sources {
@@ -50,7 +59,7 @@ impl ConfigFiles {
 
     /// The sources' texts, to notice a change.
     pub fn fingerprint(sources: &Sources) -> String {
-        let part = |s: &Option<Source>| s.as_ref().map_or(String::new(), |s| s.text.clone());
+        let part = |s: &Option<ConfigSource>| s.as_ref().map_or(String::new(), |s| s.text.clone());
         format!("{}\u{0}{}\u{0}{}", part(&sources.config), part(&sources.mesh), part(&sources.values))
     }
 }

@@ -20,9 +20,9 @@ mod state;
 pub mod tls;
 
 pub use admission::{Decision, OnError, admit, admit_object};
-pub use config_files::ConfigFiles;
-pub use review::{BadReview, Request, Response};
+pub use config_files::{ConfigFiles, ReadError};
+pub use review::{BadReview, Response, ReviewRequest};
 pub use routes::{MAX_BODY, MAX_JSON_VALUES};
 pub use server::{ReloadTrigger, Server, Settings, StartError};
 pub use state::State;
-pub use tls::CertFiles;
+pub use tls::{CertError, CertFiles};

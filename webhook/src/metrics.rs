@@ -15,7 +15,7 @@ pub struct Reason {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct Outcome {
+pub struct DecisionLabel {
     pub decision: &'static str,
 }
 
@@ -33,7 +33,7 @@ pub struct Metrics {
     pub skips: Family<Reason, Counter>,
     pub failures: Family<Reason, Counter>,
     pub injection_time: Histogram,
-    pub latency: Family<Outcome, Histogram>,
+    pub latency: Family<DecisionLabel, Histogram>,
     pub reloads: Family<ReloadResult, Counter>,
     /// Answers reused for pods identical to one answered before.
     pub reused: Counter,
@@ -61,7 +61,7 @@ impl Default for Metrics {
         let skips = Family::<Reason, Counter>::default();
         let failures = Family::<Reason, Counter>::default();
         let injection_time = Histogram::new([0.1, 1.0, 3.0, 5.0, 10.0, 20.0, 30.0, 60.0]);
-        let latency = Family::<Outcome, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let latency = Family::<DecisionLabel, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let reloads = Family::<ReloadResult, Counter>::default();
         let reused = Counter::default();
         let certificate_expiry = Gauge::default();

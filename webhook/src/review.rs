@@ -12,7 +12,7 @@ const WARNING_RUNES: usize = 256;
 
 /// The parts of an admission request injection looks at.
 #[derive(Debug)]
-pub struct Request {
+pub struct ReviewRequest {
     pub api_version: String,
     pub uid: String,
     pub kind: String,
@@ -29,9 +29,9 @@ pub struct Request {
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadReview(pub String);
 
-impl Request {
+impl ReviewRequest {
     /// Reads a review from a request body.
-    pub fn parse(body: &[u8]) -> Result<Request, BadReview> {
+    pub fn parse(body: &[u8]) -> Result<ReviewRequest, BadReview> {
         let mut review: Value =
             serde_json::from_slice(body).map_err(|e| BadReview(format!("the body is not JSON: {e}")))?;
         let api_version = review.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -58,7 +58,7 @@ impl Request {
         let nested = |outer: &str, key: &str| {
             request.get(outer).and_then(|o| o.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned()
         };
-        Ok(Request {
+        Ok(ReviewRequest {
             api_version,
             uid,
             kind: nested("kind", "kind"),
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn reviews_are_read_and_answered_in_their_version() {
         let body = br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"ns","object":{"metadata":{}}}}"#;
-        let r = Request::parse(body).unwrap();
+        let r = ReviewRequest::parse(body).unwrap();
         assert!(r.is_pod_create());
         let response = Response { allowed: true, patch: Some(b"[]".to_vec()), ..Response::default() };
         let review = response.to_review(&r.api_version, &r.uid);
@@ -152,13 +152,14 @@ mod tests {
         assert_eq!(review["response"]["uid"], "u1");
         assert_eq!(review["response"]["patch"], "W10=");
         assert!(
-            Request::parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}"#).is_err()
+            ReviewRequest::parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}"#)
+                .is_err()
         );
-        assert!(Request::parse(b"{").is_err());
+        assert!(ReviewRequest::parse(b"{").is_err());
         let uid = |uid: &str| {
             let body =
                 format!(r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":{uid}}}}}"#);
-            Request::parse(body.as_bytes()).map(|r| r.uid).map_err(|e| e.0)
+            ReviewRequest::parse(body.as_bytes()).map(|r| r.uid).map_err(|e| e.0)
         };
         assert_eq!(uid(r#""u2""#), Ok("u2".to_owned()));
         assert_eq!(uid("5"), Err("the request's uid must be a string, not 5".to_owned()));

@@ -16,8 +16,8 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::admission::{Decision, admit_object};
 use crate::answers::Key;
 use crate::budget::{Charge, SMALL_BODY, Short};
-use crate::metrics::{Outcome, Reason};
-use crate::review::{Request, Response};
+use crate::metrics::{DecisionLabel, Reason};
+use crate::review::{Response, ReviewRequest};
 use crate::scan;
 use crate::state::State;
 
@@ -243,7 +243,7 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     // Large pods are not kept for reuse: the table's memory stays bounded
     // (256 answers of at most this size each).
     let reusable = body.len() <= MAX_REUSED_BODY && large.is_none();
-    let review = match Request::parse(&body) {
+    let review = match ReviewRequest::parse(&body) {
         Ok(review) => review,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not an admission review: {}", e.0), false),
     };
@@ -360,7 +360,7 @@ pub(crate) fn late_message(what: &str) -> String {
 /// waits for any more gives its worker to the next.
 async fn admit_in_time(
     state: &Arc<State>,
-    mut review: Request,
+    mut review: ReviewRequest,
     path: String,
     deadline: Instant,
     reusable: bool,
@@ -427,7 +427,7 @@ fn record(state: &State, decision: &Decision, elapsed: Duration) {
         }
         Decision::Ignored => {}
     }
-    metrics.latency.get_or_create(&Outcome { decision: decision.label() }).observe(elapsed.as_secs_f64());
+    metrics.latency.get_or_create(&DecisionLabel { decision: decision.label() }).observe(elapsed.as_secs_f64());
 }
 
 #[cfg(test)]

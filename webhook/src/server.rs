@@ -2,7 +2,6 @@
 //! swappable certificate, connections watched for graceful shutdown, the
 //! reload watcher, and an optional plain-HTTP port for monitoring.
 
-use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -16,12 +15,12 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::admission::OnError;
-use crate::config_files::ConfigFiles;
+use crate::config_files::{ConfigFiles, ReadError};
 use crate::connections::{Refusal, Slot, Table};
 use crate::reload::{Contents, Watch};
 use crate::routes::{self, Routes};
 use crate::state::State;
-use crate::tls::{self, CertFiles, Resolver};
+use crate::tls::{self, CertError, CertFiles, Resolver};
 
 /// A client gets this long to finish its TLS handshake, and to send a
 /// request's headers (the first request's from when it connected).
@@ -91,17 +90,22 @@ impl Settings {
     }
 }
 
-/// Why the server cannot start.
-#[derive(Debug)]
-pub struct StartError(pub String);
-
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why the server cannot start: what it was doing, and the error it met
+/// as `source()`.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the serving certificate: {0}")]
+    Certificate(#[source] CertError),
+    #[error("the injector config: {0}")]
+    ReadConfig(#[source] ReadError),
+    /// Loading the config panicked.
+    #[error("loading the injector config: {0}")]
+    LoadConfig(#[source] tokio::task::JoinError),
+    #[error("the injector config: {0}")]
+    Config(#[source] injit_inject::Error),
+    #[error("listening on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
 }
-
-impl std::error::Error for StartError {}
 
 /// A server with its certificate and config loaded and its ports bound.
 pub struct Server {
@@ -131,24 +135,22 @@ impl Server {
     /// Loads the certificate and the config (compiling the templates) and
     /// binds the ports; any failure here stops the start.
     pub async fn bind(settings: Settings) -> Result<Server, StartError> {
-        let key = settings.certs.load().map_err(|e| StartError(format!("the serving certificate: {e}")))?;
+        let key = settings.certs.load().map_err(StartError::Certificate)?;
         let seen_certs = settings.certs.contents();
-        let sources = settings.config.read().map_err(|e| StartError(format!("the injector config: {e}")))?;
+        let sources = settings.config.read().map_err(StartError::ReadConfig)?;
         let seen_config = ConfigFiles::fingerprint(&sources);
         let options = settings.options.clone();
         // Tried on the reference pods first: a config that makes invalid
         // pods does not start.
         let build = move || sources.build_checked(options, Caller::Webhook).inspect(Injector::compile_all);
-        let injector = tokio::task::spawn_blocking(build)
-            .await
-            .map_err(|e| StartError(format!("loading the injector config: {e}")))?
-            .map_err(|e| StartError(format!("the injector config: {e}")))?;
+        let injector =
+            tokio::task::spawn_blocking(build).await.map_err(StartError::LoadConfig)?.map_err(StartError::Config)?;
         for warning in injector.config().invalid_selectors() {
             tracing::warn!(kind = "config", "{}: {warning}", injector.config().file);
         }
         let bind = |port: u16| async move {
             let addr = SocketAddr::new(settings.address, port);
-            TcpListener::bind(addr).await.map_err(|e| StartError(format!("listening on {addr}: {e}")))
+            TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })
         };
         let listener = bind(settings.port).await?;
         let monitoring = match settings.monitoring_port {

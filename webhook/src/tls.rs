@@ -24,9 +24,26 @@ pub struct CertFiles {
     pub key: PathBuf,
 }
 
+/// A serving certificate or key that cannot be used: which file, and
+/// why (the error underneath as `source()`).
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    /// A file that cannot be read, or is not PEM.
+    #[error("{}: {source}", .path.display())]
+    Pem { path: PathBuf, source: rustls_pki_types::pem::Error },
+    #[error("{}: no certificate in the file", .path.display())]
+    NoCertificate { path: PathBuf },
+    /// A key of a kind rustls cannot sign with.
+    #[error("{}: {source}", .path.display())]
+    Key { path: PathBuf, source: rustls::Error },
+    /// The key is not the certificate's.
+    #[error("{} and {} do not match: {source}", .cert.display(), .key.display())]
+    Mismatch { cert: PathBuf, key: PathBuf, source: rustls::Error },
+}
+
 impl CertFiles {
     /// Reads and checks the pair.
-    pub fn load(&self) -> Result<CertifiedKey, String> {
+    pub fn load(&self) -> Result<CertifiedKey, CertError> {
         load(&self.cert, &self.key)
     }
 
@@ -38,18 +55,24 @@ impl CertFiles {
     }
 }
 
-fn load(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| format!("{}: {e}", cert.display()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
+fn load(cert: &Path, key: &Path) -> Result<CertifiedKey, CertError> {
+    let pem = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CertError::Pem { path, source }
+    };
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(cert).map_err(pem(cert))?.collect::<Result<_, _>>().map_err(pem(cert))?;
     if chain.is_empty() {
-        return Err(format!("{}: no certificate in the file", cert.display()));
+        return Err(CertError::NoCertificate { path: cert.to_owned() });
     }
-    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
-    let signing = any_supported_type(&key_der).map_err(|e| format!("{}: {e}", key.display()))?;
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(pem(key))?;
+    let signing = any_supported_type(&key_der).map_err(|source| CertError::Key { path: key.to_owned(), source })?;
     let certified = CertifiedKey::new(chain, signing);
-    certified.keys_match().map_err(|e| format!("{} and {} do not match: {e}", cert.display(), key.display()))?;
+    certified.keys_match().map_err(|source| CertError::Mismatch {
+        cert: cert.to_owned(),
+        key: key.to_owned(),
+        source,
+    })?;
     Ok(certified)
 }
 

@@ -19,7 +19,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use injit_inject::{Deadline, Injector, Sources};
-use injit_webhook::{Decision, OnError, Request, admit_object};
+use injit_webhook::{Decision, OnError, ReviewRequest, admit_object};
 use serde_json::{Map, Value, json};
 
 /// Counts what this thread allocates (tests run on threads of their own).
@@ -134,7 +134,7 @@ fn admit_cost(injector: &Injector, body: &[u8]) -> (u64, i64, Option<Duration>) 
     let (allocated, live) = (ALLOCATED.with(Cell::get), LIVE.with(Cell::get));
     PEAK.with(|p| p.set(live));
     let cpu = thread_cpu();
-    let mut request = Request::parse(body).expect("a review");
+    let mut request = ReviewRequest::parse(body).expect("a review");
     let object = request.object.take();
     let (response, decision) = admit_object(injector, &request, object, "/inject", OnError::Deny, Deadline::NONE);
     assert_eq!(decision, Decision::Injected, "{:?}", response.message);
@@ -205,7 +205,7 @@ fn admission_stops_at_its_deadline() {
     slow["metadata"]["annotations"]["inject.istio.io/templates"] = json!(vec!["sidecar"; 400].join(","));
     let body = review(&slow);
     for budget in [Duration::ZERO, Duration::from_millis(100)] {
-        let mut request = Request::parse(&body).expect("a review");
+        let mut request = ReviewRequest::parse(&body).expect("a review");
         let object = request.object.take();
         let start = Instant::now();
         let deadline = Deadline::at(start + budget);

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use injit_compiler::Backend;
-use injit_inject::{Injector, Options, Source, Sources};
-use injit_webhook::Request;
+use injit_inject::{ConfigSource, Injector, Options, Sources};
+use injit_webhook::ReviewRequest;
 use serde_json::{Value, json};
 
 pub(crate) fn read(path: &Path) -> String {
@@ -15,14 +15,14 @@ pub(crate) fn read(path: &Path) -> String {
 /// Istio's default config (`istio/configs/default`), on native code.
 pub(crate) fn default_injector() -> Injector {
     let dir = super::data_dir().join("istio/configs/default");
-    let source = |name: &str| Some(Source::new(name, read(&dir.join(name))));
+    let source = |name: &str| Some(ConfigSource::new(name, read(&dir.join(name))));
     let sources = Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") };
     sources.build(Options { backend: Backend::Jit, ..Options::default() }).expect("the default config")
 }
 
 /// The review of `pod` being created in `namespace`, as parsed by the
 /// webhook.
-pub(crate) fn review(pod: &Value, namespace: &str) -> Request {
+pub(crate) fn review(pod: &Value, namespace: &str) -> ReviewRequest {
     let body = json!({
         "apiVersion": "admission.k8s.io/v1",
         "kind": "AdmissionReview",
@@ -35,7 +35,7 @@ pub(crate) fn review(pod: &Value, namespace: &str) -> Request {
             "object": pod,
         },
     });
-    Request::parse(&serde_json::to_vec(&body).expect("JSON")).expect("a review")
+    ReviewRequest::parse(&serde_json::to_vec(&body).expect("JSON")).expect("a review")
 }
 
 /// The test inputs of Istio's cases under the default config, each once.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use injit_inject::{Source, Sources};
+use injit_inject::{ConfigSource, Sources};
 
 use super::istio::read;
 
@@ -14,7 +14,7 @@ pub(crate) fn config_dir(config: &str) -> PathBuf {
 
 /// `config.yaml`, `mesh.yaml` and `values.json` of a configuration folder.
 pub(crate) fn config_sources(dir: &Path) -> Sources {
-    let source = |name: &str| Some(Source::new(name, read(&dir.join(name))));
+    let source = |name: &str| Some(ConfigSource::new(name, read(&dir.join(name))));
     Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") }
 }
 
