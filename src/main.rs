@@ -589,9 +589,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     let data_type = match args.data_type.as_deref() {
         None | Some("none") => None,
-        Some("sidecar") => injit_runtime::schema::GoType::named("inject.SidecarTemplateData"),
-        Some("legacy") => injit_runtime::schema::GoType::named("inject.LegacySidecarTemplateData"),
-        Some(name) => match injit_runtime::schema::GoType::parse(name) {
+        Some("sidecar") => injit_runtime::types::GoType::named("inject.SidecarTemplateData"),
+        Some("legacy") => injit_runtime::types::GoType::named("inject.LegacySidecarTemplateData"),
+        Some(name) => match injit_runtime::types::GoType::parse(name) {
             Some(t) => Some(t),
             None => {
                 eprintln!("error: unknown data type {name:?} (try sidecar, legacy, or a type such as v1.PodSpec)");

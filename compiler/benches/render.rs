@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode, Object};
+use injit_runtime::{Data, NumberMode, Object};
 
 fn read(relative: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

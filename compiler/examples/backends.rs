@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode};
+use injit_runtime::{Data, NumberMode};
 
 // The allocator of the `injit` binary and the webhook.
 #[global_allocator]

@@ -1,10 +1,10 @@
 //! Compiled template sets: parse once, render many times.
 
 use injit_grammar::{COMPILE_STACK_BYTES, Delims, ParseError, ParseOptions, parse};
+use injit_runtime::Data;
 use injit_runtime::FunctionSet;
-use injit_runtime::data::Data;
 use injit_runtime::funcs::CallCx;
-use injit_runtime::schema::GoType;
+use injit_runtime::types::GoType;
 use injit_runtime::value::{Value, owned_copy};
 
 use std::sync::Arc;
@@ -189,7 +189,7 @@ impl TemplateSet {
         // A template that changes maps in place works on its own copy of
         // the data (Go's maps would change under every other reader).
         let root = match (data, self.data_type) {
-            (_, Some(t)) => injit_runtime::schema::value(t, Some(data), false),
+            (_, Some(t)) => injit_runtime::value::typed::value(t, Some(data), false),
             (Data::Null, None) => Value::invalid(),
             _ if self.program.mutates => owned_copy(data, false),
             _ => Value::from_data(data, false),

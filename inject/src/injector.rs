@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
-use injit_runtime::data::Object;
-use injit_runtime::schema::GoType;
+use injit_runtime::Object;
+use injit_runtime::types::GoType;
 use injit_runtime::{Data, FunctionSet};
 use serde_json::{Map, Value};
 

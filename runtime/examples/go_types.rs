@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use injit_runtime::schema::{DefKind, GoType, Ty, basic_name};
+use injit_runtime::types::{DefKind, GoType, Ty, basic_name};
 
 fn main() {
     let roots: Vec<String> = std::env::args().skip(1).collect();

@@ -72,13 +72,13 @@ pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {
     // One dereference, as Go allows (`annotation .ObjectMeta` with a
     // `*ObjectMeta` where the function takes `ObjectMeta`).
     if let Repr::Typed(t, data) = value.repr
-        && let crate::schema::Ty::Ptr(elem) = t.expr()
-        && Type::Go(crate::schema::GoType(elem)).assignable_to(to)
+        && let crate::types::Ty::Ptr(elem) = t.expr()
+        && Type::Go(crate::types::GoType(elem)).assignable_to(to)
     {
-        if crate::schema::is_nil(t, data) {
+        if crate::value::typed::is_nil(t, data) {
             return Err(format!("dereference of nil pointer of type {to}"));
         }
-        return Ok(Value { repr: Repr::Typed(crate::schema::GoType(elem), data), boxed: value.boxed });
+        return Ok(Value { repr: Repr::Typed(crate::types::GoType(elem), data), boxed: value.boxed });
     }
     Err(format!("wrong type for value; expected {to}; got {}", value.type_name()))
 }

@@ -69,7 +69,7 @@ fn folded_templates() {
 /// stays, and the output is the unfolded template's on both backends.
 #[test]
 fn typed_data_with_bound_values_renders_as_unfolded() {
-    use injit_runtime::schema::GoType;
+    use injit_runtime::types::GoType;
     let source = r#"image: {{ .Values.global.hub }}/{{ .Values.global.proxy.image }}:{{ .Values.global.tag }}
 {{- if .Values.global.proxy.privileged }} privileged{{ end }}
 {{- with .Values.global.proxy.resources }} {{ toJson . }}{{ end }}

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
 use injit_inject::find_templates;
-use injit_runtime::schema::GoType;
+use injit_runtime::types::GoType;
 use injit_runtime::{Data, FunctionSet, NumberMode, Object};
 
 fn read(path: &Path) -> String {

@@ -6,7 +6,7 @@ use injit_grammar::ast::Span;
 use injit_grammar::{Delims, ParseOptions, Templates, parse};
 use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
 use injit_runtime::FunctionSet;
-use injit_runtime::schema::GoType;
+use injit_runtime::types::GoType;
 
 /// How to check.
 #[derive(Clone, Debug, Default)]

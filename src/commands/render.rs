@@ -6,7 +6,7 @@ use std::time::Instant;
 use injit_compiler::{Backend, CompileOptions, Functions, MissingKey, TemplateSet};
 use injit_grammar::Delims;
 use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode};
+use injit_runtime::{Data, NumberMode};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -149,8 +149,8 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
 }
 
 /// Istio's current template data type.
-pub fn sidecar_template_data() -> Option<injit_runtime::schema::GoType> {
-    injit_runtime::schema::GoType::named("inject.SidecarTemplateData")
+pub fn sidecar_template_data() -> Option<injit_runtime::types::GoType> {
+    injit_runtime::types::GoType::named("inject.SidecarTemplateData")
 }
 
 /// Decodes a case's data as the oracle does (typed data strictly: a
@@ -163,7 +163,7 @@ pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
         Some(raw) => Data::from_json(raw.get().as_bytes(), mode).map_err(|e| failure(e.to_string()))?,
     };
     if let Some(t) = case.typed.then(sidecar_template_data).flatten() {
-        injit_runtime::schema::decode::check_strict(t, &data).map_err(failure)?;
+        injit_runtime::encoding::json::check::check_strict(t, &data).map_err(failure)?;
     }
     Ok(data)
 }

@@ -1,4 +1,4 @@
-// Command k8s-schema writes runtime/src/schema/go_types.rs: the Go types of the
+// Command k8s-schema writes runtime/src/types/go_types.rs: the Go types of the
 // Kubernetes objects a sidecar template can reach (a pod's ObjectMeta and
 // PodSpec, TypeMeta, NamespacedName, everything their fields lead to), as
 // tables of Go field names, JSON names, types and `omitempty`.
@@ -6,7 +6,7 @@
 // and Istio's MeshConfig and ProxyConfig messages, and the template data
 // structs in templatedata/.
 //
-//	go run . API_DIR APIMACHINERY_DIR ISTIO_API_DIR > ../../runtime/src/schema/go_types.rs
+//	go run . API_DIR APIMACHINERY_DIR ISTIO_API_DIR > ../../runtime/src/types/go_types.rs
 //
 // The directories are checkouts of k8s.io/api, k8s.io/apimachinery and
 // istio.io/api; the header records their commits.

@@ -78,7 +78,7 @@ impl Function {
     fn from_signature(sig: &'static Signature, body: Body, builtin: bool) -> Function {
         let ty = |name: &'static str| {
             parse_go_type(name)
-                .or_else(|| crate::schema::GoType::parse(name).map(Type::Go))
+                .or_else(|| crate::types::GoType::parse(name).map(Type::Go))
                 .unwrap_or_else(|| Type::Named(crate::types::NamedType::new(name)))
         };
         Function {
@@ -319,7 +319,8 @@ mod tests {
     /// whatever the output held, and fails where its body fails.
     #[test]
     fn writers_print_what_their_functions_return() {
-        use crate::data::{Data, NumberMode};
+        use crate::encoding::json::NumberMode;
+        use crate::value::data::Data;
         let json = br#"{"s":"a\"b <&>","n":null,"f":2.5,"i":15001,"l":[1,"x",{"k":null}],"t":"one\ntwo\n"}"#;
         let data = Data::from_json(json, NumberMode::Float).expect("JSON");
         let Data::Object(o) = &data else { unreachable!("an object") };

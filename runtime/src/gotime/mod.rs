@@ -10,7 +10,7 @@ mod location;
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub use duration::{format_duration, parse_duration};
+pub use duration::{format_duration, parse_duration, parse_proto_duration};
 pub use layout::ParseError;
 pub use location::Location;
 

@@ -144,7 +144,7 @@ pub(super) fn empty(v: &Value<'_>) -> bool {
         Repr::Object(_) | Repr::Method(_) => false,
         Repr::Typed(t, d) => match t.kind() {
             Kind::Struct => false,
-            _ => crate::schema::is_nil(*t, *d) || v.len() == Some(0),
+            _ => crate::value::typed::is_nil(*t, *d) || v.len() == Some(0),
         },
     }
 }

@@ -1,5 +1,16 @@
 //! Go types, as far as templates can observe them: in `%T`, in error
 //! messages, and in which conversions a function call accepts.
+//!
+//! The runtime's lowest floor: [`Kind`] and [`Type`] here, the Go types of
+//! typed data ([`GoType`], an index into the generated tables) and
+//! Kubernetes quantities beside them. It imports nothing from the crate
+//! but `gotime` (floor 0 as well); every other module may import it.
+
+mod go_type;
+mod go_types;
+pub mod quantity;
+
+pub use go_type::{Basic, Def, DefKind, Field, FoundField, GoType, Ty, basic_name};
 
 use std::fmt;
 
@@ -102,7 +113,7 @@ pub enum Type {
     /// signature): values can only match it once typed data supplies it.
     Named(NamedType),
     /// A type of typed data (Kubernetes, mesh config, template data).
-    Go(crate::schema::GoType),
+    Go(GoType),
 }
 
 impl Type {
@@ -148,8 +159,7 @@ impl Type {
     }
 
     /// The runtime type of a typed-data Go type (basic types as themselves).
-    pub fn go(t: crate::schema::GoType) -> Type {
-        use crate::schema::{Basic, Ty};
+    pub fn go(t: GoType) -> Type {
         match t.expr() {
             Ty::Basic(b) => match b {
                 Basic::Bool => Type::Bool,
@@ -191,8 +201,7 @@ impl Type {
 /// Whether typed-data type `t` is the same unnamed composite type as
 /// `to` (`map[string]string`, `map[string]interface {}`, `[]string`,
 /// `[]interface {}`).
-fn is_unnamed_composite(t: crate::schema::GoType, to: Type) -> bool {
-    use crate::schema::{Basic, GoType, Ty};
+fn is_unnamed_composite(t: GoType, to: Type) -> bool {
     let is = |e: u16, want: Ty| GoType(e).expr() == want;
     match (t.expr(), to) {
         (Ty::Map(k, v), Type::StringMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Basic(Basic::String)),
@@ -334,7 +343,7 @@ fn named_kind(name: &str) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::GoType;
+    use GoType;
 
     fn field_type(owner: &str, field: &str) -> Type {
         let owner = GoType::named(owner).expect("a schema type");
