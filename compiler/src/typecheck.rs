@@ -90,7 +90,7 @@ fn step(t: GoType, name: &str) -> Result<Option<GoType>, GoType> {
             None => Err(target),
         },
         Kind::Map => match target.key().map(GoType::expr) {
-            Some(Ty::Basic(injit_runtime::types::Basic::String)) => Ok(target.elem()),
+            Some(Ty::Basic(injit_runtime::types::Kind::String)) => Ok(target.elem()),
             _ => Err(target),
         },
         Kind::Interface => Ok(None),

@@ -5,7 +5,7 @@
 
 use super::json::value::{MARSHAL, write_json};
 use super::json::{write_json_float, write_json_string};
-use crate::types::{Basic, FoundField, GoType, Ty};
+use crate::types::{FoundField, GoType, Kind, Ty};
 use crate::value::Value;
 use crate::value::data::Data;
 use crate::value::typed::field_data;
@@ -148,20 +148,20 @@ fn write_value(out: &mut Vec<u8>, t: GoType, data: &Data) -> bool {
             _ => false,
         },
         Ty::Basic(b) => match (b, data) {
-            (Basic::String, Data::String(s)) if !s.is_empty() => {
+            (Kind::String, Data::String(s)) if !s.is_empty() => {
                 write_json_string(out, s.as_bytes(), true);
                 true
             }
-            (Basic::Bool, Data::Bool(true)) => {
+            (Kind::Bool, Data::Bool(true)) => {
                 out.extend_from_slice(b"true");
                 true
             }
-            (Basic::Int64 | Basic::Uint64, Data::Number(n)) if *n != 0.0 => {
+            (Kind::Int64 | Kind::Uint64, Data::Number(n)) if *n != 0.0 => {
                 out.extend_from_slice(format!("\"{}\"", *n as i64).as_bytes());
                 true
             }
-            (Basic::Float32 | Basic::Float64, Data::Number(n)) if *n != 0.0 => {
-                let _ = write_json_float(out, *n, b == Basic::Float32);
+            (Kind::Float32 | Kind::Float64, Data::Number(n)) if *n != 0.0 => {
+                let _ = write_json_float(out, *n, b == Kind::Float32);
                 true
             }
             (_, Data::Number(n)) if *n != 0.0 => {
@@ -179,8 +179,8 @@ fn write_value(out: &mut Vec<u8>, t: GoType, data: &Data) -> bool {
 
 fn write_zero(out: &mut Vec<u8>, t: GoType) {
     out.extend_from_slice(match t.kind() {
-        crate::types::Kind::String => b"\"\"",
-        crate::types::Kind::Bool => b"false",
+        Kind::String => b"\"\"",
+        Kind::Bool => b"false",
         k if k.is_int() || k.is_uint() || k.is_float() => b"0",
         _ => b"null",
     });

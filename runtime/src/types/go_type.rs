@@ -12,26 +12,11 @@ use std::fmt;
 use super::Kind;
 use super::go_types;
 
-/// A basic Go type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Basic {
-    Bool,
-    String,
-    Int,
-    Int32,
-    Int64,
-    Uint,
-    Uint8,
-    Uint32,
-    Uint64,
-    Float32,
-    Float64,
-}
-
 /// A type expression: what a field or element is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ty {
-    Basic(Basic),
+    /// A basic type, by its kind.
+    Basic(Kind),
     /// A named type (index into `DEFS`).
     Named(u16),
     /// Pointer, slice or map of other type expressions (indexes into `TYS`).
@@ -189,7 +174,7 @@ impl GoType {
 
     pub fn kind(self) -> Kind {
         match self.expr() {
-            Ty::Basic(b) => basic_kind(b),
+            Ty::Basic(kind) => kind,
             Ty::Ptr(_) => Kind::Pointer,
             Ty::Slice(_) => Kind::Slice,
             Ty::Map(..) => Kind::Map,
@@ -221,7 +206,7 @@ impl GoType {
     /// The type's name as `%T` prints it.
     pub fn name(self) -> String {
         match self.expr() {
-            Ty::Basic(b) => basic_name(b).to_owned(),
+            Ty::Basic(kind) => kind.name().to_owned(),
             Ty::Named(_) => self.def().map_or("?", |d| d.name).to_owned(),
             Ty::Ptr(e) => format!("*{}", GoType(e).name()),
             Ty::Slice(e) => format!("[]{}", GoType(e).name()),
@@ -307,39 +292,6 @@ impl GoType {
             }
         }
         names
-    }
-}
-
-fn basic_kind(b: Basic) -> Kind {
-    match b {
-        Basic::Bool => Kind::Bool,
-        Basic::String => Kind::String,
-        Basic::Int => Kind::Int,
-        Basic::Int32 => Kind::Int32,
-        Basic::Int64 => Kind::Int64,
-        Basic::Uint => Kind::Uint,
-        Basic::Uint8 => Kind::Uint8,
-        Basic::Uint32 => Kind::Uint32,
-        Basic::Uint64 => Kind::Uint64,
-        Basic::Float32 => Kind::Float32,
-        Basic::Float64 => Kind::Float64,
-    }
-}
-
-/// A basic type's Go name.
-pub fn basic_name(b: Basic) -> &'static str {
-    match b {
-        Basic::Bool => "bool",
-        Basic::String => "string",
-        Basic::Int => "int",
-        Basic::Int32 => "int32",
-        Basic::Int64 => "int64",
-        Basic::Uint => "uint",
-        Basic::Uint8 => "uint8",
-        Basic::Uint32 => "uint32",
-        Basic::Uint64 => "uint64",
-        Basic::Float32 => "float32",
-        Basic::Float64 => "float64",
     }
 }
 

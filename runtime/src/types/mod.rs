@@ -10,7 +10,11 @@ mod go_type;
 mod go_types;
 pub mod quantity;
 
-pub use go_type::{Basic, Def, DefKind, Field, FoundField, GoType, Ty, basic_name};
+pub use go_type::{Def, DefKind, Field, FoundField, GoType, Ty};
+
+/// A basic type of typed data: Go has one unnamed basic type per basic
+/// kind, so a kind names it (the generated tables spell `Basic::Int32`).
+pub type Basic = Kind;
 
 use std::fmt;
 
@@ -58,6 +62,36 @@ impl Kind {
 
     pub fn is_complex(self) -> bool {
         matches!(self, Kind::Complex64 | Kind::Complex128)
+    }
+
+    /// `reflect.Kind.String()`: for a basic kind, its type's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Invalid => "invalid",
+            Kind::Bool => "bool",
+            Kind::Int => "int",
+            Kind::Int8 => "int8",
+            Kind::Int16 => "int16",
+            Kind::Int32 => "int32",
+            Kind::Int64 => "int64",
+            Kind::Uint => "uint",
+            Kind::Uint8 => "uint8",
+            Kind::Uint16 => "uint16",
+            Kind::Uint32 => "uint32",
+            Kind::Uint64 => "uint64",
+            Kind::Uintptr => "uintptr",
+            Kind::Float32 => "float32",
+            Kind::Float64 => "float64",
+            Kind::Complex64 => "complex64",
+            Kind::Complex128 => "complex128",
+            Kind::String => "string",
+            Kind::Map => "map",
+            Kind::Slice => "slice",
+            Kind::Struct => "struct",
+            Kind::Pointer => "ptr",
+            Kind::Func => "func",
+            Kind::Interface => "interface",
+        }
     }
 
     /// Whether a value of this kind can be nil (`canBeNil` in exec.go).
@@ -161,22 +195,34 @@ impl Type {
     /// The runtime type of a typed-data Go type (basic types as themselves).
     pub fn go(t: GoType) -> Type {
         match t.expr() {
-            Ty::Basic(b) => match b {
-                Basic::Bool => Type::Bool,
-                Basic::String => Type::String,
-                Basic::Int => Type::Int,
-                Basic::Int32 => Type::Int32,
-                Basic::Int64 => Type::Int64,
-                Basic::Uint => Type::Uint,
-                Basic::Uint8 => Type::Uint8,
-                Basic::Uint32 => Type::Uint32,
-                Basic::Uint64 => Type::Uint64,
-                Basic::Float32 => Type::Float32,
-                Basic::Float64 => Type::Float64,
-            },
+            Ty::Basic(kind) => Type::basic(kind).unwrap_or(Type::Go(t)),
             Ty::Any => Type::Any,
             _ => Type::Go(t),
         }
+    }
+
+    /// The unnamed basic type of a basic kind (`int32` for `Kind::Int32`).
+    pub fn basic(kind: Kind) -> Option<Type> {
+        Some(match kind {
+            Kind::Bool => Type::Bool,
+            Kind::Int => Type::Int,
+            Kind::Int8 => Type::Int8,
+            Kind::Int16 => Type::Int16,
+            Kind::Int32 => Type::Int32,
+            Kind::Int64 => Type::Int64,
+            Kind::Uint => Type::Uint,
+            Kind::Uint8 => Type::Uint8,
+            Kind::Uint16 => Type::Uint16,
+            Kind::Uint32 => Type::Uint32,
+            Kind::Uint64 => Type::Uint64,
+            Kind::Uintptr => Type::Uintptr,
+            Kind::Float32 => Type::Float32,
+            Kind::Float64 => Type::Float64,
+            Kind::Complex64 => Type::Complex64,
+            Kind::Complex128 => Type::Complex128,
+            Kind::String => Type::String,
+            _ => return None,
+        })
     }
 
     /// Whether a value of type `self` may be passed where `to` is expected
@@ -204,9 +250,9 @@ impl Type {
 fn is_unnamed_composite(t: GoType, to: Type) -> bool {
     let is = |e: u16, want: Ty| GoType(e).expr() == want;
     match (t.expr(), to) {
-        (Ty::Map(k, v), Type::StringMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Basic(Basic::String)),
-        (Ty::Map(k, v), Type::AnyMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Any),
-        (Ty::Slice(e), Type::StringSlice) => is(e, Ty::Basic(Basic::String)),
+        (Ty::Map(k, v), Type::StringMap) => is(k, Ty::Basic(Kind::String)) && is(v, Ty::Basic(Kind::String)),
+        (Ty::Map(k, v), Type::AnyMap) => is(k, Ty::Basic(Kind::String)) && is(v, Ty::Any),
+        (Ty::Slice(e), Type::StringSlice) => is(e, Ty::Basic(Kind::String)),
         (Ty::Slice(e), Type::AnySlice) => is(e, Ty::Any),
         _ => false,
     }

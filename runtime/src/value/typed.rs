@@ -5,7 +5,7 @@
 
 use super::data::Data;
 use super::{Repr, Str, Value};
-use crate::types::{Basic, DefKind, FoundField, GoType, Kind, Ty, Type};
+use crate::types::{DefKind, FoundField, GoType, Kind, Ty, Type};
 
 /// Whether [`value`] makes every value of `t` a view (`Repr::Typed`).
 pub(crate) fn is_view(t: GoType) -> bool {
@@ -23,7 +23,7 @@ pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
     let data = data.filter(|d| !matches!(d, Data::Null));
     let repr = match t.underlying().expr() {
         Ty::Any => return data.map_or_else(Value::nil_interface, |d| Value::from_data(d, true)),
-        Ty::Basic(b) => scalar(b, Type::go(t), data),
+        Ty::Basic(kind) => scalar(kind, Type::go(t), data),
         Ty::Named(_) if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) => {
             let n = match data {
                 Some(Data::Number(f)) => *f as i64,
@@ -37,22 +37,23 @@ pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
     Value { repr, boxed }
 }
 
-fn scalar<'a>(b: Basic, ty: Type, data: Option<&'a Data>) -> Repr<'a> {
+fn scalar<'a>(kind: Kind, ty: Type, data: Option<&'a Data>) -> Repr<'a> {
     let number = match data {
         Some(Data::Number(f)) => *f,
         Some(Data::JsonNumber(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
         Some(Data::String(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
         _ => 0.0,
     };
-    match b {
-        Basic::Bool => Repr::Bool(matches!(data, Some(Data::Bool(true)))),
-        Basic::String => match data {
+    match kind {
+        Kind::Bool => Repr::Bool(matches!(data, Some(Data::Bool(true)))),
+        Kind::String => match data {
             Some(Data::String(s)) => Repr::Str(Str::Borrowed(s.as_bytes()), ty),
             _ => Repr::Str(Str::Borrowed(b""), ty),
         },
-        Basic::Int | Basic::Int32 | Basic::Int64 => Repr::Int(number as i64, ty),
-        Basic::Uint | Basic::Uint8 | Basic::Uint32 | Basic::Uint64 => Repr::Uint(number as u64, ty),
-        Basic::Float32 | Basic::Float64 => Repr::Float(number, ty),
+        k if k.is_int() => Repr::Int(number as i64, ty),
+        k if k.is_uint() => Repr::Uint(number as u64, ty),
+        // The tables hold floats as the only other basic kinds.
+        _ => Repr::Float(number, ty),
     }
 }
 

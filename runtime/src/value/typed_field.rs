@@ -7,7 +7,7 @@ use super::data::Data;
 use super::typed::{field_data, is_nil, is_view, value};
 use super::{Repr, Value};
 use crate::gotime::parse_proto_duration;
-use crate::types::{Basic, DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
+use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
 
 /// What `.name` gives on a view of type `t` over `data`; `static_type` gives
 /// the receiver's static type as Go's errors name it.
@@ -48,7 +48,7 @@ pub fn field<'a>(
                 return Ok(value(found.ty, field_data(&found, tdata), found.ty.kind() == Kind::Interface));
             }
         }
-        Kind::Map if target.key().is_some_and(|k| k.expr() == Ty::Basic(Basic::String)) => {
+        Kind::Map if target.key().is_some_and(|k| k.expr() == Ty::Basic(Kind::String)) => {
             if args != 0 {
                 return Err(format!("{name} is not a method but has arguments"));
             }
