@@ -14,8 +14,9 @@ use injit_runtime::types::{Kind, Type};
 use injit_runtime::value::{Repr, Str, Value};
 use injit_runtime::{Data, Object};
 
-use crate::exec::{ExecError, ExecLimits};
+use crate::exec_error::ExecError;
 use crate::ir::{Const, EntityVec, IterSlot, MissingKey, NodeId, ProcId, Program, Slot};
+use crate::limits::ExecLimits;
 
 /// The state of one render that every frame shares.
 pub(crate) struct Machine<'a, 'o> {

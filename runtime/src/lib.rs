@@ -24,7 +24,7 @@ pub mod types;
 pub mod value;
 
 pub use encoding::json::NumberMode;
-pub use funcs::{Arity, FunctionSet, Signature};
+pub use funcs::{Arity, Library, Signature};
 pub use types::{Kind, Type};
 pub use value::data::{Data, Object};
 pub use value::{Repr, Str, Value};

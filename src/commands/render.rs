@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use injit_compiler::{Backend, CompileOptions, Functions, MissingKey, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, MissingKey, TemplateSet};
 use injit_grammar::Delims;
-use injit_runtime::FunctionSet;
+use injit_runtime::Library;
 use injit_runtime::{Data, NumberMode};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -130,17 +130,17 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
         Some(_) => return Err(option("delims must have exactly two elements".into())),
     };
     let set = match case.funcs.as_deref() {
-        Some("istio") => FunctionSet::Istio,
-        Some("sprig") => FunctionSet::Sprig,
-        Some("go") => FunctionSet::Go,
+        Some("istio") => Library::Istio,
+        Some("sprig") => Library::Sprig,
+        Some("go") => Library::Go,
         Some(other) => return Err(option(format!("unknown function set {other:?}"))),
-        None if case.sprig => FunctionSet::Sprig,
-        None => FunctionSet::Go,
+        None if case.sprig => Library::Sprig,
+        None => Library::Go,
     };
     Ok(CompileOptions {
         name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
         delims,
-        functions: Functions::new(set).with_kit_test_funcs(case.testfuncs),
+        functions: FunctionSet::new(set).with_kit_test_funcs(case.testfuncs),
         backend,
         data_type: case.typed.then(sidecar_template_data).flatten(),
         missing_key,
