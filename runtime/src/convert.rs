@@ -1,5 +1,7 @@
 //! Passing values to function parameters: Go's `validateType`, and integer
 //! conversions.
+//!
+//! On floor 3: it imports only `value` and `types` below it.
 
 use crate::types::{Kind, Type};
 use crate::value::{Repr, Value, zero_of};

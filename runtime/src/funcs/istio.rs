@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use super::Body;
 use crate::encoding::json::NumberMode;
-use crate::encoding::json::value::{MARSHAL, owned_from_data, write_json};
+use crate::encoding::json::value::{self as json, MARSHAL, owned_from_data};
 use crate::encoding::yaml;
 use crate::fmt::sprint;
 use crate::funcs::CallCx;
@@ -240,10 +240,9 @@ fn value_or_default<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     Ok(if empty { a[1].clone() } else { a[0].clone() })
 }
 
+/// `json.Marshal`, as Istio's functions call it.
 fn marshal(v: &Value<'_>) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(64);
-    write_json(&mut out, v, MARSHAL, 0)?;
-    Ok(out)
+    json::marshal(v, MARSHAL)
 }
 
 /// The 1.1 `toJSON` of a `map[string]string`: `"{}"` for nil.

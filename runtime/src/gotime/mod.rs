@@ -1,7 +1,10 @@
 //! Go's `time` package, as far as templates reach it (sprig's date
 //! functions): instants with a location and an optional monotonic
 //! reading, civil dates, `Format` and `Parse` with Go layouts, time zones
-//! from the system's zoneinfo, `Duration`'s text.
+//! from the system's zoneinfo, `Duration`'s text (and protobuf's).
+//!
+//! On the runtime's lowest floor (0) with `types`: it imports nothing from
+//! the crate, so the encodings and typed views can read Go durations.
 
 mod duration;
 mod layout;
