@@ -1,9 +1,8 @@
 //! Go's `fmt` over template values: `Sprint`, `Sprintln`, `Sprintf` and the
 //! default printing of an action's value, byte for byte.
 //!
-//! On the runtime's fourth floor (3) beside `ops` and `convert`: it
-//! imports `value`, `types` and `encoding` below it, and neither of its
-//! neighbours (`ops` compares by printing, so it imports `fmt`).
+//! On floor 3 beside `ops` and `convert`: it imports the floors below it
+//! and neither neighbour (`ops` compares by printing, so it imports `fmt`).
 
 mod format;
 mod print;
