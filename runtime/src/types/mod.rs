@@ -4,7 +4,7 @@
 //! The runtime's lowest floor: [`Kind`] and [`Type`] here, the Go types of
 //! typed data ([`GoType`], an index into the generated tables) and
 //! Kubernetes quantities beside them. It imports nothing from the crate
-//! but `gotime` (floor 0 as well); every other module may import it.
+//! (`gotime` shares its floor); every other module may import it.
 
 mod go_type;
 mod go_types;

@@ -277,6 +277,7 @@ fn write_json_fields(
     write_object(out, entries, style, depth, |out, value, depth| write_json(out, value, style, depth))
 }
 
+/// `json.Marshal` (or `MarshalIndent`) of a value, in `style`.
 pub fn marshal(v: &Value<'_>, style: JsonStyle) -> std::result::Result<Vec<u8>, String> {
     // Room for a typical small object: growing from nothing costs several
     // reallocations.
@@ -285,8 +286,11 @@ pub fn marshal(v: &Value<'_>, style: JsonStyle) -> std::result::Result<Vec<u8>, 
     Ok(out)
 }
 
+/// `json.Marshal`.
 pub const MARSHAL: JsonStyle = JsonStyle { escape_html: true, indent: false };
+/// `json.MarshalIndent(v, "", "  ")`.
 pub const PRETTY: JsonStyle = JsonStyle { escape_html: true, indent: true };
+/// An encoder with `SetEscapeHTML(false)`.
 pub const RAW: JsonStyle = JsonStyle { escape_html: false, indent: false };
 
 /// A value built from decoded JSON, owning its strings and containers.
