@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
-use injit_runtime::FunctionSet;
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
+use injit_runtime::Library;
 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -14,7 +14,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile/injection-template.yaml");
     for backend in [Backend::Eval, Backend::Jit] {
         let options =
-            CompileOptions { functions: Functions::new(FunctionSet::Istio), backend, ..CompileOptions::default() };
+            CompileOptions { functions: FunctionSet::new(Library::Istio), backend, ..CompileOptions::default() };
         let set = TemplateSet::compile(&source, &options).expect("compiles");
         assert_eq!(set.backend(), backend);
         group.bench_function(backend.name(), |b| {

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use injit::commands::check::{CheckOptions, check_file};
 use injit::report;
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
 use injit_grammar::{Delims, ParseOptions, dump, parse};
-use injit_runtime::FunctionSet;
+use injit_runtime::Library;
 
 /// Injection builds and drops many small JSON trees per pod; mimalloc
 /// makes that about 30% faster than the system allocator (`cargo bench -p
@@ -286,12 +286,12 @@ enum Funcs {
     Istio,
 }
 
-impl From<Funcs> for FunctionSet {
-    fn from(f: Funcs) -> FunctionSet {
+impl From<Funcs> for Library {
+    fn from(f: Funcs) -> Library {
         match f {
-            Funcs::Go => FunctionSet::Go,
-            Funcs::Sprig => FunctionSet::Sprig,
-            Funcs::Istio => FunctionSet::Istio,
+            Funcs::Go => Library::Go,
+            Funcs::Sprig => Library::Sprig,
+            Funcs::Istio => Library::Istio,
         }
     }
 }
@@ -459,7 +459,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
     let options = injit_compiler::CompileOptions {
         name: args.name.clone(),
         delims,
-        functions: Functions::new(args.funcs.into()),
+        functions: FunctionSet::new(args.funcs.into()),
         missing_key,
         backend: args.backend.into(),
         call_cx: injit_runtime::funcs::CallCx { allow_env: args.allow_env, allow_network: args.allow_network },
@@ -589,9 +589,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     let data_type = match args.data_type.as_deref() {
         None | Some("none") => None,
-        Some("sidecar") => injit_runtime::schema::GoType::named("inject.SidecarTemplateData"),
-        Some("legacy") => injit_runtime::schema::GoType::named("inject.LegacySidecarTemplateData"),
-        Some(name) => match injit_runtime::schema::GoType::parse(name) {
+        Some("sidecar") => injit_runtime::types::GoType::named("inject.SidecarTemplateData"),
+        Some("legacy") => injit_runtime::types::GoType::named("inject.LegacySidecarTemplateData"),
+        Some(name) => match injit_runtime::types::GoType::parse(name) {
             Some(t) => Some(t),
             None => {
                 eprintln!("error: unknown data type {name:?} (try sidecar, legacy, or a type such as v1.PodSpec)");
@@ -599,7 +599,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             }
         },
     };
-    let options = CheckOptions { functions: Functions::new(args.funcs.into()), delims, data_type };
+    let options = CheckOptions { functions: FunctionSet::new(args.funcs.into()), delims, data_type };
     let styled = std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     let mut failed = false;

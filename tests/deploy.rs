@@ -104,7 +104,7 @@ fn injit_certs_fills_the_ca_bundles() {
     let ca = std::fs::read(dir.path().join("ca.crt")).unwrap();
     for webhook in docs[0]["webhooks"].as_array().unwrap() {
         let bundle = webhook["clientConfig"]["caBundle"].as_str().unwrap();
-        assert_eq!(injit_runtime::base64::decode(bundle.as_bytes()).unwrap(), ca);
+        assert_eq!(injit_runtime::encoding::base64::decode(bundle.as_bytes()).unwrap(), ca);
     }
     // The serving certificate names the Service's DNS names.
     let cert = std::fs::read_to_string(dir.path().join("tls.crt")).unwrap();

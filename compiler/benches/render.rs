@@ -12,9 +12,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 // The allocator of the `injit` binary and the webhook (gotmpl gets it too).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
-use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode, Object};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
+use injit_runtime::Library;
+use injit_runtime::{Data, NumberMode, Object};
 
 fn read(relative: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -38,12 +38,8 @@ fn bench(c: &mut Criterion) {
     };
     let config = Arc::new(Data::Object(Object::new(config)));
     let compile = |backend, bound: Option<Arc<Data>>| {
-        let options = CompileOptions {
-            functions: Functions::new(FunctionSet::Sprig),
-            backend,
-            bound,
-            ..CompileOptions::default()
-        };
+        let options =
+            CompileOptions { functions: FunctionSet::new(Library::Sprig), backend, bound, ..CompileOptions::default() };
         let set = TemplateSet::compile(&source, &options).expect("bench template compiles");
         assert_eq!(set.backend(), backend, "{:?}", set.jit_error());
         let mut out = Vec::new();

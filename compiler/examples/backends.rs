@@ -9,9 +9,9 @@
 
 use std::time::Instant;
 
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
-use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
+use injit_runtime::Library;
+use injit_runtime::{Data, NumberMode};
 
 // The allocator of the `injit` binary and the webhook.
 #[global_allocator]
@@ -33,7 +33,7 @@ fn main() {
     let data = Data::from_json(&json, NumberMode::Float).expect("data is JSON");
     let compile = |backend| {
         let options =
-            CompileOptions { functions: Functions::new(FunctionSet::Sprig), backend, ..CompileOptions::default() };
+            CompileOptions { functions: FunctionSet::new(Library::Sprig), backend, ..CompileOptions::default() };
         TemplateSet::compile(&source, &options).expect("template compiles")
     };
     let sets = [("eval", compile(Backend::Eval)), ("jit", compile(Backend::Jit))];

@@ -5,47 +5,50 @@
 
 use injit_grammar::ast::{Command, List, Node, Operand, Pipe, Span, Tree, Variable};
 use injit_grammar::{GoDisplay, Templates};
-use injit_runtime::funcs::{CustomFunction, CustomFunctions, FunctionTable};
-use injit_runtime::{FunctionSet, Signature};
+use injit_runtime::funcs::{CustomFunction, CustomLibrary, FunctionTable};
+use injit_runtime::{Library, Signature};
 
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
 
-/// The functions a template is checked against and calls.
+/// A set of template functions: what a template is checked against and
+/// calls. A standard library, optionally the conformance kit's test
+/// functions, and the program's own functions over them.
 #[derive(Clone, Copy, Default)]
-pub struct Functions {
-    pub set: FunctionSet,
+pub struct FunctionSet {
+    /// The standard library the set starts from.
+    pub library: Library,
     /// The conformance kit's test-only functions (`mkfunc`, `pair`, ...).
     pub kit_test_funcs: bool,
     /// The program's own functions over the set.
-    custom: Option<&'static CustomFunctions>,
+    custom: Option<&'static CustomLibrary>,
 }
 
-impl std::fmt::Debug for Functions {
+impl std::fmt::Debug for FunctionSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let custom: Vec<&str> = self.custom.map(|c| c.signatures.iter().map(|s| s.name).collect()).unwrap_or_default();
-        f.debug_struct("Functions")
-            .field("set", &self.set)
+        f.debug_struct("FunctionSet")
+            .field("library", &self.library)
             .field("kit_test_funcs", &self.kit_test_funcs)
             .field("custom", &custom)
             .finish()
     }
 }
 
-impl Functions {
-    pub fn new(set: FunctionSet) -> Functions {
-        Functions { set, kit_test_funcs: false, custom: None }
+impl FunctionSet {
+    pub fn new(library: Library) -> FunctionSet {
+        FunctionSet { library, kit_test_funcs: false, custom: None }
     }
 
     /// The set with the conformance kit's test functions (or without);
     /// set it before adding custom functions.
-    pub fn with_kit_test_funcs(self, on: bool) -> Functions {
-        Functions { kit_test_funcs: on, ..self }
+    pub fn with_kit_test_funcs(self, on: bool) -> FunctionSet {
+        FunctionSet { kit_test_funcs: on, ..self }
     }
 
     /// The set with the program's own functions added (Go's `Funcs`):
     /// call it once, at start-up; the functions live for the process.
-    pub fn with_custom(self, functions: &[CustomFunction]) -> Functions {
+    pub fn with_custom(self, functions: &[CustomFunction]) -> FunctionSet {
         let mut all: Vec<CustomFunction> = self
             .custom
             .map(|c| {
@@ -63,21 +66,21 @@ impl Functions {
             .unwrap_or_default();
         all.retain(|c| !functions.iter().any(|f| f.signature.name == c.signature.name));
         all.extend_from_slice(functions);
-        Functions { custom: Some(CustomFunctions::build(self.set, self.kit_test_funcs, &all)), ..self }
+        FunctionSet { custom: Some(CustomLibrary::build(self.library, self.kit_test_funcs, &all)), ..self }
     }
 
     /// The function table calls resolve in.
     pub fn table(&self) -> &'static FunctionTable {
         match self.custom {
             Some(c) => &c.table,
-            None => FunctionTable::for_set(self.set, self.kit_test_funcs),
+            None => FunctionTable::for_library(self.library, self.kit_test_funcs),
         }
     }
 
     pub fn signature(&self, name: &str) -> Option<&'static Signature> {
         self.custom
             .and_then(|c| c.signature(name))
-            .or_else(|| self.set.signature(name))
+            .or_else(|| self.library.signature(name))
             .or_else(|| self.kit_test_funcs.then(|| injit_runtime::funcs::kit_test_signature(name)).flatten())
     }
 
@@ -87,7 +90,7 @@ impl Functions {
 }
 
 /// Checks every template of one parse.
-pub fn check(templates: &Templates, functions: &Functions) -> Vec<Diagnostic> {
+pub fn check(templates: &Templates, functions: &FunctionSet) -> Vec<Diagnostic> {
     let mut checker = Checker { templates, functions, diagnostics: Vec::new(), vars: Vec::new() };
     for tree in templates.iter() {
         checker.tree(tree);
@@ -98,7 +101,7 @@ pub fn check(templates: &Templates, functions: &Functions) -> Vec<Diagnostic> {
 
 struct Checker<'a> {
     templates: &'a Templates,
-    functions: &'a Functions,
+    functions: &'a FunctionSet,
     diagnostics: Vec<Diagnostic>,
     /// Variables in scope, innermost last (Go's parser keeps the same stack).
     vars: Vec<String>,
@@ -328,10 +331,9 @@ impl Checker<'_> {
     }
 
     fn undefined_function(&self, name: &str, span: Span) -> Diagnostic {
-        let set = self.functions.set;
+        let set = self.functions.library;
         let quoted = injit_strconv::quote(name.as_bytes());
-        let larger =
-            [FunctionSet::Sprig, FunctionSet::Istio].into_iter().find(|s| *s != set && s.signature(name).is_some());
+        let larger = [Library::Sprig, Library::Istio].into_iter().find(|s| *s != set && s.signature(name).is_some());
         let help = match larger {
             Some(other) => Some(format!("`{name}` is in the {} function set (--funcs {})", other.name(), other.name())),
             None => closest(name, set.names()).map(|n| format!("did you mean `{n}`?")),

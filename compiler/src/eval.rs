@@ -7,8 +7,9 @@
 use injit_runtime::funcs::CallCx;
 use injit_runtime::value::Value;
 
-use crate::exec::{ExecError, ExecLimits};
+use crate::exec_error::ExecError;
 use crate::ir::{Inst, ProcId, Program};
+use crate::limits::ExecLimits;
 use crate::machine::{Frame, Machine};
 
 /// A frame and where it is in its code.

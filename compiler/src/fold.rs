@@ -14,13 +14,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use injit_runtime::Data;
 use injit_runtime::convert::validate;
-use injit_runtime::data::Data;
 use injit_runtime::fmt::fprint;
 use injit_runtime::funcs::{Body, CallCx, Function};
 use injit_runtime::ops::builtins::{is_truthy, truth};
 use injit_runtime::ops::field::eval_field;
-use injit_runtime::schema::GoType;
+use injit_runtime::types::GoType;
 use injit_runtime::types::Type;
 use injit_runtime::value::{Repr, Value};
 
@@ -212,7 +212,7 @@ impl<'b> Folder<'b> {
         if found.field.inline || root.get(found.field.json.as_bytes()).is_none() {
             return None;
         }
-        let view = injit_runtime::schema::value(root_type, Some(self.bound), false);
+        let view = injit_runtime::value::typed::value(root_type, Some(self.bound), false);
         let v = eval_field(&view, name, 0, missing(program.missing_key)).ok()?;
         self.constant(&v)
     }

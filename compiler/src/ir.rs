@@ -206,7 +206,7 @@ pub enum Const {
     Bound(Box<[u32]>),
     /// Typed data of Go type `.0` viewing a node of the bound data (as
     /// `Bound`), or no node (a zero value or nil).
-    Typed(injit_runtime::schema::GoType, Option<Box<[u32]>>),
+    Typed(injit_runtime::types::GoType, Option<Box<[u32]>>),
 }
 
 /// Where an error is reported: Go's `ErrorContext` of a node.
@@ -244,7 +244,7 @@ pub struct Program {
     pub mutates: bool,
     /// Data known when the program was compiled: top-level fields of every
     /// render's data, folded into the main template (`Const::Bound`).
-    pub bound: Option<std::sync::Arc<injit_runtime::data::Data>>,
+    pub bound: Option<std::sync::Arc<injit_runtime::Data>>,
 }
 
 impl Program {

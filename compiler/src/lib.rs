@@ -10,11 +10,12 @@ mod dataflow;
 mod diagnostic;
 mod entity;
 mod eval;
-mod exec;
+mod exec_error;
 mod fold;
 pub mod ir;
 #[allow(unsafe_code)]
 mod jit;
+mod limits;
 mod lower;
 mod machine;
 mod optimize;
@@ -22,11 +23,12 @@ mod suggest;
 mod template;
 mod typecheck;
 
-pub use check::{Functions, check};
+pub use check::{FunctionSet, check};
 pub use diagnostic::{Diagnostic, Severity};
-pub use exec::{ExecError, ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
+pub use exec_error::ExecError;
 pub use ir::MissingKey;
 pub use jit::JitError;
+pub use limits::{ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
 pub use suggest::closest;
 pub use template::{Backend, CompileOptions, TemplateSet};
 pub use typecheck::check_fields;

@@ -6,16 +6,17 @@
 //! current node.
 
 use injit_runtime::convert::{Param, fits, validate};
-use injit_runtime::data::{Data, Object};
 use injit_runtime::fmt::fprint;
 use injit_runtime::funcs::{Body, CallCx, Function};
 use injit_runtime::ops::builtins::{call, is_truthy, truth};
 use injit_runtime::ops::field::{Missing, eval_field};
 use injit_runtime::types::{Kind, Type};
 use injit_runtime::value::{Repr, Str, Value};
+use injit_runtime::{Data, Object};
 
-use crate::exec::{ExecError, ExecLimits};
+use crate::exec_error::ExecError;
 use crate::ir::{Const, EntityVec, IterSlot, MissingKey, NodeId, ProcId, Program, Slot};
+use crate::limits::ExecLimits;
 
 /// The state of one render that every frame shares.
 pub(crate) struct Machine<'a, 'o> {

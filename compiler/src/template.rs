@@ -1,19 +1,20 @@
 //! Compiled template sets: parse once, render many times.
 
 use injit_grammar::{COMPILE_STACK_BYTES, Delims, ParseError, ParseOptions, parse};
-use injit_runtime::FunctionSet;
-use injit_runtime::data::Data;
+use injit_runtime::Data;
+use injit_runtime::Library;
 use injit_runtime::funcs::CallCx;
-use injit_runtime::schema::GoType;
+use injit_runtime::types::GoType;
 use injit_runtime::value::{Value, owned_copy};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::check::Functions;
-use crate::exec::{ExecError, ExecLimits};
+use crate::check::FunctionSet;
+use crate::exec_error::ExecError;
 use crate::ir::{MissingKey, Program};
 use crate::jit::{JitError, JitProgram};
+use crate::limits::ExecLimits;
 use crate::lower::{LowerOptions, lower};
 
 /// How to compile a template set.
@@ -22,7 +23,7 @@ pub struct CompileOptions {
     /// The main template's name (`template.New(name)`); it appears in errors.
     pub name: String,
     pub delims: Delims,
-    pub functions: Functions,
+    pub functions: FunctionSet,
     pub missing_key: MissingKey,
     pub limits: ExecLimits,
     /// What functions may reach outside the template (`env`, DNS).
@@ -61,7 +62,7 @@ impl Default for CompileOptions {
         CompileOptions {
             name: "t".to_owned(),
             delims: Delims::default(),
-            functions: Functions::new(FunctionSet::Go),
+            functions: FunctionSet::new(Library::Go),
             missing_key: MissingKey::Invalid,
             limits: ExecLimits::default(),
             call_cx: CallCx::default(),
@@ -189,7 +190,7 @@ impl TemplateSet {
         // A template that changes maps in place works on its own copy of
         // the data (Go's maps would change under every other reader).
         let root = match (data, self.data_type) {
-            (_, Some(t)) => injit_runtime::schema::value(t, Some(data), false),
+            (_, Some(t)) => injit_runtime::value::typed::value(t, Some(data), false),
             (Data::Null, None) => Value::invalid(),
             _ if self.program.mutates => owned_copy(data, false),
             _ => Value::from_data(data, false),

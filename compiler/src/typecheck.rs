@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use injit_grammar::Templates;
 use injit_grammar::ast::{List, Node, Operand, Pipe, Span, Tree};
-use injit_runtime::schema::{DefKind, GoType, Ty};
 use injit_runtime::types::Kind;
+use injit_runtime::types::{DefKind, GoType, Ty};
 
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
@@ -90,7 +90,7 @@ fn step(t: GoType, name: &str) -> Result<Option<GoType>, GoType> {
             None => Err(target),
         },
         Kind::Map => match target.key().map(GoType::expr) {
-            Some(Ty::Basic(injit_runtime::schema::Basic::String)) => Ok(target.elem()),
+            Some(Ty::Basic(injit_runtime::types::Kind::String)) => Ok(target.elem()),
             _ => Err(target),
         },
         Kind::Interface => Ok(None),

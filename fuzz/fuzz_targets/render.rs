@@ -3,8 +3,8 @@
 //! the same output and error. Input: template, a NUL byte, JSON data.
 #![no_main]
 
-use injit_compiler::{Backend, CompileOptions, ExecLimits, Functions, TemplateSet};
-use injit_runtime::{Data, FunctionSet, NumberMode};
+use injit_compiler::{Backend, CompileOptions, ExecLimits, FunctionSet, TemplateSet};
+use injit_runtime::{Data, Library, NumberMode};
 use libfuzzer_sys::fuzz_target;
 
 /// Functions whose results differ from call to call.
@@ -19,7 +19,7 @@ fuzz_target!(|input: &[u8]| {
     let data = input.get(split + 1..).and_then(|json| Data::from_json(json, NumberMode::Float).ok()).unwrap_or(Data::Null);
     let render = |backend| {
         let options = CompileOptions {
-            functions: Functions::new(FunctionSet::Sprig),
+            functions: FunctionSet::new(Library::Sprig),
             backend,
             // Small limits keep each run fast; recursion still goes deep.
             limits: ExecLimits { max_depth: 10_000, max_output: 1 << 20 },

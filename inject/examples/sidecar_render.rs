@@ -18,7 +18,8 @@ use std::time::Instant;
 
 use injit_compiler::Backend;
 use injit_inject::{Caller, Injector, Options, Request, Sources, Workload};
-use injit_runtime::schema::{GoType, json};
+use injit_runtime::encoding::json::typed;
+use injit_runtime::types::GoType;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -69,7 +70,7 @@ fn main() {
         std::fs::write(dir.join("template.txt"), &source.text).expect("template.txt");
         let mut encoded = Vec::new();
         let data_type = GoType::named("inject.SidecarTemplateData").expect("the schema has SidecarTemplateData");
-        json::write(&mut encoded, data_type, Some(&data), false).expect("the data encodes");
+        typed::write(&mut encoded, data_type, Some(&data), false).expect("the data encodes");
         std::fs::write(dir.join("data.json"), encoded).expect("data.json");
         std::fs::write(dir.join("expected.out"), &outputs[1]).expect("expected.out");
     }

@@ -274,9 +274,9 @@ pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
 /// ProxyConfig overlay.
 fn check_mesh(user: &Map<String, Value>) -> Result<(), ConfigErrorKind> {
     let fields = Value::Object(crate::proxy_config::camel_keys(user));
-    let t = injit_runtime::schema::GoType::named("meshconfig.MeshConfig").expect("the schema has MeshConfig");
+    let t = injit_runtime::types::GoType::named("meshconfig.MeshConfig").expect("the schema has MeshConfig");
     // Decoding the MeshConfig decodes its `defaultConfig` too.
-    injit_runtime::schema::decode::check_proto(t, &fields).map_err(ConfigErrorKind::InvalidMesh)?;
+    injit_runtime::encoding::json::check::check_proto(t, &fields).map_err(ConfigErrorKind::InvalidMesh)?;
     match fields.get("defaultConfig") {
         Some(Value::Object(overlay)) => crate::proxy_config::validate(&crate::proxy_config::camel_keys(overlay))
             .map_err(ConfigErrorKind::InvalidDefaultConfig),

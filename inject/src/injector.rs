@@ -5,10 +5,10 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
-use injit_runtime::data::Object;
-use injit_runtime::schema::GoType;
-use injit_runtime::{Data, FunctionSet};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
+use injit_runtime::Object;
+use injit_runtime::types::GoType;
+use injit_runtime::{Data, Library};
 use serde_json::{Map, Value};
 
 use crate::compiled::CompiledTemplate;
@@ -198,7 +198,7 @@ impl Injector {
             let compile = CompileOptions {
                 name: "inject".to_owned(),
                 delims: t.delims.clone(),
-                functions: Functions::new(FunctionSet::Istio),
+                functions: FunctionSet::new(Library::Istio),
                 backend: options.backend,
                 data_type,
                 bound: Some(Arc::clone(&general)),

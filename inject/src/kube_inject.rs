@@ -217,7 +217,7 @@ fn decode_object(object: &mut Value, spec: KindSpec) -> Result<(), String> {
             None | Some(Value::Null | Value::Array(_)) => Ok(()),
             Some(other) => Err(format!(
                 "json: cannot unmarshal {} into Go struct field List.items of type []runtime.RawExtension",
-                injit_runtime::schema::decode::json_kind(other)
+                injit_runtime::encoding::json::check::json_kind(other)
             )),
         },
         (None, _) => crate::manifest::decode_pod_template(object),
@@ -261,6 +261,6 @@ fn typed_value(object: &Value, spec: KindSpec) -> Result<Value, String> {
 fn write_object(object: &Value, spec: KindSpec) -> Result<String, String> {
     let value = typed_value(object, spec)?;
     let json = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
-    let node = injit_runtime::yaml::node_from_json(&json)?;
-    String::from_utf8(injit_runtime::yaml::marshal(&node)).map_err(|e| e.to_string())
+    let node = injit_runtime::encoding::yaml::node_from_json(&json)?;
+    String::from_utf8(injit_runtime::encoding::yaml::marshal(&node)).map_err(|e| e.to_string())
 }

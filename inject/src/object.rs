@@ -5,7 +5,7 @@
 //! stays an integer), changed in place by merging and post-processing, and
 //! viewed as `Data` when templates read them.
 
-use injit_runtime::data::{Data, NumberMode, Object};
+use injit_runtime::{Data, NumberMode, Object};
 use serde_json::{Map, Number, Value};
 
 /// A JSON tree as template data (numbers by their text, as `json.Number`

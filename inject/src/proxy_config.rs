@@ -4,7 +4,7 @@
 //! existing message), except `proxyMetadata`, whose entries are merged,
 //! and `proxyHeaders`, whose unset headers keep the default's.
 
-use injit_runtime::schema::GoType;
+use injit_runtime::types::GoType;
 use serde_json::{Map, Value};
 
 use crate::object::yaml_documents;
@@ -56,7 +56,7 @@ pub fn merge(base: &mut Map<String, Value>, overlay: Map<String, Value>) {
 pub fn check(overlay: &Map<String, Value>) -> Result<(), String> {
     let overlay = Value::Object(camel_keys(overlay));
     let t = GoType::named("meshconfig.ProxyConfig").expect("the schema has ProxyConfig");
-    injit_runtime::schema::decode::check_proto(t, &overlay)?;
+    injit_runtime::encoding::json::check::check_proto(t, &overlay)?;
     validate(overlay.as_object().expect("an object"))
 }
 

@@ -49,7 +49,7 @@ fn names(list: Option<&Value>) -> String {
 
 fn json_string(s: &str) -> String {
     let mut out = Vec::new();
-    injit_runtime::json::write_string(&mut out, s.as_bytes(), true);
+    injit_runtime::encoding::json::write_json_string(&mut out, s.as_bytes(), true);
     String::from_utf8(out).expect("JSON text is UTF-8")
 }
 

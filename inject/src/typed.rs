@@ -6,7 +6,8 @@
 //! values of the wrong type are errors.
 
 use injit_runtime::Kind;
-use injit_runtime::schema::{GoType, Ty, decode, json};
+use injit_runtime::encoding::json::{check, normalize, typed};
+use injit_runtime::types::{GoType, Ty};
 use injit_strconv::FloatFormat;
 use serde_json::Value;
 
@@ -33,12 +34,12 @@ impl Typed {
 
     /// `value` decoded into the type and encoded again.
     pub fn normalize(self, value: &Value) -> Result<Value, String> {
-        json::round_trip(self.go, value)
+        typed::round_trip(self.go, value)
     }
 
     /// The same, reusing `value`'s keys and strings.
     pub fn normalize_owned(self, mut value: Value) -> Result<Value, String> {
-        injit_runtime::schema::normalize::normalize(self.go, &mut value)?;
+        normalize::normalize(self.go, &mut value)?;
         Ok(value)
     }
 
@@ -54,7 +55,7 @@ impl Typed {
     /// Whether `value` decodes as this type (`json.Unmarshal`'s error if
     /// not).
     pub fn check(self, value: &Value) -> Result<(), String> {
-        decode::check(self.go, value)
+        check::check(self.go, value)
     }
 
     /// What `sigs.k8s.io/yaml.Unmarshal` of a YAML document into this
@@ -67,7 +68,7 @@ impl Typed {
     /// `json.Marshal` of the value as this type, as text (HTML characters
     /// escaped, as `json.Marshal` does).
     pub fn to_json(self, value: &Value) -> Result<String, String> {
-        json::to_text(self.go, value, true)
+        typed::to_text(self.go, value, true)
     }
 }
 
@@ -110,7 +111,7 @@ fn coerce(t: GoType, value: &mut Value) {
         _ => {
             if let Value::Object(map) = value {
                 for (key, item) in map.iter_mut() {
-                    if let Some((field, _)) = decode::find_json_field(t, key) {
+                    if let Some((field, _)) = check::find_json_field(t, key) {
                         coerce(field, item);
                     }
                 }

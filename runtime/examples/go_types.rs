@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use injit_runtime::schema::{DefKind, GoType, Ty, basic_name};
+use injit_runtime::types::{DefKind, GoType, Ty};
 
 fn main() {
     let roots: Vec<String> = std::env::args().skip(1).collect();
@@ -51,7 +51,7 @@ fn ident(key: &str) -> String {
 /// The Go spelling of `t`, declaring the named types it mentions.
 fn expr(t: GoType, seen: &mut BTreeSet<u16>, decls: &mut BTreeMap<String, String>) -> String {
     match t.expr() {
-        Ty::Basic(b) => basic_name(b).to_owned(),
+        Ty::Basic(kind) => kind.name().to_owned(),
         Ty::Any => "any".to_owned(),
         Ty::Ptr(e) => format!("*{}", expr(GoType(e), seen, decls)),
         Ty::Slice(e) => format!("[]{}", expr(GoType(e), seen, decls)),

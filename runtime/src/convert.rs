@@ -1,5 +1,7 @@
 //! Passing values to function parameters: Go's `validateType`, and integer
 //! conversions.
+//!
+//! On floor 3: it imports only `value` and `types` below it.
 
 use crate::types::{Kind, Type};
 use crate::value::{Repr, Value, zero_of};
@@ -72,13 +74,13 @@ pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {
     // One dereference, as Go allows (`annotation .ObjectMeta` with a
     // `*ObjectMeta` where the function takes `ObjectMeta`).
     if let Repr::Typed(t, data) = value.repr
-        && let crate::schema::Ty::Ptr(elem) = t.expr()
-        && Type::Go(crate::schema::GoType(elem)).assignable_to(to)
+        && let crate::types::Ty::Ptr(elem) = t.expr()
+        && Type::Go(crate::types::GoType(elem)).assignable_to(to)
     {
-        if crate::schema::is_nil(t, data) {
+        if crate::value::typed::is_nil(t, data) {
             return Err(format!("dereference of nil pointer of type {to}"));
         }
-        return Ok(Value { repr: Repr::Typed(crate::schema::GoType(elem), data), boxed: value.boxed });
+        return Ok(Value { repr: Repr::Typed(crate::types::GoType(elem), data), boxed: value.boxed });
     }
     Err(format!("wrong type for value; expected {to}; got {}", value.type_name()))
 }

@@ -8,10 +8,10 @@ use std::path::Path;
 
 use injit_grammar::{Delims, ParseOptions, dump, parse};
 use injit_inject::find_templates;
-use injit_runtime::FunctionSet;
+use injit_runtime::Library;
 
 fn dump_template(text: &str, delims: Delims) -> String {
-    let lookup = |name: &str| FunctionSet::Istio.signature(name).is_some();
+    let lookup = |name: &str| Library::Istio.signature(name).is_some();
     let options = ParseOptions::new("t", &lookup).delims(delims);
     match parse(text, &options) {
         Ok(templates) => dump(&templates, text),

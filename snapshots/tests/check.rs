@@ -26,7 +26,7 @@ fn typed_field_diagnostics() {
     insta::glob!("inputs/check_typed/*", |path| {
         let source = std::fs::read_to_string(path).expect("readable input");
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let data_type = injit_runtime::schema::GoType::named("inject.SidecarTemplateData");
+        let data_type = injit_runtime::types::GoType::named("inject.SidecarTemplateData");
         let options = CheckOptions { functions: default_functions(), delims: None, data_type };
         insta::assert_snapshot!(report::human(&check_file(name, source, &options), false));
     });
@@ -37,7 +37,7 @@ fn typed_field_diagnostics() {
 #[test]
 fn shipped_injection_templates_pass_the_typed_check() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/istio/templates");
-    let data_type = injit_runtime::schema::GoType::named("inject.SidecarTemplateData");
+    let data_type = injit_runtime::types::GoType::named("inject.SidecarTemplateData");
     let options = CheckOptions { functions: default_functions(), delims: None, data_type };
     for name in ["injection-template.yaml", "gateway-injection-template.yaml", "grpc-agent.yaml", "grpc-simple.yaml"] {
         let source = std::fs::read_to_string(root.join(name)).unwrap();

@@ -1,10 +1,10 @@
 //! Functions a program registers from Rust (Go's `Template.Funcs`): checked
 //! like built-in ones, called by both backends, replacing same-named ones.
 
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet, check};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet, check};
 use injit_grammar::{ParseOptions, parse};
 use injit_runtime::funcs::{CallCx, CustomFunction};
-use injit_runtime::{Data, FunctionSet, Signature, Value};
+use injit_runtime::{Data, Library, Signature, Value};
 
 fn shout<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
     let mut text = args[0].as_bytes().unwrap_or_default().to_ascii_uppercase();
@@ -23,8 +23,8 @@ fn refuse<'a>(_: &CallCx, _: &[Value<'a>]) -> Result<Value<'a>, String> {
     Err("refused".to_owned())
 }
 
-fn functions() -> Functions {
-    Functions::new(FunctionSet::Sprig).with_custom(&[
+fn functions() -> FunctionSet {
+    FunctionSet::new(Library::Sprig).with_custom(&[
         CustomFunction { signature: Signature::new("shout", &["string"], false, &["string"]), body: shout },
         CustomFunction { signature: Signature::new("double", &["int"], false, &["int"]), body: double },
         // Replaces sprig's `upper`.

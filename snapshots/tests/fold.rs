@@ -8,8 +8,8 @@ mod common;
 use std::sync::Arc;
 
 use injit_compiler::ir::ProcId;
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
-use injit_runtime::{Data, FunctionSet, NumberMode, Object};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
+use injit_runtime::{Data, Library, NumberMode, Object};
 
 fn object(data: &Data) -> Vec<(Box<str>, Data)> {
     match data {
@@ -29,12 +29,8 @@ fn fold_case(path: &std::path::Path) -> String {
     let data = Data::Object(Object::new(all));
 
     let compile = |bound: Option<Arc<Data>>, backend| {
-        let options = CompileOptions {
-            functions: Functions::new(FunctionSet::Sprig),
-            bound,
-            backend,
-            ..CompileOptions::default()
-        };
+        let options =
+            CompileOptions { functions: FunctionSet::new(Library::Sprig), bound, backend, ..CompileOptions::default() };
         TemplateSet::compile(&source, &options).expect("compiles")
     };
     let render = |set: &TemplateSet| {
@@ -69,7 +65,7 @@ fn folded_templates() {
 /// stays, and the output is the unfolded template's on both backends.
 #[test]
 fn typed_data_with_bound_values_renders_as_unfolded() {
-    use injit_runtime::schema::GoType;
+    use injit_runtime::types::GoType;
     let source = r#"image: {{ .Values.global.hub }}/{{ .Values.global.proxy.image }}:{{ .Values.global.tag }}
 {{- if .Values.global.proxy.privileged }} privileged{{ end }}
 {{- with .Values.global.proxy.resources }} {{ toJson . }}{{ end }}
@@ -88,7 +84,7 @@ missing: {{ .Values.nope }} {{ index .Values "global" "tag" }}
     let data_type = Some(GoType::named("inject.SidecarTemplateData").expect("schema type"));
     let compile = |bound: Option<Arc<Data>>, backend| {
         let options = CompileOptions {
-            functions: Functions::new(FunctionSet::Istio),
+            functions: FunctionSet::new(Library::Istio),
             bound,
             backend,
             data_type,

@@ -11,10 +11,10 @@ mod common;
 
 use std::path::Path;
 
-use injit_compiler::{Backend, CompileOptions, Functions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
 use injit_inject::find_templates;
-use injit_runtime::schema::GoType;
-use injit_runtime::{Data, FunctionSet, NumberMode, Object};
+use injit_runtime::types::GoType;
+use injit_runtime::{Data, Library, NumberMode, Object};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -93,7 +93,7 @@ fn default_config_templates_render_over_the_hello_pod() {
         let render = |backend| {
             let options = CompileOptions {
                 name: name.to_owned(),
-                functions: Functions::new(FunctionSet::Istio),
+                functions: FunctionSet::new(Library::Istio),
                 backend,
                 data_type,
                 ..CompileOptions::default()

@@ -5,8 +5,8 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use injit_compiler::{Backend, CompileOptions, Functions, MissingKey, TemplateSet};
-use injit_runtime::{Data, FunctionSet, NumberMode};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, MissingKey, TemplateSet};
+use injit_runtime::{Data, Library, NumberMode};
 
 /// The tests of this file take turns: the memory test reads the process's
 /// resident size, which other tests' allocations would move.
@@ -17,8 +17,7 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn compile(source: &str, backend: Backend) -> TemplateSet {
-    let options =
-        CompileOptions { functions: Functions::new(FunctionSet::Sprig), backend, ..CompileOptions::default() };
+    let options = CompileOptions { functions: FunctionSet::new(Library::Sprig), backend, ..CompileOptions::default() };
     let set = TemplateSet::compile(source, &options).expect("test template compiles");
     assert_eq!(set.backend(), backend, "{:?}", set.jit_error());
     set
@@ -270,7 +269,7 @@ fn fused_instructions_render_as_the_evaluator_does() {
             let data = Data::from_json(json.as_bytes(), NumberMode::Float).expect("case data");
             let render = |backend| {
                 let options = CompileOptions {
-                    functions: Functions::new(FunctionSet::Sprig),
+                    functions: FunctionSet::new(Library::Sprig),
                     backend,
                     missing_key: MissingKey::parse(missing).expect("missingkey option"),
                     ..CompileOptions::default()

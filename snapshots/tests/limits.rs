@@ -3,11 +3,11 @@
 //! or the native stack; and the nesting limit, which keeps parsing and
 //! compiling off the caller's stack and within their own.
 
-use injit_compiler::{Backend, CompileOptions, ExecLimits, Functions, TemplateSet};
-use injit_runtime::{Data, FunctionSet};
+use injit_compiler::{Backend, CompileOptions, ExecLimits, FunctionSet, TemplateSet};
+use injit_runtime::{Data, Library};
 
 fn render(source: &str, limits: ExecLimits) -> (String, Result<(), String>) {
-    let options = CompileOptions { functions: Functions::new(FunctionSet::Sprig), limits, ..CompileOptions::default() };
+    let options = CompileOptions { functions: FunctionSet::new(Library::Sprig), limits, ..CompileOptions::default() };
     let set = TemplateSet::compile(source, &options).expect("test template parses");
     let mut out = Vec::new();
     let result = set.render(&Data::Null, &mut out).map_err(|e| e.to_string());
@@ -69,7 +69,7 @@ fn templates_nested_to_the_limit_compile_on_a_small_stack() {
             for backend in [Backend::Eval, Backend::Jit] {
                 for (shape, source) in nested(injit_grammar::MAX_NESTING as usize) {
                     let options = CompileOptions {
-                        functions: Functions::new(FunctionSet::Sprig),
+                        functions: FunctionSet::new(Library::Sprig),
                         backend,
                         ..CompileOptions::default()
                     };
@@ -88,7 +88,7 @@ fn templates_nested_to_the_limit_compile_on_a_small_stack() {
 #[test]
 fn nesting_past_the_limit_is_a_parse_error() {
     for (shape, source) in nested(injit_grammar::MAX_NESTING as usize + 1) {
-        let options = CompileOptions { functions: Functions::new(FunctionSet::Sprig), ..CompileOptions::default() };
+        let options = CompileOptions { functions: FunctionSet::new(Library::Sprig), ..CompileOptions::default() };
         let Err(e) = TemplateSet::compile(&source, &options) else { panic!("{shape} compiles") };
         assert_eq!(e.to_string(), "template: t:1: nesting deeper than 1000 levels", "{shape}");
     }

@@ -5,10 +5,10 @@ mod common;
 
 use common::{Case, load_corpus};
 use injit_grammar::{Delims, ParseOptions, parse};
-use injit_runtime::FunctionSet;
+use injit_runtime::Library;
 
 fn parse_case(case: &Case) -> Result<(), String> {
-    let set = if case.sprig { FunctionSet::Sprig } else { FunctionSet::Go };
+    let set = if case.sprig { Library::Sprig } else { Library::Go };
     let testfuncs = case.testfuncs;
     let lookup = move |name: &str| {
         set.signature(name).is_some() || (testfuncs && injit_runtime::funcs::kit_test_signature(name).is_some())

@@ -5,7 +5,7 @@
 
 mod common;
 
-use injit_runtime::yaml::{marshal, node_from_json};
+use injit_runtime::encoding::yaml::{marshal, node_from_json};
 
 #[test]
 fn marshals_like_go_yaml_v2() {

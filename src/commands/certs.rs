@@ -44,7 +44,7 @@ pub fn run(options: &CertsOptions) -> Result<String, String> {
     write("ca.crt", &issued.ca, false)?;
     write("tls.crt", &issued.cert, false)?;
     write("tls.key", &issued.key, true)?;
-    let bundle = injit_runtime::base64::encode(issued.ca.as_bytes());
+    let bundle = injit_runtime::encoding::base64::encode(issued.ca.as_bytes());
     match &options.manifest {
         None => Ok(bundle + "\n"),
         Some(path) => {

@@ -1,17 +1,17 @@
 //! `injit check`: parse templates (alone, or inside injector configs) and
 //! report every problem Go would find, at parse or at run time.
 
-use injit_compiler::{Diagnostic, Functions, check, check_fields};
+use injit_compiler::{Diagnostic, FunctionSet, check, check_fields};
 use injit_grammar::ast::Span;
 use injit_grammar::{Delims, ParseOptions, Templates, parse};
 use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
-use injit_runtime::FunctionSet;
-use injit_runtime::schema::GoType;
+use injit_runtime::Library;
+use injit_runtime::types::GoType;
 
 /// How to check.
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
-    pub functions: Functions,
+    pub functions: FunctionSet,
     /// Fixed delimiters; otherwise `{{ }}`, or `[[ ]]` detected in configs.
     pub delims: Option<Delims>,
     /// The Go type of the data templates get, for checking field access;
@@ -62,7 +62,7 @@ pub fn check_template(
     text: &str,
     name: &str,
     delims: Delims,
-    functions: &Functions,
+    functions: &FunctionSet,
     data_type: Option<GoType>,
 ) -> (Option<Templates>, Vec<Diagnostic>) {
     let lookup = |n: &str| functions.contains(n);
@@ -155,6 +155,6 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
 }
 
 /// The default function set: Istio's, since injit's templates are Istio's.
-pub fn default_functions() -> Functions {
-    Functions::new(FunctionSet::Istio)
+pub fn default_functions() -> FunctionSet {
+    FunctionSet::new(Library::Istio)
 }

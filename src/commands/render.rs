@@ -3,10 +3,10 @@
 
 use std::time::Instant;
 
-use injit_compiler::{Backend, CompileOptions, Functions, MissingKey, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, MissingKey, TemplateSet};
 use injit_grammar::Delims;
-use injit_runtime::FunctionSet;
-use injit_runtime::data::{Data, NumberMode};
+use injit_runtime::Library;
+use injit_runtime::{Data, NumberMode};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -130,17 +130,17 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
         Some(_) => return Err(option("delims must have exactly two elements".into())),
     };
     let set = match case.funcs.as_deref() {
-        Some("istio") => FunctionSet::Istio,
-        Some("sprig") => FunctionSet::Sprig,
-        Some("go") => FunctionSet::Go,
+        Some("istio") => Library::Istio,
+        Some("sprig") => Library::Sprig,
+        Some("go") => Library::Go,
         Some(other) => return Err(option(format!("unknown function set {other:?}"))),
-        None if case.sprig => FunctionSet::Sprig,
-        None => FunctionSet::Go,
+        None if case.sprig => Library::Sprig,
+        None => Library::Go,
     };
     Ok(CompileOptions {
         name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
         delims,
-        functions: Functions::new(set).with_kit_test_funcs(case.testfuncs),
+        functions: FunctionSet::new(set).with_kit_test_funcs(case.testfuncs),
         backend,
         data_type: case.typed.then(sidecar_template_data).flatten(),
         missing_key,
@@ -149,8 +149,8 @@ pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, Cas
 }
 
 /// Istio's current template data type.
-pub fn sidecar_template_data() -> Option<injit_runtime::schema::GoType> {
-    injit_runtime::schema::GoType::named("inject.SidecarTemplateData")
+pub fn sidecar_template_data() -> Option<injit_runtime::types::GoType> {
+    injit_runtime::types::GoType::named("inject.SidecarTemplateData")
 }
 
 /// Decodes a case's data as the oracle does (typed data strictly: a
@@ -163,7 +163,7 @@ pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
         Some(raw) => Data::from_json(raw.get().as_bytes(), mode).map_err(|e| failure(e.to_string()))?,
     };
     if let Some(t) = case.typed.then(sidecar_template_data).flatten() {
-        injit_runtime::schema::decode::check_strict(t, &data).map_err(failure)?;
+        injit_runtime::encoding::json::check::check_strict(t, &data).map_err(failure)?;
     }
     Ok(data)
 }

@@ -327,7 +327,7 @@ pub fn apply(object: &Value, response: &Value) -> Value {
         None => assert!(response.get("patchType").is_none(), "patchType without a patch: {response}"),
         Some(b64) => {
             assert_eq!(response["patchType"], "JSONPatch");
-            let bytes = injit_runtime::base64::decode(b64.as_bytes()).expect("base64");
+            let bytes = injit_runtime::encoding::base64::decode(b64.as_bytes()).expect("base64");
             let patch: json_patch::Patch = serde_json::from_slice(&bytes).expect("a JSON patch");
             assert!(!patch.0.is_empty(), "an empty patch is sent as no patch");
             json_patch::patch(&mut patched, &patch).expect("the patch applies");

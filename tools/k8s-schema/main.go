@@ -12,7 +12,7 @@
 // github.com/openshift/api; the header records their commits. Run it
 // through run.sh, which checks the commits against the pinned ones, formats
 // the output with rustfmt, fills in the header's checksums and writes
-// runtime/src/schema/go_types.rs (README.md).
+// runtime/src/types/go_types.rs (README.md).
 package main
 
 import (

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates runtime/src/schema/go_types.rs (or $OUT) from checkouts of its
+# Regenerates runtime/src/types/go_types.rs (or $OUT) from checkouts of its
 # inputs at the commits pinned below, made as README.md shows:
 #   tools/k8s-schema/run.sh SRC
 # SRC holds api, apimachinery, istio-api, istio-api-1.1 and openshift-api.

@@ -123,7 +123,7 @@ impl Response {
         response.insert("allowed".to_owned(), Value::Bool(self.allowed));
         if let Some(patch) = self.patch.as_ref().filter(|p| !p.is_empty()) {
             response.insert("patchType".to_owned(), Value::String("JSONPatch".to_owned()));
-            response.insert("patch".to_owned(), Value::String(injit_runtime::base64::encode(patch)));
+            response.insert("patch".to_owned(), Value::String(injit_runtime::encoding::base64::encode(patch)));
         }
         if let Some(message) = &self.message {
             response.insert("status".to_owned(), json!({"message": message}));

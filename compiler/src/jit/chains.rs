@@ -17,10 +17,11 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use injit_runtime::data::{Data, Object};
 use injit_runtime::ops::field::{Missing, eval_field, missing_key};
-use injit_runtime::schema::{DirectField, GoType};
+use injit_runtime::types::GoType;
+use injit_runtime::value::typed_field::DirectField;
 use injit_runtime::value::{Repr, Value};
+use injit_runtime::{Data, Object};
 
 use crate::ir::{NameId, NodeId, Slot};
 use crate::machine::{Frame, Machine};

@@ -18,7 +18,7 @@ use injit_runtime::convert::Param;
 use injit_runtime::funcs::Function;
 use injit_runtime::value::Value;
 
-use crate::exec::ExecError;
+use crate::exec_error::ExecError;
 use crate::ir::{Const, IterSlot, NodeId, ProcId, Slot};
 use crate::jit::chains::FieldChain;
 use crate::machine::{Frame, Machine};

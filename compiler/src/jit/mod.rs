@@ -21,8 +21,9 @@ use cranelift_module::{Linkage, Module, default_libcall_names};
 use injit_runtime::funcs::CallCx;
 use injit_runtime::value::Value;
 
-use crate::exec::{ExecError, ExecLimits};
+use crate::exec_error::ExecError;
 use crate::ir::{EntityVec, ProcId, Program};
+use crate::limits::ExecLimits;
 use crate::machine::Machine;
 use fuse::{Fusion, Run};
 use helpers::{JitCx, ProcFn};

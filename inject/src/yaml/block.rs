@@ -10,7 +10,7 @@
 //! reads the text instead, errors included. What it accepts it must read
 //! exactly as the full parser does; `tests` and the YAML corpus check it.
 
-use injit_runtime::data::{Data, NumberMode, Object};
+use injit_runtime::{Data, NumberMode, Object};
 use serde_json::{Map, Value};
 
 use super::read::{Scalar, key_text, resolve_plain, scalar_data};

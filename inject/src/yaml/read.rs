@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use injit_runtime::data::{Data, NumberMode, Object, write_json_float};
+use injit_runtime::encoding::json::write_json_float;
+use injit_runtime::{Data, NumberMode, Object};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, StrInput, Tag};
 
 /// A document that is not YAML, or not data JSON can hold.
@@ -325,7 +326,7 @@ fn resolve(value: &str, style: ScalarStyle, tag: Option<&Tag>, span: Span) -> Re
         None if style != ScalarStyle::Plain => Ok(Scalar::Str(value.to_owned())),
         None => Ok(resolve_plain(value)),
         Some("!!str") => Ok(Scalar::Str(value.to_owned())),
-        Some("!!binary") => injit_runtime::base64::decode(value.as_bytes())
+        Some("!!binary") => injit_runtime::encoding::base64::decode(value.as_bytes())
             .map(|bytes| Scalar::Str(String::from_utf8_lossy(&bytes).into_owned()))
             .map_err(|e| error(span, format!("!!binary value contains invalid base64 data: {e}"))),
         Some(t @ ("!!int" | "!!float" | "!!bool" | "!!null" | "!!timestamp")) => resolve_tagged(value, t, span),
@@ -364,8 +365,8 @@ fn resolve_tagged(value: &str, tag: &str, span: Span) -> Result<Scalar, YamlErro
 }
 
 pub(super) fn resolve_plain(value: &str) -> Scalar {
-    use injit_runtime::yaml::Resolved;
-    match injit_runtime::yaml::resolve_plain(value) {
+    use injit_runtime::encoding::yaml::Resolved;
+    match injit_runtime::encoding::yaml::resolve_plain(value) {
         Resolved::Null => Scalar::Null,
         Resolved::Bool(b) => Scalar::Bool(b),
         Resolved::Int(i) => Scalar::Int(i),
@@ -377,7 +378,7 @@ pub(super) fn resolve_plain(value: &str) -> Scalar {
 }
 
 fn is_timestamp(s: &str) -> bool {
-    injit_runtime::yaml::is_timestamp(s)
+    injit_runtime::encoding::yaml::is_timestamp(s)
 }
 
 /// `strconv.FormatFloat(f, 'g', -1, 32)` with go-yaml's names for the

@@ -1,5 +1,8 @@
 //! Go's `fmt` over template values: `Sprint`, `Sprintln`, `Sprintf` and the
 //! default printing of an action's value, byte for byte.
+//!
+//! On floor 3 beside `ops` and `convert`: it imports the floors below it
+//! and neither neighbour (`ops` compares by printing, so it imports `fmt`).
 
 mod format;
 mod print;

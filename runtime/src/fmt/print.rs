@@ -1,9 +1,9 @@
 //! Go's `fmt/print.go`: `Sprint`, `Sprintln`, `Sprintf` over template values.
 
 use super::format::{Flags, Fmt, LDIGITS, UDIGITS};
-use crate::data::Data;
-use crate::types::{Kind, Type};
-use crate::value::{Repr, Value};
+use crate::types::{FoundField, GoType, Kind, Type};
+use crate::value::data::Data;
+use crate::value::{Repr, Value, stack, typed, typed_field};
 
 const NIL_ANGLE: &[u8] = b"<nil>";
 const PERCENT_BANG: &[u8] = b"%!";
@@ -277,7 +277,7 @@ impl<'b> Printer<'b> {
                 if i > 0 {
                     self.write(b", ");
                 }
-                crate::stack::deeper(|| self.print_value(&value.index(i), verb, depth + 1));
+                stack::deeper(|| self.print_value(&value.index(i), verb, depth + 1));
             }
             self.write(b"}");
         } else {
@@ -286,7 +286,7 @@ impl<'b> Printer<'b> {
                 if i > 0 {
                     self.write(b" ");
                 }
-                crate::stack::deeper(|| self.print_value(&value.index(i), verb, depth + 1));
+                stack::deeper(|| self.print_value(&value.index(i), verb, depth + 1));
             }
             self.write(b"]");
         }
@@ -319,7 +319,7 @@ impl<'b> Printer<'b> {
                         self.write(NIL_ANGLE);
                     }
                 } else {
-                    crate::stack::deeper(|| self.print_value(&inner, verb, depth + 1));
+                    stack::deeper(|| self.print_value(&inner, verb, depth + 1));
                 }
             }
             Kind::Bool => {
@@ -350,7 +350,7 @@ impl<'b> Printer<'b> {
             }
             Kind::Map => {
                 // Go would recurse until its stack limit kills the program.
-                let Some(_walk) = crate::stack::Walk::enter(value, depth) else {
+                let Some(_walk) = stack::Walk::enter(value, depth) else {
                     self.write(b"<cycle>");
                     return;
                 };
@@ -372,9 +372,9 @@ impl<'b> Printer<'b> {
                             self.write(b" ");
                         }
                     }
-                    crate::stack::deeper(|| self.print_value(k, verb, depth + 1));
+                    stack::deeper(|| self.print_value(k, verb, depth + 1));
                     self.write(b":");
-                    crate::stack::deeper(|| self.print_value(v, verb, depth + 1));
+                    stack::deeper(|| self.print_value(v, verb, depth + 1));
                 }
                 self.write(if self.fmt.f.sharp_v { b"}" } else { b"]" });
             }
@@ -386,7 +386,7 @@ impl<'b> Printer<'b> {
                     self.fmt_bytes(&bytes, verb, &name, value);
                     return;
                 }
-                let Some(_walk) = crate::stack::Walk::enter(value, depth) else {
+                let Some(_walk) = stack::Walk::enter(value, depth) else {
                     self.write(b"<cycle>");
                     return;
                 };
@@ -413,7 +413,7 @@ impl<'b> Printer<'b> {
                         self.write(name.as_bytes());
                         self.write(b":");
                     }
-                    crate::stack::deeper(|| self.print_value(field, verb, depth + 1));
+                    stack::deeper(|| self.print_value(field, verb, depth + 1));
                 }
                 self.write(b"}");
             }
@@ -433,7 +433,7 @@ impl<'b> Printer<'b> {
     /// A typed struct or pointer: `{a b}` (`%+v` `{A:a B:b}`), a pointer
     /// as `&{...}` at the top and as an address below (Go prints the real
     /// address there; injit a fixed one).
-    fn print_typed(&mut self, t: crate::schema::GoType, data: Option<&Data>, verb: char, depth: usize) {
+    fn print_typed(&mut self, t: GoType, data: Option<&Data>, verb: char, depth: usize) {
         let data = data.filter(|d| !matches!(d, Data::Null));
         if let Some(elem) = t.elem().filter(|_| t.kind() == Kind::Pointer) {
             match data {
@@ -441,7 +441,7 @@ impl<'b> Printer<'b> {
                 Some(_) if depth > 0 => self.write(b"0xc000000000"),
                 Some(d) => {
                     self.write(b"&");
-                    crate::stack::deeper(|| self.print_typed(elem, Some(d), verb, depth + 1));
+                    stack::deeper(|| self.print_typed(elem, Some(d), verb, depth + 1));
                 }
             }
             return;
@@ -449,12 +449,12 @@ impl<'b> Printer<'b> {
         if t.special() == Some("resource.Quantity") {
             // A zero `Quantity{}` parses as nothing: `{{0 0} {<nil>}  }`.
             let text = text_of_quantity(data).unwrap_or_default();
-            self.write(crate::schema::quantity::go_internals(&text).as_bytes());
+            self.write(crate::types::quantity::go_internals(&text).as_bytes());
             return;
         }
         if t.special().is_some() {
             let mut text = Vec::new();
-            crate::schema::json::write_special_text(&mut text, t, data);
+            write_special_text(&mut text, t, data);
             self.write(&text);
             return;
         }
@@ -470,9 +470,9 @@ impl<'b> Printer<'b> {
                 self.write(field.go.as_bytes());
                 self.write(b":");
             }
-            let found = crate::schema::FoundField { field, ty: crate::schema::GoType(field.ty) };
-            let v = crate::schema::value(found.ty, crate::schema::field_data(&found, data), false);
-            crate::stack::deeper(|| self.print_value(&v, verb, depth + 1));
+            let found = FoundField { field, ty: GoType(field.ty) };
+            let v = typed::value(found.ty, typed::field_data(&found, data), false);
+            stack::deeper(|| self.print_value(&v, verb, depth + 1));
         }
         self.write(b"}");
     }
@@ -693,7 +693,7 @@ fn text_of_quantity(data: Option<&Data>) -> Option<String> {
     match data? {
         Data::String(s) => Some(s.to_string()),
         Data::JsonNumber(n) => Some(n.to_string()),
-        Data::Number(f) => Some(crate::fmt::data_to_string(&Data::Number(*f))),
+        Data::Number(f) => Some(super::data_to_string(&Data::Number(*f))),
         _ => None,
     }
 }
@@ -703,12 +703,12 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
     match &v.repr {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
-        Repr::Int(n, Type::Go(t)) => crate::schema::enum_string(*t, *n).map(String::into_bytes),
+        Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
         // `*resource.Quantity` is a Stringer (the value is not).
         Repr::Typed(t, Some(d))
             if t.kind() == Kind::Pointer && t.elem().and_then(|e| e.special()) == Some("resource.Quantity") =>
         {
-            Some(crate::schema::quantity_text(Some(d)).into_bytes())
+            Some(typed_field::quantity_text(Some(d)).into_bytes())
         }
         _ => None,
     }
@@ -811,4 +811,21 @@ pub fn data_to_string(data: &Data) -> String {
     let mut buf = Vec::new();
     fprint(&mut buf, &Value::from_data(data, false));
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// `%v` of a special type's value.
+fn write_special_text(out: &mut Vec<u8>, t: GoType, data: Option<&Data>) {
+    let key = t.special().unwrap_or_default();
+    match (key, data) {
+        ("intstr.IntOrString", Some(Data::Number(f))) => {
+            out.extend_from_slice(format!("{{0 {} }}", *f as i32).as_bytes())
+        }
+        ("intstr.IntOrString", Some(Data::String(s))) => out.extend_from_slice(format!("{{1 0 {s}}}").as_bytes()),
+        ("intstr.IntOrString", _) => out.extend_from_slice(b"{0 0 }"),
+        (_, Some(Data::String(s))) => out.extend_from_slice(s.as_bytes()),
+        (k, Some(d)) if k.starts_with("wrapperspb.") => {
+            out.extend_from_slice(&super::sprint(&[Value::from_data(d, false)]))
+        }
+        _ => out.extend_from_slice(b"{}"),
+    }
 }

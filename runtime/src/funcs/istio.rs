@@ -8,12 +8,14 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use super::Body;
-use super::sprig::json::{JsonStyle, write_json, write_json_string};
-use crate::data::{Data, NumberMode};
+use crate::encoding::json::NumberMode;
+use crate::encoding::json::value::{self as json, MARSHAL, owned_from_data};
+use crate::encoding::yaml;
 use crate::fmt::sprint;
 use crate::funcs::CallCx;
-use crate::schema::{self, GoType};
-use crate::types::{Kind, Type};
+use crate::types::{GoType, Kind, Type};
+use crate::value::data::Data;
+use crate::value::typed_field::DirectField;
 use crate::value::{MapValue, Repr, Value};
 
 type Result<'a> = std::result::Result<Value<'a>, String>;
@@ -51,8 +53,6 @@ pub(crate) fn body(name: &str) -> Option<Body> {
     Some(Body::Native(f))
 }
 
-const MARSHAL: JsonStyle = JsonStyle { escape_html: true, indent: false };
-
 fn string<'a>(s: impl Into<Vec<u8>>) -> Result<'a> {
     Ok(Value::string(s.into()))
 }
@@ -64,9 +64,8 @@ fn text(v: &Value<'_>) -> String {
 /// A struct field of typed data, by Go name.
 fn go_field<'a>(v: &Value<'a>, name: &str) -> Value<'a> {
     match &v.unboxed().repr {
-        Repr::Typed(t, d) => {
-            schema::field(*t, *d, name, 0, Some(false), &|| t.name()).unwrap_or_else(|_| Value::invalid())
-        }
+        Repr::Typed(t, d) => crate::value::typed_field::field(*t, *d, name, 0, Some(false), &|| t.name())
+            .unwrap_or_else(|_| Value::invalid()),
         _ => Value::invalid(),
     }
 }
@@ -140,7 +139,7 @@ fn fraction(value: u128, scale: u128) -> String {
 
 fn format_duration<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let (seconds, nanos) = match &a[0].unboxed().repr {
-        Repr::Typed(_, Some(Data::String(s))) => schema::json::parse_proto_duration(s).unwrap_or((0, 0)),
+        Repr::Typed(_, Some(Data::String(s))) => crate::gotime::parse_proto_duration(s).unwrap_or((0, 0)),
         _ => (0, 0),
     };
     string(duration_string(i128::from(seconds) * 1_000_000_000 + i128::from(nanos)))
@@ -220,10 +219,10 @@ fn annotation<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 /// `meta.Annotations`: templates ask for it dozens of times per render,
 /// always of a `metav1.ObjectMeta`, whose field is found once.
 fn annotations_of<'a>(meta: &Value<'a>) -> Value<'a> {
-    static FIELD: OnceLock<Option<(GoType, schema::DirectField)>> = OnceLock::new();
+    static FIELD: OnceLock<Option<(GoType, DirectField)>> = OnceLock::new();
     let field = FIELD.get_or_init(|| {
         let t = GoType::named("metav1.ObjectMeta")?;
-        Some((t, schema::DirectField::of(t, "Annotations")?))
+        Some((t, DirectField::of(t, "Annotations")?))
     });
     match (&meta.unboxed_cow().repr, field) {
         (Repr::Typed(t, data), Some((object_meta, annotations))) if t == object_meta => annotations.read(*data),
@@ -241,10 +240,9 @@ fn value_or_default<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     Ok(if empty { a[1].clone() } else { a[0].clone() })
 }
 
+/// `json.Marshal`, as Istio's functions call it.
 fn marshal(v: &Value<'_>) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(64);
-    write_json(&mut out, v, MARSHAL, 0)?;
-    Ok(out)
+    json::marshal(v, MARSHAL)
 }
 
 /// The 1.1 `toJSON` of a `map[string]string`: `"{}"` for nil.
@@ -258,7 +256,7 @@ fn to_json_map_compat<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 
 fn from_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     match Data::from_json(a[0].as_bytes().unwrap_or_default(), NumberMode::Float) {
-        Ok(data) => Ok(super::sprig::json::owned_from_data(&data).boxed()),
+        Ok(data) => Ok(owned_from_data(&data).boxed()),
         Err(_) => Ok(Value::str(b"{}").boxed()),
     }
 }
@@ -272,8 +270,8 @@ fn struct_to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 
 fn to_yaml<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let Ok(json) = marshal(&a[0]) else { return string("") };
-    match crate::yaml::node_from_json(&json) {
-        Ok(node) => string(crate::yaml::marshal(&node)),
+    match yaml::node_from_json(&json) {
+        Ok(node) => string(yaml::marshal(&node)),
         Err(_) => string(""),
     }
 }
@@ -535,244 +533,8 @@ fn proto_to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let message = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);
     let clean = message.def().is_some_and(|d| d.key == "meshconfig.ProxyConfig");
     let mut out = Vec::new();
-    protojson::write_message(&mut out, message, data, clean);
+    crate::encoding::protojson::write_message(&mut out, message, data, clean);
     string(out)
-}
-
-mod protojson {
-    //! golang/protobuf's `jsonpb` over typed views: camelCase names,
-    //! fields in declaration order, zero values left out, enums by name,
-    //! 64-bit integers as strings, wrappers as their value, durations as
-    //! `"23s"`.
-
-    use super::{GoType, write_json_string};
-    use crate::data::Data;
-    use crate::schema::{Basic, FoundField, Ty, field_data};
-
-    /// ProxyConfig fields whose default (`mesh.DefaultProxyConfig()`)
-    /// `cleanProxyConfig` removes, with that default.
-    const PROXY_DEFAULTS: &[(&str, Default)] = &[
-        ("configPath", Default::Str("./etc/istio/proxy")),
-        ("binaryPath", Default::Str("/usr/local/bin/envoy")),
-        ("controlPlaneAuthPolicy", Default::Enum("MUTUAL_TLS", 1)),
-        ("serviceCluster", Default::Str("istio-proxy")),
-        ("drainDuration", Default::Duration(45, 0)),
-        ("terminationDrainDuration", Default::Duration(5, 0)),
-        ("discoveryAddress", Default::Str("istiod.istio-system.svc:15012")),
-        ("proxyAdminPort", Default::Number(15000.0)),
-        ("statNameLength", Default::Number(189.0)),
-        ("statusPort", Default::Number(15020.0)),
-    ];
-
-    enum Default {
-        Str(&'static str),
-        Enum(&'static str, i64),
-        Duration(i64, i32),
-        Number(f64),
-    }
-
-    fn is_default(field: &str, data: &Data) -> bool {
-        let Some((_, d)) = PROXY_DEFAULTS.iter().find(|(name, _)| *name == field) else {
-            // Nil messages and empty metadata are what DeepEqual/len remove.
-            return field == "proxyMetadata" && matches!(data, Data::Object(o) if o.is_empty());
-        };
-        match (d, data) {
-            (Default::Str(s), Data::String(v)) => **v == **s,
-            (Default::Enum(name, n), Data::String(v)) => **v == **name || v.parse::<i64>().is_ok_and(|x| x == *n),
-            (Default::Enum(_, n), Data::Number(v)) => *v as i64 == *n,
-            (Default::Duration(s, ns), Data::String(v)) => {
-                crate::schema::json::parse_proto_duration(v) == Some((*s, *ns))
-            }
-            (Default::Number(n), Data::Number(v)) => v == n,
-            _ => false,
-        }
-    }
-
-    pub(super) fn write_message(out: &mut Vec<u8>, t: GoType, data: &Data, clean: bool) {
-        out.push(b'{');
-        let mut first = true;
-        for field in t.fields() {
-            let found = FoundField { field, ty: GoType(field.ty) };
-            let Some(value) = field_data(&found, Some(data)).filter(|d| !matches!(d, Data::Null)) else { continue };
-            if clean && is_default(field.json, value) {
-                continue;
-            }
-            let mut item = Vec::new();
-            if !write_value(&mut item, GoType(field.ty), value) {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            write_json_string(out, field.json.as_bytes(), true);
-            out.push(b':');
-            out.extend_from_slice(&item);
-        }
-        out.push(b'}');
-    }
-
-    /// Writes a field's value; `false` when proto3 leaves it out (zero).
-    fn write_value(out: &mut Vec<u8>, t: GoType, data: &Data) -> bool {
-        if let Some(key) = t.special().or_else(|| t.elem().and_then(GoType::special)) {
-            return write_special(out, key, data);
-        }
-        match t.underlying().expr() {
-            Ty::Ptr(e) => {
-                let GoType(e) = GoType(e);
-                if GoType(e).fields().is_empty() && GoType(e).special().is_none() {
-                    return write_value(out, GoType(e), data);
-                }
-                match data {
-                    Data::Object(_) => {
-                        write_message(out, GoType(e), data, false);
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            Ty::Slice(e) => match data {
-                Data::Array(items) if !items.is_empty() => {
-                    out.push(b'[');
-                    for (i, item) in items.iter().enumerate() {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        if !write_value(out, GoType(e), item) {
-                            write_zero(out, GoType(e));
-                        }
-                    }
-                    out.push(b']');
-                    true
-                }
-                _ => false,
-            },
-            Ty::Map(_, v) => match data {
-                Data::Object(o) if !o.is_empty() => {
-                    out.push(b'{');
-                    for (i, (k, item)) in o.iter().enumerate() {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        write_json_string(out, k.as_bytes(), true);
-                        out.push(b':');
-                        if !write_value(out, GoType(v), item) {
-                            write_zero(out, GoType(v));
-                        }
-                    }
-                    out.push(b'}');
-                    true
-                }
-                _ => false,
-            },
-            Ty::Named(_)
-                if t.enum_name(0).is_some()
-                    || matches!(t.def().map(|d| d.kind), Some(crate::schema::DefKind::Enum(..))) =>
-            {
-                let name = match data {
-                    Data::String(s) => Some(s.to_string()),
-                    Data::Number(n) => {
-                        t.enum_name(*n as i64).map(str::to_owned).or_else(|| Some((*n as i64).to_string()))
-                    }
-                    _ => None,
-                };
-                match name {
-                    Some(n) if t.enum_value(&n) != Some(0) => {
-                        write_json_string(out, n.as_bytes(), true);
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            Ty::Named(_) => match data {
-                Data::Object(_) => {
-                    write_message(out, t, data, false);
-                    true
-                }
-                _ => false,
-            },
-            Ty::Basic(b) => match (b, data) {
-                (Basic::String, Data::String(s)) if !s.is_empty() => {
-                    write_json_string(out, s.as_bytes(), true);
-                    true
-                }
-                (Basic::Bool, Data::Bool(true)) => {
-                    out.extend_from_slice(b"true");
-                    true
-                }
-                (Basic::Int64 | Basic::Uint64, Data::Number(n)) if *n != 0.0 => {
-                    out.extend_from_slice(format!("\"{}\"", *n as i64).as_bytes());
-                    true
-                }
-                (Basic::Float32 | Basic::Float64, Data::Number(n)) if *n != 0.0 => {
-                    let _ = crate::data::write_json_float(out, *n, b == Basic::Float32);
-                    true
-                }
-                (_, Data::Number(n)) if *n != 0.0 => {
-                    out.extend_from_slice((*n as i64).to_string().as_bytes());
-                    true
-                }
-                _ => false,
-            },
-            Ty::Any => {
-                let _ = super::write_json(out, &crate::value::Value::from_data(data, false), super::MARSHAL, 0);
-                true
-            }
-        }
-    }
-
-    fn write_zero(out: &mut Vec<u8>, t: GoType) {
-        out.extend_from_slice(match t.kind() {
-            crate::types::Kind::String => b"\"\"",
-            crate::types::Kind::Bool => b"false",
-            k if k.is_int() || k.is_uint() || k.is_float() => b"0",
-            _ => b"null",
-        });
-    }
-
-    fn write_special(out: &mut Vec<u8>, key: &str, data: &Data) -> bool {
-        match key {
-            "durationpb.Duration" => {
-                let Data::String(s) = data else { return false };
-                let (seconds, nanos) = crate::schema::json::parse_proto_duration(s).unwrap_or((0, 0));
-                let text = if nanos == 0 {
-                    format!("{seconds}s")
-                } else {
-                    let digits = if nanos % 1_000_000 == 0 {
-                        format!("{:03}", nanos.abs() / 1_000_000)
-                    } else if nanos % 1_000 == 0 {
-                        format!("{:06}", nanos.abs() / 1_000)
-                    } else {
-                        format!("{:09}", nanos.abs())
-                    };
-                    let sign = if seconds < 0 || nanos < 0 { "-" } else { "" };
-                    format!("{sign}{}.{digits}s", seconds.abs())
-                };
-                write_json_string(out, text.as_bytes(), true);
-                true
-            }
-            // Wrappers are set when present, zero or not: their value.
-            k if k.starts_with("wrapperspb.") => {
-                match data {
-                    Data::String(s) => write_json_string(out, s.as_bytes(), true),
-                    Data::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-                    Data::Number(n) if k.ends_with("Int64Value") => {
-                        out.extend_from_slice(format!("\"{}\"", *n as i64).as_bytes())
-                    }
-                    Data::Number(n) if k.ends_with("DoubleValue") || k.ends_with("FloatValue") => {
-                        let _ = crate::data::write_json_float(out, *n, false);
-                    }
-                    Data::Number(n) => out.extend_from_slice((*n as i64).to_string().as_bytes()),
-                    _ => return false,
-                }
-                true
-            }
-            _ => {
-                let _ = super::write_json(out, &crate::value::Value::from_data(data, false), super::MARSHAL, 0);
-                true
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@
 use std::rc::Rc;
 
 use super::{Body, CallCx, NativeFn};
-use crate::func::{FuncType, FuncValue};
 use crate::types::Type;
+use crate::value::func::{FuncBody, FuncType, FuncValue};
 use crate::value::{MapValue, Repr, Value};
 
-fn func<'a>(params: &[Type], variadic: bool, results: &[Type], body: Option<crate::func::FuncBody>) -> Value<'a> {
+fn func<'a>(params: &[Type], variadic: bool, results: &[Type], body: Option<FuncBody>) -> Value<'a> {
     let ty = FuncType { params: params.to_vec(), variadic, results: results.to_vec() };
     Value::new(Repr::Func(Rc::new(FuncValue { ty, body })))
 }

@@ -1,4 +1,8 @@
-//! Template functions: the function sets a template can be compiled against.
+//! Template functions: the standard libraries (text/template's builtins,
+//! sprig, Istio's) a function set starts from, and their bodies.
+//!
+//! The runtime's top floor: function bodies may use every module below
+//! (values, encodings, printing, operations); nothing below imports them.
 
 mod builtin_signatures;
 mod builtins;
@@ -78,7 +82,7 @@ impl Function {
     fn from_signature(sig: &'static Signature, body: Body, builtin: bool) -> Function {
         let ty = |name: &'static str| {
             parse_go_type(name)
-                .or_else(|| crate::schema::GoType::parse(name).map(Type::Go))
+                .or_else(|| crate::types::GoType::parse(name).map(Type::Go))
                 .unwrap_or_else(|| Type::Named(crate::types::NamedType::new(name)))
         };
         Function {
@@ -168,36 +172,37 @@ const NOT_DETERMINISTIC: &[&str] = &[
     "panicwith",
 ];
 
-/// Functions with bodies, by name, for one choice of function set.
+/// A function set's functions with their bodies, by name.
 pub struct FunctionTable {
     functions: HashMap<&'static str, Function>,
 }
 
-/// A function a program adds to a set, as Go programs do with `Funcs`.
+/// A function a program adds to a function set, as Go programs do with
+/// `Funcs`.
 #[derive(Clone, Copy)]
 pub struct CustomFunction {
     pub signature: Signature,
     pub body: NativeFn,
 }
 
-/// A function set with a program's own functions over it (they replace
+/// A library with a program's own functions over it (they replace
 /// same-named ones, as a later `Funcs` call does in Go). Built once, at
 /// start-up, like Go's `FuncMap`s: it lives for the rest of the process.
-pub struct CustomFunctions {
+pub struct CustomLibrary {
     pub signatures: Vec<&'static Signature>,
     pub table: FunctionTable,
 }
 
-impl CustomFunctions {
-    pub fn build(set: FunctionSet, kit: bool, custom: &[CustomFunction]) -> &'static CustomFunctions {
-        let mut table = FunctionTable::build(set, kit);
+impl CustomLibrary {
+    pub fn build(library: Library, kit: bool, custom: &[CustomFunction]) -> &'static CustomLibrary {
+        let mut table = FunctionTable::build(library, kit);
         let mut signatures = Vec::new();
         for f in custom {
             let signature: &'static Signature = Box::leak(Box::new(f.signature));
             table.functions.insert(signature.name, Function::from_signature(signature, Body::Native(f.body), false));
             signatures.push(signature);
         }
-        Box::leak(Box::new(CustomFunctions { signatures, table }))
+        Box::leak(Box::new(CustomLibrary { signatures, table }))
     }
 
     pub fn signature(&self, name: &str) -> Option<&'static Signature> {
@@ -210,7 +215,7 @@ impl FunctionTable {
         self.functions.get(name)
     }
 
-    fn build(set: FunctionSet, kit: bool) -> FunctionTable {
+    fn build(library: Library, kit: bool) -> FunctionTable {
         let mut functions = HashMap::new();
         for sig in builtin_signatures::BUILTINS {
             if let Some(body) = builtins::body(sig.name) {
@@ -219,7 +224,7 @@ impl FunctionTable {
             }
         }
         // Later layers replace earlier ones, as Go's Funcs does.
-        if set != FunctionSet::Go {
+        if library != Library::Go {
             for sig in sprig_signatures::SPRIG {
                 if let Some(body) = sprig::body(sig.name) {
                     let function = Function::from_signature(sig, body, false).with_writer(sprig::writer(sig.name));
@@ -227,7 +232,7 @@ impl FunctionTable {
                 }
             }
         }
-        if set == FunctionSet::Istio {
+        if library == Library::Istio {
             for sig in istio_signatures::ISTIO {
                 if let Some(body) = istio::body(sig.name) {
                     functions.insert(sig.name, Function::from_signature(sig, body, false));
@@ -245,21 +250,22 @@ impl FunctionTable {
     }
 
     /// The table for a function set (built once per process).
-    pub fn for_set(set: FunctionSet, kit: bool) -> &'static FunctionTable {
+    pub fn for_library(library: Library, kit: bool) -> &'static FunctionTable {
         static TABLES: [[OnceLock<FunctionTable>; 2]; 3] =
             [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; 3];
-        let i = match set {
-            FunctionSet::Go => 0,
-            FunctionSet::Sprig => 1,
-            FunctionSet::Istio => 2,
+        let i = match library {
+            Library::Go => 0,
+            Library::Sprig => 1,
+            Library::Istio => 2,
         };
-        TABLES[i][usize::from(kit)].get_or_init(|| FunctionTable::build(set, kit))
+        TABLES[i][usize::from(kit)].get_or_init(|| FunctionTable::build(library, kit))
     }
 }
 
-/// Which functions a template may call, as Go programs choose with `Funcs`.
+/// The standard function libraries a function set starts from, as Go
+/// programs install them with `Funcs`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum FunctionSet {
+pub enum Library {
     /// `text/template`'s builtins only.
     #[default]
     Go,
@@ -270,12 +276,12 @@ pub enum FunctionSet {
     Istio,
 }
 
-impl FunctionSet {
+impl Library {
     pub fn name(self) -> &'static str {
         match self {
-            FunctionSet::Go => "go",
-            FunctionSet::Sprig => "sprig",
-            FunctionSet::Istio => "istio",
+            Library::Go => "go",
+            Library::Sprig => "sprig",
+            Library::Istio => "istio",
         }
     }
 
@@ -284,9 +290,9 @@ impl FunctionSet {
     pub fn signature(self, name: &str) -> Option<&'static Signature> {
         let find = |table: &'static [Signature]| table.iter().find(|s| s.name == name);
         let layered = match self {
-            FunctionSet::Go => None,
-            FunctionSet::Sprig => find(sprig_signatures::SPRIG),
-            FunctionSet::Istio => find(istio_signatures::ISTIO).or_else(|| find(sprig_signatures::SPRIG)),
+            Library::Go => None,
+            Library::Sprig => find(sprig_signatures::SPRIG),
+            Library::Istio => find(istio_signatures::ISTIO).or_else(|| find(sprig_signatures::SPRIG)),
         };
         layered.or_else(|| find(builtin_signatures::BUILTINS))
     }
@@ -294,10 +300,10 @@ impl FunctionSet {
     /// Every function name in the set, sorted.
     pub fn names(self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = builtin_signatures::BUILTINS.iter().map(|s| s.name).collect();
-        if self != FunctionSet::Go {
+        if self != Library::Go {
             names.extend(sprig_signatures::SPRIG.iter().map(|s| s.name));
         }
-        if self == FunctionSet::Istio {
+        if self == Library::Istio {
             names.extend(istio_signatures::ISTIO.iter().map(|s| s.name));
         }
         names.sort_unstable();
@@ -319,7 +325,8 @@ mod tests {
     /// whatever the output held, and fails where its body fails.
     #[test]
     fn writers_print_what_their_functions_return() {
-        use crate::data::{Data, NumberMode};
+        use crate::encoding::json::NumberMode;
+        use crate::value::data::Data;
         let json = br#"{"s":"a\"b <&>","n":null,"f":2.5,"i":15001,"l":[1,"x",{"k":null}],"t":"one\ntwo\n"}"#;
         let data = Data::from_json(json, NumberMode::Float).expect("JSON");
         let Data::Object(o) = &data else { unreachable!("an object") };
@@ -341,7 +348,7 @@ mod tests {
             ("nindent", vec![Value::int(-1), t.clone()]),
             ("nindent", vec![Value::int(1 << 40), t]),
         ];
-        let table = FunctionTable::for_set(FunctionSet::Sprig, false);
+        let table = FunctionTable::for_library(Library::Sprig, false);
         let cx = CallCx::default();
         for (name, args) in &calls {
             let function = table.get(name).expect("a sprig function");
@@ -365,21 +372,21 @@ mod tests {
         assert!(table.get("lower").is_some_and(|f| f.write.is_none()));
         // A layer's function replaces the one below with its writer:
         // Istio's `indent` leaves the first line alone, sprig's does not.
-        let istio = FunctionTable::for_set(FunctionSet::Istio, false);
+        let istio = FunctionTable::for_library(Library::Istio, false);
         assert!(istio.get("indent").is_some_and(|f| f.write.is_none()));
         assert!(istio.get("quote").is_some_and(|f| f.write.is_some()));
     }
 
     #[test]
     fn sets_layer_like_go() {
-        assert!(FunctionSet::Go.signature("printf").is_some());
-        assert!(FunctionSet::Go.signature("quote").is_none());
-        assert_eq!(FunctionSet::Sprig.signature("slice").unwrap().params, &["interface {}", "[]interface {}"]);
-        assert_eq!(FunctionSet::Sprig.signature("indent").unwrap().params, &["int", "string"]);
-        assert_eq!(FunctionSet::Istio.signature("contains").unwrap().params, &["string", "string"]);
-        assert_eq!(FunctionSet::Istio.signature("env").unwrap().arity().min, 2);
-        assert_eq!(FunctionSet::Sprig.signature("env").unwrap().arity().min, 1);
-        assert_eq!(FunctionSet::Go.signature("printf").unwrap().go_type(), "func(string, ...interface {}) string");
-        assert!(FunctionSet::Sprig.names().len() > 200);
+        assert!(Library::Go.signature("printf").is_some());
+        assert!(Library::Go.signature("quote").is_none());
+        assert_eq!(Library::Sprig.signature("slice").unwrap().params, &["interface {}", "[]interface {}"]);
+        assert_eq!(Library::Sprig.signature("indent").unwrap().params, &["int", "string"]);
+        assert_eq!(Library::Istio.signature("contains").unwrap().params, &["string", "string"]);
+        assert_eq!(Library::Istio.signature("env").unwrap().arity().min, 2);
+        assert_eq!(Library::Sprig.signature("env").unwrap().arity().min, 1);
+        assert_eq!(Library::Go.signature("printf").unwrap().go_type(), "func(string, ...interface {}) string");
+        assert!(Library::Sprig.names().len() > 200);
     }
 }

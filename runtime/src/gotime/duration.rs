@@ -190,6 +190,34 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
     Ok(total as i64)
 }
 
+/// A protobuf JSON duration (`"45s"`, `"0.5s"`) as seconds and
+/// nanoseconds; also Go's `time.ParseDuration` forms (`"1m0s"`), which the
+/// jsonpb of Istio 1.0/1.1 accepted.
+pub fn parse_proto_duration(s: &str) -> Option<(i64, i32)> {
+    if let Some(d) = parse_seconds(s) {
+        return Some(d);
+    }
+    let nanos = parse_duration(s).ok()?;
+    Some((nanos / 1_000_000_000, (nanos % 1_000_000_000) as i32))
+}
+
+fn parse_seconds(s: &str) -> Option<(i64, i32)> {
+    let digits = s.strip_suffix('s')?;
+    let negative = digits.starts_with('-');
+    let digits = digits.trim_start_matches('-');
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seconds: i64 = whole.parse().ok()?;
+    let mut nanos: i32 = 0;
+    if !frac.is_empty() {
+        let padded = format!("{frac:0<9}");
+        nanos = padded.get(..9)?.parse().ok()?;
+    }
+    Some(if negative { (-seconds, -nanos) } else { (seconds, nanos) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

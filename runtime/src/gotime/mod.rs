@@ -1,7 +1,10 @@
 //! Go's `time` package, as far as templates reach it (sprig's date
 //! functions): instants with a location and an optional monotonic
 //! reading, civil dates, `Format` and `Parse` with Go layouts, time zones
-//! from the system's zoneinfo, `Duration`'s text.
+//! from the system's zoneinfo, `Duration`'s text (and protobuf's).
+//!
+//! On the runtime's lowest floor (0) with `types`: it imports nothing from
+//! the crate, so the encodings and typed views can read Go durations.
 
 mod duration;
 mod layout;
@@ -10,7 +13,7 @@ mod location;
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub use duration::{format_duration, parse_duration};
+pub use duration::{format_duration, parse_duration, parse_proto_duration};
 pub use layout::ParseError;
 pub use location::Location;
 

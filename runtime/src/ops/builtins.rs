@@ -2,9 +2,9 @@
 
 use std::rc::Rc;
 
-use crate::data::Data;
-use crate::func::FuncType;
 use crate::types::{Kind, Type};
+use crate::value::data::Data;
+use crate::value::func::FuncType;
 use crate::value::{Repr, SliceValue, Str, Value, zero_of};
 
 /// Go's `isTrue`: `None` for values that have no truth (Go's `ok == false`).
@@ -30,8 +30,8 @@ pub fn truth(v: &Value<'_>) -> Option<bool> {
         Repr::Object(_) | Repr::Method(_) => true,
         Repr::Typed(t, d) => match t.kind() {
             Kind::Struct => true,
-            Kind::Pointer => !crate::schema::is_nil(*t, *d),
-            _ => crate::schema::len(*d) > 0,
+            Kind::Pointer => !crate::value::typed::is_nil(*t, *d),
+            _ => crate::value::typed::len(*d) > 0,
         },
     })
 }
@@ -95,10 +95,10 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
         if let Repr::Typed(t, d) = item.repr
             && t.kind() == Kind::Pointer
         {
-            if crate::schema::is_nil(t, d) {
+            if crate::value::typed::is_nil(t, d) {
                 return Err("index of nil pointer".to_owned());
             }
-            item = crate::schema::value(t.elem().unwrap_or(t), d, false);
+            item = crate::value::typed::value(t.elem().unwrap_or(t), d, false);
         }
         match item.kind() {
             Kind::Slice | Kind::String => {
@@ -382,7 +382,8 @@ mod tests {
 
     #[test]
     fn indexes_like_go() {
-        let data = Data::from_json(br#"{"l": [1, 2], "m": {"k": "v"}}"#, crate::data::NumberMode::Float).unwrap();
+        let data =
+            Data::from_json(br#"{"l": [1, 2], "m": {"k": "v"}}"#, crate::encoding::json::NumberMode::Float).unwrap();
         let root = Value::from_data(&data, false);
         let l = root.map_get(b"l").unwrap();
         let err = |r: Result<Value<'_>, String>| r.err().unwrap_or_default();

@@ -2,9 +2,9 @@
 
 use std::rc::Rc;
 
-use crate::data::Data;
-use crate::object::BoundMethod;
 use crate::types::{Kind, Type};
+use crate::value::data::Data;
+use crate::value::object::BoundMethod;
 use crate::value::{Repr, Value};
 
 /// What a missing map key evaluates to (`missingkey=...`).
@@ -29,7 +29,7 @@ fn method<'a>(recv: &Value<'a>, name: &[u8]) -> Option<Result<Value<'a>, String>
     match (&recv.repr, name) {
         // A protobuf enum's name.
         (Repr::Int(n, Type::Go(t)), b"String") => {
-            crate::schema::enum_string(*t, *n).map(|s| Ok(Value::string(s.into_bytes())))
+            crate::value::typed_field::enum_string(*t, *n).map(|s| Ok(Value::string(s.into_bytes())))
         }
         // encoding/json.Number's methods.
         (Repr::Str(s, Type::JsonNumber), b"String") => Some(Ok(Value::new(Repr::Str(s.clone(), Type::String)))),
@@ -84,7 +84,14 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
             Missing::Zero => Some(true),
             Missing::Error => None,
         };
-        return crate::schema::field(*t, *d, &String::from_utf8_lossy(name), args, missing_zero, &static_type);
+        return crate::value::typed_field::field(
+            *t,
+            *d,
+            &String::from_utf8_lossy(name),
+            args,
+            missing_zero,
+            &static_type,
+        );
     }
     if let Repr::Object(object) = &receiver.repr {
         let method_name = String::from_utf8_lossy(name);

@@ -6,8 +6,8 @@
 use aes::Aes256;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit, generic_array::GenericArray};
 
-use super::encoding::{base64_decode, base64_std};
 use super::{ArgAccess, Result};
+use crate::encoding::base64;
 use crate::funcs::CallCx;
 use crate::value::Value;
 
@@ -42,7 +42,7 @@ pub(super) fn encrypt_aes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
         previous = b.into();
         out.extend_from_slice(&previous);
     }
-    Ok(Value::string(base64_std(&out).into_bytes()))
+    Ok(Value::string(base64::encode(&out).into_bytes()))
 }
 
 pub(super) fn decrypt_aes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
@@ -51,7 +51,7 @@ pub(super) fn decrypt_aes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
         return Ok(Value::string(Vec::new()));
     }
     let aes = cipher(a.str(0));
-    let crypt = base64_decode(encoded)?;
+    let crypt = base64::decode(encoded)?;
     if crypt.len() < BLOCK {
         // Go decodes into a buffer of `DecodedLen` bytes.
         let capacity = encoded.len() / 4 * 3;

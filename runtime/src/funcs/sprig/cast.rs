@@ -20,32 +20,7 @@ pub(super) fn dynamic<'v, 'a>(v: &'v Value<'a>) -> Cow<'v, Value<'a>> {
 
 /// `reflect.Kind.String()` of a value's dynamic type.
 pub(super) fn kind_name(v: &Value<'_>) -> &'static str {
-    match dynamic(v).kind() {
-        Kind::Invalid => "invalid",
-        Kind::Bool => "bool",
-        Kind::Int => "int",
-        Kind::Int8 => "int8",
-        Kind::Int16 => "int16",
-        Kind::Int32 => "int32",
-        Kind::Int64 => "int64",
-        Kind::Uint => "uint",
-        Kind::Uint8 => "uint8",
-        Kind::Uint16 => "uint16",
-        Kind::Uint32 => "uint32",
-        Kind::Uint64 => "uint64",
-        Kind::Uintptr => "uintptr",
-        Kind::Float32 => "float32",
-        Kind::Float64 => "float64",
-        Kind::Complex64 => "complex64",
-        Kind::Complex128 => "complex128",
-        Kind::String => "string",
-        Kind::Map => "map",
-        Kind::Slice => "slice",
-        Kind::Struct => "struct",
-        Kind::Pointer => "ptr",
-        Kind::Func => "func",
-        Kind::Interface => "interface",
-    }
+    dynamic(v).kind().name()
 }
 
 /// Go's float-to-integer conversion on amd64: out of range is the minimum.
@@ -144,7 +119,7 @@ pub(super) fn empty(v: &Value<'_>) -> bool {
         Repr::Object(_) | Repr::Method(_) => false,
         Repr::Typed(t, d) => match t.kind() {
             Kind::Struct => false,
-            _ => crate::schema::is_nil(*t, *d) || v.len() == Some(0),
+            _ => crate::value::typed::is_nil(*t, *d) || v.len() == Some(0),
         },
     }
 }

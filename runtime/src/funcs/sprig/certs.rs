@@ -12,10 +12,10 @@ use rcgen::{
 
 use super::keys::PrivateKey;
 use super::{ArgAccess, Result};
-use crate::func::FuncType;
 use crate::funcs::CallCx;
-use crate::object::GoObject;
 use crate::types::Kind;
+use crate::value::func::FuncType;
+use crate::value::object::GoObject;
 use crate::value::{Repr, Value};
 
 /// sprig's `certificate`.
@@ -55,9 +55,9 @@ impl GoObject for Certificate {
 
     fn json(&self) -> Option<std::result::Result<Vec<u8>, String>> {
         let mut out = b"{\"Cert\":".to_vec();
-        super::json::write_json_string(&mut out, self.cert.as_bytes(), true);
+        crate::encoding::json::write_json_string(&mut out, self.cert.as_bytes(), true);
         out.extend_from_slice(b",\"Key\":");
-        super::json::write_json_string(&mut out, self.key.as_bytes(), true);
+        crate::encoding::json::write_json_string(&mut out, self.key.as_bytes(), true);
         out.push(b'}');
         Some(Ok(out))
     }
@@ -213,8 +213,9 @@ pub(super) fn gen_private_key<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 /// `buildCustomCert`: a certificate and key given as base64 PEM, checked.
 pub(super) fn build_custom_cert<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let cert =
-        super::encoding::base64_decode(a.str(0)).map_err(|_| "unable to decode base64 certificate".to_owned())?;
-    let key = super::encoding::base64_decode(a.str(1)).map_err(|_| "unable to decode base64 private key".to_owned())?;
+        crate::encoding::base64::decode(a.str(0)).map_err(|_| "unable to decode base64 certificate".to_owned())?;
+    let key =
+        crate::encoding::base64::decode(a.str(1)).map_err(|_| "unable to decode base64 private key".to_owned())?;
     let cert = String::from_utf8_lossy(&cert).into_owned();
     let key = String::from_utf8_lossy(&key).into_owned();
     let Some((_, der)) = super::der::pem_decode(&cert) else {
@@ -263,7 +264,7 @@ mod tests {
         let san = parsed.subject_alternative_name().unwrap().unwrap().value.general_names.len();
         assert_eq!(san, 2);
         let (ca_cert, ca_key) = fields(&ca);
-        let b64 = |s: String| Value::string(super::super::encoding::base64_std(s.as_bytes()).into_bytes());
+        let b64 = |s: String| Value::string(crate::encoding::base64::encode(s.as_bytes()).into_bytes());
         assert!(build_custom_cert(&cx, &[b64(ca_cert), b64(ca_key)]).is_ok());
         let bad_ip = Value::slice(vec![Value::int(5).boxed()], Type::AnySlice);
         let err = gen_self_signed_cert(&cx, &[Value::string(b"x".to_vec()), bad_ip, Value::invalid(), Value::int(1)])

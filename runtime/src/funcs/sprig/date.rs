@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use super::{ArgAccess, Result};
-use crate::func::FuncType;
 use crate::funcs::CallCx;
 use crate::gotime::{Location, Time, format_duration, parse_duration};
-use crate::object::GoObject;
 use crate::types::{Kind, NamedType, Type};
+use crate::value::func::FuncType;
+use crate::value::object::GoObject;
 use crate::value::{Repr, Value};
 
 /// A `time.Time` value in a template.

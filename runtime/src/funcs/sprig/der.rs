@@ -2,7 +2,7 @@
 //! (PKCS#1 and PKCS#8 wrappers, SEC1 EC keys, OpenSSL DSA keys), as Go's
 //! `encoding/asn1` and `encoding/pem` lay them out.
 
-use super::encoding::{base64_decode, base64_std};
+use crate::encoding::base64;
 
 pub(crate) const SEQUENCE: u8 = 0x30;
 pub(crate) const INTEGER: u8 = 0x02;
@@ -86,7 +86,7 @@ pub(crate) fn elements(mut contents: &[u8]) -> Option<Vec<Element<'_>>> {
 
 /// `pem.EncodeToMemory`: base64 in 64-column lines.
 pub(crate) fn pem(kind: &str, der: &[u8]) -> String {
-    let body = base64_std(der);
+    let body = base64::encode(der);
     let mut out = format!("-----BEGIN {kind}-----\n");
     for chunk in body.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
@@ -113,7 +113,7 @@ pub(crate) fn pem_decode(text: &str) -> Option<(String, Vec<u8>)> {
         .filter(|l| !l.contains(':'))
         .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
         .collect();
-    let der = base64_decode(lines.as_bytes()).ok()?;
+    let der = base64::decode(lines.as_bytes()).ok()?;
     Some((kind.to_owned(), der))
 }
 

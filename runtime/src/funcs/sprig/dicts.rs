@@ -9,9 +9,9 @@ use std::rc::Rc;
 
 use super::cast::{NIL_DEREF, any_slice, dynamic, empty, string_slice, strval};
 use super::{ArgAccess, Result};
-use crate::data::Data;
 use crate::funcs::CallCx;
 use crate::types::{Kind, Type};
+use crate::value::data::Data;
 use crate::value::{MapValue, Repr, Value, owned_copy};
 
 /// A `map[string]interface{}` argument, made mutable if it was input data.
@@ -151,8 +151,8 @@ fn deep_merge<'a>(dst: &Rc<RefCell<MapValue<'a>>>, src: &Value<'a>, overwrite: b
                 {
                     let nested = map_arg(d);
                     // A source map that holds itself is merged once.
-                    if let Some(_walk) = crate::stack::Walk::enter(&src_elem, depth + 1) {
-                        crate::stack::deeper(|| deep_merge(&nested, &src_elem, overwrite, depth + 1));
+                    if let Some(_walk) = crate::value::stack::Walk::enter(&src_elem, depth + 1) {
+                        crate::value::stack::deeper(|| deep_merge(&nested, &src_elem, overwrite, depth + 1));
                     }
                     // An input-data map became owned: store it back.
                     if !matches!(d.repr, Repr::Map(..)) {
@@ -207,7 +207,7 @@ fn deep_copy_value<'a>(v: &Value<'a>) -> Value<'a> {
 fn deep_copy_at<'a>(v: &Value<'a>, depth: usize) -> Value<'a> {
     let d = v.unboxed();
     // A map that holds itself is shared where it recurs.
-    let Some(_walk) = crate::stack::Walk::enter(&d, depth) else { return d };
+    let Some(_walk) = crate::value::stack::Walk::enter(&d, depth) else { return d };
     match &d.repr {
         Repr::Data(data) => owned_copy(data, false),
         Repr::Map(m, ty) => {
@@ -215,12 +215,13 @@ fn deep_copy_at<'a>(v: &Value<'a>, depth: usize) -> Value<'a> {
                 .borrow()
                 .entries
                 .iter()
-                .map(|(k, v)| (k.clone(), crate::stack::deeper(|| deep_copy_at(v, depth + 1))))
+                .map(|(k, v)| (k.clone(), crate::value::stack::deeper(|| deep_copy_at(v, depth + 1))))
                 .collect();
             Value::map(MapValue { entries }, *ty)
         }
         Repr::Slice(s, ty) => {
-            let items = s.items().iter().map(|item| crate::stack::deeper(|| deep_copy_at(item, depth + 1))).collect();
+            let items =
+                s.items().iter().map(|item| crate::value::stack::deeper(|| deep_copy_at(item, depth + 1))).collect();
             Value::slice(items, *ty)
         }
         _ => d,

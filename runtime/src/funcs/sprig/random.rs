@@ -2,8 +2,8 @@
 //! operating system, as Go's crypto/rand (and seeded math/rand) give
 //! unpredictable values.
 
-use super::encoding::base64_std;
 use super::{ArgAccess, Result};
+use crate::encoding::base64;
 use crate::funcs::CallCx;
 use crate::value::Value;
 
@@ -94,7 +94,7 @@ pub(super) fn rand_bytes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     too_many(count)?;
     let mut buf = vec![0u8; count as usize];
     fill(&mut buf);
-    Ok(Value::string(base64_std(&buf).into_bytes()))
+    Ok(Value::string(base64::encode(&buf).into_bytes()))
 }
 
 /// A random (version 4) UUID, as google/uuid formats it.

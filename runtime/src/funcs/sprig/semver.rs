@@ -8,11 +8,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{ArgAccess, Result};
-use crate::func::FuncType;
 use crate::funcs::CallCx;
-use crate::object::GoObject;
 use crate::types::{Kind, NamedType, Type};
 use crate::value::Value;
+use crate::value::func::FuncType;
+use crate::value::object::GoObject;
 
 /// Go's `\s`, which is ASCII only.
 const SPACE: &str = r"[\t\n\x0C\r ]";
@@ -286,7 +286,7 @@ impl GoObject for Version {
 
     fn json(&self) -> Option<std::result::Result<Vec<u8>, String>> {
         let mut out = Vec::new();
-        super::json::write_json_string(&mut out, self.to_string().as_bytes(), true);
+        crate::encoding::json::write_json_string(&mut out, self.to_string().as_bytes(), true);
         Some(Ok(out))
     }
 }

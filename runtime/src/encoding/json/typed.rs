@@ -5,9 +5,9 @@
 //! what it writes (JSON text, a `serde_json` tree).
 
 use super::node::{JsonNode, JsonSink, TextSink, ValueSink, write_generic};
-use super::{DefKind, FoundField, GoType, Ty};
-use crate::data::Data;
-use crate::types::Kind;
+use crate::gotime::parse_proto_duration;
+use crate::types::{DefKind, FoundField, GoType, Kind, Ty, quantity};
+use crate::value::data::Data;
 
 /// Writes `data` viewed as Go type `t`, as `json.Marshal` would.
 pub fn write(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool) -> Result<(), String> {
@@ -18,7 +18,7 @@ pub fn write(out: &mut Vec<u8>, t: GoType, data: Option<&Data>, html: bool) -> R
 /// round trip makes of a JSON tree (unknown fields dropped, zero values
 /// filled in or left out, quantities canonical), or Go's decoding error.
 pub fn round_trip(t: GoType, value: &serde_json::Value) -> Result<serde_json::Value, String> {
-    super::decode::check(t, value)?;
+    super::check::check(t, value)?;
     let mut sink = ValueSink::new();
     encode(&mut sink, t, Some(value))?;
     Ok(sink.finish())
@@ -207,8 +207,8 @@ fn write_special<N: JsonNode, S: JsonSink>(sink: &mut S, key: &str, node: Option
         "resource.Quantity" => {
             let text = match node {
                 Some(n) => match (n.as_str(), n.number_text()) {
-                    (Some(s), _) => super::quantity::canonical(s),
-                    (None, Some(t)) => super::quantity::canonical(&t),
+                    (Some(s), _) => quantity::canonical(s),
+                    (None, Some(t)) => quantity::canonical(&t),
                     _ => "0".to_owned(),
                 },
                 None => "0".to_owned(),
@@ -256,49 +256,4 @@ fn write_special<N: JsonNode, S: JsonSink>(sink: &mut S, key: &str, node: Option
         _ => write_generic_or_null(sink, node)?,
     }
     Ok(())
-}
-
-/// A protobuf JSON duration (`"45s"`, `"0.5s"`) as seconds and
-/// nanoseconds; also Go's `time.ParseDuration` forms (`"1m0s"`), which the
-/// jsonpb of Istio 1.0/1.1 accepted.
-pub fn parse_proto_duration(s: &str) -> Option<(i64, i32)> {
-    if let Some(d) = parse_seconds(s) {
-        return Some(d);
-    }
-    let nanos = crate::gotime::parse_duration(s).ok()?;
-    Some((nanos / 1_000_000_000, (nanos % 1_000_000_000) as i32))
-}
-
-fn parse_seconds(s: &str) -> Option<(i64, i32)> {
-    let digits = s.strip_suffix('s')?;
-    let negative = digits.starts_with('-');
-    let digits = digits.trim_start_matches('-');
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let seconds: i64 = whole.parse().ok()?;
-    let mut nanos: i32 = 0;
-    if !frac.is_empty() {
-        let padded = format!("{frac:0<9}");
-        nanos = padded.get(..9)?.parse().ok()?;
-    }
-    Some(if negative { (-seconds, -nanos) } else { (seconds, nanos) })
-}
-
-/// `%v` of a special type's value.
-pub fn write_special_text(out: &mut Vec<u8>, t: GoType, data: Option<&Data>) {
-    let key = t.special().unwrap_or_default();
-    match (key, data) {
-        ("intstr.IntOrString", Some(Data::Number(f))) => {
-            out.extend_from_slice(format!("{{0 {} }}", *f as i32).as_bytes())
-        }
-        ("intstr.IntOrString", Some(Data::String(s))) => out.extend_from_slice(format!("{{1 0 {s}}}").as_bytes()),
-        ("intstr.IntOrString", _) => out.extend_from_slice(b"{0 0 }"),
-        (_, Some(Data::String(s))) => out.extend_from_slice(s.as_bytes()),
-        (k, Some(d)) if k.starts_with("wrapperspb.") => {
-            out.extend_from_slice(&crate::fmt::sprint(&[crate::value::Value::from_data(d, false)]))
-        }
-        _ => out.extend_from_slice(b"{}"),
-    }
 }

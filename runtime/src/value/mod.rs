@@ -6,13 +6,26 @@
 //! value records whether it is *boxed*: read out of a `[]interface{}` or a
 //! `map[string]interface{}`. Values borrow strings, maps and slices from the
 //! input data; values made while executing are reference counted.
+//!
+//! The runtime's second floor: values and what they hold (the input
+//! [`Data`], function values, Go objects with methods, typed views over
+//! typed data) and the stack their recursion runs on. It imports only
+//! `types` and `gotime` below it.
+
+pub mod data;
+pub mod func;
+pub mod object;
+pub(crate) mod stack;
+pub mod typed;
+pub mod typed_field;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::data::{Data, Object};
-use crate::func::FuncValue;
-use crate::object::{BoundMethod, GoObject};
+use data::{Data, Object};
+use func::FuncValue;
+use object::{BoundMethod, GoObject};
+
 use crate::types::{Kind, Type};
 
 /// A string: Go strings are bytes, usually but not always UTF-8.
@@ -121,7 +134,7 @@ impl Drop for Elements<'_> {
     fn drop(&mut self) {
         let items = std::mem::take(self.0.get_mut());
         if !items.is_empty() {
-            crate::stack::deeper(move || drop(items));
+            stack::deeper(move || drop(items));
         }
     }
 }
@@ -130,7 +143,7 @@ impl Drop for MapValue<'_> {
     fn drop(&mut self) {
         if !self.entries.is_empty() {
             let entries = std::mem::take(&mut self.entries);
-            crate::stack::deeper(move || drop(entries));
+            stack::deeper(move || drop(entries));
         }
     }
 }
@@ -179,7 +192,7 @@ pub enum Repr<'a> {
     Method(Rc<BoundMethod>),
     /// Typed data: a struct, pointer, slice or map of a Go type, viewing
     /// its JSON node (`None` for a zero value or nil).
-    Typed(crate::schema::GoType, Option<&'a Data>),
+    Typed(crate::types::GoType, Option<&'a Data>),
 }
 
 // By hand only to inline it: both backends copy values between slots on
@@ -422,7 +435,7 @@ impl<'a> Value<'a> {
         match &self.repr {
             Repr::Nil(_) => true,
             Repr::Func(f) => f.is_nil(),
-            Repr::Typed(t, d) => crate::schema::is_nil(*t, *d),
+            Repr::Typed(t, d) => typed::is_nil(*t, *d),
             _ => false,
         }
     }
@@ -453,7 +466,7 @@ impl<'a> Value<'a> {
             Repr::Slice(s, _) => s.len(),
             Repr::Map(m, _) => m.borrow().entries.len(),
             Repr::Nil(t) if matches!(t.kind(), Kind::Map | Kind::Slice) => 0,
-            Repr::Typed(t, d) if matches!(t.kind(), Kind::Map | Kind::Slice) => crate::schema::len(*d),
+            Repr::Typed(t, d) if matches!(t.kind(), Kind::Map | Kind::Slice) => typed::len(*d),
             _ => return None,
         })
     }
@@ -478,7 +491,7 @@ impl<'a> Value<'a> {
                 if t.elem() == Some(Type::Any) { item.boxed() } else { item }
             }
             Repr::Typed(t, Some(Data::Array(items))) => match t.elem() {
-                Some(e) => crate::schema::value(e, items.get(i), false),
+                Some(e) => typed::value(e, items.get(i), false),
                 None => Value::invalid(),
             },
             _ => Value::invalid(),
@@ -495,7 +508,7 @@ impl<'a> Value<'a> {
             }
             Repr::Typed(t, Some(Data::Object(o))) if t.kind() == Kind::Map => {
                 let elem = t.elem()?;
-                o.get(key).map(|d| crate::schema::value(elem, Some(d), elem.kind() == Kind::Interface))
+                o.get(key).map(|d| typed::value(elem, Some(d), elem.kind() == Kind::Interface))
             }
             _ => None,
         }
@@ -507,7 +520,7 @@ impl<'a> Value<'a> {
         if let Repr::Typed(t, _) = &self.repr
             && let Some(elem) = t.elem()
         {
-            return crate::schema::value(elem, None, false);
+            return typed::value(elem, None, false);
         }
         zero_of(self.dyn_type().and_then(Type::elem).unwrap_or(Type::Any))
     }
@@ -535,7 +548,7 @@ impl<'a> Value<'a> {
                 o.iter()
                     .map(|(k, v)| {
                         let key = Value::new(Repr::Str(Str::Borrowed(k.as_bytes()), key));
-                        (key, crate::schema::value(elem, Some(v), elem.kind() == Kind::Interface))
+                        (key, typed::value(elem, Some(v), elem.kind() == Kind::Interface))
                     })
                     .collect()
             }

@@ -1,50 +1,22 @@
-//! Go types for typed template data: Kubernetes objects, Istio's mesh
-//! config messages, and the injector's template data structs.
+//! Go types of typed template data: Kubernetes objects, Istio's mesh
+//! config messages, and the injector's template data structs, as indexes
+//! into the generated tables (`go_types.rs`).
 //!
 //! Output depends on Go types: a nil `map[string]string` indexes to `""`,
 //! an `int32` port compares with `9080`, a nil `*PodSecurityContext` is
-//! false and its fields cannot be read, enums print their names. A typed
-//! value here is a *view* over decoded JSON: its Go type (an index into the
-//! generated tables, `go_types.rs`) and the JSON node holding it (absent for
-//! a zero value or nil). Reading a field finds the field's JSON name in the
-//! node and gives a view of the field's type; scalars become plain values.
-
-mod access;
-pub mod decode;
-mod go_types;
-pub mod json;
-pub mod node;
-pub mod normalize;
-pub mod quantity;
-
-pub use access::{DirectField, enum_string, field, quantity_text, typed_is_nil};
+//! false and its fields cannot be read, enums print their names. The
+//! values of these types are views over decoded JSON (`value::typed`).
 
 use std::fmt;
 
-use crate::data::Data;
-use crate::types::{Kind, Type};
-use crate::value::{Repr, Str, Value};
-
-/// A basic Go type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Basic {
-    Bool,
-    String,
-    Int,
-    Int32,
-    Int64,
-    Uint,
-    Uint8,
-    Uint32,
-    Uint64,
-    Float32,
-    Float64,
-}
+use super::Kind;
+use super::go_types;
 
 /// A type expression: what a field or element is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ty {
-    Basic(Basic),
+    /// A basic type, by its kind.
+    Basic(Kind),
     /// A named type (index into `DEFS`).
     Named(u16),
     /// Pointer, slice or map of other type expressions (indexes into `TYS`).
@@ -99,6 +71,26 @@ pub struct Field {
     /// A protobuf oneof member: no Go field of its own, reached through
     /// its `GetX` getter (and written by protobuf JSON).
     pub oneof: bool,
+}
+
+impl Field {
+    /// The field's place in the generated field table: a number that names
+    /// it, for caches.
+    pub fn index(&'static self) -> Option<u16> {
+        let i = go_types::FIELDS.iter().position(|f| std::ptr::eq(f, self))?;
+        u16::try_from(i).ok()
+    }
+
+    /// The field [`Field::index`] named.
+    #[inline]
+    pub fn at(index: u16) -> Option<&'static Field> {
+        go_types::FIELDS.get(index as usize)
+    }
+
+    /// How many fields the table holds.
+    pub fn count() -> usize {
+        go_types::FIELDS.len()
+    }
 }
 
 /// A Go type: an index into the type expression table.
@@ -182,7 +174,7 @@ impl GoType {
 
     pub fn kind(self) -> Kind {
         match self.expr() {
-            Ty::Basic(b) => basic_kind(b),
+            Ty::Basic(kind) => kind,
             Ty::Ptr(_) => Kind::Pointer,
             Ty::Slice(_) => Kind::Slice,
             Ty::Map(..) => Kind::Map,
@@ -214,7 +206,7 @@ impl GoType {
     /// The type's name as `%T` prints it.
     pub fn name(self) -> String {
         match self.expr() {
-            Ty::Basic(b) => basic_name(b).to_owned(),
+            Ty::Basic(kind) => kind.name().to_owned(),
             Ty::Named(_) => self.def().map_or("?", |d| d.name).to_owned(),
             Ty::Ptr(e) => format!("*{}", GoType(e).name()),
             Ty::Slice(e) => format!("[]{}", GoType(e).name()),
@@ -300,115 +292,6 @@ impl GoType {
             }
         }
         names
-    }
-}
-
-fn basic_kind(b: Basic) -> Kind {
-    match b {
-        Basic::Bool => Kind::Bool,
-        Basic::String => Kind::String,
-        Basic::Int => Kind::Int,
-        Basic::Int32 => Kind::Int32,
-        Basic::Int64 => Kind::Int64,
-        Basic::Uint => Kind::Uint,
-        Basic::Uint8 => Kind::Uint8,
-        Basic::Uint32 => Kind::Uint32,
-        Basic::Uint64 => Kind::Uint64,
-        Basic::Float32 => Kind::Float32,
-        Basic::Float64 => Kind::Float64,
-    }
-}
-
-/// A basic type's Go name.
-pub fn basic_name(b: Basic) -> &'static str {
-    match b {
-        Basic::Bool => "bool",
-        Basic::String => "string",
-        Basic::Int => "int",
-        Basic::Int32 => "int32",
-        Basic::Int64 => "int64",
-        Basic::Uint => "uint",
-        Basic::Uint8 => "uint8",
-        Basic::Uint32 => "uint32",
-        Basic::Uint64 => "uint64",
-        Basic::Float32 => "float32",
-        Basic::Float64 => "float64",
-    }
-}
-
-/// Whether [`value`] makes every value of `t` a view (`Repr::Typed`).
-pub(crate) fn is_view(t: GoType) -> bool {
-    match t.underlying().expr() {
-        Ty::Any | Ty::Basic(_) => false,
-        Ty::Named(_) => !matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))),
-        _ => true,
-    }
-}
-
-/// The value of Go type `t` held in `data` (`None`, or JSON `null`, for a
-/// zero value). Scalars become plain values; everything else a view.
-#[inline]
-pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
-    let data = data.filter(|d| !matches!(d, Data::Null));
-    let repr = match t.underlying().expr() {
-        Ty::Any => return data.map_or_else(Value::nil_interface, |d| Value::from_data(d, true)),
-        Ty::Basic(b) => scalar(b, Type::go(t), data),
-        Ty::Named(_) if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) => {
-            let n = match data {
-                Some(Data::Number(f)) => *f as i64,
-                Some(Data::String(s)) => t.enum_value(s).unwrap_or(0),
-                _ => 0,
-            };
-            Repr::Int(n, Type::Go(t))
-        }
-        _ => Repr::Typed(t, data),
-    };
-    Value { repr, boxed }
-}
-
-fn scalar<'a>(b: Basic, ty: Type, data: Option<&'a Data>) -> Repr<'a> {
-    let number = match data {
-        Some(Data::Number(f)) => *f,
-        Some(Data::JsonNumber(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
-        Some(Data::String(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
-        _ => 0.0,
-    };
-    match b {
-        Basic::Bool => Repr::Bool(matches!(data, Some(Data::Bool(true)))),
-        Basic::String => match data {
-            Some(Data::String(s)) => Repr::Str(Str::Borrowed(s.as_bytes()), ty),
-            _ => Repr::Str(Str::Borrowed(b""), ty),
-        },
-        Basic::Int | Basic::Int32 | Basic::Int64 => Repr::Int(number as i64, ty),
-        Basic::Uint | Basic::Uint8 | Basic::Uint32 | Basic::Uint64 => Repr::Uint(number as u64, ty),
-        Basic::Float32 | Basic::Float64 => Repr::Float(number, ty),
-    }
-}
-
-/// Whether a view is nil (a nil pointer, slice or map).
-pub fn is_nil(t: GoType, data: Option<&Data>) -> bool {
-    matches!(t.kind(), Kind::Pointer | Kind::Slice | Kind::Map) && data.is_none_or(|d| matches!(d, Data::Null))
-}
-
-/// The data of a struct field (for an embedded struct, the same object).
-pub fn field_data<'a>(found: &FoundField, data: Option<&'a Data>) -> Option<&'a Data> {
-    // An embedded struct shares the outer object, unless its JSON tag
-    // names a key of its own (`ObjectMeta` under `metadata`).
-    if found.field.inline && found.field.json.is_empty() {
-        return data;
-    }
-    match data? {
-        Data::Object(o) => o.get(found.field.json.as_bytes()),
-        _ => None,
-    }
-}
-
-/// Length of a slice or map view.
-pub fn len(data: Option<&Data>) -> usize {
-    match data {
-        Some(Data::Array(items)) => items.len(),
-        Some(Data::Object(o)) => o.len(),
-        _ => 0,
     }
 }
 

@@ -3,10 +3,11 @@
 //! then struct fields (through pointers, with Go's nil-pointer error),
 //! then map keys when a string can be the map's key.
 
-use super::{FoundField, GoType, Ty, field_data, go_types, is_nil, value};
-use crate::data::Data;
-use crate::types::{Kind, Type};
-use crate::value::{Repr, Value};
+use super::data::Data;
+use super::typed::{field_data, is_nil, is_view, value};
+use super::{Repr, Value};
+use crate::gotime::parse_proto_duration;
+use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
 
 /// What `.name` gives on a view of type `t` over `data`; `static_type` gives
 /// the receiver's static type as Go's errors name it.
@@ -47,7 +48,7 @@ pub fn field<'a>(
                 return Ok(value(found.ty, field_data(&found, tdata), found.ty.kind() == Kind::Interface));
             }
         }
-        Kind::Map if target.key().is_some_and(|k| k.expr() == Ty::Basic(super::Basic::String)) => {
+        Kind::Map if target.key().is_some_and(|k| k.expr() == Ty::Basic(Kind::String)) => {
             if args != 0 {
                 return Err(format!("{name} is not a method but has arguments"));
             }
@@ -85,8 +86,12 @@ impl DirectField {
             return None;
         }
         let found = t.field(name)?;
-        let index = go_types::FIELDS.iter().position(|f| std::ptr::eq(f, found.field))?;
-        Some(DirectField(u16::try_from(index).ok()?))
+        Some(DirectField(found.field.index()?))
+    }
+
+    #[inline]
+    fn field(self) -> &'static Field {
+        Field::at(self.0).expect("a DirectField names a field")
     }
 
     /// A number that identifies the field, for caches.
@@ -96,12 +101,12 @@ impl DirectField {
 
     /// The field [`DirectField::index`] gave.
     pub fn from_index(index: u16) -> Option<DirectField> {
-        go_types::FIELDS.get(index as usize).map(|_| DirectField(index))
+        Field::at(index).map(|_| DirectField(index))
     }
 
     /// What [`field`] gives for this field with no arguments on `data`.
     pub fn read<'a>(self, data: Option<&'a Data>) -> Value<'a> {
-        let field = &go_types::FIELDS[self.0 as usize];
+        let field = self.field();
         let found = FoundField { field, ty: GoType(field.ty) };
         let data = data.filter(|d| !matches!(d, Data::Null));
         self.of_node(field_data(&found, data))
@@ -112,7 +117,7 @@ impl DirectField {
     /// the key themselves (with a cached position) then make the value with
     /// [`DirectField::of_node`].
     pub fn key(self) -> Option<&'static [u8]> {
-        let field = &go_types::FIELDS[self.0 as usize];
+        let field = self.field();
         (!(field.inline && field.json.is_empty())).then_some(field.json.as_bytes())
     }
 
@@ -121,15 +126,15 @@ impl DirectField {
     /// `null` read as no node), unboxed, and a lookup walking a chain of
     /// such fields can carry the type and node alone.
     pub fn view_type(self) -> Option<GoType> {
-        let ty = GoType(go_types::FIELDS[self.0 as usize].ty);
-        (super::is_view(ty) && ty.kind() != Kind::Interface).then_some(ty)
+        let ty = GoType(self.field().ty);
+        (is_view(ty) && ty.kind() != Kind::Interface).then_some(ty)
     }
 
     /// The field's value given its JSON node (the struct's own object for
     /// an embedded struct).
     #[inline]
     pub fn of_node<'a>(self, node: Option<&'a Data>) -> Value<'a> {
-        let ty = GoType(go_types::FIELDS[self.0 as usize].ty);
+        let ty = GoType(self.field().ty);
         value(ty, node, ty.kind() == Kind::Interface)
     }
 }
@@ -156,7 +161,7 @@ fn method<'a>(
         }
         (Some("durationpb.Duration"), "GetSeconds" | "GetNanos") => {
             let (s, n) = match data {
-                Some(Data::String(text)) if !nil => super::json::parse_proto_duration(text).unwrap_or((0, 0)),
+                Some(Data::String(text)) if !nil => parse_proto_duration(text).unwrap_or((0, 0)),
                 _ => (0, 0),
             };
             return Some(Ok(if name == "GetSeconds" {
@@ -196,9 +201,9 @@ static ZERO_QUANTITY: Data = Data::Number(0.0);
 /// A quantity's canonical text (`Quantity.String()`).
 pub fn quantity_text(data: Option<&Data>) -> String {
     match data {
-        Some(Data::String(s)) => super::quantity::canonical(s),
-        Some(Data::JsonNumber(n)) => super::quantity::canonical(n),
-        Some(Data::Number(f)) if f.fract() == 0.0 => super::quantity::canonical(&(*f as i64).to_string()),
+        Some(Data::String(s)) => quantity::canonical(s),
+        Some(Data::JsonNumber(n)) => quantity::canonical(n),
+        Some(Data::Number(f)) if f.fract() == 0.0 => quantity::canonical(&(*f as i64).to_string()),
         _ => "0".to_owned(),
     }
 }
@@ -229,7 +234,7 @@ pub fn enum_string(t: GoType, n: i64) -> Option<String> {
         Ty::Named(_) => Some(t.enum_name(n).map_or_else(|| n.to_string(), str::to_owned)),
         _ => None,
     }
-    .filter(|_| matches!(t.def().map(|d| d.kind), Some(super::DefKind::Enum(..))))
+    .filter(|_| matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))))
 }
 
 /// Whether `is_nil` holds for a typed value (for `eq` with nil and truth).
@@ -240,7 +245,7 @@ pub fn typed_is_nil(v: &Value<'_>) -> bool {
 #[cfg(test)]
 mod direct_field_tests {
     use super::*;
-    use crate::data::NumberMode;
+    use crate::encoding::json::NumberMode;
 
     fn typed(key: &str) -> GoType {
         GoType::named(key).expect("a schema type")
@@ -273,7 +278,7 @@ mod direct_field_tests {
         let Data::Object(o) = &data else { unreachable!("an object") };
         let nodes = [None, Some(&data), o.get(b"n"), o.get(b"s"), o.get(b"a")];
         let mut views = 0;
-        for index in 0..go_types::FIELDS.len() {
+        for index in 0..Field::count() {
             let field = DirectField(index as u16);
             let Some(ty) = field.view_type() else { continue };
             views += 1;

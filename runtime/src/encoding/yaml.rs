@@ -9,7 +9,8 @@
 
 use std::cmp::Ordering;
 
-use crate::data::Data;
+use super::json::NumberMode;
+use crate::value::data::Data;
 
 /// A document as go-yaml marshals it from decoded JSON.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +28,7 @@ pub enum Node {
 
 /// JSON text as go-yaml reads it (numbers as integers where they can be).
 pub fn node_from_json(json: &[u8]) -> Result<Node, String> {
-    let data = Data::from_json(json, crate::data::NumberMode::JsonNumber).map_err(|e| e.message)?;
+    let data = Data::from_json(json, NumberMode::JsonNumber).map_err(|e| e.message)?;
     Ok(node_from_data(&data))
 }
 

@@ -1,59 +1,24 @@
 //! Go types, as far as templates can observe them: in `%T`, in error
 //! messages, and in which conversions a function call accepts.
+//!
+//! The runtime's lowest floor: [`Kind`] and [`Type`] here, the Go types of
+//! typed data ([`GoType`], an index into the generated tables) and
+//! Kubernetes quantities beside them. It imports nothing from the crate
+//! (`gotime` shares its floor); every other module may import it.
+
+mod go_type;
+mod go_types;
+mod kind;
+pub mod quantity;
+
+pub use go_type::{Def, DefKind, Field, FoundField, GoType, Ty};
+pub use kind::Kind;
+
+/// A basic type of typed data: Go has one unnamed basic type per basic
+/// kind, so a kind names it (the generated tables spell `Basic::Int32`).
+pub type Basic = Kind;
 
 use std::fmt;
-
-/// `reflect.Kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Invalid,
-    Bool,
-    Int,
-    Int8,
-    Int16,
-    Int32,
-    Int64,
-    Uint,
-    Uint8,
-    Uint16,
-    Uint32,
-    Uint64,
-    Uintptr,
-    Float32,
-    Float64,
-    Complex64,
-    Complex128,
-    String,
-    Map,
-    Slice,
-    Struct,
-    Pointer,
-    Func,
-    Interface,
-}
-
-impl Kind {
-    pub fn is_int(self) -> bool {
-        matches!(self, Kind::Int | Kind::Int8 | Kind::Int16 | Kind::Int32 | Kind::Int64)
-    }
-
-    pub fn is_uint(self) -> bool {
-        matches!(self, Kind::Uint | Kind::Uint8 | Kind::Uint16 | Kind::Uint32 | Kind::Uint64 | Kind::Uintptr)
-    }
-
-    pub fn is_float(self) -> bool {
-        matches!(self, Kind::Float32 | Kind::Float64)
-    }
-
-    pub fn is_complex(self) -> bool {
-        matches!(self, Kind::Complex64 | Kind::Complex128)
-    }
-
-    /// Whether a value of this kind can be nil (`canBeNil` in exec.go).
-    pub fn can_be_nil(self) -> bool {
-        matches!(self, Kind::Map | Kind::Slice | Kind::Pointer | Kind::Func | Kind::Interface)
-    }
-}
 
 /// A Go type. Composite types are the ones Go's JSON decoding, sprig and
 /// Istio's functions produce; typed Kubernetes data adds named types.
@@ -102,7 +67,7 @@ pub enum Type {
     /// signature): values can only match it once typed data supplies it.
     Named(NamedType),
     /// A type of typed data (Kubernetes, mesh config, template data).
-    Go(crate::schema::GoType),
+    Go(GoType),
 }
 
 impl Type {
@@ -148,25 +113,36 @@ impl Type {
     }
 
     /// The runtime type of a typed-data Go type (basic types as themselves).
-    pub fn go(t: crate::schema::GoType) -> Type {
-        use crate::schema::{Basic, Ty};
+    pub fn go(t: GoType) -> Type {
         match t.expr() {
-            Ty::Basic(b) => match b {
-                Basic::Bool => Type::Bool,
-                Basic::String => Type::String,
-                Basic::Int => Type::Int,
-                Basic::Int32 => Type::Int32,
-                Basic::Int64 => Type::Int64,
-                Basic::Uint => Type::Uint,
-                Basic::Uint8 => Type::Uint8,
-                Basic::Uint32 => Type::Uint32,
-                Basic::Uint64 => Type::Uint64,
-                Basic::Float32 => Type::Float32,
-                Basic::Float64 => Type::Float64,
-            },
+            Ty::Basic(kind) => Type::basic(kind).unwrap_or(Type::Go(t)),
             Ty::Any => Type::Any,
             _ => Type::Go(t),
         }
+    }
+
+    /// The unnamed basic type of a basic kind (`int32` for `Kind::Int32`).
+    pub fn basic(kind: Kind) -> Option<Type> {
+        Some(match kind {
+            Kind::Bool => Type::Bool,
+            Kind::Int => Type::Int,
+            Kind::Int8 => Type::Int8,
+            Kind::Int16 => Type::Int16,
+            Kind::Int32 => Type::Int32,
+            Kind::Int64 => Type::Int64,
+            Kind::Uint => Type::Uint,
+            Kind::Uint8 => Type::Uint8,
+            Kind::Uint16 => Type::Uint16,
+            Kind::Uint32 => Type::Uint32,
+            Kind::Uint64 => Type::Uint64,
+            Kind::Uintptr => Type::Uintptr,
+            Kind::Float32 => Type::Float32,
+            Kind::Float64 => Type::Float64,
+            Kind::Complex64 => Type::Complex64,
+            Kind::Complex128 => Type::Complex128,
+            Kind::String => Type::String,
+            _ => return None,
+        })
     }
 
     /// Whether a value of type `self` may be passed where `to` is expected
@@ -191,13 +167,12 @@ impl Type {
 /// Whether typed-data type `t` is the same unnamed composite type as
 /// `to` (`map[string]string`, `map[string]interface {}`, `[]string`,
 /// `[]interface {}`).
-fn is_unnamed_composite(t: crate::schema::GoType, to: Type) -> bool {
-    use crate::schema::{Basic, GoType, Ty};
+fn is_unnamed_composite(t: GoType, to: Type) -> bool {
     let is = |e: u16, want: Ty| GoType(e).expr() == want;
     match (t.expr(), to) {
-        (Ty::Map(k, v), Type::StringMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Basic(Basic::String)),
-        (Ty::Map(k, v), Type::AnyMap) => is(k, Ty::Basic(Basic::String)) && is(v, Ty::Any),
-        (Ty::Slice(e), Type::StringSlice) => is(e, Ty::Basic(Basic::String)),
+        (Ty::Map(k, v), Type::StringMap) => is(k, Ty::Basic(Kind::String)) && is(v, Ty::Basic(Kind::String)),
+        (Ty::Map(k, v), Type::AnyMap) => is(k, Ty::Basic(Kind::String)) && is(v, Ty::Any),
+        (Ty::Slice(e), Type::StringSlice) => is(e, Ty::Basic(Kind::String)),
         (Ty::Slice(e), Type::AnySlice) => is(e, Ty::Any),
         _ => false,
     }
@@ -334,7 +309,7 @@ fn named_kind(name: &str) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::GoType;
+    use GoType;
 
     fn field_type(owner: &str, field: &str) -> Type {
         let owner = GoType::named(owner).expect("a schema type");

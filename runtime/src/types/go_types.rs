@@ -5,7 +5,7 @@
 // github.com/openshift/api 2a3d73913b5a7caec4c57d5c3d04f51106ec4da3 2026-08-22
 // Checksums of this generator (tools/k8s-schema but its *.md) and of the
 // rest of this file; `tools/generated.sh check` verifies both:
-// generator-sha256: a950254ed8f4094d0d13551ed437217f69521d5d9cbc2bfd35d2d7ae0ab224b2
+// generator-sha256: e4f4fb6020c805cf630d8d8ae4198a94086b1fe70ebb3436af4a1bc60b7a93db
 // body-sha256: 7ba791e3393ac95caeea5919837ade263f51181e1e715a5b0362c2e687cfa2f8
 //
 // Named types by Go key (sorted), their fields in declaration order, and

@@ -8,7 +8,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Number, Value as JsonValue};
 
-use crate::data::{Data, write_json_float};
+use super::write::{write_json_float, write_json_string};
+use crate::value::data::Data;
 
 /// A node of a JSON tree.
 pub trait JsonNode: Sized {
@@ -299,7 +300,7 @@ impl JsonSink for TextSink<'_> {
 
     fn string(&mut self, s: &str) {
         self.element();
-        crate::funcs::sprig::json::write_json_string(self.out, s.as_bytes(), self.html);
+        write_json_string(self.out, s.as_bytes(), self.html);
     }
 
     fn begin_array(&mut self) {
@@ -321,7 +322,7 @@ impl JsonSink for TextSink<'_> {
 
     fn key(&mut self, key: &str) {
         self.element();
-        crate::funcs::sprig::json::write_json_string(self.out, key.as_bytes(), self.html);
+        write_json_string(self.out, key.as_bytes(), self.html);
         self.out.push(b':');
         if let Some(top) = self.stack.last_mut() {
             top.1 = true;

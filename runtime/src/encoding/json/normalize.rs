@@ -8,20 +8,19 @@
 use serde_json::{Map, Value};
 
 use super::node::ValueSink;
-use super::{DefKind, GoType, Ty};
-use crate::types::Kind;
+use crate::types::{DefKind, GoType, Kind, Ty};
 
 /// `value` decoded into `t` and encoded again, in place; on a decoding
 /// error `value` is left as it was.
 pub fn normalize(t: GoType, value: &mut Value) -> Result<(), String> {
-    super::decode::check(t, value)?;
+    super::check::check(t, value)?;
     canon(t, value)
 }
 
 /// What the encoder writes for `node` (absent when `null`).
 fn encoded(t: GoType, node: &Value) -> Result<Value, String> {
     let mut sink = ValueSink::new();
-    super::json::encode(&mut sink, t, Some(node).filter(|n| !n.is_null()))?;
+    super::typed::encode(&mut sink, t, Some(node).filter(|n| !n.is_null()))?;
     Ok(sink.finish())
 }
 
@@ -116,7 +115,8 @@ fn fields(t: GoType, source: &mut Map<String, Value>, out: &mut Map<String, Valu
             }
         };
         let node = Some(&value).filter(|v| !v.is_null());
-        if (field.omit_empty && super::json::is_empty(ty, node)) || (field.omit_zero && super::json::is_zero(ty, node))
+        if (field.omit_empty && super::typed::is_empty(ty, node))
+            || (field.omit_zero && super::typed::is_zero(ty, node))
         {
             continue;
         }

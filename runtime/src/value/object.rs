@@ -5,9 +5,9 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::func::FuncType;
 use crate::types::{Kind, Type};
 use crate::value::Value;
+use crate::value::func::FuncType;
 
 /// A Go value with a named type, methods and fields.
 pub trait GoObject: fmt::Debug + std::any::Any {

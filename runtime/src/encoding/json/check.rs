@@ -6,8 +6,7 @@
 //! decoder Istio reads mesh and proxy config with.
 
 use super::node::JsonNode;
-use super::{DefKind, GoType, Ty};
-use crate::types::Kind;
+use crate::types::{DefKind, GoType, Kind, Ty};
 
 /// Checks that `data` decodes as Go type `t`.
 pub fn check<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
@@ -257,7 +256,7 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
     let scalar = data.as_str().is_some() || data.is_number() || data.as_bool().is_some();
     match key {
         "resource.Quantity" => match data.as_str() {
-            Some(s) if super::quantity::Quantity::parse(s.trim()).is_none() => {
+            Some(s) if crate::types::quantity::Quantity::parse(s.trim()).is_none() => {
                 Err("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
                     .to_owned())
             }
@@ -296,7 +295,8 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Data, NumberMode};
+    use crate::encoding::json::NumberMode;
+    use crate::value::data::Data;
 
     #[test]
     fn managed_fields_hold_any_json() {

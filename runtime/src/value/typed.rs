@@ -1,0 +1,85 @@
+//! Typed values: a value of a typed-data Go type is a *view* over decoded
+//! JSON, its Go type and the JSON node holding it (absent for a zero value
+//! or nil). Reading a field finds the field's JSON name in the node and
+//! gives a view of the field's type; scalars become plain values.
+
+use super::data::Data;
+use super::{Repr, Str, Value};
+use crate::types::{DefKind, FoundField, GoType, Kind, Ty, Type};
+
+/// Whether [`value`] makes every value of `t` a view (`Repr::Typed`).
+pub(crate) fn is_view(t: GoType) -> bool {
+    match t.underlying().expr() {
+        Ty::Any | Ty::Basic(_) => false,
+        Ty::Named(_) => !matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))),
+        _ => true,
+    }
+}
+
+/// The value of Go type `t` held in `data` (`None`, or JSON `null`, for a
+/// zero value). Scalars become plain values; everything else a view.
+#[inline]
+pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
+    let data = data.filter(|d| !matches!(d, Data::Null));
+    let repr = match t.underlying().expr() {
+        Ty::Any => return data.map_or_else(Value::nil_interface, |d| Value::from_data(d, true)),
+        Ty::Basic(kind) => scalar(kind, Type::go(t), data),
+        Ty::Named(_) if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) => {
+            let n = match data {
+                Some(Data::Number(f)) => *f as i64,
+                Some(Data::String(s)) => t.enum_value(s).unwrap_or(0),
+                _ => 0,
+            };
+            Repr::Int(n, Type::Go(t))
+        }
+        _ => Repr::Typed(t, data),
+    };
+    Value { repr, boxed }
+}
+
+fn scalar<'a>(kind: Kind, ty: Type, data: Option<&'a Data>) -> Repr<'a> {
+    let number = match data {
+        Some(Data::Number(f)) => *f,
+        Some(Data::JsonNumber(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
+        Some(Data::String(s)) => injit_strconv::parse_float(s.as_bytes()).unwrap_or(0.0),
+        _ => 0.0,
+    };
+    match kind {
+        Kind::Bool => Repr::Bool(matches!(data, Some(Data::Bool(true)))),
+        Kind::String => match data {
+            Some(Data::String(s)) => Repr::Str(Str::Borrowed(s.as_bytes()), ty),
+            _ => Repr::Str(Str::Borrowed(b""), ty),
+        },
+        k if k.is_int() => Repr::Int(number as i64, ty),
+        k if k.is_uint() => Repr::Uint(number as u64, ty),
+        // The tables hold floats as the only other basic kinds.
+        _ => Repr::Float(number, ty),
+    }
+}
+
+/// Whether a view is nil (a nil pointer, slice or map).
+pub fn is_nil(t: GoType, data: Option<&Data>) -> bool {
+    matches!(t.kind(), Kind::Pointer | Kind::Slice | Kind::Map) && data.is_none_or(|d| matches!(d, Data::Null))
+}
+
+/// The data of a struct field (for an embedded struct, the same object).
+pub fn field_data<'a>(found: &FoundField, data: Option<&'a Data>) -> Option<&'a Data> {
+    // An embedded struct shares the outer object, unless its JSON tag
+    // names a key of its own (`ObjectMeta` under `metadata`).
+    if found.field.inline && found.field.json.is_empty() {
+        return data;
+    }
+    match data? {
+        Data::Object(o) => o.get(found.field.json.as_bytes()),
+        _ => None,
+    }
+}
+
+/// Length of a slice or map view.
+pub fn len(data: Option<&Data>) -> usize {
+    match data {
+        Some(Data::Array(items)) => items.len(),
+        Some(Data::Object(o)) => o.len(),
+        _ => 0,
+    }
+}
