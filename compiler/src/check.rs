@@ -15,8 +15,6 @@ use crate::suggest::closest;
 #[derive(Clone, Copy, Default)]
 pub struct Functions {
     pub set: FunctionSet,
-    /// The conformance kit's test-only functions (`mkfunc`, `pair`, ...).
-    pub kit_test_funcs: bool,
     /// The program's own functions over the set.
     custom: Option<&'static CustomFunctions>,
 }
@@ -24,23 +22,13 @@ pub struct Functions {
 impl std::fmt::Debug for Functions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let custom: Vec<&str> = self.custom.map(|c| c.signatures.iter().map(|s| s.name).collect()).unwrap_or_default();
-        f.debug_struct("Functions")
-            .field("set", &self.set)
-            .field("kit_test_funcs", &self.kit_test_funcs)
-            .field("custom", &custom)
-            .finish()
+        f.debug_struct("Functions").field("set", &self.set).field("custom", &custom).finish()
     }
 }
 
 impl Functions {
     pub fn new(set: FunctionSet) -> Functions {
-        Functions { set, kit_test_funcs: false, custom: None }
-    }
-
-    /// The set with the conformance kit's test functions (or without);
-    /// set it before adding custom functions.
-    pub fn with_kit_test_funcs(self, on: bool) -> Functions {
-        Functions { kit_test_funcs: on, ..self }
+        Functions { set, custom: None }
     }
 
     /// The set with the program's own functions added (Go's `Funcs`):
@@ -63,22 +51,19 @@ impl Functions {
             .unwrap_or_default();
         all.retain(|c| !functions.iter().any(|f| f.signature.name == c.signature.name));
         all.extend_from_slice(functions);
-        Functions { custom: Some(CustomFunctions::build(self.set, self.kit_test_funcs, &all)), ..self }
+        Functions { custom: Some(CustomFunctions::build(self.set, &all)), ..self }
     }
 
     /// The function table calls resolve in.
     pub fn table(&self) -> &'static FunctionTable {
         match self.custom {
             Some(c) => &c.table,
-            None => FunctionTable::for_set(self.set, self.kit_test_funcs),
+            None => FunctionTable::for_set(self.set),
         }
     }
 
     pub fn signature(&self, name: &str) -> Option<&'static Signature> {
-        self.custom
-            .and_then(|c| c.signature(name))
-            .or_else(|| self.set.signature(name))
-            .or_else(|| self.kit_test_funcs.then(|| injit_runtime::funcs::kit_test_signature(name)).flatten())
+        self.custom.and_then(|c| c.signature(name)).or_else(|| self.set.signature(name))
     }
 
     pub fn contains(&self, name: &str) -> bool {

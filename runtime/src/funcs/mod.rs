@@ -4,7 +4,6 @@ mod builtin_signatures;
 mod builtins;
 mod istio;
 mod istio_signatures;
-mod kit;
 mod signature;
 pub(crate) mod sprig;
 mod sprig_signatures;
@@ -189,8 +188,8 @@ pub struct CustomFunctions {
 }
 
 impl CustomFunctions {
-    pub fn build(set: FunctionSet, kit: bool, custom: &[CustomFunction]) -> &'static CustomFunctions {
-        let mut table = FunctionTable::build(set, kit);
+    pub fn build(set: FunctionSet, custom: &[CustomFunction]) -> &'static CustomFunctions {
+        let mut table = FunctionTable::build(set);
         let mut signatures = Vec::new();
         for f in custom {
             let signature: &'static Signature = Box::leak(Box::new(f.signature));
@@ -210,7 +209,7 @@ impl FunctionTable {
         self.functions.get(name)
     }
 
-    fn build(set: FunctionSet, kit: bool) -> FunctionTable {
+    fn build(set: FunctionSet) -> FunctionTable {
         let mut functions = HashMap::new();
         for sig in builtin_signatures::BUILTINS {
             if let Some(body) = builtins::body(sig.name) {
@@ -234,26 +233,18 @@ impl FunctionTable {
                 }
             }
         }
-        if kit {
-            for sig in builtin_signatures::KIT_TEST_FUNCS {
-                if let Some(body) = kit::body(sig.name) {
-                    functions.insert(sig.name, Function::from_signature(sig, body, false));
-                }
-            }
-        }
         FunctionTable { functions }
     }
 
     /// The table for a function set (built once per process).
-    pub fn for_set(set: FunctionSet, kit: bool) -> &'static FunctionTable {
-        static TABLES: [[OnceLock<FunctionTable>; 2]; 3] =
-            [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; 3];
+    pub fn for_set(set: FunctionSet) -> &'static FunctionTable {
+        static TABLES: [OnceLock<FunctionTable>; 3] = [const { OnceLock::new() }; 3];
         let i = match set {
             FunctionSet::Go => 0,
             FunctionSet::Sprig => 1,
             FunctionSet::Istio => 2,
         };
-        TABLES[i][usize::from(kit)].get_or_init(|| FunctionTable::build(set, kit))
+        TABLES[i].get_or_init(|| FunctionTable::build(set))
     }
 }
 
@@ -306,11 +297,6 @@ impl FunctionSet {
     }
 }
 
-/// The conformance kit's test-only functions (`testfuncs`).
-pub fn kit_test_signature(name: &str) -> Option<&'static Signature> {
-    builtin_signatures::KIT_TEST_FUNCS.iter().find(|s| s.name == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,7 +327,7 @@ mod tests {
             ("nindent", vec![Value::int(-1), t.clone()]),
             ("nindent", vec![Value::int(1 << 40), t]),
         ];
-        let table = FunctionTable::for_set(FunctionSet::Sprig, false);
+        let table = FunctionTable::for_set(FunctionSet::Sprig);
         let cx = CallCx::default();
         for (name, args) in &calls {
             let function = table.get(name).expect("a sprig function");
@@ -365,7 +351,7 @@ mod tests {
         assert!(table.get("lower").is_some_and(|f| f.write.is_none()));
         // A layer's function replaces the one below with its writer:
         // Istio's `indent` leaves the first line alone, sprig's does not.
-        let istio = FunctionTable::for_set(FunctionSet::Istio, false);
+        let istio = FunctionTable::for_set(FunctionSet::Istio);
         assert!(istio.get("indent").is_some_and(|f| f.write.is_none()));
         assert!(istio.get("quote").is_some_and(|f| f.write.is_some()));
     }
