@@ -97,3 +97,31 @@ fn the_environment_is_read_only_when_allowed() {
     assert_eq!(run(&[]), "|!", "as in the injector, templates see an empty environment");
     assert_eq!(run(&["--allow-env"]), "value|value!");
 }
+
+/// `--batch` runs the conformance kit's format, test functions included,
+/// in builds with the `kit` feature; other builds say how to get it.
+#[test]
+fn batch_needs_the_kit_feature() {
+    let cases = concat!(
+        r#"{"name":"plain","template":"{{.x}}","data":{"x":1}}"#,
+        "\n",
+        r#"{"name":"kit","template":"{{pair 1 \"b\"}}","testfuncs":true}"#,
+        "\n"
+    );
+    let out = injit(&["render", "--batch", "-", "-"], cases);
+    if cfg!(feature = "kit") {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout),
+            concat!(
+                r#"{"name":"plain","output":"1","error":null,"error_kind":null}"#,
+                "\n",
+                r#"{"name":"kit","output":"map[a:1 b:b]","error":null,"error_kind":null}"#,
+                "\n"
+            )
+        );
+    } else {
+        assert_eq!(out.status.code(), Some(3));
+        assert!(text(&out.stderr).contains("--features kit"), "{}", text(&out.stderr));
+    }
+}

@@ -12,14 +12,11 @@ use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
 
 /// A set of template functions: what a template is checked against and
-/// calls. A standard library, optionally the conformance kit's test
-/// functions, and the program's own functions over them.
+/// calls. A standard library and the program's own functions over it.
 #[derive(Clone, Copy, Default)]
 pub struct FunctionSet {
     /// The standard library the set starts from.
     pub library: Library,
-    /// The conformance kit's test-only functions (`mkfunc`, `pair`, ...).
-    pub kit_test_funcs: bool,
     /// The program's own functions over the set.
     custom: Option<&'static CustomLibrary>,
 }
@@ -27,23 +24,13 @@ pub struct FunctionSet {
 impl std::fmt::Debug for FunctionSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let custom: Vec<&str> = self.custom.map(|c| c.signatures.iter().map(|s| s.name).collect()).unwrap_or_default();
-        f.debug_struct("FunctionSet")
-            .field("library", &self.library)
-            .field("kit_test_funcs", &self.kit_test_funcs)
-            .field("custom", &custom)
-            .finish()
+        f.debug_struct("FunctionSet").field("library", &self.library).field("custom", &custom).finish()
     }
 }
 
 impl FunctionSet {
     pub fn new(library: Library) -> FunctionSet {
-        FunctionSet { library, kit_test_funcs: false, custom: None }
-    }
-
-    /// The set with the conformance kit's test functions (or without);
-    /// set it before adding custom functions.
-    pub fn with_kit_test_funcs(self, on: bool) -> FunctionSet {
-        FunctionSet { kit_test_funcs: on, ..self }
+        FunctionSet { library, custom: None }
     }
 
     /// The set with the program's own functions added (Go's `Funcs`):
@@ -66,22 +53,19 @@ impl FunctionSet {
             .unwrap_or_default();
         all.retain(|c| !functions.iter().any(|f| f.signature.name == c.signature.name));
         all.extend_from_slice(functions);
-        FunctionSet { custom: Some(CustomLibrary::build(self.library, self.kit_test_funcs, &all)), ..self }
+        FunctionSet { custom: Some(CustomLibrary::build(self.library, &all)), ..self }
     }
 
     /// The function table calls resolve in.
     pub fn table(&self) -> &'static FunctionTable {
         match self.custom {
             Some(c) => &c.table,
-            None => FunctionTable::for_library(self.library, self.kit_test_funcs),
+            None => FunctionTable::for_library(self.library),
         }
     }
 
     pub fn signature(&self, name: &str) -> Option<&'static Signature> {
-        self.custom
-            .and_then(|c| c.signature(name))
-            .or_else(|| self.library.signature(name))
-            .or_else(|| self.kit_test_funcs.then(|| injit_runtime::funcs::kit_test_signature(name)).flatten())
+        self.custom.and_then(|c| c.signature(name)).or_else(|| self.library.signature(name))
     }
 
     pub fn contains(&self, name: &str) -> bool {

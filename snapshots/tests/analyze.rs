@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use injit::commands::analyze::{json, read_manifests, run};
+use injit::commands::analyze::{self, json, read_manifests};
 use serde_json::Value;
 
 fn findings(path: &Path) -> Value {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).unwrap();
     let manifests = read_manifests(std::slice::from_ref(&name), |_| Ok(text.clone())).expect("the manifest reads");
-    json(&run(&manifests))
+    json(&analyze::findings(&manifests))
 }
 
 #[test]

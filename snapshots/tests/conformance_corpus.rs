@@ -4,16 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-
-use injit::commands::render::{Case, CaseResult, run_case, run_case_bound};
 use injit_compiler::Backend;
 use injit_runtime::{Data, Object};
-
-fn read_jsonl<T: for<'de> serde::Deserialize<'de>>(path: &Path) -> Vec<T> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("valid line")).collect()
-}
+use injit_testkit::batch::{Case, CaseResult, run_case, run_case_bound};
+use injit_testkit::read_jsonl;
 
 /// Runs `cases` against `expected` on both backends; returns a description
 /// of each mismatch.

@@ -1,8 +1,8 @@
 //! Istio's injection functions and their documented edge cases (istio/istio
 //! `pkg/kube/inject/template.go`), over typed data, on both backends.
 
-use injit::commands::render::{Case, run_case};
 use injit_compiler::Backend;
+use injit_testkit::batch::{Case, run_case};
 
 const DATA: &str = r#"{
   "ObjectMeta": {"name": "web", "namespace": "shop",

@@ -3,18 +3,19 @@
 
 mod common;
 
-use common::{Case, load_corpus};
+use common::load_corpus;
 use injit_grammar::{Delims, ParseOptions, parse};
 use injit_runtime::Library;
+use injit_testkit::batch::Case;
 
 fn parse_case(case: &Case) -> Result<(), String> {
     let set = if case.sprig { Library::Sprig } else { Library::Go };
     let testfuncs = case.testfuncs;
     let lookup = move |name: &str| {
-        set.signature(name).is_some() || (testfuncs && injit_runtime::funcs::kit_test_signature(name).is_some())
+        set.signature(name).is_some() || (testfuncs && injit_testkit::funcs::signature(name).is_some())
     };
     let mut options = ParseOptions::new(case.template_name.clone().unwrap_or_else(|| "t".into()), &lookup);
-    if let Some([l, r]) = &case.delims {
+    if let Some([l, r]) = case.delims.as_deref() {
         options = options.delims(Delims::new(l, r));
     }
     parse(&case.template, &options).map(|_| ()).map_err(|e| e.to_string())

@@ -2,8 +2,8 @@
 //! objects and mesh-config messages), as the conformance kit documents them
 //! for its typed mode, on both backends.
 
-use injit::commands::render::{Case, run_case};
 use injit_compiler::Backend;
+use injit_testkit::batch::{Case, run_case};
 
 /// Renders `template` over `data` decoded as `SidecarTemplateData`, with
 /// sprig; returns the output or `error: <Go's text>`.

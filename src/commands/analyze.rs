@@ -2,9 +2,54 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
 use injit_inject::analyze::{Finding, Manifest, Severity, analyze};
 use injit_inject::manifest::objects;
 use serde_json::{Value, json};
+
+use crate::args::OutputArg;
+use crate::exit::{Code, Failure, Outcome};
+use crate::io::{json_text, print_stdout, read_input};
+
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::ANALYZE)]
+pub struct Args {
+    /// Manifests: files, folders (walked for .yaml, .yml, .json) or `-`
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR", required = true)]
+    filenames: Vec<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    output: OutputArg,
+    /// Exit 1 when there is a finding at least this severe
+    #[arg(long = "fail-on", value_enum, default_value = "error")]
+    fail_on: FailOnArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
+}
+
+/// Reads the manifests, prints the findings; fails on those at
+/// `--fail-on`'s severity.
+pub fn run(args: Args) -> Outcome {
+    let manifests = collect_files(&args.filenames).and_then(|files| read_manifests(&files, read_input));
+    let manifests = manifests.map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
+    let findings = findings(&manifests);
+    let text = match args.output {
+        OutputArg::Human => human(&findings, manifests.iter().map(|m| m.objects.len()).sum()),
+        OutputArg::Json => json_text(&json(&findings)),
+    };
+    if !print_stdout(&text) {
+        return Err(Failure::reported(Code::BAD_INPUT));
+    }
+    let (errors, warnings) = counts(&findings);
+    let failing = match args.fail_on {
+        FailOnArg::Error => errors,
+        FailOnArg::Warning => errors + warnings,
+    };
+    Ok(if failing > 0 { Code::FINDINGS } else { Code::OK })
+}
 
 /// The files named (folders walked for `.yaml`, `.yml`, `.json`, in name
 /// order); `-` is standard input.
@@ -71,7 +116,7 @@ pub fn read_manifests(
 }
 
 /// The findings, and how many objects were read.
-pub fn run(manifests: &[Manifest]) -> Vec<Finding> {
+pub fn findings(manifests: &[Manifest]) -> Vec<Finding> {
     analyze(manifests)
 }
 

@@ -6,23 +6,45 @@ use std::time::Duration;
 
 use injit_webhook::certs::{issue, service_names};
 
+use crate::exit::{Code, Failure, Outcome};
+use crate::io::print_stdout;
+
 /// What to issue.
-pub struct CertsOptions {
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::CERTS)]
+pub struct Args {
+    /// The webhook's Service
+    #[arg(long, default_value = "injit-webhook")]
     pub service: String,
+    /// The Service's namespace
+    #[arg(long, default_value = "istio-system")]
     pub namespace: String,
-    /// More DNS names or IP addresses.
-    pub extra_names: Vec<String>,
+    /// More DNS names or IP addresses for the certificate
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+    /// How long the certificates are valid
+    #[arg(long, default_value_t = 365)]
     pub days: u64,
+    /// Where `ca.crt`, `tls.crt` and `tls.key` are written
+    #[arg(long = "out-dir", value_name = "DIR")]
     pub out_dir: String,
-    /// A manifest whose `caBundle:` fields are filled and printed.
+    /// A manifest (the MutatingWebhookConfiguration) to print with every
+    /// `caBundle:` filled; without it the caBundle alone is printed
+    #[arg(long, value_name = "FILE")]
     pub manifest: Option<String>,
+}
+
+/// Issues the certificates and prints the `caBundle` or the manifest.
+pub fn run(args: Args) -> Outcome {
+    let text = issue_files(&args).map_err(|e| Failure::new(Code::FAILED, format!("error: {e}")))?;
+    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::FAILED)) }
 }
 
 /// Writes `ca.crt`, `tls.crt` and `tls.key` into the output directory and
 /// returns what to print: the filled manifest, or the bare `caBundle`.
-pub fn run(options: &CertsOptions) -> Result<String, String> {
+pub fn issue_files(options: &Args) -> Result<String, String> {
     let mut names = service_names(&options.service, &options.namespace);
-    names.extend(options.extra_names.iter().cloned());
+    names.extend(options.names.iter().cloned());
     if options.days == 0 {
         return Err("--days 0: the certificate would have expired when issued; give at least 1 day".to_owned());
     }

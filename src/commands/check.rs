@@ -1,12 +1,169 @@
 //! `injit check`: parse templates (alone, or inside injector configs) and
 //! report every problem Go would find, at parse or at run time.
 
-use injit_compiler::{Diagnostic, FunctionSet, check, check_fields};
+use std::io::{IsTerminal, Write};
+
+use clap::ValueEnum;
+use injit_compiler::{Backend, CompileOptions, Diagnostic, FunctionSet, TemplateSet, check, check_fields};
 use injit_grammar::ast::Span;
-use injit_grammar::{Delims, ParseOptions, Templates, parse};
+use injit_grammar::{Delims, ParseOptions, Templates, dump, parse};
 use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
 use injit_runtime::Library;
 use injit_runtime::types::GoType;
+
+use crate::args::{Funcs, parse_delims};
+use crate::exit::{Code, Failure, Outcome};
+use crate::io::{label, print_stdout, read_input};
+use crate::report;
+
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::CHECK)]
+pub struct Args {
+    /// Template files or injector configs (`-` reads standard input)
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Action delimiters, as 'LEFT RIGHT' (default `{{ }}`; `[[ ]]` is
+    /// detected in Istio 1.0/1.1 configs)
+    #[arg(long)]
+    delims: Option<String>,
+    /// The functions templates may call
+    #[arg(long, value_enum, default_value = "istio")]
+    funcs: Funcs,
+    /// How to print problems
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Also print an intermediate form of each template
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// The Go type of the data, to check field access: `sidecar` (Istio's
+    /// SidecarTemplateData), `legacy` (Istio 1.0/1.1's), `none`, or a type
+    /// name such as `v1.PodSpec`. Injector configs default to Istio's.
+    #[arg(long, value_name = "TYPE")]
+    data_type: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// the syntax tree of each template
+    Ast,
+    /// the intermediate code both backends run
+    Ir,
+    /// the Cranelift IR native code is generated from
+    Clif,
+}
+
+/// Checks every file and prints the problems found. It parses and
+/// analyses templates itself, recursing once per nesting level as
+/// compiling does, so it runs on the compiler's stack.
+pub fn run(args: Args) -> Outcome {
+    stacker::grow(injit_grammar::COMPILE_STACK_BYTES, || check_files(args))
+}
+
+fn check_files(args: Args) -> Outcome {
+    let delims = parse_delims(args.delims.as_deref()).map_err(|e| Failure::new(Code::USAGE, e))?;
+    let data_type = match args.data_type.as_deref() {
+        None | Some("none") => None,
+        Some("sidecar") => GoType::named("inject.SidecarTemplateData"),
+        Some("legacy") => GoType::named("inject.LegacySidecarTemplateData"),
+        Some(name) => Some(GoType::parse(name).ok_or_else(|| {
+            Failure::new(
+                Code::USAGE,
+                format!("error: unknown data type {name:?} (try sidecar, legacy, or a type such as v1.PodSpec)"),
+            )
+        })?),
+    };
+    let options = CheckOptions { functions: FunctionSet::new(args.funcs.into()), delims, data_type };
+    let styled = std::io::stderr().is_terminal();
+    let mut reports = Vec::new();
+    let mut failed = false;
+    let mut unread = 0;
+    for path in &args.files {
+        let source = match read_input(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read {e}");
+                failed = true;
+                unread += 1;
+                continue;
+            }
+        };
+        let report = check_file(label(path), source, &options);
+        let emitted = match args.emit {
+            Some(Emit::Ast) => emit_ast(&report.source, &options),
+            Some(Emit::Ir) => emit_ir(&report.source, &options, false),
+            Some(Emit::Clif) => emit_ir(&report.source, &options, true),
+            None => true,
+        };
+        failed |= !emitted;
+        reports.push(report);
+    }
+    let errors: usize = reports.iter().map(|r| r.errors()).sum();
+    match args.format {
+        Format::Json => failed |= !print_stdout(&format!("{}\n", report::json(&reports))),
+        Format::Human => {
+            let mut stderr = std::io::stderr().lock();
+            for r in &reports {
+                let _ = stderr.write_all(report::human(r, styled).as_bytes());
+            }
+            let templates: usize = reports.iter().map(|r| r.templates).sum();
+            let _ = writeln!(
+                stderr,
+                "checked {} file{}, {templates} template{}: {}",
+                reports.len(),
+                if reports.len() == 1 { "" } else { "s" },
+                if templates == 1 { "" } else { "s" },
+                match (errors, unread) {
+                    (0, 0) => "no problems".to_owned(),
+                    (0, _) => format!("{unread} file{} could not be read", if unread == 1 { "" } else { "s" }),
+                    _ => format!("{errors} error{}", if errors == 1 { "" } else { "s" }),
+                }
+            );
+        }
+    }
+    Ok(match (failed, errors) {
+        (true, _) => Code::FAILED,
+        (false, 0) => Code::OK,
+        (false, _) => Code::FINDINGS,
+    })
+}
+
+/// Prints the AST of `source`; false when stdout could not be written.
+fn emit_ast(source: &str, options: &CheckOptions) -> bool {
+    let lookup = |n: &str| options.functions.contains(n);
+    let delims = options.delims.clone().unwrap_or_default();
+    match parse(source, &ParseOptions::new("t", &lookup).delims(delims).lenient()) {
+        Ok(templates) => print_stdout(&dump(&templates, source)),
+        Err(_) => true,
+    }
+}
+
+/// Prints the IR (or CLIF) of `source`; false when stdout could not be
+/// written or the CLIF could not be made.
+fn emit_ir(source: &str, options: &CheckOptions, clif: bool) -> bool {
+    let compile = CompileOptions {
+        functions: options.functions,
+        delims: options.delims.clone().unwrap_or_default(),
+        backend: Backend::Eval,
+        ..CompileOptions::default()
+    };
+    let Ok(set) = TemplateSet::compile(source, &compile) else { return true };
+    if !clif {
+        return print_stdout(&set.program().to_string());
+    }
+    match set.clif() {
+        Ok(text) => print_stdout(&text),
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
+        }
+    }
+}
 
 /// How to check.
 #[derive(Clone, Debug, Default)]

@@ -6,6 +6,61 @@ use injit_inject::decision::Rules;
 use injit_inject::manifest::{ManifestObject, objects, pod_of};
 use serde_json::{Value, json};
 
+use crate::args::{ConfigArgs, OutputArg};
+use crate::exit::{Code, Failure, Outcome};
+use crate::io::{json_text, label, print_stdout, read_input};
+
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::CHECK_INJECT)]
+pub struct Args {
+    /// Pods or workloads to check (`-` reads standard input)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    filename: String,
+    /// The labels of the namespace the pods are created in, `k=v,k2=v2`
+    /// (default: those of a Namespace in the manifest, else none)
+    #[arg(long = "namespace-labels")]
+    namespace_labels: Option<String>,
+    /// The MutatingWebhookConfiguration to evaluate (`kubectl get
+    /// mutatingwebhookconfiguration NAME -o yaml`); default: Istio's
+    /// registration for the revision (`-r`)
+    #[arg(long = "webhook-config", value_name = "FILE")]
+    webhook_config: Option<String>,
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    output: OutputArg,
+}
+
+/// Builds the injector and the webhook registration, and prints each
+/// pod's answer.
+pub fn run(args: Args) -> Outcome {
+    let fail = |e: String| Failure::new(Code::BAD_INPUT, format!("error: {e}"));
+    let labels = args.namespace_labels.as_deref().map(parse_labels).transpose().map_err(fail)?;
+    let webhooks = match &args.webhook_config {
+        None => Webhooks::istio_revision(&args.config.revision),
+        Some(path) => read_input(path)
+            .and_then(|text| {
+                let objects = objects(&text).map_err(|e| format!("{path}:{}: {}", e.line, e.message))?;
+                let values: Vec<_> = objects.into_iter().map(|o| o.value).collect();
+                Webhooks::from_configurations(&values).map_err(|e| format!("{path}: {e}"))
+            })
+            .map_err(fail)?,
+    };
+    let sources = args.config.sources().map_err(fail)?;
+    let injector =
+        sources.build_checked(args.config.options(), injit_inject::Caller::Webhook).map_err(|e| fail(e.to_string()))?;
+    for warning in injector.config().invalid_selectors() {
+        eprintln!("warning: {}: {warning}", injector.config().file);
+    }
+    let text = read_input(&args.filename).map_err(fail)?;
+    let rows = rows(&injector, &webhooks, labels.as_deref(), label(&args.filename), &text).map_err(fail)?;
+    let text = match args.output {
+        OutputArg::Human => human(&rows),
+        OutputArg::Json => json_text(&json(&rows)),
+    };
+    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::BAD_INPUT)) }
+}
+
 /// One pod's answer, named.
 pub struct Row {
     pub pod: String,
@@ -26,7 +81,7 @@ pub fn parse_labels(text: &str) -> Result<Vec<(String, String)>, String> {
 /// Checks every pod template of `text` (named `source`). A `Namespace`
 /// in the manifest gives its pods its labels, unless `namespace_labels`
 /// (the command line's) are given.
-pub fn run(
+pub fn rows(
     injector: &Injector,
     webhooks: &Webhooks,
     namespace_labels: Option<&[(String, String)]>,

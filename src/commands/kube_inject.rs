@@ -4,6 +4,44 @@ use std::path::Path;
 
 use injit_inject::{Caller, ConfigSource, Error, Injected, Options, Sources, kube_inject};
 
+use crate::args::ConfigArgs;
+use crate::exit::{Code, Failure, Outcome};
+use crate::io::{read_source, write_stdout};
+
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::KUBE_INJECT)]
+pub struct Args {
+    /// The manifest to inject (`-` reads standard input)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    filename: String,
+    /// Where to write the result (default: standard output); nothing is
+    /// written when injection fails
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+/// Injects the manifest and writes the result; skip warnings go to
+/// standard error.
+pub fn run(args: Args) -> Outcome {
+    let failed = |e: String| Failure::new(Code::FAILED, e);
+    let (input, sources) = match (read_source(Some(&args.filename)), args.config.sources()) {
+        (Ok(input), Ok(sources)) => (input, sources),
+        (Err(e), _) | (_, Err(e)) => return Err(failed(format!("error: cannot read {e}"))),
+    };
+    let options = KubeInjectOptions { input, sources, options: args.config.options() };
+    let injected = inject(&options).map_err(|e| failed(format!("error: {e}")))?;
+    let written = match &args.output {
+        Some(path) => write_atomically(Path::new(path), &injected.output).map_err(|e| format!("{path}: {e}")),
+        None => write_stdout(injected.output.as_bytes()),
+    };
+    for w in &injected.warnings {
+        eprintln!("{w}");
+    }
+    written.map(|()| Code::OK).map_err(|e| failed(format!("error: cannot write {e}")))
+}
+
 /// What the command was given.
 #[derive(Clone, Debug, Default)]
 pub struct KubeInjectOptions {
@@ -14,7 +52,7 @@ pub struct KubeInjectOptions {
 }
 
 /// Injects the manifest: the output text and the skip warnings.
-pub fn run(options: &KubeInjectOptions) -> Result<Injected, Error> {
+pub fn inject(options: &KubeInjectOptions) -> Result<Injected, Error> {
     let injector = options.sources.build_checked(options.options.clone(), Caller::KubeInject)?;
     let input = options.input.as_ref().map_or(("<stdin>", ""), |s| (s.name.as_str(), s.text.as_str()));
     kube_inject(&injector, input.0, input.1)

@@ -1,223 +1,132 @@
-//! `injit render`: execute a template over data, one case at a time or in
-//! the conformance kit's batch format.
+//! `injit render`: execute a template over data, one case at a time or
+//! (built with the `kit` feature) in the conformance kit's batch format.
 
 use std::time::Instant;
 
-use injit_compiler::{Backend, CompileOptions, FunctionSet, MissingKey, TemplateSet};
-use injit_grammar::Delims;
-use injit_runtime::Library;
+use injit_compiler::{CompileOptions, FunctionSet, MissingKey, TemplateSet};
 use injit_runtime::{Data, NumberMode};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
-/// One case of the kit's batch format.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Case {
-    pub name: String,
-    pub template: String,
-    #[serde(default)]
-    pub data: Option<Box<RawValue>>,
-    #[serde(default)]
-    pub sprig: bool,
-    #[serde(default)]
-    pub missingkey: Option<String>,
-    #[serde(default)]
-    pub template_name: Option<String>,
-    #[serde(default)]
-    pub exec: Option<String>,
-    #[serde(default)]
-    pub delims: Option<Vec<String>>,
-    #[serde(default)]
-    pub number: bool,
-    #[serde(default)]
-    pub testfuncs: bool,
-    /// Data decoded into Istio's current `SidecarTemplateData`.
-    #[serde(default)]
-    pub typed: bool,
-    /// injit's extension: the function set by name (`go`, `sprig`,
-    /// `istio`), overriding `sprig`.
-    #[serde(default)]
-    pub funcs: Option<String>,
+use crate::args::{BackendArg, Funcs, parse_delims};
+use crate::exit::{Code, Failure, Outcome};
+use crate::io::{read_input, write_stdout};
+
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::RENDER)]
+pub struct Args {
+    /// The template file (`-` reads standard input)
+    #[arg(required_unless_present = "batch")]
+    template: Option<String>,
+    /// The data, JSON (`-` reads standard input); none means nil data
+    data: Option<String>,
+    /// The functions the template may call
+    #[arg(long, value_enum, default_value = "istio")]
+    funcs: Funcs,
+    /// What a missing map key gives: default, invalid, zero or error
+    #[arg(long, default_value = "default")]
+    missingkey: String,
+    /// Action delimiters, as 'LEFT RIGHT'
+    #[arg(long)]
+    delims: Option<String>,
+    /// The template's name (it appears in error messages)
+    #[arg(long, default_value = "t")]
+    name: String,
+    /// Execute this template of the set instead of the main one
+    #[arg(long)]
+    exec: Option<String>,
+    /// Run the conformance kit's batch format: IN.jsonl OUT.jsonl
+    #[arg(long, num_args = 2, value_names = ["IN", "OUT"], conflicts_with_all = ["template", "data"])]
+    batch: Option<Vec<String>>,
+    /// Parse once and execute N times; print timings to stderr
+    #[arg(long, value_name = "N")]
+    bench: Option<usize>,
+    /// How to execute: native code, or the reference evaluator
+    #[arg(long, value_enum, default_value = "jit")]
+    backend: BackendArg,
+    /// Let `env` and `expandenv` read the environment, as they do in Go
+    /// (off by default, as in the injector: they see an empty one)
+    #[arg(long)]
+    allow_env: bool,
+    /// Let `getHostByName` resolve names (off by default: it gives "")
+    #[arg(long)]
+    allow_network: bool,
 }
 
-/// One result line, as the kit's oracle writes it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct CaseResult {
-    pub name: String,
-    pub output: Option<String>,
-    pub error: Option<String>,
-    pub error_kind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub partial_output: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub output_base64: Option<String>,
+/// Bad input: the template or data could not be read or decoded, or an
+/// option was unusable.
+fn bad_input(message: String) -> Failure {
+    Failure::new(Code::RENDER_INPUT, message)
 }
 
-/// Go's lossy view of bytes as a string: each invalid byte is U+FFFD.
-pub fn lossy(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let (r, w) = injit_strconv::decode_rune(&bytes[i..]);
-        out.push(r);
-        i += w.max(1);
+/// Renders the template to standard output, Go's error text to standard
+/// error.
+pub fn run(args: Args) -> Outcome {
+    if let Some(files) = &args.batch {
+        return batch(&files[0], &files[1], args.backend);
     }
-    out
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
+    let template_path =
+        args.template.as_deref().ok_or_else(|| bad_input("error: a template file is required".into()))?;
+    let template = read_input(template_path).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
+    let data = match args.data.as_deref() {
+        None => Data::Null,
+        Some(path) => {
+            let text = read_input(path).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
+            read_data(path, &text).map_err(|e| bad_input(format!("error: {e}")))?
         }
-    }
-    out
-}
-
-impl CaseResult {
-    fn failed(name: &str, kind: &str, error: String) -> CaseResult {
-        CaseResult {
-            name: name.to_owned(),
-            error: Some(error),
-            error_kind: Some(kind.to_owned()),
-            ..Default::default()
-        }
-    }
-
-    fn with_output(mut self, bytes: &[u8], partial: bool) -> CaseResult {
-        let text = lossy(bytes);
-        if std::str::from_utf8(bytes).is_err() {
-            self.output_base64 = Some(base64(bytes));
-        }
-        if partial {
-            self.partial_output = Some(text);
-        } else {
-            self.output = Some(text);
-        }
-        self
-    }
-}
-
-/// Why a case did not get as far as parsing: the oracle's `error_kind`
-/// (`option`, `data`) and message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CaseFailure {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl CaseFailure {
-    fn into_result(self, name: &str) -> CaseResult {
-        CaseResult::failed(name, self.kind, self.message)
-    }
-}
-
-/// The compile options a case asks for.
-pub fn case_options(case: &Case, backend: Backend) -> Result<CompileOptions, CaseFailure> {
-    let option = |message: String| CaseFailure { kind: "option", message };
-    let missing_key = MissingKey::parse(case.missingkey.as_deref().unwrap_or("")).map_err(option)?;
-    let delims = match case.delims.as_deref() {
-        None => Delims::default(),
-        Some([l, r]) => Delims::new(l, r),
-        Some(_) => return Err(option("delims must have exactly two elements".into())),
     };
-    let set = match case.funcs.as_deref() {
-        Some("istio") => Library::Istio,
-        Some("sprig") => Library::Sprig,
-        Some("go") => Library::Go,
-        Some(other) => return Err(option(format!("unknown function set {other:?}"))),
-        None if case.sprig => Library::Sprig,
-        None => Library::Go,
-    };
-    Ok(CompileOptions {
-        name: case.template_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "t".to_owned()),
+    let missing_key = MissingKey::parse(&args.missingkey).map_err(|e| bad_input(format!("error: {e}")))?;
+    let delims = parse_delims(args.delims.as_deref()).map_err(bad_input)?.unwrap_or_default();
+    let options = CompileOptions {
+        name: args.name.clone(),
         delims,
-        functions: FunctionSet::new(set).with_kit_test_funcs(case.testfuncs),
-        backend,
-        data_type: case.typed.then(sidecar_template_data).flatten(),
+        functions: FunctionSet::new(args.funcs.into()),
         missing_key,
-        ..CompileOptions::default()
-    })
-}
-
-/// Istio's current template data type.
-pub fn sidecar_template_data() -> Option<injit_runtime::types::GoType> {
-    injit_runtime::types::GoType::named("inject.SidecarTemplateData")
-}
-
-/// Decodes a case's data as the oracle does (typed data strictly: a
-/// field `SidecarTemplateData` and the Kubernetes types lack is an error).
-pub fn case_data(case: &Case) -> Result<Data, CaseFailure> {
-    let mode = if case.number { NumberMode::JsonNumber } else { NumberMode::Float };
-    let failure = |message: String| CaseFailure { kind: "data", message };
-    let data = match &case.data {
-        None => return Ok(Data::Null),
-        Some(raw) => Data::from_json(raw.get().as_bytes(), mode).map_err(|e| failure(e.to_string()))?,
+        backend: args.backend.into(),
+        call_cx: injit_runtime::funcs::CallCx { allow_env: args.allow_env, allow_network: args.allow_network },
+        ..Default::default()
     };
-    if let Some(t) = case.typed.then(sidecar_template_data).flatten() {
-        injit_runtime::encoding::json::check::check_strict(t, &data).map_err(failure)?;
+    if let Some(n) = args.bench {
+        let report = bench(&template, &data, &options, n).map_err(|e| Failure::new(Code::FAILED, e))?;
+        eprintln!("{report}");
+        return Ok(Code::OK);
     }
-    Ok(data)
-}
-
-/// Runs one case: parse, then execute, as the oracle's `render`.
-pub fn run_case(case: &Case, backend: Backend) -> CaseResult {
-    run_case_bound(case, backend, |_| None)
-}
-
-/// Runs one case with part of its data bound when compiling: `bind` picks
-/// the bound fields from the case's data (see `CompileOptions::bound`).
-pub fn run_case_bound(case: &Case, backend: Backend, bind: impl Fn(&Data) -> Option<Data>) -> CaseResult {
-    let data = match case_data(case) {
-        Ok(d) => d,
-        Err(f) => return f.into_result(&case.name),
-    };
-    let mut options = match case_options(case, backend) {
-        Ok(o) => o,
-        Err(f) => return f.into_result(&case.name),
-    };
-    options.bound = bind(&data).map(std::sync::Arc::new);
-    let set = match TemplateSet::compile(&case.template, &options) {
-        Ok(s) => s,
-        Err(e) => return CaseResult::failed(&case.name, "parse", e.to_string()),
-    };
+    let set = TemplateSet::compile(&template, &options).map_err(|e| Failure::new(Code::PARSE_ERROR, e.to_string()))?;
+    if let Some(e) = set.jit_error() {
+        eprintln!("warning: {e}; using the evaluator");
+    }
     let mut out = Vec::new();
-    let result = match case.exec.as_deref().filter(|e| !e.is_empty()) {
+    let result = match &args.exec {
         Some(name) => set.render_template(name, &data, &mut out),
         None => set.render(&data, &mut out),
     };
-    match result {
-        Ok(()) => CaseResult { name: case.name.clone(), ..Default::default() }.with_output(&out, false),
-        Err(e) => CaseResult::failed(&case.name, "exec", e.to_string()).with_output(&out, true),
+    let written = write_stdout(&out);
+    if let Err(e) = &result {
+        eprintln!("{e}");
     }
+    written.map_err(|e| Failure::new(Code::FAILED, format!("error: cannot write {e}")))?;
+    Ok(if result.is_err() { Code::EXEC_ERROR } else { Code::OK })
 }
 
-/// Runs a batch: one case per input line, one result per output line.
-pub fn run_batch(input: &str, backend: Backend) -> String {
-    let mut out = String::new();
-    for line in input.lines().filter(|l| !l.trim().is_empty()) {
-        let result = match serde_json::from_str::<Case>(line) {
-            Ok(case) => run_case(&case, backend),
-            Err(e) => {
-                let name = serde_json::from_str::<serde_json::Value>(line)
-                    .ok()
-                    .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-                    .unwrap_or_default();
-                CaseResult::failed(&name, "input", format!("bad case: {e}"))
-            }
-        };
-        out.push_str(&serde_json::to_string(&result).unwrap_or_default());
-        out.push('\n');
-    }
-    out
+/// `--batch IN OUT`: one case per input line, one result per output line
+/// (`-` is standard input or output).
+#[cfg(feature = "kit")]
+fn batch(input: &str, output: &str, backend: BackendArg) -> Outcome {
+    let input = read_input(input).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
+    let results = injit_testkit::batch::run_batch(&input, backend.into());
+    let written = if output == "-" {
+        write_stdout(results.as_bytes())
+    } else {
+        std::fs::write(output, results).map_err(|e| format!("{output}: {e}"))
+    };
+    written.map(|()| Code::OK).map_err(|e| bad_input(format!("error: cannot write {e}")))
+}
+
+/// `--batch` in a build without the conformance kit.
+#[cfg(not(feature = "kit"))]
+fn batch(_: &str, _: &str, _: BackendArg) -> Outcome {
+    Err(bad_input(
+        "error: --batch needs the conformance kit, which this build leaves out: build injit with `--features kit`"
+            .into(),
+    ))
 }
 
 /// What `--bench` measured.

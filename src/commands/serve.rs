@@ -1,11 +1,135 @@
 //! `injit serve`: the mutating admission webhook.
 
-use std::process::ExitCode;
+use clap::ValueEnum;
+use injit_webhook::{CertFiles, ConfigFiles, OnError, Server, Settings};
 
-use injit_webhook::{Server, Settings};
+use crate::args::ConfigArgs;
+use crate::exit::{Code, Failure, Outcome};
+
+#[derive(clap::Args)]
+#[command(after_help = crate::exit::SERVE)]
+pub struct Args {
+    /// The serving certificate (PEM, with its chain); reloaded when it
+    /// changes
+    #[arg(long = "tls-cert", value_name = "FILE")]
+    tls_cert: String,
+    /// The certificate's private key (PEM)
+    #[arg(long = "tls-key", value_name = "FILE")]
+    tls_key: String,
+    /// A directory holding `config`, and optionally `values` and `mesh`,
+    /// as Istio mounts its ConfigMaps (instead of the three file flags)
+    #[arg(long = "config-dir", value_name = "DIR", conflicts_with_all = ["inject_config_file", "mesh_config_file", "values_file"])]
+    config_dir: Option<String>,
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The address to listen on
+    #[arg(long, default_value = "0.0.0.0")]
+    address: std::net::IpAddr,
+    /// The HTTPS port for admission reviews (and /ready, /healthz, /metrics)
+    #[arg(long, default_value_t = 9443)]
+    port: u16,
+    /// A plain-HTTP port serving /metrics, /ready and /healthz
+    #[arg(long = "metrics-port")]
+    metrics_port: Option<u16>,
+    /// When injection fails: deny the pod (Istio's behaviour), or allow it
+    /// without a sidecar and with a warning
+    #[arg(long = "on-error", value_enum, default_value = "deny")]
+    on_error: OnErrorArg,
+    /// How often the certificate and config files are checked for changes
+    #[arg(long = "reload-interval", default_value = "1s", value_parser = parse_duration)]
+    reload_interval: std::time::Duration,
+    /// How long requests in flight get to finish on SIGTERM
+    #[arg(long = "shutdown-timeout", default_value = "25s", value_parser = parse_duration)]
+    shutdown_timeout: std::time::Duration,
+    /// On SIGTERM, how long readiness fails while connections are still
+    /// accepted (endpoints take a moment to stop routing here)
+    #[arg(long = "drain-delay", default_value = "5s", value_parser = parse_duration)]
+    drain_delay: std::time::Duration,
+    /// How many answers to identical pods (a ReplicaSet's replicas) are
+    /// kept for reuse under one config; 0 turns reuse off. Templates that
+    /// read the clock or randomness are never reused.
+    #[arg(long = "answer-cache", default_value_t = 256)]
+    answer_cache: usize,
+    /// HTTPS connections held at once. Past it, the least recently active
+    /// idle connection of the client holding the most is closed for the
+    /// newcomer, which is refused only when every connection is busy
+    #[arg(long = "max-connections", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// HTTPS connections one client (IP address) holds at once; past it,
+    /// its own least recently active idle connection is closed
+    #[arg(long = "max-connections-per-client", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_client: u32,
+    /// MiB that request bodies and parsed reviews in flight may take, besides
+    /// 16 MiB kept for bodies of 256 KiB or less; more requests wait (until
+    /// their deadline, then 503). At least 7: one 6 MiB body must fit
+    #[arg(long = "request-memory", value_name = "MIB", default_value_t = 96, value_parser = clap::value_parser!(u32).range(7..=65536))]
+    request_memory: u32,
+    /// How many injections run at once (default: one per core); more
+    /// requests wait for one to finish, within their timeout
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    workers: Option<u32>,
+    #[arg(long = "log-format", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// The log level (`RUST_LOG` overrides it)
+    #[arg(long = "log-level", default_value = "info")]
+    log_level: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnErrorArg {
+    Deny,
+    Allow,
+}
+
+/// A Go duration (`1s`, `500ms`).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let nanos = injit_runtime::gotime::parse_duration(text)?;
+    u64::try_from(nanos).map(std::time::Duration::from_nanos).map_err(|_| format!("{text}: must not be negative"))
+}
+
+/// Starts logging, then serves until SIGTERM or SIGINT.
+pub fn run(args: Args) -> Outcome {
+    init_logging(args.log_format, &args.log_level);
+    serve(settings(args))
+}
+
+/// The server's settings from the command line.
+fn settings(args: Args) -> Settings {
+    let certs = CertFiles { cert: args.tls_cert.into(), key: args.tls_key.into() };
+    let config = match (&args.config_dir, &args.config) {
+        (Some(dir), _) => ConfigFiles::Dir(dir.into()),
+        (None, ConfigArgs { inject_config_file: None, mesh_config_file: None, values_file: None, .. }) => {
+            ConfigFiles::Defaults
+        }
+        (None, c) => ConfigFiles::Files {
+            config: c.inject_config_file.as_ref().map(Into::into),
+            mesh: c.mesh_config_file.as_ref().map(Into::into),
+            values: c.values_file.as_ref().map(Into::into),
+        },
+    };
+    let mut settings = Settings::new(certs);
+    settings.address = args.address;
+    settings.port = args.port;
+    settings.monitoring_port = args.metrics_port;
+    settings.config = config;
+    settings.options = args.config.options();
+    settings.on_error = match args.on_error {
+        OnErrorArg::Deny => OnError::Deny,
+        OnErrorArg::Allow => OnError::Allow,
+    };
+    settings.reload_interval = args.reload_interval.max(std::time::Duration::from_millis(50));
+    settings.shutdown_timeout = args.shutdown_timeout;
+    settings.drain_delay = args.drain_delay;
+    settings.answer_cache = args.answer_cache;
+    settings.max_connections = args.max_connections as usize;
+    settings.max_connections_per_client = args.max_connections_per_client as usize;
+    settings.request_memory = (args.request_memory as usize) << 20;
+    settings.workers = args.workers.map(|w| w as usize);
+    settings
+}
 
 /// How log lines are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -25,12 +149,13 @@ pub fn init_logging(format: LogFormat, level: &str) {
 }
 
 /// Runs the server until SIGTERM or SIGINT; SIGHUP reloads the files.
-pub fn run(settings: Settings) -> ExitCode {
+/// Failures to start are logged.
+pub fn serve(settings: Settings) -> Outcome {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("starting the runtime: {e}");
-            return ExitCode::from(1);
+            return Err(Failure::reported(Code::FAILED));
         }
     };
     runtime.block_on(async move {
@@ -47,7 +172,7 @@ pub fn run(settings: Settings) -> ExitCode {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("cannot start: {e}");
-                return ExitCode::from(1);
+                return Err(Failure::reported(Code::FAILED));
             }
         };
         let monitoring = server.monitoring_addr().map(|a| a.to_string()).unwrap_or_default();
@@ -62,7 +187,7 @@ pub fn run(settings: Settings) -> ExitCode {
             });
         }
         server.run(shutdown_signal()).await;
-        ExitCode::SUCCESS
+        Ok(Code::OK)
     })
 }
 

@@ -2,7 +2,6 @@
 
 use super::signature::Signature;
 
-const ANY: &str = "interface {}";
 const ANYS: &str = "[]interface {}";
 const VALUE: &str = "reflect.Value";
 const VALUES: &str = "[]reflect.Value";
@@ -27,14 +26,4 @@ pub(crate) static BUILTINS: &[Signature] = &[
     Signature::new("le", &[VALUE, VALUE], false, &["bool", "error"]),
     Signature::new("lt", &[VALUE, VALUE], false, &["bool", "error"]),
     Signature::new("ne", &[VALUE, VALUE], false, &["bool", "error"]),
-];
-
-/// Not part of the product: the conformance kit's test-only functions
-/// (`testfuncs` in its batch format), which exercise `call` and function
-/// errors with JSON-only data.
-pub(crate) static KIT_TEST_FUNCS: &[Signature] = &[
-    Signature::new("mkfunc", &["string"], false, &[ANY]),
-    Signature::new("failwith", &["string"], false, &[ANY, "error"]),
-    Signature::new("panicwith", &["string"], false, &[ANY]),
-    Signature::new("pair", &[ANY, ANY], false, &["map[string]interface {}"]),
 ];

@@ -8,7 +8,6 @@ mod builtin_signatures;
 mod builtins;
 mod istio;
 mod istio_signatures;
-mod kit;
 mod signature;
 pub(crate) mod sprig;
 mod sprig_signatures;
@@ -194,8 +193,8 @@ pub struct CustomLibrary {
 }
 
 impl CustomLibrary {
-    pub fn build(library: Library, kit: bool, custom: &[CustomFunction]) -> &'static CustomLibrary {
-        let mut table = FunctionTable::build(library, kit);
+    pub fn build(library: Library, custom: &[CustomFunction]) -> &'static CustomLibrary {
+        let mut table = FunctionTable::build(library);
         let mut signatures = Vec::new();
         for f in custom {
             let signature: &'static Signature = Box::leak(Box::new(f.signature));
@@ -215,7 +214,7 @@ impl FunctionTable {
         self.functions.get(name)
     }
 
-    fn build(library: Library, kit: bool) -> FunctionTable {
+    fn build(library: Library) -> FunctionTable {
         let mut functions = HashMap::new();
         for sig in builtin_signatures::BUILTINS {
             if let Some(body) = builtins::body(sig.name) {
@@ -239,26 +238,18 @@ impl FunctionTable {
                 }
             }
         }
-        if kit {
-            for sig in builtin_signatures::KIT_TEST_FUNCS {
-                if let Some(body) = kit::body(sig.name) {
-                    functions.insert(sig.name, Function::from_signature(sig, body, false));
-                }
-            }
-        }
         FunctionTable { functions }
     }
 
     /// The table for a function set (built once per process).
-    pub fn for_library(library: Library, kit: bool) -> &'static FunctionTable {
-        static TABLES: [[OnceLock<FunctionTable>; 2]; 3] =
-            [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; 3];
+    pub fn for_library(library: Library) -> &'static FunctionTable {
+        static TABLES: [OnceLock<FunctionTable>; 3] = [const { OnceLock::new() }; 3];
         let i = match library {
             Library::Go => 0,
             Library::Sprig => 1,
             Library::Istio => 2,
         };
-        TABLES[i][usize::from(kit)].get_or_init(|| FunctionTable::build(library, kit))
+        TABLES[i].get_or_init(|| FunctionTable::build(library))
     }
 }
 
@@ -312,11 +303,6 @@ impl Library {
     }
 }
 
-/// The conformance kit's test-only functions (`testfuncs`).
-pub fn kit_test_signature(name: &str) -> Option<&'static Signature> {
-    builtin_signatures::KIT_TEST_FUNCS.iter().find(|s| s.name == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,7 +334,7 @@ mod tests {
             ("nindent", vec![Value::int(-1), t.clone()]),
             ("nindent", vec![Value::int(1 << 40), t]),
         ];
-        let table = FunctionTable::for_library(Library::Sprig, false);
+        let table = FunctionTable::for_library(Library::Sprig);
         let cx = CallCx::default();
         for (name, args) in &calls {
             let function = table.get(name).expect("a sprig function");
@@ -372,7 +358,7 @@ mod tests {
         assert!(table.get("lower").is_some_and(|f| f.write.is_none()));
         // A layer's function replaces the one below with its writer:
         // Istio's `indent` leaves the first line alone, sprig's does not.
-        let istio = FunctionTable::for_library(Library::Istio, false);
+        let istio = FunctionTable::for_library(Library::Istio);
         assert!(istio.get("indent").is_some_and(|f| f.write.is_none()));
         assert!(istio.get("quote").is_some_and(|f| f.write.is_some()));
     }

@@ -1,8 +1,6 @@
 //! The native backend: its Cranelift IR for a few small templates, renders
 //! from many threads at once, and code freed with its template set.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
 use injit_compiler::{Backend, CompileOptions, FunctionSet, MissingKey, TemplateSet};
@@ -24,7 +22,7 @@ fn compile(source: &str, backend: Backend) -> TemplateSet {
 }
 
 fn bench_inputs() -> (String, Data, String) {
-    let root = common::data_dir().join("../../bench/conformance");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/conformance");
     let read = |name: &str| std::fs::read_to_string(root.join(name)).expect("bench input");
     let data = Data::from_json(read("pod.json").as_bytes(), NumberMode::Float).expect("pod.json");
     (read("sidecar.tmpl"), data, read("expected.out"))

@@ -1,13 +1,42 @@
-//! The conformance kit's test-only functions (`testfuncs`): they give JSON
-//! data a way to reach `call` and function errors. Not part of any function
-//! set a user selects.
+//! The conformance kit's test-only functions (`testfuncs` in its batch
+//! format): they give JSON data a way to reach `call` and function errors.
+//! They are added to a function set as a program adds its own (Go's
+//! `Funcs`), as the kit's oracle does; no set a user selects has them.
 
 use std::rc::Rc;
+use std::sync::OnceLock;
 
-use super::{Body, CallCx, NativeFn};
-use crate::types::Type;
-use crate::value::func::{FuncBody, FuncType, FuncValue};
-use crate::value::{MapValue, Repr, Value};
+use injit_compiler::FunctionSet;
+use injit_runtime::funcs::{CallCx, CustomFunction};
+use injit_runtime::value::MapValue;
+use injit_runtime::value::func::{FuncBody, FuncType, FuncValue};
+use injit_runtime::{Library, Repr, Signature, Type, Value};
+
+const ANY: &str = "interface {}";
+
+/// The functions, as the oracle's `testFuncMap` declares them.
+static KIT: [CustomFunction; 4] = [
+    CustomFunction { signature: Signature::new("mkfunc", &["string"], false, &[ANY]), body: mkfunc },
+    CustomFunction { signature: Signature::new("failwith", &["string"], false, &[ANY, "error"]), body: failwith },
+    CustomFunction { signature: Signature::new("panicwith", &["string"], false, &[ANY]), body: panicwith },
+    CustomFunction { signature: Signature::new("pair", &[ANY, ANY], false, &["map[string]interface {}"]), body: pair },
+];
+
+/// `library` with the kit's test functions added (built once per set).
+pub fn functions(library: Library) -> FunctionSet {
+    static SETS: [OnceLock<FunctionSet>; 3] = [const { OnceLock::new() }; 3];
+    let i = match library {
+        Library::Go => 0,
+        Library::Sprig => 1,
+        Library::Istio => 2,
+    };
+    *SETS[i].get_or_init(|| FunctionSet::new(library).with_custom(&KIT))
+}
+
+/// The signature of the kit's test function `name`, if it is one.
+pub fn signature(name: &str) -> Option<&'static Signature> {
+    KIT.iter().map(|f| &f.signature).find(|s| s.name == name)
+}
 
 fn func<'a>(params: &[Type], variadic: bool, results: &[Type], body: Option<FuncBody>) -> Value<'a> {
     let ty = FuncType { params: params.to_vec(), variadic, results: results.to_vec() };
@@ -25,6 +54,7 @@ fn int_arg(v: &Value<'_>) -> i64 {
     }
 }
 
+/// A function value by name, for `call`.
 fn mkfunc<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
     let name = str_arg(&args[0]);
     let value = match name {
@@ -75,34 +105,21 @@ fn panicwith<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
 
 fn pair<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
     let mut map = MapValue::default();
-    map.insert(Rc::from(&b"a"[..]), args[0].clone().unbox_nil_aware());
-    map.insert(Rc::from(&b"b"[..]), args[1].clone().unbox_nil_aware());
+    map.insert(Rc::from(&b"a"[..]), unbox_nil_aware(args[0].clone()));
+    map.insert(Rc::from(&b"b"[..]), unbox_nil_aware(args[1].clone()));
     Ok(Value::map(map, Type::AnyMap))
 }
 
-impl<'a> Value<'a> {
-    /// A value stored into an `interface{}` container: kept by its dynamic
-    /// value (containers box on read).
-    fn unbox_nil_aware(self) -> Value<'a> {
-        if self.boxed && matches!(self.repr, Repr::Nil(Type::Any)) {
-            return self;
-        }
-        let mut v = self;
-        v.boxed = false;
-        if !v.is_valid() {
-            return Value::nil_interface();
-        }
-        v
+/// A value stored into an `interface{}` container: kept by its dynamic
+/// value (containers box on read).
+fn unbox_nil_aware(value: Value<'_>) -> Value<'_> {
+    if value.boxed && matches!(value.repr, Repr::Nil(Type::Any)) {
+        return value;
     }
-}
-
-pub(crate) fn body(name: &str) -> Option<Body> {
-    let native: NativeFn = match name {
-        "mkfunc" => mkfunc,
-        "failwith" => failwith,
-        "panicwith" => panicwith,
-        "pair" => pair,
-        _ => return None,
-    };
-    Some(Body::Native(native))
+    let mut v = value;
+    v.boxed = false;
+    if !v.is_valid() {
+        return Value::nil_interface();
+    }
+    v
 }

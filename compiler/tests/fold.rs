@@ -3,8 +3,6 @@
 //! IR and the output over `bound` + `data` (which must equal the unfolded
 //! template's, on both backends).
 
-mod common;
-
 use std::sync::Arc;
 
 use injit_compiler::ir::ProcId;

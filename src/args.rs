@@ -1,0 +1,123 @@
+//! Command-line pieces more than one command takes: the function set, the
+//! backend, the report format, the injector's configuration files, and the
+//! `--delims` parser.
+
+use clap::ValueEnum;
+use injit_compiler::Backend;
+use injit_grammar::Delims;
+use injit_runtime::Library;
+
+use crate::io::read_source;
+
+/// `--funcs`: the functions templates may call.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Funcs {
+    /// text/template's builtins
+    Go,
+    /// the builtins and sprig v3.2.3
+    Sprig,
+    /// sprig and Istio's injection functions
+    Istio,
+}
+
+impl From<Funcs> for Library {
+    fn from(f: Funcs) -> Library {
+        match f {
+            Funcs::Go => Library::Go,
+            Funcs::Sprig => Library::Sprig,
+            Funcs::Istio => Library::Istio,
+        }
+    }
+}
+
+/// `--backend`: how templates execute.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum BackendArg {
+    /// native code compiled with Cranelift
+    Jit,
+    /// the reference IR evaluator
+    Eval,
+}
+
+impl From<BackendArg> for Backend {
+    fn from(b: BackendArg) -> Backend {
+        match b {
+            BackendArg::Jit => Backend::Jit,
+            BackendArg::Eval => Backend::Eval,
+        }
+    }
+}
+
+/// `--output` of the reports `analyze` and `check-inject` print.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutputArg {
+    Human,
+    Json,
+}
+
+/// `--delims 'LEFT RIGHT'`, for every command that takes it. Each command
+/// exits with its own code when it is malformed (see [`crate::exit`]).
+pub fn parse_delims(text: Option<&str>) -> Result<Option<Delims>, String> {
+    match text.map(Delims::parse) {
+        Some(None) => Err("error: --delims must be two delimiters separated by a space, e.g. '[[ ]]'".to_owned()),
+        Some(Some(d)) => Ok(Some(d)),
+        None => Ok(None),
+    }
+}
+
+/// The injector's configuration, shared by `kube-inject`, `serve` and
+/// `check-inject`.
+#[derive(clap::Args)]
+pub struct ConfigArgs {
+    /// The injector config: `kubectl get cm istio-sidecar-injector -o
+    /// jsonpath='{.data.config}'`, the whole ConfigMap, or a bare template
+    #[arg(long = "injectConfigFile", value_name = "FILE")]
+    pub inject_config_file: Option<String>,
+    /// The mesh config: `kubectl get cm istio -o jsonpath='{.data.mesh}'`
+    /// or the whole ConfigMap
+    #[arg(long = "meshConfigFile", value_name = "FILE")]
+    pub mesh_config_file: Option<String>,
+    /// The injector values: `kubectl get cm istio-sidecar-injector -o
+    /// jsonpath='{.data.values}'` or the whole ConfigMap
+    #[arg(long = "valuesFile", value_name = "FILE")]
+    pub values_file: Option<String>,
+    /// The control plane revision the sidecar is for
+    #[arg(short = 'r', long = "revision", default_value = "")]
+    pub revision: String,
+    /// Run the proxy as a native sidecar (Kubernetes 1.33+); default from
+    /// ENABLE_NATIVE_SIDECARS, else true
+    #[arg(long = "native-sidecars", value_name = "BOOL")]
+    pub native_sidecars: Option<bool>,
+    /// How templates execute: native code, or the reference evaluator
+    #[arg(long, value_enum, default_value = "jit")]
+    pub backend: BackendArg,
+}
+
+impl ConfigArgs {
+    fn native_sidecars(&self) -> bool {
+        self.native_sidecars.unwrap_or_else(|| {
+            crate::commands::kube_inject::native_sidecars_from_env(
+                std::env::var("ENABLE_NATIVE_SIDECARS").ok().as_deref(),
+            )
+        })
+    }
+
+    /// The three config files as given (`-` is standard input).
+    pub fn sources(&self) -> Result<injit_inject::Sources, String> {
+        Ok(injit_inject::Sources {
+            config: read_source(self.inject_config_file.as_deref())?,
+            mesh: read_source(self.mesh_config_file.as_deref())?,
+            values: read_source(self.values_file.as_deref())?,
+        })
+    }
+
+    /// The injector's options: revision, native sidecars, backend.
+    pub fn options(&self) -> injit_inject::Options {
+        injit_inject::Options {
+            revision: if self.revision == "default" { String::new() } else { self.revision.clone() },
+            native_sidecars: self.native_sidecars(),
+            compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
+            backend: self.backend.into(),
+        }
+    }
+}
