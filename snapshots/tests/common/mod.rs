@@ -47,6 +47,15 @@ pub(crate) fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
 
+/// Makes every time zone the test loads come from `tests/zoneinfo/`, the
+/// tzdata Go's answers were recorded with (its README), never from the
+/// machine's zoneinfo, whose newer releases change some answers. Call it
+/// before anything loads a zone.
+pub(crate) fn use_zoneinfo_snapshot() {
+    let zip = data_dir().join("zoneinfo/zoneinfo.zip");
+    injit_runtime::gotime::set_zone_source_for_testing(&zip).expect("no zone loaded from elsewhere first");
+}
+
 fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Vec<T> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
