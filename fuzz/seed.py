@@ -1,13 +1,47 @@
 #!/usr/bin/env python3
-"""Seeds the fuzz corpus with the conformance cases: template, NUL, data."""
-import json, pathlib, hashlib
+"""Seeds the fuzz corpus with the conformance cases.
+
+`python3 seed.py` writes every case to corpus/render/ (template, NUL, JSON
+data), for long cargo-fuzz runs. `python3 seed.py --fixed` rewrites the
+small checked-in seed corpus that run.sh (and CI) fuzz from: the first
+cases of each conformance file, without the key-generation and
+password-hashing functions (seconds per case in a debug build), for
+render/, and their templates for lex/ (first byte: 0 for {{ }}, 1 for
+[[ ]]).
+"""
+import hashlib, json, pathlib, re, shutil, sys
+
 root = pathlib.Path(__file__).resolve().parent
-out = root / "corpus" / "render"
-out.mkdir(parents=True, exist_ok=True)
-for path in (root.parent / "snapshots/tests/conformance/cases").glob("*.jsonl"):
+cases_dir = root.parent / "snapshots/tests/conformance/cases"
+PER_FILE = 8
+SLOW = re.compile(r"derivePassword|genPrivateKey|genCA|SignedCert|buildCustomCert|bcrypt|htpasswd")
+
+
+def cases(path):
     for line in path.read_text().split("\n"):
-        if not line.strip():
-            continue
-        case = json.loads(line)
-        seed = case["template"].encode() + b"\0" + json.dumps(case.get("data")).encode()
-        (out / hashlib.sha1(seed).hexdigest()).write_bytes(seed)
+        if line.strip():
+            yield json.loads(line)
+
+
+def write(directory, data):
+    (directory / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+if "--fixed" in sys.argv[1:]:
+    render, lex = root / "seeds" / "render", root / "seeds" / "lex"
+    for d in (render, lex):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    for path in sorted(cases_dir.glob("*.jsonl")):
+        chosen = [c for c in cases(path) if not SLOW.search(c["template"])][:PER_FILE]
+        for case in chosen:
+            template = case["template"].encode()
+            write(render, template + b"\0" + json.dumps(case.get("data")).encode())
+            brackets = case.get("delims") == ["[[", "]]"]
+            write(lex, bytes([1 if brackets else 0]) + template)
+else:
+    out = root / "corpus" / "render"
+    out.mkdir(parents=True, exist_ok=True)
+    for path in cases_dir.glob("*.jsonl"):
+        for case in cases(path):
+            write(out, case["template"].encode() + b"\0" + json.dumps(case.get("data")).encode())

@@ -6,9 +6,13 @@
 use injit_grammar::{Delims, scanner_agrees_with_grammar};
 use libfuzzer_sys::fuzz_target;
 
+mod signal;
+
 fuzz_target!(|input: &[u8]| {
     let Some((&selector, text)) = input.split_first() else { return };
     let Ok(source) = std::str::from_utf8(text) else { return };
     let delims = if selector % 2 == 0 { Delims::default() } else { Delims::brackets() };
+    let actions = source.matches(if selector % 2 == 0 { "{{" } else { "[[" }).count();
+    signal::mark((selector % 2, signal::magnitude(source.len()), actions.min(16)));
     assert!(scanner_agrees_with_grammar(source, &delims), "scanner and grammar differ on {source:?} with {delims}");
 });

@@ -7,8 +7,11 @@ use injit_compiler::{Backend, CompileOptions, ExecLimits, FunctionSet, TemplateS
 use injit_runtime::{Data, Library, NumberMode};
 use libfuzzer_sys::fuzz_target;
 
+mod signal;
+
 /// Functions whose results differ from call to call.
-const NONDETERMINISTIC: &[&str] = &["rand", "uuid", "now", "ago", "date", "shuffle", "gen", "bcrypt", "htpasswd", "encrypt", "unixEpoch", "duration"];
+const NONDETERMINISTIC: &[&str] =
+    &["rand", "uuid", "now", "ago", "date", "shuffle", "gen", "bcrypt", "htpasswd", "encrypt", "unixEpoch", "duration"];
 
 fuzz_target!(|input: &[u8]| {
     let split = input.iter().position(|&b| b == 0).unwrap_or(input.len());
@@ -16,7 +19,8 @@ fuzz_target!(|input: &[u8]| {
     if NONDETERMINISTIC.iter().any(|name| template.contains(name)) {
         return;
     }
-    let data = input.get(split + 1..).and_then(|json| Data::from_json(json, NumberMode::Float).ok()).unwrap_or(Data::Null);
+    let data =
+        input.get(split + 1..).and_then(|json| Data::from_json(json, NumberMode::Float).ok()).unwrap_or(Data::Null);
     let render = |backend| {
         let options = CompileOptions {
             functions: FunctionSet::new(Library::Sprig),
@@ -34,6 +38,10 @@ fuzz_target!(|input: &[u8]| {
         (out, result)
     };
     let eval = render(Backend::Eval);
+    // The error's kind (its text without positions and numbers) and the
+    // output's size.
+    let kind = eval.1.as_ref().err().map(|e| e.chars().filter(|c| !c.is_ascii_digit()).take(60).collect::<String>());
+    signal::mark((kind, signal::magnitude(eval.0.len())));
     let jit = render(Backend::Jit);
     assert_eq!(eval, jit, "the backends differ");
 });

@@ -5,6 +5,7 @@
 mod common;
 
 use injit_compiler::Backend;
+use injit_runtime::gotime::Location;
 use injit_runtime::{Data, Object};
 use injit_testkit::batch::{Case, CaseResult, run_case, run_case_bound};
 use injit_testkit::read_jsonl;
@@ -56,6 +57,7 @@ const PENDING: &[&str] = &[];
 
 #[test]
 fn go_conformance_corpus() {
+    common::use_zoneinfo_snapshot();
     let dir = common::data_dir().join("conformance/cases");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .expect("corpus")
@@ -91,11 +93,13 @@ fn random_set(stem: &str) {
 
 #[test]
 fn random_cases_without_sprig() {
+    common::use_zoneinfo_snapshot();
     random_set("nosprig-seed101");
 }
 
 #[test]
 fn random_cases_with_sprig() {
+    common::use_zoneinfo_snapshot();
     random_set("sprig-seed102");
 }
 
@@ -105,6 +109,7 @@ fn random_cases_with_sprig() {
 /// one, and none.
 #[test]
 fn binding_data_at_compile_time_changes_nothing() {
+    common::use_zoneinfo_snapshot();
     let dir = common::data_dir().join("conformance/cases");
     let mut cases: Vec<Case> = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("corpus") {
@@ -144,4 +149,15 @@ fn binding_data_at_compile_time_changes_nothing() {
     }
     assert!(folded > 10_000);
     assert!(failures.is_empty(), "{} renders differ when data is bound:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The date cases' zones come from the snapshot alone: a zone the corpus
+/// does not use is not there, and the machine's zoneinfo is not asked.
+/// (With a newer tzdata, Debian's 2026f, three Casablanca answers change.)
+#[test]
+fn zones_come_from_the_checked_in_snapshot_alone() {
+    common::use_zoneinfo_snapshot();
+    let paris = Location::load("Europe/Paris").expect("in the snapshot");
+    assert_eq!(paris.lookup(1_700_000_000).name, "CET");
+    assert_eq!(Location::load("Europe/Berlin").err().as_deref(), Some("unknown time zone Europe/Berlin"));
 }

@@ -1,7 +1,8 @@
 //! Go's `time` package, as far as templates reach it (sprig's date
 //! functions): instants with a location and an optional monotonic
 //! reading, civil dates, `Format` and `Parse` with Go layouts, time zones
-//! from the system's zoneinfo, `Duration`'s text (and protobuf's).
+//! from zoneinfo where Go finds it (`$ZONEINFO`, then the system's),
+//! `Duration`'s text (and protobuf's).
 //!
 //! On the runtime's lowest floor (0) with `types`: it imports nothing from
 //! the crate, so the encodings and typed views can read Go durations.
@@ -15,7 +16,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use duration::{format_duration, parse_duration, parse_proto_duration};
 pub use layout::ParseError;
-pub use location::Location;
+pub use location::{Location, set_zone_source_for_testing};
 
 const SECONDS_PER_DAY: i64 = 86_400;
 

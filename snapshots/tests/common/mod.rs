@@ -15,6 +15,15 @@ pub(crate) fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
 
+/// Makes every time zone the test loads come from `tests/zoneinfo/`, the
+/// tzdata Go's answers were recorded with (its README), never from the
+/// machine's zoneinfo, whose newer releases change some answers. Call it
+/// before anything loads a zone.
+pub(crate) fn use_zoneinfo_snapshot() {
+    let zip = data_dir().join("zoneinfo/zoneinfo.zip");
+    injit_runtime::gotime::set_zone_source_for_testing(&zip).expect("no zone loaded from elsewhere first");
+}
+
 /// Every case of the corpus with Go's result, file by file.
 pub(crate) fn load_corpus() -> Vec<(Case, CaseResult)> {
     let dir = data_dir().join("conformance");
