@@ -157,6 +157,18 @@ pub(crate) fn missing(m: MissingKey) -> Missing {
     }
 }
 
+/// Go's `printableValue` follows a pointer before printing: a `*string`
+/// field (`ServicePort.AppProtocol`) prints its string, not `&...`. (Go
+/// also prints a struct behind a pointer through its `String` method, which
+/// typed views do not model; those keep their `&{...}`.)
+fn pointed_to_scalar<'a>(v: &Value<'a>) -> Option<Value<'a>> {
+    let Repr::Typed(t, data) = v.repr else { return None };
+    let elem = t.elem().filter(|_| t.kind() == Kind::Pointer)?;
+    let data = data.filter(|d| !matches!(d, Data::Null))?;
+    let scalar = !matches!(elem.kind(), Kind::Struct | Kind::Pointer | Kind::Slice | Kind::Map | Kind::Interface);
+    scalar.then(|| injit_runtime::value::typed::value(elem, Some(data), false))
+}
+
 fn shown(v: &Value<'_>) -> String {
     let mut out = Vec::new();
     fprint(&mut out, v);
@@ -209,6 +221,8 @@ impl<'a> Machine<'a, '_> {
         } else if let Repr::Func(_) = v.repr {
             let node = frame.node().map(|n| self.program.nodes[n].context.as_str()).unwrap_or_default();
             return Err(format!("can't print {node} of type {}", v.type_name()));
+        } else if let Some(target) = pointed_to_scalar(v) {
+            fprint(self.out, &target);
         } else {
             fprint(self.out, v);
         }

@@ -586,7 +586,10 @@ impl Injector {
         let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".to_owned());
         let rendered = self.render(&name, data, has_own_proxy_config(pod))?;
         let mut spec = parse_overlay(&rendered)?;
-        // 1.0/1.1 read the YAML straight into the typed spec, so `- 15001`
+        // 1.0/1.1 decoded it into the Kubernetes types of their day: what
+        // those did not have (`restartPolicy` on `istio-init`) vanished.
+        crate::legacy_types::drop_unknown_fields(&mut spec);
+        // They read the YAML straight into the typed spec, so `- 15001`
         // in `args` is the string "15001".
         let spec_type = Typed::named("inject.SidecarInjectionSpec");
         spec_type.coerce_yaml_scalars(&mut spec);

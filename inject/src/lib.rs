@@ -13,6 +13,7 @@ mod error;
 pub mod images;
 pub mod injector;
 pub mod kube_inject;
+pub mod legacy_types;
 pub mod manifest;
 pub mod merge;
 pub mod object;

@@ -168,6 +168,22 @@ fn seed_era_sleep_with_and_without_the_app_label() {
         let injected = kube_inject(&injector, "sleep.yaml", &sleep).expect("injects");
         let deployment =
             injected.output.split("---\n").find(|d| d.contains("kind: Deployment")).expect("the Deployment");
+        // The template gives `istio-init` `restartPolicy: Always`; the
+        // Kubernetes types 1.0/1.1 decoded it into had no such field, so
+        // Istio's output has none (and on Kubernetes 1.28 and later it
+        // would make `istio-init` a sidecar that never completes).
+        assert!(
+            read(&dir.join("config.yaml")).contains("    restartPolicy: Always\n"),
+            "{version}: the template has it"
+        );
+        let parsed = injit_inject::object::yaml_documents(deployment).expect("the Deployment parses");
+        let pod_spec = &parsed[0]["spec"]["template"]["spec"];
+        for list in ["initContainers", "containers"] {
+            for container in pod_spec[list].as_array().expect("containers") {
+                assert_eq!(container.get("restartPolicy"), None, "{version}: {list} {}", container["name"]);
+            }
+        }
+        assert_eq!(pod_spec["initContainers"][0]["name"], "istio-init", "{version}");
         let before_volumes = deployment.split("      volumes:").next().unwrap_or_default();
         let containers: Vec<&str> = before_volumes.lines().filter_map(|l| l.strip_prefix("        name: ")).collect();
         assert_eq!(containers, ["sleep", "istio-proxy", "istio-init"], "{version}: containers, then init containers");

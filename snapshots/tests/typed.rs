@@ -55,6 +55,15 @@ fn nil_pointer_fields_are_goes_error() {
     assert_eq!(typed("{{if .Spec.SecurityContext}}set{{else}}unset{{end}}", POD), "unset");
 }
 
+/// `printableValue` follows a pointer before printing: a `*int64` or
+/// `*bool` field prints its value, a nil one `<nil>`.
+#[test]
+fn pointers_to_scalars_print_what_they_point_to() {
+    let pod = POD.replace(r#""Spec": {"#, r#""Spec": {"securityContext": {"runAsUser": 1337, "runAsNonRoot": true}, "#);
+    assert_eq!(typed("{{.Spec.SecurityContext.RunAsUser}} {{.Spec.SecurityContext.RunAsNonRoot}}", &pod), "1337 true");
+    assert_eq!(typed("{{.Spec.SecurityContext.RunAsGroup}}", &pod), "<nil>");
+}
+
 #[test]
 fn int32_ports_compare_with_constants() {
     assert_eq!(

@@ -164,7 +164,7 @@ func main() {
 	g.add(&pkg{key: "meshconfig11", name: "v1alpha1", dir: filepath.Join(istio11, "mesh/v1alpha1"), files: []string{"proxy.pb.go", "config.pb.go", "network.pb.go"}})
 	g.add(&pkg{key: "openshiftappsv1", name: "v1", dir: filepath.Join(openshift, "apps/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "inject", name: "inject", dir: "templatedata", files: []string{"data.go"}})
-	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.LegacySidecarTemplateData", "inject.SidecarInjectionSpec", "metav1.ListMeta",
+	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.GatewayTemplateData", "inject.LegacySidecarTemplateData", "inject.SidecarInjectionSpec", "metav1.ListMeta",
 		"appsv1.Deployment", "appsv1.DaemonSet", "appsv1.ReplicaSet", "appsv1.StatefulSet",
 		"batchv1.Job", "batchv1.CronJob", "corev1.ReplicationController", "corev1.PodTemplateSpec", "openshiftappsv1.DeploymentConfig"} {
 		g.reach(root)
