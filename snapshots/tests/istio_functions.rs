@@ -1,8 +1,9 @@
 //! Istio's injection functions and their documented edge cases (istio/istio
 //! `pkg/kube/inject/template.go`), over typed data, on both backends.
 
-use injit_compiler::Backend;
-use injit_testkit::batch::{Case, run_case};
+use injit_compiler::{Backend, TemplateSet};
+use injit_runtime::funcs::CallCx;
+use injit_testkit::batch::{Case, case_data, case_options, run_case};
 
 const DATA: &str = r#"{
   "ObjectMeta": {"name": "web", "namespace": "shop",
@@ -163,6 +164,37 @@ fn small_helpers() {
         render(r#"{{kubevirtInterfaces "net1"}}|{{excludeInterfaces "eth1"}}|{{env "INJIT_SURELY_UNSET" "dflt"}}"#),
         "net1|eth1|dflt"
     );
+}
+
+/// `env` with the environment allowed or not, on both backends.
+fn render_env(template: &str, allow_env: bool) -> String {
+    let case: Case = serde_json::from_str(&format!(
+        r#"{{"name":"istio","template":{},"data":{DATA},"typed":true,"funcs":"istio"}}"#,
+        serde_json::to_string(template).expect("template")
+    ))
+    .expect("case");
+    let data = case_data(&case).expect("the data decodes");
+    let results = [Backend::Eval, Backend::Jit].map(|backend| {
+        let mut options = case_options(&case, backend).expect("options");
+        options.call_cx = CallCx { allow_env, ..CallCx::default() };
+        let set = TemplateSet::compile(template, &options).expect("compiles");
+        let mut out = Vec::new();
+        set.render(&data, &mut out).expect("renders");
+        String::from_utf8(out).expect("UTF-8")
+    });
+    assert_eq!(results[0], results[1], "the backends differ on {template}");
+    results[0].clone()
+}
+
+#[test]
+fn env_reads_the_environment_only_when_allowed() {
+    // PATH is set wherever cargo runs tests; it is read, not written.
+    let path = std::env::var("PATH").expect("PATH is set");
+    assert!(!path.is_empty());
+    let template = r#"{{env "PATH" "dflt"}}|{{env "INJIT_SURELY_UNSET" "dflt"}}"#;
+    assert_eq!(render_env(template, true), format!("{path}|dflt"));
+    // Off (the default): the template sees an empty environment.
+    assert_eq!(render_env(template, false), "dflt|dflt");
 }
 
 #[test]
