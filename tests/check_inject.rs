@@ -2,7 +2,9 @@
 //! (`injectRequired`; the rows of ../shared/reference §2.2 and the cases
 //! `TestInjectRequired` pins), one test per row. The answer comes from
 //! `decision::explain`, the code the webhook decides with; each row also
-//! checks that the webhook's admission of the same pod agrees.
+//! checks that the webhook's admission of the same pod agrees: its patch,
+//! applied as the API server applies it, adds the sidecar exactly when
+//! the row says the pod is injected.
 
 use injit_inject::check_inject::{Webhooks, check};
 use injit_inject::config::Policy;
@@ -41,7 +43,8 @@ fn pod(label: Option<&str>, annotation: Option<&str>, labels: Value) -> Value {
 }
 
 /// check-inject's answer in a namespace labelled istio-injection=enabled;
-/// asserts the webhook agrees.
+/// asserts the webhook's patch agrees (each row then pins the answer to
+/// Istio's table, so the webhook is held to it too).
 fn answer(injector: &Injector, pod: &Value) -> (bool, Option<Rule>) {
     let rules = Rules::of(injector.config());
     let labels: Vec<(String, String)> = NAMESPACE_ENABLED.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -50,9 +53,30 @@ fn answer(injector: &Injector, pod: &Value) -> (bool, Option<Rule>) {
         "uid": "u", "kind": {"kind": "Pod"}, "resource": {"resource": "pods"}, "operation": "CREATE",
         "namespace": "apps", "object": pod}});
     let request = ReviewRequest::parse(&serde_json::to_vec(&review).unwrap()).unwrap();
-    let (_, decision) = admit(injector, &request, "/inject", OnError::Deny);
+    let (response, decision) = admit(injector, &request, "/inject", OnError::Deny);
     if answer.webhook.is_some() {
-        assert_eq!(decision == Decision::Injected, answer.inject, "the webhook agrees: {answer:?} vs {decision:?}");
+        // What the API server would make of the webhook's answer: the pod
+        // with its patch applied, holding the sidecar or not.
+        assert!(response.allowed, "the webhook allows the pod: {response:?}");
+        let mut patched = pod.clone();
+        if let Some(patch) = &response.patch {
+            let patch: json_patch::Patch = serde_json::from_slice(patch).expect("a JSON patch");
+            json_patch::patch(&mut patched, &patch).expect("the patch applies");
+        }
+        let containers = patched["spec"]["containers"].as_array().into_iter().flatten();
+        let sidecar = containers
+            .chain(patched["spec"]["initContainers"].as_array().into_iter().flatten())
+            .any(|c| c["name"] == "istio-proxy");
+        assert_eq!(sidecar, answer.inject, "the webhook's patch injects as check-inject says: {answer:?}");
+        // And the webhook records the rule's reason for skipping.
+        let recorded = match &answer.rule {
+            _ if answer.inject => Decision::Injected,
+            Some(Rule::HostNetwork) => Decision::Skipped("host_network"),
+            Some(Rule::IgnoredNamespace(_)) => Decision::Skipped("ignored_namespace"),
+            Some(Rule::InvalidPolicy) => Decision::Skipped("invalid_policy"),
+            _ => Decision::Skipped("disabled"),
+        };
+        assert_eq!(decision, recorded, "the webhook's decision for {answer:?}");
     }
     (answer.inject, answer.rule)
 }
