@@ -325,39 +325,38 @@ async fn a_7_mib_body_is_413_without_being_read() {
     assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
     writer.abort();
 
-    // A chunked body (no length announced) is cut off at the limit too.
+    // A chunked body (no length announced) is cut off at the limit too:
+    // 112 chunks of 64 KiB, written as far as the server lets them, and
+    // the answer read off the connection (the server may close it before
+    // the body is through, which a client sending the body would report
+    // as an error instead of the response).
     let tls = webhook.connect(b"http/1.1").await;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
-    tokio::spawn(conn);
-    let request = hyper::Request::post("/inject")
-        .header("host", "localhost")
-        .header("content-type", "application/json")
-        .body(Chunks(112))
-        .unwrap();
-    if let Ok(response) = sender.send_request(request).await {
-        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let (mut read, mut write) = tokio::io::split(tls);
+    let head = "POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+    write.write_all(head.as_bytes()).await.unwrap();
+    let writer = tokio::spawn(async move {
+        let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
+        chunk.extend(std::iter::repeat_n(b' ', 64 << 10));
+        chunk.extend_from_slice(b"\r\n");
+        for _ in 0..112 {
+            if write.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = write.write_all(b"0\r\n\r\n").await;
+    });
+    let mut answer = Vec::new();
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match read.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
     }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    writer.abort();
     still_serves(&webhook).await;
     assert_eq!(webhook.metric("sidecar_injection_requests_total ").await, 1.0, "refused bodies are no reviews");
-}
-
-/// A body of `n` chunks of 64 KiB with no length announced.
-struct Chunks(usize);
-
-impl hyper::body::Body for Chunks {
-    type Data = bytes::Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
-        if self.0 == 0 {
-            return std::task::Poll::Ready(None);
-        }
-        self.0 -= 1;
-        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(bytes::Bytes::from(vec![b' '; 64 << 10])))))
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -451,50 +450,106 @@ async fn a_template_failing_at_run_time_is_denied_by_name_or_allowed_with_a_warn
     assert!(warning.starts_with("injit: the sidecar was not injected: "), "{warning}");
 }
 
+/// What a hostile annotation value must do.
+enum Expect {
+    /// Refused by Istio's validation of the annotation, for this reason.
+    Invalid(&'static str),
+    /// Refused, the message starting so (after the pod's name).
+    Refused(&'static str),
+    /// Injected; these fields (and no others) differ from the pod
+    /// injected without the annotation, each set to the prefix followed
+    /// by the whole value.
+    Sets(&'static [&'static str], &'static str),
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_annotation_values_change_only_their_own_fields_or_are_refused_by_name() {
+    use Expect::{Invalid, Refused, Sets};
     let webhook = Webhook::start(&[]);
     let pod = sleep_pod();
+    let images: &[&str] = &["/spec/initContainers/0/image", "/spec/initContainers/1/image"];
     let hostile = [
-        ("sidecar.istio.io/proxyImage", "evil\"\n        securityContext: {privileged: true}\n#"),
-        ("sidecar.istio.io/proxyImage", "docker.io/istio/proxyv2:1.0\u{1}\u{7}"),
-        ("sidecar.istio.io/proxyImage", "r.io/evil\"\n        privileged: true\n#"),
-        ("sidecar.istio.io/logLevel", "debug\"\n  - --inject\n  - \""),
-        ("sidecar.istio.io/componentLogLevel", "misc:error'\"\\"),
-        ("sidecar.istio.io/agentLogLevel", "x\r\ny: 1"),
-        ("traffic.sidecar.istio.io/excludeOutboundIPRanges", "10.0.0.0/8\"\n- \"--evil"),
-        ("status.sidecar.istio.io/port", "15020\"\nhostNetwork: true\n#"),
-        ("sidecar.istio.io/interceptionMode", "REDIRECT\n  privileged: true"),
-        ("example.com/unrelated", "\"\n\u{0}'}{]["),
-        ("proxy.istio.io/config", "proxyMetadata:\n  EVIL: \"x\\\"\\n        privileged: true\"\n"),
-        ("k8s.v1.cni.cncf.io/networks", "net1'\nprivileged: true\n#"),
+        // Not an image reference (no `/`): Istio's template keeps its own.
+        ("sidecar.istio.io/proxyImage", "evil\"\n        securityContext: {privileged: true}\n#", Sets(&[], "")),
+        ("sidecar.istio.io/proxyImage", "docker.io/istio/proxyv2:1.0\u{1}\u{7}", Sets(images, "")),
+        ("sidecar.istio.io/proxyImage", "r.io/evil\"\n        privileged: true\n#", Sets(images, "")),
+        (
+            "sidecar.istio.io/logLevel",
+            "debug\"\n  - --inject\n  - \"",
+            Sets(&["/spec/initContainers/1/args/4"], "--proxyLogLevel="),
+        ),
+        (
+            "sidecar.istio.io/componentLogLevel",
+            "misc:error'\"\\",
+            Sets(&["/spec/initContainers/1/args/5"], "--proxyComponentLogLevel="),
+        ),
+        (
+            "sidecar.istio.io/agentLogLevel",
+            "x\r\ny: 1",
+            Sets(&["/spec/initContainers/0/args/17", "/spec/initContainers/1/args/6"], "--log_output_level="),
+        ),
+        (
+            "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+            "10.0.0.0/8\"\n- \"--evil",
+            Invalid("excludeIPRanges invalid: failed parsing cidr"),
+        ),
+        (
+            "status.sidecar.istio.io/port",
+            "15020\"\nhostNetwork: true\n#",
+            Invalid("excludeInboundPorts invalid: failed parsing port"),
+        ),
+        (
+            "sidecar.istio.io/interceptionMode",
+            "REDIRECT\n  privileged: true",
+            Invalid("interceptionMode invalid, use REDIRECT,TPROXY,NONE"),
+        ),
+        ("example.com/unrelated", "\"\n\u{0}'}{][", Sets(&[], "")),
+        (
+            "proxy.istio.io/config",
+            "proxyMetadata:\n  EVIL: \"x\\\"\\n        privileged: true\"\n",
+            Refused(
+                "proxyMetadata.EVIL in metadata.annotations[\"proxy.istio.io/config\"] = \"x\\\"\\n        privileged: true\": \
+                 the value breaks the injection template",
+            ),
+        ),
+        // No CNI in the default config: the annotation is not read.
+        ("k8s.v1.cni.cncf.io/networks", "net1'\nprivileged: true\n#", Sets(&[], "")),
     ];
     let benign = webhook.review("/inject", &review("v1", "benign", &pod)).await;
     let benign_pod = apply(&pod, &benign);
-    for (i, (key, value)) in hostile.iter().enumerate() {
+    for (i, (key, value, expect)) in hostile.iter().enumerate() {
         let object = with_annotation(&pod, key, value);
         let response = webhook.review("/inject", &review("v1", &format!("hostile-{i}"), &object)).await;
-        if response["allowed"] == false {
-            let message = response["status"]["message"].as_str().unwrap();
-            assert!(message.contains(key), "{key}: the refusal names the annotation: {message}");
-            continue;
-        }
-        // Injected: compared with the pod without the annotation, only
-        // fields carrying the value (and the annotation) differ.
-        let patched = apply(&object, &response);
-        let mut without = patched.clone();
-        without["metadata"]["annotations"].as_object_mut().unwrap().remove(*key);
-        if without["metadata"]["annotations"].as_object().unwrap().is_empty() {
-            without["metadata"].as_object_mut().unwrap().remove("annotations");
-        }
-        for op in injit_webhook::patch::diff(&benign_pod, &without) {
-            let op = op.to_json();
-            assert_eq!(op["op"], "replace", "{key}={value:?} changed the pod's shape: {op}");
-            let new = op["value"].as_str().unwrap_or_default();
-            assert!(
-                new.contains(value) || value.lines().any(|l| !l.trim().is_empty() && new.contains(l.trim())),
-                "{key}={value:?} changed a field it does not own: {op}"
-            );
+        match expect {
+            Invalid(_) | Refused(_) => {
+                assert_eq!(response["allowed"], false, "{key}={value:?} is refused: {response}");
+                let message = response["status"]["message"].as_str().unwrap();
+                let start = match expect {
+                    Invalid(why) => format!("invalid value '{value}' for annotation '{key}': {why}"),
+                    _ => String::new(),
+                };
+                let start = if let Refused(start) = expect { start } else { start.as_str() };
+                let pod_name = "injecting the sidecar into pod default/sleep-5d8c6b7f9-<generated>: ";
+                assert!(message.starts_with(&format!("{pod_name}{start}")), "{key}={value:?}: {message:?}");
+            }
+            Sets(paths, prefix) => {
+                assert_eq!(response["allowed"], true, "{key}={value:?} is injected: {response}");
+                // Compared with the pod without the annotation, exactly
+                // these fields differ, each holding the whole value.
+                let patched = apply(&object, &response);
+                let mut without = patched.clone();
+                without["metadata"]["annotations"].as_object_mut().unwrap().remove(*key);
+                if without["metadata"]["annotations"].as_object().unwrap().is_empty() {
+                    without["metadata"].as_object_mut().unwrap().remove("annotations");
+                }
+                let changes: Vec<Value> =
+                    injit_webhook::patch::diff(&benign_pod, &without).iter().map(|op| op.to_json()).collect();
+                let expected: Vec<Value> = paths
+                    .iter()
+                    .map(|path| json!({"op": "replace", "path": path, "value": format!("{prefix}{value}")}))
+                    .collect();
+                assert_eq!(changes, expected, "{key}={value:?} changes exactly its own fields");
+            }
         }
     }
     still_serves(&webhook).await;
@@ -601,18 +656,69 @@ async fn a_status_annotation_naming_the_app_hides_nothing_and_reinjection_change
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_then_finishes_in_flight_requests_and_exits() {
+    use http_body_util::BodyExt;
     let mut webhook = Webhook::start(&["--drain-delay", "1s"]);
     still_serves(&webhook).await;
     assert_eq!(webhook.monitoring_get("/ready").await, 200);
+    // A review in flight when the signal comes: its head and the first
+    // byte of its body sent, the rest held back until the server drains.
+    let pod = sleep_pod();
+    let body = serde_json::to_vec(&review("v1", "in-flight", &pod)).unwrap();
+    let tls = webhook.connect(b"http/1.1").await;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let (send_body, receive_body) = tokio::sync::mpsc::channel(2);
+    let request = hyper::Request::post("/inject")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header("content-length", body.len())
+        .body(Channel(receive_body))
+        .unwrap();
+    let in_flight = tokio::spawn(sender.send_request(request));
+    send_body.send(bytes::Bytes::copy_from_slice(&body[..1])).await.unwrap();
+    webhook
+        .eventually("the review is in flight", async || webhook.metric("injit_requests_in_flight ").await == 1.0)
+        .await;
     webhook.signal_term();
     // Draining: readiness fails at once, reviews are still answered.
     webhook.eventually("readiness fails", async || webhook.monitoring_get("/ready").await == 503).await;
     still_serves(&webhook).await;
+    // The drain delay over, the server stops taking connections and
+    // waits for the review; held back longer than it waits for idle
+    // connections to close, the review's body then comes.
+    let shutting_down = || webhook.logs.lock().unwrap().iter().any(|l| l.contains("shutting down: no new connections"));
+    webhook.eventually("the drain delay ends", async || shutting_down()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(webhook.is_running(), "the server waits for the review in flight");
+    // The rest of the body: the review is answered, and injects the pod.
+    send_body.send(bytes::Bytes::copy_from_slice(&body[1..])).await.unwrap();
+    drop(send_body);
+    let response = in_flight.await.unwrap().expect("the review in flight is answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(answer["response"]["uid"], "in-flight", "{answer}");
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
+    assert!(is_injected(&apply(&pod, &answer["response"])), "{answer}");
     let status = webhook.wait_exit();
     assert!(status.success(), "{status:?}");
     let logs = webhook.logs.lock().unwrap().join("\n");
     assert!(logs.contains("SIGTERM received") && logs.contains("draining"), "{logs}");
     assert!(logs.contains("every request answered"), "{logs}");
+}
+
+/// A request body sent as the test hands it its bytes.
+struct Channel(tokio::sync::mpsc::Receiver<bytes::Bytes>);
+
+impl hyper::body::Body for Channel {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        self.0.poll_recv(cx).map(|chunk| chunk.map(|b| Ok(hyper::body::Frame::data(b))))
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
