@@ -292,25 +292,24 @@ async fn an_empty_body_is_400() {
     still_serves(&webhook).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_7_mib_body_is_413_without_being_read() {
+/// POSTs a review body framed by `framing` (a header), written as far as
+/// the server lets it (`chunk` `count` times, then `end`) while the
+/// answer is read off the connection: the answer's head.
+async fn post_body(webhook: &Webhook, framing: &str, chunk: &[u8], count: usize, end: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let webhook = Webhook::start(&[]);
-    let size = 7 << 20;
     let tls = webhook.connect(b"http/1.1").await;
     let (mut read, mut write) = tokio::io::split(tls);
-    let head = format!(
-        "POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n\r\n"
-    );
+    let head =
+        format!("POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n{framing}\r\n\r\n");
     write.write_all(head.as_bytes()).await.unwrap();
-    // The body follows, as far as the server lets it.
+    let (chunk, end) = (chunk.to_vec(), end.to_vec());
     let writer = tokio::spawn(async move {
-        let chunk = vec![b' '; 64 << 10];
-        for _ in 0..(size / chunk.len()) {
+        for _ in 0..count {
             if write.write_all(&chunk).await.is_err() {
                 return;
             }
         }
+        let _ = write.write_all(&end).await;
     });
     let mut answer = Vec::new();
     let mut buf = [0u8; 4096];
@@ -320,41 +319,28 @@ async fn a_7_mib_body_is_413_without_being_read() {
             Ok(n) => answer.extend_from_slice(&buf[..n]),
         }
     }
-    let answer = String::from_utf8_lossy(&answer);
+    writer.abort();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_7_mib_body_is_413_without_being_read() {
+    let webhook = Webhook::start(&[]);
+    let size = 7 << 20;
+    let spaces = vec![b' '; 64 << 10];
+    let answer = post_body(&webhook, &format!("content-length: {size}"), &spaces, size / spaces.len(), b"").await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
-    writer.abort();
 
     // A chunked body (no length announced) is cut off at the limit too:
-    // 112 chunks of 64 KiB, written as far as the server lets them, and
-    // the answer read off the connection (the server may close it before
-    // the body is through, which a client sending the body would report
-    // as an error instead of the response).
-    let tls = webhook.connect(b"http/1.1").await;
-    let (mut read, mut write) = tokio::io::split(tls);
-    let head = "POST /inject HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
-    write.write_all(head.as_bytes()).await.unwrap();
-    let writer = tokio::spawn(async move {
-        let mut chunk = format!("{:x}\r\n", 64 << 10).into_bytes();
-        chunk.extend(std::iter::repeat_n(b' ', 64 << 10));
-        chunk.extend_from_slice(b"\r\n");
-        for _ in 0..112 {
-            if write.write_all(&chunk).await.is_err() {
-                return;
-            }
-        }
-        let _ = write.write_all(b"0\r\n\r\n").await;
-    });
-    let mut answer = Vec::new();
-    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
-        match read.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => answer.extend_from_slice(&buf[..n]),
-        }
-    }
-    let answer = String::from_utf8_lossy(&answer);
+    // 112 chunks of 64 KiB. The answer is read off the connection: the
+    // server may close it before the body is through, which a client
+    // still sending the body would report as an error, not the response.
+    let mut chunk = format!("{:x}\r\n", spaces.len()).into_bytes();
+    chunk.extend_from_slice(&spaces);
+    chunk.extend_from_slice(b"\r\n");
+    let answer = post_body(&webhook, "transfer-encoding: chunked", &chunk, 112, b"0\r\n\r\n").await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    writer.abort();
     still_serves(&webhook).await;
     assert_eq!(webhook.metric("sidecar_injection_requests_total ").await, 1.0, "refused bodies are no reviews");
 }
