@@ -2,7 +2,7 @@
 //! `pkg/kube/inject/template.go`), over typed data, on both backends.
 
 use injit_compiler::Backend;
-use injit_testkit::batch::{Case, run_case};
+use injit_testkit::batch::{Case, assert_ran_on, run_case};
 
 const DATA: &str = r#"{
   "ObjectMeta": {"name": "web", "namespace": "shop",
@@ -29,6 +29,7 @@ fn render(template: &str) -> String {
     .expect("case");
     let results = [Backend::Eval, Backend::Jit].map(|backend| {
         let r = run_case(&case, backend);
+        assert_ran_on(&r, backend);
         r.error.map_or_else(|| r.output.unwrap_or_default(), |e| format!("error: {e}"))
     });
     assert_eq!(results[0], results[1], "the backends differ on {template}");
