@@ -214,9 +214,10 @@ pub fn assert_ran_on(result: &CaseResult, asked: Backend) {
         assert_eq!(
             result.backend.as_deref(),
             Some(asked.name()),
-            "{}: asked for the {} backend, ran on another",
+            "{}: asked for the {} backend, ran on {}",
             result.name,
-            asked.name()
+            asked.name(),
+            result.backend.as_deref().unwrap_or("neither (it did not compile)")
         );
     }
 }
