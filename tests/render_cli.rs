@@ -114,9 +114,9 @@ fn batch_needs_the_kit_feature() {
         assert_eq!(
             text(&out.stdout),
             concat!(
-                r#"{"name":"plain","output":"1","error":null,"error_kind":null}"#,
+                r#"{"name":"plain","output":"1","error":null,"error_kind":null,"backend":"jit"}"#,
                 "\n",
-                r#"{"name":"kit","output":"map[a:1 b:b]","error":null,"error_kind":null}"#,
+                r#"{"name":"kit","output":"map[a:1 b:b]","error":null,"error_kind":null,"backend":"jit"}"#,
                 "\n"
             )
         );

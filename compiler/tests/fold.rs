@@ -3,6 +3,8 @@
 //! IR and the output over `bound` + `data` (which must equal the unfolded
 //! template's, on both backends).
 
+mod common;
+
 use std::sync::Arc;
 
 use injit_compiler::ir::ProcId;
@@ -29,7 +31,9 @@ fn fold_case(path: &std::path::Path) -> String {
     let compile = |bound: Option<Arc<Data>>, backend| {
         let options =
             CompileOptions { functions: FunctionSet::new(Library::Sprig), bound, backend, ..CompileOptions::default() };
-        TemplateSet::compile(&source, &options).expect("compiles")
+        let set = TemplateSet::compile(&source, &options).expect("compiles");
+        common::assert_backend(&set, backend, &path.display().to_string());
+        set
     };
     let render = |set: &TemplateSet| {
         let mut out = Vec::new();
@@ -88,7 +92,9 @@ missing: {{ .Values.nope }} {{ index .Values "global" "tag" }}
             data_type,
             ..CompileOptions::default()
         };
-        TemplateSet::compile(source, &options).expect("compiles")
+        let set = TemplateSet::compile(source, &options).expect("compiles");
+        common::assert_backend(&set, backend, "typed data");
+        set
     };
     let render = |set: &TemplateSet| {
         let mut out = Vec::new();

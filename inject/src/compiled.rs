@@ -12,7 +12,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use injit_compiler::{CompileOptions, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, JitError, TemplateSet};
 use injit_grammar::ParseError;
 use injit_runtime::Data;
 
@@ -50,6 +50,24 @@ impl CompiledTemplate {
 
     fn general(&self) -> &Result<TemplateSet, ParseError> {
         self.general.get_or_init(|| TemplateSet::compile(&self.source, &self.options))
+    }
+
+    /// The forms compiled so far: the typical one, and the general one
+    /// once compiled.
+    fn forms(&self) -> impl Iterator<Item = &TemplateSet> {
+        std::iter::once(&self.typical).chain(self.general.get().and_then(|r| r.as_ref().ok()))
+    }
+
+    /// The backend renders run on: `Eval` if any form compiled so far fell
+    /// back to the evaluator (or the evaluator was asked for).
+    pub(crate) fn backend(&self) -> Backend {
+        if self.forms().all(|s| s.backend() == Backend::Jit) { Backend::Jit } else { Backend::Eval }
+    }
+
+    /// Why native code was asked for but a form compiled so far runs on the
+    /// evaluator.
+    pub(crate) fn jit_error(&self) -> Option<&JitError> {
+        self.forms().find_map(TemplateSet::jit_error)
     }
 
     /// Whether renders depend only on the data (no clock, randomness or

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet};
+use injit_compiler::{Backend, CompileOptions, FunctionSet, JitError, TemplateSet};
 use injit_runtime::Object;
 use injit_runtime::types::GoType;
 use injit_runtime::{Data, Library};
@@ -354,6 +354,20 @@ impl Injector {
     /// has its own proxy config (`compiled.rs`).
     pub fn template(&self, name: &str, pod: &Value) -> Option<&TemplateSet> {
         self.templates.get(name)?.for_pod(has_own_proxy_config(pod)).ok()
+    }
+
+    /// The backend each template runs on, by name: `Jit` unless the
+    /// evaluator was asked for ([`Options::backend`]) or native code could
+    /// not be generated for a form compiled so far (see [`Self::fallbacks`];
+    /// [`Self::compile_all`] compiles every form).
+    pub fn backends(&self) -> impl Iterator<Item = (&str, Backend)> {
+        self.templates.iter().map(|(name, t)| (name.as_str(), t.backend()))
+    }
+
+    /// The templates that asked for native code but run on the evaluator,
+    /// and why: servers log them and count them, never silently.
+    pub fn fallbacks(&self) -> impl Iterator<Item = (&str, &JitError)> {
+        self.templates.iter().filter_map(|(name, t)| Some((name.as_str(), t.jit_error()?)))
     }
 
     /// Compiles now what would otherwise be compiled when first needed:

@@ -7,7 +7,7 @@ mod common;
 use injit_compiler::Backend;
 use injit_runtime::gotime::Location;
 use injit_runtime::{Data, Object};
-use injit_testkit::batch::{Case, CaseResult, run_case, run_case_bound};
+use injit_testkit::batch::{Case, CaseResult, assert_ran_on, run_case, run_case_bound};
 use injit_testkit::read_jsonl;
 
 /// Runs `cases` against `expected` on both backends; returns a description
@@ -25,6 +25,7 @@ fn mismatches_on(cases: &[Case], expected: &[CaseResult], backend: Backend) -> V
     let mut out = Vec::new();
     for (case, want) in cases.iter().zip(expected) {
         let got = run_case(case, backend);
+        assert_ran_on(&got, backend);
         let same = got.error_kind == want.error_kind
             && got.error == want.error
             && got.output == want.output
@@ -137,6 +138,7 @@ fn binding_data_at_compile_time_changes_nothing() {
             };
             for backend in [Backend::Eval, Backend::Jit] {
                 let got = run_case_bound(case, backend, bind);
+                assert_ran_on(&got, backend);
                 if got.output != plain.output || got.error != plain.error || got.partial_output != plain.partial_output
                 {
                     failures.push(format!(

@@ -3,7 +3,7 @@
 
 use injit_compiler::{Backend, TemplateSet};
 use injit_runtime::funcs::CallCx;
-use injit_testkit::batch::{Case, case_data, case_options, run_case};
+use injit_testkit::batch::{Case, assert_backend, assert_ran_on, case_data, case_options, run_case};
 
 const DATA: &str = r#"{
   "ObjectMeta": {"name": "web", "namespace": "shop",
@@ -30,6 +30,7 @@ fn render(template: &str) -> String {
     .expect("case");
     let results = [Backend::Eval, Backend::Jit].map(|backend| {
         let r = run_case(&case, backend);
+        assert_ran_on(&r, backend);
         r.error.map_or_else(|| r.output.unwrap_or_default(), |e| format!("error: {e}"))
     });
     assert_eq!(results[0], results[1], "the backends differ on {template}");
@@ -178,6 +179,7 @@ fn render_env(template: &str, allow_env: bool) -> String {
         let mut options = case_options(&case, backend).expect("options");
         options.call_cx = CallCx { allow_env, ..CallCx::default() };
         let set = TemplateSet::compile(template, &options).expect("compiles");
+        assert_backend(&set, backend, template);
         let mut out = Vec::new();
         set.render(&data, &mut out).expect("renders");
         String::from_utf8(out).expect("UTF-8")

@@ -107,6 +107,7 @@ fn default_config_templates_render_over_the_hello_pod() {
                 ..CompileOptions::default()
             };
             let set = TemplateSet::compile(&t.text, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
+            injit_testkit::batch::assert_backend(&set, backend, name);
             let mut out = Vec::new();
             set.render(&data, &mut out).unwrap_or_else(|e| panic!("{name}: {e}"));
             String::from_utf8(out).expect("utf-8")

@@ -129,7 +129,10 @@ fn webhook_injector(config: &str) -> Injector {
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend: Backend::Jit,
     };
-    config_sources(&dir).build_checked(options, Caller::Webhook).unwrap_or_else(|e| panic!("config {config}: {e}"))
+    let injector =
+        config_sources(&dir).build_checked(options, Caller::Webhook).unwrap_or_else(|e| panic!("config {config}: {e}"));
+    common::assert_backends(&injector, Backend::Jit, config);
+    injector
 }
 
 /// The Go type `FromRawToObject` decodes a kind into (Istio registers

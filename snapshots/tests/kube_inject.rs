@@ -67,7 +67,11 @@ fn injector(config: &str, backend: Backend) -> Injector {
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend,
     };
-    config_sources(&dir).build_checked(options, Caller::KubeInject).unwrap_or_else(|e| panic!("config {config}: {e}"))
+    let injector = config_sources(&dir)
+        .build_checked(options, Caller::KubeInject)
+        .unwrap_or_else(|e| panic!("config {config}: {e}"));
+    common::assert_backends(&injector, backend, config);
+    injector
 }
 
 /// Istio's comparison: trimmed.

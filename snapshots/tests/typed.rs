@@ -3,7 +3,7 @@
 //! for its typed mode, on both backends.
 
 use injit_compiler::Backend;
-use injit_testkit::batch::{Case, run_case};
+use injit_testkit::batch::{Case, assert_ran_on, run_case};
 
 /// Renders `template` over `data` decoded as `SidecarTemplateData`, with
 /// sprig; returns the output or `error: <Go's text>`.
@@ -15,6 +15,7 @@ fn typed(template: &str, data: &str) -> String {
     .expect("case");
     let results = [Backend::Eval, Backend::Jit].map(|backend| {
         let r = run_case(&case, backend);
+        assert_ran_on(&r, backend);
         match r.error {
             Some(e) => format!("error: {e}"),
             None => r.output.unwrap_or_default(),

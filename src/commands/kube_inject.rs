@@ -51,11 +51,17 @@ pub struct KubeInjectOptions {
     pub options: Options,
 }
 
-/// Injects the manifest: the output text and the skip warnings.
+/// Injects the manifest: the output text and the warnings (a template
+/// that runs on the evaluator because native code could not be generated
+/// for it, then the skips).
 pub fn inject(options: &KubeInjectOptions) -> Result<Injected, Error> {
     let injector = options.sources.build_checked(options.options.clone(), Caller::KubeInject)?;
     let input = options.input.as_ref().map_or(("<stdin>", ""), |s| (s.name.as_str(), s.text.as_str()));
-    kube_inject(&injector, input.0, input.1)
+    let mut injected = kube_inject(&injector, input.0, input.1)?;
+    let fallbacks =
+        injector.fallbacks().map(|(template, e)| format!("warning: template {template:?}: {e}; using the evaluator"));
+    injected.warnings.splice(0..0, fallbacks);
+    Ok(injected)
 }
 
 /// `ENABLE_NATIVE_SIDECARS` as Istio reads it: `true`/`false`, else the

@@ -50,6 +50,12 @@ pub struct CaseResult {
     pub partial_output: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub output_base64: Option<String>,
+    /// injit's extension: the backend the case actually ran on (`jit`, or
+    /// `eval` when asked for or when native code could not be generated);
+    /// absent when it did not compile. The oracle's results have no such
+    /// field, and `compare.py` compares only the fields above.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub backend: Option<String>,
 }
 
 /// Go's lossy view of bytes as a string: each invalid byte is U+FFFD.
@@ -176,9 +182,43 @@ pub fn run_case_bound(case: &Case, backend: Backend, bind: impl Fn(&Data) -> Opt
         Some(name) => set.render_template(name, &data, &mut out),
         None => set.render(&data, &mut out),
     };
-    match result {
+    let result = match result {
         Ok(()) => CaseResult { name: case.name.clone(), ..Default::default() }.with_output(&out, false),
         Err(e) => CaseResult::failed(&case.name, "exec", e.to_string()).with_output(&out, true),
+    };
+    CaseResult { backend: Some(set.backend().name().to_owned()), ..result }
+}
+
+/// Panics unless `set` runs on the backend that was asked for: a template
+/// set asked for native code falls back to the evaluator when code
+/// generation fails, and a test comparing the backends would then compare
+/// the evaluator with itself.
+#[track_caller]
+pub fn assert_backend(set: &TemplateSet, asked: Backend, what: &str) {
+    assert_eq!(
+        set.backend(),
+        asked,
+        "{what}: asked for the {} backend, runs on the {} ({})",
+        asked.name(),
+        set.backend().name(),
+        set.jit_error().map_or_else(|| "no native code error recorded".to_owned(), ToString::to_string)
+    );
+}
+
+/// Panics unless a case that compiled ran on the backend asked for (see
+/// [`assert_backend`]); cases that did not compile ran on neither.
+#[track_caller]
+pub fn assert_ran_on(result: &CaseResult, asked: Backend) {
+    let compiled = !matches!(result.error_kind.as_deref(), Some("option" | "data" | "parse" | "input"));
+    if compiled || result.backend.is_some() {
+        assert_eq!(
+            result.backend.as_deref(),
+            Some(asked.name()),
+            "{}: asked for the {} backend, ran on {}",
+            result.name,
+            asked.name(),
+            result.backend.as_deref().unwrap_or("neither (it did not compile)")
+        );
     }
 }
 

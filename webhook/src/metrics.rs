@@ -25,6 +25,12 @@ pub struct ReloadResult {
     pub result: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TemplateBackend {
+    pub template: String,
+    pub backend: &'static str,
+}
+
 /// Every metric the server exports.
 pub struct Metrics {
     registry: Registry,
@@ -47,6 +53,10 @@ pub struct Metrics {
     pub requests_in_flight: Gauge,
     /// Requests refused before their review was parsed, by reason.
     pub requests_refused: Family<Reason, Counter>,
+    /// 1 for each template of the config serving and the backend it runs
+    /// on (`jit`, or `eval` when asked for or when native code could not
+    /// be generated).
+    pub template_backends: Family<TemplateBackend, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -69,6 +79,7 @@ impl Default for Metrics {
         let connections_closed = Family::<Reason, Counter>::default();
         let requests_in_flight = Gauge::default();
         let requests_refused = Family::<Reason, Counter>::default();
+        let template_backends = Family::<TemplateBackend, Gauge>::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests.",
@@ -125,6 +136,12 @@ impl Default for Metrics {
              (more memory than requests may take), no_memory (none free before the deadline).",
             requests_refused.clone(),
         );
+        registry.register(
+            "injit_template_backend",
+            "1 for each template of the config serving, labelled with the backend it runs on: jit (native \
+             code), or eval (the evaluator: asked for with --backend eval, or native code could not be generated).",
+            template_backends.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -140,6 +157,7 @@ impl Default for Metrics {
             connections_closed,
             requests_in_flight,
             requests_refused,
+            template_backends,
         }
     }
 }
@@ -155,6 +173,15 @@ impl Metrics {
 
     pub fn connection_closed(&self, reason: &'static str) {
         self.connections_closed.get_or_create(&Reason { reason }).inc();
+    }
+
+    /// The templates of the config now serving and the backend each runs
+    /// on, replacing the previous config's.
+    pub fn template_backends<'a>(&self, backends: impl Iterator<Item = (&'a str, &'static str)>) {
+        self.template_backends.clear();
+        for (template, backend) in backends {
+            self.template_backends.get_or_create(&TemplateBackend { template: template.to_owned(), backend }).set(1);
+        }
     }
 
     pub fn reload(&self, kind: &'static str, ok: bool) {

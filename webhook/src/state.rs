@@ -50,12 +50,14 @@ impl State {
     ) -> State {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = workers.unwrap_or(cores).max(1);
+        let metrics = Arc::new(Metrics::default());
+        report_backends(&metrics, &injector);
         State {
             serving: RwLock::new(Arc::new(serving(injector, answer_capacity))),
             answer_capacity,
             generation: AtomicU64::new(1),
             draining: AtomicBool::new(false),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             on_error,
             workers: Arc::new(Semaphore::new(workers)),
             budget: Budget::new(request_memory, SMALL_POOL),
@@ -71,6 +73,7 @@ impl State {
 
     /// Serves `injector` from now on.
     pub fn swap(&self, injector: Injector) {
+        report_backends(&self.metrics, &injector);
         let next = Arc::new(serving(injector, self.answer_capacity));
         *self.serving.write().unwrap_or_else(|e| e.into_inner()) = next;
         self.generation.fetch_add(1, Ordering::Relaxed);
@@ -92,9 +95,48 @@ impl State {
     }
 }
 
+/// Logs each template that asked for native code but runs on the
+/// evaluator, and sets `injit_template_backend` for the config.
+fn report_backends(metrics: &Metrics, injector: &Injector) {
+    for (template, e) in injector.fallbacks() {
+        tracing::warn!(kind = "config", template, "template {template:?} runs on the evaluator: {e}");
+    }
+    metrics.template_backends(injector.backends().map(|(template, backend)| (template, backend.name())));
+}
+
 fn serving(injector: Injector, answer_capacity: usize) -> Serving {
     // Templates that read the clock or randomness give every pod its own
     // sidecar: nothing is reused.
     let capacity = if injector.is_deterministic() { answer_capacity } else { 0 };
     Serving { injector, answers: Answers::new(capacity) }
+}
+
+#[cfg(test)]
+mod tests {
+    use injit_compiler::Backend;
+    use injit_inject::{ConfigSource, Options, Sources};
+
+    use super::State;
+
+    fn injector(templates: &str, backend: Backend) -> injit_inject::Injector {
+        let config = format!("policy: enabled\ntemplates:\n{templates}");
+        let sources = Sources { config: Some(ConfigSource::new("config.yaml", config)), mesh: None, values: None };
+        sources.build(Options { backend, ..Options::default() }).expect("the config builds")
+    }
+
+    /// `injit_template_backend` names each template of the config serving
+    /// and the backend it runs on, and follows a reload.
+    #[test]
+    fn the_template_backend_metric_follows_the_config_serving() {
+        let first = injector("  sidecar: 'spec: {}'\n  extra: 'metadata: {}'\n", Backend::Jit);
+        let state = State::new(first, Default::default(), 0, Some(1), 1 << 20);
+        let metrics = state.metrics.encode();
+        assert!(metrics.contains("injit_template_backend{template=\"sidecar\",backend=\"jit\"} 1"), "{metrics}");
+        assert!(metrics.contains("injit_template_backend{template=\"extra\",backend=\"jit\"} 1"), "{metrics}");
+        state.swap(injector("  sidecar: 'spec: {}'\n", Backend::Eval));
+        let metrics = state.metrics.encode();
+        assert!(metrics.contains("injit_template_backend{template=\"sidecar\",backend=\"eval\"} 1"), "{metrics}");
+        assert!(!metrics.contains("backend=\"jit\""), "the previous config's are gone: {metrics}");
+        assert!(!metrics.contains("template=\"extra\""), "the previous config's are gone: {metrics}");
+    }
 }

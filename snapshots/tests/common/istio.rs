@@ -17,7 +17,9 @@ pub(crate) fn default_injector() -> Injector {
     let dir = super::data_dir().join("istio/configs/default");
     let source = |name: &str| Some(ConfigSource::new(name, read(&dir.join(name))));
     let sources = Sources { config: source("config.yaml"), mesh: source("mesh.yaml"), values: source("values.json") };
-    sources.build(Options { backend: Backend::Jit, ..Options::default() }).expect("the default config")
+    let injector = sources.build(Options { backend: Backend::Jit, ..Options::default() }).expect("the default config");
+    super::assert_backends(&injector, Backend::Jit, "the default config");
+    injector
 }
 
 /// The review of `pod` being created in `namespace`, as parsed by the

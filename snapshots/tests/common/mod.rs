@@ -11,6 +11,24 @@ use injit_testkit::read_jsonl;
 pub(crate) mod istio;
 pub(crate) mod istio_configs;
 
+/// Panics unless every template of `injector` runs on the backend asked
+/// for: an injector asked for native code falls back to the evaluator for
+/// a template whose code cannot be generated, and a suite comparing the
+/// backends would then compare the evaluator with itself.
+#[track_caller]
+pub(crate) fn assert_backends(injector: &injit_inject::Injector, asked: injit_compiler::Backend, what: &str) {
+    let fallbacks: Vec<String> = injector.fallbacks().map(|(t, e)| format!("{t}: {e}")).collect();
+    for (template, backend) in injector.backends() {
+        assert_eq!(
+            backend,
+            asked,
+            "{what}: template {template:?} asked for the {} backend, runs on the {}; {fallbacks:?}",
+            asked.name(),
+            backend.name()
+        );
+    }
+}
+
 pub(crate) fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
