@@ -73,11 +73,11 @@ impl Failure {
 
 /// What a command's `run` returns: the code to exit with, or a failure
 /// to print.
-pub type Outcome = Result<Code, Failure>;
+pub type CommandResult = Result<Code, Failure>;
 
 /// The exit code a command's outcome ends the process with, its message
 /// printed.
-pub fn finish(outcome: Outcome) -> ExitCode {
+pub fn finish(outcome: CommandResult) -> ExitCode {
     match outcome {
         Ok(code) => code.into(),
         Err(failure) => {

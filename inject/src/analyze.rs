@@ -10,16 +10,16 @@ use crate::selector::service_selects;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub enum FindingSeverity {
     Error,
     Warning,
 }
 
-impl Severity {
+impl FindingSeverity {
     pub fn name(self) -> &'static str {
         match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+            FindingSeverity::Error => "error",
+            FindingSeverity::Warning => "warning",
         }
     }
 }
@@ -27,7 +27,7 @@ impl Severity {
 /// One problem of one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     /// A stable name for the check (`port-name`, `no-service`, …).
     pub code: &'static str,
     pub file: String,
@@ -113,7 +113,7 @@ pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
     findings
 }
 
-type Add<'a> = dyn FnMut(Severity, &'static str, String, String) + 'a;
+type Add<'a> = dyn FnMut(FindingSeverity, &'static str, String, String) + 'a;
 
 fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
     for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
@@ -128,7 +128,7 @@ fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
             // appProtocol wins over the name.
             if !is_known(app) && !KUBERNETES_APP_PROTOCOLS.contains(&app) {
                 add(
-                    Severity::Warning,
+                    FindingSeverity::Warning,
                     "app-protocol",
                     format!("port {number}: appProtocol {app:?} is not a protocol Istio knows, so {DETECTED}"),
                     format!("use one of {}, {}", PROTOCOLS.join(", "), KUBERNETES_APP_PROTOCOLS.join(", ")),
@@ -138,7 +138,7 @@ fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
         }
         if name.is_empty() {
             add(
-                Severity::Warning,
+                FindingSeverity::Warning,
                 "unnamed-port",
                 format!("port {number}: no name, so {DETECTED}"),
                 format!("name it <protocol>[-<suffix>] (e.g. http-{number}) or set appProtocol"),
@@ -151,7 +151,7 @@ fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
                 .map(|p| format!("{p}-{}", &name[p.len()..]))
                 .unwrap_or_else(|| format!("tcp-{name}"));
             add(
-                Severity::Warning,
+                FindingSeverity::Warning,
                 "port-name",
                 format!(
                     "port {number}: name {name:?} is not <protocol>[-<suffix>] with a known protocol, so {DETECTED}"
@@ -184,7 +184,7 @@ fn workload(
     let batch = matches!(object.kind(), "Job" | "CronJob");
     match selecting.len() {
         0 if !batch => add(
-            Severity::Warning,
+            FindingSeverity::Warning,
             "no-service",
             "no Service selects its pods: they get no service name in the mesh and receive no routed traffic"
                 .to_owned(),
@@ -194,7 +194,7 @@ fn workload(
         _ => {
             let names: Vec<String> = selecting.iter().map(|s| s.name().to_owned()).collect();
             add(
-                Severity::Error,
+                FindingSeverity::Error,
                 "multiple-services",
                 format!(
                     "its pods are selected by {} Services ({}); a pod must belong to exactly one",
@@ -210,7 +210,7 @@ fn workload(
     {
         if !labels.iter().any(|(k, _)| k == label) {
             add(
-                Severity::Warning,
+                FindingSeverity::Warning,
                 if label == "app" { "missing-app-label" } else { "missing-version-label" },
                 format!("{where_labels} have no `{label}` label (used for {purpose})"),
                 format!("add `{label}: …` to {where_labels}"),
@@ -225,7 +225,7 @@ fn workload(
     }
     if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
         add(
-            Severity::Warning,
+            FindingSeverity::Warning,
             "host-network",
             "hostNetwork: true: pods on the node's network are never injected".to_owned(),
             "drop hostNetwork, or accept that these pods stay outside the mesh".to_owned(),
@@ -240,7 +240,7 @@ fn workload(
         && app_containers.iter().any(|c| own_uid(c).is_none())
     {
         add(
-            Severity::Error,
+            FindingSeverity::Error,
             "proxy-uid",
             format!("the pod runs as UID {PROXY_UID}, the sidecar's: its traffic bypasses the sidecar"),
             "run the application as another UID".to_owned(),
@@ -252,7 +252,7 @@ fn workload(
         let cname = container.get("name").and_then(Value::as_str).unwrap_or_default();
         if own_uid(container) == Some(PROXY_UID) {
             add(
-                Severity::Error,
+                FindingSeverity::Error,
                 "proxy-uid",
                 format!("container {cname:?} runs as UID {PROXY_UID}, the sidecar's: its traffic bypasses the sidecar"),
                 format!("run container {cname:?} as another UID"),
@@ -262,7 +262,7 @@ fn workload(
             let Some(number) = port.get("containerPort").and_then(Value::as_u64) else { continue };
             if RESERVED_PORTS.contains(&number) {
                 add(
-                    Severity::Error,
+                    FindingSeverity::Error,
                     "reserved-port",
                     format!("container {cname:?} uses port {number}, which the sidecar reserves"),
                     format!(

@@ -36,12 +36,12 @@ use serde_json::Value;
 /// An era struct: its Go name (as the era spelled it) and its fields.
 pub struct Struct {
     pub go: &'static str,
-    pub fields: &'static [(&'static str, Field)],
+    pub fields: &'static [(&'static str, LegacyField)],
 }
 
 /// What a field holds.
 #[derive(Clone, Copy)]
-pub enum Field {
+pub enum LegacyField {
     /// A value decoded whole (scalars, string lists and maps,
     /// quantities, int-or-strings).
     Leaf,
@@ -51,10 +51,10 @@ pub enum Field {
     Many(&'static Struct),
 }
 
-use Field::{Many, One};
+use LegacyField::{Many, One};
 
 impl Struct {
-    pub fn field(&self, key: &str) -> Option<Field> {
+    pub fn field(&self, key: &str) -> Option<LegacyField> {
         self.fields.iter().find(|(name, _)| *name == key).map(|(_, f)| *f)
     }
 }
@@ -82,7 +82,7 @@ fn prune(t: &Struct, value: &mut Value) {
 /// struct per type reachable from `SidecarInjectionSpec`).
 #[rustfmt::skip]
 pub mod table {
-    use super::Field::{Leaf, Many, One};
+    use super::LegacyField::{Leaf, Many, One};
     use super::Struct;
 
     pub static SIDECAR_INJECTION_SPEC: Struct = Struct { go: "inject.SidecarInjectionSpec", fields: &[
@@ -340,17 +340,17 @@ mod tests {
                 .unwrap_or_else(|| panic!("{}.{key} is not in today's {}", era.go, today.name()));
             let (elem, slice) = element(ty);
             match field {
-                Field::Leaf => assert!(
+                LegacyField::Leaf => assert!(
                     elem.fields().is_empty() || elem.special().is_some(),
                     "{}.{key}: a struct today ({})",
                     era.go,
                     elem.name()
                 ),
-                Field::One(inner) => {
+                LegacyField::One(inner) => {
                     assert!(!slice, "{}.{key}: a slice today", era.go);
                     walk(inner, elem, each);
                 }
-                Field::Many(inner) => {
+                LegacyField::Many(inner) => {
                     assert!(slice, "{}.{key}: not a slice today", era.go);
                     walk(inner, elem, each);
                 }

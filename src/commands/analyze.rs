@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use injit_inject::analyze::{Finding, Manifest, Severity, analyze};
+use injit_inject::analyze::{Finding, FindingSeverity, Manifest, analyze};
 use injit_inject::manifest::objects;
 use serde_json::{Value, json};
 
 use crate::args::OutputArg;
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{json_text, print_stdout, read_input};
 
 #[derive(clap::Args)]
@@ -32,7 +32,7 @@ enum FailOnArg {
 
 /// Reads the manifests, prints the findings; fails on those at
 /// `--fail-on`'s severity.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     let manifests = collect_files(&args.filenames).and_then(|files| read_manifests(&files, read_input));
     let manifests = manifests.map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
     let findings = findings(&manifests);
@@ -150,7 +150,7 @@ fn plural_counts(errors: usize, warnings: usize) -> String {
 }
 
 pub fn counts(findings: &[Finding]) -> (usize, usize) {
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings.iter().filter(|f| f.severity == FindingSeverity::Error).count();
     (errors, findings.len() - errors)
 }
 

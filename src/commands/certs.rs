@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use injit_webhook::certs::{issue, service_names};
 
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 use crate::io::print_stdout;
 
 /// What to issue.
@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 /// Issues the certificates and prints the `caBundle` or the manifest.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     let text = issue_files(&args).map_err(|e| Failure::new(Code::FAILED, format!("error: {e}")))?;
     if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::FAILED)) }
 }

@@ -12,7 +12,7 @@ use injit_runtime::Library;
 use injit_runtime::types::GoType;
 
 use crate::args::{Funcs, parse_delims};
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{label, print_stdout, read_input};
 use crate::report;
 
@@ -61,11 +61,11 @@ enum Emit {
 /// Checks every file and prints the problems found. It parses and
 /// analyses templates itself, recursing once per nesting level as
 /// compiling does, so it runs on the compiler's stack.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     stacker::grow(injit_grammar::COMPILE_STACK_BYTES, || check_files(args))
 }
 
-fn check_files(args: Args) -> Outcome {
+fn check_files(args: Args) -> CommandResult {
     let delims = parse_delims(args.delims.as_deref()).map_err(|e| Failure::new(Code::USAGE, e))?;
     let data_type = match args.data_type.as_deref() {
         None | Some("none") => None,
@@ -179,7 +179,7 @@ pub struct CheckOptions {
 
 /// A problem found in a file, with its span in the file's offsets.
 #[derive(Clone, Debug)]
-pub struct Finding {
+pub struct TemplateDiagnostic {
     /// The config key of the template (`templates.sidecar`), if the file is
     /// an injector config.
     pub template: Option<String>,
@@ -192,7 +192,7 @@ pub struct FileReport {
     pub path: String,
     pub source: String,
     pub templates: usize,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<TemplateDiagnostic>,
     pub notes: Vec<String>,
 }
 
@@ -303,7 +303,7 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
             let start = unit.offsets.to_file(diagnostic.span.start);
             let end = if unit.offsets.is_exact() { unit.offsets.to_file(diagnostic.span.end) } else { start };
             diagnostic.span = Span { start, end };
-            report.findings.push(Finding { template: unit.key.clone(), diagnostic });
+            report.findings.push(TemplateDiagnostic { template: unit.key.clone(), diagnostic });
         }
     }
     report.findings.sort_by_key(|f| (f.diagnostic.span.start, f.diagnostic.span.end));

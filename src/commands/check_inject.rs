@@ -7,7 +7,7 @@ use injit_inject::manifest::{ManifestObject, objects, pod_of};
 use serde_json::{Value, json};
 
 use crate::args::{ConfigArgs, OutputArg};
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{json_text, label, print_stdout, read_input};
 
 #[derive(clap::Args)]
@@ -33,7 +33,7 @@ pub struct Args {
 
 /// Builds the injector and the webhook registration, and prints each
 /// pod's answer.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     let fail = |e: String| Failure::new(Code::BAD_INPUT, format!("error: {e}"));
     let labels = args.namespace_labels.as_deref().map(parse_labels).transpose().map_err(fail)?;
     let webhooks = match &args.webhook_config {

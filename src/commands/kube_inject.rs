@@ -5,7 +5,7 @@ use std::path::Path;
 use injit_inject::{Caller, ConfigSource, Error, Injected, Options, Sources, kube_inject};
 
 use crate::args::ConfigArgs;
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{read_source, write_stdout};
 
 #[derive(clap::Args)]
@@ -24,7 +24,7 @@ pub struct Args {
 
 /// Injects the manifest and writes the result; skip warnings go to
 /// standard error.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     let failed = |e: String| Failure::new(Code::FAILED, e);
     let (input, sources) = match (read_source(Some(&args.filename)), args.config.sources()) {
         (Ok(input), Ok(sources)) => (input, sources),

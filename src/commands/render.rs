@@ -7,7 +7,7 @@ use injit_compiler::{CompileOptions, FunctionSet, MissingKey, TemplateSet};
 use injit_runtime::{Data, NumberMode};
 
 use crate::args::{BackendArg, Funcs, parse_delims};
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{read_input, write_stdout};
 
 #[derive(clap::Args)]
@@ -59,7 +59,7 @@ fn bad_input(message: String) -> Failure {
 
 /// Renders the template to standard output, Go's error text to standard
 /// error.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     if let Some(files) = &args.batch {
         return batch(&files[0], &files[1], args.backend);
     }
@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Outcome {
 /// `--batch IN OUT`: one case per input line, one result per output line
 /// (`-` is standard input or output).
 #[cfg(feature = "kit")]
-fn batch(input: &str, output: &str, backend: BackendArg) -> Outcome {
+fn batch(input: &str, output: &str, backend: BackendArg) -> CommandResult {
     let input = read_input(input).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
     let results = injit_testkit::batch::run_batch(&input, backend.into());
     let written = if output == "-" {
@@ -122,7 +122,7 @@ fn batch(input: &str, output: &str, backend: BackendArg) -> Outcome {
 
 /// `--batch` in a build without the conformance kit.
 #[cfg(not(feature = "kit"))]
-fn batch(_: &str, _: &str, _: BackendArg) -> Outcome {
+fn batch(_: &str, _: &str, _: BackendArg) -> CommandResult {
     Err(bad_input(
         "error: --batch needs the conformance kit, which this build leaves out: build injit with `--features kit`"
             .into(),

@@ -4,7 +4,7 @@ use clap::ValueEnum;
 use injit_webhook::{CertFiles, ConfigFiles, OnError, Server, Settings};
 
 use crate::args::ConfigArgs;
-use crate::exit::{Code, Failure, Outcome};
+use crate::exit::{Code, CommandResult, Failure};
 
 #[derive(clap::Args)]
 #[command(after_help = crate::exit::SERVE)]
@@ -88,7 +88,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 /// Starts logging, then serves until SIGTERM or SIGINT.
-pub fn run(args: Args) -> Outcome {
+pub fn run(args: Args) -> CommandResult {
     init_logging(args.log_format, &args.log_level);
     serve(settings(args))
 }
@@ -150,7 +150,7 @@ pub fn init_logging(format: LogFormat, level: &str) {
 
 /// Runs the server until SIGTERM or SIGINT; SIGHUP reloads the files.
 /// Failures to start are logged.
-pub fn serve(settings: Settings) -> Outcome {
+pub fn serve(settings: Settings) -> CommandResult {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -14,56 +14,56 @@ use crate::value::data::Data;
 
 /// A document as go-yaml marshals it from decoded JSON.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Node {
+pub enum YamlNode {
     Null,
     Bool(bool),
     Int(i64),
     Uint(u64),
     Float(f64),
     Str(Vec<u8>),
-    Seq(Vec<Node>),
+    Seq(Vec<YamlNode>),
     /// Entries in the order given; `marshal` sorts them as go-yaml does.
-    Map(Vec<(Node, Node)>),
+    Map(Vec<(YamlNode, YamlNode)>),
 }
 
 /// JSON text as go-yaml reads it (numbers as integers where they can be).
-pub fn node_from_json(json: &[u8]) -> Result<Node, String> {
+pub fn node_from_json(json: &[u8]) -> Result<YamlNode, String> {
     let data = Data::from_json(json, NumberMode::JsonNumber).map_err(|e| e.message)?;
     Ok(node_from_data(&data))
 }
 
 /// Decoded data as a YAML node; `json.Number` text decides int or float.
-pub fn node_from_data(data: &Data) -> Node {
+pub fn node_from_data(data: &Data) -> YamlNode {
     match data {
-        Data::Null => Node::Null,
-        Data::Bool(b) => Node::Bool(*b),
+        Data::Null => YamlNode::Null,
+        Data::Bool(b) => YamlNode::Bool(*b),
         Data::Number(f) => float_or_int(*f),
         Data::JsonNumber(text) => number(text),
-        Data::String(s) => Node::Str(s.as_bytes().to_vec()),
-        Data::Array(items) => Node::Seq(items.iter().map(node_from_data).collect()),
+        Data::String(s) => YamlNode::Str(s.as_bytes().to_vec()),
+        Data::Array(items) => YamlNode::Seq(items.iter().map(node_from_data).collect()),
         Data::Object(o) => {
-            Node::Map(o.iter().map(|(k, v)| (Node::Str(k.as_bytes().to_vec()), node_from_data(v))).collect())
+            YamlNode::Map(o.iter().map(|(k, v)| (YamlNode::Str(k.as_bytes().to_vec()), node_from_data(v))).collect())
         }
     }
 }
 
-fn float_or_int(f: f64) -> Node {
-    if f.fract() == 0.0 && f.abs() < 9.2e18 { Node::Int(f as i64) } else { Node::Float(f) }
+fn float_or_int(f: f64) -> YamlNode {
+    if f.fract() == 0.0 && f.abs() < 9.2e18 { YamlNode::Int(f as i64) } else { YamlNode::Float(f) }
 }
 
 /// A number's text resolved as go-yaml resolves a plain scalar.
-fn number(text: &str) -> Node {
+fn number(text: &str) -> YamlNode {
     if let Ok(i) = injit_strconv::parse_int(text.as_bytes(), 10) {
-        return Node::Int(i);
+        return YamlNode::Int(i);
     }
     if let Ok(u) = injit_strconv::parse_uint(text.as_bytes(), 10) {
-        return Node::Uint(u);
+        return YamlNode::Uint(u);
     }
-    Node::Float(injit_strconv::parse_float(text.as_bytes()).unwrap_or(0.0))
+    YamlNode::Float(injit_strconv::parse_float(text.as_bytes()).unwrap_or(0.0))
 }
 
 /// `yaml.Marshal`: the document, ending in a newline.
-pub fn marshal(node: &Node) -> Vec<u8> {
+pub fn marshal(node: &YamlNode) -> Vec<u8> {
     let mut e = Emitter::default();
     e.emit_node(node, true, false, false, false);
     // Document end: finish the last line.
@@ -73,12 +73,12 @@ pub fn marshal(node: &Node) -> Vec<u8> {
 
 /// go-yaml's `keyList.Less`: numbers by value, then strings with runs of
 /// digits compared as numbers and letters before other characters.
-pub fn key_less(a: &Node, b: &Node) -> bool {
+pub fn key_less(a: &YamlNode, b: &YamlNode) -> bool {
     let (af, bf) = (key_float(a), key_float(b));
     if let (Some(x), Some(y)) = (af, bf) {
         return x < y;
     }
-    let (Node::Str(a), Node::Str(b)) = (a, b) else {
+    let (YamlNode::Str(a), YamlNode::Str(b)) = (a, b) else {
         return kind_rank(a) < kind_rank(b);
     };
     let (ar, br): (Vec<char>, Vec<char>) =
@@ -129,26 +129,26 @@ pub fn key_less(a: &Node, b: &Node) -> bool {
     ar.len() < br.len()
 }
 
-fn key_float(n: &Node) -> Option<f64> {
+fn key_float(n: &YamlNode) -> Option<f64> {
     match n {
-        Node::Int(i) => Some(*i as f64),
-        Node::Uint(u) => Some(*u as f64),
-        Node::Float(f) => Some(*f),
+        YamlNode::Int(i) => Some(*i as f64),
+        YamlNode::Uint(u) => Some(*u as f64),
+        YamlNode::Float(f) => Some(*f),
         _ => None,
     }
 }
 
 /// `reflect.Kind` order of non-number, non-string keys.
-fn kind_rank(n: &Node) -> u8 {
+fn kind_rank(n: &YamlNode) -> u8 {
     match n {
-        Node::Null => 0,
-        Node::Bool(_) => 1,
-        Node::Int(_) => 2,
-        Node::Uint(_) => 7,
-        Node::Float(_) => 14,
-        Node::Map(_) => 21,
-        Node::Seq(_) => 23,
-        Node::Str(_) => 24,
+        YamlNode::Null => 0,
+        YamlNode::Bool(_) => 1,
+        YamlNode::Int(_) => 2,
+        YamlNode::Uint(_) => 7,
+        YamlNode::Float(_) => 14,
+        YamlNode::Map(_) => 21,
+        YamlNode::Seq(_) => 23,
+        YamlNode::Str(_) => 24,
     }
 }
 
@@ -695,13 +695,13 @@ impl Emitter {
         self.indention = self.indention && is_indention;
     }
 
-    fn emit_node(&mut self, node: &Node, _root: bool, _sequence: bool, mapping: bool, simple_key: bool) {
+    fn emit_node(&mut self, node: &YamlNode, _root: bool, _sequence: bool, mapping: bool, simple_key: bool) {
         self.mapping_context = mapping;
         self.simple_key_context = simple_key;
         match node {
-            Node::Seq(items) if items.is_empty() => self.emit_empty(b"[", b"]"),
-            Node::Map(entries) if entries.is_empty() => self.emit_empty(b"{", b"}"),
-            Node::Seq(items) => {
+            YamlNode::Seq(items) if items.is_empty() => self.emit_empty(b"[", b"]"),
+            YamlNode::Map(entries) if entries.is_empty() => self.emit_empty(b"{", b"}"),
+            YamlNode::Seq(items) => {
                 self.increase_indent(false, self.mapping_context && !self.indention);
                 for item in items {
                     self.write_indent();
@@ -710,8 +710,8 @@ impl Emitter {
                 }
                 self.pop_indent();
             }
-            Node::Map(entries) => {
-                let mut sorted: Vec<&(Node, Node)> = entries.iter().collect();
+            YamlNode::Map(entries) => {
+                let mut sorted: Vec<&(YamlNode, YamlNode)> = entries.iter().collect();
                 sorted.sort_by(|a, b| {
                     if key_less(&a.0, &b.0) {
                         Ordering::Less
@@ -744,10 +744,10 @@ impl Emitter {
         }
     }
 
-    fn is_simple_key(&self, key: &Node) -> bool {
+    fn is_simple_key(&self, key: &YamlNode) -> bool {
         match key {
-            Node::Seq(items) => items.is_empty(),
-            Node::Map(entries) => entries.is_empty(),
+            YamlNode::Seq(items) => items.is_empty(),
+            YamlNode::Map(entries) => entries.is_empty(),
             scalar => {
                 let (text, _) = scalar_text(scalar);
                 !analyze(&text).multiline && text.len() <= 128
@@ -996,13 +996,13 @@ impl Emitter {
 }
 
 /// A scalar's text and the style go-yaml's encoder asks for.
-fn scalar_text(node: &Node) -> (Vec<u8>, Style) {
+fn scalar_text(node: &YamlNode) -> (Vec<u8>, Style) {
     match node {
-        Node::Null => (b"null".to_vec(), Style::Plain),
-        Node::Bool(b) => ((if *b { "true" } else { "false" }).as_bytes().to_vec(), Style::Plain),
-        Node::Int(i) => (i.to_string().into_bytes(), Style::Plain),
-        Node::Uint(u) => (u.to_string().into_bytes(), Style::Plain),
-        Node::Float(f) => {
+        YamlNode::Null => (b"null".to_vec(), Style::Plain),
+        YamlNode::Bool(b) => ((if *b { "true" } else { "false" }).as_bytes().to_vec(), Style::Plain),
+        YamlNode::Int(i) => (i.to_string().into_bytes(), Style::Plain),
+        YamlNode::Uint(u) => (u.to_string().into_bytes(), Style::Plain),
+        YamlNode::Float(f) => {
             let text = injit_strconv::format_float(*f, injit_strconv::FloatFormat::General { upper: false }, -1);
             let text = match text.as_str() {
                 "+Inf" => ".inf".to_owned(),
@@ -1012,8 +1012,8 @@ fn scalar_text(node: &Node) -> (Vec<u8>, Style) {
             };
             (text.into_bytes(), Style::Plain)
         }
-        Node::Str(s) => (s.clone(), requested_style(s)),
-        Node::Seq(_) | Node::Map(_) => (Vec::new(), Style::Plain),
+        YamlNode::Str(s) => (s.clone(), requested_style(s)),
+        YamlNode::Seq(_) | YamlNode::Map(_) => (Vec::new(), Style::Plain),
     }
 }
 

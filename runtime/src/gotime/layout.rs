@@ -292,7 +292,7 @@ pub(super) fn format(t: &Time, layout: &str) -> String {
 
 /// `time.ParseError`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
+pub struct TimeParseError {
     layout: String,
     value: String,
     layout_elem: String,
@@ -320,7 +320,7 @@ fn quote(s: &str) -> String {
     out
 }
 
-impl fmt::Display for ParseError {
+impl fmt::Display for TimeParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.message.is_empty() {
             write!(
@@ -337,7 +337,7 @@ impl fmt::Display for ParseError {
     }
 }
 
-impl std::error::Error for ParseError {}
+impl std::error::Error for TimeParseError {}
 
 /// Go's `skip`: matches a layout's literal text (a space matches any run
 /// of spaces).
@@ -453,9 +453,9 @@ fn parse_signed_offset(value: &str) -> usize {
 }
 
 /// `time.ParseInLocation`.
-pub(super) fn parse(layout: &str, value: &str, default_loc: Arc<Location>) -> Result<Time, ParseError> {
+pub(super) fn parse(layout: &str, value: &str, default_loc: Arc<Location>) -> Result<Time, TimeParseError> {
     let (alayout, avalue) = (layout, value);
-    let error = |layout_elem: &str, value_elem: &str, message: &str| ParseError {
+    let error = |layout_elem: &str, value_elem: &str, message: &str| TimeParseError {
         layout: alayout.to_owned(),
         value: avalue.to_owned(),
         layout_elem: layout_elem.to_owned(),

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub use duration::{format_duration, parse_duration, parse_proto_duration};
-pub use layout::ParseError;
+pub use layout::TimeParseError;
 pub use location::{Location, set_zone_source_for_testing};
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -155,7 +155,7 @@ impl Time {
     }
 
     /// `time.ParseInLocation(layout, value, loc)`.
-    pub fn parse_in_location(layout: &str, value: &str, loc: Arc<Location>) -> Result<Time, ParseError> {
+    pub fn parse_in_location(layout: &str, value: &str, loc: Arc<Location>) -> Result<Time, TimeParseError> {
         layout::parse(layout, value, loc)
     }
 }
