@@ -1,0 +1,129 @@
+//! Every exit code a command's `--help` documents is the code the command
+//! really exits with: one run per documented (command, code) pair, each
+//! provoking that outcome, and a check that no documented pair lacks a run.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const COMMANDS: [&str; 7] = ["check", "render", "kube-inject", "serve", "certs", "analyze", "check-inject"];
+
+/// (arguments, expected code, what the run provokes). Paths are relative
+/// to the package root, where cargo runs integration tests.
+const RUNS: &[(&[&str], i32, &str)] = &[
+    (&["check", "examples/templates/sidecar.tmpl"], 0, "a clean template"),
+    (&["check", "snapshots/tests/inputs/check/three_mistakes.tmpl"], 1, "a template with errors"),
+    (&["check", "/nonexistent/injit.tmpl"], 1, "an unreadable template"),
+    (&["check", "--delims", "x", "examples/templates/sidecar.tmpl"], 2, "a bad --delims"),
+    (&["render", "--funcs", "sprig", "bench/conformance/sidecar.tmpl", "bench/conformance/pod.json"], 0, "a render"),
+    (&["render", "snapshots/tests/inputs/check/syntax_error.tmpl"], 1, "a template that does not parse"),
+    (&["render", "snapshots/tests/inputs/check/fails_every_run.tmpl"], 2, "a template that fails while executing"),
+    (&["render", "/nonexistent/injit.tmpl"], 3, "an unreadable template"),
+    (&["kube-inject", "-f", "examples/sleep.yaml"], 0, "an injection"),
+    (&["kube-inject", "-f", "/nonexistent/app.yaml"], 1, "an unreadable manifest"),
+    (
+        &["serve", "--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"],
+        1,
+        "missing certificate files",
+    ),
+    (&["certs", "--out-dir", "Cargo.toml/certs"], 1, "an output folder that cannot be made"),
+    (&["analyze", "-f", "examples/app.yaml"], 0, "warnings below --fail-on"),
+    (&["analyze", "-f", "examples/app.yaml", "--fail-on", "warning"], 1, "warnings at --fail-on"),
+    (&["analyze", "-f", "/nonexistent/app.yaml"], 2, "an unreadable manifest"),
+    (&["check-inject", "-f", "examples/app.yaml"], 0, "a report"),
+    (&["check-inject", "-f", "/nonexistent/app.yaml"], 2, "an unreadable manifest"),
+];
+
+/// Runs `injit args` with nothing on stdin; a command that has not exited
+/// after 20 s (a server that started when it should not have) is killed
+/// and reported.
+fn exit_code(args: &[&str]) -> Option<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("injit runs");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for injit") {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            child.kill().expect("kill injit");
+            child.wait().expect("reap injit");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The codes `injit COMMAND --help` documents for the command.
+fn documented_codes(command: &str) -> BTreeSet<i32> {
+    let out = Command::new(env!("CARGO_BIN_EXE_injit")).args([command, "--help"]).output().expect("injit runs");
+    let help = String::from_utf8(out.stdout).expect("UTF-8 help");
+    let table =
+        help.split("Exit codes:").nth(1).unwrap_or_else(|| panic!("`injit {command} --help` has no exit codes"));
+    table.lines().filter_map(|line| line.strip_prefix("  ")?.split_whitespace().next()?.parse().ok()).collect()
+}
+
+#[test]
+fn each_command_exits_with_the_codes_its_help_documents() {
+    let mut failures = Vec::new();
+    for (args, want, what) in RUNS {
+        let got = exit_code(args);
+        if got != Some(*want) {
+            failures.push(format!("injit {} ({what}): exit {got:?}, documented {want}", args.join(" ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_documented_code_has_a_run() {
+    for command in COMMANDS {
+        let documented = documented_codes(command);
+        // 2 (the command line is not understood) is clap's for every
+        // command: `usage_errors_exit_2` runs it. `certs`' success writes
+        // files: `certs_into_a_new_folder_exit_0`. `serve`'s 0 is its exit
+        // on SIGTERM, which needs a started server: tests/serve.rs
+        // (`sigterm_drains_then_finishes_in_flight_requests_and_exits`).
+        let elsewhere: &[i32] = match command {
+            "certs" | "serve" => &[0, 2],
+            _ => &[2],
+        };
+        let run: BTreeSet<i32> = RUNS
+            .iter()
+            .filter(|(args, ..)| args[0] == command)
+            .map(|(_, code, _)| *code)
+            .chain(elsewhere.iter().copied())
+            .collect();
+        let missing: Vec<_> = documented.difference(&run).collect();
+        assert!(missing.is_empty(), "`injit {command} --help` documents {missing:?} but no run provokes them");
+        let undocumented: Vec<_> = run.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "`injit {command}` exits {undocumented:?}, which its --help does not document"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(exit_code(&["no-such-command"]), Some(2));
+    for command in COMMANDS {
+        assert_eq!(exit_code(&[command, "--no-such-flag"]), Some(2), "injit {command} --no-such-flag");
+    }
+}
+
+#[test]
+fn certs_into_a_new_folder_exit_0() {
+    let dir = std::env::temp_dir().join(format!("injit-exit-codes-{}", std::process::id()));
+    let code = exit_code(&["certs", "--out-dir", dir.to_str().expect("a UTF-8 temp dir")]);
+    let issued = dir.join("tls.crt").is_file();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(0));
+    assert!(issued, "certs exited 0 without writing tls.crt");
+}
