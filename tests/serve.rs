@@ -1137,3 +1137,57 @@ async fn the_shutdown_log_counts_the_requests_really_in_flight() {
     assert!(logs.contains("shutdown timeout reached with 1 requests still in flight"), "{logs}");
     drop((stalled, idle));
 }
+
+/// Each reason a review is refused or skipped for, provoked once over
+/// HTTP: the answer, and the label `/metrics` counts it under.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_failure_and_skip_reason_is_answered_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // Broken YAML only for pods that ask for it, so the config passes the
+    // trial injection of reference pods when it loads.
+    let config = config_dir(dir.path(), |c| {
+        c.replacen(
+            "  sidecar: |\n",
+            "  sidecar: |\n    {{ if index .ObjectMeta.Annotations \"example.com/break\" }}spec: [{{ end }}\n",
+            1,
+        )
+    });
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg]);
+    let pod = sleep_pod();
+    let mut not_a_pod_spec = pod.clone();
+    not_a_pod_spec["spec"]["containers"] = json!("web");
+    let mut owner = pod.clone();
+    owner["metadata"]["ownerReferences"][0]["apiVersion"] = json!("apps/v1\n          x: y");
+    let failures = [
+        ("invalid_pod", not_a_pod_spec),
+        ("invalid_annotation", with_annotation(&pod, "sidecar.istio.io/interceptionMode", "BOGUS")),
+        ("untrusted_string", owner),
+        ("rendered_yaml", with_annotation(&pod, "example.com/break", "yes")),
+    ];
+    for (reason, object) in &failures {
+        let response = webhook.review("/inject", &review("v1", reason, object)).await;
+        assert_eq!(response["allowed"], false, "{reason}: {response}");
+        assert!(response.get("patch").is_none(), "{reason}: {response}");
+    }
+    let metrics = webhook.metrics().await;
+    for (reason, _) in &failures {
+        assert!(
+            metrics.contains(&format!("sidecar_injection_failure_total{{reason=\"{reason}\"}} 1")),
+            "{reason}: {metrics}"
+        );
+    }
+    // The same config answers every other pod.
+    let response = webhook.review("/inject", &review("v1", "fine", &pod)).await;
+    assert!(is_injected(&apply(&pod, &response)), "{response}");
+
+    // A policy that is neither enabled nor disabled injects nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |c| c.replacen("policy: enabled", "policy: sometimes", 1));
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg]);
+    let response = webhook.review("/inject", &review("v1", "policy", &pod)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(response.get("patch").is_none(), "{response}");
+    assert!(webhook.metrics().await.contains("sidecar_injection_skip_total{reason=\"invalid_policy\"} 1"));
+}
