@@ -1191,3 +1191,38 @@ async fn each_failure_and_skip_reason_is_answered_and_counted() {
     assert!(response.get("patch").is_none(), "{response}");
     assert!(webhook.metrics().await.contains("sidecar_injection_skip_total{reason=\"invalid_policy\"} 1"));
 }
+
+/// A certificate that does not match its key is rejected and counted; a
+/// key missing mid-swap is waited out; the certificate in use keeps
+/// serving until a good pair arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_certificate_pair_is_rejected_and_the_old_one_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = common::issue_certs(dir.path(), "other");
+    let mut webhook = Webhook::start_in(dir, &["--reload-interval", "50ms"]);
+    webhook.cas.push(other.ca.clone());
+    let (tls_cert, tls_key) = (webhook.path("tls.crt"), webhook.path("tls.key"));
+    let rejected = "injit_reloads_total{kind=\"certificate\",result=\"rejected\"}";
+
+    // The other certificate with the old key: they do not match.
+    std::fs::copy(&other.cert, &tls_cert).unwrap();
+    webhook.eventually("the mismatched pair is rejected", async || webhook.metric(rejected).await >= 1.0).await;
+    still_serves(&webhook).await;
+    let after_mismatch = webhook.metric(rejected).await;
+
+    // The key gone, as for a moment while a Secret's files are swapped:
+    // waited out, neither loaded nor counted as a rejection.
+    std::fs::remove_file(&tls_key).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(webhook.metric(rejected).await, after_mismatch, "a missing file is not a rejected pair");
+    still_serves(&webhook).await;
+
+    // The matching key arrives: the new pair is taken.
+    std::fs::copy(&other.key, &tls_key).unwrap();
+    webhook
+        .eventually("the good pair is loaded", async || {
+            webhook.metric("injit_reloads_total{kind=\"certificate\",result=\"ok\"}").await >= 1.0
+        })
+        .await;
+    still_serves(&webhook).await;
+}
