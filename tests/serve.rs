@@ -1226,3 +1226,30 @@ async fn a_broken_certificate_pair_is_rejected_and_the_old_one_keeps_serving() {
         .await;
     still_serves(&webhook).await;
 }
+
+/// A body that stops arriving is answered 408 once the API server's
+/// timeout for the review has passed, and the server serves on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_stops_arriving_is_408_at_the_reviews_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let webhook = Webhook::start(&[]);
+    let tls = webhook.connect(b"http/1.1").await;
+    let (mut read, mut write) = tokio::io::split(tls);
+    let head = "POST /inject?timeout=300ms HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+                content-length: 1000\r\n\r\n{\"apiVersion\":";
+    write.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), read.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+            other => panic!("no answer to the stalled body: {other:?}"),
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "answered at the deadline, not later");
+    drop(write);
+    still_serves(&webhook).await;
+}
