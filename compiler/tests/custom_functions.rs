@@ -1,12 +1,11 @@
 //! Functions a program registers from Rust (Go's `Template.Funcs`): checked
 //! like built-in ones, called by both backends, replacing same-named ones.
 
-mod common;
-
 use injit_compiler::{Backend, CompileOptions, FunctionSet, TemplateSet, check};
 use injit_grammar::{ParseOptions, parse};
 use injit_runtime::funcs::{CallCx, CustomFunction};
 use injit_runtime::{Data, Library, Signature, Value};
+use injit_testkit::batch::assert_backend;
 
 fn shout<'a>(_: &CallCx, args: &[Value<'a>]) -> Result<Value<'a>, String> {
     let mut text = args[0].as_bytes().unwrap_or_default().to_ascii_uppercase();
@@ -37,7 +36,7 @@ fn functions() -> FunctionSet {
 fn render(source: &str, backend: Backend) -> Result<String, String> {
     let options = CompileOptions { functions: functions(), backend, ..CompileOptions::default() };
     let set = TemplateSet::compile(source, &options).map_err(|e| e.to_string())?;
-    common::assert_backend(&set, backend, source);
+    assert_backend(&set, backend, source);
     let mut out = Vec::new();
     set.render(&Data::Null, &mut out).map_err(|e| e.to_string())?;
     Ok(String::from_utf8(out).expect("utf-8"))

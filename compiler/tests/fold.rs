@@ -3,8 +3,7 @@
 //! IR and the output over `bound` + `data` (which must equal the unfolded
 //! template's, on both backends).
 
-mod common;
-
+use injit_testkit::batch::assert_backend;
 use std::sync::Arc;
 
 use injit_compiler::ir::ProcId;
@@ -32,7 +31,7 @@ fn fold_case(path: &std::path::Path) -> String {
         let options =
             CompileOptions { functions: FunctionSet::new(Library::Sprig), bound, backend, ..CompileOptions::default() };
         let set = TemplateSet::compile(&source, &options).expect("compiles");
-        common::assert_backend(&set, backend, &path.display().to_string());
+        assert_backend(&set, backend, &path.display().to_string());
         set
     };
     let render = |set: &TemplateSet| {
@@ -93,7 +92,7 @@ missing: {{ .Values.nope }} {{ index .Values "global" "tag" }}
             ..CompileOptions::default()
         };
         let set = TemplateSet::compile(source, &options).expect("compiles");
-        common::assert_backend(&set, backend, "typed data");
+        assert_backend(&set, backend, "typed data");
         set
     };
     let render = |set: &TemplateSet| {

@@ -3,15 +3,14 @@
 //! or the native stack; and the nesting limit, which keeps parsing and
 //! compiling off the caller's stack and within their own.
 
-mod common;
-
 use injit_compiler::{Backend, CompileOptions, ExecLimits, FunctionSet, TemplateSet};
 use injit_runtime::{Data, Library};
+use injit_testkit::batch::assert_backend;
 
 fn render(source: &str, limits: ExecLimits) -> (String, Result<(), String>) {
     let options = CompileOptions { functions: FunctionSet::new(Library::Sprig), limits, ..CompileOptions::default() };
     let set = TemplateSet::compile(source, &options).expect("test template parses");
-    common::assert_backend(&set, Backend::Jit, source);
+    assert_backend(&set, Backend::Jit, source);
     let mut out = Vec::new();
     let result = set.render(&Data::Null, &mut out).map_err(|e| e.to_string());
     (String::from_utf8_lossy(&out).into_owned(), result)
@@ -78,7 +77,7 @@ fn templates_nested_to_the_limit_compile_on_a_small_stack() {
                     };
                     let set =
                         TemplateSet::compile(&source, &options).unwrap_or_else(|e| panic!("{shape}, {backend:?}: {e}"));
-                    common::assert_backend(&set, backend, shape);
+                    assert_backend(&set, backend, shape);
                     let mut out = Vec::new();
                     set.render(&Data::Null, &mut out).unwrap_or_else(|e| panic!("{shape}, {backend:?}: {e}"));
                     assert_eq!(out, b"x", "{shape}, {backend:?}");
