@@ -584,7 +584,9 @@ async fn an_expired_deadline_is_answered_before_it() {
     let webhook = Webhook::start(&[]);
     let response = webhook.review("/inject?timeout=1ns", &review("v1", "late", &sleep_pod())).await;
     assert_eq!(response["allowed"], false);
-    assert!(response["status"]["message"].as_str().unwrap().contains("timeout"), "{response}");
+    let message = response["status"]["message"].as_str().unwrap();
+    assert_eq!(message, "the sidecar injection did not finish within the request's timeout (queued)", "{response}");
+    assert!(webhook.metrics().await.contains("sidecar_injection_failure_total{reason=\"timeout\"} 1"));
     let response = webhook.review("/inject?timeout=10s", &review("v1", "in-time", &sleep_pod())).await;
     assert_eq!(response["allowed"], true);
 }
@@ -617,7 +619,41 @@ async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod(
         let response = answer.await.unwrap();
         assert_eq!(response["allowed"], false);
         let message = response["status"]["message"].as_str().unwrap();
-        assert!(message.contains("did not finish within the request's timeout"), "{message}");
+        assert_eq!(message, "the sidecar injection did not finish within the request's timeout (running)");
+    }
+    assert!(webhook.metrics().await.contains("sidecar_injection_failure_total{reason=\"timeout\"} 2"));
+}
+
+/// With every worker busy past a pod's deadline, the pod is answered at
+/// its deadline as still queued (denied, or allowed with a warning under
+/// `--on-error allow`), and never injected after nobody waits for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pod_queued_behind_busy_workers_is_answered_at_its_deadline() {
+    for (on_error, allowed) in [("deny", false), ("allow", true)] {
+        let webhook = std::sync::Arc::new(Webhook::start(&["--workers", "1", "--on-error", on_error]));
+        // Seconds of work: it holds the only worker longer than the
+        // next pod's whole timeout.
+        let mut slow = sleep_pod();
+        slow["spec"]["containers"] =
+            (0..4000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect::<Vec<_>>().into();
+        slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 1000].join(",")});
+        let busy = {
+            let webhook = std::sync::Arc::clone(&webhook);
+            tokio::spawn(async move { webhook.review("/inject?timeout=3s", &review("v1", "slow", &slow)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let response = webhook.review("/inject?timeout=1s", &review("v1", "queued", &sleep_pod())).await;
+        let expected = "the sidecar injection did not finish within the request's timeout (queued)";
+        assert_eq!(response["allowed"], allowed, "{on_error}: {response}");
+        assert!(response.get("patch").is_none(), "{on_error}: {response}");
+        if allowed {
+            assert_eq!(response["warnings"], json!([format!("injit: the sidecar was not injected: {expected}")]));
+        } else {
+            assert_eq!(response["status"]["message"], expected, "{response}");
+        }
+        // Counted while the slow pod still holds the worker.
+        assert!(webhook.metrics().await.contains("sidecar_injection_failure_total{reason=\"timeout\"} 1"));
+        assert_eq!(busy.await.unwrap()["uid"], "slow");
     }
 }
 

@@ -116,3 +116,43 @@ fn webhook_only_config_keys_reach_only_the_webhook() {
     assert_eq!(kube_inject.pointer("/metadata/annotations/example.com~1injected"), None, "{kube_inject}");
     assert_eq!(kube_inject.pointer("/spec/containers/1/image"), Some(&json!("proxyv2")), "{kube_inject}");
 }
+
+/// A pod's `proxy.istio.io/config` is applied to the mesh config by
+/// `istioctl kube-inject` (`IntoObject` replaces the mesh config with it),
+/// but only to the ProxyConfig by the webhook (`injectPod` keeps the
+/// mesh config and merges the annotation into `proxyConfig`): a template
+/// reading `.MeshConfig.DefaultConfig` sees the annotation only under
+/// kube-inject.
+#[test]
+fn a_pods_proxy_config_reaches_the_mesh_config_only_under_kube_inject() {
+    let config = "templates:\n  sidecar: |\n    metadata:\n      annotations:\n\
+                  \x20       mesh: {{ .MeshConfig.DefaultConfig.DiscoveryAddress | quote }}\n\
+                  \x20       proxy: {{ .ProxyConfig.DiscoveryAddress | quote }}\n\
+                  \x20   spec:\n      containers:\n      - name: istio-proxy\n        image: proxyv2\n";
+    let mesh = "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n";
+    let sources = Sources {
+        config: Some(ConfigSource::new("config.yaml", config.to_owned())),
+        mesh: Some(ConfigSource::new("mesh.yaml", mesh.to_owned())),
+        values: None,
+    };
+    let injector = sources.build(Options::default()).expect("the config builds");
+    let pod = json!({
+        "metadata": {"name": "p", "namespace": "default",
+                     "annotations": {"proxy.istio.io/config": "discoveryAddress: istiod-canary.istio-system.svc:15012"}},
+        "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+    });
+    let workload = Workload::of_pod(&pod);
+    let inject = |caller| {
+        let request = injit_inject::Request::new(&workload, &pod, caller);
+        match injector.inject(&request).expect("injects") {
+            Outcome::Injected(pod) => pod["metadata"]["annotations"].clone(),
+            Outcome::Skipped(skip) => panic!("skipped: {skip:?}"),
+        }
+    };
+    let webhook = inject(Caller::Webhook);
+    assert_eq!(webhook["mesh"], "istiod.istio-system.svc:15012", "{webhook}");
+    assert_eq!(webhook["proxy"], "istiod-canary.istio-system.svc:15012", "{webhook}");
+    let kube_inject = inject(Caller::KubeInject);
+    assert_eq!(kube_inject["mesh"], "istiod-canary.istio-system.svc:15012", "{kube_inject}");
+    assert_eq!(kube_inject["proxy"], "istiod-canary.istio-system.svc:15012", "{kube_inject}");
+}

@@ -124,7 +124,7 @@ pub fn admit_object(
         Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name())),
     };
     let pod = typed.as_ref().unwrap_or(&received);
-    let late = |_| fail("timeout", crate::routes::late_message("running"));
+    let late = |_| fail("timeout", crate::in_time::late_message("running"));
     let rules = Rules::of(injector.config());
     let workload = Workload::of_pod(pod);
     let inject_request = InjectRequest::new(&workload, pod, Caller::Webhook)

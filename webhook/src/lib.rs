@@ -8,6 +8,7 @@ pub mod budget;
 pub mod certs;
 pub mod config_files;
 mod connections;
+mod in_time;
 pub mod metrics;
 pub mod patch;
 pub mod path_envs;

@@ -11,13 +11,12 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode, Version};
-use tokio::sync::OwnedSemaphorePermit;
 
-use crate::admission::{Decision, admit_object};
-use crate::answers::Key;
+use crate::admission::Decision;
 use crate::budget::{Charge, SMALL_BODY, Short};
+use crate::in_time::admit_in_time;
 use crate::metrics::{DecisionLabel, Reason};
-use crate::review::{Response, ReviewRequest};
+use crate::review::ReviewRequest;
 use crate::scan;
 use crate::state::State;
 
@@ -345,71 +344,6 @@ fn no_memory(state: &State, short: &Short) -> (StatusCode, String) {
     };
     state.metrics.requests_refused.get_or_create(&Reason { reason }).inc();
     (status, message)
-}
-
-/// Why a request is answered as a failure at its deadline: the
-/// injection was still `queued` for a worker, or `running`.
-pub(crate) fn late_message(what: &str) -> String {
-    format!("the sidecar injection did not finish within the request's timeout ({what})")
-}
-
-/// Runs the admission off the async workers, answering before the API
-/// server's deadline: work that has not started by then is dropped, and
-/// a late injection is answered as a failure (under `--on-error`). The
-/// injection itself stops at that deadline too, so that a request nobody
-/// waits for any more gives its worker to the next.
-async fn admit_in_time(
-    state: &Arc<State>,
-    mut review: ReviewRequest,
-    path: String,
-    deadline: Instant,
-    reusable: bool,
-    large: Option<OwnedSemaphorePermit>,
-) -> (Response, Decision) {
-    // Leave the answer time to travel back.
-    let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
-    let answer_by = tokio::time::Instant::from_std(deadline - margin);
-    let on_error = state.on_error;
-    let late = |what: &str| (on_error.answer(late_message(what)), Decision::Failed("timeout"));
-    let serving = state.serving();
-    // An identical pod answered before under this config: no work at all.
-    let mut hash = None;
-    if reusable
-        && review.is_pod_create()
-        && let Some(object) = &review.object
-    {
-        let key = Key::new(&review.namespace, &path, object);
-        if let Some(answer) = serving.answers.get(&key) {
-            state.metrics.reused.inc();
-            return answer;
-        }
-        hash = Some(key.hash());
-    }
-    let permit = match tokio::time::timeout_at(answer_by, Arc::clone(&state.workers).acquire_owned()).await {
-        Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
-        // Nobody waits for the answer any more: do not start the work.
-        _ => return late("queued"),
-    };
-    let deadline = injit_inject::Deadline::at(answer_by.into_std());
-    // The pod is handed over, not copied, unless it is kept for reuse
-    // (small pods only).
-    let object = if hash.is_some() { review.object.clone() } else { review.object.take() };
-    let work = tokio::task::spawn_blocking(move || {
-        let (response, decision) = admit_object(&serving.injector, &review, object, &path, on_error, deadline);
-        drop((permit, large));
-        if let (Some(hash), Some(object)) = (hash, &review.object) {
-            serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
-        }
-        (response, decision)
-    });
-    match tokio::time::timeout_at(answer_by, work).await {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(panic)) => {
-            tracing::error!("the injection panicked: {panic}");
-            (on_error.answer("internal error: the injection panicked".to_owned()), Decision::Failed("internal"))
-        }
-        Err(_) => late("running"),
-    }
 }
 
 fn record(state: &State, decision: &Decision, elapsed: Duration) {

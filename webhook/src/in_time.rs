@@ -1,0 +1,179 @@
+//! Answering before the API server gives up: an admission runs off the
+//! async workers, waits for one of a bounded number of them, and is
+//! answered as a failure (under `--on-error`) if it has not started or
+//! not finished by its deadline. The injection itself stops at that
+//! deadline too, so that a request nobody waits for any more gives its
+//! worker to the next.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use injit_inject::Deadline;
+
+use crate::admission::{Decision, OnError, admit_object};
+use crate::answers::Key;
+use crate::review::{Response, ReviewRequest};
+use crate::state::State;
+
+/// Why a request is answered as a failure at its deadline: the
+/// injection was still `queued` for a worker, or `running`.
+pub(crate) fn late_message(what: &str) -> String {
+    format!("the sidecar injection did not finish within the request's timeout ({what})")
+}
+
+/// Admits `review`, answering by `deadline` (less a margin for the
+/// answer to travel back). An identical pod answered before under the
+/// config serving now is answered again without any work.
+pub(crate) async fn admit_in_time(
+    state: &Arc<State>,
+    mut review: ReviewRequest,
+    path: String,
+    deadline: Instant,
+    reusable: bool,
+    large: Option<OwnedSemaphorePermit>,
+) -> (Response, Decision) {
+    let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
+    let answer_by = tokio::time::Instant::from_std(deadline - margin);
+    let serving = state.serving();
+    let mut hash = None;
+    if reusable
+        && review.is_pod_create()
+        && let Some(object) = &review.object
+    {
+        let key = Key::new(&review.namespace, &path, object);
+        if let Some(answer) = serving.answers.get(&key) {
+            state.metrics.reused.inc();
+            return answer;
+        }
+        hash = Some(key.hash());
+    }
+    let on_error = state.on_error;
+    // The pod is handed over, not copied, unless it is kept for reuse
+    // (small pods only).
+    let object = if hash.is_some() { review.object.clone() } else { review.object.take() };
+    run_in_time(&state.workers, answer_by, on_error, move |deadline| {
+        let (response, decision) = admit_object(&serving.injector, &review, object, &path, on_error, deadline);
+        drop(large);
+        if let (Some(hash), Some(object)) = (hash, &review.object) {
+            serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
+        }
+        (response, decision)
+    })
+    .await
+}
+
+/// Runs `work` on a blocking thread once one of `workers` is free, and
+/// answers by `answer_by` whatever happens: work that has not started by
+/// then is never started (`queued`), work still running is answered for
+/// (`running`) and told to stop through its `Deadline`, and work that
+/// panics is answered as an internal failure, never a dropped connection.
+pub(crate) async fn run_in_time<W>(
+    workers: &Arc<Semaphore>,
+    answer_by: tokio::time::Instant,
+    on_error: OnError,
+    work: W,
+) -> (Response, Decision)
+where
+    W: FnOnce(Deadline) -> (Response, Decision) + Send + 'static,
+{
+    let late = |what: &str| (on_error.answer(late_message(what)), Decision::Failed("timeout"));
+    let permit = match tokio::time::timeout_at(answer_by, Arc::clone(workers).acquire_owned()).await {
+        Ok(Ok(permit)) if tokio::time::Instant::now() < answer_by => permit,
+        // Nobody waits for the answer any more: do not start the work.
+        _ => return late("queued"),
+    };
+    let deadline = Deadline::at(answer_by.into_std());
+    let running = tokio::task::spawn_blocking(move || {
+        let answer = work(deadline);
+        drop(permit);
+        answer
+    });
+    match tokio::time::timeout_at(answer_by, running).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(panic)) => {
+            // The worker's permit was released as the panic unwound.
+            tracing::error!("the injection panicked: {panic}");
+            let message = "the sidecar injection failed unexpectedly (a defect in injit: its log has the details)";
+            (on_error.answer(message.to_owned()), Decision::Failed("internal"))
+        }
+        Err(_) => late("running"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick(_: Deadline) -> (Response, Decision) {
+        (Response::allow(), Decision::Injected)
+    }
+
+    fn soon(millis: u64) -> tokio::time::Instant {
+        tokio::time::Instant::now() + Duration::from_millis(millis)
+    }
+
+    fn message(response: &Response) -> &str {
+        response.message.as_deref().unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn work_that_cannot_get_a_worker_before_the_deadline_is_never_started() {
+        let workers = Arc::new(Semaphore::new(1));
+        let _busy = Arc::clone(&workers).acquire_owned().await.unwrap();
+        let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&started);
+        let (response, decision) = run_in_time(&workers, soon(50), OnError::Deny, move |_| {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            quick(Deadline::NONE)
+        })
+        .await;
+        assert_eq!(decision, Decision::Failed("timeout"));
+        assert!(!response.allowed);
+        assert_eq!(message(&response), late_message("queued"));
+        assert!(!started.load(std::sync::atomic::Ordering::SeqCst), "the work ran although nobody waited for it");
+    }
+
+    #[tokio::test]
+    async fn work_running_past_the_deadline_is_answered_for_and_told_to_stop() {
+        let workers = Arc::new(Semaphore::new(1));
+        let (stopped_tx, stopped_rx) = std::sync::mpsc::channel();
+        let (response, decision) = run_in_time(&workers, soon(100), OnError::Allow, move |deadline| {
+            // Runs until its deadline tells it to stop, as the injector does.
+            while deadline.check().is_ok() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            stopped_tx.send(()).unwrap();
+            quick(deadline)
+        })
+        .await;
+        assert_eq!(decision, Decision::Failed("timeout"));
+        // Allowed through, with the reason as a warning.
+        assert!(response.allowed && response.patch.is_none());
+        assert_eq!(response.warnings, [format!("injit: the sidecar was not injected: {}", late_message("running"))]);
+        stopped_rx.recv_timeout(Duration::from_secs(5)).expect("the work saw its deadline pass and stopped");
+        // Its worker is free again.
+        let permit = tokio::time::timeout(Duration::from_secs(5), Arc::clone(&workers).acquire_owned()).await;
+        assert!(permit.is_ok(), "the worker was not given back");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_injection_is_answered_under_on_error_and_frees_its_worker() {
+        let workers = Arc::new(Semaphore::new(1));
+        let (response, decision) = run_in_time(&workers, soon(5_000), OnError::Deny, |_| panic!("a defect")).await;
+        assert_eq!(decision, Decision::Failed("internal"));
+        assert!(!response.allowed);
+        assert!(message(&response).contains("failed unexpectedly"), "{response:?}");
+        // The permit was dropped while unwinding: the next request runs.
+        let (response, decision) = run_in_time(&workers, soon(5_000), OnError::Deny, quick).await;
+        assert_eq!((response.allowed, decision), (true, Decision::Injected));
+    }
+
+    #[tokio::test]
+    async fn work_done_in_time_is_its_own_answer() {
+        let workers = Arc::new(Semaphore::new(1));
+        let (response, decision) = run_in_time(&workers, soon(5_000), OnError::Deny, quick).await;
+        assert_eq!((response.allowed, decision), (true, Decision::Injected));
+    }
+}
