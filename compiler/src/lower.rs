@@ -609,6 +609,13 @@ impl<'t> Lowerer<'t, '_> {
         if argc == 0 {
             return recv;
         }
+        // `Field` gives a bound method, or the zero value for an invalid
+        // receiver: Go's `evalField` returns that before it looks at the
+        // arguments, which are then never evaluated (`{{.X (fail)}}` over
+        // nil data prints `<no value>`).
+        let dst = p.slot();
+        p.emit(Inst::Copy { dst, src: recv });
+        let skip = p.emit(Inst::JumpIfTruth { src: recv, when: false, target: UNPATCHED });
         let mut values: Vec<Slot> = rest.iter().map(|a| self.eval_arg(p, dot, Param::Type(Type::Any), a)).collect();
         values.extend(final_value);
         let base = p.next_slot();
@@ -621,8 +628,9 @@ impl<'t> Lowerer<'t, '_> {
             mask | (u32::from(literal) << i)
         });
         let node = self.node(blame);
-        let dst = p.slot();
         p.emit(Inst::CallMethod { dst, method: recv, args: base, argc: argc as u32, constants, node });
+        let end = p.here();
+        p.patch(skip, end);
         dst
     }
 

@@ -293,6 +293,8 @@ impl<'a> Machine<'a, '_> {
         node: NodeId,
     ) -> Result<(), String> {
         let argv = frame.block(args, argc);
+        // Unreachable from template text: the lowering emits `Call` only
+        // for native bodies (the others become instructions).
         let Body::Native(native) = function.body else {
             return Err(format!("internal error: {} is lowered inline", function.name));
         };
@@ -327,6 +329,8 @@ impl<'a> Machine<'a, '_> {
         node: NodeId,
         print_node: NodeId,
     ) -> Result<(), String> {
+        // Unreachable from template text: code generation fuses a call
+        // with its print only when the function has a writer (`jit::fuse`).
         let Some(write) = function.write else {
             return Err(format!("internal error: {} does not print its result", function.name));
         };
@@ -535,6 +539,9 @@ fn convert_constant<'a>(arg: &Value<'a>, to: Type) -> Result<Value<'a>, String> 
 /// Go's `evalCall` does (literal constants, marked in `constants`, take
 /// the parameter's type); errors read "error calling NAME: ...".
 fn call_bound<'a>(method: &Value<'a>, args: &[Value<'a>], constants: u32) -> Result<Value<'a>, String> {
+    // Unreachable from template text: with arguments, `Field` gives a bound
+    // method or fails, and an invalid receiver's zero value skips the call
+    // (`lower::eval_field_chain`). Reaching this is a defect in injit.
     let Repr::Method(m) = &method.repr else {
         return Err("internal error: not a method".to_owned());
     };

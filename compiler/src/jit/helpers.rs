@@ -182,6 +182,9 @@ unsafe fn guard<'a>(
             1
         }
         Err(panic) => {
+            // A helper panicked: a defect in injit, not an answer to the
+            // template. It must not unwind through native frames, so it
+            // becomes this run's error.
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
