@@ -209,7 +209,7 @@ impl<'b> Folder<'b> {
     fn typed_root_field(&self, program: &Program, root_type: GoType, name: &[u8]) -> Option<Const> {
         let Data::Object(root) = self.bound else { return None };
         let found = root_type.field(std::str::from_utf8(name).ok()?)?;
-        if found.field.inline || root.get(found.field.json.as_bytes()).is_none() {
+        if found.field.inline || found.via.is_some() || root.get(found.field.json.as_bytes()).is_none() {
             return None;
         }
         let view = injit_runtime::value::typed::value(root_type, Some(self.bound), false);

@@ -221,6 +221,8 @@ impl<'a> Machine<'a, '_> {
         } else if let Repr::Func(_) = v.repr {
             let node = frame.node().map(|n| self.program.nodes[n].context.as_str()).unwrap_or_default();
             return Err(format!("can't print {node} of type {}", v.type_name()));
+        } else if let Some(text) = injit_runtime::fmt::action_stringer(v) {
+            self.out.extend_from_slice(&text);
         } else if let Some(target) = pointed_to_scalar(v) {
             fprint(self.out, &target);
         } else {

@@ -138,3 +138,25 @@ fn data_with_fields_go_lacks_is_refused() {
             .contains("cannot unmarshal string into Go struct field SidecarTemplateData.ProxyUID of type int64")
     );
 }
+
+/// Issue 20's table, the rows injit now gives Go's output for (Go 1.23
+/// over the real types; the typed corpus holds them all).
+#[test]
+fn methods_of_the_real_types_and_printing_through_them() {
+    let pod = POD
+        .replace(r#""Spec": {"#, r#""Spec": {"terminationGracePeriodSeconds": 30, "#)
+        .replace(
+            r#""image": "app:1","#,
+            r#""image": "app:1", "startupProbe": {"httpGet": {"path": "/start", "port": 8080}},"#,
+        )
+        .replace(r#""name": "web", "labels""#, r#""name": "web", "namespace": "default", "labels""#);
+    assert_eq!(typed("{{ .Spec.TerminationGracePeriodSeconds }}", &pod), "30");
+    assert_eq!(typed("{{ (index .Spec.Containers 0).StartupProbe.HTTPGet.Port }}", &pod), "8080");
+    assert_eq!(typed("{{ .ObjectMeta.GetNamespace }}", &pod), "default");
+    assert_eq!(typed("{{ .ObjectMeta.CreationTimestamp.IsZero }}", &pod), "true");
+    // `time.Time`'s String, promoted to metav1.Time: the zero time is UTC.
+    assert_eq!(typed("{{ .ObjectMeta.CreationTimestamp }}", &pod), "0001-01-01 00:00:00 +0000 UTC");
+    assert_eq!(typed("{{ (index .Spec.Containers 0).StartupProbe.HTTPGet.Port.IntValue }}", &pod), "8080");
+    // `printf` receives a copy: IntOrString's String wants a pointer.
+    assert_eq!(typed(r#"{{ printf "%v" (index .Spec.Containers 0).StartupProbe.HTTPGet.Port }}"#, &pod), "{0 8080 }");
+}

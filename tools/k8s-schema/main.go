@@ -126,6 +126,9 @@ type generator struct {
 	order  []string
 	tyExpr map[string]int
 	tys    []string
+	// "metav1.ObjectMeta" -> method -> field: methods whose whole body
+	// returns a field of their receiver (`GetName` of metav1.Object).
+	getters map[string]map[string]string
 }
 
 func must(err error) {
@@ -150,9 +153,9 @@ func main() {
 	}
 	api, machinery, istio, istio11, openshift := os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5]
 	_ = istio11
-	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}}
+	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}, getters: map[string]map[string]string{}}
 	g.add(&pkg{key: "corev1", name: "v1", dir: filepath.Join(api, "core/v1"), files: []string{"types.go"}})
-	g.add(&pkg{key: "metav1", name: "v1", dir: filepath.Join(machinery, "pkg/apis/meta/v1"), files: []string{"types.go", "time.go", "micro_time.go", "duration.go"}})
+	g.add(&pkg{key: "metav1", name: "v1", dir: filepath.Join(machinery, "pkg/apis/meta/v1"), files: []string{"types.go", "time.go", "micro_time.go", "duration.go", "meta.go"}})
 	g.add(&pkg{key: "appsv1", name: "v1", dir: filepath.Join(api, "apps/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "batchv1", name: "v1", dir: filepath.Join(api, "batch/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "resource", name: "resource", dir: filepath.Join(machinery, "pkg/api/resource"), files: []string{"quantity.go"}})
@@ -216,6 +219,10 @@ func (g *generator) add(p *pkg) {
 		}
 		g.imps[p.key] = mergeImports(g.imps[p.key], imports)
 		for _, decl := range f.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok {
+				g.readGetter(p.key, fd)
+				continue
+			}
 			gd, ok := decl.(*ast.GenDecl)
 			if ok && gd.Tok == token.VAR {
 				g.readEnumNames(p.key, gd)
@@ -229,6 +236,40 @@ func (g *generator) add(p *pkg) {
 			}
 		}
 	}
+}
+
+// readGetter records an exported method with no parameters whose body is
+// `return recv.Field` (metav1.Object's getters: `GetName`, `GetLabels`...):
+// a template calls it as it reads the field.
+func (g *generator) readGetter(key string, fd *ast.FuncDecl) {
+	if fd.Recv == nil || len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) != 1 || !fd.Name.IsExported() ||
+		fd.Type.Params.NumFields() != 0 || fd.Type.Results.NumFields() != 1 || fd.Body == nil || len(fd.Body.List) != 1 {
+		return
+	}
+	recvType := fd.Recv.List[0].Type
+	if star, ok := recvType.(*ast.StarExpr); ok {
+		recvType = star.X
+	}
+	typeName, ok := recvType.(*ast.Ident)
+	if !ok {
+		return
+	}
+	ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return
+	}
+	sel, ok := ret.Results[0].(*ast.SelectorExpr)
+	if !ok {
+		return
+	}
+	if recv, ok := sel.X.(*ast.Ident); !ok || recv.Name != fd.Recv.List[0].Names[0].Name {
+		return
+	}
+	owner := key + "." + typeName.Name
+	if g.getters[owner] == nil {
+		g.getters[owner] = map[string]string{}
+	}
+	g.getters[owner][fd.Name.Name] = sel.Sel.Name
 }
 
 // readEnumNames records `X_name = map[int32]string{0: "A", ...}`.
@@ -563,6 +604,24 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit, openshiftComm
 	fmt.Println()
 	fmt.Println("pub(crate) static FIELDS: &[Field] = &[")
 	fmt.Println(strings.Join(fields, "\n"))
+	fmt.Println("];")
+	fmt.Println()
+	fmt.Println("/// Methods that return a field of their receiver, by receiver type key")
+	fmt.Println("/// then method name: (type, method, Go field name).")
+	fmt.Println("pub(crate) static GETTERS: &[(&str, &str, &str)] = &[")
+	for _, key := range g.order {
+		if g.defs[key].special || g.defs[key].opaque || g.defs[key].fields == nil {
+			continue
+		}
+		methods := make([]string, 0, len(g.getters[key]))
+		for m := range g.getters[key] {
+			methods = append(methods, m)
+		}
+		sort.Strings(methods)
+		for _, m := range methods {
+			fmt.Printf("    (%q, %q, %q),\n", key, m, g.getters[key][m])
+		}
+	}
 	fmt.Println("];")
 	fmt.Println()
 	fmt.Println("pub(crate) static TYS: &[Ty] = &[")

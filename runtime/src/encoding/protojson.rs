@@ -51,7 +51,7 @@ pub fn write_message(out: &mut Vec<u8>, t: GoType, data: &Data, clean: bool) {
     out.push(b'{');
     let mut first = true;
     for field in t.fields() {
-        let found = FoundField { field, ty: GoType(field.ty) };
+        let found = FoundField::direct(field);
         let Some(value) = field_data(&found, Some(data)).filter(|d| !matches!(d, Data::Null)) else { continue };
         if clean && is_default(field.json, value) {
             continue;

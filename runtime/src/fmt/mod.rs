@@ -8,4 +8,4 @@ mod format;
 mod print;
 
 pub(crate) use print::stringer;
-pub use print::{Printer, data_to_string, fprint, sprint, sprintf, sprintln};
+pub use print::{Printer, action_stringer, data_to_string, fprint, sprint, sprintf, sprintln};

@@ -470,7 +470,7 @@ impl<'b> Printer<'b> {
                 self.write(field.go.as_bytes());
                 self.write(b":");
             }
-            let found = FoundField { field, ty: GoType(field.ty) };
+            let found = FoundField::direct(field);
             let v = typed::value(found.ty, typed::field_data(&found, data), false);
             stack::deeper(|| self.print_value(&v, verb, depth + 1));
         }
@@ -704,12 +704,48 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
-        // `*resource.Quantity` is a Stringer (the value is not).
-        Repr::Typed(t, Some(d))
-            if t.kind() == Kind::Pointer && t.elem().and_then(|e| e.special()) == Some("resource.Quantity") =>
-        {
-            Some(typed_field::quantity_text(Some(d)).into_bytes())
+        // `*resource.Quantity` and `*intstr.IntOrString` are Stringers (the
+        // values are not); `metav1.Time` is one both ways (`time.Time`'s
+        // `String`, promoted).
+        Repr::Typed(t, Some(d)) if !matches!(d, Data::Null) => {
+            let (special, pointer) = match t.elem().filter(|_| t.kind() == Kind::Pointer) {
+                Some(elem) => (elem.special()?, true),
+                None => (t.special()?, false),
+            };
+            match (special, pointer) {
+                ("resource.Quantity", true) => Some(typed_field::quantity_text(Some(d)).into_bytes()),
+                ("intstr.IntOrString", true) => Some(typed_field::int_or_string_text(Some(d)).into_bytes()),
+                ("metav1.Time" | "metav1.MicroTime", _) => Some(typed_field::meta_time(Some(d)).string().into_bytes()),
+                _ => None,
+            }
         }
+        // A zero `metav1.Time` (absent from the data).
+        Repr::Typed(t, _) if matches!(t.special(), Some("metav1.Time" | "metav1.MicroTime")) => {
+            Some(typed_field::meta_time(None).string().into_bytes())
+        }
+        _ => None,
+    }
+}
+
+/// What an action prints for a typed value with a `String` method, as
+/// Go's `printableValue` finds it: a pointer is followed first, and a
+/// value whose pointer type has the method is printed through its address
+/// when it is addressable. Template data is executed by address (Istio
+/// passes `&data`), so what a template reaches through fields and slice
+/// elements is; a `Quantity` in a `ResourceList` map is not, and prints
+/// its insides.
+pub fn action_stringer(v: &Value<'_>) -> Option<Vec<u8>> {
+    let Repr::Typed(t, data) = &v.repr else { return None };
+    let data = data.filter(|d| !matches!(d, Data::Null));
+    let target = match t.elem().filter(|_| t.kind() == Kind::Pointer) {
+        Some(_) if data.is_none() => return None,
+        Some(elem) => elem,
+        None => *t,
+    };
+    match target.special()? {
+        "intstr.IntOrString" => Some(typed_field::int_or_string_text(data).into_bytes()),
+        "metav1.Time" | "metav1.MicroTime" => Some(typed_field::meta_time(data).string().into_bytes()),
+        "resource.Quantity" if target != *t => Some(typed_field::quantity_text(data).into_bytes()),
         _ => None,
     }
 }

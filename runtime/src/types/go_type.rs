@@ -103,11 +103,21 @@ impl fmt::Debug for GoType {
     }
 }
 
-/// A struct field found by name, with the embedded structs it is promoted
-/// through (whose fields share the outer JSON object).
+/// A struct field found by name. A field promoted from an embedded struct
+/// that has a JSON key of its own (`ObjectMeta` under `metadata` in a
+/// `Pod`) lives in that key's object, `via`; other embedded structs share
+/// the outer object.
 pub struct FoundField {
     pub field: &'static Field,
     pub ty: GoType,
+    pub via: Option<&'static str>,
+}
+
+impl FoundField {
+    /// A field of the struct itself.
+    pub fn direct(field: &'static Field) -> FoundField {
+        FoundField { field, ty: GoType(field.ty), via: None }
+    }
 }
 
 impl GoType {
@@ -262,15 +272,41 @@ impl GoType {
     fn find_field(self, go_name: &str, oneofs: bool) -> Option<FoundField> {
         for field in self.fields().iter().filter(|f| oneofs || !f.oneof) {
             if field.go == go_name && !field.inline {
-                return Some(FoundField { field, ty: GoType(field.ty) });
+                return Some(FoundField::direct(field));
             }
         }
         for field in self.fields().iter().filter(|f| f.inline) {
             if field.go == go_name {
-                return Some(FoundField { field, ty: GoType(field.ty) });
+                return Some(FoundField::direct(field));
             }
             if let Some(found) = GoType(field.ty).find_field(go_name, oneofs) {
-                return Some(found);
+                // The Kubernetes types embed a keyed struct at most once
+                // on a path (a Pod's `ObjectMeta`), so one key says where.
+                let via = if field.json.is_empty() { found.via } else { Some(field.json) };
+                return Some(FoundField { via, ..found });
+            }
+        }
+        None
+    }
+
+    /// The field a method of the type (or one promoted from an embedded
+    /// struct) returns as its whole body (`ObjectMeta.GetName`), read from
+    /// the generated getter table.
+    pub fn getter(self, method: &str) -> Option<FoundField> {
+        if let Some(key) = self.def().map(|d| d.key) {
+            let start = go_types::GETTERS.partition_point(|(owner, _, _)| *owner < key);
+            let found = go_types::GETTERS[start..]
+                .iter()
+                .take_while(|(owner, _, _)| *owner == key)
+                .find(|(_, name, _)| *name == method);
+            if let Some((_, _, field)) = found {
+                return self.field(field);
+            }
+        }
+        for field in self.fields().iter().filter(|f| f.inline) {
+            if let Some(found) = GoType(field.ty).getter(method) {
+                let via = if field.json.is_empty() { found.via } else { Some(field.json) };
+                return Some(FoundField { via, ..found });
             }
         }
         None

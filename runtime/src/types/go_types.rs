@@ -5,8 +5,8 @@
 // github.com/openshift/api 2a3d73913b5a7caec4c57d5c3d04f51106ec4da3 2026-08-22
 // Checksums of this generator (tools/k8s-schema but its *.md) and of the
 // rest of this file; `tools/generated.sh check` verifies both:
-// generator-sha256: daeba1536a47ede75ee9ed4089a647253edf3bdfa6ec8056751c52f604b0a4e3
-// body-sha256: bd6e018c9e9d5925e5654f44437b774dfd3c53192516140f24e0f6d759cbe674
+// generator-sha256: 5abeb2e97eea4b249de5f68cc88d19f85262a21f1b12197e9f1efe90422dc98a
+// body-sha256: 70246c43bf33b86e0fae5832e9491a4b450a09f4083d54c8736d6ab062ba753d
 //
 // Named types by Go key (sorted), their fields in declaration order, and
 // the type expressions fields use (indexes into TYS).
@@ -18116,6 +18116,31 @@ pub(crate) static FIELDS: &[Field] = &[
         inline: false,
         oneof: false,
     },
+];
+
+/// Methods that return a field of their receiver, by receiver type key
+/// then method name: (type, method, Go field name).
+pub(crate) static GETTERS: &[(&str, &str, &str)] = &[
+    ("metav1.ListMeta", "GetContinue", "Continue"),
+    ("metav1.ListMeta", "GetRemainingItemCount", "RemainingItemCount"),
+    ("metav1.ListMeta", "GetResourceVersion", "ResourceVersion"),
+    ("metav1.ListMeta", "GetSelfLink", "SelfLink"),
+    ("metav1.ListMeta", "GetShardInfo", "ShardInfo"),
+    ("metav1.ObjectMeta", "GetAnnotations", "Annotations"),
+    ("metav1.ObjectMeta", "GetCreationTimestamp", "CreationTimestamp"),
+    ("metav1.ObjectMeta", "GetDeletionGracePeriodSeconds", "DeletionGracePeriodSeconds"),
+    ("metav1.ObjectMeta", "GetDeletionTimestamp", "DeletionTimestamp"),
+    ("metav1.ObjectMeta", "GetFinalizers", "Finalizers"),
+    ("metav1.ObjectMeta", "GetGenerateName", "GenerateName"),
+    ("metav1.ObjectMeta", "GetGeneration", "Generation"),
+    ("metav1.ObjectMeta", "GetLabels", "Labels"),
+    ("metav1.ObjectMeta", "GetManagedFields", "ManagedFields"),
+    ("metav1.ObjectMeta", "GetName", "Name"),
+    ("metav1.ObjectMeta", "GetNamespace", "Namespace"),
+    ("metav1.ObjectMeta", "GetOwnerReferences", "OwnerReferences"),
+    ("metav1.ObjectMeta", "GetResourceVersion", "ResourceVersion"),
+    ("metav1.ObjectMeta", "GetSelfLink", "SelfLink"),
+    ("metav1.ObjectMeta", "GetUID", "UID"),
 ];
 
 pub(crate) static TYS: &[Ty] = &[

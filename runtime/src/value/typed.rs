@@ -64,6 +64,11 @@ pub fn is_nil(t: GoType, data: Option<&Data>) -> bool {
 
 /// The data of a struct field (for an embedded struct, the same object).
 pub fn field_data<'a>(found: &FoundField, data: Option<&'a Data>) -> Option<&'a Data> {
+    let data = match (found.via, data) {
+        (None, data) => data,
+        (Some(key), Some(Data::Object(o))) => o.get(key.as_bytes()),
+        (Some(_), _) => None,
+    };
     // An embedded struct shares the outer object, unless its JSON tag
     // names a key of its own (`ObjectMeta` under `metadata`).
     if found.field.inline && found.field.json.is_empty() {

@@ -6,7 +6,7 @@
 use super::data::Data;
 use super::typed::{field_data, is_nil, is_view, value};
 use super::{Repr, Value};
-use crate::gotime::parse_proto_duration;
+use crate::gotime::{Location, Time, parse_proto_duration};
 use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
 
 /// What `.name` gives on a view of type `t` over `data`; `static_type` gives
@@ -85,7 +85,7 @@ impl DirectField {
         if method(t, t, None, name, false).is_some() {
             return None;
         }
-        let found = t.field(name)?;
+        let found = t.field(name).filter(|f| f.via.is_none())?;
         Some(DirectField(found.field.index()?))
     }
 
@@ -107,7 +107,7 @@ impl DirectField {
     /// What [`field`] gives for this field with no arguments on `data`.
     pub fn read<'a>(self, data: Option<&'a Data>) -> Value<'a> {
         let field = self.field();
-        let found = FoundField { field, ty: GoType(field.ty) };
+        let found = FoundField::direct(field);
         let data = data.filter(|d| !matches!(d, Data::Null));
         self.of_node(field_data(&found, data))
     }
@@ -155,6 +155,19 @@ fn method<'a>(
         let fdata = if nil { None } else { field_data(&found, data) };
         return Some(Ok(value(found.ty, fdata, found.ty.kind() == Kind::Interface)));
     }
+    // Methods that return a field (metav1.Object's getters), promoted
+    // ones included. Their receiver is a pointer: template data is passed
+    // to the template by address, so its fields have every method.
+    if let Some(found) = target.getter(name) {
+        if nil {
+            // Go calls the method on the nil pointer, which panics reading
+            // the field; text/template reports the panic as the error.
+            return Some(Err(format!(
+                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
+            )));
+        }
+        return Some(Ok(value(found.ty, field_data(&found, data), found.ty.kind() == Kind::Interface)));
+    }
     match (target.special(), name) {
         (Some(k), "GetValue" | "Value") if k.starts_with("wrapperspb.") => {
             return Some(Ok(wrapper_value(k, if nil { None } else { data })));
@@ -169,6 +182,26 @@ fn method<'a>(
             } else {
                 Value::int_of(n as i64, Type::Int32)
             }));
+        }
+        (Some("metav1.Time" | "metav1.MicroTime"), "IsZero") => {
+            // `(*Time).IsZero` is nil-safe.
+            return Some(Ok(Value::bool(nil || meta_time(data).is_zero())));
+        }
+        (Some("metav1.Time" | "metav1.MicroTime"), "String") if !nil => {
+            return Some(Ok(Value::string(meta_time(data).string().into_bytes())));
+        }
+        (Some("intstr.IntOrString"), "String" | "IntValue") if !nil => {
+            return Some(Ok(match (name, data) {
+                ("String", _) => Value::string(int_or_string_text(data).into_bytes()),
+                (_, Some(Data::String(s))) => Value::int_of(atoi(s), Type::Int),
+                _ => Value::int_of(i64::from(int_or_string_int(data)), Type::Int),
+            }));
+        }
+        (Some("metav1.Time" | "metav1.MicroTime" | "intstr.IntOrString"), "String" | "IntValue") => {
+            // A value method through a nil pointer: Go's panic, reported.
+            return Some(Err(format!(
+                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
+            )));
         }
         (Some("resource.Quantity"), "String") => {
             return Some(Ok(Value::string(quantity_text(data).into_bytes())));
@@ -199,6 +232,42 @@ fn method<'a>(
 static ZERO_QUANTITY: Data = Data::Number(0.0);
 
 /// A quantity's canonical text (`Quantity.String()`).
+/// A `metav1.Time` as Go holds it once decoded: RFC 3339 read and moved
+/// to the local zone (`UnmarshalJSON` calls `Local()`); no data is the
+/// zero time, which is UTC.
+pub fn meta_time(data: Option<&Data>) -> Time {
+    match data {
+        Some(Data::String(s)) if !s.is_empty() => {
+            Time::parse_in_location("2006-01-02T15:04:05Z07:00", s, Location::utc())
+                .map(|t| t.in_location(Location::local()))
+                .unwrap_or_else(|_| Time::zero())
+        }
+        _ => Time::zero(),
+    }
+}
+
+/// `(*IntOrString).String()`: the string, or the integer in decimal.
+pub fn int_or_string_text(data: Option<&Data>) -> String {
+    match data {
+        Some(Data::String(s)) => s.to_string(),
+        _ => int_or_string_int(data).to_string(),
+    }
+}
+
+/// The `IntVal` of an `IntOrString` holding an integer.
+fn int_or_string_int(data: Option<&Data>) -> i32 {
+    match data {
+        Some(Data::Number(f)) => *f as i32,
+        Some(Data::JsonNumber(n)) => n.parse::<f64>().map_or(0, |f| f as i32),
+        _ => 0,
+    }
+}
+
+/// `strconv.Atoi`'s value, as `IntValue` keeps it (0 on any error).
+fn atoi(s: &str) -> i64 {
+    injit_strconv::parse_int(s.as_bytes(), 10).unwrap_or(0)
+}
+
 pub fn quantity_text(data: Option<&Data>) -> String {
     match data {
         Some(Data::String(s)) => quantity::canonical(s),
@@ -288,5 +357,56 @@ mod direct_field_tests {
             }
         }
         assert!(views > 100, "struct, slice and map fields are views ({views})");
+    }
+
+    fn text(v: Result<Value<'_>, String>) -> String {
+        let mut out = Vec::new();
+        crate::fmt::fprint(&mut out, &v.expect("a value"));
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    fn get<'a>(t: GoType, data: &'a Data, name: &str) -> Result<Value<'a>, String> {
+        field(t, Some(data), name, 0, Some(false), &|| t.name().to_owned())
+    }
+
+    /// A Pod's `ObjectMeta` is embedded under `metadata`: its promoted
+    /// fields and getters read that object, not the Pod's own keys.
+    #[test]
+    fn fields_and_getters_promoted_from_a_keyed_embedded_struct_read_its_object() {
+        let pod = typed("corev1.Pod");
+        let json = br#"{"kind":"Pod","name":"wrong","metadata":{"name":"web","namespace":"prod"}}"#;
+        let data = Data::from_json(json, NumberMode::Float).expect("JSON");
+        assert_eq!(text(get(pod, &data, "Name")), "web");
+        assert_eq!(text(get(pod, &data, "GetName")), "web");
+        assert_eq!(text(get(pod, &data, "GetNamespace")), "prod");
+        // TypeMeta is inline: it shares the Pod's object.
+        assert_eq!(text(get(pod, &data, "Kind")), "Pod");
+        assert!(DirectField::of(pod, "Name").is_none(), "not read straight from the Pod's object");
+    }
+
+    #[test]
+    fn getters_of_object_meta_read_their_fields() {
+        let meta = typed("metav1.ObjectMeta");
+        let json = br#"{"name":"web","labels":{"app":"web"},"generation":3}"#;
+        let data = Data::from_json(json, NumberMode::Float).expect("JSON");
+        assert_eq!(text(get(meta, &data, "GetName")), "web");
+        assert_eq!(text(get(meta, &data, "GetLabels")), "map[app:web]");
+        assert_eq!(text(get(meta, &data, "GetGeneration")), "3");
+        assert_eq!(text(get(meta, &data, "GetNamespace")), "");
+        let err = field(meta, Some(&data), "GetName", 1, Some(false), &|| String::new()).err();
+        assert_eq!(err.as_deref(), Some("wrong number of args for GetName: want 0 got 1"));
+    }
+
+    #[test]
+    fn time_and_int_or_string_methods_are_gos() {
+        let time = typed("metav1.Time");
+        let set = Data::String("2024-05-06T07:08:09Z".into());
+        assert_eq!(text(field(time, None, "IsZero", 0, Some(false), &String::new)), "true");
+        assert_eq!(text(get(time, &set, "IsZero")), "false");
+        let intstr = typed("intstr.IntOrString");
+        assert_eq!(text(get(intstr, &Data::Number(8080.0), "String")), "8080");
+        assert_eq!(text(get(intstr, &Data::String("http".into()), "String")), "http");
+        assert_eq!(text(get(intstr, &Data::String("42".into()), "IntValue")), "42");
+        assert_eq!(text(get(intstr, &Data::String("x".into()), "IntValue")), "0");
     }
 }

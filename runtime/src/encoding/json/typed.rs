@@ -110,7 +110,7 @@ fn field_node<'n, N: JsonNode>(found: &FoundField, node: Option<&'n N>) -> Optio
 
 fn write_fields<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<&N>) -> Result<(), String> {
     for field in t.fields().iter().filter(|f| !f.oneof) {
-        let found = FoundField { field, ty: GoType(field.ty) };
+        let found = FoundField::direct(field);
         let fnode = field_node(&found, node);
         if field.inline && field.tag.is_empty() {
             write_fields(sink, GoType(field.ty), fnode)?;
@@ -155,7 +155,7 @@ pub(super) fn is_zero<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
     }
     match t.kind() {
         Kind::Struct => t.fields().iter().all(|f| {
-            let found = FoundField { field: f, ty: GoType(f.ty) };
+            let found = FoundField::direct(f);
             is_zero(GoType(f.ty), field_node(&found, node))
         }),
         Kind::Slice | Kind::Map | Kind::Pointer | Kind::Interface => node.is_none(),
