@@ -7,7 +7,7 @@
 # test with INJIT_TYPED_CORPUS_WRITE=1 to rewrite known_differences.txt.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$here/../.."
+root="$(cd "$here/../.." && pwd)"
 [ $# -eq 1 ] || { sed -n '2,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 corpus="$root/snapshots/tests/typed_corpus"
 istio="$root/snapshots/tests/istio/testdata"
