@@ -1,0 +1,3 @@
+module injit-typed-oracle
+
+go 1.23
