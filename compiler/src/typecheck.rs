@@ -45,7 +45,12 @@ fn method(t: GoType, name: &str) -> Option<Option<GoType>> {
     {
         return Some(Some(found.ty));
     }
-    if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) && name == "String" {
+    if let Some(found) = t.getter(name) {
+        return Some(Some(found.ty));
+    }
+    // Generated (`&Container{...}`) and hand-written `String` methods.
+    let has_string = t.proto_string().is_some() || t.def().is_some_and(|d| d.key == "types.NamespacedName");
+    if (has_string || matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..)))) && name == "String" {
         return Some(None);
     }
     if let Some(special) = t.special() {
@@ -67,6 +72,7 @@ fn method(t: GoType, name: &str) -> Option<Option<GoType>> {
 /// Candidate names for a did-you-mean on type `t`.
 fn names(t: GoType) -> Vec<String> {
     let mut names: Vec<String> = t.field_names().into_iter().map(str::to_owned).collect();
+    names.extend(t.getter_names().into_iter().map(str::to_owned));
     if t.is_message() {
         names.extend(t.fields().iter().map(|f| format!("Get{}", f.go)));
     }

@@ -81,11 +81,14 @@ fn int32_ports_compare_with_constants() {
 fn resource_lists_have_methods_not_string_keys() {
     assert_eq!(typed("{{(index .Spec.Containers 0).Resources.Limits.Cpu}}", POD), "500m");
     assert_eq!(typed("{{(index .Spec.Containers 0).Resources.Requests.Cpu}}", POD), "0");
-    // The map's values are `Quantity` values, whose `String` needs a
-    // pointer: Go prints the struct, as `ParseQuantity` filled it.
+    // The struct prints through its generated `String` (it is reached
+    // through a slice element: addressable); the map's values are
+    // `Quantity` values, whose `String` needs a pointer: `%v` shows the
+    // struct as `ParseQuantity` filled it.
     assert_eq!(
         typed("{{(index .Spec.Containers 0).Resources}}", POD),
-        "{map[cpu:{{500 -3} {<nil>} 500m DecimalSI} memory:{{1073741824 0} {<nil>} 1Gi BinarySI}] map[] []}"
+        "&ResourceRequirements{Limits:ResourceList{cpu: {{500 -3} {<nil>} 500m DecimalSI},memory: {{1073741824 0} \
+         {<nil>} 1Gi BinarySI},},Requests:ResourceList{},Claims:[]ResourceClaim{},}"
     );
     assert_eq!(
         typed("{{(index .Spec.Containers 0).Resources.Limits.cpu}}", POD),

@@ -129,6 +129,8 @@ type generator struct {
 	// "metav1.ObjectMeta" -> method -> field: methods whose whole body
 	// returns a field of their receiver (`GetName` of metav1.Object).
 	getters map[string]map[string]string
+	// "corev1.Container" -> its go-to-protobuf `String()`, as Rust.
+	stringers map[string]string
 }
 
 func must(err error) {
@@ -153,7 +155,7 @@ func main() {
 	}
 	api, machinery, istio, istio11, openshift := os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5]
 	_ = istio11
-	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}, getters: map[string]map[string]string{}}
+	g := &generator{enums: map[string][]string{}, pkgs: map[string]*pkg{}, decls: map[string]*ast.TypeSpec{}, imps: map[string]map[string]string{}, defs: map[string]*def{}, tyExpr: map[string]int{}, getters: map[string]map[string]string{}, stringers: map[string]string{}}
 	g.add(&pkg{key: "corev1", name: "v1", dir: filepath.Join(api, "core/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "metav1", name: "v1", dir: filepath.Join(machinery, "pkg/apis/meta/v1"), files: []string{"types.go", "time.go", "micro_time.go", "duration.go", "meta.go"}})
 	g.add(&pkg{key: "appsv1", name: "v1", dir: filepath.Join(api, "apps/v1"), files: []string{"types.go"}})
@@ -167,6 +169,13 @@ func main() {
 	g.add(&pkg{key: "meshconfig11", name: "v1alpha1", dir: filepath.Join(istio11, "mesh/v1alpha1"), files: []string{"proxy.pb.go", "config.pb.go", "network.pb.go"}})
 	g.add(&pkg{key: "openshiftappsv1", name: "v1", dir: filepath.Join(openshift, "apps/v1"), files: []string{"types.go"}})
 	g.add(&pkg{key: "inject", name: "inject", dir: "templatedata", files: []string{"data.go"}})
+	for key, dir := range map[string]string{
+		"corev1": filepath.Join(api, "core/v1"), "metav1": filepath.Join(machinery, "pkg/apis/meta/v1"),
+		"appsv1": filepath.Join(api, "apps/v1"), "batchv1": filepath.Join(api, "batch/v1"),
+		"openshiftappsv1": filepath.Join(openshift, "apps/v1"),
+	} {
+		g.readStringers(key, filepath.Join(dir, "generated.pb.go"))
+	}
 	for _, root := range []string{"corev1.Pod", "corev1.PodSpec", "metav1.ObjectMeta", "metav1.TypeMeta", "types.NamespacedName", "corev1.ResourceList", "corev1.PodSecurityContext", "inject.SidecarTemplateData", "inject.GatewayTemplateData", "inject.LegacySidecarTemplateData", "inject.SidecarInjectionSpec", "metav1.ListMeta",
 		"appsv1.Deployment", "appsv1.DaemonSet", "appsv1.ReplicaSet", "appsv1.StatefulSet",
 		"batchv1.Job", "batchv1.CronJob", "corev1.ReplicationController", "corev1.PodTemplateSpec", "openshiftappsv1.DeploymentConfig"} {
@@ -270,6 +279,193 @@ func (g *generator) readGetter(key string, fd *ast.FuncDecl) {
 		g.getters[owner] = map[string]string{}
 	}
 	g.getters[owner][fd.Name.Name] = sel.Sel.Name
+}
+
+// readStringers reads the `String()` methods go-to-protobuf generates
+// (`&Container{Name:app,Image:...,}`) and records each as a
+// ProtoString: the text before the fields, then per field its label and
+// how the field's value is shown. Every shape the generator writes is
+// one of a few; any other stops this program, so that a new one is seen.
+func (g *generator) readStringers(key, file string) {
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	must(err)
+	for _, decl := range f.Decls {
+		fd, ok := decl.(*ast.FuncDecl)
+		if !ok || fd.Name.Name != "String" || fd.Recv == nil || fd.Body == nil {
+			continue
+		}
+		star, ok := fd.Recv.List[0].Type.(*ast.StarExpr)
+		if !ok {
+			continue
+		}
+		owner := key + "." + star.X.(*ast.Ident).Name
+		g.stringers[owner] = stringerProgram(owner, fd.Body)
+	}
+}
+
+func unquote(e ast.Expr) string {
+	lit, ok := e.(*ast.BasicLit)
+	if !ok {
+		return "\x00"
+	}
+	s, err := strconv.Unquote(lit.Value)
+	must(err)
+	return s
+}
+
+func fail(owner string, n ast.Node) {
+	fmt.Fprintf(os.Stderr, "k8s-schema: %s.String: a form not understood: %#v\n", owner, n)
+	os.Exit(1)
+}
+
+// isCall reports whether e calls pkg.name (or name, for pkg ""), giving its arguments.
+func isCall(e ast.Expr, pkg, name string) ([]ast.Expr, bool) {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return nil, false
+	}
+	switch fn := call.Fun.(type) {
+	case *ast.SelectorExpr:
+		if x, ok := fn.X.(*ast.Ident); ok && x.Name == pkg && fn.Sel.Name == name {
+			return call.Args, true
+		}
+	case *ast.Ident:
+		if pkg == "" && fn.Name == name {
+			return call.Args, true
+		}
+	}
+	return nil, false
+}
+
+// thisField names the field of `this.Field`.
+func thisField(owner string, e ast.Expr) string {
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		fail(owner, e)
+	}
+	if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "this" {
+		fail(owner, e)
+	}
+	return sel.Sel.Name
+}
+
+// replaced peels `strings.Replace(strings.Replace(X, old, new, 1), "&", "", 1)`:
+// X, the renaming (old, new) if any, and whether the first `&` is removed.
+func replaced(e ast.Expr) (inner ast.Expr, rename []string, stripAmp bool) {
+	inner = e
+	if args, ok := isCall(inner, "strings", "Replace"); ok && unquote(args[1]) == "&" && unquote(args[2]) == "" {
+		inner, stripAmp = args[0], true
+	}
+	if args, ok := isCall(inner, "strings", "Replace"); ok {
+		inner, rename = args[0], []string{unquote(args[1]), unquote(args[2])}
+	}
+	return inner, rename, stripAmp
+}
+
+func rustRename(rename []string) string {
+	if rename == nil || rename[0] == rename[1] {
+		return "None"
+	}
+	return fmt.Sprintf("Some((%q, %q))", rename[0], rename[1])
+}
+
+// stringerProgram translates one generated String() body.
+func stringerProgram(owner string, body *ast.BlockStmt) string {
+	// The loops before the join build `repeatedStringForX` and `mapStringForX`.
+	lists := map[string]string{}
+	var parts []string
+	head := ""
+	for _, stmt := range body.List {
+		switch st := stmt.(type) {
+		case *ast.AssignStmt:
+			name := st.Lhs[0].(*ast.Ident).Name
+			switch {
+			case strings.HasPrefix(name, "repeatedStringFor") && st.Tok == token.DEFINE:
+				lists[name] = fmt.Sprintf("Repeated { open: %q, each: EACH }", unquote(st.Rhs[0]))
+			case strings.HasPrefix(name, "mapStringFor") && st.Tok == token.DEFINE:
+				lists[name] = fmt.Sprintf("Map { open: %q }", unquote(st.Rhs[0]))
+			case name == "s":
+				args, ok := isCall(st.Rhs[0], "strings", "Join")
+				if !ok {
+					fail(owner, st)
+				}
+				elts := args[0].(*ast.CompositeLit).Elts
+				head = unquote(elts[0])
+				if unquote(elts[len(elts)-1]) != "}" {
+					fail(owner, st)
+				}
+				for _, elt := range elts[1 : len(elts)-1] {
+					parts = append(parts, stringerPart(owner, elt, lists))
+				}
+			}
+		case *ast.RangeStmt:
+			// `for _, f := range this.X { repeatedStringForX += <each> + "," }`
+			if len(st.Body.List) != 1 {
+				continue
+			}
+			as, ok := st.Body.List[0].(*ast.AssignStmt)
+			if !ok || as.Tok != token.ADD_ASSIGN {
+				continue
+			}
+			name := as.Lhs[0].(*ast.Ident).Name
+			if !strings.HasPrefix(name, "repeatedStringFor") {
+				continue
+			}
+			sum := as.Rhs[0].(*ast.BinaryExpr)
+			inner, rename, strip := replaced(sum.X)
+			each := ""
+			if _, ok := isCall(inner, "fmt", "Sprintf"); ok {
+				each = "Each::Value"
+			} else if call, ok := inner.(*ast.CallExpr); ok && call.Fun.(*ast.SelectorExpr).Sel.Name == "String" && strip {
+				each = fmt.Sprintf("Each::Message { rename: %s }", rustRename(rename))
+			} else {
+				fail(owner, as)
+			}
+			lists[name] = strings.Replace(lists[name], "EACH", each, 1)
+		}
+	}
+	if head == "" {
+		fail(owner, body)
+	}
+	return fmt.Sprintf("ProtoString { owner: %q, head: %q, parts: &[%s] }", owner, head, strings.Join(parts, ", "))
+}
+
+// stringerPart translates `Label: + <how the field shows> + ","`.
+func stringerPart(owner string, elt ast.Expr, lists map[string]string) string {
+	outer, ok := elt.(*ast.BinaryExpr)
+	if !ok || unquote(outer.Y) != "," {
+		fail(owner, elt)
+	}
+	inner := outer.X.(*ast.BinaryExpr)
+	label := unquote(inner.X)
+	expr := inner.Y
+	field, how := "", ""
+	if id, ok := expr.(*ast.Ident); ok {
+		list, ok := lists[id.Name]
+		if !ok || strings.Contains(list, "EACH") {
+			fail(owner, expr)
+		}
+		field = strings.TrimPrefix(strings.TrimPrefix(id.Name, "repeatedStringFor"), "mapStringFor")
+		how = "Show::" + list
+	} else if args, ok := isCall(expr, "", "valueToStringGenerated"); ok {
+		field, how = thisField(owner, args[0]), "Show::PointedTo"
+	} else {
+		x, rename, strip := replaced(expr)
+		if args, ok := isCall(x, "fmt", "Sprintf"); ok && unquote(args[0]) == "%v" {
+			field = thisField(owner, args[1])
+			how = fmt.Sprintf("Show::Value { rename: %s, strip_amp: %v }", rustRename(rename), strip)
+		} else if call, ok := x.(*ast.CallExpr); ok {
+			sel := call.Fun.(*ast.SelectorExpr)
+			if sel.Sel.Name != "String" || rename == nil {
+				fail(owner, expr)
+			}
+			field = thisField(owner, sel.X)
+			how = fmt.Sprintf("Show::Message { rename: %s, strip_amp: %v }", rustRename(rename), strip)
+		} else {
+			fail(owner, expr)
+		}
+	}
+	return fmt.Sprintf("Part { label: %q, field: %q, show: %s }", label, field, how)
 }
 
 // readEnumNames records `X_name = map[int32]string{0: "A", ...}`.
@@ -592,6 +788,7 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit, openshiftComm
 	fmt.Println("// Named types by Go key (sorted), their fields in declaration order, and")
 	fmt.Println("// the type expressions fields use (indexes into TYS).")
 	fmt.Println()
+	fmt.Println("use super::proto_string::{Each, Part, ProtoString, Show};")
 	fmt.Println("use super::{Basic, Def, DefKind, Field, Ty};")
 	fmt.Println()
 	fmt.Println("pub(crate) static ENUM_NAMES: &[&str] = &[")
@@ -620,6 +817,15 @@ func (g *generator) write(apiCommit, machineryCommit, istioCommit, openshiftComm
 		sort.Strings(methods)
 		for _, m := range methods {
 			fmt.Printf("    (%q, %q, %q),\n", key, m, g.getters[key][m])
+		}
+	}
+	fmt.Println("];")
+	fmt.Println()
+	fmt.Println("/// go-to-protobuf's `String()` of each type that has one, by type key.")
+	fmt.Println("pub(crate) static STRINGERS: &[ProtoString] = &[")
+	for _, key := range g.order {
+		if program, ok := g.stringers[key]; ok && !g.defs[key].special {
+			fmt.Printf("    %s,\n", program)
 		}
 	}
 	fmt.Println("];")

@@ -6,6 +6,7 @@
 
 mod format;
 mod print;
+mod proto_string;
 
 pub(crate) use print::stringer;
 pub use print::{Printer, action_stringer, data_to_string, fprint, sprint, sprintf, sprintln};

@@ -704,6 +704,19 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
+        // A pointer to a Kubernetes type has go-to-protobuf's `String`,
+        // which a nil one answers too.
+        Repr::Typed(t, d) if let Some(program) = pointed_proto_string(*t) => {
+            Some(match d.filter(|d| !matches!(d, Data::Null)) {
+                None => b"nil".to_vec(),
+                d => super::proto_string::proto_string(t.elem()?, program, d),
+            })
+        }
+        // `types.NamespacedName` has a value `String`: both ways.
+        Repr::Typed(t, d) if let Some(nn) = namespaced_name(*t) => match d.filter(|d| !matches!(d, Data::Null)) {
+            None if nn != *t => None,
+            d => Some(typed_field::namespaced_name_text(nn, d).into_bytes()),
+        },
         // `*resource.Quantity` and `*intstr.IntOrString` are Stringers (the
         // values are not); `metav1.Time` is one both ways (`time.Time`'s
         // `String`, promoted).
@@ -738,16 +751,36 @@ pub fn action_stringer(v: &Value<'_>) -> Option<Vec<u8>> {
     let Repr::Typed(t, data) = &v.repr else { return None };
     let data = data.filter(|d| !matches!(d, Data::Null));
     let target = match t.elem().filter(|_| t.kind() == Kind::Pointer) {
-        Some(_) if data.is_none() => return None,
+        // A nil pointer stays itself; its `String` may answer nil.
+        Some(_) if data.is_none() => return stringer(v),
         Some(elem) => elem,
         None => *t,
     };
+    if let Some(program) = target.proto_string() {
+        return Some(super::proto_string::proto_string(target, program, data));
+    }
     match target.special()? {
         "intstr.IntOrString" => Some(typed_field::int_or_string_text(data).into_bytes()),
         "metav1.Time" | "metav1.MicroTime" => Some(typed_field::meta_time(data).string().into_bytes()),
         "resource.Quantity" if target != *t => Some(typed_field::quantity_text(data).into_bytes()),
         _ => None,
     }
+}
+
+/// `types.NamespacedName`, for it or a pointer to it.
+fn namespaced_name(t: GoType) -> Option<GoType> {
+    let target = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);
+    target.def().is_some_and(|d| d.key == "types.NamespacedName").then_some(target)
+}
+
+/// The generated `String` of the type a pointer type points to.
+fn pointed_proto_string(t: GoType) -> Option<&'static crate::types::proto_string::ProtoString> {
+    t.elem().filter(|_| t.kind() == Kind::Pointer)?.proto_string()
+}
+
+/// `fmt.Sprintf("%v", x)` of a typed value held in `data`.
+pub(crate) fn sprint_one(ty: GoType, data: Option<&Data>) -> Vec<u8> {
+    sprint(&[crate::value::typed::value(ty, data, ty.kind() == Kind::Interface)])
 }
 
 /// Go's `tooLarge`: widths and precisions beyond 1e6 are rejected.

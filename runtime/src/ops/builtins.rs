@@ -55,6 +55,15 @@ pub fn length(item: &Value<'_>) -> Result<usize, String> {
     if !item.is_valid() {
         return Err("reflect: call of reflect.Value.Type on zero Value".to_owned());
     }
+    // Go's `length` follows pointers first.
+    if let Repr::Typed(t, data) = &item.repr
+        && let Some(elem) = t.elem().filter(|_| t.kind() == Kind::Pointer)
+    {
+        let Some(data) = data.filter(|d| !matches!(d, crate::value::data::Data::Null)) else {
+            return Err("len of nil pointer".to_owned());
+        };
+        return length(&Value::new(Repr::Typed(elem, Some(data))));
+    }
     match item.kind() {
         Kind::Map | Kind::Slice | Kind::String => Ok(item.len().unwrap_or(0)),
         _ => Err(format!("len of type {}", item.type_name())),

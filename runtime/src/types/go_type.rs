@@ -312,6 +312,18 @@ impl GoType {
         None
     }
 
+    /// The names of the type's getters ([`GoType::getter`]), promoted ones
+    /// included (for did-you-mean suggestions).
+    pub fn getter_names(self) -> Vec<&'static str> {
+        let key = self.def().map(|d| d.key);
+        let mut names: Vec<&'static str> =
+            go_types::GETTERS.iter().filter(|(owner, _, _)| Some(*owner) == key).map(|(_, name, _)| *name).collect();
+        for field in self.fields().iter().filter(|f| f.inline) {
+            names.extend(GoType(field.ty).getter_names());
+        }
+        names
+    }
+
     /// A special type's key (`resource.Quantity`), for special types.
     pub fn special(self) -> Option<&'static str> {
         self.def().filter(|d| d.kind == DefKind::Special).map(|d| d.key)

@@ -5,12 +5,13 @@
 // github.com/openshift/api 2a3d73913b5a7caec4c57d5c3d04f51106ec4da3 2026-08-22
 // Checksums of this generator (tools/k8s-schema but its *.md) and of the
 // rest of this file; `tools/generated.sh check` verifies both:
-// generator-sha256: 5abeb2e97eea4b249de5f68cc88d19f85262a21f1b12197e9f1efe90422dc98a
-// body-sha256: 70246c43bf33b86e0fae5832e9491a4b450a09f4083d54c8736d6ab062ba753d
+// generator-sha256: 22b85ceb67ed3de3cf912381fe9444d2b827b358caf53f1af409062f9727c19c
+// body-sha256: b2ad0fac4cdd4e17142f0757db949f175f3ab7a184f61ced232e4fd303714b9e
 //
 // Named types by Go key (sorted), their fields in declaration order, and
 // the type expressions fields use (indexes into TYS).
 
+use super::proto_string::{Each, Part, ProtoString, Show};
 use super::{Basic, Def, DefKind, Field, Ty};
 
 pub(crate) static ENUM_NAMES: &[&str] = &[
@@ -18141,6 +18142,3578 @@ pub(crate) static GETTERS: &[(&str, &str, &str)] = &[
     ("metav1.ObjectMeta", "GetResourceVersion", "ResourceVersion"),
     ("metav1.ObjectMeta", "GetSelfLink", "SelfLink"),
     ("metav1.ObjectMeta", "GetUID", "UID"),
+];
+
+/// go-to-protobuf's `String()` of each type that has one, by type key.
+pub(crate) static STRINGERS: &[ProtoString] = &[
+    ProtoString {
+        owner: "appsv1.DaemonSet",
+        head: "&DaemonSet{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DaemonSetCondition",
+        head: "&DaemonSetCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DaemonSetSpec",
+        head: "&DaemonSetSpec{",
+        parts: &[
+            Part {
+                label: "Selector:",
+                field: "Selector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part {
+                label: "Template:",
+                field: "Template",
+                show: Show::Value { rename: Some(("PodTemplateSpec", "v11.PodTemplateSpec")), strip_amp: true },
+            },
+            Part {
+                label: "UpdateStrategy:",
+                field: "UpdateStrategy",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "MinReadySeconds:",
+                field: "MinReadySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "RevisionHistoryLimit:", field: "RevisionHistoryLimit", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DaemonSetStatus",
+        head: "&DaemonSetStatus{",
+        parts: &[
+            Part {
+                label: "CurrentNumberScheduled:",
+                field: "CurrentNumberScheduled",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "NumberMisscheduled:",
+                field: "NumberMisscheduled",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "DesiredNumberScheduled:",
+                field: "DesiredNumberScheduled",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "NumberReady:", field: "NumberReady", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UpdatedNumberScheduled:",
+                field: "UpdatedNumberScheduled",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "NumberAvailable:",
+                field: "NumberAvailable",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "NumberUnavailable:",
+                field: "NumberUnavailable",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "CollisionCount:", field: "CollisionCount", show: Show::PointedTo },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]DaemonSetCondition{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DaemonSetUpdateStrategy",
+        head: "&DaemonSetUpdateStrategy{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "RollingUpdate:",
+                field: "RollingUpdate",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.Deployment",
+        head: "&Deployment{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DeploymentCondition",
+        head: "&DeploymentCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastUpdateTime:",
+                field: "LastUpdateTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DeploymentSpec",
+        head: "&DeploymentSpec{",
+        parts: &[
+            Part { label: "Replicas:", field: "Replicas", show: Show::PointedTo },
+            Part {
+                label: "Selector:",
+                field: "Selector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part {
+                label: "Template:",
+                field: "Template",
+                show: Show::Value { rename: Some(("PodTemplateSpec", "v11.PodTemplateSpec")), strip_amp: true },
+            },
+            Part { label: "Strategy:", field: "Strategy", show: Show::Message { rename: None, strip_amp: true } },
+            Part {
+                label: "MinReadySeconds:",
+                field: "MinReadySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "RevisionHistoryLimit:", field: "RevisionHistoryLimit", show: Show::PointedTo },
+            Part { label: "Paused:", field: "Paused", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ProgressDeadlineSeconds:", field: "ProgressDeadlineSeconds", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DeploymentStatus",
+        head: "&DeploymentStatus{",
+        parts: &[
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Replicas:", field: "Replicas", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "UpdatedReplicas:",
+                field: "UpdatedReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AvailableReplicas:",
+                field: "AvailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UnavailableReplicas:",
+                field: "UnavailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]DeploymentCondition{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "ReadyReplicas:",
+                field: "ReadyReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "CollisionCount:", field: "CollisionCount", show: Show::PointedTo },
+            Part { label: "TerminatingReplicas:", field: "TerminatingReplicas", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.DeploymentStrategy",
+        head: "&DeploymentStrategy{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "RollingUpdate:",
+                field: "RollingUpdate",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.ReplicaSet",
+        head: "&ReplicaSet{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.ReplicaSetCondition",
+        head: "&ReplicaSetCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.ReplicaSetSpec",
+        head: "&ReplicaSetSpec{",
+        parts: &[
+            Part { label: "Replicas:", field: "Replicas", show: Show::PointedTo },
+            Part {
+                label: "Selector:",
+                field: "Selector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part {
+                label: "Template:",
+                field: "Template",
+                show: Show::Value { rename: Some(("PodTemplateSpec", "v11.PodTemplateSpec")), strip_amp: true },
+            },
+            Part {
+                label: "MinReadySeconds:",
+                field: "MinReadySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.ReplicaSetStatus",
+        head: "&ReplicaSetStatus{",
+        parts: &[
+            Part { label: "Replicas:", field: "Replicas", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "FullyLabeledReplicas:",
+                field: "FullyLabeledReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ReadyReplicas:",
+                field: "ReadyReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AvailableReplicas:",
+                field: "AvailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]ReplicaSetCondition{", each: Each::Message { rename: None } },
+            },
+            Part { label: "TerminatingReplicas:", field: "TerminatingReplicas", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.RollingUpdateDaemonSet",
+        head: "&RollingUpdateDaemonSet{",
+        parts: &[
+            Part {
+                label: "MaxUnavailable:",
+                field: "MaxUnavailable",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+            Part {
+                label: "MaxSurge:",
+                field: "MaxSurge",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.RollingUpdateDeployment",
+        head: "&RollingUpdateDeployment{",
+        parts: &[
+            Part {
+                label: "MaxUnavailable:",
+                field: "MaxUnavailable",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+            Part {
+                label: "MaxSurge:",
+                field: "MaxSurge",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.RollingUpdateStatefulSetStrategy",
+        head: "&RollingUpdateStatefulSetStrategy{",
+        parts: &[
+            Part { label: "Partition:", field: "Partition", show: Show::PointedTo },
+            Part {
+                label: "MaxUnavailable:",
+                field: "MaxUnavailable",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSet",
+        head: "&StatefulSet{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSetCondition",
+        head: "&StatefulSetCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSetOrdinals",
+        head: "&StatefulSetOrdinals{",
+        parts: &[Part { label: "Start:", field: "Start", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy",
+        head: "&StatefulSetPersistentVolumeClaimRetentionPolicy{",
+        parts: &[
+            Part { label: "WhenDeleted:", field: "WhenDeleted", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "WhenScaled:", field: "WhenScaled", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSetSpec",
+        head: "&StatefulSetSpec{",
+        parts: &[
+            Part { label: "Replicas:", field: "Replicas", show: Show::PointedTo },
+            Part {
+                label: "Selector:",
+                field: "Selector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part {
+                label: "Template:",
+                field: "Template",
+                show: Show::Value { rename: Some(("PodTemplateSpec", "v11.PodTemplateSpec")), strip_amp: true },
+            },
+            Part {
+                label: "VolumeClaimTemplates:",
+                field: "VolumeClaimTemplates",
+                show: Show::Repeated { open: "[]PersistentVolumeClaim{", each: Each::Value },
+            },
+            Part { label: "ServiceName:", field: "ServiceName", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "PodManagementPolicy:",
+                field: "PodManagementPolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UpdateStrategy:",
+                field: "UpdateStrategy",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part { label: "RevisionHistoryLimit:", field: "RevisionHistoryLimit", show: Show::PointedTo },
+            Part {
+                label: "MinReadySeconds:",
+                field: "MinReadySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PersistentVolumeClaimRetentionPolicy:",
+                field: "PersistentVolumeClaimRetentionPolicy",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Ordinals:", field: "Ordinals", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSetStatus",
+        head: "&StatefulSetStatus{",
+        parts: &[
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Replicas:", field: "Replicas", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ReadyReplicas:",
+                field: "ReadyReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "CurrentReplicas:",
+                field: "CurrentReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UpdatedReplicas:",
+                field: "UpdatedReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "CurrentRevision:",
+                field: "CurrentRevision",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UpdateRevision:",
+                field: "UpdateRevision",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "CollisionCount:", field: "CollisionCount", show: Show::PointedTo },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]StatefulSetCondition{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "AvailableReplicas:",
+                field: "AvailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "appsv1.StatefulSetUpdateStrategy",
+        head: "&StatefulSetUpdateStrategy{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "RollingUpdate:",
+                field: "RollingUpdate",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.CronJob",
+        head: "&CronJob{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.CronJobSpec",
+        head: "&CronJobSpec{",
+        parts: &[
+            Part { label: "Schedule:", field: "Schedule", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "StartingDeadlineSeconds:", field: "StartingDeadlineSeconds", show: Show::PointedTo },
+            Part {
+                label: "ConcurrencyPolicy:",
+                field: "ConcurrencyPolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Suspend:", field: "Suspend", show: Show::PointedTo },
+            Part { label: "JobTemplate:", field: "JobTemplate", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "SuccessfulJobsHistoryLimit:", field: "SuccessfulJobsHistoryLimit", show: Show::PointedTo },
+            Part { label: "FailedJobsHistoryLimit:", field: "FailedJobsHistoryLimit", show: Show::PointedTo },
+            Part { label: "TimeZone:", field: "TimeZone", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.CronJobStatus",
+        head: "&CronJobStatus{",
+        parts: &[
+            Part {
+                label: "Active:",
+                field: "Active",
+                show: Show::Repeated { open: "[]ObjectReference{", each: Each::Value },
+            },
+            Part {
+                label: "LastScheduleTime:",
+                field: "LastScheduleTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: false },
+            },
+            Part {
+                label: "LastSuccessfulTime:",
+                field: "LastSuccessfulTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.Job",
+        head: "&Job{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.JobCondition",
+        head: "&JobCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastProbeTime:",
+                field: "LastProbeTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.JobSchedulingConfiguration",
+        head: "&JobSchedulingConfiguration{",
+        parts: &[
+            Part {
+                label: "SchedulingPolicy:",
+                field: "SchedulingPolicy",
+                show: Show::Value {
+                    rename: Some(("WorkloadPodGroupSchedulingPolicy", "v1alpha3.WorkloadPodGroupSchedulingPolicy")),
+                    strip_amp: false,
+                },
+            },
+            Part {
+                label: "SchedulingConstraints:",
+                field: "SchedulingConstraints",
+                show: Show::Value {
+                    rename: Some((
+                        "WorkloadPodGroupSchedulingConstraints",
+                        "v1alpha3.WorkloadPodGroupSchedulingConstraints",
+                    )),
+                    strip_amp: false,
+                },
+            },
+            Part {
+                label: "DisruptionMode:",
+                field: "DisruptionMode",
+                show: Show::Value {
+                    rename: Some(("WorkloadPodGroupDisruptionMode", "v1alpha3.WorkloadPodGroupDisruptionMode")),
+                    strip_amp: false,
+                },
+            },
+            Part {
+                label: "ResourceClaims:",
+                field: "ResourceClaims",
+                show: Show::Repeated { open: "[]WorkloadPodGroupResourceClaim{", each: Each::Value },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.JobSpec",
+        head: "&JobSpec{",
+        parts: &[
+            Part { label: "Parallelism:", field: "Parallelism", show: Show::PointedTo },
+            Part { label: "Completions:", field: "Completions", show: Show::PointedTo },
+            Part { label: "ActiveDeadlineSeconds:", field: "ActiveDeadlineSeconds", show: Show::PointedTo },
+            Part {
+                label: "Selector:",
+                field: "Selector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part { label: "ManualSelector:", field: "ManualSelector", show: Show::PointedTo },
+            Part {
+                label: "Template:",
+                field: "Template",
+                show: Show::Value { rename: Some(("PodTemplateSpec", "v11.PodTemplateSpec")), strip_amp: true },
+            },
+            Part { label: "BackoffLimit:", field: "BackoffLimit", show: Show::PointedTo },
+            Part { label: "TTLSecondsAfterFinished:", field: "TTLSecondsAfterFinished", show: Show::PointedTo },
+            Part { label: "CompletionMode:", field: "CompletionMode", show: Show::PointedTo },
+            Part { label: "Suspend:", field: "Suspend", show: Show::PointedTo },
+            Part {
+                label: "PodFailurePolicy:",
+                field: "PodFailurePolicy",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "BackoffLimitPerIndex:", field: "BackoffLimitPerIndex", show: Show::PointedTo },
+            Part { label: "MaxFailedIndexes:", field: "MaxFailedIndexes", show: Show::PointedTo },
+            Part { label: "PodReplacementPolicy:", field: "PodReplacementPolicy", show: Show::PointedTo },
+            Part { label: "ManagedBy:", field: "ManagedBy", show: Show::PointedTo },
+            Part {
+                label: "SuccessPolicy:",
+                field: "SuccessPolicy",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Scheduling:", field: "Scheduling", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.JobStatus",
+        head: "&JobStatus{",
+        parts: &[
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]JobCondition{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "StartTime:",
+                field: "StartTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: false },
+            },
+            Part {
+                label: "CompletionTime:",
+                field: "CompletionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: false },
+            },
+            Part { label: "Active:", field: "Active", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Succeeded:", field: "Succeeded", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Failed:", field: "Failed", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "CompletedIndexes:",
+                field: "CompletedIndexes",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UncountedTerminatedPods:",
+                field: "UncountedTerminatedPods",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Ready:", field: "Ready", show: Show::PointedTo },
+            Part { label: "FailedIndexes:", field: "FailedIndexes", show: Show::PointedTo },
+            Part { label: "Terminating:", field: "Terminating", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.JobTemplateSpec",
+        head: "&JobTemplateSpec{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.PodFailurePolicy",
+        head: "&PodFailurePolicy{",
+        parts: &[Part {
+            label: "Rules:",
+            field: "Rules",
+            show: Show::Repeated { open: "[]PodFailurePolicyRule{", each: Each::Message { rename: None } },
+        }],
+    },
+    ProtoString {
+        owner: "batchv1.PodFailurePolicyOnExitCodesRequirement",
+        head: "&PodFailurePolicyOnExitCodesRequirement{",
+        parts: &[
+            Part { label: "ContainerName:", field: "ContainerName", show: Show::PointedTo },
+            Part { label: "Operator:", field: "Operator", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Values:", field: "Values", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.PodFailurePolicyOnPodConditionsPattern",
+        head: "&PodFailurePolicyOnPodConditionsPattern{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.PodFailurePolicyRule",
+        head: "&PodFailurePolicyRule{",
+        parts: &[
+            Part { label: "Action:", field: "Action", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "OnExitCodes:",
+                field: "OnExitCodes",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "OnPodConditions:",
+                field: "OnPodConditions",
+                show: Show::Repeated {
+                    open: "[]PodFailurePolicyOnPodConditionsPattern{",
+                    each: Each::Message { rename: None },
+                },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.SuccessPolicy",
+        head: "&SuccessPolicy{",
+        parts: &[Part {
+            label: "Rules:",
+            field: "Rules",
+            show: Show::Repeated { open: "[]SuccessPolicyRule{", each: Each::Message { rename: None } },
+        }],
+    },
+    ProtoString {
+        owner: "batchv1.SuccessPolicyRule",
+        head: "&SuccessPolicyRule{",
+        parts: &[
+            Part { label: "SucceededIndexes:", field: "SucceededIndexes", show: Show::PointedTo },
+            Part { label: "SucceededCount:", field: "SucceededCount", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "batchv1.UncountedTerminatedPods",
+        head: "&UncountedTerminatedPods{",
+        parts: &[
+            Part { label: "Succeeded:", field: "Succeeded", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Failed:", field: "Failed", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.AWSElasticBlockStoreVolumeSource",
+        head: "&AWSElasticBlockStoreVolumeSource{",
+        parts: &[
+            Part { label: "VolumeID:", field: "VolumeID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Partition:", field: "Partition", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Affinity",
+        head: "&Affinity{",
+        parts: &[
+            Part {
+                label: "NodeAffinity:",
+                field: "NodeAffinity",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PodAffinity:",
+                field: "PodAffinity",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PodAntiAffinity:",
+                field: "PodAntiAffinity",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.AppArmorProfile",
+        head: "&AppArmorProfile{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "LocalhostProfile:", field: "LocalhostProfile", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.AzureDiskVolumeSource",
+        head: "&AzureDiskVolumeSource{",
+        parts: &[
+            Part { label: "DiskName:", field: "DiskName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "DataDiskURI:", field: "DataDiskURI", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "CachingMode:", field: "CachingMode", show: Show::PointedTo },
+            Part { label: "FSType:", field: "FSType", show: Show::PointedTo },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::PointedTo },
+            Part { label: "Kind:", field: "Kind", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.AzureFileVolumeSource",
+        head: "&AzureFileVolumeSource{",
+        parts: &[
+            Part { label: "SecretName:", field: "SecretName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ShareName:", field: "ShareName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.CSIVolumeSource",
+        head: "&CSIVolumeSource{",
+        parts: &[
+            Part { label: "Driver:", field: "Driver", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::PointedTo },
+            Part { label: "FSType:", field: "FSType", show: Show::PointedTo },
+            Part {
+                label: "VolumeAttributes:",
+                field: "VolumeAttributes",
+                show: Show::Map { open: "map[string]string{" },
+            },
+            Part {
+                label: "NodePublishSecretRef:",
+                field: "NodePublishSecretRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Capabilities",
+        head: "&Capabilities{",
+        parts: &[
+            Part { label: "Add:", field: "Add", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Drop:", field: "Drop", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.CephFSVolumeSource",
+        head: "&CephFSVolumeSource{",
+        parts: &[
+            Part { label: "Monitors:", field: "Monitors", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "User:", field: "User", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretFile:", field: "SecretFile", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.CinderVolumeSource",
+        head: "&CinderVolumeSource{",
+        parts: &[
+            Part { label: "VolumeID:", field: "VolumeID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ClusterTrustBundleProjection",
+        head: "&ClusterTrustBundleProjection{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::PointedTo },
+            Part { label: "SignerName:", field: "SignerName", show: Show::PointedTo },
+            Part {
+                label: "LabelSelector:",
+                field: "LabelSelector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+            Part { label: "User:", field: "User", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ConfigMapEnvSource",
+        head: "&ConfigMapEnvSource{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ConfigMapKeySelector",
+        head: "&ConfigMapKeySelector{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ConfigMapProjection",
+        head: "&ConfigMapProjection{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "Items:",
+                field: "Items",
+                show: Show::Repeated { open: "[]KeyToPath{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ConfigMapVolumeSource",
+        head: "&ConfigMapVolumeSource{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "Items:",
+                field: "Items",
+                show: Show::Repeated { open: "[]KeyToPath{", each: Each::Message { rename: None } },
+            },
+            Part { label: "DefaultMode:", field: "DefaultMode", show: Show::PointedTo },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+            Part { label: "DefaultUser:", field: "DefaultUser", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Container",
+        head: "&Container{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Image:", field: "Image", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Command:", field: "Command", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Args:", field: "Args", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "WorkingDir:", field: "WorkingDir", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Ports:",
+                field: "Ports",
+                show: Show::Repeated { open: "[]ContainerPort{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "Env:",
+                field: "Env",
+                show: Show::Repeated { open: "[]EnvVar{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Resources:", field: "Resources", show: Show::Message { rename: None, strip_amp: true } },
+            Part {
+                label: "VolumeMounts:",
+                field: "VolumeMounts",
+                show: Show::Repeated { open: "[]VolumeMount{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "LivenessProbe:",
+                field: "LivenessProbe",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ReadinessProbe:",
+                field: "ReadinessProbe",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Lifecycle:", field: "Lifecycle", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "TerminationMessagePath:",
+                field: "TerminationMessagePath",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ImagePullPolicy:",
+                field: "ImagePullPolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "SecurityContext:",
+                field: "SecurityContext",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Stdin:", field: "Stdin", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "StdinOnce:", field: "StdinOnce", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "TTY:", field: "TTY", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "EnvFrom:",
+                field: "EnvFrom",
+                show: Show::Repeated { open: "[]EnvFromSource{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "TerminationMessagePolicy:",
+                field: "TerminationMessagePolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "VolumeDevices:",
+                field: "VolumeDevices",
+                show: Show::Repeated { open: "[]VolumeDevice{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "StartupProbe:",
+                field: "StartupProbe",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ResizePolicy:",
+                field: "ResizePolicy",
+                show: Show::Repeated { open: "[]ContainerResizePolicy{", each: Each::Message { rename: None } },
+            },
+            Part { label: "RestartPolicy:", field: "RestartPolicy", show: Show::PointedTo },
+            Part {
+                label: "RestartPolicyRules:",
+                field: "RestartPolicyRules",
+                show: Show::Repeated { open: "[]ContainerRestartRule{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerExtendedResourceRequest",
+        head: "&ContainerExtendedResourceRequest{",
+        parts: &[
+            Part {
+                label: "ContainerName:",
+                field: "ContainerName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ResourceName:",
+                field: "ResourceName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "RequestName:", field: "RequestName", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerPort",
+        head: "&ContainerPort{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "HostPort:", field: "HostPort", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ContainerPort:",
+                field: "ContainerPort",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Protocol:", field: "Protocol", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "HostIP:", field: "HostIP", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerResizePolicy",
+        head: "&ContainerResizePolicy{",
+        parts: &[
+            Part {
+                label: "ResourceName:",
+                field: "ResourceName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "RestartPolicy:",
+                field: "RestartPolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerRestartRule",
+        head: "&ContainerRestartRule{",
+        parts: &[
+            Part { label: "Action:", field: "Action", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ExitCodes:", field: "ExitCodes", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerRestartRuleOnExitCodes",
+        head: "&ContainerRestartRuleOnExitCodes{",
+        parts: &[
+            Part { label: "Operator:", field: "Operator", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Values:", field: "Values", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerState",
+        head: "&ContainerState{",
+        parts: &[
+            Part { label: "Waiting:", field: "Waiting", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Running:", field: "Running", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Terminated:", field: "Terminated", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerStateRunning",
+        head: "&ContainerStateRunning{",
+        parts: &[Part {
+            label: "StartedAt:",
+            field: "StartedAt",
+            show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+        }],
+    },
+    ProtoString {
+        owner: "corev1.ContainerStateTerminated",
+        head: "&ContainerStateTerminated{",
+        parts: &[
+            Part { label: "ExitCode:", field: "ExitCode", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Signal:", field: "Signal", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "StartedAt:",
+                field: "StartedAt",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part {
+                label: "FinishedAt:",
+                field: "FinishedAt",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "ContainerID:", field: "ContainerID", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerStateWaiting",
+        head: "&ContainerStateWaiting{",
+        parts: &[
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerStatus",
+        head: "&ContainerStatus{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "State:", field: "State", show: Show::Message { rename: None, strip_amp: true } },
+            Part {
+                label: "LastTerminationState:",
+                field: "LastTerminationState",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part { label: "Ready:", field: "Ready", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "RestartCount:",
+                field: "RestartCount",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Image:", field: "Image", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ImageID:", field: "ImageID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ContainerID:", field: "ContainerID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Started:", field: "Started", show: Show::PointedTo },
+            Part {
+                label: "AllocatedResources:",
+                field: "AllocatedResources",
+                show: Show::Map { open: "ResourceList{" },
+            },
+            Part { label: "Resources:", field: "Resources", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "VolumeMounts:",
+                field: "VolumeMounts",
+                show: Show::Repeated { open: "[]VolumeMountStatus{", each: Each::Message { rename: None } },
+            },
+            Part { label: "User:", field: "User", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "AllocatedResourcesStatus:",
+                field: "AllocatedResourcesStatus",
+                show: Show::Repeated { open: "[]ResourceStatus{", each: Each::Message { rename: None } },
+            },
+            Part { label: "StopSignal:", field: "StopSignal", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ContainerUser",
+        head: "&ContainerUser{",
+        parts: &[Part { label: "Linux:", field: "Linux", show: Show::Message { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.DownwardAPIProjection",
+        head: "&DownwardAPIProjection{",
+        parts: &[Part {
+            label: "Items:",
+            field: "Items",
+            show: Show::Repeated { open: "[]DownwardAPIVolumeFile{", each: Each::Message { rename: None } },
+        }],
+    },
+    ProtoString {
+        owner: "corev1.DownwardAPIVolumeFile",
+        head: "&DownwardAPIVolumeFile{",
+        parts: &[
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FieldRef:", field: "FieldRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "ResourceFieldRef:",
+                field: "ResourceFieldRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Mode:", field: "Mode", show: Show::PointedTo },
+            Part { label: "User:", field: "User", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.DownwardAPIVolumeSource",
+        head: "&DownwardAPIVolumeSource{",
+        parts: &[
+            Part {
+                label: "Items:",
+                field: "Items",
+                show: Show::Repeated { open: "[]DownwardAPIVolumeFile{", each: Each::Message { rename: None } },
+            },
+            Part { label: "DefaultMode:", field: "DefaultMode", show: Show::PointedTo },
+            Part { label: "DefaultUser:", field: "DefaultUser", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EmptyDirVolumeSource",
+        head: "&EmptyDirVolumeSource{",
+        parts: &[
+            Part { label: "Medium:", field: "Medium", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "SizeLimit:",
+                field: "SizeLimit",
+                show: Show::Value { rename: Some(("Quantity", "resource.Quantity")), strip_amp: false },
+            },
+            Part { label: "Mode:", field: "Mode", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EnvFromSource",
+        head: "&EnvFromSource{",
+        parts: &[
+            Part { label: "Prefix:", field: "Prefix", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ConfigMapRef:",
+                field: "ConfigMapRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EnvVar",
+        head: "&EnvVar{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Value:", field: "Value", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ValueFrom:", field: "ValueFrom", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EnvVarSource",
+        head: "&EnvVarSource{",
+        parts: &[
+            Part { label: "FieldRef:", field: "FieldRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "ResourceFieldRef:",
+                field: "ResourceFieldRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ConfigMapKeyRef:",
+                field: "ConfigMapKeyRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "SecretKeyRef:",
+                field: "SecretKeyRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "FileKeyRef:", field: "FileKeyRef", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EphemeralContainer",
+        head: "&EphemeralContainer{",
+        parts: &[
+            Part {
+                label: "EphemeralContainerCommon:",
+                field: "EphemeralContainerCommon",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "TargetContainerName:",
+                field: "TargetContainerName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EphemeralContainerCommon",
+        head: "&EphemeralContainerCommon{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Image:", field: "Image", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Command:", field: "Command", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Args:", field: "Args", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "WorkingDir:", field: "WorkingDir", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Ports:",
+                field: "Ports",
+                show: Show::Repeated { open: "[]ContainerPort{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "Env:",
+                field: "Env",
+                show: Show::Repeated { open: "[]EnvVar{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Resources:", field: "Resources", show: Show::Message { rename: None, strip_amp: true } },
+            Part {
+                label: "VolumeMounts:",
+                field: "VolumeMounts",
+                show: Show::Repeated { open: "[]VolumeMount{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "LivenessProbe:",
+                field: "LivenessProbe",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ReadinessProbe:",
+                field: "ReadinessProbe",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Lifecycle:", field: "Lifecycle", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "TerminationMessagePath:",
+                field: "TerminationMessagePath",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ImagePullPolicy:",
+                field: "ImagePullPolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "SecurityContext:",
+                field: "SecurityContext",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Stdin:", field: "Stdin", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "StdinOnce:", field: "StdinOnce", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "TTY:", field: "TTY", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "EnvFrom:",
+                field: "EnvFrom",
+                show: Show::Repeated { open: "[]EnvFromSource{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "TerminationMessagePolicy:",
+                field: "TerminationMessagePolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "VolumeDevices:",
+                field: "VolumeDevices",
+                show: Show::Repeated { open: "[]VolumeDevice{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "StartupProbe:",
+                field: "StartupProbe",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ResizePolicy:",
+                field: "ResizePolicy",
+                show: Show::Repeated { open: "[]ContainerResizePolicy{", each: Each::Message { rename: None } },
+            },
+            Part { label: "RestartPolicy:", field: "RestartPolicy", show: Show::PointedTo },
+            Part {
+                label: "RestartPolicyRules:",
+                field: "RestartPolicyRules",
+                show: Show::Repeated { open: "[]ContainerRestartRule{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.EphemeralVolumeSource",
+        head: "&EphemeralVolumeSource{",
+        parts: &[Part {
+            label: "VolumeClaimTemplate:",
+            field: "VolumeClaimTemplate",
+            show: Show::Message { rename: None, strip_amp: false },
+        }],
+    },
+    ProtoString {
+        owner: "corev1.EvictionResponder",
+        head: "&EvictionResponder{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Priority:", field: "Priority", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ExecAction",
+        head: "&ExecAction{",
+        parts: &[Part { label: "Command:", field: "Command", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.FCVolumeSource",
+        head: "&FCVolumeSource{",
+        parts: &[
+            Part { label: "TargetWWNs:", field: "TargetWWNs", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Lun:", field: "Lun", show: Show::PointedTo },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "WWIDs:", field: "WWIDs", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.FileKeySelector",
+        head: "&FileKeySelector{",
+        parts: &[
+            Part { label: "VolumeName:", field: "VolumeName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.FlexVolumeSource",
+        head: "&FlexVolumeSource{",
+        parts: &[
+            Part { label: "Driver:", field: "Driver", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Options:", field: "Options", show: Show::Map { open: "map[string]string{" } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.FlockerVolumeSource",
+        head: "&FlockerVolumeSource{",
+        parts: &[
+            Part { label: "DatasetName:", field: "DatasetName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "DatasetUUID:", field: "DatasetUUID", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.GCEPersistentDiskVolumeSource",
+        head: "&GCEPersistentDiskVolumeSource{",
+        parts: &[
+            Part { label: "PDName:", field: "PDName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Partition:", field: "Partition", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.GRPCAction",
+        head: "&GRPCAction{",
+        parts: &[
+            Part { label: "Port:", field: "Port", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Service:", field: "Service", show: Show::PointedTo },
+            Part { label: "Mode:", field: "Mode", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.GitRepoVolumeSource",
+        head: "&GitRepoVolumeSource{",
+        parts: &[
+            Part { label: "Repository:", field: "Repository", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Revision:", field: "Revision", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Directory:", field: "Directory", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.GlusterfsVolumeSource",
+        head: "&GlusterfsVolumeSource{",
+        parts: &[
+            Part {
+                label: "EndpointsName:",
+                field: "EndpointsName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.HTTPGetAction",
+        head: "&HTTPGetAction{",
+        parts: &[
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Port:",
+                field: "Port",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: true },
+            },
+            Part { label: "Host:", field: "Host", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Scheme:", field: "Scheme", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "HTTPHeaders:",
+                field: "HTTPHeaders",
+                show: Show::Repeated { open: "[]HTTPHeader{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Protocol:", field: "Protocol", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.HTTPHeader",
+        head: "&HTTPHeader{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Value:", field: "Value", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.HostAlias",
+        head: "&HostAlias{",
+        parts: &[
+            Part { label: "IP:", field: "IP", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Hostnames:", field: "Hostnames", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.HostIP",
+        head: "&HostIP{",
+        parts: &[Part { label: "IP:", field: "IP", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.HostPathVolumeSource",
+        head: "&HostPathVolumeSource{",
+        parts: &[
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Type:", field: "Type", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ISCSIVolumeSource",
+        head: "&ISCSIVolumeSource{",
+        parts: &[
+            Part {
+                label: "TargetPortal:",
+                field: "TargetPortal",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "IQN:", field: "IQN", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Lun:", field: "Lun", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ISCSIInterface:",
+                field: "ISCSIInterface",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Portals:", field: "Portals", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "DiscoveryCHAPAuth:",
+                field: "DiscoveryCHAPAuth",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "SessionCHAPAuth:",
+                field: "SessionCHAPAuth",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "InitiatorName:", field: "InitiatorName", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ImageVolumeSource",
+        head: "&ImageVolumeSource{",
+        parts: &[
+            Part { label: "Reference:", field: "Reference", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "PullPolicy:", field: "PullPolicy", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ImageVolumeStatus",
+        head: "&ImageVolumeStatus{",
+        parts: &[Part { label: "ImageRef:", field: "ImageRef", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.KeyToPath",
+        head: "&KeyToPath{",
+        parts: &[
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Mode:", field: "Mode", show: Show::PointedTo },
+            Part { label: "User:", field: "User", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Lifecycle",
+        head: "&Lifecycle{",
+        parts: &[
+            Part { label: "PostStart:", field: "PostStart", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "PreStop:", field: "PreStop", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "StopSignal:", field: "StopSignal", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.LifecycleHandler",
+        head: "&LifecycleHandler{",
+        parts: &[
+            Part { label: "Exec:", field: "Exec", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "HTTPGet:", field: "HTTPGet", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "TCPSocket:", field: "TCPSocket", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Sleep:", field: "Sleep", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.LinuxContainerUser",
+        head: "&LinuxContainerUser{",
+        parts: &[
+            Part { label: "UID:", field: "UID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "GID:", field: "GID", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "SupplementalGroups:",
+                field: "SupplementalGroups",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.LocalObjectReference",
+        head: "&LocalObjectReference{",
+        parts: &[Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.ModifyVolumeStatus",
+        head: "&ModifyVolumeStatus{",
+        parts: &[
+            Part {
+                label: "TargetVolumeAttributesClassName:",
+                field: "TargetVolumeAttributesClassName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NFSVolumeSource",
+        head: "&NFSVolumeSource{",
+        parts: &[
+            Part { label: "Server:", field: "Server", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NodeAffinity",
+        head: "&NodeAffinity{",
+        parts: &[
+            Part {
+                label: "RequiredDuringSchedulingIgnoredDuringExecution:",
+                field: "RequiredDuringSchedulingIgnoredDuringExecution",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PreferredDuringSchedulingIgnoredDuringExecution:",
+                field: "PreferredDuringSchedulingIgnoredDuringExecution",
+                show: Show::Repeated { open: "[]PreferredSchedulingTerm{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NodeAllocatableMappedResources",
+        head: "&NodeAllocatableMappedResources{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Quantity:",
+                field: "Quantity",
+                show: Show::Value { rename: Some(("Quantity", "resource.Quantity")), strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NodeAllocatableOverheadResources",
+        head: "&NodeAllocatableOverheadResources{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "PerPod:",
+                field: "PerPod",
+                show: Show::Value { rename: Some(("Quantity", "resource.Quantity")), strip_amp: false },
+            },
+            Part {
+                label: "PerContainer:",
+                field: "PerContainer",
+                show: Show::Value { rename: Some(("Quantity", "resource.Quantity")), strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NodeAllocatableResourceClaimStatus",
+        head: "&NodeAllocatableResourceClaimStatus{",
+        parts: &[
+            Part {
+                label: "ResourceClaimName:",
+                field: "ResourceClaimName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Containers:", field: "Containers", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Mapping:",
+                field: "Mapping",
+                show: Show::Repeated {
+                    open: "[]NodeAllocatableMappedResources{",
+                    each: Each::Message { rename: None },
+                },
+            },
+            Part {
+                label: "Overhead:",
+                field: "Overhead",
+                show: Show::Repeated {
+                    open: "[]NodeAllocatableOverheadResources{",
+                    each: Each::Message { rename: None },
+                },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NodeSelector",
+        head: "&NodeSelector{",
+        parts: &[Part {
+            label: "NodeSelectorTerms:",
+            field: "NodeSelectorTerms",
+            show: Show::Repeated { open: "[]NodeSelectorTerm{", each: Each::Message { rename: None } },
+        }],
+    },
+    ProtoString {
+        owner: "corev1.NodeSelectorRequirement",
+        head: "&NodeSelectorRequirement{",
+        parts: &[
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Operator:", field: "Operator", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Values:", field: "Values", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.NodeSelectorTerm",
+        head: "&NodeSelectorTerm{",
+        parts: &[
+            Part {
+                label: "MatchExpressions:",
+                field: "MatchExpressions",
+                show: Show::Repeated { open: "[]NodeSelectorRequirement{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "MatchFields:",
+                field: "MatchFields",
+                show: Show::Repeated { open: "[]NodeSelectorRequirement{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ObjectFieldSelector",
+        head: "&ObjectFieldSelector{",
+        parts: &[
+            Part { label: "APIVersion:", field: "APIVersion", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FieldPath:", field: "FieldPath", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ObjectReference",
+        head: "&ObjectReference{",
+        parts: &[
+            Part { label: "Kind:", field: "Kind", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Namespace:", field: "Namespace", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "UID:", field: "UID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "APIVersion:", field: "APIVersion", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ResourceVersion:",
+                field: "ResourceVersion",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "FieldPath:", field: "FieldPath", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PersistentVolumeClaim",
+        head: "&PersistentVolumeClaim{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PersistentVolumeClaimCondition",
+        head: "&PersistentVolumeClaimCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastProbeTime:",
+                field: "LastProbeTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PersistentVolumeClaimSpec",
+        head: "&PersistentVolumeClaimSpec{",
+        parts: &[
+            Part { label: "AccessModes:", field: "AccessModes", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Resources:", field: "Resources", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "VolumeName:", field: "VolumeName", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Selector:",
+                field: "Selector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part { label: "StorageClassName:", field: "StorageClassName", show: Show::PointedTo },
+            Part { label: "VolumeMode:", field: "VolumeMode", show: Show::PointedTo },
+            Part { label: "DataSource:", field: "DataSource", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "DataSourceRef:",
+                field: "DataSourceRef",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "VolumeAttributesClassName:", field: "VolumeAttributesClassName", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PersistentVolumeClaimStatus",
+        head: "&PersistentVolumeClaimStatus{",
+        parts: &[
+            Part { label: "Phase:", field: "Phase", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "AccessModes:", field: "AccessModes", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Capacity:", field: "Capacity", show: Show::Map { open: "ResourceList{" } },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated {
+                    open: "[]PersistentVolumeClaimCondition{",
+                    each: Each::Message { rename: None },
+                },
+            },
+            Part {
+                label: "AllocatedResources:",
+                field: "AllocatedResources",
+                show: Show::Map { open: "ResourceList{" },
+            },
+            Part {
+                label: "AllocatedResourceStatuses:",
+                field: "AllocatedResourceStatuses",
+                show: Show::Map { open: "map[ResourceName]ClaimResourceStatus{" },
+            },
+            Part {
+                label: "CurrentVolumeAttributesClassName:",
+                field: "CurrentVolumeAttributesClassName",
+                show: Show::PointedTo,
+            },
+            Part {
+                label: "ModifyVolumeStatus:",
+                field: "ModifyVolumeStatus",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "HealthStatus:",
+                field: "HealthStatus",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PersistentVolumeClaimTemplate",
+        head: "&PersistentVolumeClaimTemplate{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PersistentVolumeClaimVolumeSource",
+        head: "&PersistentVolumeClaimVolumeSource{",
+        parts: &[
+            Part { label: "ClaimName:", field: "ClaimName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PhotonPersistentDiskVolumeSource",
+        head: "&PhotonPersistentDiskVolumeSource{",
+        parts: &[
+            Part { label: "PdID:", field: "PdID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Pod",
+        head: "&Pod{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodAffinity",
+        head: "&PodAffinity{",
+        parts: &[
+            Part {
+                label: "RequiredDuringSchedulingIgnoredDuringExecution:",
+                field: "RequiredDuringSchedulingIgnoredDuringExecution",
+                show: Show::Repeated { open: "[]PodAffinityTerm{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "PreferredDuringSchedulingIgnoredDuringExecution:",
+                field: "PreferredDuringSchedulingIgnoredDuringExecution",
+                show: Show::Repeated { open: "[]WeightedPodAffinityTerm{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodAffinityTerm",
+        head: "&PodAffinityTerm{",
+        parts: &[
+            Part {
+                label: "LabelSelector:",
+                field: "LabelSelector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part { label: "Namespaces:", field: "Namespaces", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "TopologyKey:", field: "TopologyKey", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "NamespaceSelector:",
+                field: "NamespaceSelector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part {
+                label: "MatchLabelKeys:",
+                field: "MatchLabelKeys",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "MismatchLabelKeys:",
+                field: "MismatchLabelKeys",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodAntiAffinity",
+        head: "&PodAntiAffinity{",
+        parts: &[
+            Part {
+                label: "RequiredDuringSchedulingIgnoredDuringExecution:",
+                field: "RequiredDuringSchedulingIgnoredDuringExecution",
+                show: Show::Repeated { open: "[]PodAffinityTerm{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "PreferredDuringSchedulingIgnoredDuringExecution:",
+                field: "PreferredDuringSchedulingIgnoredDuringExecution",
+                show: Show::Repeated { open: "[]WeightedPodAffinityTerm{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodCertificateProjection",
+        head: "&PodCertificateProjection{",
+        parts: &[
+            Part { label: "SignerName:", field: "SignerName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "KeyType:", field: "KeyType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "MaxExpirationSeconds:", field: "MaxExpirationSeconds", show: Show::PointedTo },
+            Part {
+                label: "CredentialBundlePath:",
+                field: "CredentialBundlePath",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "KeyPath:", field: "KeyPath", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "CertificateChainPath:",
+                field: "CertificateChainPath",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UserAnnotations:",
+                field: "UserAnnotations",
+                show: Show::Map { open: "map[string]string{" },
+            },
+            Part { label: "User:", field: "User", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodCondition",
+        head: "&PodCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastProbeTime:",
+                field: "LastProbeTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodDNSConfig",
+        head: "&PodDNSConfig{",
+        parts: &[
+            Part { label: "Nameservers:", field: "Nameservers", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Searches:", field: "Searches", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Options:",
+                field: "Options",
+                show: Show::Repeated { open: "[]PodDNSConfigOption{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodDNSConfigOption",
+        head: "&PodDNSConfigOption{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Value:", field: "Value", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodExtendedResourceClaimStatus",
+        head: "&PodExtendedResourceClaimStatus{",
+        parts: &[
+            Part {
+                label: "RequestMappings:",
+                field: "RequestMappings",
+                show: Show::Repeated {
+                    open: "[]ContainerExtendedResourceRequest{",
+                    each: Each::Message { rename: None },
+                },
+            },
+            Part {
+                label: "ResourceClaimName:",
+                field: "ResourceClaimName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodIP",
+        head: "&PodIP{",
+        parts: &[Part { label: "IP:", field: "IP", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.PodOS",
+        head: "&PodOS{",
+        parts: &[Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.PodReadinessGate",
+        head: "&PodReadinessGate{",
+        parts: &[Part {
+            label: "ConditionType:",
+            field: "ConditionType",
+            show: Show::Value { rename: None, strip_amp: false },
+        }],
+    },
+    ProtoString {
+        owner: "corev1.PodResourceClaim",
+        head: "&PodResourceClaim{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ResourceClaimName:", field: "ResourceClaimName", show: Show::PointedTo },
+            Part { label: "ResourceClaimTemplateName:", field: "ResourceClaimTemplateName", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodResourceClaimStatus",
+        head: "&PodResourceClaimStatus{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ResourceClaimName:", field: "ResourceClaimName", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodSchedulingGate",
+        head: "&PodSchedulingGate{",
+        parts: &[Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.PodSchedulingGroup",
+        head: "&PodSchedulingGroup{",
+        parts: &[Part { label: "PodGroupName:", field: "PodGroupName", show: Show::PointedTo }],
+    },
+    ProtoString {
+        owner: "corev1.PodSecurityContext",
+        head: "&PodSecurityContext{",
+        parts: &[
+            Part {
+                label: "SELinuxOptions:",
+                field: "SELinuxOptions",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "RunAsUser:", field: "RunAsUser", show: Show::PointedTo },
+            Part { label: "RunAsNonRoot:", field: "RunAsNonRoot", show: Show::PointedTo },
+            Part {
+                label: "SupplementalGroups:",
+                field: "SupplementalGroups",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "FSGroup:", field: "FSGroup", show: Show::PointedTo },
+            Part { label: "RunAsGroup:", field: "RunAsGroup", show: Show::PointedTo },
+            Part {
+                label: "Sysctls:",
+                field: "Sysctls",
+                show: Show::Repeated { open: "[]Sysctl{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "WindowsOptions:",
+                field: "WindowsOptions",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "FSGroupChangePolicy:", field: "FSGroupChangePolicy", show: Show::PointedTo },
+            Part {
+                label: "SeccompProfile:",
+                field: "SeccompProfile",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AppArmorProfile:",
+                field: "AppArmorProfile",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "SupplementalGroupsPolicy:", field: "SupplementalGroupsPolicy", show: Show::PointedTo },
+            Part { label: "SELinuxChangePolicy:", field: "SELinuxChangePolicy", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodSpec",
+        head: "&PodSpec{",
+        parts: &[
+            Part {
+                label: "Volumes:",
+                field: "Volumes",
+                show: Show::Repeated { open: "[]Volume{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "Containers:",
+                field: "Containers",
+                show: Show::Repeated { open: "[]Container{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "RestartPolicy:",
+                field: "RestartPolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "TerminationGracePeriodSeconds:",
+                field: "TerminationGracePeriodSeconds",
+                show: Show::PointedTo,
+            },
+            Part { label: "ActiveDeadlineSeconds:", field: "ActiveDeadlineSeconds", show: Show::PointedTo },
+            Part { label: "DNSPolicy:", field: "DNSPolicy", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "NodeSelector:", field: "NodeSelector", show: Show::Map { open: "map[string]string{" } },
+            Part {
+                label: "ServiceAccountName:",
+                field: "ServiceAccountName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "DeprecatedServiceAccount:",
+                field: "DeprecatedServiceAccount",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "NodeName:", field: "NodeName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "HostNetwork:", field: "HostNetwork", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "HostPID:", field: "HostPID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "HostIPC:", field: "HostIPC", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "SecurityContext:",
+                field: "SecurityContext",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ImagePullSecrets:",
+                field: "ImagePullSecrets",
+                show: Show::Repeated { open: "[]LocalObjectReference{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Hostname:", field: "Hostname", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Subdomain:", field: "Subdomain", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Affinity:", field: "Affinity", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "SchedulerName:",
+                field: "SchedulerName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "InitContainers:",
+                field: "InitContainers",
+                show: Show::Repeated { open: "[]Container{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "AutomountServiceAccountToken:",
+                field: "AutomountServiceAccountToken",
+                show: Show::PointedTo,
+            },
+            Part {
+                label: "Tolerations:",
+                field: "Tolerations",
+                show: Show::Repeated { open: "[]Toleration{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "HostAliases:",
+                field: "HostAliases",
+                show: Show::Repeated { open: "[]HostAlias{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "PriorityClassName:",
+                field: "PriorityClassName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Priority:", field: "Priority", show: Show::PointedTo },
+            Part { label: "DNSConfig:", field: "DNSConfig", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "ShareProcessNamespace:", field: "ShareProcessNamespace", show: Show::PointedTo },
+            Part {
+                label: "ReadinessGates:",
+                field: "ReadinessGates",
+                show: Show::Repeated { open: "[]PodReadinessGate{", each: Each::Message { rename: None } },
+            },
+            Part { label: "RuntimeClassName:", field: "RuntimeClassName", show: Show::PointedTo },
+            Part { label: "EnableServiceLinks:", field: "EnableServiceLinks", show: Show::PointedTo },
+            Part { label: "PreemptionPolicy:", field: "PreemptionPolicy", show: Show::PointedTo },
+            Part { label: "Overhead:", field: "Overhead", show: Show::Map { open: "ResourceList{" } },
+            Part {
+                label: "TopologySpreadConstraints:",
+                field: "TopologySpreadConstraints",
+                show: Show::Repeated { open: "[]TopologySpreadConstraint{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "EphemeralContainers:",
+                field: "EphemeralContainers",
+                show: Show::Repeated { open: "[]EphemeralContainer{", each: Each::Message { rename: None } },
+            },
+            Part { label: "SetHostnameAsFQDN:", field: "SetHostnameAsFQDN", show: Show::PointedTo },
+            Part { label: "OS:", field: "OS", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "HostUsers:", field: "HostUsers", show: Show::PointedTo },
+            Part {
+                label: "SchedulingGates:",
+                field: "SchedulingGates",
+                show: Show::Repeated { open: "[]PodSchedulingGate{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "ResourceClaims:",
+                field: "ResourceClaims",
+                show: Show::Repeated { open: "[]PodResourceClaim{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Resources:", field: "Resources", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "HostnameOverride:", field: "HostnameOverride", show: Show::PointedTo },
+            Part {
+                label: "SchedulingGroup:",
+                field: "SchedulingGroup",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "EvictionResponders:",
+                field: "EvictionResponders",
+                show: Show::Repeated { open: "[]EvictionResponder{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodStatus",
+        head: "&PodStatus{",
+        parts: &[
+            Part { label: "Phase:", field: "Phase", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]PodCondition{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "HostIP:", field: "HostIP", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "PodIP:", field: "PodIP", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "StartTime:",
+                field: "StartTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: false },
+            },
+            Part {
+                label: "ContainerStatuses:",
+                field: "ContainerStatuses",
+                show: Show::Repeated { open: "[]ContainerStatus{", each: Each::Message { rename: None } },
+            },
+            Part { label: "QOSClass:", field: "QOSClass", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "InitContainerStatuses:",
+                field: "InitContainerStatuses",
+                show: Show::Repeated { open: "[]ContainerStatus{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "NominatedNodeName:",
+                field: "NominatedNodeName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PodIPs:",
+                field: "PodIPs",
+                show: Show::Repeated { open: "[]PodIP{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "EphemeralContainerStatuses:",
+                field: "EphemeralContainerStatuses",
+                show: Show::Repeated { open: "[]ContainerStatus{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Resize:", field: "Resize", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ResourceClaimStatuses:",
+                field: "ResourceClaimStatuses",
+                show: Show::Repeated { open: "[]PodResourceClaimStatus{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "HostIPs:",
+                field: "HostIPs",
+                show: Show::Repeated { open: "[]HostIP{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ExtendedResourceClaimStatus:",
+                field: "ExtendedResourceClaimStatus",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AllocatedResources:",
+                field: "AllocatedResources",
+                show: Show::Map { open: "ResourceList{" },
+            },
+            Part { label: "Resources:", field: "Resources", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "NodeAllocatableResourceClaimStatuses:",
+                field: "NodeAllocatableResourceClaimStatuses",
+                show: Show::Repeated {
+                    open: "[]NodeAllocatableResourceClaimStatus{",
+                    each: Each::Message { rename: None },
+                },
+            },
+            Part {
+                label: "VolumeHealth:",
+                field: "VolumeHealth",
+                show: Show::Repeated { open: "[]PodVolumeHealth{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodTemplateSpec",
+        head: "&PodTemplateSpec{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PodVolumeHealth",
+        head: "&PodVolumeHealth{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "HealthConditions:",
+                field: "HealthConditions",
+                show: Show::Repeated { open: "[]VolumeHealthCondition{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PortworxVolumeSource",
+        head: "&PortworxVolumeSource{",
+        parts: &[
+            Part { label: "VolumeID:", field: "VolumeID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.PreferredSchedulingTerm",
+        head: "&PreferredSchedulingTerm{",
+        parts: &[
+            Part { label: "Weight:", field: "Weight", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Preference:", field: "Preference", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Probe",
+        head: "&Probe{",
+        parts: &[
+            Part {
+                label: "ProbeHandler:",
+                field: "ProbeHandler",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "InitialDelaySeconds:",
+                field: "InitialDelaySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "TimeoutSeconds:",
+                field: "TimeoutSeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PeriodSeconds:",
+                field: "PeriodSeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "SuccessThreshold:",
+                field: "SuccessThreshold",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "FailureThreshold:",
+                field: "FailureThreshold",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "TerminationGracePeriodSeconds:",
+                field: "TerminationGracePeriodSeconds",
+                show: Show::PointedTo,
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ProbeHandler",
+        head: "&ProbeHandler{",
+        parts: &[
+            Part { label: "Exec:", field: "Exec", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "HTTPGet:", field: "HTTPGet", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "TCPSocket:", field: "TCPSocket", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "GRPC:", field: "GRPC", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ProjectedVolumeSource",
+        head: "&ProjectedVolumeSource{",
+        parts: &[
+            Part {
+                label: "Sources:",
+                field: "Sources",
+                show: Show::Repeated { open: "[]VolumeProjection{", each: Each::Message { rename: None } },
+            },
+            Part { label: "DefaultMode:", field: "DefaultMode", show: Show::PointedTo },
+            Part { label: "DefaultUser:", field: "DefaultUser", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.QuobyteVolumeSource",
+        head: "&QuobyteVolumeSource{",
+        parts: &[
+            Part { label: "Registry:", field: "Registry", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Volume:", field: "Volume", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "User:", field: "User", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Group:", field: "Group", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Tenant:", field: "Tenant", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.RBDVolumeSource",
+        head: "&RBDVolumeSource{",
+        parts: &[
+            Part {
+                label: "CephMonitors:",
+                field: "CephMonitors",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "RBDImage:", field: "RBDImage", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "RBDPool:", field: "RBDPool", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "RadosUser:", field: "RadosUser", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Keyring:", field: "Keyring", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ReplicationController",
+        head: "&ReplicationController{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v1.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ReplicationControllerCondition",
+        head: "&ReplicationControllerCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ReplicationControllerSpec",
+        head: "&ReplicationControllerSpec{",
+        parts: &[
+            Part { label: "Replicas:", field: "Replicas", show: Show::PointedTo },
+            Part { label: "Selector:", field: "Selector", show: Show::Map { open: "map[string]string{" } },
+            Part { label: "Template:", field: "Template", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "MinReadySeconds:",
+                field: "MinReadySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ReplicationControllerStatus",
+        head: "&ReplicationControllerStatus{",
+        parts: &[
+            Part { label: "Replicas:", field: "Replicas", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "FullyLabeledReplicas:",
+                field: "FullyLabeledReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ReadyReplicas:",
+                field: "ReadyReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AvailableReplicas:",
+                field: "AvailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated {
+                    open: "[]ReplicationControllerCondition{",
+                    each: Each::Message { rename: None },
+                },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ResourceClaim",
+        head: "&ResourceClaim{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Request:", field: "Request", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ResourceFieldSelector",
+        head: "&ResourceFieldSelector{",
+        parts: &[
+            Part {
+                label: "ContainerName:",
+                field: "ContainerName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Resource:", field: "Resource", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Divisor:",
+                field: "Divisor",
+                show: Show::Value { rename: Some(("Quantity", "resource.Quantity")), strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ResourceHealth",
+        head: "&ResourceHealth{",
+        parts: &[
+            Part { label: "ResourceID:", field: "ResourceID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Health:", field: "Health", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ResourceRequirements",
+        head: "&ResourceRequirements{",
+        parts: &[
+            Part { label: "Limits:", field: "Limits", show: Show::Map { open: "ResourceList{" } },
+            Part { label: "Requests:", field: "Requests", show: Show::Map { open: "ResourceList{" } },
+            Part {
+                label: "Claims:",
+                field: "Claims",
+                show: Show::Repeated { open: "[]ResourceClaim{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ResourceStatus",
+        head: "&ResourceStatus{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Resources:",
+                field: "Resources",
+                show: Show::Repeated { open: "[]ResourceHealth{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SELinuxOptions",
+        head: "&SELinuxOptions{",
+        parts: &[
+            Part { label: "User:", field: "User", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Role:", field: "Role", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Level:", field: "Level", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ScaleIOVolumeSource",
+        head: "&ScaleIOVolumeSource{",
+        parts: &[
+            Part { label: "Gateway:", field: "Gateway", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "System:", field: "System", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "SSLEnabled:", field: "SSLEnabled", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ProtectionDomain:",
+                field: "ProtectionDomain",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "StoragePool:", field: "StoragePool", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "StorageMode:", field: "StorageMode", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "VolumeName:", field: "VolumeName", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SeccompProfile",
+        head: "&SeccompProfile{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "LocalhostProfile:", field: "LocalhostProfile", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SecretEnvSource",
+        head: "&SecretEnvSource{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SecretKeySelector",
+        head: "&SecretKeySelector{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SecretProjection",
+        head: "&SecretProjection{",
+        parts: &[
+            Part {
+                label: "LocalObjectReference:",
+                field: "LocalObjectReference",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "Items:",
+                field: "Items",
+                show: Show::Repeated { open: "[]KeyToPath{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SecretVolumeSource",
+        head: "&SecretVolumeSource{",
+        parts: &[
+            Part { label: "SecretName:", field: "SecretName", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Items:",
+                field: "Items",
+                show: Show::Repeated { open: "[]KeyToPath{", each: Each::Message { rename: None } },
+            },
+            Part { label: "DefaultMode:", field: "DefaultMode", show: Show::PointedTo },
+            Part { label: "Optional:", field: "Optional", show: Show::PointedTo },
+            Part { label: "DefaultUser:", field: "DefaultUser", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SecurityContext",
+        head: "&SecurityContext{",
+        parts: &[
+            Part {
+                label: "Capabilities:",
+                field: "Capabilities",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Privileged:", field: "Privileged", show: Show::PointedTo },
+            Part {
+                label: "SELinuxOptions:",
+                field: "SELinuxOptions",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "RunAsUser:", field: "RunAsUser", show: Show::PointedTo },
+            Part { label: "RunAsNonRoot:", field: "RunAsNonRoot", show: Show::PointedTo },
+            Part { label: "ReadOnlyRootFilesystem:", field: "ReadOnlyRootFilesystem", show: Show::PointedTo },
+            Part { label: "AllowPrivilegeEscalation:", field: "AllowPrivilegeEscalation", show: Show::PointedTo },
+            Part { label: "RunAsGroup:", field: "RunAsGroup", show: Show::PointedTo },
+            Part { label: "ProcMount:", field: "ProcMount", show: Show::PointedTo },
+            Part {
+                label: "WindowsOptions:",
+                field: "WindowsOptions",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "SeccompProfile:",
+                field: "SeccompProfile",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AppArmorProfile:",
+                field: "AppArmorProfile",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ServiceAccountTokenProjection",
+        head: "&ServiceAccountTokenProjection{",
+        parts: &[
+            Part { label: "Audience:", field: "Audience", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ExpirationSeconds:", field: "ExpirationSeconds", show: Show::PointedTo },
+            Part { label: "Path:", field: "Path", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "User:", field: "User", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.ServicePort",
+        head: "&ServicePort{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Protocol:", field: "Protocol", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Port:", field: "Port", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "TargetPort:",
+                field: "TargetPort",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: true },
+            },
+            Part { label: "NodePort:", field: "NodePort", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "AppProtocol:", field: "AppProtocol", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.SleepAction",
+        head: "&SleepAction{",
+        parts: &[Part { label: "Seconds:", field: "Seconds", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.StorageOSVolumeSource",
+        head: "&StorageOSVolumeSource{",
+        parts: &[
+            Part { label: "VolumeName:", field: "VolumeName", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "VolumeNamespace:",
+                field: "VolumeNamespace",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SecretRef:", field: "SecretRef", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Sysctl",
+        head: "&Sysctl{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Value:", field: "Value", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.TCPSocketAction",
+        head: "&TCPSocketAction{",
+        parts: &[
+            Part {
+                label: "Port:",
+                field: "Port",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: true },
+            },
+            Part { label: "Host:", field: "Host", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Toleration",
+        head: "&Toleration{",
+        parts: &[
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Operator:", field: "Operator", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Value:", field: "Value", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Effect:", field: "Effect", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "TolerationSeconds:", field: "TolerationSeconds", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.TopologySpreadConstraint",
+        head: "&TopologySpreadConstraint{",
+        parts: &[
+            Part { label: "MaxSkew:", field: "MaxSkew", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "TopologyKey:", field: "TopologyKey", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "WhenUnsatisfiable:",
+                field: "WhenUnsatisfiable",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "LabelSelector:",
+                field: "LabelSelector",
+                show: Show::Value { rename: Some(("LabelSelector", "v1.LabelSelector")), strip_amp: false },
+            },
+            Part { label: "MinDomains:", field: "MinDomains", show: Show::PointedTo },
+            Part { label: "NodeAffinityPolicy:", field: "NodeAffinityPolicy", show: Show::PointedTo },
+            Part { label: "NodeTaintsPolicy:", field: "NodeTaintsPolicy", show: Show::PointedTo },
+            Part {
+                label: "MatchLabelKeys:",
+                field: "MatchLabelKeys",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.TypedLocalObjectReference",
+        head: "&TypedLocalObjectReference{",
+        parts: &[
+            Part { label: "APIGroup:", field: "APIGroup", show: Show::PointedTo },
+            Part { label: "Kind:", field: "Kind", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.TypedObjectReference",
+        head: "&TypedObjectReference{",
+        parts: &[
+            Part { label: "APIGroup:", field: "APIGroup", show: Show::PointedTo },
+            Part { label: "Kind:", field: "Kind", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Namespace:", field: "Namespace", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.Volume",
+        head: "&Volume{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "VolumeSource:",
+                field: "VolumeSource",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeDevice",
+        head: "&VolumeDevice{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "DevicePath:", field: "DevicePath", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeHealthCondition",
+        head: "&VolumeHealthCondition{",
+        parts: &[
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeHealthStatus",
+        head: "&VolumeHealthStatus{",
+        parts: &[
+            Part {
+                label: "HealthConditions:",
+                field: "HealthConditions",
+                show: Show::Repeated { open: "[]VolumeHealthCondition{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v1.Time")), strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeMount",
+        head: "&VolumeMount{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "MountPath:", field: "MountPath", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SubPath:", field: "SubPath", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "MountPropagation:", field: "MountPropagation", show: Show::PointedTo },
+            Part { label: "SubPathExpr:", field: "SubPathExpr", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "RecursiveReadOnly:", field: "RecursiveReadOnly", show: Show::PointedTo },
+            Part {
+                label: "BindMountOptions:",
+                field: "BindMountOptions",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeMountStatus",
+        head: "&VolumeMountStatus{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "MountPath:", field: "MountPath", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "ReadOnly:", field: "ReadOnly", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "RecursiveReadOnly:", field: "RecursiveReadOnly", show: Show::PointedTo },
+            Part {
+                label: "VolumeStatus:",
+                field: "VolumeStatus",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeProjection",
+        head: "&VolumeProjection{",
+        parts: &[
+            Part { label: "Secret:", field: "Secret", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "DownwardAPI:",
+                field: "DownwardAPI",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "ConfigMap:", field: "ConfigMap", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "ServiceAccountToken:",
+                field: "ServiceAccountToken",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ClusterTrustBundle:",
+                field: "ClusterTrustBundle",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PodCertificate:",
+                field: "PodCertificate",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeResourceRequirements",
+        head: "&VolumeResourceRequirements{",
+        parts: &[
+            Part { label: "Limits:", field: "Limits", show: Show::Map { open: "ResourceList{" } },
+            Part { label: "Requests:", field: "Requests", show: Show::Map { open: "ResourceList{" } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeSource",
+        head: "&VolumeSource{",
+        parts: &[
+            Part { label: "HostPath:", field: "HostPath", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "EmptyDir:", field: "EmptyDir", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "GCEPersistentDisk:",
+                field: "GCEPersistentDisk",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AWSElasticBlockStore:",
+                field: "AWSElasticBlockStore",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "GitRepo:", field: "GitRepo", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Secret:", field: "Secret", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "NFS:", field: "NFS", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "ISCSI:", field: "ISCSI", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Glusterfs:", field: "Glusterfs", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "PersistentVolumeClaim:",
+                field: "PersistentVolumeClaim",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "RBD:", field: "RBD", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "FlexVolume:", field: "FlexVolume", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Cinder:", field: "Cinder", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "CephFS:", field: "CephFS", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Flocker:", field: "Flocker", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "DownwardAPI:",
+                field: "DownwardAPI",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "FC:", field: "FC", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "AzureFile:", field: "AzureFile", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "ConfigMap:", field: "ConfigMap", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "VsphereVolume:",
+                field: "VsphereVolume",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "Quobyte:", field: "Quobyte", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "AzureDisk:", field: "AzureDisk", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "PhotonPersistentDisk:",
+                field: "PhotonPersistentDisk",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "PortworxVolume:",
+                field: "PortworxVolume",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part { label: "ScaleIO:", field: "ScaleIO", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Projected:", field: "Projected", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "StorageOS:", field: "StorageOS", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "CSI:", field: "CSI", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Ephemeral:", field: "Ephemeral", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Image:", field: "Image", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.VolumeStatus",
+        head: "&VolumeStatus{",
+        parts: &[Part { label: "Image:", field: "Image", show: Show::Message { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "corev1.VsphereVirtualDiskVolumeSource",
+        head: "&VsphereVirtualDiskVolumeSource{",
+        parts: &[
+            Part { label: "VolumePath:", field: "VolumePath", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FSType:", field: "FSType", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "StoragePolicyName:",
+                field: "StoragePolicyName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "StoragePolicyID:",
+                field: "StoragePolicyID",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.WeightedPodAffinityTerm",
+        head: "&WeightedPodAffinityTerm{",
+        parts: &[
+            Part { label: "Weight:", field: "Weight", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "PodAffinityTerm:",
+                field: "PodAffinityTerm",
+                show: Show::Message { rename: None, strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "corev1.WindowsSecurityContextOptions",
+        head: "&WindowsSecurityContextOptions{",
+        parts: &[
+            Part { label: "GMSACredentialSpecName:", field: "GMSACredentialSpecName", show: Show::PointedTo },
+            Part { label: "GMSACredentialSpec:", field: "GMSACredentialSpec", show: Show::PointedTo },
+            Part { label: "RunAsUserName:", field: "RunAsUserName", show: Show::PointedTo },
+            Part { label: "HostProcess:", field: "HostProcess", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.LabelSelector",
+        head: "&LabelSelector{",
+        parts: &[
+            Part { label: "MatchLabels:", field: "MatchLabels", show: Show::Map { open: "map[string]string{" } },
+            Part {
+                label: "MatchExpressions:",
+                field: "MatchExpressions",
+                show: Show::Repeated { open: "[]LabelSelectorRequirement{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.LabelSelectorRequirement",
+        head: "&LabelSelectorRequirement{",
+        parts: &[
+            Part { label: "Key:", field: "Key", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Operator:", field: "Operator", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Values:", field: "Values", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.ListMeta",
+        head: "&ListMeta{",
+        parts: &[
+            Part { label: "SelfLink:", field: "SelfLink", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ResourceVersion:",
+                field: "ResourceVersion",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Continue:", field: "Continue", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "RemainingItemCount:", field: "RemainingItemCount", show: Show::PointedTo },
+            Part { label: "ShardInfo:", field: "ShardInfo", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.ManagedFieldsEntry",
+        head: "&ManagedFieldsEntry{",
+        parts: &[
+            Part { label: "Manager:", field: "Manager", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Operation:", field: "Operation", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "APIVersion:", field: "APIVersion", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Time:", field: "Time", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FieldsType:", field: "FieldsType", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "FieldsV1:", field: "FieldsV1", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Subresource:", field: "Subresource", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.ObjectMeta",
+        head: "&ObjectMeta{",
+        parts: &[
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "GenerateName:",
+                field: "GenerateName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Namespace:", field: "Namespace", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "SelfLink:", field: "SelfLink", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "UID:", field: "UID", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ResourceVersion:",
+                field: "ResourceVersion",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Generation:", field: "Generation", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "CreationTimestamp:",
+                field: "CreationTimestamp",
+                show: Show::Value { rename: None, strip_amp: true },
+            },
+            Part {
+                label: "DeletionTimestamp:",
+                field: "DeletionTimestamp",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "DeletionGracePeriodSeconds:", field: "DeletionGracePeriodSeconds", show: Show::PointedTo },
+            Part { label: "Labels:", field: "Labels", show: Show::Map { open: "map[string]string{" } },
+            Part { label: "Annotations:", field: "Annotations", show: Show::Map { open: "map[string]string{" } },
+            Part {
+                label: "OwnerReferences:",
+                field: "OwnerReferences",
+                show: Show::Repeated { open: "[]OwnerReference{", each: Each::Message { rename: None } },
+            },
+            Part { label: "Finalizers:", field: "Finalizers", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ManagedFields:",
+                field: "ManagedFields",
+                show: Show::Repeated { open: "[]ManagedFieldsEntry{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.OwnerReference",
+        head: "&OwnerReference{",
+        parts: &[
+            Part { label: "Kind:", field: "Kind", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Name:", field: "Name", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "UID:", field: "UID", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "APIVersion:", field: "APIVersion", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Controller:", field: "Controller", show: Show::PointedTo },
+            Part { label: "BlockOwnerDeletion:", field: "BlockOwnerDeletion", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "metav1.ShardInfo",
+        head: "&ShardInfo{",
+        parts: &[Part { label: "Selector:", field: "Selector", show: Show::Value { rename: None, strip_amp: false } }],
+    },
+    ProtoString {
+        owner: "metav1.TypeMeta",
+        head: "&TypeMeta{",
+        parts: &[
+            Part { label: "Kind:", field: "Kind", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "APIVersion:", field: "APIVersion", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.CustomDeploymentStrategyParams",
+        head: "&CustomDeploymentStrategyParams{",
+        parts: &[
+            Part { label: "Image:", field: "Image", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Environment:",
+                field: "Environment",
+                show: Show::Repeated { open: "[]EnvVar{", each: Each::Value },
+            },
+            Part { label: "Command:", field: "Command", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentCause",
+        head: "&DeploymentCause{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ImageTrigger:",
+                field: "ImageTrigger",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentCauseImageTrigger",
+        head: "&DeploymentCauseImageTrigger{",
+        parts: &[Part {
+            label: "From:",
+            field: "From",
+            show: Show::Value { rename: Some(("ObjectReference", "v1.ObjectReference")), strip_amp: true },
+        }],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentCondition",
+        head: "&DeploymentCondition{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Status:", field: "Status", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastTransitionTime:",
+                field: "LastTransitionTime",
+                show: Show::Value { rename: Some(("Time", "v11.Time")), strip_amp: true },
+            },
+            Part { label: "Reason:", field: "Reason", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "LastUpdateTime:",
+                field: "LastUpdateTime",
+                show: Show::Value { rename: Some(("Time", "v11.Time")), strip_amp: true },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentConfig",
+        head: "&DeploymentConfig{",
+        parts: &[
+            Part {
+                label: "ObjectMeta:",
+                field: "ObjectMeta",
+                show: Show::Value { rename: Some(("ObjectMeta", "v11.ObjectMeta")), strip_amp: true },
+            },
+            Part { label: "Spec:", field: "Spec", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Status:", field: "Status", show: Show::Message { rename: None, strip_amp: true } },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentConfigSpec",
+        head: "&DeploymentConfigSpec{",
+        parts: &[
+            Part { label: "Strategy:", field: "Strategy", show: Show::Message { rename: None, strip_amp: true } },
+            Part { label: "Triggers:", field: "Triggers", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Replicas:", field: "Replicas", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "RevisionHistoryLimit:", field: "RevisionHistoryLimit", show: Show::PointedTo },
+            Part { label: "Test:", field: "Test", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Paused:", field: "Paused", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Selector:", field: "Selector", show: Show::Map { open: "map[string]string{" } },
+            Part {
+                label: "Template:",
+                field: "Template",
+                show: Show::Value { rename: Some(("PodTemplateSpec", "v1.PodTemplateSpec")), strip_amp: false },
+            },
+            Part {
+                label: "MinReadySeconds:",
+                field: "MinReadySeconds",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentConfigStatus",
+        head: "&DeploymentConfigStatus{",
+        parts: &[
+            Part {
+                label: "LatestVersion:",
+                field: "LatestVersion",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "ObservedGeneration:",
+                field: "ObservedGeneration",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Replicas:", field: "Replicas", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "UpdatedReplicas:",
+                field: "UpdatedReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "AvailableReplicas:",
+                field: "AvailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "UnavailableReplicas:",
+                field: "UnavailableReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Details:", field: "Details", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "Conditions:",
+                field: "Conditions",
+                show: Show::Repeated { open: "[]DeploymentCondition{", each: Each::Message { rename: None } },
+            },
+            Part {
+                label: "ReadyReplicas:",
+                field: "ReadyReplicas",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentDetails",
+        head: "&DeploymentDetails{",
+        parts: &[
+            Part { label: "Message:", field: "Message", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "Causes:",
+                field: "Causes",
+                show: Show::Repeated { open: "[]DeploymentCause{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentStrategy",
+        head: "&DeploymentStrategy{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "CustomParams:",
+                field: "CustomParams",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "RecreateParams:",
+                field: "RecreateParams",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "RollingParams:",
+                field: "RollingParams",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "Resources:",
+                field: "Resources",
+                show: Show::Value {
+                    rename: Some(("ResourceRequirements", "v1.ResourceRequirements")),
+                    strip_amp: true,
+                },
+            },
+            Part { label: "Labels:", field: "Labels", show: Show::Map { open: "map[string]string{" } },
+            Part { label: "Annotations:", field: "Annotations", show: Show::Map { open: "map[string]string{" } },
+            Part { label: "ActiveDeadlineSeconds:", field: "ActiveDeadlineSeconds", show: Show::PointedTo },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentTriggerImageChangeParams",
+        head: "&DeploymentTriggerImageChangeParams{",
+        parts: &[
+            Part { label: "Automatic:", field: "Automatic", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ContainerNames:",
+                field: "ContainerNames",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "From:",
+                field: "From",
+                show: Show::Value { rename: Some(("ObjectReference", "v1.ObjectReference")), strip_amp: true },
+            },
+            Part {
+                label: "LastTriggeredImage:",
+                field: "LastTriggeredImage",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.DeploymentTriggerPolicy",
+        head: "&DeploymentTriggerPolicy{",
+        parts: &[
+            Part { label: "Type:", field: "Type", show: Show::Value { rename: None, strip_amp: false } },
+            Part {
+                label: "ImageChangeParams:",
+                field: "ImageChangeParams",
+                show: Show::Message { rename: None, strip_amp: false },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.ExecNewPodHook",
+        head: "&ExecNewPodHook{",
+        parts: &[
+            Part { label: "Command:", field: "Command", show: Show::Value { rename: None, strip_amp: false } },
+            Part { label: "Env:", field: "Env", show: Show::Repeated { open: "[]EnvVar{", each: Each::Value } },
+            Part {
+                label: "ContainerName:",
+                field: "ContainerName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "Volumes:", field: "Volumes", show: Show::Value { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.LifecycleHook",
+        head: "&LifecycleHook{",
+        parts: &[
+            Part {
+                label: "FailurePolicy:",
+                field: "FailurePolicy",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part { label: "ExecNewPod:", field: "ExecNewPod", show: Show::Message { rename: None, strip_amp: false } },
+            Part {
+                label: "TagImages:",
+                field: "TagImages",
+                show: Show::Repeated { open: "[]TagImageHook{", each: Each::Message { rename: None } },
+            },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.RecreateDeploymentStrategyParams",
+        head: "&RecreateDeploymentStrategyParams{",
+        parts: &[
+            Part { label: "TimeoutSeconds:", field: "TimeoutSeconds", show: Show::PointedTo },
+            Part { label: "Pre:", field: "Pre", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Mid:", field: "Mid", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Post:", field: "Post", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.RollingDeploymentStrategyParams",
+        head: "&RollingDeploymentStrategyParams{",
+        parts: &[
+            Part { label: "UpdatePeriodSeconds:", field: "UpdatePeriodSeconds", show: Show::PointedTo },
+            Part { label: "IntervalSeconds:", field: "IntervalSeconds", show: Show::PointedTo },
+            Part { label: "TimeoutSeconds:", field: "TimeoutSeconds", show: Show::PointedTo },
+            Part {
+                label: "MaxUnavailable:",
+                field: "MaxUnavailable",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+            Part {
+                label: "MaxSurge:",
+                field: "MaxSurge",
+                show: Show::Value { rename: Some(("IntOrString", "intstr.IntOrString")), strip_amp: false },
+            },
+            Part { label: "Pre:", field: "Pre", show: Show::Message { rename: None, strip_amp: false } },
+            Part { label: "Post:", field: "Post", show: Show::Message { rename: None, strip_amp: false } },
+        ],
+    },
+    ProtoString {
+        owner: "openshiftappsv1.TagImageHook",
+        head: "&TagImageHook{",
+        parts: &[
+            Part {
+                label: "ContainerName:",
+                field: "ContainerName",
+                show: Show::Value { rename: None, strip_amp: false },
+            },
+            Part {
+                label: "To:",
+                field: "To",
+                show: Show::Value { rename: Some(("ObjectReference", "v1.ObjectReference")), strip_amp: true },
+            },
+        ],
+    },
 ];
 
 pub(crate) static TYS: &[Ty] = &[

@@ -9,6 +9,7 @@
 mod go_type;
 mod go_types;
 mod kind;
+pub mod proto_string;
 pub mod quantity;
 
 pub use go_type::{Def, DefKind, Field, FoundField, GoType, Ty};

@@ -14,6 +14,7 @@
 
 pub mod data;
 pub mod func;
+pub mod go_time;
 pub mod object;
 pub(crate) mod stack;
 pub mod typed;

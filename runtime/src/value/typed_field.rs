@@ -6,6 +6,10 @@
 use super::data::Data;
 use super::typed::{field_data, is_nil, is_view, value};
 use super::{Repr, Value};
+use std::rc::Rc;
+
+use super::go_time::GoTime;
+use super::object::{BoundMethod, GoObject};
 use crate::gotime::{Location, Time, parse_proto_duration};
 use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
 
@@ -27,8 +31,14 @@ pub fn field<'a>(
         target = GoType(e);
     }
     if let Some(result) = method(t, target, tdata, name, nil) {
-        if args != 0 {
-            return Err(format!("wrong number of args for {name}: want 0 got {args}"));
+        // A method that takes arguments comes back bound, to be called
+        // with them.
+        let want = match &result {
+            Ok(Value { repr: Repr::Method(m), .. }) => m.ty.params.len(),
+            _ => 0,
+        };
+        if args != want {
+            return Err(format!("wrong number of args for {name}: want {want} got {args}"));
         }
         return result;
     }
@@ -169,6 +179,11 @@ fn method<'a>(
         return Some(Ok(value(found.ty, field_data(&found, data), found.ty.kind() == Kind::Interface)));
     }
     match (target.special(), name) {
+        // `Value` is the wrapper's field: through a nil pointer, Go's error
+        // (`GetValue` is the nil-safe getter).
+        (Some(k), "Value") if k.starts_with("wrapperspb.") && nil => {
+            return Some(Err(format!("nil pointer evaluating {}.Value", t.name())));
+        }
         (Some(k), "GetValue" | "Value") if k.starts_with("wrapperspb.") => {
             return Some(Ok(wrapper_value(k, if nil { None } else { data })));
         }
@@ -197,6 +212,37 @@ fn method<'a>(
                 _ => Value::int_of(i64::from(int_or_string_int(data)), Type::Int),
             }));
         }
+        // The embedded `time.Time`, and its methods, promoted; metav1.Time's
+        // own `IsZero`, `Before` and `Equal` (which take a `*Time`) shadow
+        // theirs.
+        (Some("metav1.Time" | "metav1.MicroTime"), _)
+            if name == "Time" || !matches!(name, "IsZero" | "Before" | "Equal" | "String") =>
+        {
+            let time = GoTime(meta_time(data));
+            let ty = time.method_type(name).filter(|_| name != "Time");
+            if name != "Time" && ty.is_none() {
+                return None;
+            }
+            if nil {
+                return Some(Err(match ty {
+                    None => format!("nil pointer evaluating {}.Time", t.name()),
+                    Some(_) => format!(
+                        "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
+                    ),
+                }));
+            }
+            return Some(match ty {
+                None => Ok(Value::object(time)),
+                Some(ty) if ty.params.is_empty() => {
+                    time.call_method(name, &[]).map_err(|e| format!("error calling {name}: {e}"))
+                }
+                Some(ty) => Ok(Value::new(Repr::Method(Rc::new(BoundMethod {
+                    receiver: Rc::new(time),
+                    name: name.to_owned(),
+                    ty,
+                })))),
+            });
+        }
         (Some("metav1.Time" | "metav1.MicroTime" | "intstr.IntOrString"), "String" | "IntValue") => {
             // A value method through a nil pointer: Go's panic, reported.
             return Some(Err(format!(
@@ -207,6 +253,15 @@ fn method<'a>(
             return Some(Ok(Value::string(quantity_text(data).into_bytes())));
         }
         _ => {}
+    }
+    // `types.NamespacedName`'s `String`, a value method.
+    if name == "String" && target.def().is_some_and(|d| d.key == "types.NamespacedName") {
+        if nil {
+            return Some(Err(format!(
+                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
+            )));
+        }
+        return Some(Ok(Value::string(namespaced_name_text(target, data).into_bytes())));
     }
     // `ResourceList.Cpu()` and friends: the quantity under that name.
     if t.def().is_some_and(|d| d.key == "corev1.ResourceList") {
@@ -244,6 +299,15 @@ pub fn meta_time(data: Option<&Data>) -> Time {
         }
         _ => Time::zero(),
     }
+}
+
+/// `NamespacedName.String()`: `namespace/name`.
+pub fn namespaced_name_text(t: GoType, data: Option<&Data>) -> String {
+    let part = |go: &str| match t.field(go).and_then(|f| field_data(&f, data)) {
+        Some(Data::String(s)) => s.to_string(),
+        _ => String::new(),
+    };
+    format!("{}/{}", part("Namespace"), part("Name"))
 }
 
 /// `(*IntOrString).String()`: the string, or the integer in decimal.
