@@ -163,3 +163,22 @@ fn methods_of_the_real_types_and_printing_through_them() {
     // `printf` receives a copy: IntOrString's String wants a pointer.
     assert_eq!(typed(r#"{{ printf "%v" (index .Spec.Containers 0).StartupProbe.HTTPGet.Port }}"#, &pod), "{0 8080 }");
 }
+
+/// `eq` on comparable typed values is Go's `==` on interfaces: structs
+/// field by field, pointers by address (so the same field is equal to
+/// itself, two containers' contexts are not, and two nil ones are).
+#[test]
+fn comparable_structs_and_pointers_compare_as_go_does() {
+    let pod = POD.replace(
+        r#""image": "app:1","#,
+        r#""image": "app:1", "securityContext": {"runAsUser": 1}},
+            {"name": "b", "image": "b", "securityContext": {"runAsUser": 1}},
+            {"name": "c", "image": "c"}, {"name": "d", "image": "d","#,
+    );
+    let c = |i: usize| format!("(index .Spec.Containers {i}).SecurityContext");
+    assert_eq!(typed("{{ eq .DeploymentMeta .DeploymentMeta }}", &pod), "true");
+    assert_eq!(typed(&format!("{{{{ eq {} {} }}}}", c(0), c(0)), &pod), "true");
+    assert_eq!(typed(&format!("{{{{ eq {} {} }}}}", c(0), c(1)), &pod), "false");
+    assert_eq!(typed(&format!("{{{{ eq {} {} }}}}", c(2), c(3)), &pod), "true");
+    assert_eq!(typed("{{ eq (index .Spec.Containers 0).Name (index .Spec.Containers 1).Name }}", &pod), "false");
+}

@@ -140,11 +140,14 @@ mod tests {
         let workers = Arc::new(Semaphore::new(1));
         let (stopped_tx, stopped_rx) = std::sync::mpsc::channel();
         let (response, decision) = run_in_time(&workers, soon(100), OnError::Allow, move |deadline| {
-            // Runs until its deadline tells it to stop, as the injector does.
+            // Runs until its deadline tells it to stop, as the injector does,
+            // and takes a while more to get there (it checks between steps):
+            // the answer does not wait for it.
             while deadline.check().is_ok() {
                 std::thread::sleep(Duration::from_millis(5));
             }
             stopped_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
             quick(deadline)
         })
         .await;

@@ -101,6 +101,12 @@ fn compare_other(a: &Value<'_>, b: &Value<'_>) -> Result<bool, String> {
     if is_nil(a) || is_nil(b) {
         return Ok(is_nil(a) == is_nil(b));
     }
+    // Comparable typed structs and pointers: Go's `==` on interfaces.
+    if let (Repr::Typed(ta, da), Repr::Typed(tb, db)) = (&a.repr, &b.repr)
+        && crate::value::typed::is_comparable(*tb)
+    {
+        return Ok(ta == tb && crate::value::typed::equal(*ta, *da, *db));
+    }
     // Maps, slices and funcs are not comparable in Go.
     Err(format!("non-comparable type {}: {}", show(b, 's'), type_name(b)))
 }

@@ -54,6 +54,22 @@ impl Quantity {
         Some(Quantity { nanos: if negative { -nanos } else { nanos }, format })
     }
 
+    /// `ScaledValue(scale)`: `ceil(q / 10^scale)`, for `scale` -9 to 0
+    /// (`Value` is 0, `MilliValue` -3); `None` beyond an int64.
+    pub fn scaled_value(&self, scale: i32) -> Option<i64> {
+        let divisor = 10i128.pow((9 + scale) as u32);
+        i64::try_from(self.nanos.div_euclid(divisor) + i128::from(self.nanos.rem_euclid(divisor) != 0)).ok()
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.nanos == 0
+    }
+
+    /// The name of how it was written (the `Format` field).
+    pub fn format_name(&self) -> &'static str {
+        format_name(self.format)
+    }
+
     /// The canonical text (`Quantity.String()`).
     pub fn canonical(&self) -> String {
         let negative = self.nanos < 0;
@@ -107,11 +123,7 @@ pub fn go_internals(text: &str) -> String {
         return "{{0 0} {<nil>} 0 DecimalSI}".to_owned();
     }
     let Some(parts) = parse_parts(text) else { return "{{0 0} {<nil>}  }".to_owned() };
-    let format = match parts.format {
-        Format::DecimalSI => "DecimalSI",
-        Format::BinarySI => "BinarySI",
-        Format::DecimalExponent => "DecimalExponent",
-    };
+    let format = format_name(parts.format);
     let (mut scale, precision, mantissa): (i64, i64, i64) = match parts.format {
         Format::BinarySI if parts.exponent >= 0 && parts.denom.is_empty() => {
             let precision = 15 - parts.num.len() as i64 - (parts.exponent as f32 * 3.0 / 10.0) as i64 - 1;
@@ -142,6 +154,30 @@ pub fn go_internals(text: &str) -> String {
         _ => format,
     };
     format!("{{{{0 0}} {{0xc000000000}}  {format}}}")
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::DecimalSI => "DecimalSI",
+        Format::BinarySI => "BinarySI",
+        Format::DecimalExponent => "DecimalExponent",
+    }
+}
+
+/// `AsApproximateFloat64`: the int64 amount `ParseQuantity` keeps as
+/// `value * 10^scale` in floating point (`nanos / 10^9` for the values
+/// it keeps as an `inf.Dec`).
+pub fn approximate_float(text: &str) -> f64 {
+    let internals = go_internals(text);
+    // `{{value scale} ...}`: the int64 amount, when there is one.
+    let amount = internals.strip_prefix("{{").and_then(|r| r.split_once('}')).map(|(pair, _)| pair);
+    if let Some((value, scale)) = amount.and_then(|p| p.split_once(' '))
+        && let (Ok(value), Ok(scale)) = (value.parse::<i64>(), scale.parse::<i32>())
+        && (value, scale) != (0, 0)
+    {
+        return if scale == 0 { value as f64 } else { value as f64 * 10f64.powi(scale) };
+    }
+    Quantity::parse(text).map_or(0.0, |q| q.nanos as f64 / 1e9)
 }
 
 /// `parseQuantityString` and the suffix's meaning.

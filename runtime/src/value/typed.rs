@@ -88,3 +88,51 @@ pub fn len(data: Option<&Data>) -> usize {
         _ => 0,
     }
 }
+
+/// Whether Go's `==` works on values of `t`: no slices, maps or funcs
+/// inside (pointers compare by address).
+pub fn is_comparable(t: GoType) -> bool {
+    match t.underlying().expr() {
+        Ty::Slice(_) | Ty::Map(..) => false,
+        Ty::Ptr(_) | Ty::Basic(_) | Ty::Any => true,
+        Ty::Named(_) => match t.def().map(|d| d.kind) {
+            Some(DefKind::Struct(..) | DefKind::Message(..)) => {
+                t.fields().iter().filter(|f| !f.oneof).all(|f| is_comparable(GoType(f.ty)))
+            }
+            Some(DefKind::Special) => t.special() != Some("structpb.Struct"),
+            _ => true,
+        },
+    }
+}
+
+/// Go's `==` on two values of comparable type `t`: pointers are equal when
+/// they point at the same node (or are both nil), structs field by field.
+pub fn equal(t: GoType, a: Option<&Data>, b: Option<&Data>) -> bool {
+    let (a, b) = (a.filter(|d| !matches!(d, Data::Null)), b.filter(|d| !matches!(d, Data::Null)));
+    if let (Some(x), Some(y)) = (a, b)
+        && std::ptr::eq(x, y)
+    {
+        return true;
+    }
+    match t.underlying().expr() {
+        Ty::Ptr(_) => a.is_none() && b.is_none(),
+        Ty::Named(_) if matches!(t.def().map(|d| d.kind), Some(DefKind::Struct(..) | DefKind::Message(..))) => {
+            t.fields().iter().filter(|f| !f.oneof).all(|f| {
+                let found = FoundField::direct(f);
+                equal(GoType(f.ty), field_data(&found, a), field_data(&found, b))
+            })
+        }
+        // Scalars, enums and the special types: by what they hold.
+        _ => {
+            let (x, y) = (value(t, a, false), value(t, b, false));
+            match (&x.repr, &y.repr) {
+                (Repr::Int(i, _), Repr::Int(j, _)) => i == j,
+                (Repr::Uint(i, _), Repr::Uint(j, _)) => i == j,
+                (Repr::Float(i, _), Repr::Float(j, _)) => i == j,
+                (Repr::Bool(i), Repr::Bool(j)) => i == j,
+                (Repr::Str(i, _), Repr::Str(j, _)) => i.as_bytes() == j.as_bytes(),
+                _ => a == b,
+            }
+        }
+    }
+}

@@ -249,8 +249,27 @@ fn method<'a>(
                 "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
             )));
         }
-        (Some("resource.Quantity"), "String") => {
-            return Some(Ok(Value::string(quantity_text(data).into_bytes())));
+        // `*Quantity`'s methods (the only Quantity values a template
+        // reaches outside a pointer are a ResourceList's, which Go cannot
+        // address), and its `Format` field.
+        (Some("resource.Quantity"), "String" | "Value" | "MilliValue" | "IsZero" | "AsApproximateFloat64")
+            if t != target =>
+        {
+            let text = quantity_raw_text(data);
+            let q = quantity::Quantity::parse(&text);
+            return Some(Ok(match name {
+                "String" => Value::string(quantity_text(data).into_bytes()),
+                "Value" | "MilliValue" => {
+                    let scale = if name == "Value" { 0 } else { -3 };
+                    Value::int_of(q.and_then(|q| q.scaled_value(scale)).unwrap_or(0), Type::Int64)
+                }
+                "IsZero" => Value::bool(q.is_none_or(|q| q.is_zero())),
+                _ => Value::new(Repr::Float(quantity::approximate_float(&text), Type::Float64)),
+            }));
+        }
+        (Some("resource.Quantity"), "Format") => {
+            let format = quantity::Quantity::parse(&quantity_raw_text(data)).map_or("DecimalSI", |q| q.format_name());
+            return Some(Ok(Value::string(format.as_bytes().to_vec())));
         }
         _ => {}
     }
@@ -330,6 +349,16 @@ fn int_or_string_int(data: Option<&Data>) -> i32 {
 /// `strconv.Atoi`'s value, as `IntValue` keeps it (0 on any error).
 fn atoi(s: &str) -> i64 {
     injit_strconv::parse_int(s.as_bytes(), 10).unwrap_or(0)
+}
+
+/// A quantity as the data wrote it (`0` when absent).
+fn quantity_raw_text(data: Option<&Data>) -> String {
+    match data {
+        Some(Data::String(s)) => s.to_string(),
+        Some(Data::JsonNumber(n)) => n.to_string(),
+        Some(Data::Number(f)) => f.to_string(),
+        _ => "0".to_owned(),
+    }
 }
 
 pub fn quantity_text(data: Option<&Data>) -> String {

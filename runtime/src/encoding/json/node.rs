@@ -39,6 +39,12 @@ pub trait JsonNode: Sized {
         self.as_f64().is_some()
     }
 
+    /// The node as a data tree, for encoders that only read those
+    /// (`protojson`); `None` for other trees.
+    fn as_data(&self) -> Option<&Data> {
+        None
+    }
+
     /// An integer's value, exact when the text is an integer.
     fn as_i64(&self) -> Option<i64> {
         let text = self.number_text()?;
@@ -57,6 +63,10 @@ fn go_float_text(f: f64) -> String {
 impl JsonNode for Data {
     fn is_null(&self) -> bool {
         matches!(self, Data::Null)
+    }
+
+    fn as_data(&self) -> Option<&Data> {
+        Some(self)
     }
 
     fn as_bool(&self) -> Option<bool> {
@@ -208,6 +218,9 @@ pub trait JsonSink {
     fn begin_object(&mut self);
     fn key(&mut self, key: &str);
     fn end_object(&mut self);
+    /// What a `MarshalJSON` method returned (valid, compact JSON): Go
+    /// copies it in, escaping as it escapes its own strings.
+    fn marshaled(&mut self, json: &[u8]);
 }
 
 /// Writes an untyped node (an `interface{}` value) as `encoding/json` does.
@@ -333,6 +346,46 @@ impl JsonSink for TextSink<'_> {
         self.stack.pop();
         self.out.push(b'}');
     }
+
+    fn marshaled(&mut self, json: &[u8]) {
+        self.element();
+        compact_into(self.out, json, self.html);
+    }
+}
+
+/// `encoding/json`'s `compact` of a marshaler's output: `<`, `>` and `&`
+/// in strings escaped when `html`, U+2028 and U+2029 always.
+fn compact_into(out: &mut Vec<u8>, json: &[u8], html: bool) {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < json.len() {
+        let b = json[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            } else if html && matches!(b, b'<' | b'>' | b'&') {
+                out.extend_from_slice(format!("\\u00{b:02x}").as_bytes());
+                i += 1;
+                continue;
+            } else if b == 0xE2 && json.get(i + 1) == Some(&0x80) && matches!(json.get(i + 2), Some(0xA8 | 0xA9)) {
+                out.extend_from_slice(if json[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+                i += 3;
+                continue;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
 }
 
 /// A `serde_json::Value` tree.
@@ -430,6 +483,10 @@ impl JsonSink for ValueSink {
         if let Some(Frame::Object(map, _)) = self.stack.pop() {
             self.put(JsonValue::Object(map));
         }
+    }
+
+    fn marshaled(&mut self, json: &[u8]) {
+        self.put(serde_json::from_slice(json).unwrap_or(JsonValue::Null));
     }
 }
 

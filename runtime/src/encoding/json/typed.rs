@@ -37,6 +37,16 @@ pub fn encode<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<&N
     if let Some(key) = t.special() {
         return write_special(sink, key, node);
     }
+    // istio.io/api's messages marshal themselves (`MarshalJSON` on the
+    // pointer, by jsonpb: camelCase names, enum names, durations as text).
+    if let Some(message) = t.elem().filter(|e| t.kind() == Kind::Pointer && e.is_message())
+        && let Some(data) = node.and_then(JsonNode::as_data)
+    {
+        let mut json = Vec::new();
+        crate::encoding::protojson::write_message(&mut json, message, data, false);
+        sink.marshaled(&json);
+        return Ok(());
+    }
     match t.underlying().expr() {
         Ty::Any => write_generic_or_null(sink, node),
         Ty::Basic(_) => write_scalar(sink, t, node),
