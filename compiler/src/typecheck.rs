@@ -13,6 +13,7 @@ use injit_grammar::Templates;
 use injit_grammar::ast::{List, Node, Operand, Pipe, Span, Tree};
 use injit_runtime::types::Kind;
 use injit_runtime::types::{DefKind, GoType, Ty};
+use injit_runtime::value::typed_field;
 
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
@@ -37,7 +38,9 @@ struct TypeChecker<'a> {
     done: HashMap<String, GoType>,
 }
 
-/// A method templates may call without arguments, and its result type.
+/// A method templates may call, and its result type when checks can
+/// follow it: protobuf getters and field getters by their fields' types,
+/// the rest as the runtime's typed methods answer without data.
 fn method(t: GoType, name: &str) -> Option<Option<GoType>> {
     if t.is_message()
         && let Some(field) = name.strip_prefix("Get")
@@ -48,25 +51,15 @@ fn method(t: GoType, name: &str) -> Option<Option<GoType>> {
     if let Some(found) = t.getter(name) {
         return Some(Some(found.ty));
     }
-    // Generated (`&Container{...}`) and hand-written `String` methods.
-    let has_string = t.proto_string().is_some() || t.def().is_some_and(|d| d.key == "types.NamespacedName");
-    if (has_string || matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..)))) && name == "String" {
+    // Generated (`&Container{...}`) `String` methods live in `fmt`, enum
+    // and protobuf message ones in `ops`.
+    let is_enum = matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..)));
+    let protobuf = t.special().is_some_and(|k| k.starts_with("durationpb.") || k.starts_with("wrapperspb."));
+    if (name == "String" && (t.proto_string().is_some() || is_enum || protobuf)) || (is_enum && name == "Number") {
         return Some(None);
     }
-    if let Some(special) = t.special() {
-        return match (special, name) {
-            (k, "GetValue") if k.starts_with("wrapperspb.") => Some(None),
-            ("durationpb.Duration", "GetSeconds" | "GetNanos" | "AsDuration" | "String") => Some(None),
-            ("resource.Quantity", _) => Some(None),
-            _ => None,
-        };
-    }
-    if t.def().is_some_and(|d| d.key == "corev1.ResourceList")
-        && matches!(name, "Cpu" | "Memory" | "Storage" | "StorageEphemeral" | "Pods")
-    {
-        return Some(GoType::named("resource.Quantity").and_then(GoType::pointer_to));
-    }
-    None
+    let pointer = t.pointer_to().unwrap_or(t);
+    typed_field::method_result(pointer, name)
 }
 
 /// Candidate names for a did-you-mean on type `t`.

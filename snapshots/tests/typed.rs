@@ -182,3 +182,15 @@ fn comparable_structs_and_pointers_compare_as_go_does() {
     assert_eq!(typed(&format!("{{{{ eq {} {} }}}}", c(2), c(3)), &pod), "true");
     assert_eq!(typed("{{ eq (index .Spec.Containers 0).Name (index .Spec.Containers 1).Name }}", &pod), "false");
 }
+
+/// `.String` is a method of the Kubernetes types (go-to-protobuf's, on
+/// the pointer: template data is addressable), nil-safe.
+#[test]
+fn generated_string_methods_are_callable() {
+    assert_eq!(
+        typed("{{ (index .Spec.Containers 0).Resources.String }}", POD),
+        typed("{{ (index .Spec.Containers 0).Resources }}", POD)
+    );
+    assert_eq!(typed("{{ .Spec.SecurityContext.String }}", POD), "nil");
+    assert_eq!(typed("{{ .TypeMeta.String }}", POD), "&TypeMeta{Kind:Deployment,APIVersion:apps/v1,}");
+}

@@ -9,4 +9,4 @@ mod print;
 mod proto_string;
 
 pub(crate) use print::stringer;
-pub use print::{Printer, action_stringer, data_to_string, fprint, sprint, sprintf, sprintln};
+pub use print::{Printer, action_stringer, data_to_string, fprint, generated_string_method, sprint, sprintf, sprintln};

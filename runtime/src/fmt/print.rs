@@ -767,6 +767,23 @@ pub fn action_stringer(v: &Value<'_>) -> Option<Vec<u8>> {
     }
 }
 
+/// `.String` called on a typed value whose type has go-to-protobuf's
+/// `String` (a pointer method: template data is addressable); a nil
+/// pointer answers `nil`, as the generated code does.
+pub fn generated_string_method(t: GoType, data: Option<&Data>) -> Option<Vec<u8>> {
+    let data = data.filter(|d| !matches!(d, Data::Null));
+    match t.elem().filter(|_| t.kind() == Kind::Pointer) {
+        Some(elem) => {
+            let program = elem.proto_string()?;
+            Some(match data {
+                None => b"nil".to_vec(),
+                d => super::proto_string::proto_string(elem, program, d),
+            })
+        }
+        None => Some(super::proto_string::proto_string(t, t.proto_string()?, data)),
+    }
+}
+
 /// `types.NamespacedName`, for it or a pointer to it.
 fn namespaced_name(t: GoType) -> Option<GoType> {
     let target = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);

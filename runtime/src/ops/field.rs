@@ -31,6 +31,10 @@ fn method<'a>(recv: &Value<'a>, name: &[u8]) -> Option<Result<Value<'a>, String>
         (Repr::Int(n, Type::Go(t)), b"String") => {
             crate::value::typed_field::enum_string(*t, *n).map(|s| Ok(Value::string(s.into_bytes())))
         }
+        // Its number (`protoreflect.EnumNumber`).
+        (Repr::Int(n, Type::Go(t)), b"Number") if crate::value::typed_field::enum_string(*t, *n).is_some() => {
+            Some(Ok(Value::int_of(*n, Type::Int32)))
+        }
         // encoding/json.Number's methods.
         (Repr::Str(s, Type::JsonNumber), b"String") => Some(Ok(Value::new(Repr::Str(s.clone(), Type::String)))),
         (Repr::Str(s, Type::JsonNumber), b"Float64") => Some(
@@ -79,6 +83,14 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
         return Err(format!("nil pointer evaluating {}.{}", static_type(), show(name)));
     }
     if let Repr::Typed(t, d) = &receiver.repr {
+        if name == b"String"
+            && let Some(text) = crate::fmt::generated_string_method(*t, *d)
+        {
+            if args != 0 {
+                return Err(format!("wrong number of args for String: want 0 got {args}"));
+            }
+            return Ok(Value::string(text));
+        }
         let missing_zero = match missing {
             Missing::Invalid => Some(false),
             Missing::Zero => Some(true),

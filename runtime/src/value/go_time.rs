@@ -127,3 +127,113 @@ fn int_arg(args: &[Value<'_>], i: usize) -> i64 {
         _ => 0,
     }
 }
+
+/// A `time.Duration` a method returned (durationpb's `AsDuration`).
+#[derive(Clone, Debug)]
+pub struct GoDuration(pub i64);
+
+impl GoObject for GoDuration {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn type_name(&self) -> &'static str {
+        "time.Duration"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Int64
+    }
+
+    fn method_type(&self, name: &str) -> Option<FuncType> {
+        let result = match name {
+            "String" => Type::String,
+            "Seconds" | "Minutes" | "Hours" => Type::Float64,
+            "Milliseconds" | "Microseconds" | "Nanoseconds" => Type::Int64,
+            _ => return None,
+        };
+        Some(FuncType { params: Vec::new(), variadic: false, results: vec![result] })
+    }
+
+    fn call_method<'a>(&self, name: &str, _: &[Value<'a>]) -> Result<Value<'a>, String> {
+        let d = self.0;
+        // Go splits whole and fractional parts to keep precision.
+        let split = |unit: i64| (d / unit) as f64 + (d % unit) as f64 / unit as f64;
+        Ok(match name {
+            "String" => Value::string(crate::gotime::format_duration(d).into_bytes()),
+            "Seconds" => Value::new(Repr::Float(split(1_000_000_000), Type::Float64)),
+            "Minutes" => Value::new(Repr::Float(split(60_000_000_000), Type::Float64)),
+            "Hours" => Value::new(Repr::Float(split(3_600_000_000_000), Type::Float64)),
+            "Milliseconds" => Value::int_of(d / 1_000_000, Type::Int64),
+            "Microseconds" => Value::int_of(d / 1_000, Type::Int64),
+            "Nanoseconds" => Value::int_of(d, Type::Int64),
+            _ => return Err(format!("time.Duration has no method {name}")),
+        })
+    }
+
+    fn string(&self) -> Option<String> {
+        Some(crate::gotime::format_duration(self.0))
+    }
+
+    fn json(&self) -> Option<Result<Vec<u8>, String>> {
+        Some(Ok(self.0.to_string().into_bytes()))
+    }
+}
+
+/// `schema.GroupVersionKind`, as `TypeMeta.GroupVersionKind()` gives it.
+#[derive(Clone, Debug)]
+pub struct GroupVersionKind {
+    group: String,
+    version: String,
+    kind: String,
+}
+
+impl GroupVersionKind {
+    /// `schema.FromAPIVersionAndKind`: an `apiVersion` that does not parse
+    /// (more than one `/`) gives the empty group and version.
+    pub fn of(api_version: &str, kind: &str) -> GroupVersionKind {
+        let (group, version) = match api_version.split_once('/') {
+            None => ("", api_version),
+            Some((_, v)) if v.contains('/') => ("", ""),
+            Some((g, v)) => (g, v),
+        };
+        GroupVersionKind { group: group.to_owned(), version: version.to_owned(), kind: kind.to_owned() }
+    }
+}
+
+impl GoObject for GroupVersionKind {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn type_name(&self) -> &'static str {
+        "schema.GroupVersionKind"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Struct
+    }
+
+    fn method_type(&self, name: &str) -> Option<FuncType> {
+        (name == "String").then(|| FuncType { params: Vec::new(), variadic: false, results: vec![Type::String] })
+    }
+
+    fn call_method<'a>(&self, name: &str, _: &[Value<'a>]) -> Result<Value<'a>, String> {
+        match name {
+            "String" => Ok(Value::string(self.string().unwrap_or_default().into_bytes())),
+            _ => Err(format!("schema.GroupVersionKind has no method {name}")),
+        }
+    }
+
+    fn fields<'a>(&self) -> Vec<(&'static str, Value<'a>)> {
+        vec![
+            ("Group", Value::string(self.group.clone().into_bytes())),
+            ("Version", Value::string(self.version.clone().into_bytes())),
+            ("Kind", Value::string(self.kind.clone().into_bytes())),
+        ]
+    }
+
+    fn string(&self) -> Option<String> {
+        Some(format!("{}/{}, Kind={}", self.group, self.version, self.kind))
+    }
+}

@@ -8,7 +8,7 @@ use super::typed::{field_data, is_nil, is_view, value};
 use super::{Repr, Value};
 use std::rc::Rc;
 
-use super::go_time::GoTime;
+use super::go_time::{GoDuration, GoTime, GroupVersionKind};
 use super::object::{BoundMethod, GoObject};
 use crate::gotime::{Location, Time, parse_proto_duration};
 use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
@@ -149,6 +149,21 @@ impl DirectField {
     }
 }
 
+/// What the method `name` of values of type `t` gives, for checkers
+/// that follow types without data: `Some(Some(type))` a typed value,
+/// `Some(None)` a value checks do not follow (a scalar, a Go object),
+/// `None` no such method here (go-to-protobuf's `String` is `fmt`'s).
+pub fn method_result(t: GoType, name: &str) -> Option<Option<GoType>> {
+    let mut target = t;
+    while let Ty::Ptr(e) = target.underlying().expr() {
+        target = GoType(e);
+    }
+    Some(match method(t, target, None, name, false)? {
+        Ok(Value { repr: Repr::Typed(ty, _), .. }) => Some(ty),
+        _ => None,
+    })
+}
+
 /// The niladic methods typed data offers, by receiver type.
 fn method<'a>(
     t: GoType,
@@ -243,6 +258,28 @@ fn method<'a>(
                 })))),
             });
         }
+        // IntOrString's fields: `Type` (0 for an int, 1 for a string),
+        // `IntVal`, `StrVal`.
+        (Some("intstr.IntOrString"), "Type" | "IntVal" | "StrVal") if !nil => {
+            let is_string = matches!(data, Some(Data::String(_)));
+            return Some(Ok(match name {
+                "Type" => Value::int_of(i64::from(is_string), Type::Int64),
+                "IntVal" => Value::int_of(if is_string { 0 } else { i64::from(int_or_string_int(data)) }, Type::Int32),
+                _ => Value::string(if is_string { int_or_string_text(data) } else { String::new() }.into_bytes()),
+            }));
+        }
+        (Some("intstr.IntOrString"), "Type" | "IntVal" | "StrVal") => {
+            return Some(Err(format!("nil pointer evaluating {}.{name}", t.name())));
+        }
+        // durationpb's `AsDuration`: a `time.Duration`.
+        (Some("durationpb.Duration"), "AsDuration") => {
+            let (s, n) = match data {
+                Some(Data::String(text)) if !nil => parse_proto_duration(text).unwrap_or((0, 0)),
+                _ => (0, 0),
+            };
+            let nanos = s.saturating_mul(1_000_000_000).saturating_add(i64::from(n));
+            return Some(Ok(Value::object(GoDuration(nanos))));
+        }
         (Some("metav1.Time" | "metav1.MicroTime" | "intstr.IntOrString"), "String" | "IntValue") => {
             // A value method through a nil pointer: Go's panic, reported.
             return Some(Err(format!(
@@ -273,6 +310,35 @@ fn method<'a>(
         }
         _ => {}
     }
+    // `ObjectMeta.GetObjectMeta`: the object itself, as a `metav1.Object`.
+    if name == "GetObjectMeta" && target.def().is_some_and(|d| d.key == "metav1.ObjectMeta") {
+        let pointer = target.pointer_to()?;
+        return Some(Ok(Value { repr: Repr::Typed(pointer, data), boxed: true }));
+    }
+    // `TypeMeta`'s `GroupVersionKind` (also through `GetObjectKind`, which
+    // returns the TypeMeta itself) and its protobuf `Size`.
+    if target.def().is_some_and(|d| d.key == "metav1.TypeMeta") {
+        let field = |go: &str| match target.field(go).and_then(|f| field_data(&f, data)) {
+            Some(Data::String(s)) => s.to_string(),
+            _ => String::new(),
+        };
+        match name {
+            "GroupVersionKind" => {
+                return Some(Ok(Value::object(GroupVersionKind::of(&field("APIVersion"), &field("Kind")))));
+            }
+            "GetObjectKind" => {
+                let pointer = target.pointer_to()?;
+                return Some(Ok(Value { repr: Repr::Typed(pointer, data), boxed: true }));
+            }
+            "Size" => {
+                // Two length-delimited strings, each a tag byte, a varint
+                // length and the bytes.
+                let size = |s: String| 1 + varint_len(s.len() as u64) + s.len();
+                return Some(Ok(Value::int_of((size(field("Kind")) + size(field("APIVersion"))) as i64, Type::Int)));
+            }
+            _ => {}
+        }
+    }
     // `types.NamespacedName`'s `String`, a value method.
     if name == "String" && target.def().is_some_and(|d| d.key == "types.NamespacedName") {
         if nil {
@@ -283,7 +349,7 @@ fn method<'a>(
         return Some(Ok(Value::string(namespaced_name_text(target, data).into_bytes())));
     }
     // `ResourceList.Cpu()` and friends: the quantity under that name.
-    if t.def().is_some_and(|d| d.key == "corev1.ResourceList") {
+    if target.def().is_some_and(|d| d.key == "corev1.ResourceList") {
         let key: &[u8] = match name {
             "Cpu" => b"cpu",
             "Memory" => b"memory",
@@ -297,13 +363,17 @@ fn method<'a>(
             Some(Data::Object(o)) => o.get(key),
             _ => None,
         };
-        // Go returns a pointer to a zero Quantity when the key is absent.
-        return Some(Ok(Value::new(Repr::Typed(quantity, Some(found.unwrap_or(&ZERO_QUANTITY))))));
+        // Go returns a pointer to a zero Quantity when the key is absent,
+        // in the resource's default format (`ResourceList.Name`).
+        let zero: &'static Data = if matches!(name, "Cpu" | "Pods") { &ZERO_QUANTITY } else { &ZERO_BINARY_QUANTITY };
+        return Some(Ok(Value::new(Repr::Typed(quantity, Some(found.unwrap_or(zero))))));
     }
     None
 }
 
 static ZERO_QUANTITY: Data = Data::Number(0.0);
+/// Zero, in `BinarySI` (what `Memory()` of a list without memory gives).
+static ZERO_BINARY_QUANTITY: std::sync::LazyLock<Data> = std::sync::LazyLock::new(|| Data::String("0Ki".into()));
 
 /// A quantity's canonical text (`Quantity.String()`).
 /// A `metav1.Time` as Go holds it once decoded: RFC 3339 read and moved
@@ -349,6 +419,15 @@ fn int_or_string_int(data: Option<&Data>) -> i32 {
 /// `strconv.Atoi`'s value, as `IntValue` keeps it (0 on any error).
 fn atoi(s: &str) -> i64 {
     injit_strconv::parse_int(s.as_bytes(), 10).unwrap_or(0)
+}
+
+fn varint_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
 }
 
 /// A quantity as the data wrote it (`0` when absent).
