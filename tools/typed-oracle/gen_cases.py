@@ -386,6 +386,28 @@ GROUPS = [
         "{{ len .Values.global }}",
         "{{ len .DeploymentMeta.Name }}",
     ], SOME),
+    # Method calls in more shapes: `.String` on generated types and nil
+    # pointers, values methods make (Rfc3339Copy, GroupVersionKind,
+    # AsDuration), `eq` between pointers, defaults of absent quantities,
+    # and argument counts.
+    ("calls", [
+        f"{{{{ {C0}.Resources.String }}}}",
+        "{{ .Spec.SecurityContext.String }}",
+        "{{ .TypeMeta.String }}",
+        "{{ .ObjectMeta.DeletionTimestamp.Rfc3339Copy }}",
+        '{{ printf "%T" .ObjectMeta.CreationTimestamp.Rfc3339Copy }}',
+        "{{ toJson .ObjectMeta.CreationTimestamp.Rfc3339Copy }}",
+        "{{ .TypeMeta.GroupVersionKind }}",
+        "{{ .ProxyConfig.GetDrainDuration.AsDuration.Minutes }}",
+        f"{{{{ eq {C0}.SecurityContext {C0}.SecurityContext }}}}",
+        "{{ range .Spec.Containers }}{{ eq .SecurityContext $.Spec.SecurityContext }} {{ end }}",
+        "{{ range $i, $c := .Spec.Containers }}{{ eq $c.SecurityContext (index $.Spec.Containers 0).SecurityContext }} {{ end }}",
+        f"{{{{ {C0}.Resources.Limits.Memory.Format }}}} {{{{ {C0}.Resources.Requests.Cpu.Format }}}}",
+        '{{ .ObjectMeta.GetCreationTimestamp.Format "2006-01-02" }}',
+        "{{ .ObjectMeta.CreationTimestamp.Format }}",
+        "{{ .ObjectMeta.GetName 1 }}",
+        "{{ (index .Spec.Containers 0).Ports }}",
+    ], ALL),
     # Truthiness of typed structs, pointers, slices, maps, enums.
     ("truth", [
         "{{ if .Spec.SecurityContext }}y{{ else }}n{{ end }}",

@@ -8,7 +8,7 @@ use super::typed::{field_data, is_nil, is_view, value};
 use super::{Repr, Value};
 use std::rc::Rc;
 
-use super::go_time::{GoDuration, GoTime, GroupVersionKind};
+use super::go_time::{GoDuration, GoTime, GroupVersionKind, MetaTime};
 use super::object::{BoundMethod, GoObject};
 use crate::gotime::{Location, Time, parse_proto_duration};
 use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
@@ -227,6 +227,18 @@ fn method<'a>(
                 _ => Value::int_of(i64::from(int_or_string_int(data)), Type::Int),
             }));
         }
+        (Some("metav1.Time"), "Rfc3339Copy") => {
+            // A value method declared on metav1.Time: Go's wrapper for the
+            // pointer refuses a nil one by name.
+            return Some(if nil {
+                Err(format!(
+                    "error calling {name}: value method k8s.io/apimachinery/pkg/apis/meta/v1.Time.{name} called \
+                     using nil *Time pointer"
+                ))
+            } else {
+                Ok(Value::object(MetaTime::rfc3339_copy(&meta_time(data))))
+            });
+        }
         // The embedded `time.Time`, and its methods, promoted; metav1.Time's
         // own `IsZero`, `Before` and `Equal` (which take a `*Time`) shadow
         // theirs.
@@ -343,7 +355,8 @@ fn method<'a>(
     if name == "String" && target.def().is_some_and(|d| d.key == "types.NamespacedName") {
         if nil {
             return Some(Err(format!(
-                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
+                "error calling {name}: value method k8s.io/apimachinery/pkg/types.NamespacedName.String called \
+                 using nil *NamespacedName pointer"
             )));
         }
         return Some(Ok(Value::string(namespaced_name_text(target, data).into_bytes())));
