@@ -7,6 +7,7 @@
 mod format;
 mod print;
 mod proto_string;
+mod prototext;
 
 pub(crate) use print::stringer;
 pub use print::{Printer, action_stringer, data_to_string, fprint, generated_string_method, sprint, sprintf, sprintln};

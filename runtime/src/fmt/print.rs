@@ -704,6 +704,12 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
+        // A protobuf message (a pointer, as messages always are) prints
+        // as the text format; a nil one as `<nil>` (fmt's answer to the
+        // panic of its `String`).
+        Repr::Typed(t, d) if t.kind() == Kind::Pointer && t.elem().is_some_and(super::prototext::is_proto) => {
+            d.filter(|d| !matches!(d, Data::Null)).map(|d| super::prototext::message_text(*t, Some(d)))
+        }
         // A pointer to a Kubernetes type has go-to-protobuf's `String`,
         // which a nil one answers too.
         Repr::Typed(t, d) if let Some(program) = pointed_proto_string(*t) => {
