@@ -189,7 +189,8 @@ fn comparable_structs_and_pointers_compare_as_go_does() {
 fn generated_string_methods_are_callable() {
     assert_eq!(
         typed("{{ (index .Spec.Containers 0).Resources.String }}", POD),
-        typed("{{ (index .Spec.Containers 0).Resources }}", POD)
+        "&ResourceRequirements{Limits:ResourceList{cpu: {{500 -3} {<nil>} 500m DecimalSI},memory: {{1073741824 0} \
+         {<nil>} 1Gi BinarySI},},Requests:ResourceList{},Claims:[]ResourceClaim{},}"
     );
     assert_eq!(typed("{{ .Spec.SecurityContext.String }}", POD), "nil");
     assert_eq!(typed("{{ .TypeMeta.String }}", POD), "&TypeMeta{Kind:Deployment,APIVersion:apps/v1,}");

@@ -407,6 +407,11 @@ GROUPS = [
         "{{ .ObjectMeta.CreationTimestamp.Format }}",
         "{{ .ObjectMeta.GetName 1 }}",
         "{{ (index .Spec.Containers 0).Ports }}",
+        # Function results are copies: not addressable.
+        "{{ default .ObjectMeta .TypeMeta }}",
+        f"{{{{ (first .Spec.Containers).Resources }}}}",
+        f"{{{{ $c := index .Spec.Containers 0 }}}}{{{{ $c.Resources }}}}",
+        "{{ range .Spec.Containers }}{{ .Resources }}{{ end }}",
     ], ALL),
     # Truthiness of typed structs, pointers, slices, maps, enums.
     ("truth", [

@@ -705,8 +705,8 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
         // A protobuf message (a pointer, as messages always are) prints
-        // as the text format; a nil one as `<nil>` (fmt's answer to the
-        // panic of its `String`).
+        // as the text format; a nil one as `<nil>` (what the text format
+        // gives for an invalid message).
         Repr::Typed(t, d) if t.kind() == Kind::Pointer && t.elem().is_some_and(super::prototext::is_proto) => {
             d.filter(|d| !matches!(d, Data::Null)).map(|d| super::prototext::message_text(*t, Some(d)))
         }
@@ -760,6 +760,10 @@ pub fn action_stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         // A nil pointer stays itself; its `String` may answer nil.
         Some(_) if data.is_none() => return stringer(v),
         Some(elem) => elem,
+        // A struct held in an interface (what a function returned) is a
+        // copy, not addressable: only its own value methods count, which
+        // printing finds anyway.
+        None if v.boxed => return None,
         None => *t,
     };
     if let Some(program) = target.proto_string() {

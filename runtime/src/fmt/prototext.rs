@@ -58,7 +58,8 @@ fn fields(out: &mut Vec<u8>, t: GoType, data: Option<&Data>) {
         let found = FoundField::direct(field);
         let Some(fdata) = field_data(&found, data).filter(|d| !matches!(d, Data::Null)) else { continue };
         let name = proto_name(field.tag, field.json);
-        value(out, &name, GoType(field.ty), fdata);
+        // A set oneof member is written even when zero.
+        value(out, &name, GoType(field.ty), fdata, field.oneof);
     }
 }
 
@@ -81,13 +82,15 @@ fn proto_name(tag: &str, json: &str) -> String {
 }
 
 /// `name:` and a field's value (each element of a repeated field, each
-/// entry of a map).
-fn value(out: &mut Vec<u8>, name: &str, t: GoType, data: &Data) {
+/// entry of a map). A scalar's zero value is written only when it is
+/// `present` (a list element, a map value, a set oneof member); proto3
+/// leaves zero fields unset.
+fn value(out: &mut Vec<u8>, name: &str, t: GoType, data: &Data, present: bool) {
     match t.underlying().expr() {
         Ty::Slice(e) if t.special().is_none() => {
             if let Data::Array(items) = data {
                 for item in items.iter() {
-                    value(out, name, GoType(e), item);
+                    value(out, name, GoType(e), item, true);
                 }
             }
         }
@@ -100,12 +103,7 @@ fn value(out: &mut Vec<u8>, name: &str, t: GoType, data: &Data) {
                     out.extend_from_slice(name.as_bytes());
                     out.extend_from_slice(b":{key:");
                     quote(out, k);
-                    let mut inner = Vec::new();
-                    value(&mut inner, "value", GoType(v), item);
-                    if !inner.is_empty() {
-                        out.push(b' ');
-                        out.extend_from_slice(&inner);
-                    }
+                    value(out, "value", GoType(v), item, true);
                     out.push(b'}');
                 }
             }
@@ -120,38 +118,44 @@ fn value(out: &mut Vec<u8>, name: &str, t: GoType, data: &Data) {
                 fields(&mut inner, target, Some(data));
                 out.extend_from_slice(&inner);
                 out.push(b'}');
-            } else if let Some(text) = scalar(target, data) {
+            } else if let Some(text) = scalar(target, data, present) {
                 entry(out, name, &text);
             }
         }
     }
 }
 
-/// A set scalar's text (`None` for proto3's zero values, which are unset).
-fn scalar(t: GoType, data: &Data) -> Option<Vec<u8>> {
+/// A scalar's text; `None` for a zero value that is not `present`.
+fn scalar(t: GoType, data: &Data, present: bool) -> Option<Vec<u8>> {
     if matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..))) {
         let n = match data {
             Data::Number(f) => *f as i64,
             Data::String(s) => t.enum_value(s).unwrap_or(0),
             _ => 0,
         };
-        return (n != 0).then(|| t.enum_name(n).map_or_else(|| n.to_string(), str::to_owned).into_bytes());
+        return (n != 0 || present).then(|| t.enum_name(n).map_or_else(|| n.to_string(), str::to_owned).into_bytes());
     }
-    match (t.kind(), data) {
-        (Kind::String, Data::String(s)) if !s.is_empty() => {
+    let text = match (t.kind(), data) {
+        (Kind::String, Data::String(s)) => {
             let mut text = Vec::new();
             quote(&mut text, s);
-            Some(text)
+            (text, s.is_empty())
         }
-        (Kind::Bool, Data::Bool(true)) => Some(b"true".to_vec()),
-        (k, Data::Number(f)) if *f != 0.0 => {
-            Some(if k.is_float() { number_text(*f, k == Kind::Float32) } else { format!("{}", *f as i64).into_bytes() })
+        (Kind::Bool, Data::Bool(b)) => (b.to_string().into_bytes(), !b),
+        (k, Data::Number(f)) if k.is_float() => {
+            (number_text(*f, k == Kind::Float32), *f == 0.0 && f.is_sign_positive())
         }
+        (_, Data::Number(f)) => (format!("{}", *f as i64).into_bytes(), *f == 0.0),
         // 64-bit integers are strings in protobuf JSON.
         (k, Data::String(s)) if k.is_int() || k.is_uint() => {
-            s.parse::<i128>().ok().filter(|n| *n != 0).map(|n| n.to_string().into_bytes())
+            let n = s.parse::<i128>().ok()?;
+            (n.to_string().into_bytes(), n == 0)
         }
-        _ => None,
+        _ => return None,
+    };
+    match text {
+        (_, true) if !present => None,
+        (text, _) => Some(text),
     }
 }
 
@@ -224,4 +228,39 @@ fn quote(out: &mut Vec<u8>, s: &str) {
         }
     }
     out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::json::NumberMode;
+
+    fn text(json: &str) -> String {
+        let t = GoType::named("meshconfig.ProxyConfig").expect("in the schema");
+        let data = Data::from_json(json.as_bytes(), NumberMode::Float).expect("JSON");
+        String::from_utf8(message_text(t, Some(&data))).expect("UTF-8")
+    }
+
+    #[test]
+    fn set_fields_in_declaration_order_zero_fields_left_out() {
+        assert_eq!(
+            text(r#"{"discoveryAddress":"x:1","drainDuration":"45s","concurrency":4,"configPath":""}"#),
+            r#"drain_duration:{seconds:45} discovery_address:"x:1" concurrency:{value:4}"#
+        );
+        // `service_cluster` is a oneof member: set, it is written even empty.
+        assert_eq!(text(r#"{"serviceCluster":""}"#), r#"service_cluster:"""#);
+    }
+
+    #[test]
+    fn map_entries_keep_zero_values() {
+        assert_eq!(
+            text(r#"{"proxyMetadata":{"B":"","A":"1"}}"#),
+            r#"proxy_metadata:{key:"A" value:"1"} proxy_metadata:{key:"B" value:""}"#
+        );
+    }
+
+    #[test]
+    fn strings_are_quoted_and_escaped() {
+        assert_eq!(text(r#"{"serviceCluster":"a\"b\\c\nd"}"#), r#"service_cluster:"a\"b\\c\nd""#);
+    }
 }

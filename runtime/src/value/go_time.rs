@@ -80,9 +80,10 @@ impl GoObject for GoTime {
                 let (h, m, s) = (c.hour, c.min, c.sec);
                 let loc = Arc::clone(&t.loc);
                 time(Time::date(
-                    c.year + int_arg(args, 0),
-                    c.month + int_arg(args, 1),
-                    c.day + int_arg(args, 2),
+                    // Go's int arithmetic wraps.
+                    c.year.wrapping_add(int_arg(args, 0)),
+                    c.month.wrapping_add(int_arg(args, 1)),
+                    c.day.wrapping_add(int_arg(args, 2)),
                     h,
                     m,
                     s,

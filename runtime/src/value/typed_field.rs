@@ -301,6 +301,21 @@ fn method<'a>(
         // `*Quantity`'s methods (the only Quantity values a template
         // reaches outside a pointer are a ResourceList's, which Go cannot
         // address), and its `Format` field.
+        // Through a nil pointer: `String` answers `<nil>`, the others panic
+        // reading it, and `Format` is a field.
+        (Some("resource.Quantity"), "String") if t != target && nil => {
+            return Some(Ok(Value::string(b"<nil>".to_vec())));
+        }
+        (Some("resource.Quantity"), "Value" | "MilliValue" | "IsZero" | "AsApproximateFloat64")
+            if t != target && nil =>
+        {
+            return Some(Err(format!(
+                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
+            )));
+        }
+        (Some("resource.Quantity"), "Format") if nil => {
+            return Some(Err(format!("nil pointer evaluating {}.Format", t.name())));
+        }
         (Some("resource.Quantity"), "String" | "Value" | "MilliValue" | "IsZero" | "AsApproximateFloat64")
             if t != target =>
         {
@@ -388,7 +403,6 @@ static ZERO_QUANTITY: Data = Data::Number(0.0);
 /// Zero, in `BinarySI` (what `Memory()` of a list without memory gives).
 static ZERO_BINARY_QUANTITY: std::sync::LazyLock<Data> = std::sync::LazyLock::new(|| Data::String("0Ki".into()));
 
-/// A quantity's canonical text (`Quantity.String()`).
 /// A `metav1.Time` as Go holds it once decoded: RFC 3339 read and moved
 /// to the local zone (`UnmarshalJSON` calls `Local()`); no data is the
 /// zero time, which is UTC.
@@ -453,6 +467,7 @@ fn quantity_raw_text(data: Option<&Data>) -> String {
     }
 }
 
+/// A quantity's canonical text (`Quantity.String()`).
 pub fn quantity_text(data: Option<&Data>) -> String {
     match data {
         Some(Data::String(s)) => quantity::canonical(s),
