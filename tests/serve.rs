@@ -631,12 +631,13 @@ async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod(
 async fn a_pod_queued_behind_busy_workers_is_answered_at_its_deadline() {
     for (on_error, allowed) in [("deny", false), ("allow", true)] {
         let webhook = std::sync::Arc::new(Webhook::start(&["--workers", "1", "--on-error", on_error]));
-        // Seconds of work: it holds the only worker longer than the
-        // next pod's whole timeout.
+        // Far more work than its 3 s allow on any machine (it stops at its
+        // deadline): it holds the only worker longer than the next pod's
+        // whole timeout.
         let mut slow = sleep_pod();
         slow["spec"]["containers"] =
             (0..4000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect::<Vec<_>>().into();
-        slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 1000].join(",")});
+        slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 4000].join(",")});
         let busy = {
             let webhook = std::sync::Arc::clone(&webhook);
             tokio::spawn(async move { webhook.review("/inject?timeout=3s", &review("v1", "slow", &slow)).await })
