@@ -163,7 +163,7 @@ pub(crate) fn missing(m: MissingKey) -> Missing {
 /// typed views do not model; those keep their `&{...}`.)
 fn pointed_to_scalar<'a>(v: &Value<'a>) -> Option<Value<'a>> {
     let Repr::Typed(t, data) = v.repr else { return None };
-    let elem = t.elem().filter(|_| t.kind() == Kind::Pointer)?;
+    let elem = t.pointee()?;
     let data = data.filter(|d| !matches!(d, Data::Null))?;
     let scalar = !matches!(elem.kind(), Kind::Struct | Kind::Pointer | Kind::Slice | Kind::Map | Kind::Interface);
     scalar.then(|| injit_runtime::value::typed::value(elem, Some(data), false))

@@ -8,6 +8,8 @@ mod format;
 mod print;
 mod proto_string;
 mod prototext;
+mod typed_stringer;
 
 pub(crate) use print::stringer;
-pub use print::{Printer, action_stringer, data_to_string, fprint, generated_string_method, sprint, sprintf, sprintln};
+pub use print::{Printer, data_to_string, fprint, sprint, sprintf, sprintln};
+pub use typed_stringer::{action_stringer, generated_string_method};

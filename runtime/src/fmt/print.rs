@@ -435,7 +435,7 @@ impl<'b> Printer<'b> {
     /// address there; injit a fixed one).
     fn print_typed(&mut self, t: GoType, data: Option<&Data>, verb: char, depth: usize) {
         let data = data.filter(|d| !matches!(d, Data::Null));
-        if let Some(elem) = t.elem().filter(|_| t.kind() == Kind::Pointer) {
+        if let Some(elem) = t.pointee() {
             match data {
                 None => self.write(NIL_ANGLE),
                 Some(_) if depth > 0 => self.write(b"0xc000000000"),
@@ -704,105 +704,9 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
-        // A protobuf message (a pointer, as messages always are) prints
-        // as the text format; a nil one as `<nil>` (what the text format
-        // gives for an invalid message).
-        Repr::Typed(t, d) if t.kind() == Kind::Pointer && t.elem().is_some_and(super::prototext::is_proto) => {
-            d.filter(|d| !matches!(d, Data::Null)).map(|d| super::prototext::message_text(*t, Some(d)))
-        }
-        // A pointer to a Kubernetes type has go-to-protobuf's `String`,
-        // which a nil one answers too.
-        Repr::Typed(t, d) if let Some(program) = pointed_proto_string(*t) => {
-            Some(match d.filter(|d| !matches!(d, Data::Null)) {
-                None => b"nil".to_vec(),
-                d => super::proto_string::proto_string(t.elem()?, program, d),
-            })
-        }
-        // `types.NamespacedName` has a value `String`: both ways.
-        Repr::Typed(t, d) if let Some(nn) = namespaced_name(*t) => match d.filter(|d| !matches!(d, Data::Null)) {
-            None if nn != *t => None,
-            d => Some(typed_field::namespaced_name_text(nn, d).into_bytes()),
-        },
-        // `*resource.Quantity` and `*intstr.IntOrString` are Stringers (the
-        // values are not); `metav1.Time` is one both ways (`time.Time`'s
-        // `String`, promoted).
-        Repr::Typed(t, Some(d)) if !matches!(d, Data::Null) => {
-            let (special, pointer) = match t.elem().filter(|_| t.kind() == Kind::Pointer) {
-                Some(elem) => (elem.special()?, true),
-                None => (t.special()?, false),
-            };
-            match (special, pointer) {
-                ("resource.Quantity", true) => Some(typed_field::quantity_text(Some(d)).into_bytes()),
-                ("intstr.IntOrString", true) => Some(typed_field::int_or_string_text(Some(d)).into_bytes()),
-                ("metav1.Time" | "metav1.MicroTime", _) => Some(typed_field::meta_time(Some(d)).string().into_bytes()),
-                _ => None,
-            }
-        }
-        // A zero `metav1.Time` (absent from the data).
-        Repr::Typed(t, _) if matches!(t.special(), Some("metav1.Time" | "metav1.MicroTime")) => {
-            Some(typed_field::meta_time(None).string().into_bytes())
-        }
+        Repr::Typed(t, d) => super::typed_stringer::string_of(*t, *d),
         _ => None,
     }
-}
-
-/// What an action prints for a typed value with a `String` method, as
-/// Go's `printableValue` finds it: a pointer is followed first, and a
-/// value whose pointer type has the method is printed through its address
-/// when it is addressable. Template data is executed by address (Istio
-/// passes `&data`), so what a template reaches through fields and slice
-/// elements is; a `Quantity` in a `ResourceList` map is not, and prints
-/// its insides.
-pub fn action_stringer(v: &Value<'_>) -> Option<Vec<u8>> {
-    let Repr::Typed(t, data) = &v.repr else { return None };
-    let data = data.filter(|d| !matches!(d, Data::Null));
-    let target = match t.elem().filter(|_| t.kind() == Kind::Pointer) {
-        // A nil pointer stays itself; its `String` may answer nil.
-        Some(_) if data.is_none() => return stringer(v),
-        Some(elem) => elem,
-        // A struct held in an interface (what a function returned) is a
-        // copy, not addressable: only its own value methods count, which
-        // printing finds anyway.
-        None if v.boxed => return None,
-        None => *t,
-    };
-    if let Some(program) = target.proto_string() {
-        return Some(super::proto_string::proto_string(target, program, data));
-    }
-    match target.special()? {
-        "intstr.IntOrString" => Some(typed_field::int_or_string_text(data).into_bytes()),
-        "metav1.Time" | "metav1.MicroTime" => Some(typed_field::meta_time(data).string().into_bytes()),
-        "resource.Quantity" if target != *t => Some(typed_field::quantity_text(data).into_bytes()),
-        _ => None,
-    }
-}
-
-/// `.String` called on a typed value whose type has go-to-protobuf's
-/// `String` (a pointer method: template data is addressable); a nil
-/// pointer answers `nil`, as the generated code does.
-pub fn generated_string_method(t: GoType, data: Option<&Data>) -> Option<Vec<u8>> {
-    let data = data.filter(|d| !matches!(d, Data::Null));
-    match t.elem().filter(|_| t.kind() == Kind::Pointer) {
-        Some(elem) => {
-            let program = elem.proto_string()?;
-            Some(match data {
-                None => b"nil".to_vec(),
-                d => super::proto_string::proto_string(elem, program, d),
-            })
-        }
-        None => Some(super::proto_string::proto_string(t, t.proto_string()?, data)),
-    }
-}
-
-/// `types.NamespacedName`, for it or a pointer to it.
-fn namespaced_name(t: GoType) -> Option<GoType> {
-    let target = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);
-    target.def().is_some_and(|d| d.key == "types.NamespacedName").then_some(target)
-}
-
-/// The generated `String` of the type a pointer type points to.
-fn pointed_proto_string(t: GoType) -> Option<&'static crate::types::proto_string::ProtoString> {
-    t.elem().filter(|_| t.kind() == Kind::Pointer)?.proto_string()
 }
 
 /// `fmt.Sprintf("%v", x)` of a typed value held in `data`.

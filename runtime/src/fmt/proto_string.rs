@@ -2,8 +2,8 @@
 //! value's data, as the Go code go-to-protobuf wrote would.
 
 use super::print::sprint_one;
+use crate::types::GoType;
 use crate::types::proto_string::{Each, ProtoString, Show};
-use crate::types::{GoType, Kind};
 use crate::value::data::Data;
 use crate::value::typed::field_data;
 
@@ -70,20 +70,10 @@ pub(super) fn proto_string(t: GoType, program: &ProtoString, data: Option<&Data>
 }
 
 /// `this.F.String()` of a message field: through its pointer, `nil` when
-/// that is nil.
+/// that is nil; a message of a package without generated strings shows
+/// what `%v` of it shows.
 fn message(ty: GoType, data: Option<&Data>) -> Vec<u8> {
-    let (target, pointer) = match ty.elem().filter(|_| ty.kind() == Kind::Pointer) {
-        Some(elem) => (elem, true),
-        None => (ty, false),
-    };
-    let data = data.filter(|d| !matches!(d, Data::Null));
-    match target.proto_string() {
-        Some(_) if pointer && data.is_none() => b"nil".to_vec(),
-        Some(program) => proto_string(target, program, data),
-        // A message of a package without generated strings: what `%v` of
-        // it shows.
-        None => sprint_one(ty, data),
-    }
+    super::typed_stringer::generated_string_method(ty, data).unwrap_or_else(|| sprint_one(ty, data))
 }
 
 /// `strings.Replace(s, old, new, 1)`, then the first `&` removed.

@@ -17,7 +17,7 @@ use crate::value::typed::field_data;
 /// in `data`.
 pub(crate) fn message_text(t: GoType, data: Option<&Data>) -> Vec<u8> {
     let mut out = Vec::new();
-    let target = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);
+    let target = t.pointee().unwrap_or(t);
     fields(&mut out, target, data.filter(|d| !matches!(d, Data::Null)));
     out
 }
@@ -109,7 +109,7 @@ fn value(out: &mut Vec<u8>, name: &str, t: GoType, data: &Data, present: bool) {
             }
         }
         _ => {
-            let target = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);
+            let target = t.pointee().unwrap_or(t);
             if is_proto(target) {
                 separate(out);
                 out.extend_from_slice(name.as_bytes());

@@ -13,7 +13,7 @@ use crate::encoding::json::value::{self as json, MARSHAL, owned_from_data};
 use crate::encoding::yaml;
 use crate::fmt::sprint;
 use crate::funcs::CallCx;
-use crate::types::{GoType, Kind, Type};
+use crate::types::{GoType, Type};
 use crate::value::data::Data;
 use crate::value::typed_field::DirectField;
 use crate::value::{MapValue, Repr, Value};
@@ -530,7 +530,7 @@ fn proto_to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let Repr::Typed(t, data) = v.repr else { return string("{}") };
     let data = data.filter(|d| !matches!(d, Data::Null));
     let Some(data) = data else { return string("{}") };
-    let message = t.elem().filter(|_| t.kind() == Kind::Pointer).unwrap_or(t);
+    let message = t.pointee().unwrap_or(t);
     let clean = message.def().is_some_and(|d| d.key == "meshconfig.ProxyConfig");
     let mut out = Vec::new();
     crate::encoding::protojson::write_message(&mut out, message, data, clean);

@@ -57,7 +57,7 @@ pub fn length(item: &Value<'_>) -> Result<usize, String> {
     }
     // Go's `length` follows pointers first.
     if let Repr::Typed(t, data) = &item.repr
-        && let Some(elem) = t.elem().filter(|_| t.kind() == Kind::Pointer)
+        && let Some(elem) = t.pointee()
     {
         let Some(data) = data.filter(|d| !matches!(d, crate::value::data::Data::Null)) else {
             return Err("len of nil pointer".to_owned());

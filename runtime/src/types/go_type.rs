@@ -205,6 +205,11 @@ impl GoType {
         }
     }
 
+    /// The type a pointer type points to (`None` for other types).
+    pub fn pointee(self) -> Option<GoType> {
+        self.elem().filter(|_| self.kind() == Kind::Pointer)
+    }
+
     /// The key type of a map.
     pub fn key(self) -> Option<GoType> {
         match self.underlying().expr() {

@@ -187,9 +187,7 @@ fn method<'a>(
         if nil {
             // Go calls the method on the nil pointer, which panics reading
             // the field; text/template reports the panic as the error.
-            return Some(Err(format!(
-                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
-            )));
+            return Some(Err(nil_dereference(name)));
         }
         return Some(Ok(value(found.ty, field_data(&found, data), found.ty.kind() == Kind::Interface)));
     }
@@ -253,9 +251,7 @@ fn method<'a>(
             if nil {
                 return Some(Err(match ty {
                     None => format!("nil pointer evaluating {}.Time", t.name()),
-                    Some(_) => format!(
-                        "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
-                    ),
+                    Some(_) => nil_dereference(name),
                 }));
             }
             return Some(match ty {
@@ -294,9 +290,7 @@ fn method<'a>(
         }
         (Some("metav1.Time" | "metav1.MicroTime" | "intstr.IntOrString"), "String" | "IntValue") => {
             // A value method through a nil pointer: Go's panic, reported.
-            return Some(Err(format!(
-                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
-            )));
+            return Some(Err(nil_dereference(name)));
         }
         // `*Quantity`'s methods (the only Quantity values a template
         // reaches outside a pointer are a ResourceList's, which Go cannot
@@ -309,9 +303,7 @@ fn method<'a>(
         (Some("resource.Quantity"), "Value" | "MilliValue" | "IsZero" | "AsApproximateFloat64")
             if t != target && nil =>
         {
-            return Some(Err(format!(
-                "error calling {name}: runtime error: invalid memory address or nil pointer dereference"
-            )));
+            return Some(Err(nil_dereference(name)));
         }
         (Some("resource.Quantity"), "Format") if nil => {
             return Some(Err(format!("nil pointer evaluating {}.Format", t.name())));
@@ -402,6 +394,12 @@ fn method<'a>(
 static ZERO_QUANTITY: Data = Data::Number(0.0);
 /// Zero, in `BinarySI` (what `Memory()` of a list without memory gives).
 static ZERO_BINARY_QUANTITY: std::sync::LazyLock<Data> = std::sync::LazyLock::new(|| Data::String("0Ki".into()));
+
+/// A method that reads through a nil receiver: Go panics, and
+/// text/template reports the panic as the call's error.
+fn nil_dereference(name: &str) -> String {
+    format!("error calling {name}: runtime error: invalid memory address or nil pointer dereference")
+}
 
 /// A `metav1.Time` as Go holds it once decoded: RFC 3339 read and moved
 /// to the local zone (`UnmarshalJSON` calls `Local()`); no data is the

@@ -39,7 +39,7 @@ pub fn encode<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<&N
     }
     // istio.io/api's messages marshal themselves (`MarshalJSON` on the
     // pointer, by jsonpb: camelCase names, enum names, durations as text).
-    if let Some(message) = t.elem().filter(|e| t.kind() == Kind::Pointer && e.is_message())
+    if let Some(message) = t.pointee().filter(|e| e.is_message())
         && let Some(data) = node.and_then(JsonNode::as_data)
     {
         let mut json = Vec::new();
