@@ -153,8 +153,13 @@ impl<'b> Folder<'b> {
             Repr::Complex(re, im, t) => Const::Complex(*re, *im, *t),
             Repr::Str(s, t) if s.as_bytes().len() <= MAX_FOLDED_BYTES => Const::Str(s.as_bytes().into(), *t),
             Repr::Data(d) => Const::Bound(self.paths.get(&(*d as *const Data as usize))?.clone()),
-            Repr::Typed(t, None) => Const::Typed(*t, None),
-            Repr::Typed(t, Some(d)) => Const::Typed(*t, Some(self.paths.get(&(*d as *const Data as usize))?.clone())),
+            // A typed constant is made addressable, or boxed (a copy again):
+            // the field of a copy is not folded.
+            Repr::Typed(_, _, injit_runtime::value::typed::Place::Copied) if !v.boxed => return None,
+            Repr::Typed(t, None, _) => Const::Typed(*t, None),
+            Repr::Typed(t, Some(d), _) => {
+                Const::Typed(*t, Some(self.paths.get(&(*d as *const Data as usize))?.clone()))
+            }
             _ => return None,
         };
         Some(if v.boxed { Const::Boxed(Box::new(inner)) } else { inner })

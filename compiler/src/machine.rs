@@ -11,6 +11,7 @@ use injit_runtime::funcs::{Body, CallCx, Function};
 use injit_runtime::ops::builtins::{call, is_truthy, truth};
 use injit_runtime::ops::field::{Missing, eval_field};
 use injit_runtime::types::{Kind, Type};
+use injit_runtime::value::typed::Place;
 use injit_runtime::value::{Repr, Str, Value};
 use injit_runtime::{Data, Object};
 
@@ -130,7 +131,7 @@ fn unboxed_const_value<'a>(c: &'a Const, bound: Option<&'a Data>) -> Value<'a> {
         },
         Const::Typed(t, path) => {
             let node = path.as_ref().and_then(|p| bound.and_then(|root| bound_node(root, p)));
-            Value::new(Repr::Typed(*t, node))
+            Value::new(Repr::Typed(*t, node, Place::Addressable))
         }
     }
 }
@@ -162,7 +163,7 @@ pub(crate) fn missing(m: MissingKey) -> Missing {
 /// also prints a struct behind a pointer through its `String` method, which
 /// typed views do not model; those keep their `&{...}`.)
 fn pointed_to_scalar<'a>(v: &Value<'a>) -> Option<Value<'a>> {
-    let Repr::Typed(t, data) = v.repr else { return None };
+    let Repr::Typed(t, data, _) = v.repr else { return None };
     let elem = t.pointee()?;
     let data = data.filter(|d| !matches!(d, Data::Null))?;
     let scalar = !matches!(elem.kind(), Kind::Struct | Kind::Pointer | Kind::Slice | Kind::Map | Kind::Interface);
@@ -495,11 +496,11 @@ fn range_start<'a>(v: &Value<'a>) -> Result<Option<RangeIter<'a>>, String> {
             let len = v.len().unwrap_or(0);
             Ok((len > 0).then(|| RangeIter::Slice { list: v.clone(), len, pos: 0 }))
         }
-        Repr::Typed(t, _) if t.kind() == Kind::Slice => {
+        Repr::Typed(t, _, _) if t.kind() == Kind::Slice => {
             let len = v.len().unwrap_or(0);
             Ok((len > 0).then(|| RangeIter::Slice { list: v.clone(), len, pos: 0 }))
         }
-        Repr::Typed(t, _) if t.kind() == Kind::Map => {
+        Repr::Typed(t, _, _) if t.kind() == Kind::Map => {
             let entries = v.map_entries();
             Ok((!entries.is_empty()).then_some(RangeIter::Map { entries, pos: 0 }))
         }

@@ -73,14 +73,15 @@ pub fn validate<'a>(value: Value<'a>, to: Param) -> Result<Value<'a>, String> {
     }
     // One dereference, as Go allows (`annotation .ObjectMeta` with a
     // `*ObjectMeta` where the function takes `ObjectMeta`).
-    if let Repr::Typed(t, data) = value.repr
+    if let Repr::Typed(t, data, _) = value.repr
         && let crate::types::Ty::Ptr(elem) = t.expr()
         && Type::Go(crate::types::GoType(elem)).assignable_to(to)
     {
         if crate::value::typed::is_nil(t, data) {
             return Err(format!("dereference of nil pointer of type {to}"));
         }
-        return Ok(Value { repr: Repr::Typed(crate::types::GoType(elem), data), boxed: value.boxed });
+        let place = crate::value::typed::Place::Addressable;
+        return Ok(Value { repr: Repr::Typed(crate::types::GoType(elem), data, place), boxed: value.boxed });
     }
     Err(format!("wrong type for value; expected {to}; got {}", value.type_name()))
 }

@@ -3,8 +3,8 @@
 //! of Go's text/template over the real Kubernetes and Istio types
 //! (`tools/typed-oracle`), run on both backends.
 //!
-//! injit does not have the real types' methods yet (issue 20), so many
-//! cases differ. `known_differences.txt` lists exactly those: the test
+//! A few cases differ on purpose (docs/conformance.md says why).
+//! `known_differences.txt` lists exactly those: the test
 //! fails when a case not listed differs, and when a listed one no longer
 //! does (delete its line). `INJIT_TYPED_CORPUS_WRITE=1` rewrites the list
 //! from what the cases do now, for after regenerating the corpus.

@@ -413,6 +413,32 @@ GROUPS = [
         f"{{{{ $c := index .Spec.Containers 0 }}}}{{{{ $c.Resources }}}}",
         "{{ range .Spec.Containers }}{{ .Resources }}{{ end }}",
     ], ALL),
+    # Addressability (`reflect.Value.CanAddr`): the methods of a pointer
+    # type are a value's only when Go can take its address. Fields,
+    # pointers, slice elements, variables and `index`/`and`/`or` results
+    # keep it; function results through an interface, map values and
+    # getter results are copies, and so are the fields of a copy.
+    ("address", [
+        "{{ index .Spec.Containers 0 }}",
+        "{{ (first .Spec.Containers).ReadinessProbe.HTTPGet }}",
+        "{{ (first .Spec.Containers).Resources.Limits.Cpu }}",
+        "{{ (first .Spec.Containers).Resources.String }}",
+        "{{ $c := first .Spec.Containers }}{{ $c.Resources }}",
+        "{{ with first .Spec.Containers }}{{ .Resources }}{{ end }}",
+        "{{ .ObjectMeta.GetCreationTimestamp.IsZero }}",
+        "{{ .ObjectMeta.GetCreationTimestamp.Unix }}",
+        "{{ .ObjectMeta.GetCreationTimestamp }}",
+        "{{ (default .ObjectMeta .ObjectMeta).GetNamespace }}",
+        "{{ (and .ObjectMeta).GetNamespace }}",
+        "{{ or .TypeMeta }}",
+        "{{ $m := .ObjectMeta }}{{ $m.GetNamespace }}",
+        "{{ range $k, $v := (index .Spec.Containers 0).Resources.Limits }}{{ $k }}={{ $v }} {{ end }}",
+        "{{ range $k, $v := (index .Spec.Containers 0).Resources.Limits }}{{ $v.String }} {{ end }}",
+        "{{ (index .Spec.Containers 0).Resources.Limits.cpu.Format }}",
+        "{{ (first .Spec.Containers).ReadinessProbe.HTTPGet.Port }}",
+        "{{ (first .Spec.Containers).Ports }}",
+        "{{ toJson (first .Spec.Containers).Resources }}",
+    ], SOME),
     # Truthiness of typed structs, pointers, slices, maps, enums.
     ("truth", [
         "{{ if .Spec.SecurityContext }}y{{ else }}n{{ end }}",

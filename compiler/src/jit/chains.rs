@@ -93,10 +93,11 @@ impl Link {
                 None => missing_key(recv, name, missing),
             };
         }
-        if let Repr::Typed(t, data) = recv.repr
+        // A direct field is a struct's: part of the struct, in its place.
+        if let Repr::Typed(t, data, place) = recv.repr
             && let Some(Direct { field, .. }) = self.direct_field(t, name)
         {
-            return Ok(field.of_node(self.field_node(field, data)));
+            return Ok(field.of_node(self.field_node(field, data), place));
         }
         eval_field(recv, name, 0, missing)
     }
@@ -191,7 +192,7 @@ impl FieldChain {
         }
         // Typed data the same way: a chain of struct fields carries a type
         // and a node.
-        if let Repr::Typed(mut t, mut node) = value.repr {
+        if let Repr::Typed(mut t, mut node, place) = value.repr {
             let (from, mut boxed) = (start, value.boxed);
             while let Some(link) = self.links.get(start)
                 && let Some(Direct { field, view: Some(view) }) = link.direct_field(t, &names[link.name])
@@ -200,19 +201,19 @@ impl FieldChain {
                 if let Some(m) = link.memo
                     && memoized
                 {
-                    frame.memo[m as usize] = Some(Value::new(Repr::Typed(view, next)));
+                    frame.memo[m as usize] = Some(Value::new(Repr::Typed(view, next, place)));
                 }
                 if let Some(prev) = stored_by
                     && prev.store
                 {
-                    frame.set(prev.dst, Value { repr: Repr::Typed(t, node), boxed });
+                    frame.set(prev.dst, Value { repr: Repr::Typed(t, node, place), boxed });
                 }
                 (t, node, boxed) = (view, next, false);
                 stored_by = Some(link);
                 start += 1;
             }
             if start > from {
-                value = Value::new(Repr::Typed(t, node));
+                value = Value::new(Repr::Typed(t, node, place));
             }
         }
         for link in &self.links[start..] {

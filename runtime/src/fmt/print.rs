@@ -418,7 +418,7 @@ impl<'b> Printer<'b> {
                 self.write(b"}");
             }
             Kind::Struct | Kind::Pointer if matches!(value.repr, Repr::Typed(..)) => {
-                let Repr::Typed(t, data) = value.repr else { return };
+                let Repr::Typed(t, data, _) = value.repr else { return };
                 self.print_typed(t, data, verb, depth);
             }
             Kind::Func | Kind::Pointer => self.fmt_pointer(value, verb),
@@ -704,7 +704,7 @@ pub(crate) fn stringer(v: &Value<'_>) -> Option<Vec<u8>> {
         Repr::Str(s, Type::JsonNumber) => Some(s.as_bytes().to_vec()),
         Repr::Object(o) => o.string().map(String::into_bytes),
         Repr::Int(n, Type::Go(t)) => typed_field::enum_string(*t, *n).map(String::into_bytes),
-        Repr::Typed(t, d) => super::typed_stringer::string_of(*t, *d),
+        Repr::Typed(t, d, _) => super::typed_stringer::string_of(*t, *d),
         _ => None,
     }
 }

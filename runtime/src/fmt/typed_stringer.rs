@@ -8,6 +8,7 @@
 use super::{proto_string, prototext};
 use crate::types::GoType;
 use crate::value::data::Data;
+use crate::value::typed::Place;
 use crate::value::{Repr, Value, typed_field};
 
 /// What `fmt` finds for a typed value (any depth): the `String` of its
@@ -53,21 +54,19 @@ pub(super) fn string_of(t: GoType, data: Option<&Data>) -> Option<Vec<u8>> {
 /// What an action prints for a typed value with a `String` method, as
 /// Go's `printableValue` finds it: a pointer is followed first, and a
 /// value whose pointer type has the method is printed through its address
-/// when it is addressable. Template data is executed by address (Istio
-/// passes `&data`), so what a template reaches through fields and slice
-/// elements is; a `Quantity` in a `ResourceList` map is not, and prints
-/// its insides.
+/// when it is addressable ([`Place`]): a `Quantity` in a `ResourceList`
+/// map is not, and prints its insides.
 pub fn action_stringer(v: &Value<'_>) -> Option<Vec<u8>> {
-    let Repr::Typed(t, data) = &v.repr else { return None };
+    let Repr::Typed(t, data, place) = &v.repr else { return None };
     let data = data.filter(|d| !matches!(d, Data::Null));
     let target = match t.pointee() {
         // A nil pointer stays itself; its `String` may answer nil.
         Some(_) if data.is_none() => return string_of(*t, data),
         Some(elem) => elem,
-        // A struct held in an interface (what a function returned) is a
-        // copy, not addressable: only its own value methods count, which
-        // printing finds anyway.
-        None if v.boxed => return None,
+        // A copy (what a function returned, a map's value, a field of
+        // either) is not addressable: only its own value methods count,
+        // which printing finds anyway.
+        None if *place == Place::Copied => return None,
         None => *t,
     };
     if let Some(text) = generated_string_method(target, data) {

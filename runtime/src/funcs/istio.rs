@@ -64,8 +64,10 @@ fn text(v: &Value<'_>) -> String {
 /// A struct field of typed data, by Go name.
 fn go_field<'a>(v: &Value<'a>, name: &str) -> Value<'a> {
     match &v.unboxed().repr {
-        Repr::Typed(t, d) => crate::value::typed_field::field(*t, *d, name, 0, Some(false), &|| t.name())
-            .unwrap_or_else(|_| Value::invalid()),
+        Repr::Typed(t, d, place) => {
+            crate::value::typed_field::field(*t, *d, *place, name, 0, Some(false), &|| t.name())
+                .unwrap_or_else(|_| Value::invalid())
+        }
         _ => Value::invalid(),
     }
 }
@@ -139,7 +141,7 @@ fn fraction(value: u128, scale: u128) -> String {
 
 fn format_duration<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let (seconds, nanos) = match &a[0].unboxed().repr {
-        Repr::Typed(_, Some(Data::String(s))) => crate::gotime::parse_proto_duration(s).unwrap_or((0, 0)),
+        Repr::Typed(_, Some(Data::String(s)), _) => crate::gotime::parse_proto_duration(s).unwrap_or((0, 0)),
         _ => (0, 0),
     };
     string(duration_string(i128::from(seconds) * 1_000_000_000 + i128::from(nanos)))
@@ -225,7 +227,9 @@ fn annotations_of<'a>(meta: &Value<'a>) -> Value<'a> {
         Some((t, DirectField::of(t, "Annotations")?))
     });
     match (&meta.unboxed_cow().repr, field) {
-        (Repr::Typed(t, data), Some((object_meta, annotations))) if t == object_meta => annotations.read(*data),
+        (Repr::Typed(t, data, place), Some((object_meta, annotations))) if t == object_meta => {
+            annotations.read(*data, *place)
+        }
         _ => go_field(meta, "Annotations"),
     }
 }
@@ -462,7 +466,7 @@ fn without_nils<'a>(v: &Value<'a>) -> (Value<'a>, bool) {
 fn otel_resource_attributes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let mesh = a[0].unboxed();
     let enabled = match &mesh.repr {
-        Repr::Typed(_, Some(Data::Object(o))) => match o.get(b"extensionProviders") {
+        Repr::Typed(_, Some(Data::Object(o)), _) => match o.get(b"extensionProviders") {
             Some(Data::Array(providers)) => providers.iter().any(|p| match p {
                 Data::Object(p) => match p.get(b"opentelemetry") {
                     Some(Data::Object(otel)) => {
@@ -527,7 +531,7 @@ fn otel_resource_attributes<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
 /// defaults, as protobuf JSON (`jsonpb.Marshaler{}`).
 fn proto_to_json<'a>(_: &CallCx, a: &[Value<'a>]) -> Result<'a> {
     let v = a[0].unboxed();
-    let Repr::Typed(t, data) = v.repr else { return string("{}") };
+    let Repr::Typed(t, data, _) = v.repr else { return string("{}") };
     let data = data.filter(|d| !matches!(d, Data::Null));
     let Some(data) = data else { return string("{}") };
     let message = t.pointee().unwrap_or(t);

@@ -28,7 +28,7 @@ pub fn truth(v: &Value<'_>) -> Option<bool> {
         Repr::Map(m, _) => !m.borrow().entries.is_empty(),
         Repr::Func(f) => !f.is_nil(),
         Repr::Object(_) | Repr::Method(_) => true,
-        Repr::Typed(t, d) => match t.kind() {
+        Repr::Typed(t, d, _) => match t.kind() {
             Kind::Struct => true,
             Kind::Pointer => !crate::value::typed::is_nil(*t, *d),
             _ => crate::value::typed::len(*d) > 0,
@@ -56,13 +56,13 @@ pub fn length(item: &Value<'_>) -> Result<usize, String> {
         return Err("reflect: call of reflect.Value.Type on zero Value".to_owned());
     }
     // Go's `length` follows pointers first.
-    if let Repr::Typed(t, data) = &item.repr
+    if let Repr::Typed(t, data, _) = &item.repr
         && let Some(elem) = t.pointee()
     {
         let Some(data) = data.filter(|d| !matches!(d, crate::value::data::Data::Null)) else {
             return Err("len of nil pointer".to_owned());
         };
-        return length(&Value::new(Repr::Typed(elem, Some(data))));
+        return length(&crate::value::typed::value(elem, Some(data), false));
     }
     match item.kind() {
         Kind::Map | Kind::Slice | Kind::String => Ok(item.len().unwrap_or(0)),
@@ -101,7 +101,7 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
         if !item.is_valid() {
             return Err("index of nil pointer".to_owned());
         }
-        if let Repr::Typed(t, d) = item.repr
+        if let Repr::Typed(t, d, _) = item.repr
             && t.kind() == Kind::Pointer
         {
             if crate::value::typed::is_nil(t, d) {
@@ -121,7 +121,7 @@ pub fn index<'a>(item: &Value<'a>, indexes: &[Value<'a>]) -> Result<Value<'a>, S
             }
             Kind::Map => {
                 let key_type = match item.repr {
-                    Repr::Typed(t, _) => t.key().map_or(Type::String, Type::go),
+                    Repr::Typed(t, _, _) => t.key().map_or(Type::String, Type::go),
                     _ => Type::String,
                 };
                 let key = match index.repr {

@@ -102,7 +102,7 @@ fn compare_other(a: &Value<'_>, b: &Value<'_>) -> Result<bool, String> {
         return Ok(is_nil(a) == is_nil(b));
     }
     // Comparable typed structs and pointers: Go's `==` on interfaces.
-    if let (Repr::Typed(ta, da), Repr::Typed(tb, db)) = (&a.repr, &b.repr)
+    if let (Repr::Typed(ta, da, _), Repr::Typed(tb, db, _)) = (&a.repr, &b.repr)
         && crate::value::typed::is_comparable(*tb)
     {
         return Ok(ta == tb && crate::value::typed::equal(*ta, *da, *db));

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use crate::types::{Kind, Type};
 use crate::value::data::Data;
 use crate::value::object::BoundMethod;
+use crate::value::typed::Place;
 use crate::value::{Repr, Value};
 
 /// What a missing map key evaluates to (`missingkey=...`).
@@ -82,8 +83,10 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
     if recv.boxed && !receiver.is_valid() {
         return Err(format!("nil pointer evaluating {}.{}", static_type(), show(name)));
     }
-    if let Repr::Typed(t, d) = &receiver.repr {
+    if let Repr::Typed(t, d, place) = &receiver.repr {
+        // go-to-protobuf's `String` is on the pointer.
         if name == b"String"
+            && (t.kind() == Kind::Pointer || *place == Place::Addressable)
             && let Some(text) = crate::fmt::generated_string_method(*t, *d)
         {
             if args != 0 {
@@ -99,6 +102,7 @@ pub fn eval_field<'a>(recv: &Value<'a>, name: &[u8], args: usize, missing: Missi
         return crate::value::typed_field::field(
             *t,
             *d,
+            *place,
             &String::from_utf8_lossy(name),
             args,
             missing_zero,

@@ -26,6 +26,7 @@ use std::rc::Rc;
 use data::{Data, Object};
 use func::FuncValue;
 use object::{BoundMethod, GoObject};
+use typed::Place;
 
 use crate::types::{Kind, Type};
 
@@ -192,8 +193,9 @@ pub enum Repr<'a> {
     /// A method of an object, resolved and waiting for its arguments.
     Method(Rc<BoundMethod>),
     /// Typed data: a struct, pointer, slice or map of a Go type, viewing
-    /// its JSON node (`None` for a zero value or nil).
-    Typed(crate::types::GoType, Option<&'a Data>),
+    /// its JSON node (`None` for a zero value or nil), and whether Go could
+    /// take its address.
+    Typed(crate::types::GoType, Option<&'a Data>, typed::Place),
 }
 
 // By hand only to inline it: both backends copy values between slots on
@@ -216,7 +218,7 @@ impl Clone for Repr<'_> {
             Repr::Func(f) => Repr::Func(Rc::clone(f)),
             Repr::Object(o) => Repr::Object(Rc::clone(o)),
             Repr::Method(m) => Repr::Method(Rc::clone(m)),
-            Repr::Typed(t, d) => Repr::Typed(*t, *d),
+            Repr::Typed(t, d, p) => Repr::Typed(*t, *d, *p),
         }
     }
 }
@@ -313,10 +315,7 @@ impl<'a> Value<'a> {
     /// The same value with its static type set to `interface {}`.
     #[inline]
     pub fn boxed(mut self) -> Value<'a> {
-        if matches!(self.repr, Repr::Invalid) {
-            return Value::nil_interface();
-        }
-        self.boxed = true;
+        self.box_in_place();
         self
     }
 
@@ -339,7 +338,7 @@ impl<'a> Value<'a> {
             Repr::Slice(_, t) | Repr::Map(_, t) => *t,
             Repr::Func(_) | Repr::Method(_) => Type::Func,
             Repr::Object(o) => o.go_type(),
-            Repr::Typed(t, _) => Type::Go(*t),
+            Repr::Typed(t, _, _) => Type::Go(*t),
         })
     }
 
@@ -412,10 +411,14 @@ impl<'a> Value<'a> {
     /// [`Value::boxed`] of a value in its place.
     #[inline]
     pub fn box_in_place(&mut self) {
-        if matches!(self.repr, Repr::Invalid) {
-            *self = Value::nil_interface();
-        } else {
-            self.boxed = true;
+        match &mut self.repr {
+            Repr::Invalid => *self = Value::nil_interface(),
+            // What an interface holds is a copy.
+            Repr::Typed(_, _, place) => {
+                *place = Place::Copied;
+                self.boxed = true;
+            }
+            _ => self.boxed = true,
         }
     }
 
@@ -436,7 +439,7 @@ impl<'a> Value<'a> {
         match &self.repr {
             Repr::Nil(_) => true,
             Repr::Func(f) => f.is_nil(),
-            Repr::Typed(t, d) => typed::is_nil(*t, *d),
+            Repr::Typed(t, d, _) => typed::is_nil(*t, *d),
             _ => false,
         }
     }
@@ -467,7 +470,7 @@ impl<'a> Value<'a> {
             Repr::Slice(s, _) => s.len(),
             Repr::Map(m, _) => m.borrow().entries.len(),
             Repr::Nil(t) if matches!(t.kind(), Kind::Map | Kind::Slice) => 0,
-            Repr::Typed(t, d) if matches!(t.kind(), Kind::Map | Kind::Slice) => typed::len(*d),
+            Repr::Typed(t, d, _) if matches!(t.kind(), Kind::Map | Kind::Slice) => typed::len(*d),
             _ => return None,
         })
     }
@@ -491,7 +494,8 @@ impl<'a> Value<'a> {
                 let item = s.get(i).unwrap_or_else(Value::nil_interface);
                 if t.elem() == Some(Type::Any) { item.boxed() } else { item }
             }
-            Repr::Typed(t, Some(Data::Array(items))) => match t.elem() {
+            // A slice's elements are addressable, whatever the slice's place.
+            Repr::Typed(t, Some(Data::Array(items)), _) => match t.elem() {
                 Some(e) => typed::value(e, items.get(i), false),
                 None => Value::invalid(),
             },
@@ -507,9 +511,10 @@ impl<'a> Value<'a> {
                 let v = m.borrow().get(key)?.clone();
                 Some(if t.elem() == Some(Type::Any) { v.boxed() } else { v })
             }
-            Repr::Typed(t, Some(Data::Object(o))) if t.kind() == Kind::Map => {
+            Repr::Typed(t, Some(Data::Object(o)), _) if t.kind() == Kind::Map => {
                 let elem = t.elem()?;
-                o.get(key).map(|d| typed::value(elem, Some(d), elem.kind() == Kind::Interface))
+                // A map's values are copies.
+                o.get(key).map(|d| typed::value_at(elem, Some(d), elem.kind() == Kind::Interface, Place::Copied))
             }
             _ => None,
         }
@@ -518,10 +523,10 @@ impl<'a> Value<'a> {
     /// The zero value of a map's element type (what `index` returns for a
     /// missing key).
     pub fn map_zero(&self) -> Value<'a> {
-        if let Repr::Typed(t, _) = &self.repr
+        if let Repr::Typed(t, _, _) = &self.repr
             && let Some(elem) = t.elem()
         {
-            return typed::value(elem, None, false);
+            return typed::value_at(elem, None, false, Place::Copied);
         }
         zero_of(self.dyn_type().and_then(Type::elem).unwrap_or(Type::Any))
     }
@@ -543,13 +548,13 @@ impl<'a> Value<'a> {
                     })
                     .collect()
             }
-            Repr::Typed(t, Some(Data::Object(o))) if t.kind() == Kind::Map => {
+            Repr::Typed(t, Some(Data::Object(o)), _) if t.kind() == Kind::Map => {
                 let Some(elem) = t.elem() else { return Vec::new() };
                 let key = t.key().map_or(Type::String, Type::go);
                 o.iter()
                     .map(|(k, v)| {
                         let key = Value::new(Repr::Str(Str::Borrowed(k.as_bytes()), key));
-                        (key, typed::value(elem, Some(v), elem.kind() == Kind::Interface))
+                        (key, typed::value_at(elem, Some(v), elem.kind() == Kind::Interface, Place::Copied))
                     })
                     .collect()
             }

@@ -7,6 +7,30 @@ use super::data::Data;
 use super::{Repr, Str, Value};
 use crate::types::{DefKind, FoundField, GoType, Kind, Ty, Type};
 
+/// Whether Go could take a typed value's address (`reflect.Value.CanAddr`),
+/// which decides whether the methods of its pointer type are its methods
+/// too: generated `String`s, getters, `Quantity`'s and `Time`'s. Template
+/// data is executed by address (Istio passes `&data`), so what a template
+/// reaches through fields, pointers, slice elements and variables is
+/// addressable; a copy is not: what a function returned (through an
+/// interface), a map's value, and the fields of a copy. Pointers are
+/// addressable or not alike: what they point at always is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Addressable,
+    Copied,
+}
+
+impl Place {
+    /// The place of what a value of type `t` in this place holds (its
+    /// fields, or what it points at): what a pointer points at is
+    /// addressable wherever the pointer is.
+    #[inline]
+    pub fn through(self, t: GoType) -> Place {
+        if t.kind() == Kind::Pointer { Place::Addressable } else { self }
+    }
+}
+
 /// Whether [`value`] makes every value of `t` a view (`Repr::Typed`).
 pub(crate) fn is_view(t: GoType) -> bool {
     match t.underlying().expr() {
@@ -20,6 +44,12 @@ pub(crate) fn is_view(t: GoType) -> bool {
 /// zero value). Scalars become plain values; everything else a view.
 #[inline]
 pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
+    value_at(t, data, boxed, Place::Addressable)
+}
+
+/// [`value`] in `place` (a copy, or addressable).
+#[inline]
+pub fn value_at<'a>(t: GoType, data: Option<&'a Data>, boxed: bool, place: Place) -> Value<'a> {
     let data = data.filter(|d| !matches!(d, Data::Null));
     let repr = match t.underlying().expr() {
         Ty::Any => return data.map_or_else(Value::nil_interface, |d| Value::from_data(d, true)),
@@ -32,7 +62,7 @@ pub fn value<'a>(t: GoType, data: Option<&'a Data>, boxed: bool) -> Value<'a> {
             };
             Repr::Int(n, Type::Go(t))
         }
-        _ => Repr::Typed(t, data),
+        _ => Repr::Typed(t, data, place),
     };
     Value { repr, boxed }
 }

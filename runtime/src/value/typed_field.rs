@@ -4,7 +4,7 @@
 //! then map keys when a string can be the map's key.
 
 use super::data::Data;
-use super::typed::{field_data, is_nil, is_view, value};
+use super::typed::{Place, field_data, is_nil, is_view, value, value_at};
 use super::{Repr, Value};
 use std::rc::Rc;
 
@@ -13,11 +13,12 @@ use super::object::{BoundMethod, GoObject};
 use crate::gotime::{Location, Time, parse_proto_duration};
 use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, Type, quantity};
 
-/// What `.name` gives on a view of type `t` over `data`; `static_type` gives
-/// the receiver's static type as Go's errors name it.
+/// What `.name` gives on a view of type `t` over `data` in `place`;
+/// `static_type` gives the receiver's static type as Go's errors name it.
 pub fn field<'a>(
     t: GoType,
     data: Option<&'a Data>,
+    place: Place,
     name: &str,
     args: usize,
     missing_zero: Option<bool>,
@@ -30,7 +31,11 @@ pub fn field<'a>(
         nil |= tdata.is_none();
         target = GoType(e);
     }
-    if let Some(result) = method(t, target, tdata, name, nil) {
+    // Methods of the pointer type need the address (`evalField` looks them
+    // up on `Addr()` only when the receiver can be addressed).
+    let found_method = method(t, target, tdata, name, nil)
+        .filter(|_| t != target || place == Place::Addressable || is_value_method(target, name));
+    if let Some(result) = found_method {
         // A method that takes arguments comes back bound, to be called
         // with them.
         let want = match &result {
@@ -55,7 +60,8 @@ pub fn field<'a>(
                 if args != 0 {
                     return Err(format!("{name} has arguments but cannot be invoked as function"));
                 }
-                return Ok(value(found.ty, field_data(&found, tdata), found.ty.kind() == Kind::Interface));
+                let boxed = found.ty.kind() == Kind::Interface;
+                return Ok(value_at(found.ty, field_data(&found, tdata), boxed, place.through(t)));
             }
         }
         Kind::Map if target.key().is_some_and(|k| k.expr() == Ty::Basic(Kind::String)) => {
@@ -68,9 +74,10 @@ pub fn field<'a>(
                 _ => None,
             };
             return match (found, missing_zero) {
-                (Some(d), _) => Ok(value(elem, Some(d), elem.kind() == Kind::Interface)),
+                // A map's values are copies.
+                (Some(d), _) => Ok(value_at(elem, Some(d), elem.kind() == Kind::Interface, Place::Copied)),
                 (None, None) => Err(format!("map has no entry for key {}", injit_strconv::quote(name.as_bytes()))),
-                (None, Some(true)) => Ok(value(elem, None, false)),
+                (None, Some(true)) => Ok(value_at(elem, None, false, Place::Copied)),
                 (None, Some(false)) => Ok(Value::invalid()),
             };
         }
@@ -114,12 +121,13 @@ impl DirectField {
         Field::at(index).map(|_| DirectField(index))
     }
 
-    /// What [`field`] gives for this field with no arguments on `data`.
-    pub fn read<'a>(self, data: Option<&'a Data>) -> Value<'a> {
+    /// What [`field`] gives for this field with no arguments on `data`
+    /// in `place`.
+    pub fn read<'a>(self, data: Option<&'a Data>, place: Place) -> Value<'a> {
         let field = self.field();
         let found = FoundField::direct(field);
         let data = data.filter(|d| !matches!(d, Data::Null));
-        self.of_node(field_data(&found, data))
+        self.of_node(field_data(&found, data), place)
     }
 
     /// The key the field's value has in its struct's JSON object; `None`
@@ -141,11 +149,12 @@ impl DirectField {
     }
 
     /// The field's value given its JSON node (the struct's own object for
-    /// an embedded struct).
+    /// an embedded struct) and the struct's place (a field of a copy is
+    /// part of the copy).
     #[inline]
-    pub fn of_node<'a>(self, node: Option<&'a Data>) -> Value<'a> {
+    pub fn of_node<'a>(self, node: Option<&'a Data>, place: Place) -> Value<'a> {
         let ty = GoType(self.field().ty);
-        value(ty, node, ty.kind() == Kind::Interface)
+        value_at(ty, node, ty.kind() == Kind::Interface, place)
     }
 }
 
@@ -159,9 +168,26 @@ pub fn method_result(t: GoType, name: &str) -> Option<Option<GoType>> {
         target = GoType(e);
     }
     Some(match method(t, target, None, name, false)? {
-        Ok(Value { repr: Repr::Typed(ty, _), .. }) => Some(ty),
+        Ok(Value { repr: Repr::Typed(ty, _, _), .. }) => Some(ty),
         _ => None,
     })
+}
+
+/// Whether `name`, a method [`method`] knows on `target`, is declared on
+/// the value rather than the pointer (or is a field), so that a copy has
+/// it too. The rest are on the pointer: protobuf and `metav1.Object`
+/// getters, `Quantity`'s, `IntOrString`'s, `TypeMeta`'s and
+/// `ResourceList`'s methods, and `metav1.Time`'s own `IsZero`.
+fn is_value_method(target: GoType, name: &str) -> bool {
+    match (target.special(), name) {
+        // `Time` is the embedded field; its methods are `time.Time`'s, on
+        // the value; `Rfc3339Copy` is declared on the value.
+        (Some("metav1.Time" | "metav1.MicroTime"), name) => !matches!(name, "IsZero" | "Before" | "Equal"),
+        (Some("intstr.IntOrString"), "Type" | "IntVal" | "StrVal") => true,
+        (Some("resource.Quantity"), "Format") => true,
+        (Some(k), "Value") if k.starts_with("wrapperspb.") => true,
+        _ => name == "String" && target.def().is_some_and(|d| d.key == "types.NamespacedName"),
+    }
 }
 
 /// The niladic methods typed data offers, by receiver type.
@@ -178,7 +204,7 @@ fn method<'a>(
         && let Some(found) = target.member(field_name)
     {
         let fdata = if nil { None } else { field_data(&found, data) };
-        return Some(Ok(value(found.ty, fdata, found.ty.kind() == Kind::Interface)));
+        return Some(Ok(value_at(found.ty, fdata, found.ty.kind() == Kind::Interface, Place::Copied)));
     }
     // Methods that return a field (metav1.Object's getters), promoted
     // ones included. Their receiver is a pointer: template data is passed
@@ -189,7 +215,8 @@ fn method<'a>(
             // the field; text/template reports the panic as the error.
             return Some(Err(nil_dereference(name)));
         }
-        return Some(Ok(value(found.ty, field_data(&found, data), found.ty.kind() == Kind::Interface)));
+        let boxed = found.ty.kind() == Kind::Interface;
+        return Some(Ok(value_at(found.ty, field_data(&found, data), boxed, Place::Copied)));
     }
     match (target.special(), name) {
         // `Value` is the wrapper's field: through a nil pointer, Go's error
@@ -332,7 +359,7 @@ fn method<'a>(
     // `ObjectMeta.GetObjectMeta`: the object itself, as a `metav1.Object`.
     if name == "GetObjectMeta" && target.def().is_some_and(|d| d.key == "metav1.ObjectMeta") {
         let pointer = target.pointer_to()?;
-        return Some(Ok(Value { repr: Repr::Typed(pointer, data), boxed: true }));
+        return Some(Ok(value(pointer, data, true)));
     }
     // `TypeMeta`'s `GroupVersionKind` (also through `GetObjectKind`, which
     // returns the TypeMeta itself) and its protobuf `Size`.
@@ -347,7 +374,7 @@ fn method<'a>(
             }
             "GetObjectKind" => {
                 let pointer = target.pointer_to()?;
-                return Some(Ok(Value { repr: Repr::Typed(pointer, data), boxed: true }));
+                return Some(Ok(value(pointer, data, true)));
             }
             "Size" => {
                 // Two length-delimited strings, each a tag byte, a varint
@@ -386,7 +413,7 @@ fn method<'a>(
         // Go returns a pointer to a zero Quantity when the key is absent,
         // in the resource's default format (`ResourceList.Name`).
         let zero: &'static Data = if matches!(name, "Cpu" | "Pods") { &ZERO_QUANTITY } else { &ZERO_BINARY_QUANTITY };
-        return Some(Ok(Value::new(Repr::Typed(quantity, Some(found.unwrap_or(zero))))));
+        return Some(Ok(value(quantity, Some(found.unwrap_or(zero)), false)));
     }
     None
 }
@@ -506,7 +533,7 @@ pub fn enum_string(t: GoType, n: i64) -> Option<String> {
 
 /// Whether `is_nil` holds for a typed value (for `eq` with nil and truth).
 pub fn typed_is_nil(v: &Value<'_>) -> bool {
-    matches!(&v.repr, Repr::Typed(t, d) if is_nil(*t, *d))
+    matches!(&v.repr, Repr::Typed(t, d, _) if is_nil(*t, *d))
 }
 
 #[cfg(test)]
@@ -527,8 +554,10 @@ mod direct_field_tests {
             let direct = DirectField::of(meta, name).expect("a plain struct field");
             let via_index = DirectField::from_index(direct.index()).expect("an index names a field");
             for data in [Some(&data), None] {
-                let expected = field(meta, data, name, 0, None, &|| meta.name()).expect("a field");
-                assert_eq!(format!("{:?}", via_index.read(data)), format!("{expected:?}"), "{name}");
+                for place in [Place::Addressable, Place::Copied] {
+                    let expected = field(meta, data, place, name, 0, None, &|| meta.name()).expect("a field");
+                    assert_eq!(format!("{:?}", via_index.read(data, place)), format!("{expected:?}"), "{name}");
+                }
             }
         }
         assert_eq!(DirectField::of(meta, "Nope"), None);
@@ -550,8 +579,10 @@ mod direct_field_tests {
             let Some(ty) = field.view_type() else { continue };
             views += 1;
             for node in nodes {
-                let expected = Value::new(Repr::Typed(ty, node.filter(|d| !matches!(d, Data::Null))));
-                assert_eq!(format!("{:?}", field.of_node(node)), format!("{expected:?}"), "{}", ty.name());
+                for place in [Place::Addressable, Place::Copied] {
+                    let expected = Value::new(Repr::Typed(ty, node.filter(|d| !matches!(d, Data::Null)), place));
+                    assert_eq!(format!("{:?}", field.of_node(node, place)), format!("{expected:?}"), "{}", ty.name());
+                }
             }
         }
         assert!(views > 100, "struct, slice and map fields are views ({views})");
@@ -564,7 +595,7 @@ mod direct_field_tests {
     }
 
     fn get<'a>(t: GoType, data: &'a Data, name: &str) -> Result<Value<'a>, String> {
-        field(t, Some(data), name, 0, Some(false), &|| t.name().to_owned())
+        field(t, Some(data), Place::Addressable, name, 0, Some(false), &|| t.name().to_owned())
     }
 
     /// A Pod's `ObjectMeta` is embedded under `metadata`: its promoted
@@ -591,15 +622,40 @@ mod direct_field_tests {
         assert_eq!(text(get(meta, &data, "GetLabels")), "map[app:web]");
         assert_eq!(text(get(meta, &data, "GetGeneration")), "3");
         assert_eq!(text(get(meta, &data, "GetNamespace")), "");
-        let err = field(meta, Some(&data), "GetName", 1, Some(false), &|| String::new()).err();
+        let err = field(meta, Some(&data), Place::Addressable, "GetName", 1, Some(false), &|| String::new()).err();
         assert_eq!(err.as_deref(), Some("wrong number of args for GetName: want 0 got 1"));
+    }
+
+    /// A copy has only the methods declared on the value: Go looks up the
+    /// pointer's methods only for what it can address.
+    #[test]
+    fn a_copy_has_only_its_value_methods() {
+        let copied = |t: GoType, data: &Data, name: &str| {
+            let name_of = || t.name().to_owned();
+            field(t, Some(data), Place::Copied, name, 0, Some(false), &name_of).map(|v| text(Ok(v)))
+        };
+        let meta = typed("metav1.ObjectMeta");
+        let data = Data::from_json(br#"{"name":"web"}"#, NumberMode::Float).expect("JSON");
+        assert_eq!(copied(meta, &data, "Name").as_deref(), Ok("web"));
+        let refused = Err("can't evaluate field GetName in type v1.ObjectMeta".to_owned());
+        assert_eq!(copied(meta, &data, "GetName"), refused);
+        // Through a pointer, a copy of the pointer reaches an addressable value.
+        let pointer = meta.pointer_to().expect("*ObjectMeta is in the schema");
+        assert_eq!(copied(pointer, &data, "GetName").as_deref(), Ok("web"));
+        let time = typed("metav1.Time");
+        let set = Data::String("2024-05-06T07:08:09Z".into());
+        assert_eq!(copied(time, &set, "Unix").as_deref(), Ok("1714979289"));
+        assert!(copied(time, &set, "IsZero").is_err(), "(*Time).IsZero is the pointer's");
+        let intstr = typed("intstr.IntOrString");
+        assert_eq!(copied(intstr, &Data::Number(80.0), "IntVal").as_deref(), Ok("80"), "a field");
+        assert!(copied(intstr, &Data::Number(80.0), "String").is_err());
     }
 
     #[test]
     fn time_and_int_or_string_methods_are_gos() {
         let time = typed("metav1.Time");
         let set = Data::String("2024-05-06T07:08:09Z".into());
-        assert_eq!(text(field(time, None, "IsZero", 0, Some(false), &String::new)), "true");
+        assert_eq!(text(field(time, None, Place::Addressable, "IsZero", 0, Some(false), &String::new)), "true");
         assert_eq!(text(get(time, &set, "IsZero")), "false");
         let intstr = typed("intstr.IntOrString");
         assert_eq!(text(get(intstr, &Data::Number(8080.0), "String")), "8080");

@@ -125,12 +125,12 @@ pub fn write_json(out: &mut Vec<u8>, v: &Value<'_>, style: JsonStyle, depth: usi
         Repr::Str(s, Type::JsonNumber) => write_json_number(out, s.as_bytes())?,
         Repr::Str(s, _) => write_json_string(out, s.as_bytes(), style.escape_html),
         Repr::Func(_) | Repr::Method(_) => return Err(format!("json: unsupported type: {}", v.dyn_type_name())),
-        Repr::Typed(t, d) if style.indent => {
+        Repr::Typed(t, d, _) if style.indent => {
             let mut compact = Vec::new();
             super::typed::write(&mut compact, *t, *d, style.escape_html)?;
             indent_json(out, &compact, depth)?;
         }
-        Repr::Typed(t, d) => {
+        Repr::Typed(t, d, _) => {
             // Nothing is written on error: callers discard the output then.
             super::typed::write(out, *t, *d, style.escape_html)?;
         }

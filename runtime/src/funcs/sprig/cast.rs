@@ -117,7 +117,7 @@ pub(super) fn empty(v: &Value<'_>) -> bool {
         Repr::Data(_) | Repr::Slice(..) | Repr::Map(..) => v.len() == Some(0),
         Repr::Func(f) => f.is_nil(),
         Repr::Object(_) | Repr::Method(_) => false,
-        Repr::Typed(t, d) => match t.kind() {
+        Repr::Typed(t, d, _) => match t.kind() {
             Kind::Struct => false,
             _ => crate::value::typed::is_nil(*t, *d) || v.len() == Some(0),
         },
