@@ -16,10 +16,16 @@ use injit::exit;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `--version`: injit's, and which Istio the embedded defaults are.
+static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{}\nembedded defaults: {}", env!("CARGO_PKG_VERSION"), injit_inject::config::defaults::ISTIO)
+});
+
 #[derive(Parser)]
 #[command(
     name = "injit",
     version,
+    long_version = LONG_VERSION.as_str(),
     about = "A compiler for Go sidecar-injection templates, and an Istio-compatible sidecar injector",
     after_help = exit::HELP
 )]

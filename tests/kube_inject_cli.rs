@@ -69,7 +69,7 @@ fn the_readme_example_injects_with_the_embedded_defaults() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("kind: Service\n"), "the Service passes through");
     assert!(stdout.contains("        name: istio-proxy\n"), "the sidecar is injected:\n{stdout}");
-    assert!(stdout.contains("image: registry.istio.io/testing/proxyv2:latest"), "the default hub and tag");
+    assert!(stdout.contains("image: docker.io/istio/proxyv2:1.31.0"), "the default hub and tag");
     assert_eq!(stdout.matches("---\n").count(), 2, "a separator after every document");
 }
 

@@ -352,7 +352,10 @@ pub fn parse_mesh(file: &str, text: &str, defaults: &Value) -> Result<Value, Con
 
 /// Istio's current default configuration (the chart's defaults, as the
 /// fixtures render them): what `kube-inject` uses without config flags.
+/// `inject/defaults/README.md` says where each file comes from.
 pub mod defaults {
+    /// Which Istio the embedded defaults are, for `--version` and notes.
+    pub const ISTIO: &str = "Istio 1.31 (charts of istio/istio 86c9f01f, proxy image docker.io/istio/proxyv2:1.31.0)";
     pub const CONFIG: &str = include_str!("../defaults/config.yaml");
     pub const MESH: &str = include_str!("../defaults/mesh.yaml");
     pub const VALUES: &str = include_str!("../defaults/values.json");
@@ -363,6 +366,18 @@ pub mod defaults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--version` names the proxy image the embedded values give.
+    #[test]
+    fn the_embedded_istio_names_the_embedded_proxy_image() {
+        let values: serde_json::Value = serde_json::from_str(defaults::VALUES).expect("JSON");
+        let image = format!(
+            "{}/proxyv2:{}",
+            values["global"]["hub"].as_str().unwrap(),
+            values["global"]["tag"].as_str().unwrap()
+        );
+        assert!(defaults::ISTIO.contains(&image), "{image} in {}", defaults::ISTIO);
+    }
 
     #[test]
     fn invalid_selectors_are_named() {

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use injit_webhook::certs::{issue, service_names};
+use injit_webhook::certs::{Authority, issue, service_names};
 
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::print_stdout;
@@ -25,9 +25,24 @@ pub struct Args {
     /// How long the certificates are valid
     #[arg(long, default_value_t = 365)]
     pub days: u64,
-    /// Where `ca.crt`, `tls.crt` and `tls.key` are written
+    /// Where `ca.crt`, `ca.key` (a new CA's), `tls.crt` and `tls.key` are
+    /// written
     #[arg(long = "out-dir", value_name = "DIR")]
     pub out_dir: String,
+    /// Sign with this CA certificate (PEM) instead of a new CA; with
+    /// `--ca-key`
+    #[arg(long = "ca-cert", value_name = "FILE", requires = "ca_key", conflicts_with = "renew")]
+    pub ca_cert: Option<String>,
+    /// The key of `--ca-cert` (PEM)
+    #[arg(long = "ca-key", value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<String>,
+    /// Renew the serving certificate under the CA already in the output
+    /// directory (its `ca.crt` and `ca.key`): the caBundle stays valid
+    #[arg(long)]
+    pub renew: bool,
+    /// Replace certificates already in the output directory
+    #[arg(long)]
+    pub force: bool,
     /// A manifest (the MutatingWebhookConfiguration) to print with every
     /// `caBundle:` filled; without it the caBundle alone is printed
     #[arg(long, value_name = "FILE")]
@@ -40,8 +55,13 @@ pub fn run(args: Args) -> CommandResult {
     if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::FAILED)) }
 }
 
-/// Writes `ca.crt`, `tls.crt` and `tls.key` into the output directory and
-/// returns what to print: the filled manifest, or the bare `caBundle`.
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the certificates into the output directory and returns what to
+/// print: the filled manifest, or the bare `caBundle`. Everything that can
+/// be refused is refused before anything is written.
 pub fn issue_files(options: &Args) -> Result<String, String> {
     let mut names = service_names(&options.service, &options.namespace);
     names.extend(options.names.iter().cloned());
@@ -49,8 +69,42 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
         return Err("--days 0: the certificate would have expired when issued; give at least 1 day".to_owned());
     }
     let validity = options.days.checked_mul(24 * 3600).map(Duration::from_secs);
-    let issued = issue(&names, validity.ok_or(format!("--days {}: too many days", options.days))?)?;
+    let validity = validity.ok_or(format!("--days {}: too many days", options.days))?;
     let dir = Path::new(&options.out_dir);
+    let manifest =
+        options.manifest.as_deref().map(|path| read(Path::new(path)).map(|text| (path, text))).transpose()?;
+    let (ca_cert, ca_key) = match (&options.ca_cert, &options.ca_key, options.renew) {
+        (Some(cert), Some(key), _) => (Some(read(Path::new(cert))?), Some(read(Path::new(key))?)),
+        (_, _, true) => {
+            let missing = |file: &str| {
+                format!(
+                    "--renew: {}: no CA to renew under (the first run of `injit certs` writes it)",
+                    dir.join(file).display()
+                )
+            };
+            let cert = read(&dir.join("ca.crt")).map_err(|_| missing("ca.crt"))?;
+            let key = read(&dir.join("ca.key")).map_err(|_| missing("ca.key"))?;
+            (Some(cert), Some(key))
+        }
+        _ => (None, None),
+    };
+    // Overwriting a CA in use would break every registration holding it.
+    if !options.force && !options.renew {
+        for file in ["ca.crt", "ca.key", "tls.crt", "tls.key"] {
+            let path = dir.join(file);
+            if path.exists() {
+                return Err(format!(
+                    "{}: already exists; renew under its CA with --renew, or replace everything with --force",
+                    path.display()
+                ));
+            }
+        }
+    }
+    let authority = match (&ca_cert, &ca_key) {
+        (Some(cert), Some(key)) => Authority::Existing { cert, key },
+        _ => Authority::New,
+    };
+    let issued = issue(&names, validity, authority)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
         let path = dir.join(name);
@@ -64,13 +118,15 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
         std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
     };
     write("ca.crt", &issued.ca, false)?;
+    if let Some(ca_key) = &issued.ca_key {
+        write("ca.key", ca_key, true)?;
+    }
     write("tls.crt", &issued.cert, false)?;
     write("tls.key", &issued.key, true)?;
     let bundle = injit_runtime::encoding::base64::encode(issued.ca.as_bytes());
-    match &options.manifest {
+    match manifest {
         None => Ok(bundle + "\n"),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        Some((path, text)) => {
             let filled = fill_ca_bundle(&text, &bundle);
             if filled == text {
                 return Err(format!("{path}: no `caBundle:` field to fill"));

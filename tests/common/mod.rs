@@ -35,7 +35,7 @@ pub fn issue_certs(dir: &Path, name: &str) -> Certs {
 
 pub fn issue_certs_for(dir: &Path, name: &str, validity: Duration) -> Certs {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-    let issued = issue(&names, validity).expect("certificates");
+    let issued = issue(&names, validity, injit_webhook::certs::Authority::New).expect("certificates");
     let cert = dir.join(format!("{name}.crt"));
     let key = dir.join(format!("{name}.key"));
     std::fs::write(&cert, &issued.cert).unwrap();

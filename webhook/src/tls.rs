@@ -221,7 +221,8 @@ mod tests {
     #[test]
     fn the_expiry_is_read_from_the_certificate() {
         let names = vec!["localhost".to_owned()];
-        let issued = crate::certs::issue(&names, std::time::Duration::from_secs(86400)).unwrap();
+        let issued =
+            crate::certs::issue(&names, std::time::Duration::from_secs(86400), crate::certs::Authority::New).unwrap();
         let der = CertificateDer::from_pem_slice(issued.cert.as_bytes()).unwrap();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let at = not_after(&der).unwrap();
