@@ -39,6 +39,18 @@ pub struct Finding {
     pub fix: String,
 }
 
+/// Which Istio's requirements apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IstioEra {
+    /// Istio 1.2 and later: a pod may belong to several Services, but not
+    /// with one port under two transport protocols (istioctl analyze's
+    /// IST0116), nor one target port behind two ports (IST0137).
+    #[default]
+    Current,
+    /// Istio 1.0 and 1.1: a pod belongs to exactly one Service.
+    Legacy,
+}
+
 /// The objects of one file.
 pub struct Manifest {
     pub file: String,
@@ -77,8 +89,9 @@ fn is_known(protocol: &str) -> bool {
     PROTOCOLS.contains(&protocol.to_ascii_lowercase().as_str())
 }
 
-/// Every finding of `manifests`, in file and line order.
-pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
+/// Every finding of `manifests` under `era`'s requirements, in file and
+/// line order.
+pub fn analyze(manifests: &[Manifest], era: IstioEra) -> Vec<Finding> {
     let services: Vec<(&Manifest, &ManifestObject)> = manifests
         .iter()
         .flat_map(|m| m.objects.iter().filter(|o| o.kind() == "Service").map(move |o| (m, o)))
@@ -103,7 +116,7 @@ pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
                 service_ports(object, &mut add);
             }
             if let Some(template) = pod_template(&object.value) {
-                workload(object, &template, &services, &mut add);
+                workload(object, &template, &services, era, &mut add);
             }
         }
     }
@@ -114,6 +127,56 @@ pub fn analyze(manifests: &[Manifest]) -> Vec<Finding> {
 }
 
 type Add<'a> = dyn FnMut(FindingSeverity, &'static str, String, String) + 'a;
+
+/// The conflicts Istio's analyzer finds between Services selecting the
+/// same pods (`analyzers/deployment/services.go`): one port under two
+/// transport protocols (IST0116), one target port behind two ports
+/// (IST0137).
+fn service_port_conflicts(selecting: &[&ManifestObject], add: &mut Add<'_>) {
+    use std::collections::BTreeMap;
+    let mut protocols: BTreeMap<u64, BTreeMap<String, Vec<&str>>> = BTreeMap::new();
+    let mut targets: BTreeMap<String, BTreeMap<u64, &str>> = BTreeMap::new();
+    for service in selecting {
+        for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
+            let Some(number) = port.get("port").and_then(Value::as_u64) else { continue };
+            let protocol = port.get("protocol").and_then(Value::as_str).filter(|p| !p.is_empty()).unwrap_or("TCP");
+            protocols.entry(number).or_default().entry(protocol.to_owned()).or_default().push(service.name());
+            let target = match port.get("targetPort") {
+                Some(Value::String(name)) => name.clone(),
+                Some(Value::Number(n)) if n.as_u64() != Some(0) => n.to_string(),
+                _ => number.to_string(),
+            };
+            targets.entry(target).or_default().insert(number, service.name());
+        }
+    }
+    for (number, by_protocol) in protocols.iter().filter(|(_, p)| p.len() > 1) {
+        let uses: Vec<String> = by_protocol
+            .iter()
+            .flat_map(|(protocol, services)| services.iter().map(move |s| format!("{s} ({protocol})")))
+            .collect();
+        add(
+            FindingSeverity::Error,
+            "port-protocol-conflict",
+            format!(
+                "its pods are selected by Services using port {number} with different protocols: {}",
+                uses.join(", ")
+            ),
+            format!("use one protocol for port {number} in every Service selecting these pods (istioctl: IST0116)"),
+        );
+    }
+    for (target, ports) in targets.iter().filter(|(_, p)| p.len() > 1) {
+        let uses: Vec<String> = ports.iter().map(|(port, service)| format!("{service} (port {port})")).collect();
+        add(
+            FindingSeverity::Warning,
+            "conflicting-target-ports",
+            format!(
+                "its pods are selected by Services sending targetPort {target:?} from different ports: {}",
+                uses.join(", ")
+            ),
+            format!("give targetPort {target:?} the same port in every Service (istioctl: IST0137)"),
+        );
+    }
+}
 
 fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
     for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
@@ -166,6 +229,7 @@ fn workload(
     object: &ManifestObject,
     template: &crate::manifest::PodTemplate<'_>,
     services: &[(&Manifest, &ManifestObject)],
+    era: IstioEra,
     add: &mut Add<'_>,
 ) {
     let labels: Vec<(String, String)> = template
@@ -186,11 +250,15 @@ fn workload(
         0 if !batch => add(
             FindingSeverity::Warning,
             "no-service",
-            "no Service selects its pods: they get no service name in the mesh and receive no routed traffic"
-                .to_owned(),
-            format!("add a Service whose selector matches {where_labels}"),
+            format!(
+                "no Service in namespace {:?} selects its pods: they get no service name in the mesh and receive no \
+                 routed traffic",
+                object.namespace()
+            ),
+            format!("add a Service whose selector matches {where_labels} (or set the namespace: -n)"),
         ),
         0 | 1 => {}
+        _ if era == IstioEra::Current => service_port_conflicts(&selecting, add),
         _ => {
             let names: Vec<String> = selecting.iter().map(|s| s.name().to_owned()).collect();
             add(
@@ -214,6 +282,35 @@ fn workload(
                 if label == "app" { "missing-app-label" } else { "missing-version-label" },
                 format!("{where_labels} have no `{label}` label (used for {purpose})"),
                 format!("add `{label}: …` to {where_labels}"),
+            );
+        }
+    }
+    // Fields the pod's types do not have: the API server's strict field
+    // validation refuses them, and decoding into the types (istioctl's
+    // kube-inject) drops them without a word, so a `contaners:` typo
+    // injects into a pod without containers.
+    let prefix = match object.kind() {
+        "Pod" => "",
+        "CronJob" => "spec.jobTemplate.spec.template.",
+        _ => "spec.template.",
+    };
+    for (part, value, type_key) in
+        [("metadata", template.metadata, "metav1.ObjectMeta"), ("spec", template.spec, "corev1.PodSpec")]
+    {
+        let Some(t) = injit_runtime::types::GoType::named(type_key) else { continue };
+        for unknown in crate::unknown_fields::unknown_fields(t, value) {
+            let meant = unknown.suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            add(
+                FindingSeverity::Error,
+                "unknown-field",
+                format!(
+                    "{prefix}{part}.{}: unknown field {:?}{meant}: the API server refuses it, and kube-inject's decoding drops it",
+                    unknown.path, unknown.name
+                ),
+                match unknown.suggestion {
+                    Some(s) => format!("rename it `{s}`"),
+                    None => "remove it, or move it where its type has it".to_owned(),
+                },
             );
         }
     }

@@ -28,6 +28,7 @@ pub mod sources;
 pub mod status;
 pub mod template_data;
 pub mod typed;
+pub mod unknown_fields;
 pub mod untrusted;
 pub mod validate;
 pub mod workload;

@@ -4,13 +4,18 @@
 use std::path::Path;
 
 use injit::commands::analyze::{self, json, read_manifests};
+use injit_inject::analyze::IstioEra;
 use serde_json::Value;
 
 fn findings(path: &Path) -> Value {
+    findings_in(path, IstioEra::Current)
+}
+
+fn findings_in(path: &Path, era: IstioEra) -> Value {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).unwrap();
     let manifests = read_manifests(std::slice::from_ref(&name), |_| Ok(text.clone())).expect("the manifest reads");
-    json(&analyze::findings(&manifests))
+    json(&analyze::findings(&manifests, era))
 }
 
 #[test]
@@ -19,8 +24,12 @@ fn findings_as_json() {
 }
 
 fn codes(file: &str) -> Vec<(String, String)> {
+    codes_in(file, IstioEra::Current)
+}
+
+fn codes_in(file: &str, era: IstioEra) -> Vec<(String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs/analyze").join(file);
-    findings(&path)["findings"]
+    findings_in(&path, era)["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -49,10 +58,38 @@ fn port_names_declare_protocols() {
     assert_eq!(found[2].0, "unnamed-port");
 }
 
+/// Istio 1.0/1.1 wanted one Service per pod; current Istio allows
+/// several, so long as their ports agree.
 #[test]
 fn a_pod_in_two_services_and_the_sidecars_rules() {
-    let found: Vec<String> = codes("two-services.yaml").into_iter().map(|(c, _)| c).collect();
-    assert_eq!(found, ["multiple-services", "proxy-uid", "proxy-uid", "reserved-port", "host-network", "no-service"]);
+    let legacy: Vec<String> = codes_in("two-services.yaml", IstioEra::Legacy).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(legacy, ["multiple-services", "proxy-uid", "proxy-uid", "reserved-port", "host-network", "no-service"]);
+    let current: Vec<String> = codes("two-services.yaml").into_iter().map(|(c, _)| c).collect();
+    assert_eq!(current, ["proxy-uid", "proxy-uid", "reserved-port", "host-network", "no-service"]);
+}
+
+#[test]
+fn services_giving_one_port_two_protocols_or_one_target_two_ports_conflict() {
+    let found = codes("port-conflicts.yaml");
+    let names: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(names, ["port-protocol-conflict", "conflicting-target-ports"], "{found:?}");
+    assert!(found[0].1.contains("port 53 with different protocols: dns-tcp (TCP), dns-udp (UDP)"), "{found:?}");
+    assert!(
+        found[1].1.contains("targetPort \"8080\" from different ports: web (port 80), web-alt (port 8000)"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_misspelt_field_in_a_pod_template_is_an_error_with_the_name_meant() {
+    let found = codes("typo.yaml");
+    assert_eq!(found[0].0, "unknown-field");
+    assert!(found[0].1.starts_with("spec.template.spec.containers[0].imagePullPolicyy: unknown field"));
+    assert!(
+        found[1]
+            .1
+            .starts_with("spec.template.spec.contaners: unknown field \"contaners\" (did you mean `containers`?)")
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use injit_inject::analyze::{Finding, FindingSeverity, Manifest, analyze};
+use injit_inject::analyze::{Finding, FindingSeverity, IstioEra, Manifest, analyze};
 use injit_inject::manifest::objects;
 use serde_json::{Value, json};
 
@@ -15,13 +15,42 @@ use crate::io::{json_text, print_stdout, read_input};
 #[command(after_help = crate::exit::ANALYZE)]
 pub struct Args {
     /// Manifests: files, folders (walked for .yaml, .yml, .json) or `-`
-    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR", required = true)]
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     filenames: Vec<String>,
-    #[arg(long, value_enum, default_value = "human")]
+    /// More manifests, as with -f
+    #[arg(value_name = "FILE|DIR", required_unless_present = "filenames")]
+    files: Vec<String>,
+    /// The namespace of objects that name none (kubectl's -n)
+    #[arg(short = 'n', long, default_value = "default")]
+    namespace: String,
+    /// Whose requirements: current Istio's, or the seed era's (1.0, 1.1:
+    /// one Service per pod)
+    #[arg(long = "istio-version", value_enum, default_value = "current")]
+    istio_version: IstioVersionArg,
+    /// The report's format
+    #[arg(short = 'o', long, value_enum, default_value = "human")]
     output: OutputArg,
     /// Exit 1 when there is a finding at least this severe
     #[arg(long = "fail-on", value_enum, default_value = "error")]
     fail_on: FailOnArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IstioVersionArg {
+    Current,
+    #[value(name = "1.0")]
+    V1_0,
+    #[value(name = "1.1")]
+    V1_1,
+}
+
+impl From<IstioVersionArg> for IstioEra {
+    fn from(version: IstioVersionArg) -> IstioEra {
+        match version {
+            IstioVersionArg::Current => IstioEra::Current,
+            IstioVersionArg::V1_0 | IstioVersionArg::V1_1 => IstioEra::Legacy,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -33,9 +62,21 @@ enum FailOnArg {
 /// Reads the manifests, prints the findings; fails on those at
 /// `--fail-on`'s severity.
 pub fn run(args: Args) -> CommandResult {
-    let manifests = collect_files(&args.filenames).and_then(|files| read_manifests(&files, read_input));
-    let manifests = manifests.map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
-    let findings = findings(&manifests);
+    let named: Vec<String> = args.filenames.iter().chain(&args.files).cloned().collect();
+    let files = collect_files(&named).map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
+    let mut manifests = Vec::new();
+    for file in &files {
+        match read_manifests(std::slice::from_ref(&file.path), read_input) {
+            Ok(read) => manifests.extend(read),
+            // A folder holds other files too: each is named, and skipped.
+            Err(e) if file.found_in_folder => eprintln!("warning: skipped, not a manifest: {e}"),
+            Err(e) => return Err(Failure::new(Code::BAD_INPUT, format!("error: {e}"))),
+        }
+    }
+    for manifest in &mut manifests {
+        default_namespace(manifest, &args.namespace);
+    }
+    let findings = findings(&manifests, args.istio_version.into());
     let text = match args.output {
         OutputArg::Human => human(&findings, manifests.iter().map(|m| m.objects.len()).sum()),
         OutputArg::Json => json_text(&json(&findings)),
@@ -51,13 +92,32 @@ pub fn run(args: Args) -> CommandResult {
     Ok(if failing > 0 { Code::FINDINGS } else { Code::OK })
 }
 
+/// Objects that name no namespace get `namespace` (what `kubectl apply
+/// -n` does with them).
+fn default_namespace(manifest: &mut Manifest, namespace: &str) {
+    for object in &mut manifest.objects {
+        let Some(metadata) = object.value.get_mut("metadata").and_then(Value::as_object_mut) else { continue };
+        let unset = metadata.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty);
+        if unset {
+            metadata.insert("namespace".to_owned(), Value::String(namespace.to_owned()));
+        }
+    }
+}
+
+/// A file to read, and whether a folder walk found it (rather than the
+/// command line naming it).
+pub struct ManifestFile {
+    pub path: String,
+    pub found_in_folder: bool,
+}
+
 /// The files named (folders walked for `.yaml`, `.yml`, `.json`, in name
 /// order); `-` is standard input.
-pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
+pub fn collect_files(paths: &[String]) -> Result<Vec<ManifestFile>, String> {
     let mut out = Vec::new();
     for path in paths {
         if path == "-" {
-            out.push(path.clone());
+            out.push(ManifestFile { path: path.clone(), found_in_folder: false });
             continue;
         }
         let p = Path::new(path);
@@ -65,9 +125,11 @@ pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
             let mut found = Vec::new();
             walk(p, &mut found).map_err(|e| format!("{path}: {e}"))?;
             found.sort();
-            out.extend(found.into_iter().map(|f| f.display().to_string()));
+            out.extend(
+                found.into_iter().map(|f| ManifestFile { path: f.display().to_string(), found_in_folder: true }),
+            );
         } else if p.exists() {
-            out.push(path.clone());
+            out.push(ManifestFile { path: path.clone(), found_in_folder: false });
         } else {
             return Err(format!("{path}: no such file or directory"));
         }
@@ -115,9 +177,9 @@ pub fn read_manifests(
         .collect()
 }
 
-/// The findings, and how many objects were read.
-pub fn findings(manifests: &[Manifest]) -> Vec<Finding> {
-    analyze(manifests)
+/// The findings under `era`'s requirements.
+pub fn findings(manifests: &[Manifest], era: IstioEra) -> Vec<Finding> {
+    analyze(manifests, era)
 }
 
 /// Findings grouped by object.
@@ -191,7 +253,7 @@ mod tests {
         let fifo = std::process::Command::new("mkfifo").arg(dir.join("fifo.yaml")).status();
         let files = collect_files(&[dir.display().to_string()]).unwrap();
         let names: Vec<String> =
-            files.iter().map(|f| f.strip_prefix(&format!("{}/", dir.display())).unwrap().to_owned()).collect();
+            files.iter().map(|f| f.path.strip_prefix(&format!("{}/", dir.display())).unwrap().to_owned()).collect();
         assert_eq!(names, ["pod.yaml", "sub/linked.yaml"], "fifo made: {fifo:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

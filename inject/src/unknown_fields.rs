@@ -1,0 +1,137 @@
+//! Fields a Kubernetes object has that its Go type does not: what the API
+//! server's strict field validation refuses (`kubectl apply` warns or
+//! fails), and what `kubectl`'s and `istioctl`'s decoding drops without a
+//! word. A typo such as `contaners:` in a pod template otherwise becomes a
+//! pod with no containers.
+
+use injit_runtime::types::{DefKind, GoType, Kind, Ty};
+use serde_json::Value;
+
+/// A field its type does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownField {
+    /// Where it is, from the object checked (`spec.contaners`,
+    /// `spec.containers[0].imagee`).
+    pub path: String,
+    pub name: String,
+    /// The type's field the name is closest to, if it looks like a typo.
+    pub suggestion: Option<&'static str>,
+}
+
+/// The fields in `value` that Go type `t` has no JSON field for, at every
+/// depth, in key order. Types read as a whole (quantities, times,
+/// `IntOrString`, raw extensions) and interface values are not looked into.
+pub fn unknown_fields(t: GoType, value: &Value) -> Vec<UnknownField> {
+    let mut out = Vec::new();
+    walk(t, value, &mut String::new(), &mut out);
+    out
+}
+
+fn walk(t: GoType, value: &Value, path: &mut String, out: &mut Vec<UnknownField>) {
+    let mut t = t;
+    while let Ty::Ptr(e) = t.expr() {
+        t = GoType(e);
+    }
+    match (t.kind(), value) {
+        (Kind::Struct, Value::Object(object)) if matches!(t.def().map(|d| d.kind), Some(DefKind::Struct(..))) => {
+            for (key, item) in object {
+                let mark = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                match json_field(t, key) {
+                    Some(field) => walk(field, item, path, out),
+                    None => out.push(UnknownField {
+                        path: path.clone(),
+                        name: key.clone(),
+                        suggestion: injit_compiler::closest(key, json_names(t)),
+                    }),
+                }
+                path.truncate(mark);
+            }
+        }
+        (Kind::Slice, Value::Array(items)) => {
+            let Some(elem) = t.elem() else { return };
+            for (i, item) in items.iter().enumerate() {
+                let mark = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk(elem, item, path, out);
+                path.truncate(mark);
+            }
+        }
+        (Kind::Map, Value::Object(object)) => {
+            let Some(elem) = t.elem() else { return };
+            for (key, item) in object {
+                let mark = path.len();
+                path.push_str(&format!("[{key}]"));
+                walk(elem, item, path, out);
+                path.truncate(mark);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The type of `t`'s field with JSON name `key`, embedded structs' included.
+fn json_field(t: GoType, key: &str) -> Option<GoType> {
+    for field in t.fields() {
+        if field.inline && field.json.is_empty() {
+            if let Some(found) = json_field(GoType(field.ty), key) {
+                return Some(found);
+            }
+        } else if field.json == key {
+            return Some(GoType(field.ty));
+        }
+    }
+    None
+}
+
+/// Every JSON field name of `t`, embedded structs' included.
+fn json_names(t: GoType) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    for field in t.fields() {
+        if field.inline && field.json.is_empty() {
+            names.extend(json_names(GoType(field.ty)));
+        } else {
+            names.push(field.json);
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod_template() -> GoType {
+        GoType::named("corev1.PodTemplateSpec").expect("in the schema")
+    }
+
+    #[test]
+    fn a_typo_is_found_with_its_path_and_the_name_meant() {
+        let template = json!({
+            "metadata": {"labels": {"app": "web"}, "annotatons": {}},
+            "spec": {"contaners": [], "containers": [{"name": "web", "imagee": "x", "resources": {"limits": {"cpu": "1"}}}]}
+        });
+        let found = unknown_fields(pod_template(), &template);
+        let got: Vec<(&str, Option<&str>)> = found.iter().map(|f| (f.path.as_str(), f.suggestion)).collect();
+        assert_eq!(
+            got,
+            [
+                ("metadata.annotatons", Some("annotations")),
+                ("spec.containers[0].imagee", Some("image")),
+                ("spec.contaners", Some("containers")),
+            ]
+        );
+    }
+
+    #[test]
+    fn whole_values_and_maps_are_not_looked_into() {
+        let template = json!({"spec": {"containers": [{"name": "a", "resources": {"limits": {"nvidia.com/gpu": "1"}},
+            "ports": [{"containerPort": 80}], "livenessProbe": {"httpGet": {"port": "http"}}}],
+            "overhead": {"cpu": "1"}}, "metadata": {"creationTimestamp": null}});
+        assert_eq!(unknown_fields(pod_template(), &template), []);
+    }
+}

@@ -1,0 +1,46 @@
+//! `injit analyze` as people call it: positional files, `-n`, folders
+//! holding other files, the Istio era, `-o json`.
+
+use std::process::Command;
+
+fn analyze(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_injit")).arg("analyze").args(args).output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn positional_files_and_the_default_namespace() {
+    let (code, without_n, _) = analyze(&["examples/app.yaml"]);
+    assert_eq!(code, 0);
+    let (_, with_n, _) = analyze(&["examples/app.yaml", "-n", "shop"]);
+    // The Service `web` names no namespace: with -n shop it is the
+    // Deployment shop/web's, as `kubectl apply -n shop` would make it.
+    assert!(without_n.contains("Deployment shop/web") && without_n.contains("no Service in namespace \"shop\""));
+    let web = |text: &str| text.split("\n\n").filter(|b| b.contains("Deployment shop/web")).collect::<String>();
+    assert!(web(&without_n).contains("no-service"), "{without_n}");
+    assert!(!web(&with_n).contains("no-service"), "{with_n}");
+}
+
+#[test]
+fn a_folder_is_read_past_files_that_are_not_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "{{ template }}\n- not: [yaml\n").unwrap();
+    std::fs::copy("examples/sleep.yaml", dir.path().join("b.yaml")).unwrap();
+    let (code, stdout, stderr) = analyze(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("warning: skipped, not a manifest: ") && stderr.contains("a.yaml"), "{stderr}");
+    assert!(stdout.contains("b.yaml"), "{stdout}");
+    // A file named on the command line must read.
+    let (code, _, stderr) = analyze(&[dir.path().join("a.yaml").to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn the_seed_era_wants_one_service_per_pod() {
+    let file = "snapshots/tests/inputs/analyze/two-services.yaml";
+    let (_, current, _) = analyze(&[file, "-o", "json"]);
+    let (_, legacy, _) = analyze(&[file, "-o", "json", "--istio-version", "1.1"]);
+    assert!(!current.contains("multiple-services"));
+    assert!(legacy.contains("multiple-services"));
+}
