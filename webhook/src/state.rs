@@ -143,6 +143,28 @@ mod tests {
         sources.build(Options { backend, ..Options::default() }).expect("the config builds")
     }
 
+    /// A cluster state set by a watcher serves every request from then
+    /// on, survives a config reload, and is not mixed with answers
+    /// computed under the previous one.
+    #[test]
+    fn the_cluster_state_is_swapped_whole_and_kept_across_reloads() {
+        let state =
+            State::new(injector("  sidecar: 'spec: {}'\n", Backend::Jit), Default::default(), 8, Some(1), 1 << 20);
+        assert!(state.cluster_state().nodes().is_none(), "nothing known at first");
+        let node =
+            serde_json::json!({"metadata": {"name": "n1"}, "status": {"nodeInfo": {"kubeletVersion": "v1.34.0"}}});
+        let cluster = std::sync::Arc::new(injit_inject::ClusterState::listed(&[], &[], &[node]).unwrap());
+        let before = state.serving();
+        state.set_cluster_state(std::sync::Arc::clone(&cluster));
+        let after = state.serving();
+        assert!(std::sync::Arc::ptr_eq(&after.cluster, &cluster));
+        assert!(std::sync::Arc::ptr_eq(&after.injector, &before.injector), "the same config");
+        assert!(!std::ptr::eq(&after.answers, &before.answers), "answers start afresh");
+        assert_eq!(state.generation(), 1, "not a new config");
+        state.swap(injector("  sidecar: 'spec: {}'\n", Backend::Jit));
+        assert!(std::sync::Arc::ptr_eq(&state.cluster_state(), &cluster), "a reload keeps the cluster state");
+    }
+
     /// `injit_template_backend` names each template of the config serving
     /// and the backend it runs on, and follows a reload.
     #[test]

@@ -71,7 +71,8 @@ impl ClusterState {
     /// Adds (or replaces, by name) a Node; the nodes count as known from
     /// then on.
     pub fn add_node(&mut self, object: &Value) -> Result<(), ClusterError> {
-        self.nodes.get_or_insert_default().insert(Node::from_object(object)?);
+        let node = Node::from_object(object)?;
+        self.nodes.get_or_insert_default().insert(node);
         Ok(())
     }
 
