@@ -430,13 +430,18 @@ impl Injector {
         };
         request.deadline.check()?;
         let mut original = original;
-        if PodSettings::openshift_applies(request.cluster, &self.options) && request.caller == Caller::Webhook {
+        // istiod on OpenShift, before injecting (kube-inject only with a
+        // cluster, so that it gives the webhook's pod).
+        if PodSettings::openshift_applies(request.cluster, &self.options) {
             crate::cluster::openshift::forget_proxy_user_copied_from_app(original.to_mut());
         }
         let settings = PodSettings::of(&original, request.namespace(), request.cluster, &self.options);
         let (mesh, proxy_config) = self.pod_configs(request, &original)?;
-        let own_proxy_config = has_own_proxy_config(&original)
-            || Some(&proxy_config) != self.mesh.get("defaultConfig").filter(|c| c.is_object());
+        // The typical form has the mesh's `defaultConfig` bound as
+        // `.ProxyConfig` (and the mesh as `.MeshConfig`, which only the
+        // annotation changes).
+        let own_proxy_config =
+            has_own_proxy_config(&original) || proxy_config != *self.mesh.get("defaultConfig").unwrap_or(&Value::Null);
         let mut proxy_envs = request.proxy_envs.clone();
         let (cluster, network) = self.cluster_and_network(&original, &proxy_envs);
         if !cluster.is_empty() {
