@@ -109,4 +109,14 @@ mod tests {
             "strconv.ParseUint: parsing \"99999999999999999999\": value out of range"
         );
     }
+
+    /// Every short string over the characters that matter (and some that
+    /// do not) gives an answer, never a panic.
+    #[test]
+    fn never_panics() {
+        crate::cluster::short_strings(|text| {
+            let _ = two_u32(text, '/');
+            let _ = two_u32(text, '-');
+        });
+    }
 }

@@ -106,4 +106,13 @@ mod tests {
         assert!(matches!(minor("1.99999999999999999999"), Err(VersionError::OutOfRange(_))));
         assert!(matches!(minor("1.2.99999999999999999999"), Err(VersionError::OutOfRange(_))));
     }
+
+    /// Every short string over the characters that matter (and some that
+    /// do not) gives an answer, never a panic.
+    #[test]
+    fn never_panics() {
+        crate::cluster::short_strings(|text| {
+            let _ = minor(text);
+        });
+    }
 }

@@ -28,3 +28,22 @@ pub(crate) use pod_settings::PodSettings;
 pub use precedence::{as_written, default_proxy_config, merge_with_precedence};
 pub use proxy_configs::{MeshProxyConfig, PodMeta, ProxyConfigResource, ProxyConfigs};
 pub use state::{ClusterState, Namespace, Node, Nodes};
+
+/// Calls `f` with every four-character string over the characters version
+/// and range parsers care about, and a few they must not trip on.
+#[cfg(test)]
+pub(crate) fn short_strings(mut f: impl FnMut(&str)) {
+    let alphabet = ['1', '0', '.', '-', '+', '/', 'v', 'a', '~', ' ', '\r', '\n', 'é', '\u{2000}'];
+    let mut text = String::new();
+    for a in alphabet {
+        for b in alphabet {
+            for c in alphabet {
+                for d in alphabet {
+                    text.clear();
+                    text.extend([a, b, c, d]);
+                    f(&text);
+                }
+            }
+        }
+    }
+}
