@@ -54,12 +54,10 @@ impl ProxyConfigResource {
         };
         let mut config = Map::new();
         if let Some(value) = id.field(object, "spec.concurrency")? {
-            config.insert(
-                "concurrency".to_owned(),
-                Value::from(int32(value).ok_or_else(|| {
-                    id.error("spec.concurrency", format!("must be a 32-bit integer, not {}", describe(value)))
-                })?),
-            );
+            let concurrency = int32(value).ok_or_else(|| {
+                id.error("spec.concurrency", format!("must be a 32-bit integer, not {}", describe(value)))
+            })?;
+            config.insert("concurrency".to_owned(), Value::from(concurrency));
         }
         if let Some(variables) = id.string_map(object, "spec.environmentVariables")? {
             config.insert(
