@@ -84,21 +84,20 @@ pub struct ConfigArgs {
     /// The control plane revision the sidecar is for
     #[arg(short = 'r', long = "revision", default_value = "")]
     pub revision: String,
-    /// Run the proxy as a native sidecar (Kubernetes 1.33+); default from
-    /// ENABLE_NATIVE_SIDECARS, else true
-    #[arg(long = "native-sidecars", value_name = "BOOL")]
-    pub native_sidecars: Option<bool>,
+    /// Run the proxy as a native sidecar (Kubernetes 1.33+): true, false,
+    /// or auto (when every node, or the pod's, runs 1.33+; off without a
+    /// cluster, as istioctl); default from ENABLE_NATIVE_SIDECARS, else auto
+    #[arg(long = "native-sidecars", value_name = "auto|true|false")]
+    pub native_sidecars: Option<injit_inject::NativeSidecars>,
     /// How templates execute: native code, or the reference evaluator
     #[arg(long, value_enum, default_value = "jit")]
     pub backend: BackendArg,
 }
 
 impl ConfigArgs {
-    fn native_sidecars(&self) -> bool {
+    fn native_sidecars(&self) -> injit_inject::NativeSidecars {
         self.native_sidecars.unwrap_or_else(|| {
-            crate::commands::kube_inject::native_sidecars_from_env(
-                std::env::var("ENABLE_NATIVE_SIDECARS").ok().as_deref(),
-            )
+            injit_inject::NativeSidecars::from_env(std::env::var("ENABLE_NATIVE_SIDECARS").ok().as_deref())
         })
     }
 
@@ -116,6 +115,8 @@ impl ConfigArgs {
         injit_inject::Options {
             revision: if self.revision == "default" { String::new() } else { self.revision.clone() },
             native_sidecars: self.native_sidecars(),
+            // Istio's `platform.IsOpenShift()`.
+            openshift: std::env::var("PLATFORM").is_ok_and(|p| p == "openshift"),
             compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
             backend: self.backend.into(),
         }

@@ -452,7 +452,9 @@ enum Expect {
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_annotation_values_change_only_their_own_fields_or_are_refused_by_name() {
     use Expect::{Invalid, Refused, Sets};
-    let webhook = Webhook::start(&[]);
+    // The paths below are a native sidecar's (`auto`, the default, is off
+    // without the cluster's nodes).
+    let webhook = Webhook::start(&["--native-sidecars", "true"]);
     let pod = sleep_pod();
     let images: &[&str] = &["/spec/initContainers/0/image", "/spec/initContainers/1/image"];
     let hostile = [

@@ -11,6 +11,7 @@ use injit_runtime::types::GoType;
 use injit_runtime::{Data, Library};
 use serde_json::{Map, Value};
 
+use crate::cluster::{ClusterState, MeshProxyConfig, NativeSidecars, PodMeta, PodSettings};
 use crate::compiled::CompiledTemplate;
 use crate::config::InjectorConfig;
 use crate::deadline::{Deadline, Stop};
@@ -31,17 +32,23 @@ pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
 pub const OVERRIDES_ANNOTATION: &str = "proxy.istio.io/overrides";
 const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
 const NETWORK_LABEL: &str = "topology.istio.io/network";
-/// The user id the proxy runs as.
-pub const PROXY_UID: i64 = 1337;
+/// The user id the proxy runs as (unless OpenShift assigns the namespace
+/// a range).
+pub const PROXY_UID: i64 = crate::cluster::openshift::DEFAULT_PROXY_ID;
 
 /// Settings that are not part of the config files.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The control plane revision (`--revision`); empty for the default.
     pub revision: String,
-    /// Whether the cluster runs sidecars as native (restartable init)
-    /// containers, Kubernetes 1.33+ (`ENABLE_NATIVE_SIDECARS`).
-    pub native_sidecars: bool,
+    /// Whether sidecars run as native (restartable init) containers,
+    /// Kubernetes 1.33+ (`ENABLE_NATIVE_SIDECARS`): on, off, or (Istio's
+    /// default) decided per pod from the cluster's nodes, off when they
+    /// are not known (`NativeSidecars::resolve`).
+    pub native_sidecars: NativeSidecars,
+    /// The platform is OpenShift (`PLATFORM=openshift`): the proxy runs as
+    /// the top of its namespace's UID range, when the namespace is known.
+    pub openshift: bool,
     /// `COMPLIANCE_POLICY` (e.g. `fips-140-3`).
     pub compliance_policy: String,
     pub backend: Backend,
@@ -51,7 +58,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             revision: String::new(),
-            native_sidecars: true,
+            native_sidecars: NativeSidecars::Auto,
+            openshift: false,
             compliance_policy: String::new(),
             backend: Backend::Jit,
         }
@@ -83,6 +91,9 @@ pub struct Request<'a> {
     pub(crate) typed: bool,
     /// When to give up (see `deadline.rs`).
     pub(crate) deadline: Deadline,
+    /// What is known of the cluster (`None`: nothing, as `istioctl
+    /// kube-inject` from files).
+    pub(crate) cluster: Option<&'a ClusterState>,
 }
 
 impl<'a> Request<'a> {
@@ -99,6 +110,7 @@ impl<'a> Request<'a> {
             proxy_envs: BTreeMap::new(),
             typed: false,
             deadline: Deadline::NONE,
+            cluster: None,
         }
     }
 
@@ -128,6 +140,23 @@ impl<'a> Request<'a> {
         self.deadline = deadline;
         self
     }
+
+    /// The cluster's ProxyConfig resources, Namespaces and Nodes, as Istio's
+    /// webhook reads them for every pod. Without it, the webhook sees no
+    /// resources and knows neither namespaces nor nodes (as istiod without
+    /// a Kubernetes client); `kube-inject` applies the pod's annotation to
+    /// the mesh default only (as `istioctl kube-inject`). With it,
+    /// `kube-inject`'s `.ProxyConfig` is the webhook's.
+    pub fn cluster(mut self, cluster: &'a ClusterState) -> Request<'a> {
+        self.cluster = Some(cluster);
+        self
+    }
+
+    /// The pod's namespace: its own, else its controller's.
+    fn namespace(&self) -> &'a str {
+        let own = self.pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+        if own.is_empty() { &self.workload.deployment.namespace } else { own }
+    }
 }
 
 /// What injection did to a pod.
@@ -150,6 +179,10 @@ struct CurrentInput<'s, 'p> {
     /// The mesh config the templates see.
     mesh: Cow<'s, Value>,
     proxy_config: Value,
+    /// Whether the templates render in their general form (`.ProxyConfig`
+    /// or `.MeshConfig` not the mesh's default).
+    own_proxy_config: bool,
+    settings: PodSettings,
     proxy_envs: BTreeMap<String, String>,
     /// A previous injection's record, if the pod has one.
     previous: Option<Previous>,
@@ -175,6 +208,8 @@ pub struct Injector {
     /// The SHA-256 of the 1.0/1.1 template (their status `version`).
     legacy_version: String,
     options: Options,
+    /// The mesh's part of every pod's ProxyConfig, for the webhook's layering.
+    mesh_proxy_config: MeshProxyConfig,
 }
 
 impl Injector {
@@ -214,7 +249,8 @@ impl Injector {
             (ConfigEra::Legacy, Some(t)) => sha256_hex(t.text.as_bytes()),
             _ => String::new(),
         };
-        Ok(Injector { config, mesh, values, values_data, templates, legacy_version, options })
+        let mesh_proxy_config = MeshProxyConfig::of(&mesh);
+        Ok(Injector { config, mesh, values, values_data, templates, legacy_version, options, mesh_proxy_config })
     }
 
     pub fn config(&self) -> &InjectorConfig {
@@ -253,6 +289,7 @@ impl Injector {
                 // The same pod with other strings: as typed as it was.
                 typed: request.typed,
                 deadline: request.deadline,
+                cluster: request.cluster,
             };
             match self.config.era {
                 ConfigEra::Current => self.inject_current(&request),
@@ -316,7 +353,14 @@ impl Injector {
         }
     }
 
-    fn render_data(&self, request: &Request<'_>, template_pod: &Value, mesh: &Value, proxy_config: &Value) -> Data {
+    fn render_data(
+        &self,
+        request: &Request<'_>,
+        template_pod: &Value,
+        mesh: &Value,
+        proxy_config: &Value,
+        settings: PodSettings,
+    ) -> Data {
         let annotations = pod::annotations(template_pod);
         let render = Render {
             type_meta: &request.workload.type_meta,
@@ -326,10 +370,11 @@ impl Injector {
             proxy_config,
             values: &self.values_data,
             revision: &self.options.revision,
-            native_sidecars: self.options.native_sidecars,
+            native_sidecars: settings.native_sidecars,
             proxy_image: images::proxy_image(&self.values, proxy_config, &annotations),
             proxy_init_image: images::proxy_init_image(&self.values, &annotations),
-            proxy_uid: PROXY_UID,
+            proxy_uid: settings.proxy_uid,
+            proxy_gid: settings.proxy_gid,
             compliance_policy: &self.options.compliance_policy,
         };
         match self.config.era {
@@ -384,14 +429,19 @@ impl Injector {
             Cow::Owned(Typed::pod().normalize(request.pod).map_err(|e| Error::new(ErrorKind::Input, e))?)
         };
         request.deadline.check()?;
-        // kube-inject applies the pod's ProxyConfig annotation to the mesh
-        // config; the webhook only to the ProxyConfig.
-        let pod_mesh = self.pod_mesh(&original)?;
-        let proxy_config = pod_mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
-        let mesh = match request.caller {
-            Caller::KubeInject => Cow::Owned(pod_mesh),
-            Caller::Webhook => Cow::Borrowed(&self.mesh),
-        };
+        let mut original = original;
+        // istiod on OpenShift, before injecting (kube-inject only with a
+        // cluster, so that it gives the webhook's pod).
+        if PodSettings::openshift_applies(request.cluster, &self.options) {
+            crate::cluster::openshift::forget_proxy_user_copied_from_app(original.to_mut());
+        }
+        let settings = PodSettings::of(&original, request.namespace(), request.cluster, &self.options);
+        let (mesh, proxy_config) = self.pod_configs(request, &original)?;
+        // The typical form has the mesh's `defaultConfig` bound as
+        // `.ProxyConfig` (and the mesh as `.MeshConfig`, which only the
+        // annotation changes).
+        let own_proxy_config =
+            has_own_proxy_config(&original) || proxy_config != *self.mesh.get("defaultConfig").unwrap_or(&Value::Null);
         let mut proxy_envs = request.proxy_envs.clone();
         let (cluster, network) = self.cluster_and_network(&original, &proxy_envs);
         if !cluster.is_empty() {
@@ -403,9 +453,35 @@ impl Injector {
         let previous = Previous::of(&original);
         let stripped = reinsert_overrides(strip(&original, &mesh, previous.as_ref()))?;
         request.deadline.check()?;
-        let data = self.render_data(request, &stripped, &mesh, &proxy_config);
+        let data = self.render_data(request, &stripped, &mesh, &proxy_config, settings);
         request.deadline.check()?;
-        Ok(CurrentInput { original, mesh, proxy_config, proxy_envs, previous, data })
+        Ok(CurrentInput { original, mesh, proxy_config, own_proxy_config, settings, proxy_envs, previous, data })
+    }
+
+    /// The mesh config and ProxyConfig the templates see for this pod.
+    /// The webhook layers the ProxyConfig as Istio's `EffectiveProxyConfig`
+    /// (the cluster's ProxyConfig resources and the pod's annotation) and
+    /// leaves the mesh config alone; kube-inject applies the annotation to
+    /// the mesh config's default (`mesh.ApplyProxyConfig`), and with a
+    /// cluster takes the webhook's ProxyConfig.
+    fn pod_configs<'s>(&'s self, request: &Request<'_>, pod: &Value) -> Result<(Cow<'s, Value>, Value), Error> {
+        let layered = || {
+            let no_cluster = ClusterState::default();
+            let configs = request.cluster.unwrap_or(&no_cluster).proxy_configs();
+            let pod_meta = PodMeta::of(pod, request.namespace());
+            Value::Object(configs.effective(&self.mesh_proxy_config, &pod_meta))
+        };
+        match (request.caller, request.cluster) {
+            (Caller::Webhook, _) => Ok((Cow::Borrowed(&self.mesh), layered())),
+            (Caller::KubeInject, cluster) => {
+                let pod_mesh = self.pod_mesh(pod)?;
+                let proxy_config = match cluster {
+                    Some(_) => layered(),
+                    None => pod_mesh.get("defaultConfig").cloned().unwrap_or(Value::Null),
+                };
+                Ok((Cow::Owned(pod_mesh), proxy_config))
+            }
+        }
     }
 
     /// Renders the templates in turn, each applied to the template pod.
@@ -413,14 +489,14 @@ impl Injector {
         &self,
         names: &[String],
         data: &Data,
-        original: &Value,
+        own_proxy_config: bool,
         deadline: Deadline,
     ) -> Result<Rendered, Error> {
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut overlays = Vec::with_capacity(names.len());
         for name in names {
             deadline.check()?;
-            let rendered = self.render(name, data, has_own_proxy_config(original))?;
+            let rendered = self.render(name, data, own_proxy_config)?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
             template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, deadline).map_err(|e| {
                 e.into_error(|e| {
@@ -439,12 +515,13 @@ impl Injector {
     /// Istio 1.9+: each template renders a pod overlay, strategically
     /// merged into the pod.
     fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
-        let CurrentInput { original, mesh, proxy_config, proxy_envs, previous, data } = self.current_input(request)?;
+        let CurrentInput { original, mesh, proxy_config, own_proxy_config, settings, proxy_envs, previous, data } =
+            self.current_input(request)?;
         let mesh = &*mesh;
         let original = &*original;
         let deadline = request.deadline;
         let names = self.selected_templates(original, request.caller);
-        let mut rendered = self.render_templates(&names, &data, original, deadline)?;
+        let mut rendered = self.render_templates(&names, &data, own_proxy_config, deadline)?;
         // A previous injection's record naming containers this injection
         // would not add is not wholly believed (`Previous::believed`): the
         // templates render again, seeing those containers.
@@ -452,8 +529,8 @@ impl Injector {
             previous.as_ref().and_then(|p| p.believed(spec_of(original), spec_of(&rendered.template_pod)))
         {
             let stripped = reinsert_overrides(strip(original, mesh, Some(&believed)))?;
-            let data = self.render_data(request, &stripped, mesh, &proxy_config);
-            rendered = self.render_templates(&names, &data, original, deadline)?;
+            let data = self.render_data(request, &stripped, mesh, &proxy_config, settings);
+            rendered = self.render_templates(&names, &data, own_proxy_config, deadline)?;
         }
         // What the templates saw is no longer needed: freed before the
         // pod is processed further (a large pod's peak memory).
@@ -463,7 +540,7 @@ impl Injector {
         let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
             Some("true") => true,
             Some("false") => false,
-            _ => self.options.native_sidecars,
+            _ => settings.native_sidecars,
         };
         for (name, overlay, proxy_in_init) in overlays {
             deadline.check()?;
@@ -589,9 +666,12 @@ impl Injector {
             }
             pod::annotations_mut(&mut pod).remove(STATUS_ANNOTATION);
         }
+        // Istio 1.0/1.1 read no ProxyConfig resources: the annotation on the
+        // mesh's default, for both callers.
         let mesh = self.pod_mesh(&pod)?;
         let proxy_config = mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
-        let data = self.render_data(request, &pod, &mesh, &proxy_config);
+        let settings = PodSettings::of(&pod, request.namespace(), request.cluster, &self.options);
+        let data = self.render_data(request, &pod, &mesh, &proxy_config, settings);
         Ok((pod, data))
     }
 

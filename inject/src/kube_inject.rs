@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::cluster::ClusterState;
 use crate::decision::Skip;
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, ManifestError};
@@ -79,8 +80,22 @@ pub struct Injected {
     pub warnings: Vec<String>,
 }
 
-/// Injects every document of `input` (named `source` in messages).
+/// Injects every document of `input` (named `source` in messages), as
+/// `istioctl kube-inject` does without a cluster.
 pub fn kube_inject(injector: &Injector, source: &str, input: &str) -> Result<Injected, Error> {
+    kube_inject_in_cluster(injector, None, source, input)
+}
+
+/// `kube_inject`, with what is known of the cluster (`Request::cluster`):
+/// each pod is then given what the webhook would give it (the ProxyConfig
+/// resources, native sidecars from the nodes, the namespace's OpenShift
+/// IDs).
+pub fn kube_inject_in_cluster(
+    injector: &Injector,
+    cluster: Option<&ClusterState>,
+    source: &str,
+    input: &str,
+) -> Result<Injected, Error> {
     let mut out = Injected::default();
     let docs = split_documents(input).map_err(|Located { line, message }| ManifestError {
         file: source.to_owned(),
@@ -102,7 +117,7 @@ pub fn kube_inject(injector: &Injector, source: &str, input: &str) -> Result<Inj
             .map_err(|e| context(Error::new(ErrorKind::Input, format!("could not decode object: {e}"))))?;
         match kind_of(injector, &value, &mut out.warnings) {
             Some(spec) => {
-                let object = inject_object(injector, value, spec, &mut out.warnings).map_err(context)?;
+                let object = inject_object(injector, cluster, value, spec, &mut out.warnings).map_err(context)?;
                 out.output
                     .push_str(&write_object(&object, spec).map_err(|e| context(Error::new(ErrorKind::Input, e)))?);
             }
@@ -129,6 +144,7 @@ fn kind_of(injector: &Injector, value: &Value, warnings: &mut Vec<String>) -> Op
 
 fn inject_object(
     injector: &Injector,
+    cluster: Option<&ClusterState>,
     mut object: Value,
     spec: KindSpec,
     warnings: &mut Vec<String>,
@@ -139,7 +155,7 @@ fn inject_object(
         if let Some(items) = object.get_mut("items").and_then(Value::as_array_mut) {
             for item in items.iter_mut() {
                 let Some(item_spec) = kind_of(injector, item, warnings) else { continue };
-                let injected = inject_object(injector, item.take(), item_spec, warnings)?;
+                let injected = inject_object(injector, cluster, item.take(), item_spec, warnings)?;
                 *item = typed_value(&injected, item_spec).map_err(|e| Error::new(ErrorKind::Input, e))?;
             }
         }
@@ -182,7 +198,10 @@ fn inject_object(
             format!("{} {full_name:?}", workload.type_meta.kind)
         }
     };
-    let request = Request::new(&workload, &pod, Caller::KubeInject);
+    let mut request = Request::new(&workload, &pod, Caller::KubeInject);
+    if let Some(cluster) = cluster {
+        request = request.cluster(cluster);
+    }
     let injected = match injector.inject(&request).map_err(|e| e.context(describe()))? {
         Outcome::Injected(pod) => pod,
         Outcome::Skipped(skip) => {

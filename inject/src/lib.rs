@@ -4,6 +4,7 @@
 
 pub mod analyze;
 pub mod check_inject;
+pub mod cluster;
 mod compiled;
 pub mod config;
 pub mod deadline;
@@ -34,10 +35,11 @@ pub mod validate;
 pub mod workload;
 pub mod yaml;
 
+pub use cluster::{ClusterError, ClusterState, NativeSidecars};
 pub use deadline::{Deadline, Expired};
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};
 pub use error::{Error, ErrorKind, ManifestError, TemplateError};
 pub use injector::{Caller, Injector, Options, Outcome, Request};
-pub use kube_inject::{Injected, kube_inject};
+pub use kube_inject::{Injected, kube_inject, kube_inject_in_cluster};
 pub use sources::{ConfigSource, Sources};
 pub use workload::Workload;

@@ -154,7 +154,7 @@ fn proxy_address(address: &str) -> Result<(), String> {
 
 /// The annotation as a ProxyConfig JSON object, field names in their
 /// protobuf JSON (lowerCamelCase) form.
-fn parse(annotation: &str) -> Result<Map<String, Value>, String> {
+pub(crate) fn parse(annotation: &str) -> Result<Map<String, Value>, String> {
     let docs = yaml_documents(annotation).map_err(|e| format!("could not parse proxy config: {}", e.message))?;
     match docs.into_iter().next() {
         None | Some(Value::Null) => Ok(Map::new()),

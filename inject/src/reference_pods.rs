@@ -76,7 +76,7 @@ fn references(native_sidecars: bool) -> [(&'static str, Value); 3] {
 /// Injects each reference pod as `caller` would; the first that comes out
 /// invalid rejects the config.
 pub fn check(injector: &Injector, caller: Caller) -> Result<(), RejectedConfig> {
-    for (reference, pod) in references(injector.options().native_sidecars) {
+    for (reference, pod) in references(injector.options().native_sidecars.resolve(None, "")) {
         let workload = Workload::of_pod(&pod);
         // Injected whatever the config's policy and selectors say
         // (`Rules::KUBE_INJECT`, the default).
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn istios_config_passes() {
-        for native_sidecars in [true, false] {
+        for native_sidecars in [crate::NativeSidecars::On, crate::NativeSidecars::Off] {
             let options = crate::Options { native_sidecars, ..Default::default() };
             let injector = Sources::default().build(options).expect("the default config");
             for caller in [Caller::Webhook, Caller::KubeInject] {

@@ -37,6 +37,7 @@ pub struct Render<'a> {
     pub proxy_image: String,
     pub proxy_init_image: String,
     pub proxy_uid: i64,
+    pub proxy_gid: i64,
     pub compliance_policy: &'a str,
 }
 
@@ -85,7 +86,7 @@ pub fn current(r: &Render<'_>) -> Data {
         entry("ProxyImage", text(&r.proxy_image)),
         entry("ProxyInitImage", text(&r.proxy_init_image)),
         entry("ProxyUID", Data::Number(r.proxy_uid as f64)),
-        entry("ProxyGID", Data::Number(r.proxy_uid as f64)),
+        entry("ProxyGID", Data::Number(r.proxy_gid as f64)),
         entry("InboundTrafficPolicyMode", text(mode)),
         entry("CompliancePolicy", text(r.compliance_policy)),
     ]))

@@ -9,10 +9,14 @@
 //!   reference and `generateName`; a Deployment's pod is its fake
 //!   ReplicaSet's, with `pod-template-hash: fake`);
 //! - the pod, as `json.Marshal` writes it, is admitted through the real
-//!   webhook entry point (`injit_webhook::admit`) in the namespace of the
-//!   input object, under the row's configuration (`configs/<config>/`:
-//!   config, values, mesh, and `env.yaml`'s native sidecars, compliance
-//!   policy and the webhook's revision `default`);
+//!   webhook entry point (`injit_webhook::admit_in_cluster`) in the
+//!   namespace of the input object, under the row's configuration
+//!   (`configs/<config>/`: config, values, mesh, and `env.yaml`'s
+//!   `ENABLE_NATIVE_SIDECARS`, platform, compliance policy and the
+//!   webhook's revision `default`), with the test's fake cluster
+//!   (`env.yaml`'s nodes and namespaces: `test-ns` with OpenShift's UID
+//!   range, nodes at 1.33 and 1.34, or 1.33 and 1.28 for
+//!   `TestInjectionOlderVersion`);
 //! - the JSON Patch is applied (no patch: the pod as it was), the result
 //!   decoded as a `corev1.Pod`, and `json.Marshal` of it must equal that of
 //!   the golden's pod, after `normalizeAndCompareDeployments`: the
@@ -31,13 +35,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use common::istio::{read, review};
-use common::istio_configs::{config_dir, config_sources, env_setting, webhook_revision};
+use common::istio_configs::{
+    cluster_state, config_dir, config_sources, enable_native_sidecars, env_setting, openshift, webhook_revision,
+};
 
 use injit_compiler::Backend;
 use injit_inject::manifest::parse_document;
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Injector, Options};
-use injit_webhook::{Decision, OnError, admit};
+use injit_inject::{Caller, ClusterState, Injector, Options};
+use injit_webhook::{Decision, OnError, admit_in_cluster};
 use serde_json::{Value, json};
 
 /// A row where injit's webhook gives another pod than Istio's golden.
@@ -49,48 +55,24 @@ struct Known {
     at: &'static [&'static [&'static str]],
 }
 
-/// Where the UID and GID of the proxy are: `istio-iptables -u`, and the
-/// security context of `istio-init` and of the native `istio-proxy`.
-const OPENSHIFT_UID_GID: &[&str] = &[
-    "/spec/initContainers/0/args/6",
-    "/spec/initContainers/0/securityContext/runAsGroup",
-    "/spec/initContainers/0/securityContext/runAsUser",
-    "/spec/initContainers/1/securityContext/runAsGroup",
-    "/spec/initContainers/1/securityContext/runAsUser",
-];
-
 /// Every known difference. Any other difference fails the test, and so
 /// does one of these rows becoming equal or differing elsewhere.
-const KNOWN_DIFFERENT: &[Known] = &[
-    Known {
-        golden: "hello-openshift.yaml.injected",
-        why: "OpenShift: Istio reads the pod's Namespace (test-ns, annotated with its UID range) and runs the \
-              sidecar as 1000629999; injit has no cluster access yet (issue 21) and uses 1337",
-        at: &[OPENSHIFT_UID_GID],
-    },
-    Known {
-        golden: "hello-openshift-custom-injection.yaml.injected",
-        why: "OpenShift: the proxy UID/GID come from the Namespace's annotations, and Istio drops the user \
-              istio-proxy's runAsUser because it equals the app's (issue 21)",
-        at: &[&["/metadata/annotations/proxy.istio.io~1overrides"], OPENSHIFT_UID_GID],
-    },
-    Known {
-        golden: "merge-probers.yaml.injected",
-        // As in kube_inject.rs's DEVIATIONS: the input was injected by an
-        // older Istio; Istio takes that stale `istio-proxy` for a user's
-        // customisation and keeps its old arguments, metadata and probe,
-        // injit knows the status annotation lists it as injected.
-        why: "a previously injected sidecar is replaced, not kept as a user override (as kube-inject's deviation)",
-        at: &[&[
-            "/spec/initContainers/1/args",
-            "/spec/initContainers/1/env/10/value",
-            "/spec/initContainers/1/env/11/value",
-            "/spec/initContainers/1/readinessProbe/failureThreshold",
-            "/spec/initContainers/1/readinessProbe/initialDelaySeconds",
-            "/spec/initContainers/1/readinessProbe/periodSeconds",
-        ]],
-    },
-];
+const KNOWN_DIFFERENT: &[Known] = &[Known {
+    golden: "merge-probers.yaml.injected",
+    // As in kube_inject.rs's DEVIATIONS: the input was injected by an
+    // older Istio; Istio takes that stale `istio-proxy` for a user's
+    // customisation and keeps its old arguments, metadata and probe,
+    // injit knows the status annotation lists it as injected.
+    why: "a previously injected sidecar is replaced, not kept as a user override (as kube-inject's deviation)",
+    at: &[&[
+        "/spec/initContainers/1/args",
+        "/spec/initContainers/1/env/10/value",
+        "/spec/initContainers/1/env/11/value",
+        "/spec/initContainers/1/readinessProbe/failureThreshold",
+        "/spec/initContainers/1/readinessProbe/initialDelaySeconds",
+        "/spec/initContainers/1/readinessProbe/periodSeconds",
+    ]],
+}];
 
 /// How many of Istio's webhook rows are `semantic`.
 const SEMANTIC_ROWS: usize = 127;
@@ -120,19 +102,27 @@ fn rows() -> Vec<Row> {
         .collect()
 }
 
-/// The injector istiod runs with configuration `config`.
-fn webhook_injector(config: &str) -> Injector {
+/// istiod under configuration `config`: its injector, and the fake
+/// cluster its test gives it.
+struct Webhook {
+    injector: Injector,
+    cluster: ClusterState,
+}
+
+/// The webhook istiod runs with configuration `config`.
+fn webhook(config: &str) -> Webhook {
     let dir = config_dir(config);
     let options = Options {
         revision: webhook_revision(&dir),
-        native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
+        native_sidecars: enable_native_sidecars(&dir),
+        openshift: openshift(&dir),
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend: Backend::Jit,
     };
     let injector =
         config_sources(&dir).build_checked(options, Caller::Webhook).unwrap_or_else(|e| panic!("config {config}: {e}"));
     common::assert_backends(&injector, Backend::Jit, config);
-    injector
+    Webhook { injector, cluster: cluster_state(&dir) }
 }
 
 /// The Go type `FromRawToObject` decodes a kind into (Istio registers
@@ -255,10 +245,11 @@ fn compared(pod: &Value, patched: bool, without_metajson_annotations: bool) -> R
 }
 
 /// What the webhook does with one document: the pod it lets through.
-fn admitted(injector: &Injector, input: &Value) -> Result<Value, String> {
+fn admitted(webhook: &Webhook, input: &Value) -> Result<Value, String> {
     let namespace = input.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
     let pod = object_to_pod(input.clone());
-    let (response, decision) = admit(injector, &review(&pod, namespace), "/inject", OnError::Deny);
+    let (response, decision) =
+        admit_in_cluster(&webhook.injector, &webhook.cluster, &review(&pod, namespace), "/inject", OnError::Deny);
     if !response.allowed {
         return Err(format!("refused ({decision:?}): {}", response.message.unwrap_or_default()));
     }
@@ -293,7 +284,7 @@ impl Mismatch {
 }
 
 /// Runs one semantic row: `Ok` when every document equals the golden's.
-fn run_row(injector: &Injector, input: &str, golden: &str) -> Result<(), Mismatch> {
+fn run_row(webhook: &Webhook, input: &str, golden: &str) -> Result<(), Mismatch> {
     let testdata = istio_dir().join("testdata");
     let inputs = injectable_documents(&read(&testdata.join(input)));
     let wants = injectable_documents(&read(&testdata.join(golden)));
@@ -303,7 +294,7 @@ fn run_row(injector: &Injector, input: &str, golden: &str) -> Result<(), Mismatc
     }
     for (doc, (input, want)) in inputs.iter().zip(wants).enumerate() {
         let failed = |e: String| Mismatch::Failed(format!("document {doc}: {e}"));
-        let got = admitted(injector, input).map_err(failed)?;
+        let got = admitted(webhook, input).map_err(failed)?;
         let want = object_to_pod(want);
         for without_metajson_annotations in [false, true] {
             let got = compared(&got, true, without_metajson_annotations).map_err(failed)?;
@@ -352,15 +343,15 @@ fn short(value: &Value) -> String {
 
 #[test]
 fn every_semantic_webhook_row_against_istios_golden() {
-    let mut injectors: BTreeMap<String, Injector> = BTreeMap::new();
+    let mut webhooks: BTreeMap<String, Webhook> = BTreeMap::new();
     let (mut equal, mut known, mut failures) = (0, 0, Vec::new());
     let semantic: Vec<Row> = rows().into_iter().filter(|r| r.get("webhook") == "semantic").collect();
     assert_eq!(semantic.len(), SEMANTIC_ROWS, "semantic webhook rows in cases.tsv");
     for row in &semantic {
         let (config, golden) = (row.get("config"), row.get("golden"));
-        let injector = injectors.entry(config.to_owned()).or_insert_with(|| webhook_injector(config));
+        let webhook = webhooks.entry(config.to_owned()).or_insert_with(|| webhook(config));
         let label = format!("{golden} [{config}]");
-        let result = run_row(injector, row.get("input"), golden);
+        let result = run_row(webhook, row.get("input"), golden);
         match (result, KNOWN_DIFFERENT.iter().find(|k| k.golden == golden)) {
             (Ok(()), None) => equal += 1,
             (Ok(()), Some(_)) => {
@@ -391,12 +382,12 @@ fn error_rows_are_refused_with_istios_message() {
     let rows: Vec<Row> = rows().into_iter().filter(|r| !r.get("expected_error").is_empty()).collect();
     assert_eq!(rows.len(), 5, "error rows in cases.tsv");
     for row in rows {
-        let injector = webhook_injector(row.get("config"));
+        let webhook = webhook(row.get("config"));
         let input = read(&istio_dir().join("testdata").join(row.get("input")));
         let docs = injectable_documents(&input);
         assert!(!docs.is_empty(), "{}: no injectable document", row.get("input"));
         let expected = row.get("expected_error");
-        let refusals: Vec<String> = docs.iter().filter_map(|d| admitted(&injector, d).err()).collect();
+        let refusals: Vec<String> = docs.iter().filter_map(|d| admitted(&webhook, d).err()).collect();
         assert!(
             refusals.iter().any(|e| e.to_lowercase().contains(expected)),
             "{}: expected a refusal containing {expected:?}, got {refusals:?}",

@@ -6,13 +6,13 @@
 
 mod common;
 
-use common::istio_configs::{config_dir, config_sources, env_setting};
+use common::istio_configs::{config_dir, config_sources, env_setting, native_sidecars};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use injit_compiler::Backend;
-use injit_inject::{Caller, ConfigSource, Injector, Options, Sources, kube_inject};
+use injit_inject::{Caller, ConfigSource, Injector, NativeSidecars, Options, Sources, kube_inject};
 
 /// Cases where injit deliberately differs from Istio's golden, and why.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -61,11 +61,14 @@ fn cases() -> Vec<Case> {
 
 fn injector(config: &str, backend: Backend) -> Injector {
     let dir = config_dir(config);
+    // Istio's kube-inject test has a client, so its nodes decide; the
+    // configuration records the outcome.
     let options = Options {
         revision: String::new(),
-        native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
+        native_sidecars: native_sidecars(&dir),
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend,
+        ..Options::default()
     };
     let injector = config_sources(&dir)
         .build_checked(options, Caller::KubeInject)
@@ -233,7 +236,7 @@ fn every_config_in_the_repository_passes_the_reference_pods() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let source = |path: &Path| Some(ConfigSource::new(path.display().to_string(), read(path)));
     let mut configs: Vec<(String, Sources, Options)> = Vec::new();
-    for native_sidecars in [true, false] {
+    for native_sidecars in [NativeSidecars::On, NativeSidecars::Off] {
         let options = Options { native_sidecars, ..Options::default() };
         configs.push((format!("embedded, native sidecars {native_sidecars}"), Sources::default(), options));
     }
@@ -246,7 +249,7 @@ fn every_config_in_the_repository_passes_the_reference_pods() {
     for dir in dirs {
         let sources = config_sources(&dir);
         let options = Options {
-            native_sidecars: env_setting(&dir, "nativeSidecars") == "true",
+            native_sidecars: native_sidecars(&dir),
             compliance_policy: env_setting(&dir, "compliancePolicy"),
             ..Options::default()
         };

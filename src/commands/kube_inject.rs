@@ -64,12 +64,6 @@ pub fn inject(options: &KubeInjectOptions) -> Result<Injected, Error> {
     Ok(injected)
 }
 
-/// `ENABLE_NATIVE_SIDECARS` as Istio reads it: `true`/`false`, else the
-/// default (native sidecars on; Kubernetes 1.33+ runs them).
-pub fn native_sidecars_from_env(value: Option<&str>) -> bool {
-    !matches!(value.map(str::trim), Some("false" | "False" | "FALSE" | "0" | "f" | "F" | "disable" | "disabled"))
-}
-
 /// Writes `text` to `path` whole or not at all: a temporary file next to
 /// it, renamed over it.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {

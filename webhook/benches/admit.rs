@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use injit_inject::typed::Typed;
-use injit_inject::{Deadline, Sources};
+use injit_inject::{ClusterState, Deadline, Sources};
 use injit_webhook::{OnError, ReviewRequest, admit, admit_object};
 use serde_json::{Value, json};
 
@@ -58,7 +58,15 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let mut request = ReviewRequest::parse(&body).expect("a review");
                 let object = request.object.take();
-                let (response, _) = admit_object(&injector, &request, object, "/inject", OnError::Deny, Deadline::NONE);
+                let (response, _) = admit_object(
+                    &injector,
+                    &ClusterState::default(),
+                    &request,
+                    object,
+                    "/inject",
+                    OnError::Deny,
+                    Deadline::NONE,
+                );
                 serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")
             })
         });

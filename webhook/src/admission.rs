@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use injit_inject::decision::{Rules, Skip};
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, Deadline, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
+use injit_inject::{Caller, ClusterState, Deadline, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
 
 use crate::patch;
 use crate::review::{Response, ReviewRequest};
@@ -72,16 +72,31 @@ fn skip_reason(skip: &Skip) -> &'static str {
     }
 }
 
-/// Answers `request` (its URL path gives proxy environment overrides).
+/// Answers `request` (its URL path gives proxy environment overrides),
+/// knowing nothing of the cluster (as istiod without a Kubernetes client:
+/// no ProxyConfig resources, no namespaces, no nodes).
 pub fn admit(injector: &Injector, request: &ReviewRequest, path: &str, on_error: OnError) -> (Response, Decision) {
-    admit_object(injector, request, request.object.clone(), path, on_error, Deadline::NONE)
+    admit_in_cluster(injector, &ClusterState::default(), request, path, on_error)
 }
 
-/// `admit`, with the request's object handed over by the caller (so that
-/// a large pod is not copied; `request.object` is not read), giving up
-/// once `deadline` passes.
+/// `admit`, with what is known of the cluster: its ProxyConfig resources,
+/// Namespaces and Nodes.
+pub fn admit_in_cluster(
+    injector: &Injector,
+    cluster: &ClusterState,
+    request: &ReviewRequest,
+    path: &str,
+    on_error: OnError,
+) -> (Response, Decision) {
+    admit_object(injector, cluster, request, request.object.clone(), path, on_error, Deadline::NONE)
+}
+
+/// `admit_in_cluster`, with the request's object handed over by the
+/// caller (so that a large pod is not copied; `request.object` is not
+/// read), giving up once `deadline` passes.
 pub fn admit_object(
     injector: &Injector,
+    cluster: &ClusterState,
     request: &ReviewRequest,
     object: Option<Value>,
     path: &str,
@@ -131,7 +146,8 @@ pub fn admit_object(
         .rules(rules)
         .proxy_envs(crate::path_envs::parse(path))
         .typed(true)
-        .deadline(deadline);
+        .deadline(deadline)
+        .cluster(cluster);
     let injected = match injector.inject(&inject_request) {
         Ok(Outcome::Injected(pod)) => pod,
         Ok(Outcome::Skipped(skip)) => return (Response::allow(), Decision::Skipped(skip_reason(&skip))),

@@ -54,7 +54,8 @@ pub(crate) async fn admit_in_time(
     // (small pods only).
     let object = if hash.is_some() { review.object.clone() } else { review.object.take() };
     run_in_time(&state.workers, answer_by, on_error, move |deadline| {
-        let (response, decision) = admit_object(&serving.injector, &review, object, &path, on_error, deadline);
+        let (response, decision) =
+            admit_object(&serving.injector, &serving.cluster, &review, object, &path, on_error, deadline);
         drop(large);
         if let (Some(hash), Some(object)) = (hash, &review.object) {
             serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);

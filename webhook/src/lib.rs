@@ -20,7 +20,7 @@ pub mod server;
 mod state;
 pub mod tls;
 
-pub use admission::{Decision, OnError, admit, admit_object};
+pub use admission::{Decision, OnError, admit, admit_in_cluster, admit_object};
 pub use config_files::{ConfigFiles, ReadError};
 pub use review::{BadReview, Response, ReviewRequest};
 pub use routes::{MAX_BODY, MAX_JSON_VALUES};

@@ -1,10 +1,12 @@
 //! What every request handler shares: the injector serving now (swapped
-//! whole on reload), the metrics, and whether the server is draining.
+//! whole on reload) and the cluster state it injects with (swapped whole
+//! when the cluster changes), the metrics, and whether the server is
+//! draining.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use injit_inject::Injector;
+use injit_inject::{ClusterState, Injector};
 use tokio::sync::Semaphore;
 
 use crate::admission::OnError;
@@ -12,9 +14,11 @@ use crate::answers::Answers;
 use crate::budget::{Budget, SMALL_POOL};
 use crate::metrics::Metrics;
 
-/// A config being served: its injector, and the answers computed under it.
+/// A config being served: its injector, the cluster state it injects
+/// with, and the answers computed under both.
 pub struct Serving {
-    pub injector: Injector,
+    pub injector: Arc<Injector>,
+    pub cluster: Arc<ClusterState>,
     pub answers: Answers,
 }
 
@@ -53,7 +57,7 @@ impl State {
         let metrics = Arc::new(Metrics::default());
         report_backends(&metrics, &injector);
         State {
-            serving: RwLock::new(Arc::new(serving(injector, answer_capacity))),
+            serving: RwLock::new(Arc::new(serving(Arc::new(injector), Arc::default(), answer_capacity))),
             answer_capacity,
             generation: AtomicU64::new(1),
             draining: AtomicBool::new(false),
@@ -71,12 +75,27 @@ impl State {
         Arc::clone(&self.serving.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Serves `injector` from now on.
+    /// Serves `injector` from now on (with the cluster state serving now).
     pub fn swap(&self, injector: Injector) {
         report_backends(&self.metrics, &injector);
-        let next = Arc::new(serving(injector, self.answer_capacity));
-        *self.serving.write().unwrap_or_else(|e| e.into_inner()) = next;
+        let mut serving = self.serving.write().unwrap_or_else(|e| e.into_inner());
+        *serving = Arc::new(self::serving(Arc::new(injector), Arc::clone(&serving.cluster), self.answer_capacity));
+        drop(serving);
         self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Injects with `cluster` from now on (the ProxyConfig resources,
+    /// Namespaces and Nodes a watcher last saw). Answers computed under the
+    /// previous state are not reused.
+    pub fn set_cluster_state(&self, cluster: Arc<ClusterState>) {
+        let mut serving = self.serving.write().unwrap_or_else(|e| e.into_inner());
+        *serving = Arc::new(self::serving(Arc::clone(&serving.injector), cluster, self.answer_capacity));
+    }
+
+    /// The cluster state injections use now (`ClusterState::default()`,
+    /// nothing known, until one is set).
+    pub fn cluster_state(&self) -> Arc<ClusterState> {
+        Arc::clone(&self.serving().cluster)
     }
 
     /// How many configs have been served (1 for the first).
@@ -104,11 +123,11 @@ fn report_backends(metrics: &Metrics, injector: &Injector) {
     metrics.template_backends(injector.backends().map(|(template, backend)| (template, backend.name())));
 }
 
-fn serving(injector: Injector, answer_capacity: usize) -> Serving {
+fn serving(injector: Arc<Injector>, cluster: Arc<ClusterState>, answer_capacity: usize) -> Serving {
     // Templates that read the clock or randomness give every pod its own
     // sidecar: nothing is reused.
     let capacity = if injector.is_deterministic() { answer_capacity } else { 0 };
-    Serving { injector, answers: Answers::new(capacity) }
+    Serving { injector, cluster, answers: Answers::new(capacity) }
 }
 
 #[cfg(test)]
@@ -122,6 +141,28 @@ mod tests {
         let config = format!("policy: enabled\ntemplates:\n{templates}");
         let sources = Sources { config: Some(ConfigSource::new("config.yaml", config)), mesh: None, values: None };
         sources.build(Options { backend, ..Options::default() }).expect("the config builds")
+    }
+
+    /// A cluster state set by a watcher serves every request from then
+    /// on, survives a config reload, and is not mixed with answers
+    /// computed under the previous one.
+    #[test]
+    fn the_cluster_state_is_swapped_whole_and_kept_across_reloads() {
+        let state =
+            State::new(injector("  sidecar: 'spec: {}'\n", Backend::Jit), Default::default(), 8, Some(1), 1 << 20);
+        assert!(state.cluster_state().nodes().is_none(), "nothing known at first");
+        let node =
+            serde_json::json!({"metadata": {"name": "n1"}, "status": {"nodeInfo": {"kubeletVersion": "v1.34.0"}}});
+        let cluster = std::sync::Arc::new(injit_inject::ClusterState::listed(&[], &[], &[node]).unwrap());
+        let before = state.serving();
+        state.set_cluster_state(std::sync::Arc::clone(&cluster));
+        let after = state.serving();
+        assert!(std::sync::Arc::ptr_eq(&after.cluster, &cluster));
+        assert!(std::sync::Arc::ptr_eq(&after.injector, &before.injector), "the same config");
+        assert!(!std::ptr::eq(&after.answers, &before.answers), "answers start afresh");
+        assert_eq!(state.generation(), 1, "not a new config");
+        state.swap(injector("  sidecar: 'spec: {}'\n", Backend::Jit));
+        assert!(std::sync::Arc::ptr_eq(&state.cluster_state(), &cluster), "a reload keeps the cluster state");
     }
 
     /// `injit_template_backend` names each template of the config serving

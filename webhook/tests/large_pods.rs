@@ -18,7 +18,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use injit_inject::{Deadline, Injector, Sources};
+use injit_inject::{ClusterState, Deadline, Injector, Sources};
 use injit_webhook::{Decision, OnError, ReviewRequest, admit_object};
 use serde_json::{Map, Value, json};
 
@@ -136,7 +136,8 @@ fn admit_cost(injector: &Injector, body: &[u8]) -> (u64, i64, Option<Duration>) 
     let cpu = thread_cpu();
     let mut request = ReviewRequest::parse(body).expect("a review");
     let object = request.object.take();
-    let (response, decision) = admit_object(injector, &request, object, "/inject", OnError::Deny, Deadline::NONE);
+    let (response, decision) =
+        admit_object(injector, &ClusterState::default(), &request, object, "/inject", OnError::Deny, Deadline::NONE);
     assert_eq!(decision, Decision::Injected, "{:?}", response.message);
     drop((request, response));
     let cpu = cpu.zip(thread_cpu()).map(|(before, after)| after - before);
@@ -209,7 +210,8 @@ fn admission_stops_at_its_deadline() {
         let object = request.object.take();
         let start = Instant::now();
         let deadline = Deadline::at(start + budget);
-        let (response, decision) = admit_object(&injector, &request, object, "/inject", OnError::Deny, deadline);
+        let (response, decision) =
+            admit_object(&injector, &ClusterState::default(), &request, object, "/inject", OnError::Deny, deadline);
         let took = start.elapsed();
         assert_eq!(decision, Decision::Failed("timeout"), "{budget:?}");
         assert!(!response.allowed);
