@@ -1,8 +1,8 @@
 //! injit's side of the Kubernetes API, on kube-rs: connecting as kubectl
 //! does ([`Cluster::connect`]), the injector's ConfigMaps as `istioctl
 //! kube-inject` reads them ([`Cluster::config_texts`]), the ProxyConfigs,
-//! Namespace and Nodes the injection depends on ([`Cluster::proxy_configs`],
-//! [`Cluster::namespace`], [`Cluster::nodes`]) as the API's JSON, and the
+//! Namespace and Nodes the injection depends on ([`Cluster::injection_objects`],
+//! or one kind at a time) as the API's JSON, and the
 //! webhook's list-and-watch cache of them ([`ClusterCache`]).
 //!
 //! Objects stay `serde_json::Value`: the injection core takes plain JSON
@@ -14,6 +14,7 @@ mod backoff;
 mod config_maps;
 mod connect;
 mod error;
+mod injection_objects;
 mod kubeconfig;
 mod objects;
 mod resources;
@@ -26,6 +27,7 @@ pub use config_maps::{
 };
 pub use connect::{Cluster, ConnectOptions, Connection};
 pub use error::{Endpoint, Error};
+pub use injection_objects::InjectionObjects;
 pub use objects::ObjectList;
 pub use resources::{Access, Resource};
 pub use snapshot::{ClusterSnapshot, Objects, SyncStatus, Watched};

@@ -153,3 +153,21 @@ async fn contexts_are_chosen_as_kubectl_chooses_them() {
     let missing = ConnectOptions::new(Some(dir.path().join("absent")), None);
     assert!(matches!(Cluster::connect(&missing).await, Err(Error::Kubeconfig { .. })));
 }
+
+#[tokio::test]
+async fn injection_objects_for_a_namespace() {
+    let api = FakeApi::start();
+    api.put(objects::namespace("test-ns"));
+    api.put(objects::node("node-1", "v1.33.0"));
+    api.put(objects::proxy_config("istio-system", "root", None));
+    api.put(objects::proxy_config("test-ns", "local", None));
+    api.put(objects::proxy_config("unrelated", "other", None));
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = connect(&api, dir.path(), "kind-test").await;
+    let got = cluster.injection_objects("istio-system", &["test-ns", "not-created-yet"]).await.unwrap();
+    let names: Vec<_> = got.proxy_configs.iter().map(|p| p["metadata"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["root", "local"]);
+    assert_eq!(got.namespaces.len(), 1);
+    assert_eq!(got.namespaces[0]["metadata"]["name"], "test-ns");
+    assert_eq!(got.nodes.len(), 1);
+}
