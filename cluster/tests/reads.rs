@@ -171,3 +171,24 @@ async fn injection_objects_for_a_namespace() {
     assert_eq!(got.namespaces[0]["metadata"]["name"], "test-ns");
     assert_eq!(got.nodes.len(), 1);
 }
+
+#[tokio::test]
+async fn https_with_the_kubeconfigs_ca_and_a_bearer_token() {
+    let api = FakeApi::start_tls();
+    api.put(objects::node("node-1", "v1.33.0"));
+    api.require_token("s3cret");
+    let dir = tempfile::tempdir().unwrap();
+    let with_token = api.kubeconfig_with_token(dir.path(), "tls", Some("s3cret"));
+    let Connection::Cluster(cluster) = Cluster::connect(&ConnectOptions::new(Some(with_token), None)).await.unwrap()
+    else {
+        panic!("configured")
+    };
+    assert!(cluster.endpoint().server.starts_with("https://127.0.0.1:"));
+    assert_eq!(cluster.nodes().await.expect("TLS verified with the kubeconfig's CA").len(), 1);
+
+    // Without the token: 401, told as such.
+    let cluster = connect(&api, dir.path(), "no-token").await;
+    let e = cluster.nodes().await.unwrap_err();
+    assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
+    assert!(e.to_string().starts_with("context \"no-token\": the API server https://127.0.0.1:"), "{e}");
+}

@@ -53,6 +53,8 @@ struct State {
     watchers: Vec<Watcher>,
     /// Plurals whose every request is refused with 403.
     forbidden: Vec<String>,
+    /// When set, requests without `Authorization: Bearer TOKEN` get 401.
+    token: Option<String>,
     down: bool,
     requests: Vec<String>,
 }
@@ -139,27 +141,48 @@ fn line(v: &Value) -> Bytes {
 /// The fake API server. Stops when dropped.
 pub struct FakeApi {
     pub addr: SocketAddr,
+    /// The CA of its serving certificate, when it speaks HTTPS.
+    pub ca_pem: Option<String>,
     state: Arc<Mutex<State>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FakeApi {
+    /// Plain HTTP.
     pub fn start() -> FakeApi {
+        FakeApi::start_with(None)
+    }
+
+    /// HTTPS with a certificate for 127.0.0.1 from a fresh CA, as real API
+    /// servers speak.
+    pub fn start_tls() -> FakeApi {
+        FakeApi::start_with(Some(super::tls::serving()))
+    }
+
+    fn start_with(tls: Option<super::tls::Serving>) -> FakeApi {
         let state = Arc::new(Mutex::new(State::default()));
         let (stop, stopped) = oneshot::channel();
         let (bound, addr) = std::sync::mpsc::channel();
         let served = state.clone();
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let acceptor = tls.map(|t| t.acceptor);
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-            runtime.block_on(serve(served, bound, stopped));
+            runtime.block_on(serve(served, acceptor, bound, stopped));
         });
         let addr = addr.recv().expect("the fake API server binds");
-        FakeApi { addr, state, stop: Some(stop), thread: Some(thread) }
+        FakeApi { addr, ca_pem, state, stop: Some(stop), thread: Some(thread) }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Requires `Authorization: Bearer TOKEN` from now on (401 otherwise).
+    pub fn require_token(&self, token: &str) {
+        self.state.lock().unwrap().token = Some(token.to_owned());
     }
 
     /// Creates or replaces an object (ADDED or MODIFIED to watchers).
@@ -219,9 +242,22 @@ impl FakeApi {
         self.state.lock().unwrap().requests.clone()
     }
 
-    /// A kubeconfig in `dir` whose `context` points at this server.
+    /// A kubeconfig in `dir` whose `context` points at this server (with
+    /// its CA, when it speaks HTTPS).
     pub fn kubeconfig(&self, dir: &Path, context: &str) -> PathBuf {
-        write_kubeconfig(dir, &self.url(), context)
+        self.kubeconfig_with_token(dir, context, None)
+    }
+
+    /// The same, with a bearer token for the user.
+    pub fn kubeconfig_with_token(&self, dir: &Path, context: &str, token: Option<&str>) -> PathBuf {
+        let mut cluster = String::new();
+        if let Some(ca) = &self.ca_pem {
+            let path = dir.join(format!("{context}-ca.crt"));
+            std::fs::write(&path, ca).expect("the CA is written");
+            cluster = format!("\n    certificate-authority: {}", path.display());
+        }
+        let user = token.map_or("{}".to_owned(), |t| format!("{{token: {t}}}"));
+        write_kubeconfig_with(dir, &self.url(), context, &cluster, &user)
     }
 }
 
@@ -238,17 +274,27 @@ impl Drop for FakeApi {
 
 /// A kubeconfig file with one context for `server`.
 pub fn write_kubeconfig(dir: &Path, server: &str, context: &str) -> PathBuf {
+    write_kubeconfig_with(dir, server, context, "", "{}")
+}
+
+/// `cluster` is more of the cluster's fields, `user` the user's map.
+fn write_kubeconfig_with(dir: &Path, server: &str, context: &str, cluster: &str, user: &str) -> PathBuf {
     let path = dir.join(format!("{context}.kubeconfig"));
     let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {server}\n\
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {server}{cluster}\n\
          contexts:\n- name: {context}\n  context:\n    cluster: fake\n    user: tester\n\
-         current-context: {context}\nusers:\n- name: tester\n  user: {{}}\n"
+         current-context: {context}\nusers:\n- name: tester\n  user: {user}\n"
     );
     std::fs::write(&path, text).expect("the kubeconfig is written");
     path
 }
 
-async fn serve(state: Arc<Mutex<State>>, bound: std::sync::mpsc::Sender<SocketAddr>, mut stop: oneshot::Receiver<()>) {
+async fn serve(
+    state: Arc<Mutex<State>>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    bound: std::sync::mpsc::Sender<SocketAddr>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     bound.send(listener.local_addr().unwrap()).unwrap();
     loop {
@@ -261,9 +307,17 @@ async fn serve(state: Arc<Mutex<State>>, bound: std::sync::mpsc::Sender<SocketAd
             continue;
         }
         let state = state.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| answer(state.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(socket), service).await;
+            let http = hyper::server::conn::http1::Builder::new();
+            let _ = match tls {
+                Some(tls) => match tls.accept(socket).await {
+                    Ok(stream) => http.serve_connection(TokioIo::new(stream), service).await,
+                    Err(_) => return,
+                },
+                None => http.serve_connection(TokioIo::new(socket), service).await,
+            };
         });
     }
 }
@@ -334,6 +388,12 @@ async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
     let mut state_guard = state.lock().unwrap();
     let state = &mut *state_guard;
     state.requests.push(format!("{} {}", req.method(), req.uri()));
+    if let Some(token) = &state.token {
+        let bearer = format!("Bearer {token}");
+        if req.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some(bearer.as_str()) {
+            return Ok(json_response(401, &wire::unauthorized()));
+        }
+    }
     let Some(target) = parse_path(req.uri().path()) else {
         return Ok(json_response(404, &wire::no_such_path()));
     };

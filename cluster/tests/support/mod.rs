@@ -4,6 +4,7 @@
 
 pub mod fake;
 pub mod objects;
+pub mod tls;
 pub mod wire;
 
 pub use fake::{FakeApi, write_kubeconfig};
