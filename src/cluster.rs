@@ -6,7 +6,7 @@
 //! `--offline`, Istio's defaults embedded in injit, with one line on
 //! stderr saying so when no cluster was configured.
 
-use injit_cluster::{Cluster, ConfigKey, ConfigMapNames, ConnectOptions, Connection};
+use injit_cluster::{Cluster, ConfigKey, ConfigMapNames, ConnectOptions, Connection, InjectionObjects};
 use injit_inject::{ConfigSource, Sources};
 
 use crate::args::ClusterArgs;
@@ -30,7 +30,7 @@ pub struct Resolved {
     pub sources: Sources,
     /// Set when the cluster was configured and read: the cluster state
     /// (ProxyConfigs, the Namespace, Nodes) will come from it too.
-    pub cluster: Option<Cluster>,
+    pub cluster: Option<ClusterSession>,
     /// A line for stderr, if the user should know where the config came
     /// from.
     pub note: Option<String>,
@@ -54,22 +54,41 @@ pub fn resolve(sources: Sources, args: &ClusterArgs, revision: &str) -> Result<R
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the Kubernetes client: {e}"))?;
-    runtime.block_on(read_from_cluster(sources, args, revision, &missing))
-}
-
-async fn read_from_cluster(
-    mut sources: Sources,
-    args: &ClusterArgs,
-    revision: &str,
-    missing: &[ConfigKey],
-) -> Result<Resolved, String> {
     let options = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
-    let cluster = match Cluster::connect(&options).await.map_err(|e| e.to_string())? {
+    let cluster = match runtime.block_on(Cluster::connect(&options)).map_err(|e| e.to_string())? {
         Connection::Cluster(cluster) => cluster,
         Connection::NotConfigured { .. } => {
             return Ok(Resolved { sources, cluster: None, note: Some(no_cluster_note()) });
         }
     };
+    let sources = runtime.block_on(read_config_maps(&cluster, sources, args, revision, &missing))?;
+    Ok(Resolved { sources, cluster: Some(ClusterSession { runtime, cluster }), note: None })
+}
+
+/// A cluster and the runtime its client runs on (the client's connection
+/// pool and request queue are tasks of that runtime: it must outlive
+/// them), for the CLI's blocking reads.
+pub struct ClusterSession {
+    runtime: tokio::runtime::Runtime,
+    cluster: Cluster,
+}
+
+impl ClusterSession {
+    /// The ProxyConfigs, Namespaces and Nodes the injection of pods in
+    /// `namespaces` reads (`root_namespace` is the mesh config's
+    /// `rootNamespace`).
+    pub fn injection_objects(&self, root_namespace: &str, namespaces: &[&str]) -> Result<InjectionObjects, String> {
+        self.runtime.block_on(self.cluster.injection_objects(root_namespace, namespaces)).map_err(|e| e.to_string())
+    }
+}
+
+async fn read_config_maps(
+    cluster: &Cluster,
+    mut sources: Sources,
+    args: &ClusterArgs,
+    revision: &str,
+    missing: &[ConfigKey],
+) -> Result<Sources, String> {
     let names =
         ConfigMapNames::new(&args.istio_namespace, &args.inject_config_map_name, &args.mesh_config_map_name, revision);
     let texts = cluster.config_texts(&names, missing).await.map_err(|e| {
@@ -89,5 +108,5 @@ async fn read_from_cluster(
             ConfigKey::Mesh => sources.mesh = source,
         }
     }
-    Ok(Resolved { sources, cluster: Some(cluster), note: None })
+    Ok(sources)
 }

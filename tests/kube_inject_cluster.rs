@@ -203,3 +203,26 @@ fn a_missing_config_map_says_where_it_looked() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_resolved_cluster_reads_the_injections_objects() {
+    let api = cluster();
+    api.put(objects::namespace("test-ns"));
+    api.put(objects::node("node-1", "v1.33.0"));
+    api.put(objects::proxy_config("istio-system", "root", None));
+    let dir = tempfile::tempdir().unwrap();
+    let args = injit::args::ClusterArgs {
+        istio_namespace: "istio-system".to_owned(),
+        mesh_config_map_name: "istio".to_owned(),
+        inject_config_map_name: "istio-sidecar-injector".to_owned(),
+        kubeconfig: Some(api.kubeconfig(dir.path(), "kind-test")),
+        context: None,
+        offline: false,
+    };
+    let resolved = injit::cluster::resolve(Default::default(), &args, "").expect("resolved");
+    assert_eq!(resolved.sources.mesh.unwrap().name, "configmap istio-system/istio (data.mesh)");
+    let session = resolved.cluster.expect("a cluster was read");
+    // The client outlives resolving: its runtime came along.
+    let objects = session.injection_objects("istio-system", &["test-ns"]).expect("objects");
+    assert_eq!((objects.proxy_configs.len(), objects.namespaces.len(), objects.nodes.len()), (1, 1, 1));
+}

@@ -53,7 +53,9 @@ pub struct ClusterCache {
 
 impl ClusterCache {
     /// Starts listing and watching every [`Watched`] kind across the
-    /// cluster. Must be called inside a Tokio runtime.
+    /// cluster. Must be called inside a Tokio runtime; `cluster` should be
+    /// connected with [`ConnectOptions::for_watching`](crate::ConnectOptions::for_watching),
+    /// or quiet watches end at the read timeout and are reopened.
     pub fn start(cluster: Cluster, options: WatchOptions) -> ClusterCache {
         let (snapshot_tx, snapshot) = watch::channel(Arc::new(ClusterSnapshot::default()));
         let (status_tx, status) = watch::channel(SyncStatus::default());
@@ -67,6 +69,16 @@ impl ClusterCache {
             })
             .collect();
         ClusterCache { snapshot, status, tasks }
+    }
+
+    /// Every request the cache makes, as RBAC sees them: `list` and
+    /// `watch` of each kind across the cluster. The webhook's ClusterRole
+    /// grants these and nothing else.
+    pub fn access() -> Vec<Access> {
+        Watched::ALL
+            .into_iter()
+            .flat_map(|kind| [Access::list(kind.resource(), None), Access::watch(kind.resource(), None)])
+            .collect()
     }
 
     /// The current snapshot.

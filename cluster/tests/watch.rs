@@ -5,7 +5,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use injit_cluster::{Cluster, ClusterCache, ClusterSnapshot, ConnectOptions, Connection, SyncStatus, WatchOptions};
+use injit_cluster::{
+    Access, Cluster, ClusterCache, ClusterSnapshot, ConnectOptions, Connection, SyncStatus, WatchOptions,
+};
 use serde_json::json;
 use support::{FakeApi, objects};
 
@@ -103,7 +105,12 @@ async fn gone_lists_again() {
         |api: &FakeApi| api.requests().iter().filter(|r| r.contains("/proxyconfigs?") && !r.contains("watch=")).count();
     assert_eq!(lists(&api), 1);
     api.put(objects::proxy_config("istio-system", "root", Some(json!({"concurrency": 4}))));
+    eventually(&cache, "the event", |s, _| concurrency(s, "root") == Some(4)).await;
+    // Other kinds move on, the history is compacted, and the connection
+    // drops: the ProxyConfig watch's version is too old to resume from.
+    api.put(objects::namespace("other-ns"));
     api.compact();
+    api.drop_watches();
     eventually(&cache, "a second list", |_, _| lists(&api) == 2).await;
     eventually(&cache, "the listed state", |s, st| concurrency(s, "root") == Some(4) && st.live).await;
     // Watching resumes from the new list's version.
@@ -130,4 +137,49 @@ async fn the_last_state_is_kept_while_the_server_is_down() {
     api.set_down(false);
     eventually(&cache, "the change made while down", |s, st| concurrency(s, "root") == Some(7) && st.live).await;
     assert!(cache.status().last_sync.unwrap() > before);
+}
+
+#[tokio::test]
+async fn the_cache_makes_exactly_the_requests_it_declares() {
+    let api = seeded();
+    let (_dir, cache) = ready_cache(&api).await;
+    api.put(objects::node("node-3", "v1.34.0"));
+    eventually(&cache, "the event", |s, _| s.nodes().count() == 3).await;
+    let mut made: Vec<String> = api
+        .requests()
+        .iter()
+        .map(|r| {
+            let (path, query) = r.trim_start_matches("GET ").split_once('?').unwrap_or((r, ""));
+            let verb = if query.contains("watch=true") { "watch" } else { "list" };
+            format!("{verb} {path}")
+        })
+        .collect();
+    made.sort();
+    made.dedup();
+    let mut declared: Vec<String> = ClusterCache::access()
+        .iter()
+        .map(|a: &Access| format!("{} {}", a.verb, a.resource.collection_path(None)))
+        .collect();
+    declared.sort();
+    assert_eq!(made, declared);
+    assert!(api.requests().iter().all(|r| r.starts_with("GET ")));
+}
+
+#[tokio::test]
+async fn bookmarks_keep_a_quiet_watch_resumable() {
+    let api = seeded();
+    let (_dir, cache) = ready_cache(&api).await;
+    api.put(objects::namespace("other-ns"));
+    eventually(&cache, "the namespace", |s, _| s.namespace("other-ns").is_some()).await;
+    // The ProxyConfig watch saw nothing since its list; a bookmark moves it
+    // to the current version, so after compaction and a dropped
+    // connection it resumes without listing again.
+    api.bookmark();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    api.compact();
+    api.drop_watches();
+    api.put(objects::proxy_config("istio-system", "root", Some(json!({"concurrency": 9}))));
+    eventually(&cache, "the change after the drop", |s, _| concurrency(s, "root") == Some(9)).await;
+    let lists = api.requests().iter().filter(|r| r.contains("/proxyconfigs?") && !r.contains("watch=")).count();
+    assert_eq!(lists, 1, "{:?}", api.requests());
 }

@@ -204,26 +204,26 @@ impl FakeApi {
         self.state.lock().unwrap().forbidden.retain(|p| p != plural);
     }
 
-    /// Forgets the change log up to now: a watch from an older version
-    /// gets 410 Gone, and open watches are ended with it.
+    /// Forgets the change log up to now, as etcd's compaction does: a
+    /// watch from an older version gets 410 Gone (open watches go on).
     pub fn compact(&self) {
         let mut state = self.state.lock().unwrap();
         state.compacted = state.version;
-        let oldest = state.version;
-        for w in state.watchers.drain(..) {
-            let _ = w.send.send(Ok(line(&wire::expired(0, oldest))));
+    }
+
+    /// Breaks every open watch mid-stream, as a dropped connection does.
+    pub fn drop_watches(&self) {
+        for w in self.state.lock().unwrap().watchers.drain(..) {
+            let _ = w.send.send(Err(std::io::Error::other("connection dropped")));
         }
     }
 
     /// While down, open watches break mid-stream and every new connection
     /// is closed unanswered.
     pub fn set_down(&self, down: bool) {
-        let mut state = self.state.lock().unwrap();
-        state.down = down;
+        self.state.lock().unwrap().down = down;
         if down {
-            for w in state.watchers.drain(..) {
-                let _ = w.send.send(Err(std::io::Error::other("connection dropped")));
-            }
+            self.drop_watches();
         }
     }
 
