@@ -105,7 +105,11 @@ impl Cluster {
         config.read_timeout = options.read_timeout;
         let endpoint =
             Arc::new(Endpoint { context, server: config.cluster_url.to_string().trim_end_matches('/').to_owned() });
-        let client = Client::try_from(config).map_err(|source| Error::Client { endpoint: endpoint.clone(), source })?;
+        // An exec credential plugin runs here, before any request.
+        let client = Client::try_from(config).map_err(|source| match source {
+            kube::Error::Auth(e) => Error::credentials(&endpoint, &e),
+            source => Error::Client { endpoint: endpoint.clone(), source },
+        })?;
         Ok(Cluster { client, endpoint })
     }
 

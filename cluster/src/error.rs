@@ -41,6 +41,10 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// The kubeconfig's credentials could not be obtained (an exec plugin
+    /// or token file failed).
+    #[error("context {:?}: cannot get credentials for {}: {cause}", .endpoint.context, .endpoint.server)]
+    Credentials { endpoint: Arc<Endpoint>, cause: String },
     /// No answer: connection refused or reset, timeout, TLS failure.
     #[error("context {:?}: cannot reach the API server {}: {cause}", .endpoint.context, .endpoint.server)]
     Unreachable { endpoint: Arc<Endpoint>, cause: String },
@@ -82,8 +86,14 @@ impl Error {
         match e {
             kube::Error::Api(status) => Error::from_status(endpoint, access, &status),
             kube::Error::SerdeError(e) => Error::Decode { endpoint, what: access.target(), why: e.to_string() },
+            kube::Error::Auth(e) => Error::credentials(&endpoint, &e),
             other => Error::Unreachable { endpoint, cause: root_cause(&other) },
         }
+    }
+
+    /// Credentials that could not be had (kube's `AuthError`).
+    pub(crate) fn credentials(endpoint: &Arc<Endpoint>, e: &kube::client::AuthError) -> Error {
+        Error::Credentials { endpoint: endpoint.clone(), cause: root_cause(e) }
     }
 
     /// A `Status` answer: 401, 403 with the verb and resource the message

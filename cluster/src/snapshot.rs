@@ -85,7 +85,7 @@ pub struct SyncStatus {
     /// The last time the API server answered any of the cache's requests:
     /// a list, a watch opened, an event or a bookmark.
     pub last_sync: Option<SystemTime>,
-    /// The last failure, while not live.
+    /// Why the cache is not live (one kind's failure).
     pub last_error: Option<String>,
 }
 

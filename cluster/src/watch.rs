@@ -132,17 +132,17 @@ impl Shared {
     fn succeeded(&self, kind: Watched) {
         let mut t = self.tracker.lock().expect("tracker lock");
         t.last_sync = Some(SystemTime::now());
-        if t.failing[kind.index()].take().is_some() {
-            tracing::info!(resource = %kind.resource(), "watching the API server again");
+        if t.failing[kind.index()].take().is_some() && t.failing.iter().all(Option::is_none) {
+            tracing::info!("cluster cache: the API server answers again");
         }
         self.publish(&t);
     }
 
-    /// A request for `kind` failed; logged when it starts failing, not on
-    /// every retry.
+    /// A request for `kind` failed. Logged once an outage, when the first
+    /// kind starts failing, not on every retry of every kind.
     fn failed(&self, kind: Watched, error: &Error) {
         let mut t = self.tracker.lock().expect("tracker lock");
-        if t.failing[kind.index()].is_none() {
+        if t.failing.iter().all(Option::is_none) {
             tracing::warn!(resource = %kind.resource(), %error, "cluster cache: serving the last synced state until the API server answers");
         }
         t.failing[kind.index()] = Some(error.to_string());

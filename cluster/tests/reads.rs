@@ -192,3 +192,22 @@ async fn https_with_the_kubeconfigs_ca_and_a_bearer_token() {
     assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
     assert!(e.to_string().starts_with("context \"no-token\": the API server https://127.0.0.1:"), "{e}");
 }
+
+#[tokio::test]
+async fn a_failing_credential_plugin_is_named_as_such() {
+    let api = FakeApi::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exec.kubeconfig");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\ncontexts:\n- name: sso\n  \
+         context:\n    cluster: c\n    user: u\ncurrent-context: sso\nusers:\n- name: u\n  user:\n    exec:\n      \
+         apiVersion: client.authentication.k8s.io/v1\n      command: /nonexistent/injit-test-credential-plugin\n",
+        api.url()
+    );
+    std::fs::write(&path, text).unwrap();
+    // The plugin runs as the client is built.
+    let e = Cluster::connect(&ConnectOptions::new(Some(path), None)).await.err().expect("no credentials");
+    assert!(matches!(e, Error::Credentials { .. }), "{e:?}");
+    assert!(e.to_string().starts_with("context \"sso\": cannot get credentials for http://127.0.0.1:"), "{e}");
+    assert!(api.requests().is_empty());
+}
