@@ -211,3 +211,29 @@ async fn a_failing_credential_plugin_is_named_as_such() {
     assert!(e.to_string().starts_with("context \"sso\": cannot get credentials for http://127.0.0.1:"), "{e}");
     assert!(api.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_the_connection_times_out_within_5_s() {
+    // A listener with a full accept queue: the kernel drops further SYNs,
+    // as a blackholed address would, without leaving the loopback.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _queued: Vec<_> =
+        (0..4).filter_map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = support::write_kubeconfig(dir.path(), &format!("http://{addr}"), "blackhole");
+    let Connection::Cluster(cluster) = Cluster::connect(&ConnectOptions::new(Some(path), None)).await.unwrap() else {
+        panic!("configured")
+    };
+    let started = Instant::now();
+    let e = cluster.nodes().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(
+        e.to_string(),
+        format!("context \"blackhole\": cannot reach the API server http://{addr}: connection timed out")
+    );
+    drop(listener);
+}
