@@ -75,9 +75,13 @@ impl Cluster {
     }
 
     /// The ProxyConfig CRs (`networking.istio.io/v1beta1`) of `namespace`,
-    /// or of every namespace.
+    /// or of every namespace; none when the CRD is not installed.
     pub async fn proxy_configs(&self, namespace: Option<&str>) -> Result<Vec<Value>, Error> {
-        Ok(self.list(Resource::PROXY_CONFIGS, namespace).await?.items)
+        match self.list(Resource::PROXY_CONFIGS, namespace).await {
+            Ok(list) => Ok(list.items),
+            Err(Error::NotFound { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 
     pub(crate) fn decode_error(&self, access: &Access, why: String) -> Error {

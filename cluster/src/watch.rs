@@ -199,6 +199,14 @@ impl Reflector {
         loop {
             let list = match self.cluster.list(self.kind.resource(), None).await {
                 Ok(list) => list,
+                // A custom resource whose CRD is not installed (yet): none
+                // of its objects exist. Look again later, as Istio's
+                // delayed informers do, rather than never becoming ready.
+                Err(Error::NotFound { .. }) if !self.kind.resource().group.is_empty() => {
+                    self.shared.listed(self.kind, Objects::new());
+                    tokio::time::sleep(self.options.max_backoff).await;
+                    continue;
+                }
                 Err(e) => {
                     self.shared.failed(self.kind, &e);
                     tokio::time::sleep(backoff.next_wait()).await;

@@ -100,6 +100,8 @@ async fn objects_are_the_apis_json() {
     assert!(
         api.requests().iter().any(|r| r == "GET /apis/networking.istio.io/v1beta1/namespaces/test-ns/proxyconfigs?")
     );
+    api.uninstall("proxyconfigs");
+    assert!(cluster.proxy_configs(None).await.unwrap().is_empty(), "no CRD, no ProxyConfigs");
 }
 
 #[tokio::test]

@@ -183,3 +183,14 @@ async fn bookmarks_keep_a_quiet_watch_resumable() {
     let lists = api.requests().iter().filter(|r| r.contains("/proxyconfigs?") && !r.contains("watch=")).count();
     assert_eq!(lists, 1, "{:?}", api.requests());
 }
+
+#[tokio::test]
+async fn a_missing_crd_counts_as_none_until_it_is_installed() {
+    let api = seeded();
+    api.uninstall("proxyconfigs");
+    let (_dir, cache) = ready_cache(&api).await;
+    assert_eq!(cache.snapshot().proxy_configs().count(), 0);
+    assert_eq!(cache.snapshot().nodes().count(), 2);
+    api.install("proxyconfigs");
+    eventually(&cache, "the CRD's objects once installed", |s, _| concurrency(s, "root") == Some(1)).await;
+}

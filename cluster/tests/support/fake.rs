@@ -53,6 +53,8 @@ struct State {
     watchers: Vec<Watcher>,
     /// Plurals whose every request is refused with 403.
     forbidden: Vec<String>,
+    /// Plurals the server does not serve (a CRD not installed): 404.
+    missing: Vec<String>,
     /// When set, requests without `Authorization: Bearer TOKEN` get 401.
     token: Option<String>,
     down: bool,
@@ -197,6 +199,16 @@ impl FakeApi {
     /// Refuses every request on `plural` with 403.
     pub fn forbid(&self, plural: &str) {
         self.state.lock().unwrap().forbidden.push(plural.to_owned());
+    }
+
+    /// Serves no `plural` (404 for its paths), as when its CRD is not
+    /// installed; `install` undoes it.
+    pub fn uninstall(&self, plural: &str) {
+        self.state.lock().unwrap().missing.push(plural.to_owned());
+    }
+
+    pub fn install(&self, plural: &str) {
+        self.state.lock().unwrap().missing.retain(|p| p != plural);
     }
 
     /// Undoes [`FakeApi::forbid`].
@@ -397,6 +409,9 @@ async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
     let Some(target) = parse_path(req.uri().path()) else {
         return Ok(json_response(404, &wire::no_such_path()));
     };
+    if state.missing.contains(&target.plural) {
+        return Ok(json_response(404, &wire::no_such_path()));
+    }
     let q = query(&req);
     let watching = q.get("watch").is_some_and(|w| w == "true" || w == "1");
     let verb = match (&target.name, watching) {
