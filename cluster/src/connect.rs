@@ -87,15 +87,16 @@ impl Cluster {
                 files: kubeconfig::describe(&kubeconfig::candidates(options.kubeconfig.as_deref())),
                 why: format!("no context {:?}: no kubeconfig file exists", options.context.as_deref().unwrap_or("")),
             }),
-            None if in_a_pod() => Cluster::in_cluster(options).map(Connection::Cluster),
+            None if in_a_pod() => Cluster::in_cluster(options).await.map(Connection::Cluster),
             None => Ok(Connection::NotConfigured { looked_at: kubeconfig::candidates(options.kubeconfig.as_deref()) }),
         }
     }
 
     /// The pod's service account (`KUBERNETES_SERVICE_HOST`/`_PORT` and
     /// the token and CA under `/var/run/secrets/kubernetes.io/`): what the
-    /// webhook uses.
-    pub fn in_cluster(options: &ConnectOptions) -> Result<Cluster, Error> {
+    /// webhook uses. Async because the client's request queue is a task of
+    /// the runtime it is built in.
+    pub async fn in_cluster(options: &ConnectOptions) -> Result<Cluster, Error> {
         let config = Config::incluster().map_err(Error::InCluster)?;
         Cluster::with_config(config, "in-cluster".to_owned(), options)
     }
