@@ -34,8 +34,10 @@ impl Watched {
 }
 
 /// Objects by `(namespace, name)`; the namespace is empty for
-/// cluster-scoped kinds.
-pub type Objects = BTreeMap<(String, String), Value>;
+/// cluster-scoped kinds. Each object is shared, so that an event copies the
+/// map's pointers, not every Node's JSON, while a reader holds the last
+/// snapshot.
+pub type Objects = BTreeMap<(String, String), Arc<Value>>;
 
 /// One consistent view of the cluster. Cheap to clone: each kind's objects
 /// are shared, and replaced whole when that kind changes.
@@ -47,7 +49,7 @@ pub struct ClusterSnapshot {
 impl ClusterSnapshot {
     /// Every object of a kind, ordered by namespace and name.
     pub fn objects(&self, kind: Watched) -> impl Iterator<Item = &Value> {
-        self.kinds[kind.index()].values()
+        self.kinds[kind.index()].values().map(|v| &**v)
     }
 
     pub fn proxy_configs(&self) -> impl Iterator<Item = &Value> {
@@ -59,7 +61,7 @@ impl ClusterSnapshot {
     }
 
     pub fn namespace(&self, name: &str) -> Option<&Value> {
-        self.kinds[Watched::Namespaces.index()].get(&(String::new(), name.to_owned()))
+        self.kinds[Watched::Namespaces.index()].get(&(String::new(), name.to_owned())).map(|v| &**v)
     }
 
     pub(crate) fn kind_mut(&mut self, kind: Watched) -> &mut Arc<Objects> {

@@ -213,7 +213,7 @@ impl Reflector {
                     continue;
                 }
             };
-            let objects = list.items.into_iter().filter_map(|o| Some((key_of(&o)?, o))).collect();
+            let objects = list.items.into_iter().filter_map(|o| Some((key_of(&o)?, Arc::new(o)))).collect();
             self.shared.listed(self.kind, objects);
             backoff.reset();
             let mut version = list.resource_version;
@@ -264,7 +264,7 @@ impl Reflector {
                     self.follow(version, &object);
                     if let Some(key) = key_of(&object) {
                         self.shared.changed(self.kind, |objects| {
-                            objects.insert(key, object);
+                            objects.insert(key, Arc::new(object));
                         });
                     }
                 }
