@@ -122,3 +122,31 @@ impl ConfigArgs {
         }
     }
 }
+
+/// Where the injector's configuration lives in a cluster, and how to reach
+/// it: istioctl's flags. Config files given override the cluster's
+/// ConfigMaps piece by piece.
+#[derive(clap::Args)]
+pub struct ClusterArgs {
+    /// The namespace of the Istio control plane's ConfigMaps
+    #[arg(short = 'i', long = "istioNamespace", value_name = "NAMESPACE", default_value = injit_cluster::DEFAULT_ISTIO_NAMESPACE)]
+    pub istio_namespace: String,
+    /// The ConfigMap holding the mesh config (key `mesh`); `-<revision>`
+    /// is appended to the default name with `-r`
+    #[arg(long = "meshConfigMapName", value_name = "NAME", default_value = injit_cluster::DEFAULT_MESH_CONFIG_MAP)]
+    pub mesh_config_map_name: String,
+    /// The ConfigMap holding the injector config and values (keys `config`
+    /// and `values`); `-<revision>` is appended to the default name with `-r`
+    #[arg(long = "injectConfigMapName", value_name = "NAME", default_value = injit_cluster::DEFAULT_INJECTOR_CONFIG_MAP)]
+    pub inject_config_map_name: String,
+    /// The kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The kubeconfig context to use (default: its current-context)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Never contact a cluster: the config files given, and Istio's
+    /// defaults embedded in injit for the rest
+    #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
+    pub offline: bool,
+}

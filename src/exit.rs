@@ -126,7 +126,8 @@ Exit codes:
 pub const KUBE_INJECT: &str = "\
 Exit codes:
   0  injected
-  1  a file could not be read or written, or injection failed
+  1  a file or the cluster could not be read, the output could not be written,
+     or injection failed
   2  the command line is not understood";
 
 /// `injit serve --help`'s part of the table.

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod args;
+pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod io;

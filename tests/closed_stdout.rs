@@ -23,6 +23,9 @@ spec:
 fn with_closed_stdout(args: &[&str], stdin: &str) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_injit"))
         .args(args)
+        // No cluster: the developer's kubeconfig must not change the result.
+        .env("KUBECONFIG", "/nonexistent/injit-tests/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -9,6 +9,9 @@ use std::process::{Command, Output, Stdio};
 fn injit(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_injit"))
         .args(args)
+        // No cluster: the developer's kubeconfig must not change the result.
+        .env("KUBECONFIG", "/nonexistent/injit-tests/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("ENABLE_NATIVE_SIDECARS")
         .env_remove("COMPLIANCE_POLICY")
         .stdin(Stdio::piped())

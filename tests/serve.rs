@@ -32,6 +32,9 @@ fn kube_inject(dir: &Path, pod: &Value, config_args: &[&str]) -> Value {
         .args(["kube-inject", "-f"])
         .arg(&input)
         .args(config_args)
+        // No cluster: the developer's kubeconfig must not change the result.
+        .env("KUBECONFIG", "/nonexistent/injit-tests/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
         .output()
         .expect("kube-inject runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

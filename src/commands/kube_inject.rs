@@ -4,7 +4,7 @@ use std::path::Path;
 
 use injit_inject::{Caller, ConfigSource, Error, Injected, Options, Sources, kube_inject};
 
-use crate::args::ConfigArgs;
+use crate::args::{ClusterArgs, ConfigArgs};
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{read_source, write_stdout};
 
@@ -20,17 +20,26 @@ pub struct Args {
     output: Option<String>,
     #[command(flatten)]
     config: ConfigArgs,
+    #[command(flatten)]
+    cluster: ClusterArgs,
 }
 
 /// Injects the manifest and writes the result; skip warnings go to
-/// standard error.
+/// standard error. The configuration pieces not given as files come from
+/// the cluster (`crate::cluster`).
 pub fn run(args: Args) -> CommandResult {
     let failed = |e: String| Failure::new(Code::FAILED, e);
     let (input, sources) = match (read_source(Some(&args.filename)), args.config.sources()) {
         (Ok(input), Ok(sources)) => (input, sources),
         (Err(e), _) | (_, Err(e)) => return Err(failed(format!("error: cannot read {e}"))),
     };
-    let options = KubeInjectOptions { input, sources, options: args.config.options() };
+    let options = args.config.options();
+    let resolved = crate::cluster::resolve(sources, &args.cluster, &options.revision)
+        .map_err(|e| failed(format!("error: {e}")))?;
+    if let Some(note) = &resolved.note {
+        eprintln!("{note}");
+    }
+    let options = KubeInjectOptions { input, sources: resolved.sources, options };
     let injected = inject(&options).map_err(|e| failed(format!("error: {e}")))?;
     let written = match &args.output {
         Some(path) => write_atomically(Path::new(path), &injected.output).map_err(|e| format!("{path}: {e}")),

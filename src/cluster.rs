@@ -1,0 +1,109 @@
+//! Where `kube-inject`'s configuration comes from, piece by piece (the
+//! injector config, the values, the mesh config): a file given on the
+//! command line; else the cluster's ConfigMaps for the revision, as
+//! istioctl reads them (the values too, unlike istioctl's local fallback:
+//! istio/istio PR 41326); else, with no kubeconfig at all or with
+//! `--offline`, Istio's defaults embedded in injit, with one line on
+//! stderr saying so when no cluster was configured.
+
+use injit_cluster::{Cluster, ConfigKey, ConfigMapNames, ConnectOptions, Connection, InjectionObjects};
+use injit_inject::{ConfigSource, Sources};
+
+use crate::args::ClusterArgs;
+
+/// The note printed when no cluster is configured and a piece of the
+/// configuration falls back to the embedded defaults.
+pub fn no_cluster_note() -> String {
+    format!(
+        "note: no kubeconfig found; using the default configuration embedded in injit, {} \
+         (set KUBECONFIG or --kubeconfig to use a cluster's istio-sidecar-injector and istio ConfigMaps, \
+         or --offline to silence this)",
+        injit_inject::config::defaults::ISTIO
+    )
+}
+
+/// What resolving the configuration decided, beyond the sources.
+pub struct Resolved {
+    pub sources: Sources,
+    /// Set when the cluster was configured and read: the cluster state
+    /// (ProxyConfigs, the Namespace, Nodes) will come from it too.
+    pub cluster: Option<ClusterSession>,
+    /// A line for stderr, if the user should know where the config came
+    /// from.
+    pub note: Option<String>,
+}
+
+/// Fills the pieces `sources` lacks from the cluster `args` point at.
+pub fn resolve(sources: Sources, args: &ClusterArgs, revision: &str) -> Result<Resolved, String> {
+    let missing: Vec<ConfigKey> = [
+        (ConfigKey::Config, sources.config.is_none()),
+        (ConfigKey::Values, sources.values.is_none()),
+        (ConfigKey::Mesh, sources.mesh.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(key, missing)| missing.then_some(key))
+    .collect();
+    // Every piece given, or told not to look: the files and the defaults.
+    if missing.is_empty() || args.offline {
+        return Ok(Resolved { sources, cluster: None, note: None });
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the Kubernetes client: {e}"))?;
+    let options = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
+    let cluster = match runtime.block_on(Cluster::connect(&options)).map_err(|e| e.to_string())? {
+        Connection::Cluster(cluster) => cluster,
+        Connection::NotConfigured { .. } => {
+            return Ok(Resolved { sources, cluster: None, note: Some(no_cluster_note()) });
+        }
+    };
+    let sources = runtime.block_on(read_config_maps(&cluster, sources, args, revision, &missing))?;
+    Ok(Resolved { sources, cluster: Some(ClusterSession { runtime, cluster }), note: None })
+}
+
+/// A cluster and the runtime its client runs on (the client's connection
+/// pool and request queue are tasks of that runtime: it must outlive
+/// them), for the CLI's blocking reads.
+pub struct ClusterSession {
+    runtime: tokio::runtime::Runtime,
+    cluster: Cluster,
+}
+
+impl ClusterSession {
+    /// The ProxyConfigs, Namespaces and Nodes the injection of pods in
+    /// `namespaces` reads (`root_namespace` is the mesh config's
+    /// `rootNamespace`).
+    pub fn injection_objects(&self, root_namespace: &str, namespaces: &[&str]) -> Result<InjectionObjects, String> {
+        self.runtime.block_on(self.cluster.injection_objects(root_namespace, namespaces)).map_err(|e| e.to_string())
+    }
+}
+
+async fn read_config_maps(
+    cluster: &Cluster,
+    mut sources: Sources,
+    args: &ClusterArgs,
+    revision: &str,
+    missing: &[ConfigKey],
+) -> Result<Sources, String> {
+    let names =
+        ConfigMapNames::new(&args.istio_namespace, &args.inject_config_map_name, &args.mesh_config_map_name, revision);
+    let texts = cluster.config_texts(&names, missing).await.map_err(|e| {
+        let hint = match e {
+            injit_cluster::Error::NotFound { .. } | injit_cluster::Error::MissingKey { .. } => {
+                "-i names the Istio namespace, -r the revision; config file flags or --offline use no ConfigMap"
+            }
+            _ => "config file flags or --offline use no cluster",
+        };
+        format!("{e} ({hint})")
+    })?;
+    for text in texts {
+        let source = Some(ConfigSource::new(text.to_string(), text.text));
+        match text.key {
+            ConfigKey::Config => sources.config = source,
+            ConfigKey::Values => sources.values = source,
+            ConfigKey::Mesh => sources.mesh = source,
+        }
+    }
+    Ok(sources)
+}
