@@ -107,3 +107,27 @@ async fn read_config_maps(
     }
     Ok(sources)
 }
+
+/// The core's view of the cluster from the objects the API server sent.
+/// An object the core refuses (a ProxyConfig with a wrong type) is left
+/// out and told to `refused`, so that one bad object does not hide the
+/// rest, as Istio's informers skip what they cannot decode.
+pub fn cluster_state<'v>(
+    proxy_configs: impl IntoIterator<Item = &'v serde_json::Value>,
+    namespaces: impl IntoIterator<Item = &'v serde_json::Value>,
+    nodes: impl IntoIterator<Item = &'v serde_json::Value>,
+    mut refused: impl FnMut(injit_inject::ClusterError),
+) -> injit_inject::ClusterState {
+    let none: [&serde_json::Value; 0] = [];
+    let mut state = injit_inject::ClusterState::listed(none, none, none).expect("no objects, nothing to refuse");
+    for object in proxy_configs {
+        state.add_proxy_config(object).unwrap_or_else(&mut refused);
+    }
+    for object in namespaces {
+        state.add_namespace(object).unwrap_or_else(&mut refused);
+    }
+    for object in nodes {
+        state.add_node(object).unwrap_or_else(&mut refused);
+    }
+    state
+}

@@ -277,6 +277,28 @@ fn the_server_meets_pod_security_restricted() {
     assert!(!pod["topologySpreadConstraints"].as_array().unwrap().is_empty());
 }
 
+/// The ClusterRole grants exactly the requests the webhook's cluster
+/// cache makes: no verb or resource more, none less.
+#[test]
+fn the_cluster_role_grants_what_the_client_requests_and_nothing_more() {
+    use std::collections::BTreeSet;
+    let role = manifest("base/rbac.yaml").into_iter().find(|o| o["kind"] == "ClusterRole").unwrap();
+    let mut granted = BTreeSet::new();
+    for rule in role["rules"].as_array().unwrap() {
+        assert!(rule["resourceNames"].is_null() && rule["nonResourceURLs"].is_null(), "{rule}");
+        for group in rule["apiGroups"].as_array().unwrap() {
+            for resource in rule["resources"].as_array().unwrap() {
+                for verb in rule["verbs"].as_array().unwrap() {
+                    granted.insert((group.as_str().unwrap(), resource.as_str().unwrap(), verb.as_str().unwrap()));
+                }
+            }
+        }
+    }
+    let requested: BTreeSet<(&str, &str, &str)> =
+        injit_cluster::ClusterCache::access().iter().map(|a| (a.resource.group, a.resource.plural, a.verb)).collect();
+    assert_eq!(granted, requested);
+}
+
 #[test]
 fn the_configmap_holds_the_embedded_defaults() {
     let docs = manifest("base/configmap.yaml");

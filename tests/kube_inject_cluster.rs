@@ -48,10 +48,23 @@ fn canary_values() -> String {
     serde_json::to_string_pretty(&values).unwrap()
 }
 
+/// The reads after the ConfigMaps: what injecting pods of namespace
+/// `default` needs (its ProxyConfigs, the Namespace, the root namespace's
+/// ProxyConfigs, the Nodes).
+const INJECTION_READS: [&str; 4] = [
+    "GET /apis/networking.istio.io/v1beta1/namespaces/default/proxyconfigs?",
+    "GET /api/v1/namespaces/default",
+    "GET /apis/networking.istio.io/v1beta1/namespaces/istio-system/proxyconfigs?",
+    "GET /api/v1/nodes?",
+];
+
 /// The default revision's ConfigMaps with the embedded defaults, and a
-/// `canary` revision with its own values.
+/// `canary` revision with its own values; a node too old for native
+/// sidecars (as injit decides without nodes, so that file and cluster
+/// runs compare).
 fn cluster() -> FakeApi {
     let api = FakeApi::start();
+    api.put(objects::node("node-1", "v1.28.3"));
     let ns = "istio-system";
     api.put(objects::injector_config_map(
         ns,
@@ -88,13 +101,14 @@ fn without_files_the_default_revisions_config_maps_are_read() {
     let from_cluster = succeeded(&injit_against(&api, &["-f", &example("sleep.yaml")]));
     let gets: Vec<_> = api.requests();
     assert_eq!(
-        gets,
+        gets[..2],
         [
             "GET /api/v1/namespaces/istio-system/configmaps/istio-sidecar-injector",
             "GET /api/v1/namespaces/istio-system/configmaps/istio",
         ],
         "config and values from one ConfigMap, the mesh from the other"
     );
+    assert_eq!(gets[2..], INJECTION_READS);
     // The same texts as files give the same output.
     let (config, mesh, values) = (defaults("config.yaml"), defaults("mesh.yaml"), defaults("values.json"));
     let files = ["--injectConfigFile", &config, "--meshConfigFile", &mesh, "--valuesFile", &values];
@@ -128,17 +142,41 @@ fn a_file_flag_replaces_its_piece_only() {
     let mesh = defaults("mesh.yaml");
     let out = injit_against(&api, &["-f", &example("sleep.yaml"), "-r", "canary", "--meshConfigFile", &mesh]);
     assert!(succeeded(&out).contains("cluster.example/istio/proxyv2:1.99.0-canary"));
-    assert_eq!(api.requests(), ["GET /api/v1/namespaces/istio-system/configmaps/istio-sidecar-injector-canary"]);
+    let gets = api.requests();
+    assert_eq!(gets[..1], ["GET /api/v1/namespaces/istio-system/configmaps/istio-sidecar-injector-canary"]);
+    assert_eq!(gets[1..], INJECTION_READS);
+}
+
+/// With a cluster, each pod is injected with what the webhook would give
+/// it there: the ProxyConfig resources (root namespace, then the pod's)
+/// and native sidecars when every node runs a kubelet 1.33 or later.
+#[test]
+fn the_clusters_proxy_configs_and_nodes_reach_the_injection() {
+    let api = cluster();
+    let env = |name: &str, value: &str| serde_json::json!({"environmentVariables": {name: value}});
+    api.put(objects::proxy_config("istio-system", "mesh-wide", Some(env("FROM_ROOT", "yes"))));
+    api.put(objects::proxy_config("default", "for-default", Some(serde_json::json!({"concurrency": 3}))));
+    let out = succeeded(&injit_against(&api, &["-f", &example("sleep.yaml")]));
+    assert!(out.contains("- name: FROM_ROOT\n          value: \"yes\""), "{out}");
+    assert!(out.contains(r#"{"concurrency":3,"proxyMetadata":{"FROM_ROOT":"yes"}}"#), "both layers: {out}");
+    assert!(!out.contains("restartPolicy: Always"), "the node is 1.28: classic sidecars");
+    api.delete("Node", None, "node-1");
+    api.put(objects::node("node-2", "v1.34.1"));
+    let out = succeeded(&injit_against(&api, &["-f", &example("sleep.yaml")]));
+    assert!(out.contains("restartPolicy: Always"), "every node is 1.34: native sidecars");
 }
 
 #[test]
 fn without_a_kubeconfig_the_embedded_defaults_are_used_with_one_note() {
     let out = injit(&["-f", &example("sleep.yaml")], Path::new(NO_KUBECONFIG));
     let stdout = succeeded(&out);
-    assert!(stdout.contains("image: registry.istio.io/testing/proxyv2:latest"));
+    assert!(stdout.contains("image: docker.io/istio/proxyv2:1.31.0"));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("note: no kubeconfig found; using the default configuration embedded in injit, Istio 1.31"), "{stderr}");
+    assert!(
+        stderr.starts_with("note: no kubeconfig found; using the default configuration embedded in injit, Istio 1.31"),
+        "{stderr}"
+    );
     assert!(stderr.contains("KUBECONFIG or --kubeconfig"), "{stderr}");
 }
 
@@ -170,7 +208,7 @@ fn offline_uses_no_cluster() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dead_kubeconfig(dir.path());
     let out = injit(&["-f", &example("sleep.yaml"), "--offline"], &kubeconfig);
-    assert!(succeeded(&out).contains("image: registry.istio.io/testing/proxyv2:latest"));
+    assert!(succeeded(&out).contains("image: docker.io/istio/proxyv2:1.31.0"));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 

@@ -152,10 +152,13 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// The pod's namespace: its own, else its controller's.
+    /// The pod's namespace: its own, else its controller's, else `default`.
     fn namespace(&self) -> &'a str {
         let own = self.pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
-        if own.is_empty() { &self.workload.deployment.namespace } else { own }
+        let named = if own.is_empty() { self.workload.deployment.namespace.as_str() } else { own };
+        // A manifest's object that names none is created where `kubectl
+        // apply` puts it.
+        if named.is_empty() { "default" } else { named }
     }
 }
 

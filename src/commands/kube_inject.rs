@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use injit_inject::{Caller, ConfigSource, Error, Injected, Options, Sources, kube_inject};
+use injit_inject::{Caller, ClusterState, ConfigSource, Error, Injected, Options, Sources, kube_inject_in_cluster};
 
 use crate::args::{ClusterArgs, ConfigArgs};
 use crate::exit::{Code, CommandResult, Failure};
@@ -40,7 +40,25 @@ pub fn run(args: Args) -> CommandResult {
         eprintln!("{note}");
     }
     let options = KubeInjectOptions { input, sources: resolved.sources, options };
-    let injected = inject(&options).map_err(|e| failed(format!("error: {e}")))?;
+    let injector = options
+        .sources
+        .build_checked(options.options.clone(), Caller::KubeInject)
+        .map_err(|e| failed(format!("error: {e}")))?;
+    // With a cluster, each pod gets what the webhook would give it there:
+    // the ProxyConfig resources, its Namespace, the Nodes.
+    let cluster = match &resolved.cluster {
+        Some(session) => {
+            let root = injector.mesh().get("rootNamespace").and_then(serde_json::Value::as_str);
+            let root = root.unwrap_or(&args.cluster.istio_namespace).to_owned();
+            let namespaces = manifest_namespaces(options.input.as_ref().map_or("", |s| s.text.as_str()));
+            let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
+            let objects = session.injection_objects(&root, &namespaces).map_err(|e| failed(format!("error: {e}")))?;
+            let refused = |e: injit_inject::ClusterError| eprintln!("warning: left out: {e}");
+            Some(crate::cluster::cluster_state(&objects.proxy_configs, &objects.namespaces, &objects.nodes, refused))
+        }
+        None => None,
+    };
+    let injected = inject_with(&injector, cluster.as_ref(), &options).map_err(|e| failed(format!("error: {e}")))?;
     let written = match &args.output {
         Some(path) => write_atomically(Path::new(path), &injected.output).map_err(|e| format!("{path}: {e}")),
         None => write_stdout(injected.output.as_bytes()),
@@ -65,12 +83,33 @@ pub struct KubeInjectOptions {
 /// for it, then the skips).
 pub fn inject(options: &KubeInjectOptions) -> Result<Injected, Error> {
     let injector = options.sources.build_checked(options.options.clone(), Caller::KubeInject)?;
+    inject_with(&injector, None, options)
+}
+
+/// [`inject`] with a built injector and what is known of the cluster.
+fn inject_with(
+    injector: &injit_inject::Injector,
+    cluster: Option<&ClusterState>,
+    options: &KubeInjectOptions,
+) -> Result<Injected, Error> {
     let input = options.input.as_ref().map_or(("<stdin>", ""), |s| (s.name.as_str(), s.text.as_str()));
-    let mut injected = kube_inject(&injector, input.0, input.1)?;
+    let mut injected = kube_inject_in_cluster(injector, cluster, input.0, input.1)?;
     let fallbacks =
         injector.fallbacks().map(|(template, e)| format!("warning: template {template:?}: {e}; using the evaluator"));
     injected.warnings.splice(0..0, fallbacks);
     Ok(injected)
+}
+
+/// The namespaces the manifest's objects are in (`default` for those that
+/// name none, as `kubectl apply` places them), for the cluster reads; a
+/// manifest that does not parse names none (injection reports why).
+fn manifest_namespaces(text: &str) -> Vec<String> {
+    let mut namespaces: Vec<String> = injit_inject::manifest::objects(text)
+        .map(|objects| objects.iter().map(|o| o.namespace().to_owned()).collect())
+        .unwrap_or_default();
+    namespaces.sort();
+    namespaces.dedup();
+    namespaces
 }
 
 /// Writes `text` to `path` whole or not at all: a temporary file next to

@@ -68,6 +68,13 @@ pub struct Args {
     /// requests wait for one to finish, within their timeout
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     workers: Option<u32>,
+    /// Inject with the cluster state Istio's injector reads (ProxyConfig
+    /// resources, Namespaces, Nodes), watched from the API server: with
+    /// the pod's service account, else a kubeconfig as kubectl finds it;
+    /// `false` injects from the config alone (no RBAC needed)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    cluster: bool,
+    /// The format of log lines
     #[arg(long = "log-format", value_enum, default_value = "text")]
     log_format: LogFormat,
     /// The log level (`RUST_LOG` overrides it)
@@ -90,7 +97,8 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// Starts logging, then serves until SIGTERM or SIGINT.
 pub fn run(args: Args) -> CommandResult {
     init_logging(args.log_format, &args.log_level);
-    serve(settings(args))
+    let cluster = args.cluster;
+    serve(settings(args), cluster)
 }
 
 /// The server's settings from the command line.
@@ -150,7 +158,7 @@ pub fn init_logging(format: LogFormat, level: &str) {
 
 /// Runs the server until SIGTERM or SIGINT; SIGHUP reloads the files.
 /// Failures to start are logged.
-pub fn serve(settings: Settings) -> CommandResult {
+pub fn serve(settings: Settings, cluster: bool) -> CommandResult {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -175,6 +183,16 @@ pub fn serve(settings: Settings) -> CommandResult {
                 return Err(Failure::reported(Code::FAILED));
             }
         };
+        let _cache = match cluster {
+            true => match watch_cluster(std::sync::Arc::clone(server.state())).await {
+                Ok(cache) => cache,
+                Err(e) => {
+                    tracing::error!("cannot start: {e}");
+                    return Err(Failure::reported(Code::FAILED));
+                }
+            },
+            false => None,
+        };
         let monitoring = server.monitoring_addr().map(|a| a.to_string()).unwrap_or_default();
         tracing::info!(address = %server.local_addr(), monitoring, "serving admission reviews over HTTPS");
         if let Some(mut hangup) = hangup {
@@ -189,6 +207,61 @@ pub fn serve(settings: Settings) -> CommandResult {
         server.run(shutdown_signal()).await;
         Ok(Code::OK)
     })
+}
+
+/// Watches the cluster state the injector reads and hands every change to
+/// the server (which is not ready before the first). Without a cluster
+/// configured, the server injects from its config alone, as `--cluster
+/// false`. The cache is kept for as long as it is to be watched.
+async fn watch_cluster(
+    state: std::sync::Arc<injit_webhook::State>,
+) -> Result<Option<std::sync::Arc<injit_cluster::ClusterCache>>, injit_cluster::Error> {
+    use injit_cluster::{Cluster, ClusterCache, ConnectOptions, Connection, WatchOptions};
+    let cluster = match Cluster::connect(&ConnectOptions::new(None, None).for_watching()).await? {
+        Connection::Cluster(cluster) => cluster,
+        Connection::NotConfigured { .. } => {
+            tracing::warn!(
+                "no cluster configured (no service account, no kubeconfig): injecting without the cluster's \
+                 ProxyConfigs, Namespaces and Nodes"
+            );
+            return Ok(None);
+        }
+    };
+    tracing::info!(context = %cluster.endpoint().context, server = %cluster.endpoint().server, "watching the cluster");
+    state.await_cluster_state();
+    let cache = std::sync::Arc::new(ClusterCache::start(cluster, WatchOptions::default()));
+    let mut snapshots = cache.subscribe();
+    let (watched, fed) = (std::sync::Arc::clone(&cache), std::sync::Arc::clone(&state));
+    tokio::spawn(async move {
+        watched.ready().await;
+        loop {
+            let snapshot = std::sync::Arc::clone(&snapshots.borrow_and_update());
+            let refused = |e: injit_inject::ClusterError| tracing::warn!("cluster object left out: {e}");
+            let cluster = crate::cluster::cluster_state(
+                snapshot.proxy_configs(),
+                snapshot.objects(injit_cluster::Watched::Namespaces),
+                snapshot.nodes(),
+                refused,
+            );
+            fed.set_cluster_state(std::sync::Arc::new(cluster));
+            if snapshots.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    // The age of what injections use, for alerting on an API server
+    // that has been away too long.
+    let watched = std::sync::Arc::clone(&cache);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Some(age) = watched.status().cache_age(std::time::SystemTime::now()) {
+                state.metrics.cluster_state_age.set(age.as_secs() as i64);
+            }
+        }
+    });
+    Ok(Some(cache))
 }
 
 async fn shutdown_signal() {

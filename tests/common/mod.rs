@@ -59,7 +59,15 @@ impl Webhook {
         Webhook::start_in(dir, args)
     }
 
+    /// Starts `injit serve` in `dir` with no cluster configured (whatever
+    /// kubeconfig the machine has).
     pub fn start_in(dir: tempfile::TempDir, args: &[&str]) -> Webhook {
+        Webhook::start_with_kubeconfig(dir, args, Path::new("/nonexistent/injit-tests/kubeconfig"))
+    }
+
+    /// Starts `injit serve` in `dir` watching the cluster `kubeconfig`
+    /// names.
+    pub fn start_with_kubeconfig(dir: tempfile::TempDir, args: &[&str], kubeconfig: &Path) -> Webhook {
         let certs = issue_certs(dir.path(), "serving");
         let tls_cert = dir.path().join("tls.crt");
         let tls_key = dir.path().join("tls.key");
@@ -72,6 +80,8 @@ impl Webhook {
             .arg("--tls-key")
             .arg(&tls_key)
             .args(args)
+            .env("KUBECONFIG", kubeconfig)
+            .env_remove("KUBERNETES_SERVICE_HOST")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

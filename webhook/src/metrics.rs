@@ -57,6 +57,9 @@ pub struct Metrics {
     /// on (`jit`, or `eval` when asked for or when native code could not
     /// be generated).
     pub template_backends: Family<TemplateBackend, Gauge>,
+    /// Seconds since the cluster state was last known current (-1 before
+    /// the first sync; absent without a cluster).
+    pub cluster_state_age: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -78,6 +81,7 @@ impl Default for Metrics {
         let connections = Gauge::default();
         let connections_closed = Family::<Reason, Counter>::default();
         let requests_in_flight = Gauge::default();
+        let cluster_state_age = Gauge::default();
         let requests_refused = Family::<Reason, Counter>::default();
         let template_backends = Family::<TemplateBackend, Gauge>::default();
         registry.register(
@@ -137,6 +141,12 @@ impl Default for Metrics {
             requests_refused.clone(),
         );
         registry.register(
+            "injit_cluster_state_age_seconds",
+            "Seconds since the cluster state (ProxyConfigs, Namespaces, Nodes) was last known current: grows while \
+             the API server is unreachable and injections use the last state seen; -1 before the first sync.",
+            cluster_state_age.clone(),
+        );
+        registry.register(
             "injit_template_backend",
             "1 for each template of the config serving, labelled with the backend it runs on: jit (native \
              code), or eval (the evaluator: asked for with --backend eval, or native code could not be generated).",
@@ -158,6 +168,7 @@ impl Default for Metrics {
             requests_in_flight,
             requests_refused,
             template_backends,
+            cluster_state_age,
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct State {
     answer_capacity: usize,
     generation: AtomicU64,
     draining: AtomicBool,
+    /// Cleared while a cluster state is awaited: a replica that has not
+    /// seen the cluster yet would inject differently from one that has.
+    cluster_synced: AtomicBool,
     pub metrics: Arc<Metrics>,
     pub on_error: OnError,
     /// Injections run off the async workers, at most one per core at a
@@ -61,6 +64,7 @@ impl State {
             answer_capacity,
             generation: AtomicU64::new(1),
             draining: AtomicBool::new(false),
+            cluster_synced: AtomicBool::new(true),
             metrics,
             on_error,
             workers: Arc::new(Semaphore::new(workers)),
@@ -90,6 +94,7 @@ impl State {
     pub fn set_cluster_state(&self, cluster: Arc<ClusterState>) {
         let mut serving = self.serving.write().unwrap_or_else(|e| e.into_inner());
         *serving = Arc::new(self::serving(Arc::clone(&serving.injector), cluster, self.answer_capacity));
+        self.cluster_synced.store(true, Ordering::Relaxed);
     }
 
     /// The cluster state injections use now (`ClusterState::default()`,
@@ -109,8 +114,15 @@ impl State {
         self.draining.store(true, Ordering::Relaxed);
     }
 
+    /// Not ready until [`State::set_cluster_state`] is first called: for a
+    /// server that injects with the cluster's state.
+    pub fn await_cluster_state(&self) {
+        self.cluster_synced.store(false, Ordering::Relaxed);
+        self.metrics.cluster_state_age.set(-1);
+    }
+
     pub fn is_ready(&self) -> bool {
-        !self.draining.load(Ordering::Relaxed)
+        !self.draining.load(Ordering::Relaxed) && self.cluster_synced.load(Ordering::Relaxed)
     }
 }
 

@@ -399,6 +399,13 @@ fn query(req: &Request<Incoming>) -> BTreeMap<String, String> {
 async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Response<ApiBody>, Infallible> {
     let mut state_guard = state.lock().unwrap();
     let state = &mut *state_guard;
+    // Down: a request on a connection kept alive from before breaks too
+    // (a watch opened here now would never be dropped by `set_down`).
+    if state.down {
+        let (send, receive) = mpsc::unbounded_channel();
+        let _ = send.send(Err(std::io::Error::other("the API server is down")));
+        return Ok(Response::builder().status(200).body(ApiBody::Stream(receive)).unwrap());
+    }
     state.requests.push(format!("{} {}", req.method(), req.uri()));
     if let Some(token) = &state.token {
         let bearer = format!("Bearer {token}");
