@@ -8,4 +8,5 @@ pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod io;
+pub mod live_objects;
 pub mod report;

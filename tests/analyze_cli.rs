@@ -1,7 +1,12 @@
 //! `injit analyze` as people call it: positional files, `-n`, folders
 //! holding other files, the Istio era, `-o json`.
 
+#[path = "../cluster/tests/support/mod.rs"]
+mod support;
+
 use std::process::Command;
+
+use serde_json::json;
 
 fn analyze(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_injit")).arg("analyze").args(args).output().unwrap();
@@ -43,4 +48,37 @@ fn the_seed_era_wants_one_service_per_pod() {
     let (_, legacy, _) = analyze(&[file, "-o", "json", "--istio-version", "1.1"]);
     assert!(!current.contains("multiple-services"));
     assert!(legacy.contains("multiple-services"));
+}
+
+/// `-k`: the cluster's Pods and Services, in `-n`'s namespace or all but
+/// the cluster's own (`-A`), beside any files.
+#[test]
+fn use_kube_reads_the_clusters_pods_and_services() {
+    let api = support::FakeApi::start();
+    let pod = |ns: &str, name: &str, app: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": {"app": app}},
+               "spec": {"containers": [{"name": "app", "image": "x", "ports": [{"containerPort": 15001}]}]}})
+    };
+    api.put(pod("shop", "web-1", "web"));
+    api.put(pod("kube-system", "dns-1", "dns"));
+    api.put(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+                   "spec": {"selector": {"app": "web"}, "ports": [{"name": "web", "port": 80}]}}));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = api.kubeconfig(dir.path(), "kind-test");
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_injit"))
+            .args(["analyze", "-k", "--kubeconfig", kubeconfig.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let (code, shop) = run(&["-n", "shop"]);
+    assert_eq!(code, Some(1), "{shop}");
+    assert!(shop.contains("cluster \"kind-test\": Pod shop/web-1"), "{shop}");
+    assert!(shop.contains("reserved-port") && shop.contains("port-name"), "{shop}");
+    assert!(!shop.contains("no-service"), "the Service selects the pod: {shop}");
+    let (_, all) = run(&["-A"]);
+    assert!(all.contains("Pod shop/web-1") && !all.contains("kube-system"), "{all}");
+    assert!(api.requests().iter().any(|r| r.starts_with("GET /api/v1/pods?")), "{:?}", api.requests());
 }

@@ -18,9 +18,23 @@ pub struct Args {
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     filenames: Vec<String>,
     /// More manifests, as with -f
-    #[arg(value_name = "FILE|DIR", required_unless_present = "filenames")]
+    #[arg(value_name = "FILE|DIR", required_unless_present_any = ["filenames", "use_kube"])]
     files: Vec<String>,
-    /// The namespace of objects that name none (kubectl's -n)
+    /// Also analyze the Pods and Services of the cluster (kubeconfig as
+    /// kubectl finds it), in -n's namespace or all (-A)
+    #[arg(short = 'k', long = "use-kube")]
+    use_kube: bool,
+    /// With -k: every namespace but the cluster's own (kube-system...)
+    #[arg(short = 'A', long = "all-namespaces", requires = "use_kube")]
+    all_namespaces: bool,
+    /// With -k: the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)
+    #[arg(long, value_name = "FILE", requires = "use_kube")]
+    kubeconfig: Option<std::path::PathBuf>,
+    /// With -k: the kubeconfig context (default: the current one)
+    #[arg(long, requires = "use_kube")]
+    context: Option<String>,
+    /// The namespace of objects that name none (kubectl's -n), and the one
+    /// -k reads
     #[arg(short = 'n', long, default_value = "default")]
     namespace: String,
     /// Whose requirements: current Istio's, or the seed era's (1.0, 1.1:
@@ -75,6 +89,12 @@ pub fn run(args: Args) -> CommandResult {
     }
     for manifest in &mut manifests {
         default_namespace(manifest, &args.namespace);
+    }
+    if args.use_kube {
+        let namespace = (!args.all_namespaces).then_some(args.namespace.as_str());
+        let live = crate::live_objects::read(args.kubeconfig.clone(), args.context.clone(), namespace)
+            .map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
+        manifests.push(live);
     }
     let findings = findings(&manifests, args.istio_version.into());
     let text = match args.output {
@@ -192,7 +212,9 @@ pub fn human(findings: &[Finding], objects: usize) -> String {
             if last.is_some() {
                 out.push('\n');
             }
-            out.push_str(&format!("{}:{}: {} {}/{}\n", f.file, f.line, f.kind, f.namespace, f.name));
+            // Objects read from a cluster have no line.
+            let place = if f.line > 0 { format!("{}:{}", f.file, f.line) } else { f.file.clone() };
+            out.push_str(&format!("{place}: {} {}/{}\n", f.kind, f.namespace, f.name));
             last = Some(key);
         }
         out.push_str(&format!("  {}[{}] {}\n      fix: {}\n", f.severity.name(), f.code, f.message, f.fix));
