@@ -103,7 +103,9 @@ Exit codes:
      analyze, check-inject: an input could not be read or understood, or
      the report could not be written
   3  render: the template or data could not be read or decoded, or
-     --missingkey, --delims or --batch was unusable";
+     --missingkey, --delims or --batch was unusable
+141  any command: the reader of its standard output went away (| head);
+     stopped quietly, as SIGPIPE stops Unix tools";
 
 /// `injit check --help`'s part of the table.
 pub const CHECK: &str = "\

@@ -37,12 +37,22 @@ pub fn read_source(path: Option<&str>) -> Result<Option<injit_inject::ConfigSour
     read_input(path).map(|text| Some(injit_inject::ConfigSource::new(label(path), text)))
 }
 
-/// Writes `bytes` to standard output and flushes it: a closed pipe
-/// (`| head`) or a full disk is an error naming `<stdout>`, never a panic
-/// (as `print!` gives) or output cut short with success.
+/// The exit status of a process that stopped because its reader went
+/// away: what a shell reports for one killed by SIGPIPE (128 + 13).
+pub const CLOSED_PIPE: i32 = 141;
+
+/// Writes `bytes` to standard output and flushes it. A reader that went
+/// away (`| head`) ends the process quietly with [`CLOSED_PIPE`], as
+/// SIGPIPE ends Unix tools (a failure `set -o pipefail` sees, and no
+/// message about the reader's choice); any other failure (a full disk) is
+/// an error naming `<stdout>`, never a panic (as `print!` gives) or output
+/// cut short with success.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), String> {
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| format!("<stdout>: {e}"))
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(CLOSED_PIPE),
+        result => result.map_err(|e| format!("<stdout>: {e}")),
+    }
 }
 
 /// [`write_stdout`], with the error reported; false when it failed.

@@ -8,6 +8,24 @@ use serde::Serialize;
 use crate::commands::check::FileReport;
 
 /// Renders a file's findings as rustc does.
+/// Whether to color output going to a terminal (`is_terminal`) or not, as
+/// the conventions of no-color.org and bixense.com/clicolors say:
+/// `NO_COLOR` (set and not empty) turns color off, `CLICOLOR_FORCE` (not
+/// `0`) turns it on even into a pipe.
+pub fn colors(is_terminal: bool) -> bool {
+    colors_with(is_terminal, |name| std::env::var_os(name))
+}
+
+fn colors_with(is_terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if var("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    is_terminal
+}
+
 pub fn human(report: &FileReport, styled: bool) -> String {
     let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
@@ -87,4 +105,23 @@ pub fn json(reports: &[FileReport]) -> String {
         }
     }
     serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colors_with;
+
+    #[test]
+    fn no_color_and_clicolor_force_decide_before_the_terminal() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).into())
+        };
+        assert!(colors_with(true, env(&[])));
+        assert!(!colors_with(false, env(&[])));
+        assert!(!colors_with(true, env(&[("NO_COLOR", "1")])));
+        assert!(colors_with(true, env(&[("NO_COLOR", "")])), "empty is unset");
+        assert!(colors_with(false, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!colors_with(false, env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!colors_with(false, env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")])), "NO_COLOR wins");
+    }
 }

@@ -79,7 +79,7 @@ fn check_files(args: Args) -> CommandResult {
         })?),
     };
     let options = CheckOptions { functions: FunctionSet::new(args.funcs.into()), delims, data_type };
-    let styled = std::io::stderr().is_terminal();
+    let styled = crate::report::colors(std::io::stderr().is_terminal());
     let mut reports = Vec::new();
     let mut failed = false;
     let mut unread = 0;
