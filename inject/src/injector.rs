@@ -545,10 +545,31 @@ impl Injector {
             Some("false") => false,
             _ => settings.native_sidecars,
         };
+        // Whether the previous injection put the proxy among the init
+        // containers (a native sidecar).
+        let native_before = previous.as_ref().is_some_and(|p| p.init_containers.iter().any(|n| n == PROXY));
         for (name, overlay, proxy_in_init) in overlays {
             deadline.check()?;
+            // Istio's move to native: the proxy in the containers (the
+            // user's, or the classic one injected before, whose fields the
+            // template does not set stay: Istio's goldens keep them).
             if native && proxy_in_init && pod::find(&merged, Containers::Regular, PROXY).is_some() {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
+            }
+            // The move back, which Istio does not make (its merge keeps
+            // the old proxy among the init containers beside the new one,
+            // two containers of one name the API server refuses): the
+            // native proxy injected last time moves to the containers, as
+            // Istio moves it the other way, keeping what re-injection
+            // keeps (the app's probers), without the `restartPolicy` only
+            // init containers may have.
+            if !proxy_in_init && native_before && pod::find(&overlay, Containers::Regular, PROXY).is_some() {
+                pod::transfer(&mut merged, Containers::Init, Containers::Regular, PROXY);
+                if let Some(proxy) =
+                    pod::find_mut(&mut merged, Containers::Regular, PROXY).and_then(Value::as_object_mut)
+                {
+                    proxy.remove("restartPolicy");
+                }
             }
             merged = apply_overlay(std::mem::take(&mut merged), &overlay, deadline).map_err(|e| {
                 e.into_error(|e| Error::new(
