@@ -88,11 +88,22 @@ impl ClusterSession {
     /// `sources` with the pieces it lacks read from the ConfigMaps of
     /// `revision`.
     pub fn config_sources(&self, sources: Sources, args: &ClusterArgs, revision: &str) -> Result<Sources, String> {
+        let names = ConfigMapNames::new(
+            &args.istio_namespace,
+            &args.inject_config_map_name,
+            &args.mesh_config_map_name,
+            revision,
+        );
+        self.config_sources_in(sources, &names)
+    }
+
+    /// `sources` with the pieces it lacks read from the ConfigMaps `names`.
+    pub fn config_sources_in(&self, sources: Sources, names: &ConfigMapNames) -> Result<Sources, String> {
         let missing = missing(&sources);
         if missing.is_empty() {
             return Ok(sources);
         }
-        self.runtime.block_on(read_config_maps(&self.cluster, sources, args, revision, &missing))
+        self.runtime.block_on(read_config_maps(&self.cluster, sources, names, &missing))
     }
 
     /// The ProxyConfigs, Namespaces and Nodes the injection of pods in
@@ -118,13 +129,10 @@ fn missing(sources: &Sources) -> Vec<ConfigKey> {
 async fn read_config_maps(
     cluster: &Cluster,
     mut sources: Sources,
-    args: &ClusterArgs,
-    revision: &str,
+    names: &ConfigMapNames,
     missing: &[ConfigKey],
 ) -> Result<Sources, String> {
-    let names =
-        ConfigMapNames::new(&args.istio_namespace, &args.inject_config_map_name, &args.mesh_config_map_name, revision);
-    let texts = cluster.config_texts(&names, missing).await.map_err(|e| {
+    let texts = cluster.config_texts(names, missing).await.map_err(|e| {
         let hint = match e {
             injit_cluster::Error::NotFound { .. } | injit_cluster::Error::MissingKey { .. } => {
                 "-i names the Istio namespace, -r the revision; config file flags or --offline use no ConfigMap"

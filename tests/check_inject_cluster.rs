@@ -166,3 +166,81 @@ fn a_file_and_a_target_are_exclusive() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
     assert!(api.requests().is_empty());
 }
+
+/// injit's own registration (`deploy/components/webhook/webhook.yaml`) is
+/// an injector too, decided with its own ConfigMap; a
+/// MutatingWebhookConfiguration of another kind of webhook is not.
+#[test]
+fn injits_registration_is_checked_and_other_webhooks_are_not() {
+    let api = cluster();
+    let deployed = |path: &str| {
+        let path = format!("{}/deploy/{path}", env!("CARGO_MANIFEST_DIR"));
+        injit_inject::object::yaml_documents(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
+    };
+    api.put(deployed("components/webhook/webhook.yaml"));
+    // Its configuration, where kustomize puts it (the overlays' namespace).
+    let mut config_map = deployed("base/configmap.yaml");
+    config_map["metadata"]["namespace"] = json!("istio-system");
+    api.put(config_map);
+    let mut other = objects::istio_webhook_configuration("default");
+    other["metadata"]["name"] = json!("pod-defaults");
+    other["webhooks"].as_array_mut().unwrap().truncate(1);
+    other["webhooks"][0]["name"] = json!("defaults.example.com");
+    api.put(other);
+    api.put(objects::labelled_namespace("apps", &[("istio-injection", "enabled")]));
+    api.put(objects::deployment("apps", "web", &[]));
+    let out = succeeded(&check_inject(&api, &["deploy/web", "-n", "apps"]));
+    let rows: Vec<Vec<String>> = table(&out).into_iter().skip(1).map(|r| r[..3].to_vec()).collect();
+    assert_eq!(
+        rows,
+        [
+            ["injit-sidecar-injector", "default", "yes"],
+            ["istio-sidecar-injector", "default", "yes"],
+            ["istio-sidecar-injector-canary", "canary", "no"],
+        ],
+        "{out}"
+    );
+    assert!(out.contains("(via namespace.sidecar-injector.injit.dev)"), "{out}");
+    let requests = api.requests();
+    assert!(requests.contains(&"GET /api/v1/namespaces/istio-system/configmaps/injit-sidecar-injector".to_owned()));
+}
+
+/// Without -n, the kubeconfig context's namespace.
+#[test]
+fn the_contexts_namespace_is_the_default() {
+    let api = cluster();
+    api.put(objects::deployment("shop", "web", &[]));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = api.kubeconfig(dir.path(), "kind-test");
+    let text = std::fs::read_to_string(&kubeconfig).unwrap();
+    let with_namespace = text.replacen("    user: tester\n", "    user: tester\n    namespace: shop\n", 1);
+    assert_ne!(text, with_namespace);
+    std::fs::write(&kubeconfig, with_namespace).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["check-inject", "deploy/web", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert!(succeeded(&out).contains("istio-sidecar-injector-canary  canary    yes"));
+    assert!(api.requests().contains(&"GET /apis/apps/v1/namespaces/shop/deployments/web".to_owned()));
+}
+
+#[test]
+fn a_forbidden_list_names_the_verb_and_resource() {
+    let api = cluster();
+    api.put(objects::pod("shop", "web-1", &[]));
+    api.forbid("mutatingwebhookconfigurations");
+    let out = check_inject(&api, &["web-1", "-n", "shop"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: context \"kind-test\": forbidden: the credentials may not list \
+             mutatingwebhookconfigurations.admissionregistration.k8s.io (grant RBAC verb \"list\" on \
+             \"mutatingwebhookconfigurations.admissionregistration.k8s.io\")"
+        ),
+        "{stderr}"
+    );
+}

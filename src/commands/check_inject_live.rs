@@ -5,7 +5,7 @@
 //! webhooks for pod CREATEs), each evaluated with its revision's injector
 //! configuration.
 
-use injit_cluster::Cluster;
+use injit_cluster::{Cluster, ConfigMapNames};
 use injit_inject::check_inject::{Answer, Webhooks, check};
 use injit_inject::decision::Rules;
 use injit_inject::{Caller, Injector, Sources};
@@ -53,11 +53,13 @@ pub struct Row {
     pub answer: Answer,
 }
 
-/// An injector registered in the cluster: its webhooks and revision.
+/// An injector registered in the cluster: its webhooks, revision, and the
+/// ConfigMaps its configuration is in.
 struct Registration {
     name: String,
     revision: String,
     webhooks: Webhooks,
+    config: ConfigMapNames,
 }
 
 /// Reads the pods, the Namespace and the registrations, and answers for
@@ -87,8 +89,10 @@ pub fn rows(
         "" => None,
         rev => Some(rev),
     };
-    let registrations: Vec<Registration> =
-        registrations(&configurations).into_iter().filter(|r| wanted.is_none_or(|w| w == r.revision)).collect();
+    let registrations: Vec<Registration> = registrations(&configurations, cluster_args)
+        .into_iter()
+        .filter(|r| wanted.is_none_or(|w| w == r.revision))
+        .collect();
     if registrations.is_empty() {
         return Err(match wanted {
             Some(rev) => format!("no injector of revision {rev:?} is registered in the cluster"),
@@ -97,20 +101,20 @@ pub fn rows(
                 .to_owned(),
         });
     }
-    // One injector per revision, from that revision's ConfigMaps (or the
-    // files given), so each row is decided as its webhook would decide it.
+    // One injector per configuration, from its ConfigMaps (or the files
+    // given), so each row is decided as its webhook would decide it.
     let files = config.sources()?;
-    let mut injectors: Vec<(String, Injector)> = Vec::new();
+    let mut injectors: Vec<(&ConfigMapNames, Injector)> = Vec::new();
     for registration in &registrations {
-        if !injectors.iter().any(|(rev, _)| *rev == registration.revision) {
-            let injector = injector(&session, files.clone(), cluster_args, config, &registration.revision)?;
-            injectors.push((registration.revision.clone(), injector));
+        if !injectors.iter().any(|(names, _)| **names == registration.config) {
+            let injector = injector(&session, files.clone(), config, registration)?;
+            injectors.push((&registration.config, injector));
         }
     }
     let mut rows = Vec::new();
     for (name, pod) in &pods {
         for registration in &registrations {
-            let injector = &injectors.iter().find(|(rev, _)| *rev == registration.revision).expect("built above").1;
+            let injector = &injectors.iter().find(|(names, _)| **names == registration.config).expect("built above").1;
             let answer = check(&registration.webhooks, &labels, &Rules::of(injector.config()), pod);
             rows.push(Row {
                 pod: name.clone(),
@@ -171,42 +175,73 @@ fn name(object: &Value) -> &str {
 /// The injectors among the configurations, sorted by name (as istioctl
 /// lists them): those with a webhook for pod CREATEs named `*.istio.io`
 /// (istioctl's `isIstioWebhook`) or `*.injit.dev` (injit's `deploy/`).
-/// The revision is the `istio.io/rev` label Istio's chart sets, else
-/// `default`.
-fn registrations(configurations: &[Value]) -> Vec<Registration> {
+/// The revision is the `istio.io/rev` label Istio's chart sets, else the
+/// one its selectors ask namespaces for, else `default`. Istio's
+/// configuration is in the revision's ConfigMaps (`-i`, kube-inject's
+/// names); injit's `deploy/` keeps it in a ConfigMap named as the
+/// registration (`injit-sidecar-injector[-REV]`, keys `config`, `values`
+/// and `mesh`) in its Service's namespace.
+fn registrations(configurations: &[Value], args: &ClusterArgs) -> Vec<Registration> {
     let mut out: Vec<Registration> = configurations
         .iter()
         .filter_map(|object| {
             let webhooks = Webhooks::from_configurations(std::slice::from_ref(object)).ok()?;
-            let injector = webhooks.0.iter().any(|w| w.name.ends_with(".istio.io") || w.name.ends_with(".injit.dev"));
-            if !injector {
+            let istio = webhooks.0.iter().any(|w| w.name.ends_with(".istio.io"));
+            let injit = webhooks.0.iter().any(|w| w.name.ends_with(".injit.dev"));
+            if !istio && !injit {
                 return None;
             }
-            let revision = object.pointer("/metadata/labels/istio.io~1rev").and_then(Value::as_str);
-            Some(Registration {
-                name: name(object).to_owned(),
-                revision: revision.filter(|r| !r.is_empty()).unwrap_or("default").to_owned(),
-                webhooks,
-            })
+            let label = object.pointer("/metadata/labels/istio.io~1rev").and_then(Value::as_str);
+            let revision =
+                label.filter(|r| !r.is_empty()).or_else(|| selected_revision(&webhooks)).unwrap_or("default");
+            let name = name(object).to_owned();
+            let config = if injit {
+                let service = object.pointer("/webhooks/0/clientConfig/service/namespace").and_then(Value::as_str);
+                let namespace = service.unwrap_or(&args.istio_namespace).to_owned();
+                ConfigMapNames { namespace, injector: name.clone(), mesh: name.clone() }
+            } else {
+                let revision = if revision == "default" { "" } else { revision };
+                ConfigMapNames::new(
+                    &args.istio_namespace,
+                    &args.inject_config_map_name,
+                    &args.mesh_config_map_name,
+                    revision,
+                )
+            };
+            Some(Registration { name, revision: revision.to_owned(), webhooks, config })
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
 
-/// The injector of `revision`: the files given, the rest from the
-/// revision's ConfigMaps.
+/// The revision a namespace selector asks for (`istio.io/rev In [REV]`,
+/// or `istio.io/rev: REV`): how injit's `deploy/overlays/revision`
+/// registration, which has no label, names its revision.
+fn selected_revision(webhooks: &Webhooks) -> Option<&str> {
+    webhooks.0.iter().find_map(|w| {
+        let selector = &w.namespace_selector;
+        let labelled = selector.pointer("/matchLabels/istio.io~1rev").and_then(Value::as_str);
+        labelled.or_else(|| {
+            selector.get("matchExpressions")?.as_array()?.iter().find_map(|e| {
+                let asks = e.get("key")? == "istio.io/rev" && e.get("operator")? == "In";
+                asks.then(|| e.get("values")?.as_array()?.first()?.as_str()).flatten()
+            })
+        })
+    })
+}
+
+/// The injector of a registration: the files given, the rest from its
+/// ConfigMaps.
 fn injector(
     session: &ClusterSession,
     files: Sources,
-    cluster_args: &ClusterArgs,
     config: &ConfigArgs,
-    revision: &str,
+    registration: &Registration,
 ) -> Result<Injector, String> {
-    let revision = if revision == "default" { "" } else { revision };
-    let sources = session.config_sources(files, cluster_args, revision)?;
+    let sources = session.config_sources_in(files, &registration.config)?;
     let mut options = config.options();
-    options.revision = revision.to_owned();
+    options.revision = if registration.revision == "default" { String::new() } else { registration.revision.clone() };
     let injector = sources.build_checked(options, Caller::Webhook).map_err(|e| e.to_string())?;
     for warning in injector.config().invalid_selectors() {
         eprintln!("warning: {}: {warning}", injector.config().file);
@@ -285,5 +320,36 @@ mod tests {
         assert_eq!(Target::parse("web-1"), Ok(Target::Pod("web-1".into())));
         assert!(Target::parse("svc/web").is_err());
         assert!(Target::parse("pod/").is_err());
+    }
+
+    #[test]
+    fn a_registration_without_a_label_names_its_revision_by_its_selector() {
+        let args = ClusterArgs {
+            istio_namespace: "istio-system".to_owned(),
+            mesh_config_map_name: "istio".to_owned(),
+            inject_config_map_name: "istio-sidecar-injector".to_owned(),
+            kubeconfig: None,
+            context: None,
+            offline: false,
+        };
+        let pods = json!([{"operations": ["CREATE"], "resources": ["pods"]}]);
+        // injit's deploy/overlays/revision, after kustomize.
+        let canary = json!({"kind": "MutatingWebhookConfiguration", "metadata": {"name": "injit-sidecar-injector-canary"},
+            "webhooks": [{"name": "namespace.sidecar-injector.injit.dev", "rules": pods,
+                "clientConfig": {"service": {"namespace": "mesh", "name": "injit-webhook-canary"}},
+                "namespaceSelector": {"matchExpressions": [{"key": "istio.io/rev", "operator": "In", "values": ["canary"]}]}}]});
+        let plain = json!({"kind": "MutatingWebhookConfiguration", "metadata": {"name": "injit-sidecar-injector"},
+            "webhooks": [{"name": "object.sidecar-injector.injit.dev", "rules": pods}]});
+        let found = registrations(&[plain, canary], &args);
+        let shown: Vec<_> =
+            found.iter().map(|r| (r.name.as_str(), r.revision.as_str(), r.config.namespace.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("injit-sidecar-injector", "default", "istio-system"),
+                ("injit-sidecar-injector-canary", "canary", "mesh")
+            ]
+        );
+        assert_eq!(found[1].config.injector, "injit-sidecar-injector-canary");
     }
 }
