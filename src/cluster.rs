@@ -35,31 +35,16 @@ pub struct Resolved {
 
 /// Fills the pieces `sources` lacks from the cluster `args` point at.
 pub fn resolve(sources: Sources, args: &ClusterArgs, revision: &str) -> Result<Resolved, String> {
-    let missing: Vec<ConfigKey> = [
-        (ConfigKey::Config, sources.config.is_none()),
-        (ConfigKey::Values, sources.values.is_none()),
-        (ConfigKey::Mesh, sources.mesh.is_none()),
-    ]
-    .into_iter()
-    .filter_map(|(key, missing)| missing.then_some(key))
-    .collect();
+    let missing = missing(&sources);
     // Every piece given, or told not to look: the files and the defaults.
     if missing.is_empty() || args.offline {
         return Ok(Resolved { sources, cluster: None, note: None });
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the Kubernetes client: {e}"))?;
-    let options = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
-    let cluster = match runtime.block_on(Cluster::connect(&options)).map_err(|e| e.to_string())? {
-        Connection::Cluster(cluster) => cluster,
-        Connection::NotConfigured { .. } => {
-            return Ok(Resolved { sources, cluster: None, note: Some(no_cluster_note()) });
-        }
+    let Some(session) = ClusterSession::connect(args)? else {
+        return Ok(Resolved { sources, cluster: None, note: Some(no_cluster_note()) });
     };
-    let sources = runtime.block_on(read_config_maps(&cluster, sources, args, revision, &missing))?;
-    Ok(Resolved { sources, cluster: Some(ClusterSession { runtime, cluster }), note: None })
+    let sources = session.config_sources(sources, args, revision)?;
+    Ok(Resolved { sources, cluster: Some(session), note: None })
 }
 
 /// A cluster and the runtime its client runs on (the client's connection
@@ -71,6 +56,56 @@ pub struct ClusterSession {
 }
 
 impl ClusterSession {
+    /// The cluster `args` point at, or `None` when no kubeconfig exists
+    /// (and not in a pod). Contacts nothing yet.
+    pub fn connect(args: &ClusterArgs) -> Result<Option<ClusterSession>, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the Kubernetes client: {e}"))?;
+        let options = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
+        match runtime.block_on(Cluster::connect(&options)).map_err(|e| e.to_string())? {
+            Connection::Cluster(cluster) => Ok(Some(ClusterSession { runtime, cluster })),
+            Connection::NotConfigured { .. } => Ok(None),
+        }
+    }
+
+    /// The client, for requests [`ClusterSession::run`] runs.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// Runs a request of the client to completion, on the client's runtime.
+    pub fn run<F: std::future::Future>(&self, request: F) -> F::Output {
+        self.runtime.block_on(request)
+    }
+
+    /// The namespace kubectl uses without `-n`.
+    pub fn default_namespace(&self) -> &str {
+        self.cluster.default_namespace()
+    }
+
+    /// `sources` with the pieces it lacks read from the ConfigMaps of
+    /// `revision`.
+    pub fn config_sources(&self, sources: Sources, args: &ClusterArgs, revision: &str) -> Result<Sources, String> {
+        let names = ConfigMapNames::new(
+            &args.istio_namespace,
+            &args.inject_config_map_name,
+            &args.mesh_config_map_name,
+            revision,
+        );
+        self.config_sources_in(sources, &names)
+    }
+
+    /// `sources` with the pieces it lacks read from the ConfigMaps `names`.
+    pub fn config_sources_in(&self, sources: Sources, names: &ConfigMapNames) -> Result<Sources, String> {
+        let missing = missing(&sources);
+        if missing.is_empty() {
+            return Ok(sources);
+        }
+        self.runtime.block_on(read_config_maps(&self.cluster, sources, names, &missing))
+    }
+
     /// The ProxyConfigs, Namespaces and Nodes the injection of pods in
     /// `namespaces` reads (`root_namespace` is the mesh config's
     /// `rootNamespace`).
@@ -79,16 +114,25 @@ impl ClusterSession {
     }
 }
 
+/// The pieces of the configuration no file gave.
+fn missing(sources: &Sources) -> Vec<ConfigKey> {
+    [
+        (ConfigKey::Config, sources.config.is_none()),
+        (ConfigKey::Values, sources.values.is_none()),
+        (ConfigKey::Mesh, sources.mesh.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(key, missing)| missing.then_some(key))
+    .collect()
+}
+
 async fn read_config_maps(
     cluster: &Cluster,
     mut sources: Sources,
-    args: &ClusterArgs,
-    revision: &str,
+    names: &ConfigMapNames,
     missing: &[ConfigKey],
 ) -> Result<Sources, String> {
-    let names =
-        ConfigMapNames::new(&args.istio_namespace, &args.inject_config_map_name, &args.mesh_config_map_name, revision);
-    let texts = cluster.config_texts(&names, missing).await.map_err(|e| {
+    let texts = cluster.config_texts(names, missing).await.map_err(|e| {
         let hint = match e {
             injit_cluster::Error::NotFound { .. } | injit_cluster::Error::MissingKey { .. } => {
                 "-i names the Istio namespace, -r the revision; config file flags or --offline use no ConfigMap"

@@ -159,8 +159,9 @@ pub const CHECK_INJECT: &str = "\
 Exit codes:
   0  every pod answered
   2  an input, the config or the webhook configuration could not be read or
-     understood, the report could not be written, or the command line is not
-     understood";
+     understood (with TARGET or -l: the cluster could not be read, or the
+     pod, deployment or matching pods are not there), the report could not
+     be written, or the command line is not understood";
 
 #[cfg(test)]
 mod tests {

@@ -65,21 +65,9 @@ const INJECTION_READS: [&str; 4] = [
 fn cluster() -> FakeApi {
     let api = FakeApi::start();
     api.put(objects::node("node-1", "v1.28.3"));
-    let ns = "istio-system";
-    api.put(objects::injector_config_map(
-        ns,
-        "istio-sidecar-injector",
-        objects::DEFAULT_CONFIG,
-        objects::DEFAULT_VALUES,
-    ));
-    api.put(objects::mesh_config_map(ns, "istio", objects::DEFAULT_MESH));
-    api.put(objects::injector_config_map(
-        ns,
-        "istio-sidecar-injector-canary",
-        objects::DEFAULT_CONFIG,
-        &canary_values(),
-    ));
-    api.put(objects::mesh_config_map(ns, "istio-canary", objects::DEFAULT_MESH));
+    let default = objects::revision_config_maps("default", objects::DEFAULT_VALUES);
+    let canary = objects::revision_config_maps("canary", &canary_values());
+    default.into_iter().chain(canary).for_each(|m| api.put(m));
     api
 }
 

@@ -61,6 +61,8 @@ pub enum Connection {
 pub struct Cluster {
     client: Client,
     endpoint: Arc<Endpoint>,
+    /// The context's namespace, else `default` (kubectl's `-n` default).
+    default_namespace: String,
 }
 
 impl Cluster {
@@ -104,6 +106,7 @@ impl Cluster {
     fn with_config(mut config: Config, context: String, options: &ConnectOptions) -> Result<Cluster, Error> {
         config.connect_timeout = Some(options.connect_timeout);
         config.read_timeout = options.read_timeout;
+        let default_namespace = config.default_namespace.clone();
         let endpoint =
             Arc::new(Endpoint { context, server: config.cluster_url.to_string().trim_end_matches('/').to_owned() });
         // An exec credential plugin runs here, before any request.
@@ -111,12 +114,18 @@ impl Cluster {
             kube::Error::Auth(e) => Error::credentials(&endpoint, &e),
             source => Error::Client { endpoint: endpoint.clone(), source },
         })?;
-        Ok(Cluster { client, endpoint })
+        Ok(Cluster { client, endpoint, default_namespace })
     }
 
     /// The context and server, as errors name them.
     pub fn endpoint(&self) -> &Arc<Endpoint> {
         &self.endpoint
+    }
+
+    /// The namespace kubectl uses without `-n`: the context's, else
+    /// `default` (in a pod: the pod's).
+    pub fn default_namespace(&self) -> &str {
+        &self.default_namespace
     }
 
     pub(crate) fn client(&self) -> &Client {

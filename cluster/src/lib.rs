@@ -3,7 +3,8 @@
 //! kube-inject` reads them ([`Cluster::config_texts`]), the ProxyConfigs,
 //! Namespace and Nodes the injection depends on ([`Cluster::injection_objects`],
 //! or one kind at a time) as the API's JSON, and the
-//! webhook's list-and-watch cache of them ([`ClusterCache`]).
+//! webhook's list-and-watch cache of them ([`ClusterCache`]); for
+//! `check-inject`, pods, Deployments and the MutatingWebhookConfigurations.
 //!
 //! Objects stay `serde_json::Value`: the injection core takes plain JSON
 //! (and tests feed it the same way), and a typed round trip would drop
@@ -20,6 +21,8 @@ mod objects;
 mod resources;
 mod snapshot;
 mod watch;
+mod webhook_configurations;
+mod workloads;
 
 pub use config_maps::{
     ConfigKey, ConfigMapNames, ConfigText, DEFAULT_INJECTOR_CONFIG_MAP, DEFAULT_ISTIO_NAMESPACE,

@@ -30,9 +30,24 @@ impl Cluster {
 
     /// `GET` a collection: in `namespace`, or across the cluster.
     pub async fn list(&self, resource: Resource, namespace: Option<&str>) -> Result<ObjectList, Error> {
+        self.list_selected(resource, namespace, None).await
+    }
+
+    /// `GET` a collection, only the objects whose labels match
+    /// `label_selector` (`app=x,tier!=db`: the API server filters).
+    pub async fn list_selected(
+        &self,
+        resource: Resource,
+        namespace: Option<&str>,
+        label_selector: Option<&str>,
+    ) -> Result<ObjectList, Error> {
         let access = Access::list(resource, namespace);
+        let mut params = ListParams::default();
+        if let Some(selector) = label_selector {
+            params = params.labels(selector);
+        }
         let request = kube::core::Request::new(resource.collection_path(namespace))
-            .list(&ListParams::default())
+            .list(&params)
             .map_err(|e| self.decode_error(&access, e.to_string()))?;
         let list = self
             .client()

@@ -23,6 +23,15 @@ impl Resource {
     pub const NODES: Resource = Resource { group: "", version: "v1", plural: "nodes", namespaced: false };
     pub const PROXY_CONFIGS: Resource =
         Resource { group: "networking.istio.io", version: "v1beta1", plural: "proxyconfigs", namespaced: true };
+    pub const PODS: Resource = Resource { group: "", version: "v1", plural: "pods", namespaced: true };
+    pub const DEPLOYMENTS: Resource =
+        Resource { group: "apps", version: "v1", plural: "deployments", namespaced: true };
+    pub const MUTATING_WEBHOOK_CONFIGURATIONS: Resource = Resource {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        plural: "mutatingwebhookconfigurations",
+        namespaced: false,
+    };
 
     /// The collection's path: in `namespace` when given (for namespaced
     /// kinds), else across the cluster.

@@ -1,4 +1,5 @@
-//! `injit check-inject`: would the webhook inject these pods, and why.
+//! `injit check-inject`: would the webhook inject these pods, and why;
+//! the pods of a manifest here, those of a cluster in `check_inject_live`.
 
 use injit_inject::Injector;
 use injit_inject::check_inject::{Answer, Webhooks, check};
@@ -6,28 +7,47 @@ use injit_inject::decision::Rules;
 use injit_inject::manifest::{ManifestObject, objects, pod_of};
 use serde_json::{Value, json};
 
-use crate::args::{ConfigArgs, OutputArg};
+use super::check_inject_live as live;
+use crate::args::{ClusterArgs, ConfigArgs, OutputArg};
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{json_text, label, print_stdout, read_input};
 
 #[derive(clap::Args)]
 #[command(after_help = crate::exit::CHECK_INJECT)]
 pub struct Args {
+    /// In a cluster: `pod/NAME`, `deploy/NAME` (or `deployment/NAME`), or a
+    /// pod's name; checked against every injector registered there
+    #[arg(value_name = "TARGET", conflicts_with_all = ["filename", "selector", "offline"])]
+    target: Option<String>,
     /// Pods or workloads to check (`-` reads standard input)
-    #[arg(short = 'f', long = "filename", value_name = "FILE")]
-    filename: String,
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required_unless_present_any = ["target", "selector"],
+          conflicts_with_all = ["selector", "namespace", "istio_namespace", "mesh_config_map_name",
+                                "inject_config_map_name", "kubeconfig", "context"])]
+    filename: Option<String>,
+    /// In a cluster: the namespace of TARGET or of -l's pods (default: the
+    /// kubeconfig context's, else `default`)
+    #[arg(short = 'n', long = "namespace", value_name = "NAMESPACE")]
+    namespace: Option<String>,
+    /// In a cluster: check every pod of the namespace whose labels match
+    /// SELECTOR (`app=x,tier!=db`)
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR", conflicts_with = "offline")]
+    selector: Option<String>,
     /// The labels of the namespace the pods are created in, `k=v,k2=v2`
     /// (default: those of a Namespace in the manifest, else none)
-    #[arg(long = "namespace-labels")]
+    #[arg(long = "namespace-labels", requires = "filename")]
     namespace_labels: Option<String>,
     /// The MutatingWebhookConfiguration to evaluate (`kubectl get
     /// mutatingwebhookconfiguration NAME -o yaml`); default: Istio's
     /// registration for the revision (`-r`)
-    #[arg(long = "webhook-config", value_name = "FILE")]
+    #[arg(long = "webhook-config", value_name = "FILE", requires = "filename")]
     webhook_config: Option<String>,
     #[command(flatten)]
     config: ConfigArgs,
-    #[arg(long, value_enum, default_value = "human")]
+    /// With TARGET or -l: where the injector's configuration is (each
+    /// registration's revision's ConfigMaps, unless files are given)
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    #[arg(short = 'o', long, value_enum, default_value = "human")]
     output: OutputArg,
 }
 
@@ -35,6 +55,7 @@ pub struct Args {
 /// pod's answer.
 pub fn run(args: Args) -> CommandResult {
     let fail = |e: String| Failure::new(Code::BAD_INPUT, format!("error: {e}"));
+    let Some(filename) = &args.filename else { return run_live(&args) };
     let labels = args.namespace_labels.as_deref().map(parse_labels).transpose().map_err(fail)?;
     let webhooks = match &args.webhook_config {
         None => Webhooks::istio_revision(&args.config.revision),
@@ -52,11 +73,27 @@ pub fn run(args: Args) -> CommandResult {
     for warning in injector.config().invalid_selectors() {
         eprintln!("warning: {}: {warning}", injector.config().file);
     }
-    let text = read_input(&args.filename).map_err(fail)?;
-    let rows = rows(&injector, &webhooks, labels.as_deref(), label(&args.filename), &text).map_err(fail)?;
+    let text = read_input(filename).map_err(fail)?;
+    let rows = rows(&injector, &webhooks, labels.as_deref(), label(filename), &text).map_err(fail)?;
     let text = match args.output {
         OutputArg::Human => human(&rows),
         OutputArg::Json => json_text(&json(&rows)),
+    };
+    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::BAD_INPUT)) }
+}
+
+/// TARGET or `-l` against the cluster (`check_inject_live`).
+fn run_live(args: &Args) -> CommandResult {
+    let fail = |e: String| Failure::new(Code::BAD_INPUT, format!("error: {e}"));
+    let target = match (&args.target, &args.selector) {
+        (Some(target), _) => live::Target::parse(target).map_err(fail)?,
+        (None, Some(selector)) => live::Target::Selector(selector.clone()),
+        (None, None) => return Err(fail("give -f FILE, a TARGET (pod/NAME, deploy/NAME) or -l SELECTOR".to_owned())),
+    };
+    let rows = live::rows(&target, args.namespace.as_deref(), &args.cluster, &args.config).map_err(fail)?;
+    let text = match args.output {
+        OutputArg::Human => live::human(&rows),
+        OutputArg::Json => json_text(&live::json(&rows)),
     };
     if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::BAD_INPUT)) }
 }

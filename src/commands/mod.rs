@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod certs;
 pub mod check;
 pub mod check_inject;
+pub mod check_inject_live;
 pub mod kube_inject;
 pub mod render;
 pub mod serve;

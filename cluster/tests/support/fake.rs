@@ -392,8 +392,53 @@ fn query(req: &Request<Incoming>) -> BTreeMap<String, String> {
         .unwrap_or("")
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (k.to_owned(), percent_decoded(v)))
         .collect()
+}
+
+/// A query value as sent (`app%3Dx` is `app=x`; `+` is a space).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether `object`'s labels match a label selector's equality and
+/// existence terms (`a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-ANDed), the
+/// forms kubectl's `-l` takes besides set terms.
+fn selected(selector: Option<&str>, object: &Value) -> bool {
+    let labels = &object["metadata"]["labels"];
+    let label = |key: &str| labels.get(key.trim()).and_then(Value::as_str);
+    selector.unwrap_or("").split(',').map(str::trim).filter(|t| !t.is_empty()).all(|term| {
+        if let Some((k, v)) = term.split_once("!=") {
+            label(k) != Some(v.trim())
+        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+            label(k) == Some(v.trim())
+        } else if let Some(k) = term.strip_prefix('!') {
+            label(k).is_none()
+        } else {
+            label(term).is_some()
+        }
+    })
 }
 
 async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Response<ApiBody>, Infallible> {
@@ -459,7 +504,7 @@ async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
         let items = state
             .objects
             .iter()
-            .filter(|s| in_scope(s))
+            .filter(|s| in_scope(s) && selected(q.get("labelSelector").map(String::as_str), &s.object))
             .map(|s| {
                 let mut item = s.object.clone();
                 // Built-in kinds' list items carry no type; custom resources' do.
@@ -501,6 +546,9 @@ fn list_kind(target: &Target) -> (String, String) {
         "namespaces" => "Namespace",
         "nodes" => "Node",
         "proxyconfigs" => "ProxyConfig",
+        "pods" => "Pod",
+        "deployments" => "Deployment",
+        "mutatingwebhookconfigurations" => "MutatingWebhookConfiguration",
         other => other,
     };
     let api_version = target.root.trim_start_matches("/apis/").trim_start_matches("/api/").to_owned();

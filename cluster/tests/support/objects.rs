@@ -33,6 +33,18 @@ pub fn mesh_config_map(namespace: &str, name: &str, mesh: &str) -> Value {
     config_map(namespace, name, &[("mesh", mesh)])
 }
 
+/// A revision's two ConfigMaps in `istio-system` (`istio-sidecar-injector`
+/// and `istio`, `-REV` appended unless `revision` is `default`) with the
+/// embedded config and mesh config and `values`.
+pub fn revision_config_maps(revision: &str, values: &str) -> [Value; 2] {
+    let suffix = if revision == "default" { String::new() } else { format!("-{revision}") };
+    let ns = "istio-system";
+    [
+        injector_config_map(ns, &format!("istio-sidecar-injector{suffix}"), DEFAULT_CONFIG, values),
+        mesh_config_map(ns, &format!("istio{suffix}"), DEFAULT_MESH),
+    ]
+}
+
 /// A Namespace with the OpenShift annotations of Istio's tests.
 pub fn namespace(name: &str) -> Value {
     let mut ns = recorded(include_str!("../data/namespace.json"));
@@ -59,4 +71,60 @@ pub fn proxy_config(namespace: &str, name: &str, spec: Option<Value>) -> Value {
         pc["spec"] = spec;
     }
     pc
+}
+
+/// A running Pod in `namespace` with `labels` (the recorded one's
+/// `pod-template-hash` kept).
+pub fn pod(namespace: &str, name: &str, labels: &[(&str, &str)]) -> Value {
+    let mut pod = recorded(include_str!("../data/pod.json"));
+    pod["metadata"]["name"] = json!(name);
+    pod["metadata"]["namespace"] = json!(namespace);
+    for (k, v) in labels {
+        pod["metadata"]["labels"][*k] = json!(v);
+    }
+    pod
+}
+
+/// An `apps/v1` Deployment whose pod template has `labels`.
+pub fn deployment(namespace: &str, name: &str, labels: &[(&str, &str)]) -> Value {
+    let mut deployment = recorded(include_str!("../data/deployment.json"));
+    deployment["metadata"]["name"] = json!(name);
+    deployment["metadata"]["namespace"] = json!(namespace);
+    for (k, v) in labels {
+        deployment["spec"]["template"]["metadata"]["labels"][*k] = json!(v);
+    }
+    deployment
+}
+
+/// A Namespace labelled `labels` (besides the API server's
+/// `kubernetes.io/metadata.name`), without OpenShift's annotations.
+pub fn labelled_namespace(name: &str, labels: &[(&str, &str)]) -> Value {
+    let mut ns = namespace(name);
+    ns["metadata"].as_object_mut().unwrap().remove("annotations");
+    for (k, v) in labels {
+        ns["metadata"]["labels"][*k] = json!(v);
+    }
+    ns
+}
+
+/// Istio's injector registration for `revision` (`default` or another) as
+/// its chart renders it: the default revision's `istio-sidecar-injector`
+/// has four webhooks; another revision's `istio-sidecar-injector-REV`
+/// only the two `rev.*` ones, selecting `istio.io/rev=REV` and calling
+/// `istiod-REV`.
+pub fn istio_webhook_configuration(revision: &str) -> Value {
+    let mut mwc = recorded(include_str!("../data/mutatingwebhookconfiguration.json"));
+    if revision == "default" {
+        return mwc;
+    }
+    mwc["metadata"]["name"] = json!(format!("istio-sidecar-injector-{revision}"));
+    mwc["metadata"]["labels"]["istio.io/rev"] = json!(revision);
+    let webhooks = mwc["webhooks"].as_array_mut().unwrap();
+    webhooks.retain(|w| w["name"].as_str().unwrap().starts_with("rev."));
+    let text = serde_json::to_string(webhooks).unwrap();
+    let text = text
+        .replace(r#"["default"]"#, &format!("[{revision:?}]"))
+        .replace(r#""istiod""#, &format!("\"istiod-{revision}\""));
+    mwc["webhooks"] = serde_json::from_str(&text).unwrap();
+    mwc
 }
