@@ -400,3 +400,39 @@ fn a_config_cut_short_is_refused_naming_what_it_would_break() {
         "{stderr}"
     );
 }
+
+/// A misspelt field in a pod template is injected as istioctl injects it
+/// (dropped: the decoding does not keep it) but said on stderr, with the
+/// name meant.
+#[test]
+fn a_misspelt_pod_template_field_is_warned_about() {
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      contaners:\n      - name: web\n        image: nginx\n";
+    let out = injit(&["kube-inject", "--offline", "-f", "-"], manifest);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: <stdin>: document 1: spec.template.spec.contaners: unknown field \"contaners\" (did you mean `containers`?), dropped"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Each config file given to another's flag is named as what it is.
+#[test]
+fn a_config_file_given_to_the_wrong_flag_is_named() {
+    let defaults = Path::new(env!("CARGO_MANIFEST_DIR")).join("inject/defaults");
+    let file = |name: &str| defaults.join(name).to_string_lossy().into_owned();
+    let sleep = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sleep.yaml").to_string_lossy().into_owned();
+    let cases = [
+        ("--valuesFile", "mesh.yaml", "this is a mesh config, not the injector values (it has `defaultConfig`)"),
+        ("--meshConfigFile", "config.yaml", "this is an injector config, not a mesh config (it has `"),
+        ("--meshConfigFile", "values.json", "this is the injector values, not a mesh config (it has `"),
+    ];
+    for (flag, name, message) in cases {
+        let out = injit(&["kube-inject", "--offline", "-f", &sleep, flag, &file(name)], "");
+        assert_eq!(out.status.code(), Some(1), "{flag} {name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("{name}: {message}")), "{flag} {name}: {stderr}");
+    }
+}

@@ -289,30 +289,21 @@ fn workload(
     // validation refuses them, and decoding into the types (istioctl's
     // kube-inject) drops them without a word, so a `contaners:` typo
     // injects into a pod without containers.
-    let prefix = match object.kind() {
-        "Pod" => "",
-        "CronJob" => "spec.jobTemplate.spec.template.",
-        _ => "spec.template.",
-    };
-    for (part, value, type_key) in
-        [("metadata", template.metadata, "metav1.ObjectMeta"), ("spec", template.spec, "corev1.PodSpec")]
-    {
-        let Some(t) = injit_runtime::types::GoType::named(type_key) else { continue };
-        for unknown in crate::unknown_fields::unknown_fields(t, value) {
-            let meant = unknown.suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            add(
-                FindingSeverity::Error,
-                "unknown-field",
-                format!(
-                    "{prefix}{part}.{}: unknown field {:?}{meant}: the API server refuses it, and kube-inject's decoding drops it",
-                    unknown.path, unknown.name
-                ),
-                match unknown.suggestion {
-                    Some(s) => format!("rename it `{s}`"),
-                    None => "remove it, or move it where its type has it".to_owned(),
-                },
-            );
-        }
+    for unknown in crate::unknown_fields::in_pod_template(&object.value) {
+        add(
+            FindingSeverity::Error,
+            "unknown-field",
+            format!(
+                "{}: unknown field {:?}{}: the API server refuses it, and kube-inject's decoding drops it",
+                unknown.path,
+                unknown.name,
+                unknown.did_you_mean()
+            ),
+            match unknown.suggestion {
+                Some(s) => format!("rename it `{s}`"),
+                None => "remove it, or move it where its type has it".to_owned(),
+            },
+        );
     }
     let spec = template.spec;
     // The sidecar's own requirements hold only for pods that get one.

@@ -49,6 +49,10 @@ pub enum ConfigErrorKind {
     NotConfigNorTemplate,
     #[error("values must be a map")]
     ValuesNotMap,
+    /// One of the three files given in another's place: its keys are the
+    /// other kind's (`key` is one of them).
+    #[error("this is {found}, not {wanted} (it has `{key}`)")]
+    WrongKind { found: &'static str, wanted: &'static str, key: String },
     #[error("the mesh config must be a map")]
     MeshNotMap,
     /// The mesh config does not decode as a `MeshConfig`.
@@ -257,16 +261,90 @@ impl InjectorConfig {
     }
 }
 
+/// `mesh.DefaultMeshConfig()`, embedded: what a given mesh config is laid
+/// over.
+pub fn mesh_defaults() -> Value {
+    match yaml_documents(defaults::MESH_DEFAULTS).ok().and_then(|docs| docs.into_iter().next()) {
+        Some(map @ Value::Object(_)) => map,
+        _ => panic!("the embedded mesh defaults are a YAML map"),
+    }
+}
+
 /// The Helm values (`istio-sidecar-injector`'s `values`): JSON or YAML, or a
 /// ConfigMap holding them.
 pub fn parse_values(file: &str, text: &str) -> Result<Value, ConfigError> {
     let inner = unwrap_config_map(file, text, "values")?;
     let doc = yaml_documents(&inner).map_err(invalid_yaml(file, "values"))?;
     match doc.into_iter().next() {
-        Some(v @ Value::Object(_)) => Ok(v),
+        Some(Value::Object(map)) => {
+            given_as(&map, Kind::Values).map_err(|kind| error(file, None, kind))?;
+            Ok(Value::Object(map))
+        }
         Some(Value::Null) | None => Ok(Value::Object(Default::default())),
         Some(_) => Err(error(file, Some(1), ConfigErrorKind::ValuesNotMap)),
     }
+}
+
+/// The three files `kube-inject` and `serve` read, told apart by their
+/// keys, so that one given in another's place is named as such rather
+/// than read as an empty or odd version of the other.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Injector,
+    Values,
+    Mesh,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Injector => "an injector config",
+            Kind::Values => "the injector values",
+            Kind::Mesh => "a mesh config",
+        }
+    }
+
+    /// Keys only this kind has at the top (the chart's `values` keys,
+    /// an injector config's own, MeshConfig fields values never hold).
+    fn own_keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Injector => &[
+                "templates",
+                "template",
+                "defaultTemplates",
+                "neverInjectSelector",
+                "alwaysInjectSelector",
+                "injectedAnnotations",
+            ],
+            Kind::Values => &["global", "sidecarInjectorWebhook", "istio_cni", "gateways", "pilot"],
+            Kind::Mesh => &[
+                "defaultConfig",
+                "rootNamespace",
+                "trustDomain",
+                "accessLogFile",
+                "enablePrometheusMerge",
+                "extensionProviders",
+                "defaultProviders",
+                "outboundTrafficPolicy",
+                "ingressControllerMode",
+            ],
+        }
+    }
+}
+
+/// An error when `map`, given as `wanted`, has another kind's keys and
+/// none of its own.
+fn given_as(map: &Map<String, Value>, wanted: Kind) -> Result<(), ConfigErrorKind> {
+    let has = |kind: Kind| map.keys().find(|k| kind.own_keys().contains(&k.as_str()));
+    if has(wanted).is_some() {
+        return Ok(());
+    }
+    for found in [Kind::Injector, Kind::Values, Kind::Mesh].into_iter().filter(|k| *k != wanted) {
+        if let Some(key) = has(found) {
+            return Err(ConfigErrorKind::WrongKind { found: found.name(), wanted: wanted.name(), key: key.clone() });
+        }
+    }
+    Ok(())
 }
 
 /// A mesh config's fields decode as a `MeshConfig` (Istio reads it with
@@ -297,6 +375,7 @@ pub fn parse_mesh(file: &str, text: &str, defaults: &Value) -> Result<Value, Con
         Some(Value::Null) | None => Map::new(),
         Some(_) => return Err(error(file, Some(1), ConfigErrorKind::MeshNotMap)),
     };
+    given_as(&user, Kind::Mesh).map_err(|kind| error(file, None, kind))?;
     check_mesh(&user).map_err(|kind| error(file, None, kind))?;
     let mut mesh = match defaults {
         Value::Object(map) => map.clone(),
@@ -366,6 +445,22 @@ pub mod defaults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mesh config given as the values, or an injector config as the
+    /// mesh config, is named as such, not read as an odd version of the
+    /// other.
+    #[test]
+    fn a_file_given_in_anothers_place_is_named() {
+        let err = parse_values("mesh.yaml", defaults::MESH).unwrap_err().to_string();
+        assert_eq!(err, "mesh.yaml: this is a mesh config, not the injector values (it has `defaultConfig`)");
+        let err = parse_mesh("config.yaml", defaults::CONFIG, &Value::Null).unwrap_err().to_string();
+        assert!(err.starts_with("config.yaml: this is an injector config, not a mesh config (it has `"), "{err}");
+        let err = parse_mesh("values.json", defaults::VALUES, &Value::Null).unwrap_err().to_string();
+        assert!(err.starts_with("values.json: this is the injector values, not a mesh config (it has `"), "{err}");
+        // Each accepts its own, and the empty file.
+        assert!(parse_values("v", defaults::VALUES).is_ok() && parse_values("v", "{}").is_ok());
+        assert!(parse_mesh("m", defaults::MESH, &Value::Null).is_ok() && parse_mesh("m", "", &Value::Null).is_ok());
+    }
 
     /// `--version` names the proxy image the embedded values give.
     #[test]

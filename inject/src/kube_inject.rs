@@ -117,6 +117,15 @@ pub fn kube_inject_in_cluster(
             .map_err(|e| context(Error::new(ErrorKind::Input, format!("could not decode object: {e}"))))?;
         match kind_of(injector, &value, &mut out.warnings) {
             Some(spec) => {
+                // What the decoding below drops without a word (istioctl's
+                // too): said, so that a typo is not a silent loss.
+                for unknown in crate::unknown_fields::in_pod_template(&value) {
+                    let (path, name, meant) = (&unknown.path, &unknown.name, unknown.did_you_mean());
+                    let document = index + 1;
+                    out.warnings.push(format!(
+                        "warning: {source}: document {document}: {path}: unknown field {name:?}{meant}, dropped"
+                    ));
+                }
                 let object = inject_object(injector, cluster, value, spec, &mut out.warnings).map_err(context)?;
                 out.output
                     .push_str(&write_object(&object, spec).map_err(|e| context(Error::new(ErrorKind::Input, e)))?);

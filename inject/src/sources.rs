@@ -36,7 +36,7 @@ impl Sources {
             Some(s) => InjectorConfig::parse_or_template(&s.name, &s.text)?,
             None => InjectorConfig::parse("<default injector config>", defaults::CONFIG)?,
         };
-        let mesh_defaults = parse_values("<default mesh config>", defaults::MESH_DEFAULTS)?;
+        let mesh_defaults = crate::config::mesh_defaults();
         let mesh = match &self.mesh {
             Some(s) => parse_mesh(&s.name, &s.text, &mesh_defaults)?,
             None => parse_mesh("<default mesh config>", defaults::MESH, &mesh_defaults)?,
@@ -62,6 +62,6 @@ impl Sources {
 
 /// The mesh config Istio uses with no mesh config given.
 pub fn default_mesh() -> Value {
-    let defaults = parse_values("<default mesh config>", defaults::MESH_DEFAULTS).expect("the embedded defaults parse");
-    parse_mesh("<default mesh config>", defaults::MESH, &defaults).expect("the embedded mesh config parses")
+    parse_mesh("<default mesh config>", defaults::MESH, &crate::config::mesh_defaults())
+        .expect("the embedded mesh config parses")
 }

@@ -27,6 +27,33 @@ pub fn unknown_fields(t: GoType, value: &Value) -> Vec<UnknownField> {
     out
 }
 
+/// The unknown fields of a workload's pod template (its metadata and
+/// spec), with paths from the object (`spec.template.spec.contaners`).
+pub fn in_pod_template(object: &Value) -> Vec<UnknownField> {
+    let Some(template) = crate::manifest::pod_template(object) else { return Vec::new() };
+    let prefix = match object.get("kind").and_then(Value::as_str) {
+        Some("Pod") => "",
+        Some("CronJob") => "spec.jobTemplate.spec.template.",
+        _ => "spec.template.",
+    };
+    let mut out = Vec::new();
+    for (part, value, type_key) in
+        [("metadata", template.metadata, "metav1.ObjectMeta"), ("spec", template.spec, "corev1.PodSpec")]
+    {
+        let Some(t) = GoType::named(type_key) else { continue };
+        let mut path = format!("{prefix}{part}");
+        walk(t, value, &mut path, &mut out);
+    }
+    out
+}
+
+impl UnknownField {
+    /// ` (did you mean `name`?)`, or nothing.
+    pub fn did_you_mean(&self) -> String {
+        self.suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+    }
+}
+
 fn walk(t: GoType, value: &Value, path: &mut String, out: &mut Vec<UnknownField>) {
     let mut t = t;
     while let Ty::Ptr(e) = t.expr() {

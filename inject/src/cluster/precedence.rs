@@ -44,8 +44,7 @@ pub fn as_written(config: &Map<String, Value>) -> Map<String, Value> {
 pub fn default_proxy_config() -> &'static Map<String, Value> {
     static DEFAULT: OnceLock<Map<String, Value>> = OnceLock::new();
     DEFAULT.get_or_init(|| {
-        let mesh = crate::config::parse_values("<default mesh config>", crate::config::defaults::MESH_DEFAULTS)
-            .expect("the embedded mesh defaults parse");
+        let mesh = crate::config::mesh_defaults();
         match mesh.get("defaultConfig") {
             Some(Value::Object(config)) => as_written(config),
             _ => Map::new(),
