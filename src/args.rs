@@ -48,7 +48,8 @@ impl From<BackendArg> for Backend {
     }
 }
 
-/// `--output` of the reports `analyze` and `check-inject` print.
+/// `-o/--output`: the format of the reports `check`, `analyze` and
+/// `check-inject` print (`kube-inject` keeps istioctl's `-o FILE`).
 #[derive(Clone, Copy, ValueEnum)]
 pub enum OutputArg {
     Human,

@@ -11,7 +11,7 @@ use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
 use injit_runtime::Library;
 use injit_runtime::types::GoType;
 
-use crate::args::{Funcs, parse_delims};
+use crate::args::{Funcs, OutputArg, parse_delims};
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{label, print_stdout, read_input};
 use crate::report;
@@ -29,9 +29,9 @@ pub struct Args {
     /// The functions templates may call
     #[arg(long, value_enum, default_value = "istio")]
     funcs: Funcs,
-    /// How to print problems
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
+    /// How to print problems (`--format`, its old name, still works)
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, default_value = "human")]
+    output: OutputArg,
     /// Also print an intermediate form of each template
     #[arg(long, value_enum)]
     emit: Option<Emit>,
@@ -40,12 +40,6 @@ pub struct Args {
     /// name such as `v1.PodSpec`. Injector configs default to Istio's.
     #[arg(long, value_name = "TYPE")]
     data_type: Option<String>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,9 +98,9 @@ fn check_files(args: Args) -> CommandResult {
         reports.push(report);
     }
     let errors: usize = reports.iter().map(|r| r.errors()).sum();
-    match args.format {
-        Format::Json => failed |= !print_stdout(&format!("{}\n", report::json(&reports))),
-        Format::Human => {
+    match args.output {
+        OutputArg::Json => failed |= !print_stdout(&format!("{}\n", report::json(&reports))),
+        OutputArg::Human => {
             let mut stderr = std::io::stderr().lock();
             for r in &reports {
                 let _ = stderr.write_all(report::human(r, styled).as_bytes());
