@@ -27,6 +27,14 @@ fn positional_files_and_the_default_namespace() {
     assert!(!web(&with_n).contains("no-service"), "{with_n}");
 }
 
+/// Each item of a `List` is named at its own line, not the List's.
+#[test]
+fn list_items_have_their_own_lines() {
+    let (_, out, _) = analyze(&["examples/app.yaml", "-n", "shop"]);
+    assert!(out.contains("examples/app.yaml:125: Pod shop/debug"), "{out}");
+    assert!(out.contains("examples/app.yaml:137: ReplicaSet shop/worker"), "{out}");
+}
+
 #[test]
 fn a_folder_is_read_past_files_that_are_not_manifests() {
     let dir = tempfile::tempdir().unwrap();

@@ -15,6 +15,7 @@ pub mod images;
 pub mod injector;
 pub mod kube_inject;
 pub mod legacy_types;
+mod list_items;
 pub mod manifest;
 pub mod merge;
 pub mod object;

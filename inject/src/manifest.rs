@@ -90,7 +90,10 @@ pub fn objects(input: &str) -> Result<Vec<ManifestObject>, Located> {
             Value::Null => {}
             Value::Object(_) if value.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List")) => {
                 let items = value.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
-                for mut value in items {
+                // Each item where it starts (the List's line if unknown).
+                let starts = crate::list_items::item_lines(doc.text);
+                for (i, mut value) in items.into_iter().enumerate() {
+                    let line = starts.get(i).map_or(line, |l| doc.line + l - 1);
                     decode_pod_template(&mut value).map_err(|message| Located { line, message })?;
                     out.push(ManifestObject { value, line });
                 }
