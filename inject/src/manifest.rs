@@ -200,7 +200,7 @@ mod tests {
         let text = "kind: List\nitems:\n- kind: Pod\n  metadata: {name: p}\n  spec: {}\n---\nkind: CronJob\nmetadata: {name: c, namespace: ns}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {app: c}}\n        spec: {containers: []}\n";
         let read = objects(text).unwrap();
         assert_eq!(read.len(), 2);
-        assert_eq!((read[0].kind(), read[0].line, read[0].namespace()), ("Pod", 1, "default"));
+        assert_eq!((read[0].kind(), read[0].line, read[0].namespace()), ("Pod", 3, "default"), "the item's own line");
         assert_eq!(read[1].line, 7);
         let pod = pod_of(&read[1]).unwrap();
         assert_eq!(pod["metadata"]["labels"]["app"], "c");
