@@ -59,11 +59,20 @@ impl ClusterSession {
     /// The cluster `args` point at, or `None` when no kubeconfig exists
     /// (and not in a pod). Contacts nothing yet.
     pub fn connect(args: &ClusterArgs) -> Result<Option<ClusterSession>, String> {
+        ClusterSession::connect_to(args.kubeconfig.clone(), args.context.clone())
+    }
+
+    /// [`ClusterSession::connect`] for a kubeconfig file and context given
+    /// (`None`: as kubectl finds them).
+    pub fn connect_to(
+        kubeconfig: Option<std::path::PathBuf>,
+        context: Option<String>,
+    ) -> Result<Option<ClusterSession>, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the Kubernetes client: {e}"))?;
-        let options = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
+        let options = ConnectOptions::new(kubeconfig, context);
         match runtime.block_on(Cluster::connect(&options)).map_err(|e| e.to_string())? {
             Connection::Cluster(cluster) => Ok(Some(ClusterSession { runtime, cluster })),
             Connection::NotConfigured { .. } => Ok(None),

@@ -1,13 +1,12 @@
 //! The objects `analyze -k` reads from a cluster: Pods and Services, in a
 //! namespace or all of them, as manifests of the cluster's context.
 
-use injit_cluster::{Cluster, ConnectOptions, Connection, Resource};
+use injit_cluster::Resource;
 use injit_inject::analyze::Manifest;
 use injit_inject::manifest::ManifestObject;
 use serde_json::Value;
 
-const PODS: Resource = Resource { group: "", version: "v1", plural: "pods", namespaced: true };
-const SERVICES: Resource = Resource { group: "", version: "v1", plural: "services", namespaced: true };
+use crate::cluster::ClusterSession;
 
 /// Namespaces Istio's analyzer leaves out: the cluster's own.
 const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
@@ -19,36 +18,25 @@ pub fn read(
     context: Option<String>,
     namespace: Option<&str>,
 ) -> Result<Manifest, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the Kubernetes client: {e}"))?;
-    runtime.block_on(async {
-        let options = ConnectOptions::new(kubeconfig, context);
-        let cluster = match Cluster::connect(&options).await.map_err(|e| e.to_string())? {
-            Connection::Cluster(cluster) => cluster,
-            Connection::NotConfigured { .. } => {
-                return Err(
-                    "-k: no cluster configured (no kubeconfig found; set KUBECONFIG or --kubeconfig)".to_owned()
-                );
+    let Some(session) = ClusterSession::connect_to(kubeconfig, context)? else {
+        return Err("-k: no cluster configured (no kubeconfig found; set KUBECONFIG or --kubeconfig)".to_owned());
+    };
+    let cluster = session.cluster();
+    let mut objects = Vec::new();
+    // Listed items carry no kind: each is given its list's.
+    for (resource, kind) in [(Resource::SERVICES, "Service"), (Resource::PODS, "Pod")] {
+        let list = session.run(cluster.list(resource, namespace)).map_err(|e| e.to_string())?;
+        for mut item in list.items {
+            let ns = item.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+            if namespace.is_none() && SYSTEM_NAMESPACES.contains(&ns) {
+                continue;
             }
-        };
-        let mut objects = Vec::new();
-        // Listed items carry no kind: each is given its list's.
-        for (resource, kind) in [(SERVICES, "Service"), (PODS, "Pod")] {
-            let list = cluster.list(resource, namespace).await.map_err(|e| e.to_string())?;
-            for mut item in list.items {
-                let ns = item.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
-                if namespace.is_none() && SYSTEM_NAMESPACES.contains(&ns) {
-                    continue;
-                }
-                if let Some(object) = item.as_object_mut() {
-                    object.insert("kind".to_owned(), Value::String(kind.to_owned()));
-                    object.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
-                }
-                objects.push(ManifestObject { value: item, line: 0 });
+            if let Some(object) = item.as_object_mut() {
+                object.insert("kind".to_owned(), Value::String(kind.to_owned()));
+                object.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
             }
+            objects.push(ManifestObject { value: item, line: 0 });
         }
-        Ok(Manifest { file: format!("cluster {:?}", cluster.endpoint().context), objects })
-    })
+    }
+    Ok(Manifest { file: format!("cluster {:?}", cluster.endpoint().context), objects })
 }

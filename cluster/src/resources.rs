@@ -24,6 +24,7 @@ impl Resource {
     pub const PROXY_CONFIGS: Resource =
         Resource { group: "networking.istio.io", version: "v1beta1", plural: "proxyconfigs", namespaced: true };
     pub const PODS: Resource = Resource { group: "", version: "v1", plural: "pods", namespaced: true };
+    pub const SERVICES: Resource = Resource { group: "", version: "v1", plural: "services", namespaced: true };
     pub const DEPLOYMENTS: Resource =
         Resource { group: "apps", version: "v1", plural: "deployments", namespaced: true };
     pub const MUTATING_WEBHOOK_CONFIGURATIONS: Resource = Resource {

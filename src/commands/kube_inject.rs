@@ -58,7 +58,7 @@ pub fn run(args: Args) -> CommandResult {
         }
         None => None,
     };
-    let injected = inject_with(&injector, cluster.as_ref(), &options).map_err(|e| failed(format!("error: {e}")))?;
+    let injected = inject(&injector, cluster.as_ref(), &options).map_err(|e| failed(format!("error: {e}")))?;
     let written = match &args.output {
         Some(path) => write_atomically(Path::new(path), &injected.output).map_err(|e| format!("{path}: {e}")),
         None => write_stdout(injected.output.as_bytes()),
@@ -78,16 +78,11 @@ pub struct KubeInjectOptions {
     pub options: Options,
 }
 
-/// Injects the manifest: the output text and the warnings (a template
-/// that runs on the evaluator because native code could not be generated
-/// for it, then the skips).
-pub fn inject(options: &KubeInjectOptions) -> Result<Injected, Error> {
-    let injector = options.sources.build_checked(options.options.clone(), Caller::KubeInject)?;
-    inject_with(&injector, None, options)
-}
-
-/// [`inject`] with a built injector and what is known of the cluster.
-fn inject_with(
+/// Injects the manifest with `injector` and what is known of the
+/// cluster: the output text and the warnings (a template that runs on the
+/// evaluator because native code could not be generated for it, then the
+/// skips).
+fn inject(
     injector: &injit_inject::Injector,
     cluster: Option<&ClusterState>,
     options: &KubeInjectOptions,
