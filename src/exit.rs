@@ -1,43 +1,39 @@
 //! The exit codes of every `injit` command, in one table.
 //!
-//! The numbers are the ones each command has always used. Some numbers
-//! mean different things to different commands (2 is a usage error
-//! everywhere, but also `render`'s execution error and `check-inject`'s
-//! any error); the table names every meaning, so a script can tell what
-//! a code means from the command it ran. `docs/exit-codes.md` holds the
-//! same table.
+//! One number means one thing in every command, so a script can act on
+//! the code alone: 1 the subject has problems (a template's errors,
+//! analyze's findings, a pod that could not be injected), 2 the command
+//! line, 3 an input or output file, 4 the cluster. `docs/exit-codes.md`
+//! holds the same tables.
 
 use std::process::ExitCode;
 
-/// An exit code, named for what it means; several names share a number
-/// (see [`HELP`]).
+/// An exit code, named for what it means; [`FINDINGS`](Code::FINDINGS)
+/// and [`FAILED`](Code::FAILED) share 1 (see [`HELP`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Code(u8);
 
 impl Code {
-    /// 0: done; for `check` and `analyze`, nothing to report.
+    /// 0: done; for `check` and `analyze`, nothing at the failing level.
     pub const OK: Code = Code(0);
     /// 1, `check`: a template has errors; `analyze`: a finding at
     /// `--fail-on`'s severity or above.
     pub const FINDINGS: Code = Code(1);
-    /// 1, `check`, `render`, `kube-inject`, `serve`, `certs`: the command
-    /// could not do its work (a file could not be read or written, the
-    /// injector config is broken, the server could not start).
+    /// 1: the work itself failed on good input: `render`'s template does
+    /// not parse or fails while executing, `kube-inject` could not inject
+    /// a pod, `serve` could not listen, `render --bench` failed.
     pub const FAILED: Code = Code(1);
-    /// 1, `render`: the template does not parse (Go's parse error).
-    pub const PARSE_ERROR: Code = Code(1);
-    /// 2, every command: the command line is not understood (clap's
-    /// errors; `check`'s `--delims` and `--data-type`).
+    /// 2: the command line is not understood (clap's errors, and values
+    /// clap cannot judge: `--delims`, `--data-type`, a TARGET).
     pub const USAGE: Code = Code(2);
-    /// 2, `render`: the template failed while executing (Go's exec
-    /// error); what it wrote before is on standard output.
-    pub const EXEC_ERROR: Code = Code(2);
-    /// 2, `analyze` and `check-inject`: an input could not be read or
-    /// understood, or the report could not be written.
-    pub const BAD_INPUT: Code = Code(2);
-    /// 3, `render`: the template or the data could not be read or
-    /// decoded, or `--missingkey`, `--delims` or `--batch` was unusable.
-    pub const RENDER_INPUT: Code = Code(3);
+    /// 3: an input (template, data, injector config, values, mesh config,
+    /// manifest, certificate, key) could not be read or understood, or an
+    /// output could not be written.
+    pub const INPUT: Code = Code(3);
+    /// 4: the cluster could not be used: no or a broken kubeconfig, the
+    /// API server unreachable or refusing, or the objects asked for are
+    /// not there.
+    pub const CLUSTER: Code = Code(4);
 
     /// The number the process exits with.
     pub fn number(self) -> u8 {
@@ -92,76 +88,88 @@ pub fn finish(outcome: CommandResult) -> ExitCode {
 /// The table, as `injit --help` prints it.
 pub const HELP: &str = "\
 Exit codes:
-  0  success; check, analyze: nothing to report
+  0  success; check, analyze: nothing at the failing level
   1  check: a template has errors
      analyze: a finding at --fail-on's severity or above
-     render: the template does not parse
-     check, render, kube-inject, serve, certs: the command failed (a file
-     could not be read or written, a broken config, the server could not start)
-  2  any command: the command line is not understood
-     render: the template failed while executing (its output so far is written)
-     analyze, check-inject: an input could not be read or understood, or
-     the report could not be written
-  3  render: the template or data could not be read or decoded, or
-     --missingkey, --delims or --batch was unusable
-141  any command: the reader of its standard output went away (| head);
-     stopped quietly, as SIGPIPE stops Unix tools";
+     render: the template does not parse, or fails while executing
+     kube-inject: a pod could not be injected
+     serve: the server could not listen
+  2  the command line is not understood
+  3  an input could not be read or understood (template, data, config,
+     values, mesh config, manifest, certificate), or an output could not
+     be written
+  4  the cluster could not be used (kubeconfig, API server, permissions,
+     or the objects asked for are not there)
+141  the reader of standard output went away (| head): stopped quietly,
+     as SIGPIPE stops Unix tools";
 
 /// `injit check --help`'s part of the table.
 pub const CHECK: &str = "\
 Exit codes:
   0  no errors
-  1  a template has errors, or a file could not be read or written
-  2  the command line is not understood (a bad --delims or --data-type too)";
+  1  a template has errors
+  2  the command line is not understood (a bad --delims or --data-type too)
+  3  a file could not be read, or the report could not be written";
 
 /// `injit render --help`'s part of the table.
 pub const RENDER: &str = "\
 Exit codes:
   0  rendered
-  1  the template does not parse, --bench failed, or the output could not be written
-  2  the template failed while executing (its output so far is written), or the
-     command line is not understood
-  3  the template or data could not be read or decoded, or --missingkey, --delims
-     or --batch was unusable";
+  1  the template does not parse, or fails while executing (its output so
+     far is written); --bench failed
+  2  the command line is not understood (a bad --missingkey or --delims,
+     or --batch in a build without the conformance kit, too)
+  3  the template or data could not be read or decoded, or the output could
+     not be written";
 
 /// `injit kube-inject --help`'s part of the table.
 pub const KUBE_INJECT: &str = "\
 Exit codes:
   0  injected
-  1  a file or the cluster could not be read, the output could not be written,
-     or injection failed
-  2  the command line is not understood";
+  1  a pod could not be injected (its template failed, the pod was refused)
+  2  the command line is not understood
+  3  the manifest or a config file could not be read or understood, or the
+     output could not be written
+  4  the cluster could not be used (kubeconfig, API server, permissions, or
+     the revision's ConfigMaps are not there)";
 
 /// `injit serve --help`'s part of the table.
 pub const SERVE: &str = "\
 Exit codes:
   0  shut down on SIGTERM or SIGINT
-  1  the server could not start
-  2  the command line is not understood";
+  1  the server could not listen
+  2  the command line is not understood
+  3  a certificate or config file could not be read or understood
+  4  the cluster could not be used (a broken kubeconfig)";
 
 /// `injit certs --help`'s part of the table.
 pub const CERTS: &str = "\
 Exit codes:
   0  issued
-  1  the certificates or the manifest could not be made, read or written
-  2  the command line is not understood";
+  2  the command line is not understood
+  3  the CA, the manifest or the output folder could not be read, used or
+     written (existing certificates are kept without --force)";
 
 /// `injit analyze --help`'s part of the table.
 pub const ANALYZE: &str = "\
 Exit codes:
   0  no finding at --fail-on's severity or above
   1  a finding at --fail-on's severity or above
-  2  a manifest could not be read or parsed, the report could not be written,
-     or the command line is not understood";
+  2  the command line is not understood
+  3  a manifest could not be read or parsed, or the report could not be
+     written
+  4  with -k: the cluster could not be used";
 
 /// `injit check-inject --help`'s part of the table.
 pub const CHECK_INJECT: &str = "\
 Exit codes:
   0  every pod answered
-  2  an input, the config or the webhook configuration could not be read or
-     understood (with TARGET or -l: the cluster could not be read, or the
-     pod, deployment or matching pods are not there), the report could not
-     be written, or the command line is not understood";
+  2  the command line is not understood (a TARGET that is not pod/NAME,
+     deploy/NAME or a name too)
+  3  a manifest, config or webhook configuration could not be read or
+     understood, or the report could not be written
+  4  with TARGET or -l: the cluster could not be used, or the pod,
+     deployment or matching pods are not there";
 
 #[cfg(test)]
 mod tests {

@@ -46,7 +46,7 @@ fn a_folder_is_read_past_files_that_are_not_manifests() {
     assert!(stdout.contains("b.yaml"), "{stdout}");
     // A file named on the command line must read.
     let (code, _, stderr) = analyze(&[dir.path().join("a.yaml").to_str().unwrap()]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 3, "{stderr}");
 }
 
 #[test]

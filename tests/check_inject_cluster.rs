@@ -152,7 +152,7 @@ fn json_gives_each_registrations_answer() {
 fn a_missing_deployment_says_which_and_where() {
     let api = cluster();
     let out = check_inject(&api, &["deploy/nope", "-n", "shop"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(4));
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr, "error: context \"kind-test\": deployment shop/nope not found (-n names the namespace)\n");
@@ -232,7 +232,7 @@ fn a_forbidden_list_names_the_verb_and_resource() {
     api.put(objects::pod("shop", "web-1", &[]));
     api.forbid("mutatingwebhookconfigurations");
     let out = check_inject(&api, &["web-1", "-n", "shop"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(4));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(

@@ -470,11 +470,11 @@ fn certs_refuses_to_overwrite_or_to_sign_with_a_key_not_the_cas() {
     assert!(injit(&["certs", "--out-dir", out_dir]).status.success());
     let before = std::fs::read(out.join("ca.crt")).unwrap();
     let again = injit(&["certs", "--out-dir", out_dir]);
-    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(again.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists; renew under its CA with --renew"));
     assert_eq!(std::fs::read(out.join("ca.crt")).unwrap(), before, "nothing overwritten");
     let days = injit(&["certs", "--days", "0", "--out-dir", dir.path().join("d").to_str().unwrap()]);
-    assert_eq!(days.status.code(), Some(1));
+    assert_eq!(days.status.code(), Some(2));
     let renew = injit(&["certs", "--renew", "--out-dir", dir.path().join("none").to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&renew.stderr).contains("no CA to renew under"), "{renew:?}");
     // Another CA's key.
@@ -491,13 +491,21 @@ fn certs_refuses_to_overwrite_or_to_sign_with_a_key_not_the_cas() {
         "--out-dir",
         mixed.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("the CA key does not sign for the CA certificate"));
     assert!(!mixed.exists(), "nothing written");
     // A manifest that cannot be read fails before anything is written.
     let missing = injit(&["certs", "--manifest", "nope.yaml", "--out-dir", dir.path().join("m").to_str().unwrap()]);
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(3));
     assert!(!dir.path().join("m").exists());
+    // A manifest with no caBundle to fill is refused before writing too.
+    let bare = dir.path().join("bare.yaml");
+    std::fs::write(&bare, "kind: MutatingWebhookConfiguration\n").unwrap();
+    let unfilled =
+        injit(&["certs", "--manifest", bare.to_str().unwrap(), "--out-dir", dir.path().join("u").to_str().unwrap()]);
+    assert_eq!(unfilled.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unfilled.stderr).contains("no `caBundle:` field to fill"), "{unfilled:?}");
+    assert!(!dir.path().join("u").exists(), "nothing written");
 }
 
 #[test]

@@ -13,36 +13,40 @@ const COMMANDS: [&str; 7] = ["check", "render", "kube-inject", "serve", "certs",
 const RUNS: &[(&[&str], i32, &str)] = &[
     (&["check", "examples/templates/sidecar.tmpl"], 0, "a clean template"),
     (&["check", "snapshots/tests/inputs/check/three_mistakes.tmpl"], 1, "a template with errors"),
-    (&["check", "/nonexistent/injit.tmpl"], 1, "an unreadable template"),
     (&["check", "--delims", "x", "examples/templates/sidecar.tmpl"], 2, "a bad --delims"),
+    (&["check", "/nonexistent/injit.tmpl"], 3, "an unreadable template"),
     (&["render", "--funcs", "sprig", "bench/conformance/sidecar.tmpl", "bench/conformance/pod.json"], 0, "a render"),
     (&["render", "snapshots/tests/inputs/check/syntax_error.tmpl"], 1, "a template that does not parse"),
-    (&["render", "snapshots/tests/inputs/check/fails_every_run.tmpl"], 2, "a template that fails while executing"),
+    (&["render", "snapshots/tests/inputs/check/fails_every_run.tmpl"], 1, "a template that fails while executing"),
+    (&["render", "--missingkey", "nope", "examples/templates/sidecar.tmpl"], 2, "a bad --missingkey"),
     (&["render", "/nonexistent/injit.tmpl"], 3, "an unreadable template"),
-    (&["kube-inject", "-f", "examples/sleep.yaml"], 0, "an injection"),
-    (&["kube-inject", "-f", "/nonexistent/app.yaml"], 1, "an unreadable manifest"),
-    (
-        &["serve", "--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"],
-        1,
-        "missing certificate files",
-    ),
-    (&["certs", "--out-dir", "Cargo.toml/certs"], 1, "an output folder that cannot be made"),
+    (&["kube-inject", "--offline", "-f", "examples/sleep.yaml"], 0, "an injection"),
+    (&["kube-inject", "--offline", "-f", "tests/data/bad-annotation.yaml"], 1, "a pod Istio refuses to inject"),
+    (&["kube-inject", "--offline", "-f", "/nonexistent/app.yaml"], 3, "an unreadable manifest"),
+    (&["kube-inject", "-f", "examples/sleep.yaml"], 4, "a broken kubeconfig"),
+    (&["serve", "--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"], 3, "missing certificates"),
+    (&["certs", "--days", "0", "--out-dir", "/nonexistent/injit-certs"], 2, "--days 0"),
+    (&["certs", "--out-dir", "Cargo.toml/certs"], 3, "an output folder that cannot be made"),
     (&["analyze", "-f", "examples/app.yaml"], 0, "warnings below --fail-on"),
     (&["analyze", "-f", "examples/app.yaml", "--fail-on", "warning"], 1, "warnings at --fail-on"),
-    (&["analyze", "-f", "/nonexistent/app.yaml"], 2, "an unreadable manifest"),
+    (&["analyze", "-f", "/nonexistent/app.yaml"], 3, "an unreadable manifest"),
+    (&["analyze", "-k"], 4, "a broken kubeconfig"),
     (&["check-inject", "-f", "examples/app.yaml"], 0, "a report"),
-    (&["check-inject", "-f", "/nonexistent/app.yaml"], 2, "an unreadable manifest"),
+    (&["check-inject", "svc/web"], 2, "a TARGET check-inject does not read"),
+    (&["check-inject", "-f", "/nonexistent/app.yaml"], 3, "an unreadable manifest"),
+    (&["check-inject", "pod/web"], 4, "a broken kubeconfig"),
 ];
 
-/// Runs `injit args` with nothing on stdin; a command that has not exited
+/// Runs `injit args` with nothing on stdin, in the package root; a command that has not exited
 /// after 20 s (a server that started when it should not have) is killed
 /// and reported.
 fn exit_code(args: &[&str]) -> Option<i32> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_injit"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        // No cluster: the developer's kubeconfig must not change the result.
-        .env("KUBECONFIG", "/nonexistent/injit-tests/kubeconfig")
+        // Every run sees a broken kubeconfig: the developer's cluster cannot
+        // change a result, and a run that reads a cluster shows as 4.
+        .env("KUBECONFIG", "tests/data/broken-kubeconfig")
         .env_remove("KUBERNETES_SERVICE_HOST")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -90,11 +94,13 @@ fn every_documented_code_has_a_run() {
         let documented = documented_codes(command);
         // 2 (the command line is not understood) is clap's for every
         // command: `usage_errors_exit_2` runs it. `certs`' success writes
-        // files: `certs_into_a_new_folder_exit_0`. `serve`'s 0 is its exit
-        // on SIGTERM, which needs a started server: tests/serve.rs
+        // files: `certs_into_a_new_folder_exit_0`. `serve`'s 1 and 4 need
+        // certificates: `serve_that_cannot_listen_or_watch`; its 0 is its
+        // exit on SIGTERM, which needs a started server: tests/serve.rs
         // (`sigterm_drains_then_finishes_in_flight_requests_and_exits`).
         let elsewhere: &[i32] = match command {
-            "certs" | "serve" => &[0, 2],
+            "certs" => &[0, 2],
+            "serve" => &[0, 1, 2, 4],
             _ => &[2],
         };
         let run: BTreeSet<i32> = RUNS
@@ -129,4 +135,20 @@ fn certs_into_a_new_folder_exit_0() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, Some(0));
     assert!(issued, "certs exited 0 without writing tls.crt");
+}
+
+#[test]
+fn serve_that_cannot_listen_or_watch() {
+    let dir = std::env::temp_dir().join(format!("injit-exit-codes-serve-{}", std::process::id()));
+    let out_dir = dir.to_str().expect("a UTF-8 temp dir");
+    assert_eq!(exit_code(&["certs", "--out-dir", out_dir]), Some(0));
+    let (cert, key) = (format!("{out_dir}/tls.crt"), format!("{out_dir}/tls.key"));
+    let tls = ["--tls-cert", cert.as_str(), "--tls-key", key.as_str()];
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): no interface of this machine
+    // has it.
+    let unlistenable = exit_code(&[&["serve", "--cluster", "false", "--address", "192.0.2.1"][..], &tls].concat());
+    let unwatchable = exit_code(&[&["serve", "--port", "0"][..], &tls].concat());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(unlistenable, Some(1), "an address not on this machine");
+    assert_eq!(unwatchable, Some(4), "a broken kubeconfig");
 }

@@ -132,8 +132,10 @@ fn configs_may_be_whole_config_maps() {
     assert!(stdout.contains("- istiod.mesh.svc:15012"), "{stdout}");
 }
 
-/// Runs a failing injection with `-o` and checks the file is untouched.
-fn fails(args: &[&str], stdin: &str) -> String {
+/// Runs a failing injection with `-o`, checks it exits with `code` (3: the
+/// input's fault, 1: a pod that could not be injected) and leaves the file
+/// untouched.
+fn fails(code: i32, args: &[&str], stdin: &str) -> String {
     // One file per call: tests run in parallel.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -144,7 +146,7 @@ fn fails(args: &[&str], stdin: &str) -> String {
     let path = output.to_string_lossy().into_owned();
     all.extend_from_slice(&["-o", &path]);
     let out = injit(&all, stdin);
-    assert_eq!(out.status.code(), Some(1), "should fail: {}", text(&out.stdout));
+    assert_eq!(out.status.code(), Some(code), "should fail with {code}: {}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(std::fs::read_to_string(&output).expect("read"), "before\n", "-o is not written on error");
     text(&out.stderr)
 }
@@ -155,16 +157,16 @@ fn a_broken_config_names_the_file_and_line() {
         "broken-config.yaml",
         "policy: enabled\ntemplates:\n  sidecar: |\n    spec:\n      containers: [{{ .Oops }\n",
     );
-    let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    let stderr = fails(3, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
     assert!(stderr.contains("broken-config.yaml:5:"), "{stderr}");
     assert!(stderr.contains("template \"sidecar\""), "{stderr}");
     let mesh = temp_file("broken-mesh.yaml", "defaultConfig:\n  statusPort: [1\n");
-    let stderr = fails(&["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
+    let stderr = fails(3, &["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
     assert!(stderr.contains("broken-mesh.yaml:"), "{stderr}");
     // Well-formed YAML that is not a MeshConfig: read leniently it would
     // give a 0s drain duration.
     let mesh = temp_file("mistyped-mesh.yaml", "defaultConfig:\n  drainDuration: forever\n");
-    let stderr = fails(&["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
+    let stderr = fails(3, &["-f", "-", "--meshConfigFile", &mesh], DEPLOYMENT);
     assert!(
         stderr.contains(r#"mistyped-mesh.yaml: invalid mesh config: bad Duration: time: invalid duration "forever""#),
         "{stderr}"
@@ -175,7 +177,7 @@ fn a_broken_config_names_the_file_and_line() {
 fn a_template_error_names_the_template_line_and_column() {
     let config =
         temp_file("exec-error.yaml", "templates:\n  sidecar: |\n    spec:\n      x: {{ .Spec.Containers.Nope }}\n");
-    let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    let stderr = fails(3, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
     assert!(stderr.contains("template \"sidecar\""), "{stderr}");
     assert!(stderr.contains("template: inject:2:"), "Go's template position: {stderr}");
     assert!(stderr.contains("Deployment \"shop/web\""), "the object: {stderr}");
@@ -184,15 +186,18 @@ fn a_template_error_names_the_template_line_and_column() {
 #[test]
 fn invalid_input_names_the_document_and_line() {
     let input = format!("{DEPLOYMENT}---\napiVersion: v1\nkind: Pod\nmetadata: [oops\n");
-    let stderr = fails(&["-f", "-"], &input);
+    let stderr = fails(3, &["-f", "-"], &input);
     assert!(stderr.contains("document 2"), "{stderr}");
     assert!(stderr.contains("<stdin>:20: document 2: invalid YAML"), "{stderr}");
 }
 
 #[test]
 fn an_object_without_a_pod_template_is_named() {
-    let stderr =
-        fails(&["-f", "-"], "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: empty\nspec:\n  replicas: 1\n");
+    let stderr = fails(
+        3,
+        &["-f", "-"],
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: empty\nspec:\n  replicas: 1\n",
+    );
     assert!(stderr.contains("Deployment \"empty\" has no pod template (spec.template is required)"), "{stderr}");
 }
 
@@ -202,7 +207,7 @@ fn a_bad_annotation_is_named() {
         "labels: {app: web}\n    spec",
         "labels: {app: web}\n      annotations: {sidecar.istio.io/proxyCPU: lots}\n    spec",
     );
-    let stderr = fails(&["-f", "-"], &input);
+    let stderr = fails(1, &["-f", "-"], &input);
     assert!(stderr.contains("invalid value 'lots' for annotation 'sidecar.istio.io/proxyCPU'"), "{stderr}");
 }
 
@@ -212,7 +217,7 @@ fn rendered_yaml_that_is_not_a_pod_is_an_error() {
         "not-a-pod.yaml",
         "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        ports: [{containerPort: eighty}]\n",
     );
-    let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    let stderr = fails(3, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
     assert!(stderr.contains("template \"sidecar\": failed applying injection overlay"), "{stderr}");
     assert!(stderr.contains("cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"), "{stderr}");
 }
@@ -271,7 +276,7 @@ fn a_file_that_is_not_an_injector_config_is_refused() {
     ];
     for (name, text, message) in files {
         let config = temp_file(name, text);
-        let stderr = fails(&["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+        let stderr = fails(3, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
         assert!(stderr.contains(name) && stderr.contains(message), "{name}: {stderr}");
     }
     // A bare template is still a config of its own.
@@ -301,7 +306,7 @@ fn documents_decode_as_istioctl_decodes_them() {
         ),
         ("hello\n", "cannot unmarshal string into Go value of type v1.TypeMeta"),
     ] {
-        let stderr = fails(&["-f", "-"], document);
+        let stderr = fails(3, &["-f", "-"], document);
         assert!(stderr.contains("<stdin>: document 1 (line 1): could not decode object: json: "), "{stderr}");
         assert!(stderr.contains(message), "{document:?}: {stderr}");
     }
@@ -327,7 +332,7 @@ fn input_that_is_not_utf8_names_its_line() {
     bytes[at] = 0xe9;
     std::fs::write(&path, bytes).expect("write");
     let path = path.to_string_lossy().into_owned();
-    let stderr = fails(&["-f", &path], "");
+    let stderr = fails(3, &["-f", &path], "");
     assert!(stderr.contains("latin1.yaml:15: not UTF-8 text"), "{stderr}");
 }
 
@@ -373,7 +378,7 @@ fn a_user_volume_key_cannot_rewrite_the_pod() {
         .to_string()
     };
     let key = "x\"\n    emptyDir: {}\n  hostPID: true\n  serviceAccountName: istiod\n  readinessGates:\n  - name: \"y";
-    let message = fails(&["-f", "-"], &pod(key));
+    let message = fails(1, &["-f", "-"], &pod(key));
     assert!(message.contains("sidecar.istio.io/userVolume"), "{message}");
     assert!(message.contains("changes the injected pod beyond its own field"), "{message}");
     // The same volume under a plain name is injected.
@@ -431,7 +436,7 @@ fn a_config_file_given_to_the_wrong_flag_is_named() {
     ];
     for (flag, name, message) in cases {
         let out = injit(&["kube-inject", "--offline", "-f", &sleep, flag, &file(name)], "");
-        assert_eq!(out.status.code(), Some(1), "{flag} {name}");
+        assert_eq!(out.status.code(), Some(3), "{flag} {name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(&format!("{name}: {message}")), "{flag} {name}: {stderr}");
     }

@@ -181,7 +181,7 @@ fn a_dead_api_server_fails_fast_naming_the_context() {
     let started = Instant::now();
     let out = injit(&["-f", &example("sleep.yaml")], &kubeconfig);
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(4), "the cluster could not be used");
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -205,7 +205,7 @@ fn forbidden_names_the_rbac_verb_and_resource() {
     let api = cluster();
     api.forbid("configmaps");
     let out = injit_against(&api, &["-f", &example("sleep.yaml")]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(4), "the cluster could not be used");
     let stderr = text(&out.stderr);
     assert!(
         stderr.starts_with(
@@ -220,7 +220,7 @@ fn forbidden_names_the_rbac_verb_and_resource() {
 fn a_missing_config_map_says_where_it_looked() {
     let api = cluster();
     let out = injit_against(&api, &["-f", &example("sleep.yaml"), "-i", "elsewhere"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(4), "the cluster could not be used");
     let stderr = text(&out.stderr);
     assert!(
         stderr.starts_with(

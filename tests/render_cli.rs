@@ -61,7 +61,7 @@ fn exit_codes_follow_go_error_kinds() {
 
     let exec_error = temp_file("exec.tmpl", "abc{{.a.b}}def");
     let out = injit(&["render", &exec_error, &data], "");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "abc", "output before the error is kept");
     assert_eq!(
         text(&out.stderr).trim(),
@@ -126,7 +126,7 @@ fn batch_needs_the_kit_feature() {
             )
         );
     } else {
-        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(out.status.code(), Some(2));
         assert!(text(&out.stderr).contains("--features kit"), "{}", text(&out.stderr));
     }
 }

@@ -77,14 +77,14 @@ enum FailOnArg {
 /// `--fail-on`'s severity.
 pub fn run(args: Args) -> CommandResult {
     let named: Vec<String> = args.filenames.iter().chain(&args.files).cloned().collect();
-    let files = collect_files(&named).map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
+    let files = collect_files(&named).map_err(|e| Failure::new(Code::INPUT, format!("error: {e}")))?;
     let mut manifests = Vec::new();
     for file in &files {
         match read_manifests(std::slice::from_ref(&file.path), read_input) {
             Ok(read) => manifests.extend(read),
             // A folder holds other files too: each is named, and skipped.
             Err(e) if file.found_in_folder => eprintln!("warning: skipped, not a manifest: {e}"),
-            Err(e) => return Err(Failure::new(Code::BAD_INPUT, format!("error: {e}"))),
+            Err(e) => return Err(Failure::new(Code::INPUT, format!("error: {e}"))),
         }
     }
     for manifest in &mut manifests {
@@ -93,7 +93,7 @@ pub fn run(args: Args) -> CommandResult {
     if args.use_kube {
         let namespace = (!args.all_namespaces).then_some(args.namespace.as_str());
         let live = crate::live_objects::read(args.kubeconfig.clone(), args.context.clone(), namespace)
-            .map_err(|e| Failure::new(Code::BAD_INPUT, format!("error: {e}")))?;
+            .map_err(|e| Failure::new(Code::CLUSTER, format!("error: {e}")))?;
         manifests.push(live);
     }
     let findings = findings(&manifests, args.istio_version.into());
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> CommandResult {
         OutputArg::Json => json_text(&json(&findings)),
     };
     if !print_stdout(&text) {
-        return Err(Failure::reported(Code::BAD_INPUT));
+        return Err(Failure::reported(Code::INPUT));
     }
     let (errors, warnings) = counts(&findings);
     let failing = match args.fail_on {

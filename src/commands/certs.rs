@@ -51,25 +51,32 @@ pub struct Args {
 
 /// Issues the certificates and prints the `caBundle` or the manifest.
 pub fn run(args: Args) -> CommandResult {
-    let text = issue_files(&args).map_err(|e| Failure::new(Code::FAILED, format!("error: {e}")))?;
-    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::FAILED)) }
+    let text = issue_files(&args)?;
+    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::INPUT)) }
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))
+}
+
+/// A file that could not be read, used or written.
+fn input(message: String) -> Failure {
+    Failure::new(Code::INPUT, format!("error: {message}"))
 }
 
 /// Writes the certificates into the output directory and returns what to
 /// print: the filled manifest, or the bare `caBundle`. Everything that can
 /// be refused is refused before anything is written.
-pub fn issue_files(options: &Args) -> Result<String, String> {
+pub fn issue_files(options: &Args) -> Result<String, Failure> {
     let mut names = service_names(&options.service, &options.namespace);
     names.extend(options.names.iter().cloned());
     if options.days == 0 {
-        return Err("--days 0: the certificate would have expired when issued; give at least 1 day".to_owned());
+        let message = "error: --days 0: the certificate would have expired when issued; give at least 1 day";
+        return Err(Failure::new(Code::USAGE, message));
     }
     let validity = options.days.checked_mul(24 * 3600).map(Duration::from_secs);
-    let validity = validity.ok_or(format!("--days {}: too many days", options.days))?;
+    let validity =
+        validity.ok_or_else(|| Failure::new(Code::USAGE, format!("error: --days {}: too many days", options.days)))?;
     let dir = Path::new(&options.out_dir);
     let manifest =
         options.manifest.as_deref().map(|path| read(Path::new(path)).map(|text| (path, text))).transpose()?;
@@ -77,10 +84,10 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
         (Some(cert), Some(key), _) => (Some(read(Path::new(cert))?), Some(read(Path::new(key))?)),
         (_, _, true) => {
             let missing = |file: &str| {
-                format!(
+                input(format!(
                     "--renew: {}: no CA to renew under (the first run of `injit certs` writes it)",
                     dir.join(file).display()
-                )
+                ))
             };
             let cert = read(&dir.join("ca.crt")).map_err(|_| missing("ca.crt"))?;
             let key = read(&dir.join("ca.key")).map_err(|_| missing("ca.key"))?;
@@ -93,10 +100,10 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
         for file in ["ca.crt", "ca.key", "tls.crt", "tls.key"] {
             let path = dir.join(file);
             if path.exists() {
-                return Err(format!(
+                return Err(input(format!(
                     "{}: already exists; renew under its CA with --renew, or replace everything with --force",
                     path.display()
-                ));
+                )));
             }
         }
     }
@@ -104,9 +111,14 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
         (Some(cert), Some(key)) => Authority::Existing { cert, key },
         _ => Authority::New,
     };
-    let issued = issue(&names, validity, authority)?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
+    if let Some((path, text)) = &manifest
+        && fill_ca_bundle(text, "") == fill_ca_bundle(text, "x")
+    {
+        return Err(input(format!("{path}: no `caBundle:` field to fill")));
+    }
+    let issued = issue(&names, validity, authority).map_err(input)?;
+    std::fs::create_dir_all(dir).map_err(|e| input(format!("{}: {e}", dir.display())))?;
+    let write = |name: &str, text: &str, private: bool| -> Result<(), Failure> {
         let path = dir.join(name);
         let mut open = std::fs::OpenOptions::new();
         open.write(true).create(true).truncate(true);
@@ -114,8 +126,8 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
             use std::os::unix::fs::OpenOptionsExt;
             open.mode(0o600);
         }
-        let mut file = open.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+        let mut file = open.open(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| input(format!("{}: {e}", path.display())))
     };
     write("ca.crt", &issued.ca, false)?;
     if let Some(ca_key) = &issued.ca_key {
@@ -126,13 +138,7 @@ pub fn issue_files(options: &Args) -> Result<String, String> {
     let bundle = injit_runtime::encoding::base64::encode(issued.ca.as_bytes());
     match manifest {
         None => Ok(bundle + "\n"),
-        Some((path, text)) => {
-            let filled = fill_ca_bundle(&text, &bundle);
-            if filled == text {
-                return Err(format!("{path}: no `caBundle:` field to fill"));
-            }
-            Ok(filled)
-        }
+        Some((_, text)) => Ok(fill_ca_bundle(&text, &bundle)),
     }
 }
 

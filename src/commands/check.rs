@@ -121,7 +121,7 @@ fn check_files(args: Args) -> CommandResult {
         }
     }
     Ok(match (failed, errors) {
-        (true, _) => Code::FAILED,
+        (true, _) => Code::INPUT,
         (false, 0) => Code::OK,
         (false, _) => Code::FINDINGS,
     })

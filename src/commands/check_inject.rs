@@ -54,9 +54,10 @@ pub struct Args {
 /// Builds the injector and the webhook registration, and prints each
 /// pod's answer.
 pub fn run(args: Args) -> CommandResult {
-    let fail = |e: String| Failure::new(Code::BAD_INPUT, format!("error: {e}"));
+    let fail = |e: String| Failure::new(Code::INPUT, format!("error: {e}"));
     let Some(filename) = &args.filename else { return run_live(&args) };
-    let labels = args.namespace_labels.as_deref().map(parse_labels).transpose().map_err(fail)?;
+    let usage = |e: String| Failure::new(Code::USAGE, format!("error: {e}"));
+    let labels = args.namespace_labels.as_deref().map(parse_labels).transpose().map_err(usage)?;
     let webhooks = match &args.webhook_config {
         None => Webhooks::istio_revision(&args.config.revision),
         Some(path) => read_input(path)
@@ -79,23 +80,23 @@ pub fn run(args: Args) -> CommandResult {
         OutputArg::Human => human(&rows),
         OutputArg::Json => json_text(&json(&rows)),
     };
-    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::BAD_INPUT)) }
+    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::INPUT)) }
 }
 
 /// TARGET or `-l` against the cluster (`check_inject_live`).
 fn run_live(args: &Args) -> CommandResult {
-    let fail = |e: String| Failure::new(Code::BAD_INPUT, format!("error: {e}"));
+    let usage = |e: String| Failure::new(Code::USAGE, format!("error: {e}"));
     let target = match (&args.target, &args.selector) {
-        (Some(target), _) => live::Target::parse(target).map_err(fail)?,
+        (Some(target), _) => live::Target::parse(target).map_err(usage)?,
         (None, Some(selector)) => live::Target::Selector(selector.clone()),
-        (None, None) => return Err(fail("give -f FILE, a TARGET (pod/NAME, deploy/NAME) or -l SELECTOR".to_owned())),
+        (None, None) => return Err(usage("give -f FILE, a TARGET (pod/NAME, deploy/NAME) or -l SELECTOR".to_owned())),
     };
-    let rows = live::rows(&target, args.namespace.as_deref(), &args.cluster, &args.config).map_err(fail)?;
+    let rows = live::rows(&target, args.namespace.as_deref(), &args.cluster, &args.config)?;
     let text = match args.output {
         OutputArg::Human => live::human(&rows),
         OutputArg::Json => json_text(&live::json(&rows)),
     };
-    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::BAD_INPUT)) }
+    if print_stdout(&text) { Ok(Code::OK) } else { Err(Failure::reported(Code::INPUT)) }
 }
 
 /// One pod's answer, named.

@@ -13,6 +13,17 @@ use serde_json::{Value, json};
 
 use crate::args::{ClusterArgs, ConfigArgs};
 use crate::cluster::ClusterSession;
+use crate::exit::{Code, Failure};
+
+/// The cluster could not be used, or lacks what was asked for.
+fn cluster_failure(message: impl std::fmt::Display) -> Failure {
+    Failure::new(Code::CLUSTER, format!("error: {message}"))
+}
+
+/// A file or ConfigMap's content could not be understood.
+fn input_failure(message: impl std::fmt::Display) -> Failure {
+    Failure::new(Code::INPUT, format!("error: {message}"))
+}
 
 /// What to check: `pod/NAME`, `deploy/NAME`, a pod's name, or the pods a
 /// label selector picks.
@@ -70,21 +81,22 @@ pub fn rows(
     namespace: Option<&str>,
     cluster_args: &ClusterArgs,
     config: &ConfigArgs,
-) -> Result<Vec<Row>, String> {
-    let session = match ClusterSession::connect(cluster_args)? {
+) -> Result<Vec<Row>, Failure> {
+    let session = match ClusterSession::connect(cluster_args).map_err(cluster_failure)? {
         Some(session) => session,
         None => {
-            return Err("no kubeconfig found: check-inject TARGET reads the cluster (set KUBECONFIG or \
-                        --kubeconfig; -f checks a manifest without one)"
-                .to_owned());
+            return Err(cluster_failure(
+                "no kubeconfig found: check-inject TARGET reads the cluster (set KUBECONFIG or \
+                 --kubeconfig; -f checks a manifest without one)",
+            ));
         }
     };
     let namespace = namespace.unwrap_or(session.default_namespace()).to_owned();
-    let pods = session.run(pods(session.cluster(), target, &namespace))?;
+    let pods = session.run(pods(session.cluster(), target, &namespace)).map_err(cluster_failure)?;
     let cluster = session.cluster();
-    let labels = session.run(cluster.namespace(&namespace)).map_err(|e| e.to_string())?;
+    let labels = session.run(cluster.namespace(&namespace)).map_err(cluster_failure)?;
     let labels = labels.as_ref().map(|ns| string_map(ns.pointer("/metadata/labels"))).unwrap_or_default();
-    let configurations = session.run(cluster.mutating_webhook_configurations()).map_err(|e| e.to_string())?;
+    let configurations = session.run(cluster.mutating_webhook_configurations()).map_err(cluster_failure)?;
     let wanted = match config.revision.as_str() {
         "" => None,
         rev => Some(rev),
@@ -94,16 +106,16 @@ pub fn rows(
         .filter(|r| wanted.is_none_or(|w| w == r.revision))
         .collect();
     if registrations.is_empty() {
-        return Err(match wanted {
+        return Err(cluster_failure(match wanted {
             Some(rev) => format!("no injector of revision {rev:?} is registered in the cluster"),
             None => "no injector is registered in the cluster: no MutatingWebhookConfiguration has a *.istio.io \
                      or *.injit.dev webhook for pod CREATEs"
                 .to_owned(),
-        });
+        }));
     }
     // One injector per configuration, from its ConfigMaps (or the files
     // given), so each row is decided as its webhook would decide it.
-    let files = config.sources()?;
+    let files = config.sources().map_err(input_failure)?;
     let mut injectors: Vec<(&ConfigMapNames, Injector)> = Vec::new();
     for registration in &registrations {
         if !injectors.iter().any(|(names, _)| **names == registration.config) {
@@ -238,11 +250,11 @@ fn injector(
     files: Sources,
     config: &ConfigArgs,
     registration: &Registration,
-) -> Result<Injector, String> {
-    let sources = session.config_sources_in(files, &registration.config)?;
+) -> Result<Injector, Failure> {
+    let sources = session.config_sources_in(files, &registration.config).map_err(cluster_failure)?;
     let mut options = config.options();
     options.revision = if registration.revision == "default" { String::new() } else { registration.revision.clone() };
-    let injector = sources.build_checked(options, Caller::Webhook).map_err(|e| e.to_string())?;
+    let injector = sources.build_checked(options, Caller::Webhook).map_err(input_failure)?;
     for warning in injector.config().invalid_selectors() {
         eprintln!("warning: {}: {warning}", injector.config().file);
     }

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use injit_inject::{Caller, ClusterState, ConfigSource, Error, Injected, Options, Sources, kube_inject_in_cluster};
+use injit_inject::{
+    Caller, ClusterState, ConfigSource, Error, ErrorKind, Injected, Options, Sources, kube_inject_in_cluster,
+};
 
 use crate::args::{ClusterArgs, ConfigArgs};
 use crate::exit::{Code, CommandResult, Failure};
@@ -28,37 +30,38 @@ pub struct Args {
 /// standard error. The configuration pieces not given as files come from
 /// the cluster (`crate::cluster`).
 pub fn run(args: Args) -> CommandResult {
-    let failed = |e: String| Failure::new(Code::FAILED, e);
-    let (input, sources) = match (read_source(Some(&args.filename)), args.config.sources()) {
-        (Ok(input), Ok(sources)) => (input, sources),
-        (Err(e), _) | (_, Err(e)) => return Err(failed(format!("error: cannot read {e}"))),
+    let input = |e: String| Failure::new(Code::INPUT, e);
+    let cluster = |e: String| Failure::new(Code::CLUSTER, format!("error: {e}"));
+    let (manifest, sources) = match (read_source(Some(&args.filename)), args.config.sources()) {
+        (Ok(manifest), Ok(sources)) => (manifest, sources),
+        (Err(e), _) | (_, Err(e)) => return Err(input(format!("error: cannot read {e}"))),
     };
     let options = args.config.options();
-    let resolved = crate::cluster::resolve(sources, &args.cluster, &options.revision)
-        .map_err(|e| failed(format!("error: {e}")))?;
+    let resolved = crate::cluster::resolve(sources, &args.cluster, &options.revision).map_err(cluster)?;
     if let Some(note) = &resolved.note {
         eprintln!("{note}");
     }
-    let options = KubeInjectOptions { input, sources: resolved.sources, options };
+    let options = KubeInjectOptions { input: manifest, sources: resolved.sources, options };
+    // A config that fails on the reference pods is a broken input.
     let injector = options
         .sources
         .build_checked(options.options.clone(), Caller::KubeInject)
-        .map_err(|e| failed(format!("error: {e}")))?;
+        .map_err(|e| input(format!("error: {e}")))?;
     // With a cluster, each pod gets what the webhook would give it there:
     // the ProxyConfig resources, its Namespace, the Nodes.
-    let cluster = match &resolved.cluster {
+    let state = match &resolved.cluster {
         Some(session) => {
             let root = injector.mesh().get("rootNamespace").and_then(serde_json::Value::as_str);
             let root = root.unwrap_or(&args.cluster.istio_namespace).to_owned();
             let namespaces = manifest_namespaces(options.input.as_ref().map_or("", |s| s.text.as_str()));
             let namespaces: Vec<&str> = namespaces.iter().map(String::as_str).collect();
-            let objects = session.injection_objects(&root, &namespaces).map_err(|e| failed(format!("error: {e}")))?;
+            let objects = session.injection_objects(&root, &namespaces).map_err(cluster)?;
             let refused = |e: injit_inject::ClusterError| eprintln!("warning: left out: {e}");
             Some(crate::cluster::cluster_state(&objects.proxy_configs, &objects.namespaces, &objects.nodes, refused))
         }
         None => None,
     };
-    let injected = inject(&injector, cluster.as_ref(), &options).map_err(|e| failed(format!("error: {e}")))?;
+    let injected = inject(&injector, state.as_ref(), &options).map_err(injection_failure)?;
     let written = match &args.output {
         Some(path) => write_atomically(Path::new(path), &injected.output).map_err(|e| format!("{path}: {e}")),
         None => write_stdout(injected.output.as_bytes()),
@@ -66,7 +69,22 @@ pub fn run(args: Args) -> CommandResult {
     for w in &injected.warnings {
         eprintln!("{w}");
     }
-    written.map(|()| Code::OK).map_err(|e| failed(format!("error: cannot write {e}")))
+    written.map(|()| Code::OK).map_err(|e| input(format!("error: cannot write {e}")))
+}
+
+/// The exit code of a failed injection: the inputs' fault (a manifest or
+/// config that cannot be read or used) is 3, a pod that could not be
+/// injected 1.
+fn injection_failure(e: Error) -> Failure {
+    let code = match e.kind() {
+        ErrorKind::Input | ErrorKind::Config | ErrorKind::TemplateSyntax => Code::INPUT,
+        ErrorKind::TemplateExec
+        | ErrorKind::InvalidAnnotation
+        | ErrorKind::UntrustedString
+        | ErrorKind::RenderedYaml
+        | ErrorKind::Deadline => Code::FAILED,
+    };
+    Failure::new(code, format!("error: {e}"))
 }
 
 /// What the command was given.

@@ -51,10 +51,15 @@ pub struct Args {
     allow_network: bool,
 }
 
-/// Bad input: the template or data could not be read or decoded, or an
-/// option was unusable.
+/// Bad input: the template or data could not be read or decoded, or the
+/// output could not be written.
 fn bad_input(message: String) -> Failure {
-    Failure::new(Code::RENDER_INPUT, message)
+    Failure::new(Code::INPUT, message)
+}
+
+/// An option clap cannot judge was unusable.
+fn usage(message: String) -> Failure {
+    Failure::new(Code::USAGE, message)
 }
 
 /// Renders the template to standard output, Go's error text to standard
@@ -63,8 +68,7 @@ pub fn run(args: Args) -> CommandResult {
     if let Some(files) = &args.batch {
         return batch(&files[0], &files[1], args.backend);
     }
-    let template_path =
-        args.template.as_deref().ok_or_else(|| bad_input("error: a template file is required".into()))?;
+    let template_path = args.template.as_deref().ok_or_else(|| usage("error: a template file is required".into()))?;
     let template = read_input(template_path).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
     let data = match args.data.as_deref() {
         None => Data::Null,
@@ -73,8 +77,8 @@ pub fn run(args: Args) -> CommandResult {
             read_data(path, &text).map_err(|e| bad_input(format!("error: {e}")))?
         }
     };
-    let missing_key = MissingKey::parse(&args.missingkey).map_err(|e| bad_input(format!("error: {e}")))?;
-    let delims = parse_delims(args.delims.as_deref()).map_err(bad_input)?.unwrap_or_default();
+    let missing_key = MissingKey::parse(&args.missingkey).map_err(|e| usage(format!("error: {e}")))?;
+    let delims = parse_delims(args.delims.as_deref()).map_err(usage)?.unwrap_or_default();
     let options = CompileOptions {
         name: args.name.clone(),
         delims,
@@ -89,7 +93,7 @@ pub fn run(args: Args) -> CommandResult {
         eprintln!("{report}");
         return Ok(Code::OK);
     }
-    let set = TemplateSet::compile(&template, &options).map_err(|e| Failure::new(Code::PARSE_ERROR, e.to_string()))?;
+    let set = TemplateSet::compile(&template, &options).map_err(|e| Failure::new(Code::FAILED, e.to_string()))?;
     if let Some(e) = set.jit_error() {
         eprintln!("warning: {e}; using the evaluator");
     }
@@ -102,8 +106,8 @@ pub fn run(args: Args) -> CommandResult {
     if let Err(e) = &result {
         eprintln!("{e}");
     }
-    written.map_err(|e| Failure::new(Code::FAILED, format!("error: cannot write {e}")))?;
-    Ok(if result.is_err() { Code::EXEC_ERROR } else { Code::OK })
+    written.map_err(|e| bad_input(format!("error: cannot write {e}")))?;
+    Ok(if result.is_err() { Code::FAILED } else { Code::OK })
 }
 
 /// `--batch IN OUT`: one case per input line, one result per output line
@@ -123,7 +127,7 @@ fn batch(input: &str, output: &str, backend: BackendArg) -> CommandResult {
 /// `--batch` in a build without the conformance kit.
 #[cfg(not(feature = "kit"))]
 fn batch(_: &str, _: &str, _: BackendArg) -> CommandResult {
-    Err(bad_input(
+    Err(usage(
         "error: --batch needs the conformance kit, which this build leaves out: build injit with `--features kit`"
             .into(),
     ))

@@ -1,7 +1,7 @@
 //! `injit serve`: the mutating admission webhook.
 
 use clap::ValueEnum;
-use injit_webhook::{CertFiles, ConfigFiles, OnError, Server, Settings};
+use injit_webhook::{CertFiles, ConfigFiles, OnError, Server, Settings, StartError};
 
 use crate::args::ConfigArgs;
 use crate::exit::{Code, CommandResult, Failure};
@@ -180,7 +180,11 @@ pub fn serve(settings: Settings, cluster: bool) -> CommandResult {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("cannot start: {e}");
-                return Err(Failure::reported(Code::FAILED));
+                let code = match e {
+                    StartError::Listen { .. } | StartError::LoadConfig(_) => Code::FAILED,
+                    StartError::Certificate(_) | StartError::ReadConfig(_) | StartError::Config(_) => Code::INPUT,
+                };
+                return Err(Failure::reported(code));
             }
         };
         let _cache = match cluster {
@@ -188,7 +192,7 @@ pub fn serve(settings: Settings, cluster: bool) -> CommandResult {
                 Ok(cache) => cache,
                 Err(e) => {
                     tracing::error!("cannot start: {e}");
-                    return Err(Failure::reported(Code::FAILED));
+                    return Err(Failure::reported(Code::CLUSTER));
                 }
             },
             false => None,
