@@ -9,4 +9,5 @@ pub mod commands;
 pub mod exit;
 pub mod io;
 pub mod live_objects;
+pub mod progress;
 pub mod report;

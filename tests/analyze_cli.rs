@@ -90,3 +90,28 @@ fn use_kube_reads_the_clusters_pods_and_services() {
     assert!(all.contains("Pod shop/web-1") && !all.contains("kube-system"), "{all}");
     assert!(api.requests().iter().any(|r| r.starts_with("GET /api/v1/pods?")), "{:?}", api.requests());
 }
+
+/// A read that takes over a second shows a progress line, while it runs:
+/// the second file is a pipe the test writes to only after 1.5 s.
+#[test]
+fn a_slow_read_shows_progress_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("slow.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let child = Command::new(env!("CARGO_BIN_EXE_injit"))
+        .args(["analyze", "--progress", "always", "examples/sleep.yaml", fifo.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("injit runs");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::fs::write(&fifo, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: slow\n").unwrap();
+    let out = child.wait_with_output().expect("injit ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.starts_with("analyze: 1/2 files\n"), "{stderr}");
+    // Quick runs print none, even when asked.
+    let (_, _, stderr) = analyze(&["--progress", "always", "examples/sleep.yaml"]);
+    assert!(!stderr.contains("files"), "{stderr}");
+}

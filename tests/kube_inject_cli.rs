@@ -177,7 +177,7 @@ fn a_broken_config_names_the_file_and_line() {
 fn a_template_error_names_the_template_line_and_column() {
     let config =
         temp_file("exec-error.yaml", "templates:\n  sidecar: |\n    spec:\n      x: {{ .Spec.Containers.Nope }}\n");
-    let stderr = fails(3, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    let stderr = fails(1, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
     assert!(stderr.contains("template \"sidecar\""), "{stderr}");
     assert!(stderr.contains("template: inject:2:"), "Go's template position: {stderr}");
     assert!(stderr.contains("Deployment \"shop/web\""), "the object: {stderr}");
@@ -217,7 +217,7 @@ fn rendered_yaml_that_is_not_a_pod_is_an_error() {
         "not-a-pod.yaml",
         "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        ports: [{containerPort: eighty}]\n",
     );
-    let stderr = fails(3, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    let stderr = fails(1, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
     assert!(stderr.contains("template \"sidecar\": failed applying injection overlay"), "{stderr}");
     assert!(stderr.contains("cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"), "{stderr}");
 }

@@ -96,6 +96,18 @@ pub fn kube_inject_in_cluster(
     source: &str,
     input: &str,
 ) -> Result<Injected, Error> {
+    kube_inject_observed(injector, cluster, source, input, &mut |_, _| {})
+}
+
+/// `kube_inject_in_cluster`, telling `on_document(done, total)` after
+/// each document (for a progress line over a long manifest).
+pub fn kube_inject_observed(
+    injector: &Injector,
+    cluster: Option<&ClusterState>,
+    source: &str,
+    input: &str,
+    on_document: &mut dyn FnMut(usize, usize),
+) -> Result<Injected, Error> {
     let mut out = Injected::default();
     let docs = split_documents(input).map_err(|Located { line, message }| ManifestError {
         file: source.to_owned(),
@@ -103,6 +115,8 @@ pub fn kube_inject_in_cluster(
         document: None,
         message,
     })?;
+    let total = docs.len();
+    on_document(0, total);
     for (index, doc) in docs.into_iter().enumerate() {
         let context = |e: Error| e.in_document(source, index + 1, doc.line);
         let mut value = parse_document(doc.text).map_err(|Located { line, message }| ManifestError {
@@ -133,6 +147,7 @@ pub fn kube_inject_in_cluster(
             None => out.output.push_str(doc.text),
         }
         out.output.push_str("---\n");
+        on_document(index + 1, total);
     }
     Ok(out)
 }

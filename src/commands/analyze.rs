@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::args::OutputArg;
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{json_text, print_stdout, read_input};
+use crate::progress::Progress;
 
 #[derive(clap::Args)]
 #[command(after_help = crate::exit::ANALYZE)]
@@ -47,6 +48,10 @@ pub struct Args {
     /// Exit 1 when there is a finding at least this severe
     #[arg(long = "fail-on", value_enum, default_value = "error")]
     fail_on: FailOnArg,
+    /// A progress line on stderr when reading takes over a second: on a
+    /// terminal (auto), always, or never
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: crate::progress::When,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -79,6 +84,7 @@ pub fn run(args: Args) -> CommandResult {
     let named: Vec<String> = args.filenames.iter().chain(&args.files).cloned().collect();
     let files = collect_files(&named).map_err(|e| Failure::new(Code::INPUT, format!("error: {e}")))?;
     let mut manifests = Vec::new();
+    let progress = Progress::stderr("analyze", "files", files.len(), args.progress);
     for file in &files {
         match read_manifests(std::slice::from_ref(&file.path), read_input) {
             Ok(read) => manifests.extend(read),
@@ -86,7 +92,9 @@ pub fn run(args: Args) -> CommandResult {
             Err(e) if file.found_in_folder => eprintln!("warning: skipped, not a manifest: {e}"),
             Err(e) => return Err(Failure::new(Code::INPUT, format!("error: {e}"))),
         }
+        progress.advance();
     }
+    progress.finish();
     for manifest in &mut manifests {
         default_namespace(manifest, &args.namespace);
     }

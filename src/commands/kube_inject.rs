@@ -3,12 +3,13 @@
 use std::path::Path;
 
 use injit_inject::{
-    Caller, ClusterState, ConfigSource, Error, ErrorKind, Injected, Options, Sources, kube_inject_in_cluster,
+    Caller, ClusterState, ConfigSource, Error, ErrorKind, Injected, Options, Sources, kube_inject_observed,
 };
 
 use crate::args::{ClusterArgs, ConfigArgs};
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{read_source, write_stdout};
+use crate::progress::Progress;
 
 #[derive(clap::Args)]
 #[command(after_help = crate::exit::KUBE_INJECT)]
@@ -24,6 +25,10 @@ pub struct Args {
     config: ConfigArgs,
     #[command(flatten)]
     cluster: ClusterArgs,
+    /// A progress line on stderr when injecting takes over a second: on a
+    /// terminal (auto), always, or never
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: crate::progress::When,
 }
 
 /// Injects the manifest and writes the result; skip warnings go to
@@ -61,7 +66,10 @@ pub fn run(args: Args) -> CommandResult {
         }
         None => None,
     };
-    let injected = inject(&injector, state.as_ref(), &options).map_err(injection_failure)?;
+    let progress = Progress::stderr("kube-inject", "documents", 0, args.progress);
+    let injected = inject(&injector, state.as_ref(), &options, &progress);
+    progress.finish();
+    let injected = injected.map_err(injection_failure)?;
     let written = match &args.output {
         Some(path) => write_atomically(Path::new(path), &injected.output).map_err(|e| format!("{path}: {e}")),
         None => write_stdout(injected.output.as_bytes()),
@@ -104,9 +112,11 @@ fn inject(
     injector: &injit_inject::Injector,
     cluster: Option<&ClusterState>,
     options: &KubeInjectOptions,
+    progress: &Progress,
 ) -> Result<Injected, Error> {
     let input = options.input.as_ref().map_or(("<stdin>", ""), |s| (s.name.as_str(), s.text.as_str()));
-    let mut injected = kube_inject_in_cluster(injector, cluster, input.0, input.1)?;
+    let mut on_document = |done, total| progress.set(done, total);
+    let mut injected = kube_inject_observed(injector, cluster, input.0, input.1, &mut on_document)?;
     let fallbacks =
         injector.fallbacks().map(|(template, e)| format!("warning: template {template:?}: {e}; using the evaluator"));
     injected.warnings.splice(0..0, fallbacks);
