@@ -17,12 +17,7 @@ use support::{FakeApi, objects};
 /// `default` unlabelled.
 fn cluster() -> FakeApi {
     let api = FakeApi::start();
-    for revision in ["default", "canary"] {
-        objects::revision_config_maps(revision, objects::DEFAULT_VALUES).into_iter().for_each(|m| api.put(m));
-        api.put(objects::istio_webhook_configuration(revision));
-    }
-    api.put(objects::labelled_namespace("shop", &[("istio.io/rev", "canary")]));
-    api.put(objects::labelled_namespace("default", &[]));
+    objects::two_revisions().into_iter().for_each(|o| api.put(o));
     api
 }
 
@@ -67,10 +62,7 @@ fn a_deployment_in_a_canary_namespace_is_injected_by_the_canary_only() {
         rows[2][3],
         "policy enabled: pods are injected unless they opt out (via rev.namespace.sidecar-injector.istio.io)"
     );
-    // The table README.md and docs/commands.md show.
-    let readme = include_str!("../README.md");
-    let shown = readme.split("$ injit check-inject deploy/web -n shop\n").nth(1).expect("the README's example");
-    assert_eq!(out, shown.split("```").next().unwrap());
+    // README.md's example: tests/readme.rs runs it.
     let requests = api.requests();
     assert!(requests.contains(&"GET /apis/apps/v1/namespaces/shop/deployments/web".to_owned()), "{requests:?}");
     assert!(

@@ -45,6 +45,21 @@ pub fn revision_config_maps(revision: &str, values: &str) -> [Value; 2] {
     ]
 }
 
+/// Istio's default and `canary` revisions as Istio's chart installs them
+/// (ConfigMaps from the embedded defaults, and registrations), with
+/// namespace `shop` labelled `istio.io/rev=canary` and `default`
+/// unlabelled: the cluster of check-inject's tests and README example.
+pub fn two_revisions() -> Vec<Value> {
+    let mut objects = Vec::new();
+    for revision in ["default", "canary"] {
+        objects.extend(revision_config_maps(revision, DEFAULT_VALUES));
+        objects.push(istio_webhook_configuration(revision));
+    }
+    objects.push(labelled_namespace("shop", &[("istio.io/rev", "canary")]));
+    objects.push(labelled_namespace("default", &[]));
+    objects
+}
+
 /// A Namespace with the OpenShift annotations of Istio's tests.
 pub fn namespace(name: &str) -> Value {
     let mut ns = recorded(include_str!("../data/namespace.json"));
