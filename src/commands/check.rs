@@ -11,6 +11,7 @@ use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
 use injit_runtime::Library;
 use injit_runtime::types::GoType;
 
+use super::data_type;
 use crate::args::{Funcs, OutputArg, parse_delims};
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{label, print_stdout, read_input};
@@ -35,9 +36,11 @@ pub struct Args {
     /// Also print an intermediate form of each template
     #[arg(long, value_enum)]
     emit: Option<Emit>,
-    /// The Go type of the data, to check field access: `sidecar` (Istio's
-    /// SidecarTemplateData), `legacy` (Istio 1.0/1.1's), `none`, or a type
-    /// name such as `v1.PodSpec`. Injector configs default to Istio's.
+    /// The Go type of the data, to check field access and types:
+    /// `sidecar` (Istio's SidecarTemplateData), `legacy` (Istio 1.0/1.1's),
+    /// `none`, or a type name such as `v1.PodSpec`. By default, injector
+    /// configs' templates get Istio's, and a bare template gets Istio's
+    /// sidecar data when it reads its fields (a note says so)
     #[arg(long, value_name = "TYPE")]
     data_type: Option<String>,
 }
@@ -61,18 +64,20 @@ pub fn run(args: Args) -> CommandResult {
 
 fn check_files(args: Args) -> CommandResult {
     let delims = parse_delims(args.delims.as_deref()).map_err(|e| Failure::new(Code::USAGE, e))?;
-    let data_type = match args.data_type.as_deref() {
-        None | Some("none") => None,
-        Some("sidecar") => GoType::named("inject.SidecarTemplateData"),
-        Some("legacy") => GoType::named("inject.LegacySidecarTemplateData"),
-        Some(name) => Some(GoType::parse(name).ok_or_else(|| {
+    // `None`: decided per file (`data_type::assume`).
+    let chosen = match args.data_type.as_deref() {
+        None => None,
+        Some("none") => Some(None),
+        Some("sidecar") => Some(GoType::named("inject.SidecarTemplateData")),
+        Some("legacy") => Some(GoType::named("inject.LegacySidecarTemplateData")),
+        Some(name) => Some(Some(GoType::parse(name).ok_or_else(|| {
             Failure::new(
                 Code::USAGE,
                 format!("error: unknown data type {name:?} (try sidecar, legacy, or a type such as v1.PodSpec)"),
             )
-        })?),
+        })?)),
     };
-    let options = CheckOptions { functions: FunctionSet::new(args.funcs.into()), delims, data_type };
+    let options = CheckOptions { functions: FunctionSet::new(args.funcs.into()), delims, data_type: None };
     let styled = crate::report::colors(std::io::stderr().is_terminal());
     let mut reports = Vec::new();
     let mut failed = false;
@@ -87,7 +92,10 @@ fn check_files(args: Args) -> CommandResult {
                 continue;
             }
         };
-        let report = check_file(label(path), source, &options);
+        let report = match chosen {
+            Some(data_type) => check_file(label(path), source, &CheckOptions { data_type, ..options.clone() }),
+            None => check_file_assuming_data(label(path), source, &options),
+        };
         let emitted = match args.emit {
             Some(Emit::Ast) => emit_ast(&report.source, &options),
             Some(Emit::Ir) => emit_ir(&report.source, &options, false),
@@ -302,6 +310,24 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
     }
     report.findings.sort_by_key(|f| (f.diagnostic.span.start, f.diagnostic.span.end));
     report.source = source;
+    report
+}
+
+/// [`check_file`] with the data type decided for the file: an injector
+/// config's templates get Istio's data of their era, and a bare template
+/// what [`data_type::assume`] finds it reads, said in a note.
+pub fn check_file_assuming_data(path: &str, source: String, options: &CheckOptions) -> FileReport {
+    if find_templates(&source).is_some() {
+        return check_file(path, source, &CheckOptions { data_type: None, ..options.clone() });
+    }
+    let lookup = |n: &str| options.functions.contains(n);
+    let parse_options = ParseOptions::new("t", &lookup).delims(options.delims.clone().unwrap_or_default()).lenient();
+    let assumed = match parse(&source, &parse_options) {
+        Ok(templates) => data_type::assume(&templates, "t"),
+        Err(_) => data_type::Assumed::Untyped,
+    };
+    let mut report = check_file(path, source, &CheckOptions { data_type: assumed.data_type(), ..options.clone() });
+    report.notes.extend(assumed.note());
     report
 }
 

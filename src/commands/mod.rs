@@ -5,6 +5,7 @@ pub mod certs;
 pub mod check;
 pub mod check_inject;
 pub mod check_inject_live;
+pub mod data_type;
 pub mod kube_inject;
 pub mod render;
 pub mod serve;
