@@ -168,7 +168,7 @@ fn script(steps: &[(usize, String, i32)]) -> String {
             continue;
         }
         script.push_str(&format!(
-            "{command} >step-{index}.out 2>step-{index}.err\ncode=$?\n\
+            "{{ {command}\n}} >step-{index}.out 2>step-{index}.err\ncode=$?\n\
              if [ $code -ne {exit} ]; then echo \"step {index} exited $code, the README says {exit}\"; \
              cat step-{index}.err bg-*.out 2>/dev/null; kill $(jobs -p) 2>/dev/null; exit 1; fi\n"
         ));

@@ -130,3 +130,79 @@ fn batch_needs_the_kit_feature() {
         assert!(text(&out.stderr).contains("--features kit"), "{}", text(&out.stderr));
     }
 }
+
+/// A template an author iterates on: over a pod's typed data (ports are
+/// int32, fields by their Go names), which plain JSON data is not.
+const AUTHOR_TEMPLATE: &str = "image: {{ .ProxyImage }}\nport: {{ with (index .Spec.Containers 0).Ports }}{{ (index . 0).ContainerPort }}{{ end }}\n";
+
+const WEB: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  \
+                   - name: web\n    image: nginx\n    ports:\n    - containerPort: 8080\n";
+
+/// `render --pod` prints the data injection gives the pod; rendering over
+/// it with `--data-type sidecar` is rendering with `--pod` itself, and
+/// the JSON survives an edit.
+#[test]
+fn a_pods_data_round_trips_through_render() {
+    let manifest = temp_file("web.yaml", WEB);
+    let template = temp_file("author.tmpl", AUTHOR_TEMPLATE);
+    let dumped = injit(&["render", "--pod", &manifest], "");
+    assert_eq!(dumped.status.code(), Some(0), "{}", text(&dumped.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&dumped.stdout).expect("JSON");
+    assert_eq!(json["ProxyImage"], "docker.io/istio/proxyv2:1.31.0");
+    assert_eq!(json["Spec"]["containers"][0]["ports"][0]["containerPort"], 8080);
+    let direct = injit(&["render", &template, "--pod", &manifest], "");
+    assert_eq!(text(&direct.stdout), "image: docker.io/istio/proxyv2:1.31.0\nport: 8080\n", "{}", text(&direct.stderr));
+    let data = temp_file("web-data.json", &text(&dumped.stdout).replace("8080", "9090"));
+    let typed = injit(&["render", &template, &data, "--data-type", "sidecar"], "");
+    assert_eq!(text(&typed.stdout), "image: docker.io/istio/proxyv2:1.31.0\nport: 9090\n", "{}", text(&typed.stderr));
+    // As plain JSON, the Go names are not there: Go's error.
+    let untyped = injit(&["render", &template, &data], "");
+    assert_eq!(untyped.status.code(), Some(1));
+    assert!(text(&untyped.stderr).contains("index of untyped nil"), "{}", text(&untyped.stderr));
+}
+
+/// Typed data is decoded strictly, as Go decodes JSON into the type.
+#[test]
+fn typed_data_with_a_field_the_type_lacks_is_refused() {
+    let template = temp_file("strict.tmpl", "{{ .ProxyImage }}");
+    let data = temp_file("strict.json", r#"{"ProxyImage": "x", "ProxyImg": "y"}"#);
+    let out = injit(&["render", &template, &data, "--data-type", "sidecar"], "");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("ProxyImg"), "{}", text(&out.stderr));
+    let out = injit(&["render", &template, &data, "--data-type", "nope.Nothing"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--show-rendered`: the raw text of each template the pod asks for.
+#[test]
+fn show_rendered_prints_each_templates_text() {
+    let manifest = temp_file("shown.yaml", WEB);
+    let out = injit(&["render", "--pod", &manifest, "--show-rendered"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.starts_with("# template \"sidecar\" for Pod shop/web\n"), "{shown}");
+    assert!(shown.contains("- name: istio-proxy"), "{shown}");
+    // Config files apply to --pod only.
+    let out = injit(&["render", "--injectConfigFile", &manifest, &manifest], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("only with --pod"), "{}", text(&out.stderr));
+}
+
+/// `kube-inject --dump-data` gives each object's data, the same as
+/// `render --pod --object`.
+#[test]
+fn kube_inject_dumps_each_pods_data() {
+    let manifest = temp_file(
+        "two.yaml",
+        &format!("{WEB}---\n{}", WEB.replace("name: web\n  namespace", "name: api\n  namespace")),
+    );
+    let out = injit(&["kube-inject", "--offline", "-f", &manifest, "--dump-data"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let keys: Vec<&String> = all.as_object().expect("an object").keys().collect();
+    assert_eq!(keys, ["Pod shop/api", "Pod shop/web"]);
+    let one = injit(&["render", "--pod", &manifest, "--object", "pod/api"], "");
+    let one: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON");
+    assert_eq!(all["Pod shop/api"], one);
+    assert_eq!(one["ObjectMeta"]["name"], "api");
+}

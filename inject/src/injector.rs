@@ -397,6 +397,31 @@ impl Injector {
         }
     }
 
+    /// The text each template the pod asks for renders (before it is read
+    /// as YAML), by name, in order: what a template author compares with
+    /// the injected pod. Stops at the first template that fails.
+    pub fn rendered_texts(&self, request: &Request<'_>) -> Result<Vec<(String, String)>, Error> {
+        match self.config.era {
+            ConfigEra::Current => {
+                let input = self.current_input(request)?;
+                let names = self.selected_templates(&input.original, request.caller);
+                names
+                    .into_iter()
+                    .map(|name| {
+                        let text = self.render(&name, &input.data, input.own_proxy_config)?;
+                        Ok((name, text))
+                    })
+                    .collect()
+            }
+            ConfigEra::Legacy => {
+                let (pod, data) = self.legacy_input(request, legacy_previous(request.pod).as_ref())?;
+                let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".into());
+                let text = self.render(&name, &data, has_own_proxy_config(&pod))?;
+                Ok(vec![(name, text)])
+            }
+        }
+    }
+
     /// The compiled template named `name` in the form injection uses for
     /// `pod`: with `.MeshConfig` and `.ProxyConfig` bound unless the pod
     /// has its own proxy config (`compiled.rs`).

@@ -29,6 +29,12 @@ pub struct Args {
     /// terminal (auto), always, or never
     #[arg(long, value_enum, default_value = "auto")]
     progress: crate::progress::When,
+    /// Instead of injecting, print the data each pod template's templates
+    /// get (`SidecarTemplateData`, with the cluster's state when one is
+    /// read), as a JSON object keyed by object; `render --data-type
+    /// sidecar` reads each value back
+    #[arg(long)]
+    dump_data: bool,
 }
 
 /// Injects the manifest and writes the result; skip warnings go to
@@ -66,6 +72,11 @@ pub fn run(args: Args) -> CommandResult {
         }
         None => None,
     };
+    if args.dump_data {
+        let text = options.input.as_ref().map_or("", |s| s.text.as_str());
+        let json = dump_data(&injector, state.as_ref(), text).map_err(|e| input(format!("error: {e}")))?;
+        return write_stdout(json.as_bytes()).map(|()| Code::OK).map_err(|e| input(format!("error: cannot write {e}")));
+    }
     let progress = Progress::stderr("kube-inject", "documents", 0, args.progress);
     let injected = inject(&injector, state.as_ref(), &options, &progress);
     progress.finish();
@@ -93,6 +104,33 @@ fn injection_failure(e: Error) -> Failure {
         | ErrorKind::Deadline => Code::FAILED,
     };
     Failure::new(code, format!("error: {e}"))
+}
+
+/// Each pod template's `SidecarTemplateData`, as an indented JSON object
+/// keyed `KIND NAMESPACE/NAME`.
+fn dump_data(injector: &injit_inject::Injector, cluster: Option<&ClusterState>, text: &str) -> Result<String, String> {
+    use injit_runtime::encoding::json::value::{JsonStyle, marshal, owned_from_data};
+    let objects = injit_inject::manifest::objects(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    let mut entries = Vec::new();
+    for object in &objects {
+        let Some(pod) = injit_inject::manifest::pod_of(object) else { continue };
+        let workload = if object.kind() == "Pod" {
+            injit_inject::Workload::of_pod(&object.value)
+        } else {
+            injit_inject::Workload::of_object(&object.value)
+        };
+        let name = format!("{} {}/{}", object.kind(), object.namespace(), object.name());
+        let mut request = injit_inject::Request::new(&workload, &pod, Caller::KubeInject);
+        if let Some(cluster) = cluster {
+            request = request.cluster(cluster);
+        }
+        let data = injector.template_data(&request).map_err(|e| format!("{name}: {e}"))?;
+        let style = JsonStyle { escape_html: false, indent: true };
+        let json = marshal(&owned_from_data(&data), style).map_err(|e| format!("{name}: {e}"))?;
+        let json = String::from_utf8_lossy(&json).replace('\n', "\n  ");
+        entries.push(format!("  {}: {json}", serde_json::Value::from(name)));
+    }
+    Ok(format!("{{\n{}\n}}\n", entries.join(",\n")))
 }
 
 /// What the command was given.

@@ -8,4 +8,5 @@ pub mod check_inject_live;
 pub mod data_type;
 pub mod kube_inject;
 pub mod render;
+pub mod render_pod;
 pub mod serve;

@@ -6,7 +6,11 @@ use std::time::Instant;
 use injit_compiler::{CompileOptions, FunctionSet, MissingKey, TemplateSet};
 use injit_runtime::{Data, NumberMode};
 
-use crate::args::{BackendArg, Funcs, parse_delims};
+use injit_runtime::encoding::json::check::check_strict;
+use injit_runtime::types::GoType;
+
+use super::render_pod::PodInjection;
+use crate::args::{BackendArg, ConfigArgs, Funcs, parse_delims};
 use crate::exit::{Code, CommandResult, Failure};
 use crate::io::{read_input, write_stdout};
 
@@ -14,10 +18,32 @@ use crate::io::{read_input, write_stdout};
 #[command(after_help = crate::exit::RENDER)]
 pub struct Args {
     /// The template file (`-` reads standard input)
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present_any = ["batch", "pod"])]
     template: Option<String>,
-    /// The data, JSON (`-` reads standard input); none means nil data
+    /// The data, JSON or YAML (`-` reads standard input); none means nil
+    /// data
+    #[arg(conflicts_with = "pod")]
     data: Option<String>,
+    /// The data's Go type: `sidecar` (Istio's SidecarTemplateData, as
+    /// `--pod` prints it), `legacy` (Istio 1.0/1.1's), `none` (plain JSON
+    /// values, the default), or a type name such as `v1.PodSpec`
+    #[arg(long, value_name = "TYPE")]
+    data_type: Option<String>,
+    /// Render for this manifest's pod: the data injection gives it (as
+    /// JSON, without TEMPLATE), or TEMPLATE over that data; the config
+    /// files given, else Istio's embedded defaults
+    #[arg(long, value_name = "MANIFEST")]
+    pod: Option<String>,
+    /// With --pod: the object to render for, NAME or KIND/NAME (default:
+    /// the first with a pod template)
+    #[arg(long, value_name = "NAME", requires = "pod")]
+    object: Option<String>,
+    /// With --pod: print the text each of the config's templates renders
+    /// for the pod, before it is read as YAML
+    #[arg(long, requires = "pod", conflicts_with = "template")]
+    show_rendered: bool,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// The functions the template may call
     #[arg(long, value_enum, default_value = "istio")]
     funcs: Funcs,
@@ -39,9 +65,6 @@ pub struct Args {
     /// Parse once and execute N times; print timings to stderr
     #[arg(long, value_name = "N")]
     bench: Option<usize>,
-    /// How to execute: native code, or the reference evaluator
-    #[arg(long, value_enum, default_value = "jit")]
-    backend: BackendArg,
     /// Let `env` and `expandenv` read the environment, as they do in Go
     /// (off by default, as in the injector: they see an empty one)
     #[arg(long)]
@@ -62,19 +85,62 @@ fn usage(message: String) -> Failure {
     Failure::new(Code::USAGE, message)
 }
 
+fn sidecar_data_type() -> Option<GoType> {
+    GoType::named("inject.SidecarTemplateData")
+}
+
+/// `--data-type`'s names, or a Go type.
+fn parse_data_type(name: &str) -> Result<GoType, Failure> {
+    let named = match name {
+        "sidecar" => sidecar_data_type(),
+        "legacy" => GoType::named("inject.LegacySidecarTemplateData"),
+        other => GoType::parse(other),
+    };
+    named.ok_or_else(|| {
+        usage(format!("error: unknown data type {name:?} (try sidecar, legacy, none, or a type such as v1.PodSpec)"))
+    })
+}
+
 /// Renders the template to standard output, Go's error text to standard
 /// error.
 pub fn run(args: Args) -> CommandResult {
     if let Some(files) = &args.batch {
-        return batch(&files[0], &files[1], args.backend);
+        return batch(&files[0], &files[1], args.config.backend);
     }
+    let given = [&args.config.inject_config_file, &args.config.mesh_config_file, &args.config.values_file];
+    if args.pod.is_none() && given.iter().any(|f| f.is_some()) {
+        return Err(usage("error: the config files are read only with --pod MANIFEST".into()));
+    }
+    let pod = args.pod.as_deref().map(|m| PodInjection::read(m, args.object.as_deref(), &args.config)).transpose()?;
+    if let Some(pod) = &pod
+        && args.template.is_none()
+    {
+        let text = if args.show_rendered { pod.rendered()? } else { pod.data_json()? };
+        write_stdout(text.as_bytes()).map_err(|e| bad_input(format!("error: cannot write {e}")))?;
+        return Ok(Code::OK);
+    }
+    let data_type = match (args.data_type.as_deref(), &pod) {
+        (None, Some(_)) => sidecar_data_type(),
+        (None | Some("none"), None) => None,
+        (Some("none"), Some(_)) => {
+            return Err(usage("error: --pod gives typed data: --data-type none does not apply".into()));
+        }
+        (Some(name), _) => Some(parse_data_type(name)?),
+    };
     let template_path = args.template.as_deref().ok_or_else(|| usage("error: a template file is required".into()))?;
     let template = read_input(template_path).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
-    let data = match args.data.as_deref() {
-        None => Data::Null,
-        Some(path) => {
+    let data = match (args.data.as_deref(), &pod) {
+        (_, Some(pod)) => pod.data()?,
+        (None, None) => Data::Null,
+        (Some(path), None) => {
             let text = read_input(path).map_err(|e| bad_input(format!("error: cannot read {e}")))?;
-            read_data(path, &text).map_err(|e| bad_input(format!("error: {e}")))?
+            let data = read_data(path, &text).map_err(|e| bad_input(format!("error: {e}")))?;
+            // Typed data is decoded as Go's encoding/json decodes it into
+            // the type: a field the type lacks is an error, not ignored.
+            if let Some(t) = data_type {
+                check_strict(t, &data).map_err(|e| bad_input(format!("error: {path}: as {}: {e}", t.name())))?;
+            }
+            data
         }
     };
     let missing_key = MissingKey::parse(&args.missingkey).map_err(|e| usage(format!("error: {e}")))?;
@@ -84,7 +150,8 @@ pub fn run(args: Args) -> CommandResult {
         delims,
         functions: FunctionSet::new(args.funcs.into()),
         missing_key,
-        backend: args.backend.into(),
+        backend: args.config.backend.into(),
+        data_type,
         call_cx: injit_runtime::funcs::CallCx { allow_env: args.allow_env, allow_network: args.allow_network },
         ..Default::default()
     };
