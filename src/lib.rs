@@ -11,3 +11,4 @@ pub mod io;
 pub mod live_objects;
 pub mod progress;
 pub mod report;
+pub mod sarif;

@@ -12,9 +12,9 @@ use injit_runtime::Library;
 use injit_runtime::types::GoType;
 
 use super::data_type;
-use crate::args::{Funcs, OutputArg, parse_delims};
+use crate::args::{Funcs, parse_delims};
 use crate::exit::{Code, CommandResult, Failure};
-use crate::io::{label, print_stdout, read_input};
+use crate::io::{json_text, label, print_stdout, read_input};
 use crate::report;
 
 #[derive(clap::Args)]
@@ -30,9 +30,13 @@ pub struct Args {
     /// The functions templates may call
     #[arg(long, value_enum, default_value = "istio")]
     funcs: Funcs,
-    /// How to print problems (`--format`, its old name, still works)
+    /// How to print problems: for people, JSON, or SARIF 2.1.0 (GitHub
+    /// code scanning) (`--format`, its old name, still works)
     #[arg(short = 'o', long = "output", alias = "format", value_enum, default_value = "human")]
-    output: OutputArg,
+    output: CheckOutput,
+    /// Check again each time a file changes (saved), until interrupted
+    #[arg(long)]
+    watch: bool,
     /// Also print an intermediate form of each template
     #[arg(long, value_enum)]
     emit: Option<Emit>,
@@ -43,6 +47,14 @@ pub struct Args {
     /// sidecar data when it reads its fields (a note says so)
     #[arg(long, value_name = "TYPE")]
     data_type: Option<String>,
+}
+
+/// `check`'s report formats: the common ones and SARIF.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckOutput {
+    Human,
+    Json,
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -78,6 +90,48 @@ fn check_files(args: Args) -> CommandResult {
         })?)),
     };
     let options = CheckOptions { functions: FunctionSet::new(args.funcs.into()), delims, data_type: None };
+    if !args.watch {
+        return check_once(&args, chosen, &options);
+    }
+    if args.files.iter().any(|f| f == "-") {
+        return Err(Failure::new(Code::USAGE, "error: --watch reads files again: standard input cannot be watched"));
+    }
+    let mut seen = watched_state(&args.files);
+    loop {
+        // Each round's outcome is printed; watching goes on regardless.
+        if let Err(failure) = check_once(&args, chosen, &options)
+            && !failure.message.is_empty()
+        {
+            eprintln!("{}", failure.message);
+        }
+        eprintln!("watching {} file{} for changes (Ctrl-C stops)", args.files.len(), plural(args.files.len()));
+        loop {
+            std::thread::sleep(WATCH_POLL);
+            let now = watched_state(&args.files);
+            if now != seen {
+                seen = now;
+                break;
+            }
+        }
+    }
+}
+
+/// How often `--watch` looks at the files: fast enough to feel immediate
+/// after a save, cheap enough to leave running.
+const WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// What `--watch` compares: each file's modification time and length
+/// (`None` while a file is missing, as during an editor's atomic save).
+fn watched_state(files: &[String]) -> Vec<Option<(std::time::SystemTime, u64)>> {
+    files.iter().map(|f| std::fs::metadata(f).ok().and_then(|m| Some((m.modified().ok()?, m.len())))).collect()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Checks every file once and prints the report.
+fn check_once(args: &Args, chosen: Option<Option<GoType>>, options: &CheckOptions) -> CommandResult {
     let styled = crate::report::colors(std::io::stderr().is_terminal());
     let mut reports = Vec::new();
     let mut failed = false;
@@ -94,12 +148,12 @@ fn check_files(args: Args) -> CommandResult {
         };
         let report = match chosen {
             Some(data_type) => check_file(label(path), source, &CheckOptions { data_type, ..options.clone() }),
-            None => check_file_assuming_data(label(path), source, &options),
+            None => check_file_assuming_data(label(path), source, options),
         };
         let emitted = match args.emit {
-            Some(Emit::Ast) => emit_ast(&report.source, &options),
-            Some(Emit::Ir) => emit_ir(&report.source, &options, false),
-            Some(Emit::Clif) => emit_ir(&report.source, &options, true),
+            Some(Emit::Ast) => emit_ast(&report.source, options),
+            Some(Emit::Ir) => emit_ir(&report.source, options, false),
+            Some(Emit::Clif) => emit_ir(&report.source, options, true),
             None => true,
         };
         failed |= !emitted;
@@ -107,8 +161,9 @@ fn check_files(args: Args) -> CommandResult {
     }
     let errors: usize = reports.iter().map(|r| r.errors()).sum();
     match args.output {
-        OutputArg::Json => failed |= !print_stdout(&format!("{}\n", report::json(&reports))),
-        OutputArg::Human => {
+        CheckOutput::Json => failed |= !print_stdout(&format!("{}\n", report::json(&reports))),
+        CheckOutput::Sarif => failed |= !print_stdout(&json_text(&crate::sarif::sarif(&reports))),
+        CheckOutput::Human => {
             let mut stderr = std::io::stderr().lock();
             for r in &reports {
                 let _ = stderr.write_all(report::human(r, styled).as_bytes());
@@ -118,12 +173,12 @@ fn check_files(args: Args) -> CommandResult {
                 stderr,
                 "checked {} file{}, {templates} template{}: {}",
                 reports.len(),
-                if reports.len() == 1 { "" } else { "s" },
-                if templates == 1 { "" } else { "s" },
+                plural(reports.len()),
+                plural(templates),
                 match (errors, unread) {
                     (0, 0) => "no problems".to_owned(),
-                    (0, _) => format!("{unread} file{} could not be read", if unread == 1 { "" } else { "s" }),
-                    _ => format!("{errors} error{}", if errors == 1 { "" } else { "s" }),
+                    (0, _) => format!("{unread} file{} could not be read", plural(unread)),
+                    _ => format!("{errors} error{}", plural(errors)),
                 }
             );
         }
