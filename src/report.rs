@@ -38,12 +38,16 @@ pub fn human(report: &FileReport, styled: bool) -> String {
         let len = report.source.len();
         let start = (d.span.start as usize).min(len);
         let end = (d.span.end as usize).clamp(start, len);
-        let mut group = level.primary_title(d.message.as_str()).id(d.code).element(
-            Snippet::source(report.source.as_str())
-                .path(report.path.as_str())
-                .fold(true)
-                .annotation(AnnotationKind::Primary.span(start..end).label(d.label.as_str())),
-        );
+        let mut snippet = Snippet::source(report.source.as_str())
+            .path(report.path.as_str())
+            .fold(true)
+            .annotation(AnnotationKind::Primary.span(start..end).label(d.label.as_str()));
+        for (span, label) in &d.related {
+            let start = (span.start as usize).min(len);
+            let end = (span.end as usize).clamp(start, len);
+            snippet = snippet.annotation(AnnotationKind::Context.span(start..end).label(label.as_str()));
+        }
+        let mut group = level.primary_title(d.message.as_str()).id(d.code).element(snippet);
         if let Some(template) = &finding.template {
             group = group.element(Level::NOTE.message(format!("in template `{template}`")));
         }

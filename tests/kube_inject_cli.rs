@@ -178,8 +178,12 @@ fn a_template_error_names_the_template_line_and_column() {
     let config =
         temp_file("exec-error.yaml", "templates:\n  sidecar: |\n    spec:\n      x: {{ .Spec.Containers.Nope }}\n");
     let stderr = fails(1, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
-    assert!(stderr.contains("template \"sidecar\""), "{stderr}");
-    assert!(stderr.contains("template: inject:2:"), "Go's template position: {stderr}");
+    // The config file's line and 1-based column, then Go's text with the
+    // template's line and 0-based column.
+    assert!(
+        stderr.contains("exec-error.yaml:4:18: template \"sidecar\": template: inject:2:13: executing"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Deployment \"shop/web\""), "the object: {stderr}");
 }
 

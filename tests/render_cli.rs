@@ -206,3 +206,12 @@ fn kube_inject_dumps_each_pods_data() {
     assert_eq!(all["Pod shop/api"], one);
     assert_eq!(one["ObjectMeta"]["name"], "api");
 }
+
+/// An `unexpected EOF` names, after Go's text, the action left open.
+#[test]
+fn an_unclosed_block_is_named_after_gos_text() {
+    let template = temp_file("eof.tmpl", "a\n{{ if .X }}\nb\n{{ range .Y }}c{{ end }}\n");
+    let out = injit(&["render", &template], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "template: t:5: unexpected EOF\nnote: the `if` at 2:1 is never closed by an `end`\n");
+}

@@ -21,11 +21,22 @@ pub struct Diagnostic {
     /// Said at the caret.
     pub label: String,
     pub help: Option<String>,
+    /// Other places the problem involves, each with what to say there
+    /// (the `{{if}}` an `unexpected EOF` left open).
+    pub related: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), span, label: String::new(), help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: None,
+            related: Vec::new(),
+        }
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -46,6 +57,10 @@ impl Diagnostic {
     /// A syntax error, with Go's wording (and Go's line in the help when it
     /// differs from where the caret points).
     pub fn from_parse_error(err: &ParseError) -> Diagnostic {
-        Diagnostic::error("syntax", err.message(), err.span()).label("Go's parser stops here")
+        let mut diagnostic = Diagnostic::error("syntax", err.message(), err.span()).label("Go's parser stops here");
+        if let Some((opener, keyword)) = err.unclosed() {
+            diagnostic.related.push((opener, format!("this `{keyword}` is never closed by an `end`")));
+        }
+        diagnostic
     }
 }

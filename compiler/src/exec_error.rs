@@ -10,29 +10,41 @@ use crate::ir::{NodeId, ProcId, Program};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecError {
     message: String,
+    /// The byte offset in the template source of the node that failed,
+    /// when one did.
+    pos: Option<u32>,
 }
 
 impl ExecError {
     pub(crate) fn new(message: String) -> ExecError {
-        ExecError { message }
+        ExecError { message, pos: None }
     }
 
     /// An error at the node `node` of template `proc` (Go's `state.errorf`).
     pub(crate) fn at(program: &Program, proc: ProcId, node: Option<NodeId>, message: String) -> ExecError {
         let name = &program.procs[proc].name;
-        let message = match node {
-            None => format!("template: {name}: {message}"),
+        let (message, pos) = match node {
+            None => (format!("template: {name}: {message}"), None),
             Some(n) => {
                 let info = &program.nodes[n];
                 let quoted = injit_strconv::quote(name.as_bytes());
-                format!("template: {}: executing {quoted} at <{}>: {message}", info.location, info.context)
+                (
+                    format!("template: {}: executing {quoted} at <{}>: {message}", info.location, info.context),
+                    Some(info.pos),
+                )
             }
         };
-        ExecError { message }
+        ExecError { message, pos }
     }
 
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Where in the template source the failing node is (Go's text gives
+    /// its line and 0-based column in the template), when a node failed.
+    pub fn pos(&self) -> Option<u32> {
+        self.pos
     }
 }
 

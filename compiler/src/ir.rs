@@ -214,6 +214,9 @@ pub enum Const {
 pub struct NodeInfo {
     /// `t:1:7`
     pub location: String,
+    /// The byte offset in the template source `location` names, for
+    /// callers that map it into a file of their own (a config's line).
+    pub pos: u32,
     /// The node as Go prints it, e.g. `.a.b`.
     pub context: String,
 }

@@ -192,7 +192,7 @@ impl<'t> Lowerer<'t, '_> {
         };
         let (line, col) = self.lines.go_line_col(pos);
         let location = format!("{}:{line}:{col}", self.options.parse_name);
-        let id = self.program.nodes.push(NodeInfo { location, context });
+        let id = self.program.nodes.push(NodeInfo { location, pos, context });
         self.node_ids.insert(blame.key(), id);
         id
     }

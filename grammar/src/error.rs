@@ -12,11 +12,29 @@ pub struct ParseError {
     line: u32,
     message: String,
     span: Span,
+    /// For an `unexpected EOF`, the action that opened what was never
+    /// closed (`{{if ...}}`, `{{define ...}}`) and its keyword.
+    unclosed: Option<(Span, &'static str)>,
 }
 
 impl ParseError {
     pub(crate) fn new(name: String, line: u32, message: String, span: Span) -> ParseError {
-        ParseError { name, line, message, span }
+        ParseError { name, line, message, span, unclosed: None }
+    }
+
+    /// Names `opener` (`keyword`'s action) as what an `unexpected EOF`
+    /// left open; the innermost opener, set first, stays.
+    pub(crate) fn left_open(mut self, opener: Span, keyword: &'static str) -> ParseError {
+        if self.message == "unexpected EOF" && self.unclosed.is_none() {
+            self.unclosed = Some((opener, keyword));
+        }
+        self
+    }
+
+    /// The action an `unexpected EOF` left open (Go's text does not say):
+    /// its span and keyword (`if`, `range`, `with`, `define`, `block`).
+    pub fn unclosed(&self) -> Option<(Span, &'static str)> {
+        self.unclosed
     }
 
     pub(crate) fn with_span(mut self, span: Span) -> ParseError {

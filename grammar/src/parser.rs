@@ -350,7 +350,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         self.name = self.unquote(&name)?;
         self.expect(ItemKind::RightDelim, CONTEXT)?;
         let header = Span { start, end: self.last_end };
-        let (root, end) = self.item_list()?;
+        let (root, end) = self.item_list().map_err(|e| e.left_open(header, "define"))?;
         if !matches!(end, Parsed::End) {
             return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
         }
@@ -556,7 +556,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         if context == "range" {
             self.range_depth -= 1;
         }
-        let (list, next) = listed?;
+        let (list, next) = listed.map_err(|e| e.left_open(span, keyword(context)))?;
         let mut else_list = None;
         match next {
             Parsed::End => {}
@@ -572,7 +572,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                     let node = if context == "if" { Node::If(inner) } else { Node::With(inner) };
                     else_list = Some(List { pos, nodes: vec![node] });
                 } else {
-                    let (list, next) = self.item_list()?;
+                    let (list, next) = self.item_list().map_err(|e| e.left_open(span, keyword(context)))?;
                     if !matches!(next, Parsed::End) {
                         return Err(self.errorf(format!("expected end; found {}", next.describe())));
                     }
@@ -602,7 +602,7 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
         // Go reports a stray {{else}} with the enclosing tree's position.
         let outer = self.errorf(String::new());
         let mut block = TreeParser::new(&mut *self.shared, name.clone());
-        let (root, end) = block.nested(|b| b.item_list())?;
+        let (root, end) = block.nested(|b| b.item_list()).map_err(|e| e.left_open(span, "block"))?;
         if !matches!(end, Parsed::End) {
             return Err(ParseError::new(
                 outer.name().to_owned(),
@@ -756,4 +756,13 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
 
 fn variable(token: &Item<'_>) -> Variable {
     Variable { pos: token.pos, ident: vec![token.val.to_string()], span: token.span() }
+}
+/// The keyword of a control's context, as a static name for errors.
+fn keyword(context: &str) -> &'static str {
+    match context {
+        "if" => "if",
+        "range" => "range",
+        "with" => "with",
+        _ => "action",
+    }
 }

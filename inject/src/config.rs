@@ -256,8 +256,16 @@ impl InjectorConfig {
 
     /// The 1-based file line of byte `offset` of template `t`.
     pub fn file_line(&self, t: &TemplateSource, offset: u32) -> usize {
+        self.file_position(t, offset).0
+    }
+
+    /// The 1-based file line and byte column of byte `offset` of template
+    /// `t` (the template's scalar's start when its YAML style hides the
+    /// correspondence).
+    pub fn file_position(&self, t: &TemplateSource, offset: u32) -> (usize, usize) {
         let file_offset = t.offsets.to_file(offset).min(self.source.len() as u32);
-        LineIndex::new(&self.source).line_col(file_offset).0 as usize
+        let (line, column) = LineIndex::new(&self.source).line_col(file_offset);
+        (line as usize, column as usize)
     }
 }
 

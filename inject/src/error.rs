@@ -90,9 +90,20 @@ pub enum TemplateError {
     /// (`compiled.rs`), parsed when first needed, does not parse.
     #[error("template {template:?} of {file}: {source}")]
     Parse { file: String, template: String, source: ParseError },
-    /// A template that fails while rendering a pod.
-    #[error("template {template:?} of {file}: {source}")]
-    Exec { file: String, template: String, source: ExecError },
+    /// A template that fails while rendering a pod: where in the config
+    /// file (1-based line and byte column; Go's text in `source` keeps
+    /// the template's own line and 0-based column), when the node is known.
+    #[error("{}template {template:?}: {source}", file_position(file, *at))]
+    Exec { file: String, at: Option<(usize, usize)>, template: String, source: ExecError },
+}
+
+/// `FILE:LINE:COLUMN: ` (or `FILE: ` without a position), the prefix
+/// editors and terminals turn into a link.
+fn file_position(file: &str, at: Option<(usize, usize)>) -> String {
+    match at {
+        Some((line, column)) => format!("{file}:{line}:{column}: "),
+        None => format!("{file}: "),
+    }
 }
 
 /// A manifest that cannot be read: its name, the line, and which document

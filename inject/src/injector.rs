@@ -329,10 +329,10 @@ impl Injector {
             source: e.clone(),
         })?;
         let mut out = Vec::new();
-        set.render(data, &mut out).map_err(|e| TemplateError::Exec {
-            file: self.config.file.clone(),
-            template: name.to_owned(),
-            source: e,
+        set.render(data, &mut out).map_err(|e| {
+            let source = self.config.templates.iter().find(|t| t.name == name);
+            let at = source.zip(e.pos()).map(|(t, pos)| self.config.file_position(t, pos));
+            TemplateError::Exec { file: self.config.file.clone(), at, template: name.to_owned(), source: e }
         })?;
         String::from_utf8(out)
             .map_err(|_| Error::new(ErrorKind::RenderedYaml, format!("template {name:?} rendered invalid UTF-8")))

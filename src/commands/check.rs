@@ -360,6 +360,11 @@ pub fn check_file(path: &str, source: String, options: &CheckOptions) -> FileRep
             let start = unit.offsets.to_file(diagnostic.span.start);
             let end = if unit.offsets.is_exact() { unit.offsets.to_file(diagnostic.span.end) } else { start };
             diagnostic.span = Span { start, end };
+            for (span, _) in &mut diagnostic.related {
+                let start = unit.offsets.to_file(span.start);
+                let end = if unit.offsets.is_exact() { unit.offsets.to_file(span.end) } else { start };
+                *span = Span { start, end };
+            }
             report.findings.push(TemplateDiagnostic { template: unit.key.clone(), diagnostic });
         }
     }

@@ -85,6 +85,18 @@ fn usage(message: String) -> Failure {
     Failure::new(Code::USAGE, message)
 }
 
+/// Go's text, then (for an `unexpected EOF`) a note naming the action
+/// left open, which Go's text does not say.
+fn parse_error(e: &injit_grammar::ParseError, source: &str) -> String {
+    match e.unclosed() {
+        Some((opener, keyword)) => {
+            let (line, column) = injit_grammar::LineIndex::new(source).line_col(opener.start);
+            format!("{e}\nnote: the `{keyword}` at {line}:{column} is never closed by an `end`")
+        }
+        None => e.to_string(),
+    }
+}
+
 fn sidecar_data_type() -> Option<GoType> {
     GoType::named("inject.SidecarTemplateData")
 }
@@ -160,7 +172,8 @@ pub fn run(args: Args) -> CommandResult {
         eprintln!("{report}");
         return Ok(Code::OK);
     }
-    let set = TemplateSet::compile(&template, &options).map_err(|e| Failure::new(Code::FAILED, e.to_string()))?;
+    let set = TemplateSet::compile(&template, &options)
+        .map_err(|e| Failure::new(Code::FAILED, parse_error(&e, &template)))?;
     if let Some(e) = set.jit_error() {
         eprintln!("warning: {e}; using the evaluator");
     }
