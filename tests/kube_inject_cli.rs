@@ -445,3 +445,33 @@ fn a_config_file_given_to_the_wrong_flag_is_named() {
         assert!(stderr.contains(&format!("{name}: {message}")), "{flag} {name}: {stderr}");
     }
 }
+
+/// What a template rendered that Istio silently drops or prints (a
+/// mis-indented `limits:`, a missing key's `<no value>`) is a warning
+/// naming the config line that wrote it; the pod is still injected, as
+/// Istio injects it.
+#[test]
+fn rendered_problems_are_warned_at_their_template_line() {
+    let config = temp_file(
+        "warned.yaml",
+        "templates:\n  sidecar: |\n    metadata:\n      labels:\n        team: {{ .ObjectMeta.Labels.team }}\n    \
+         spec:\n      containers:\n      - name: istio-proxy\n        image: proxy\n        resources:\n        \
+         limits:\n          cpu: 100m\n",
+    );
+    let out = injit(&["kube-inject", "--offline", "-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].starts_with("warning: Deployment \"shop/web\": "), "{stderr}");
+    assert!(
+        lines[0].ends_with("warned.yaml:5:18: template \"sidecar\": metadata.labels.team: \"<no value>\" rendered (a key the data lacks, printed)"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].ends_with(
+            "warned.yaml:11:9: template \"sidecar\": spec.containers[0].limits: unknown field \"limits\", dropped as Istio drops it"
+        ),
+        "{stderr}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::exec_error::ExecError;
 use crate::ir::{Inst, ProcId, Program};
 use crate::limits::ExecLimits;
 use crate::machine::{Frame, Machine};
+use crate::trace::OutputTrace;
 
 /// A frame and where it is in its code.
 struct Activation<'a> {
@@ -18,7 +19,8 @@ struct Activation<'a> {
     pc: usize,
 }
 
-/// Executes template `proc` of `program` with `data`, appending to `out`.
+/// Executes template `proc` of `program` with `data`, appending to `out`;
+/// with `trace`, records which template offset wrote each output offset.
 pub(crate) fn execute<'a>(
     program: &'a Program,
     proc: ProcId,
@@ -26,6 +28,7 @@ pub(crate) fn execute<'a>(
     out: &mut Vec<u8>,
     limits: &'a ExecLimits,
     cx: &'a CallCx,
+    mut trace: Option<&mut OutputTrace>,
 ) -> Result<(), ExecError> {
     let mut m = Machine::new(program, out, limits, cx);
     let mut stack: Vec<Activation<'a>> = vec![Activation { frame: Frame::new(program, proc, data), pc: 0 }];
@@ -49,8 +52,21 @@ pub(crate) fn execute<'a>(
                     frame.node = *n;
                     Ok(())
                 }
-                Inst::Text(t) => m.text(&program.texts[*t]),
-                Inst::Print(s) => m.print(frame, *s),
+                Inst::Text(t) => {
+                    if let Some(trace) = trace.as_deref_mut() {
+                        match program.text_pos[*t] {
+                            Some(pos) => trace.record(m.out.len(), pos, true),
+                            None => trace.record(m.out.len(), node_pos(program, frame), false),
+                        }
+                    }
+                    m.text(&program.texts[*t])
+                }
+                Inst::Print(s) => {
+                    if let Some(trace) = trace.as_deref_mut() {
+                        trace.record(m.out.len(), node_pos(program, frame), false);
+                    }
+                    m.print(frame, *s)
+                }
                 Inst::Const { dst, value } => {
                     m.constant(frame, *dst, &program.consts[*value]);
                     Ok(())
@@ -123,4 +139,9 @@ pub(crate) fn execute<'a>(
             }
         }
     }
+}
+
+/// The template offset of the node `frame` is at (0 before any).
+fn node_pos(program: &Program, frame: &Frame<'_>) -> u32 {
+    frame.node().map_or(0, |n| program.nodes[n].pos)
 }

@@ -289,6 +289,7 @@ fn add_const(program: &mut Program, c: Const) -> ConstId {
 }
 
 fn add_text(program: &mut Program, text: Vec<u8>) -> TextId {
+    program.text_pos.push(None);
     program.texts.push(text.into_boxed_slice())
 }
 

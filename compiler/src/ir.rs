@@ -238,6 +238,9 @@ pub struct Program {
     pub nodes: EntityVec<NodeId, NodeInfo>,
     pub consts: EntityVec<ConstId, Const>,
     pub texts: EntityVec<TextId, Box<[u8]>>,
+    /// Where each text starts in the template source, when it is a slice
+    /// of it (lowered text); `None` for text folding made from constants.
+    pub text_pos: EntityVec<TextId, Option<u32>>,
     pub names: EntityVec<NameId, Box<[u8]>>,
     pub messages: EntityVec<MessageId, String>,
     pub functions: EntityVec<FuncId, &'static Function>,

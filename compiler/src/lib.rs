@@ -21,6 +21,7 @@ mod machine;
 mod optimize;
 mod suggest;
 mod template;
+mod trace;
 mod typecheck;
 
 pub use check::{FunctionSet, check};
@@ -31,4 +32,5 @@ pub use jit::JitError;
 pub use limits::{ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
 pub use suggest::closest;
 pub use template::{Backend, CompileOptions, TemplateSet};
+pub use trace::OutputTrace;
 pub use typecheck::check_fields;

@@ -52,7 +52,7 @@ pub(crate) fn lower(templates: &Templates, source: &str, options: &LowerOptions)
             proc
         })
         .collect();
-    let Tables { nodes, consts, texts, names, messages, functions, .. } = lowerer.program;
+    let Tables { nodes, consts, texts, text_pos, names, messages, functions, .. } = lowerer.program;
     let mutates = functions.iter().any(|f| MUTATING.contains(&f.name));
     Program {
         procs,
@@ -60,6 +60,7 @@ pub(crate) fn lower(templates: &Templates, source: &str, options: &LowerOptions)
         nodes,
         consts,
         texts,
+        text_pos,
         names,
         messages,
         functions,
@@ -77,6 +78,7 @@ struct Tables {
     nodes: EntityVec<NodeId, NodeInfo>,
     consts: EntityVec<ConstId, Const>,
     texts: EntityVec<TextId, Box<[u8]>>,
+    text_pos: EntityVec<TextId, Option<u32>>,
     names: EntityVec<NameId, Box<[u8]>>,
     name_ids: HashMap<Box<[u8]>, NameId>,
     messages: EntityVec<MessageId, String>,
@@ -268,6 +270,7 @@ impl<'t> Lowerer<'t, '_> {
         match node {
             Node::Text(span) => {
                 let id = self.program.texts.push(self.source.as_bytes()[span.range()].into());
+                self.program.text_pos.push(Some(span.start));
                 p.emit(Inst::Text(id));
             }
             Node::Action(action) => {

@@ -57,7 +57,7 @@ impl<'a> Frame<'a> {
         Frame { proc, slots, iters: (0..p.iters).map(|_| None).collect(), node: NO_NODE, memo: Vec::new() }
     }
 
-    fn node(&self) -> Option<NodeId> {
+    pub(crate) fn node(&self) -> Option<NodeId> {
         (self.node != NO_NODE).then_some(self.node)
     }
 

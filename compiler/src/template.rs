@@ -16,6 +16,7 @@ use crate::ir::{MissingKey, Program};
 use crate::jit::{JitError, JitProgram};
 use crate::limits::ExecLimits;
 use crate::lower::{LowerOptions, lower};
+use crate::trace::OutputTrace;
 
 /// How to compile a template set.
 #[derive(Clone, Debug)]
@@ -181,25 +182,42 @@ impl TemplateSet {
         self.render_template(&self.name, data, out)
     }
 
+    /// The value `.` starts as. A template that changes maps in place
+    /// works on its own copy of the data (Go's maps would change under
+    /// every other reader).
+    fn root<'d>(&self, data: &'d Data) -> Value<'d> {
+        match (data, self.data_type) {
+            (_, Some(t)) => injit_runtime::value::typed::value(t, Some(data), false),
+            (Data::Null, None) => Value::invalid(),
+            _ if self.program.mutates => owned_copy(data, false),
+            _ => Value::from_data(data, false),
+        }
+    }
+
+    /// Renders the main template on the reference evaluator, recording
+    /// which template offset wrote each output offset: for pointing a
+    /// problem found in the output at the template (`trace.rs`).
+    pub fn render_traced(&self, data: &Data, out: &mut Vec<u8>) -> (Result<(), ExecError>, OutputTrace) {
+        let mut trace = OutputTrace::default();
+        let Some(proc) = self.program.proc(&self.name) else { return (Ok(()), trace) };
+        let root = self.root(data);
+        let result =
+            crate::eval::execute(&self.program, proc, root, out, &self.limits, &self.call_cx, Some(&mut trace));
+        (result, trace)
+    }
+
     /// Executes the template named `name` (`ExecuteTemplate`).
     pub fn render_template(&self, name: &str, data: &Data, out: &mut Vec<u8>) -> Result<(), ExecError> {
         let Some(proc) = self.program.proc(name) else {
             let (n, t) = (injit_strconv::quote(name.as_bytes()), injit_strconv::quote(self.name.as_bytes()));
             return Err(ExecError::new(format!("template: no template {n} associated with template {t}")));
         };
-        // A template that changes maps in place works on its own copy of
-        // the data (Go's maps would change under every other reader).
-        let root = match (data, self.data_type) {
-            (_, Some(t)) => injit_runtime::value::typed::value(t, Some(data), false),
-            (Data::Null, None) => Value::invalid(),
-            _ if self.program.mutates => owned_copy(data, false),
-            _ => Value::from_data(data, false),
-        };
+        let root = self.root(data);
         let start = out.len();
         out.reserve(self.size_hint.load(Ordering::Relaxed));
         let result = match &self.jit {
             Some(jit) => jit.execute(&self.program, proc, root, out, &self.limits, &self.call_cx),
-            None => crate::eval::execute(&self.program, proc, root, out, &self.limits, &self.call_cx),
+            None => crate::eval::execute(&self.program, proc, root, out, &self.limits, &self.call_cx, None),
         };
         let written = out.len() - start;
         let hint = self.size_hint.load(Ordering::Relaxed);

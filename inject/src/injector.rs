@@ -20,6 +20,7 @@ use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, TemplateError};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
+use crate::rendered_problems::{RenderedProblem, rendered_problems};
 use crate::status::{self, Previous, STATUS_ANNOTATION};
 use crate::template_data::{self, Render};
 use crate::typed::Typed;
@@ -277,11 +278,19 @@ impl Injector {
 
     /// Decides, and injects when the decision is to inject.
     pub fn inject(&self, request: &Request<'_>) -> Result<Outcome, Error> {
+        self.inject_warned(request, &mut Vec::new())
+    }
+
+    /// [`Injector::inject`], adding to `warnings` what the templates
+    /// rendered that injection drops or keeps wrong (`rendered_problems`),
+    /// each at the template line that wrote it.
+    pub fn inject_warned(&self, request: &Request<'_>, warnings: &mut Vec<String>) -> Result<Outcome, Error> {
         if let Err(skip) = decision::decide(&request.rules, request.pod) {
             return Ok(Outcome::Skipped(skip));
         }
         let annotations = pod::annotations(request.pod);
         crate::validate::validate_annotations(&annotations).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?;
+        let found = std::cell::RefCell::new(Vec::new());
         let inject_pod = |pod: &Value, workload: &Workload| {
             let request = Request {
                 workload,
@@ -295,11 +304,17 @@ impl Injector {
                 cluster: request.cluster,
             };
             match self.config.era {
-                ConfigEra::Current => self.inject_current(&request),
+                // Warnings come from the pod itself, not from the probes
+                // `guarded` injects with other strings.
+                ConfigEra::Current if std::ptr::eq(pod, request.pod) => {
+                    self.inject_current(&request, &mut found.borrow_mut())
+                }
+                ConfigEra::Current => self.inject_current(&request, &mut Vec::new()),
                 ConfigEra::Legacy => self.inject_legacy(&request),
             }
         };
         let pod = crate::untrusted::guarded(request.pod, request.workload, inject_pod)?;
+        warnings.extend(found.into_inner());
         Ok(Outcome::Injected(pod))
     }
 
@@ -394,6 +409,27 @@ impl Injector {
         match self.config.era {
             ConfigEra::Current => Ok(self.current_input(request)?.data),
             ConfigEra::Legacy => Ok(self.legacy_input(request, legacy_previous(request.pod).as_ref())?.1),
+        }
+    }
+
+    /// A problem in what template `name` rendered, named at the config
+    /// file's line and column that wrote it: found by rendering again on
+    /// the evaluator with a trace (rare, so the common render pays
+    /// nothing).
+    fn rendered_warning(&self, name: &str, data: &Data, own_proxy_config: bool, problem: &RenderedProblem) -> String {
+        let source = self.config.templates.iter().find(|t| t.name == name);
+        let set = self.templates.get(name).and_then(|c| c.for_pod(own_proxy_config).ok());
+        let at = match (source, set, problem.offset) {
+            (Some(source), Some(set), Some(offset)) => {
+                let (_, trace) = set.render_traced(data, &mut Vec::new());
+                trace.template_offset(offset).map(|pos| self.config.file_position(source, pos))
+            }
+            _ => None,
+        };
+        let file = &self.config.file;
+        match at {
+            Some((line, column)) => format!("{file}:{line}:{column}: template {name:?}: {problem}"),
+            None => format!("{file}: template {name:?}: {problem}"),
         }
     }
 
@@ -519,6 +555,7 @@ impl Injector {
         data: &Data,
         own_proxy_config: bool,
         deadline: Deadline,
+        warnings: &mut Vec<String>,
     ) -> Result<Rendered, Error> {
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut overlays = Vec::with_capacity(names.len());
@@ -526,6 +563,9 @@ impl Injector {
             deadline.check()?;
             let rendered = self.render(name, data, own_proxy_config)?;
             let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
+            for problem in rendered_problems(&rendered, &overlay) {
+                warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
+            }
             template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, deadline).map_err(|e| {
                 e.into_error(|e| {
                     Error::new(
@@ -542,14 +582,14 @@ impl Injector {
 
     /// Istio 1.9+: each template renders a pod overlay, strategically
     /// merged into the pod.
-    fn inject_current(&self, request: &Request<'_>) -> Result<Value, Error> {
+    fn inject_current(&self, request: &Request<'_>, warnings: &mut Vec<String>) -> Result<Value, Error> {
         let CurrentInput { original, mesh, proxy_config, own_proxy_config, settings, proxy_envs, previous, data } =
             self.current_input(request)?;
         let mesh = &*mesh;
         let original = &*original;
         let deadline = request.deadline;
         let names = self.selected_templates(original, request.caller);
-        let mut rendered = self.render_templates(&names, &data, own_proxy_config, deadline)?;
+        let mut rendered = self.render_templates(&names, &data, own_proxy_config, deadline, warnings)?;
         // A previous injection's record naming containers this injection
         // would not add is not wholly believed (`Previous::believed`): the
         // templates render again, seeing those containers.
@@ -558,7 +598,8 @@ impl Injector {
         {
             let stripped = reinsert_overrides(strip(original, mesh, Some(&believed)))?;
             let data = self.render_data(request, &stripped, mesh, &proxy_config, settings);
-            rendered = self.render_templates(&names, &data, own_proxy_config, deadline)?;
+            warnings.clear();
+            rendered = self.render_templates(&names, &data, own_proxy_config, deadline, warnings)?;
         }
         // What the templates saw is no longer needed: freed before the
         // pod is processed further (a large pod's peak memory).

@@ -226,7 +226,10 @@ fn inject_object(
     if let Some(cluster) = cluster {
         request = request.cluster(cluster);
     }
-    let injected = match injector.inject(&request).map_err(|e| e.context(describe()))? {
+    let mut rendered = Vec::new();
+    let outcome = injector.inject_warned(&request, &mut rendered).map_err(|e| e.context(describe()))?;
+    warnings.extend(rendered.into_iter().map(|w| format!("warning: {}: {w}", describe())));
+    let injected = match outcome {
         Outcome::Injected(pod) => pod,
         Outcome::Skipped(skip) => {
             let why = if skip == Skip::HostNetwork {

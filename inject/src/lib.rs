@@ -25,6 +25,7 @@ pub mod probes;
 pub mod prometheus;
 pub mod proxy_config;
 pub mod reference_pods;
+pub mod rendered_problems;
 pub mod selector;
 pub mod sources;
 pub mod status;

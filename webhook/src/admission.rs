@@ -148,7 +148,8 @@ pub fn admit_object(
         .typed(true)
         .deadline(deadline)
         .cluster(cluster);
-    let injected = match injector.inject(&inject_request) {
+    let mut rendered = Vec::new();
+    let injected = match injector.inject_warned(&inject_request, &mut rendered) {
         Ok(Outcome::Injected(pod)) => pod,
         Ok(Outcome::Skipped(skip)) => return (Response::allow(), Decision::Skipped(skip_reason(&skip))),
         Err(e) => {
@@ -185,7 +186,10 @@ pub fn admit_object(
         // Already injected, exactly so.
         return (Response::allow(), Decision::Injected);
     }
-    (Response { allowed: true, patch: Some(patch::to_json(&ops)), ..Response::default() }, Decision::Injected)
+    // What kubectl shows the pod's author: the sidecar template rendered
+    // something injection dropped or kept wrong.
+    let warnings = rendered.into_iter().map(|w| format!("injit: the sidecar template: {w}")).collect();
+    (Response { allowed: true, patch: Some(patch::to_json(&ops)), warnings, ..Response::default() }, Decision::Injected)
 }
 
 /// Whether the typed view of a pod is the pod as received but for empty
@@ -223,6 +227,27 @@ mod tests {
                         "namespace": "default", "object": object},
         });
         ReviewRequest::parse(&serde_json::to_vec(&review).expect("JSON")).expect("a review")
+    }
+
+    /// What the template rendered that injection drops reaches kubectl's
+    /// user as a warning naming the config line that wrote it.
+    #[test]
+    fn rendered_problems_are_answered_as_warnings() {
+        let config = "policy: enabled\ntemplates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        \
+                      image: proxy\n        resources:\n        limits:\n          cpu: 100m\n";
+        let sources =
+            Sources { config: Some(injit_inject::ConfigSource::new("config.yaml", config)), ..Sources::default() };
+        let injector = sources.build(Default::default()).expect("the config builds");
+        let pod = json!({"metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [
+            {"name": "app", "image": "nginx"},
+        ]}});
+        let (response, decision) = admit(&injector, &review(&pod), "/inject", OnError::Deny);
+        assert_eq!(decision, Decision::Injected, "{:?}", response.message);
+        assert_eq!(
+            response.warnings,
+            ["injit: the sidecar template: config.yaml:9:9: template \"sidecar\": spec.containers[0].limits: \
+              unknown field \"limits\", dropped as Istio drops it"]
+        );
     }
 
     #[test]
