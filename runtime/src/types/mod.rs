@@ -13,7 +13,7 @@ pub mod proto_string;
 pub mod quantity;
 
 pub use go_type::{Def, DefKind, Field, FoundField, GoType, Ty};
-pub use kind::Kind;
+pub use kind::{BasicKind, Kind};
 
 /// A basic type of typed data: Go has one unnamed basic type per basic
 /// kind, so a kind names it (the generated tables spell `Basic::Int32`).
