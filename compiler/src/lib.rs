@@ -31,4 +31,4 @@ pub use jit::JitError;
 pub use limits::{ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
 pub use suggest::closest;
 pub use template::{Backend, CompileOptions, TemplateSet};
-pub use typecheck::check_fields;
+pub use typecheck::{check_fields, check_types};
