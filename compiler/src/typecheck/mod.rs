@@ -251,7 +251,7 @@ impl TypeChecker<'_> {
     }
 
     fn command(&mut self, cmd: &Command, dot: Static, piped: Option<Piped>) -> Static {
-        let Some(head) = cmd.args.first() else { return None };
+        let head = cmd.args.first()?;
         let given = cmd.args.len() - 1 + usize::from(piped.is_some());
         match head {
             Operand::Identifier(function) => self.call(function, cmd, dot, piped),
@@ -435,7 +435,7 @@ impl TypeChecker<'_> {
             "index" => {
                 let mut item = types[0];
                 for arg in &args[1..] {
-                    let Some(t) = item else { return None };
+                    let t = item?;
                     match rules::index_step(t, arg.ty) {
                         Ok(next) => item = next,
                         Err(violation) => {

@@ -214,7 +214,7 @@ pub(super) fn index_step(item: Type, index: Static) -> Result<Static, Violation>
         Kind::Map => {
             let key = infer::key(item);
             match (index, key) {
-                (Some(i), Some(k)) if !assignable(i, k) && !(is_integer(i) && is_integer(k)) => Err(Violation::new(
+                (Some(i), Some(k)) if !(assignable(i, k) || (is_integer(i) && is_integer(k))) => Err(Violation::new(
                     "cannot-index",
                     format!("error calling index: value has type {i}; should be {k}"),
                     format!("`{i}`, but the map's keys are `{k}`"),
