@@ -8,8 +8,8 @@
 //! `range` keys and elements, `index`, and values piped into the next
 //! command. Where a type is not known (`interface {}`, generic data such
 //! as `.Values`, `fromJson` results, map keys that may be absent,
-//! variables assigned anywhere in their template) the checker says
-//! nothing: every error it reports fails on every pod.
+//! variables assigned a value of another type anywhere in their template)
+//! the checker says nothing: every error it reports fails on every pod.
 //!
 //! Reported, with Go's run-time error (see `rules`): unknown fields,
 //! arguments of the wrong type, comparisons of incompatible kinds,
@@ -50,7 +50,7 @@ pub fn check_types(templates: &Templates, main: &str, root: GoType, functions: &
         functions,
         diagnostics: Vec::new(),
         vars: Vec::new(),
-        reassigned: HashSet::new(),
+        assignments: Assignments::default(),
         done: HashMap::new(),
     };
     checker.template(main, infer::of_data(root));
@@ -71,11 +71,47 @@ struct TypeChecker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Variables in scope with what they are known to hold.
     vars: Vec<(String, Static)>,
-    /// Variables assigned (`$x = ...`) somewhere in the template being
-    /// checked: what they hold depends on the path taken.
-    reassigned: HashSet<String>,
+    /// Variables assigned (`$x = ...`) in the template being checked.
+    assignments: Assignments,
     /// Templates already checked (with a known dot), to stop recursion.
     done: HashMap<String, Type>,
+}
+
+/// Variables assigned (`$x = ...`) in the template being checked, with
+/// the types assigned to them: what such a variable holds depends on the
+/// path taken, so it keeps its declared type only when every assignment
+/// gives it that type again. A first pass over the template records the
+/// assignments with every assigned variable unknown; types only become
+/// known between the passes, so what it records stays true.
+#[derive(Default)]
+struct Assignments {
+    types: HashMap<String, Vec<Static>>,
+    recording: bool,
+}
+
+impl Assignments {
+    fn of(list: &List) -> Assignments {
+        let mut names = HashSet::new();
+        assigned_in(list, &mut names);
+        Assignments { types: names.into_iter().map(|n| (n, Vec::new())).collect(), recording: true }
+    }
+
+    /// The type a variable declared with type `declared` holds everywhere.
+    fn kept(&self, name: &str, declared: Static) -> Static {
+        match self.types.get(name) {
+            None => declared,
+            Some(_) if self.recording => None,
+            Some(assigned) => declared.filter(|t| assigned.iter().all(|a| *a == Some(*t))),
+        }
+    }
+
+    fn record(&mut self, name: &str, ty: Static) {
+        if self.recording
+            && let Some(assigned) = self.types.get_mut(name)
+        {
+            assigned.push(ty);
+        }
+    }
 }
 
 /// The value piped into a command, and the command it came from.
@@ -139,13 +175,19 @@ impl TypeChecker<'_> {
         }
         let Some(tree) = self.templates.get(name) else { return };
         self.done.insert(name.to_owned(), dot);
-        let mut reassigned = HashSet::new();
-        assigned_in(&tree.root, &mut reassigned);
-        let saved_reassigned = std::mem::replace(&mut self.reassigned, reassigned);
+        let saved_assignments = std::mem::replace(&mut self.assignments, Assignments::of(&tree.root));
         let saved = std::mem::replace(&mut self.vars, vec![("$".to_owned(), Some(dot))]);
+        if !self.assignments.types.is_empty() {
+            // The first pass only records assignments.
+            let reported = self.diagnostics.len();
+            self.tree(tree, dot);
+            self.diagnostics.truncate(reported);
+            self.vars = vec![("$".to_owned(), Some(dot))];
+        }
+        self.assignments.recording = false;
         self.tree(tree, dot);
         self.vars = saved;
-        self.reassigned = saved_reassigned;
+        self.assignments = saved_assignments;
     }
 
     fn tree(&mut self, tree: &Tree, dot: Type) {
@@ -167,7 +209,7 @@ impl TypeChecker<'_> {
     }
 
     fn declare(&mut self, name: &str, ty: Static) {
-        let ty = if self.reassigned.contains(name) { None } else { ty };
+        let ty = self.assignments.kept(name, ty);
         self.vars.push((name.to_owned(), ty));
     }
 
@@ -200,10 +242,12 @@ impl TypeChecker<'_> {
                     None => (None, None),
                 };
                 // Range variables: the element last, the key or index first.
-                if !b.pipe.is_assign {
-                    let n = b.pipe.decl.len();
-                    for (i, var) in b.pipe.decl.iter().enumerate() {
-                        let ty = if i + 1 == n { elem } else { key };
+                let n = b.pipe.decl.len();
+                for (i, var) in b.pipe.decl.iter().enumerate() {
+                    let ty = if i + 1 == n { elem } else { key };
+                    if b.pipe.is_assign {
+                        self.assignments.record(&var.ident[0], ty);
+                    } else {
                         self.declare(&var.ident[0], ty);
                     }
                 }
@@ -212,7 +256,10 @@ impl TypeChecker<'_> {
             }
             Node::Template(call) => {
                 let arg = call.pipe.as_ref().and_then(|p| self.pipe(p, dot));
-                self.template(&call.name, arg);
+                // Called templates have variables of their own.
+                if !self.assignments.recording {
+                    self.template(&call.name, arg);
+                }
             }
             Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
         }
@@ -232,8 +279,10 @@ impl TypeChecker<'_> {
     /// Checks a pipeline and declares its variables; returns its type.
     fn pipe(&mut self, pipe: &Pipe, dot: Static) -> Static {
         let value = self.pipe_value(pipe, dot);
-        if !pipe.is_assign {
-            for var in &pipe.decl {
+        for var in &pipe.decl {
+            if pipe.is_assign {
+                self.assignments.record(&var.ident[0], value);
+            } else {
                 self.declare(&var.ident[0], value);
             }
         }

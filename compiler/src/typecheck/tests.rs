@@ -49,6 +49,17 @@ fn what_depends_on_the_data_or_the_go_version_is_left_alone() {
 }
 
 #[test]
+fn a_variable_assigned_its_own_type_keeps_it() {
+    let same = r#"{{ $mode := "a" }}{{ if .NativeSidecars }}{{ $mode = "b" }}{{ end }}{{ eq $mode 1 }}"#;
+    assert_eq!(codes(same, Library::Istio), ["incompatible-comparison"]);
+    // Assigned from a variable whose own type is unknown.
+    let chained = r#"{{ $a := 1 }}{{ $b := 2 }}{{ $a = "x" }}{{ $b = $a }}{{ eq $b "x" }}"#;
+    assert_eq!(codes(chained, Library::Istio), NONE);
+    let in_range = r#"{{ $i := 0 }}{{ range $i = .Spec.Containers }}{{ end }}{{ eq $i "0" }}"#;
+    assert_eq!(codes(in_range, Library::Istio), NONE);
+}
+
+#[test]
 fn a_variable_keeps_its_type_where_it_is_never_assigned() {
     assert_eq!(codes(r#"{{ $uid := .ProxyUID }}{{ eq $uid "0" }}"#, Library::Istio), ["incompatible-comparison"]);
     assert_eq!(
