@@ -218,7 +218,12 @@ pub(super) fn index_step(item: Type, index: Static) -> Result<Static, Violation>
                     "cannot-index",
                     format!("error calling index: value has type {i}; should be {k}"),
                     format!("`{i}`, but the map's keys are `{k}`"),
-                )),
+                )
+                .help(if k == Type::String {
+                    "the map's keys are strings: quote a constant key, or `toString` a computed one"
+                } else {
+                    "`index` converts map keys only between integer types; range over the map and compare its keys instead"
+                })),
                 _ => Ok(infer::element(item)),
             }
         }
