@@ -15,19 +15,30 @@
 //! arguments of the wrong type, comparisons of incompatible kinds,
 //! `len`, `index`, `slice` and `range` of what has no length, elements
 //! or order, and arguments given to fields and niladic methods.
+//! `{{template}}` bodies are checked with the type of their first call's
+//! argument.
+//!
+//! Left alone on purpose: what depends on the data (index out of range,
+//! nil pointers, comparing maps or slices, `eq`'s comparands after the
+//! first, which it may never reach), what depends on the Go version
+//! (ranging over integers and pointers), types with semantics of their
+//! own (`resource.Quantity`, `metav1.Time`, durations, wrappers), and
+//! the rules of functions other than Go's builtins beyond their
+//! parameter types (sprig's `slice` replaces Go's).
 //!
 //! Like the rest of `check`, an error is reported where the expression
 //! is, whether or not the branch holding it runs: such an expression
 //! fails each time it is evaluated, and a branch no pod takes is a
 //! mistake of its own.
 
+mod assignments;
 mod fields;
 mod infer;
 mod rules;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use injit_grammar::Templates;
 use injit_grammar::ast::{Command, Identifier, List, Node, Operand, Pipe, Span, Tree};
@@ -37,6 +48,7 @@ use injit_runtime::types::{GoType, Kind, Type};
 use crate::check::FunctionSet;
 use crate::diagnostic::Diagnostic;
 use crate::suggest::closest;
+use assignments::Assignments;
 use fields::MemberKind;
 use infer::Static;
 use rules::Violation;
@@ -77,43 +89,6 @@ struct TypeChecker<'a> {
     done: HashMap<String, Type>,
 }
 
-/// Variables assigned (`$x = ...`) in the template being checked, with
-/// the types assigned to them: what such a variable holds depends on the
-/// path taken, so it keeps its declared type only when every assignment
-/// gives it that type again. A first pass over the template records the
-/// assignments with every assigned variable unknown; types only become
-/// known between the passes, so what it records stays true.
-#[derive(Default)]
-struct Assignments {
-    types: HashMap<String, Vec<Static>>,
-    recording: bool,
-}
-
-impl Assignments {
-    fn of(list: &List) -> Assignments {
-        let mut names = HashSet::new();
-        assigned_in(list, &mut names);
-        Assignments { types: names.into_iter().map(|n| (n, Vec::new())).collect(), recording: true }
-    }
-
-    /// The type a variable declared with type `declared` holds everywhere.
-    fn kept(&self, name: &str, declared: Static) -> Static {
-        match self.types.get(name) {
-            None => declared,
-            Some(_) if self.recording => None,
-            Some(assigned) => declared.filter(|t| assigned.iter().all(|a| *a == Some(*t))),
-        }
-    }
-
-    fn record(&mut self, name: &str, ty: Static) {
-        if self.recording
-            && let Some(assigned) = self.types.get_mut(name)
-        {
-            assigned.push(ty);
-        }
-    }
-}
-
 /// The value piped into a command, and the command it came from.
 #[derive(Clone, Copy)]
 struct Piped {
@@ -130,43 +105,6 @@ struct Argument {
     constant: bool,
 }
 
-/// Variables the pipelines of `list` assign to.
-fn assigned_in(list: &List, out: &mut HashSet<String>) {
-    fn pipe(p: &Pipe, out: &mut HashSet<String>) {
-        if p.is_assign {
-            out.extend(p.decl.iter().map(|v| v.ident[0].clone()));
-        }
-        for arg in p.cmds.iter().flat_map(|c| &c.args) {
-            operand(arg, out);
-        }
-    }
-    fn operand(o: &Operand, out: &mut HashSet<String>) {
-        match o {
-            Operand::Pipe(p) => pipe(p, out),
-            Operand::Chain(c) => operand(&c.node, out),
-            _ => {}
-        }
-    }
-    for node in &list.nodes {
-        match node {
-            Node::Action(a) => pipe(&a.pipe, out),
-            Node::If(b) | Node::With(b) | Node::Range(b) => {
-                pipe(&b.pipe, out);
-                assigned_in(&b.list, out);
-                if let Some(e) = &b.else_list {
-                    assigned_in(e, out);
-                }
-            }
-            Node::Template(call) => {
-                if let Some(p) = &call.pipe {
-                    pipe(p, out);
-                }
-            }
-            Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
-        }
-    }
-}
-
 impl TypeChecker<'_> {
     fn template(&mut self, name: &str, dot: Static) {
         let Some(dot) = dot else { return };
@@ -177,7 +115,7 @@ impl TypeChecker<'_> {
         self.done.insert(name.to_owned(), dot);
         let saved_assignments = std::mem::replace(&mut self.assignments, Assignments::of(&tree.root));
         let saved = std::mem::replace(&mut self.vars, vec![("$".to_owned(), Some(dot))]);
-        if !self.assignments.types.is_empty() {
+        if self.assignments.any() {
             // The first pass only records assignments.
             let reported = self.diagnostics.len();
             self.tree(tree, dot);
