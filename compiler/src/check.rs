@@ -355,7 +355,7 @@ fn constant_mismatch(param: &str, arg: &Operand) -> Option<String> {
 /// The Go type a constant operand evaluates to (`idealConstant`): `int`
 /// for integers, `float64` for numbers written as floats (or too large
 /// for an int), `complex128`, `bool`, `string`.
-fn constant_type(operand: &Operand) -> Option<&'static str> {
+pub(crate) fn constant_type(operand: &Operand) -> Option<&'static str> {
     Some(match operand {
         Operand::Bool(..) => "bool",
         Operand::String(_) => "string",

@@ -33,4 +33,4 @@ pub use limits::{ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
 pub use suggest::closest;
 pub use template::{Backend, CompileOptions, TemplateSet};
 pub use trace::OutputTrace;
-pub use typecheck::check_fields;
+pub use typecheck::{check_fields, check_types};

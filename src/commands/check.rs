@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
-use injit_compiler::{Backend, CompileOptions, Diagnostic, FunctionSet, TemplateSet, check, check_fields};
+use injit_compiler::{Backend, CompileOptions, Diagnostic, FunctionSet, TemplateSet, check, check_types};
 use injit_grammar::ast::Span;
 use injit_grammar::{Delims, ParseOptions, Templates, dump, parse};
 use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
@@ -285,7 +285,7 @@ pub fn check_template(
         Ok(templates) => {
             let mut diagnostics = check(&templates, functions);
             if let Some(root) = data_type {
-                diagnostics.extend(check_fields(&templates, name, root));
+                diagnostics.extend(check_types(&templates, name, root, functions));
                 diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
             }
             (Some(templates), diagnostics)

@@ -1,34 +1,15 @@
 //! `eq`, `ne`, `lt`, `le`, `gt`, `ge` with Go's type rules and errors.
 
 use crate::fmt::Printer;
-use crate::types::Kind;
+use crate::types::{BasicKind, Kind};
 use crate::value::{Repr, Value};
 
 const BAD_COMPARISON_TYPE: &str = "invalid type for comparison";
 const BAD_COMPARISON: &str = "incompatible types for comparison";
 const NO_COMPARISON: &str = "missing argument for comparison";
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum BasicKind {
-    Invalid,
-    Bool,
-    Complex,
-    Int,
-    Float,
-    String,
-    Uint,
-}
-
 fn basic_kind(v: &Value<'_>) -> BasicKind {
-    match v.kind() {
-        Kind::Bool => BasicKind::Bool,
-        k if k.is_int() => BasicKind::Int,
-        k if k.is_uint() => BasicKind::Uint,
-        k if k.is_float() => BasicKind::Float,
-        k if k.is_complex() => BasicKind::Complex,
-        Kind::String => BasicKind::String,
-        _ => BasicKind::Invalid,
-    }
+    v.kind().basic()
 }
 
 fn as_int(v: &Value<'_>) -> i64 {

@@ -30,7 +30,32 @@ pub enum Kind {
     Interface,
 }
 
+/// What comparisons compare a kind as (Go's `basicKind` in
+/// `text/template`'s `funcs.go`): kinds outside these are `Invalid`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BasicKind {
+    Invalid,
+    Bool,
+    Complex,
+    Int,
+    Float,
+    String,
+    Uint,
+}
+
 impl Kind {
+    pub fn basic(self) -> BasicKind {
+        match self {
+            Kind::Bool => BasicKind::Bool,
+            k if k.is_int() => BasicKind::Int,
+            k if k.is_uint() => BasicKind::Uint,
+            k if k.is_float() => BasicKind::Float,
+            k if k.is_complex() => BasicKind::Complex,
+            Kind::String => BasicKind::String,
+            _ => BasicKind::Invalid,
+        }
+    }
+
     pub fn is_int(self) -> bool {
         matches!(self, Kind::Int | Kind::Int8 | Kind::Int16 | Kind::Int32 | Kind::Int64)
     }

@@ -13,7 +13,7 @@ pub mod proto_string;
 pub mod quantity;
 
 pub use go_type::{Def, DefKind, Field, FoundField, GoType, Ty};
-pub use kind::Kind;
+pub use kind::{BasicKind, Kind};
 
 /// A basic type of typed data: Go has one unnamed basic type per basic
 /// kind, so a kind names it (the generated tables spell `Basic::Int32`).
@@ -109,6 +109,12 @@ impl Type {
             Type::ByteSlice => Some(Type::Uint8),
             Type::IntSlice => Some(Type::Int),
             Type::Go(t) => t.elem().map(Type::go),
+            // A signature's variadic `...map[string]interface {}`: Go
+            // checks each argument against the element type.
+            Type::Named(named) => {
+                let elem = named.name().strip_prefix("[]")?;
+                parse_go_type(elem).or_else(|| GoType::parse(elem).map(Type::go))
+            }
             _ => None,
         }
     }
@@ -315,6 +321,16 @@ mod tests {
     fn field_type(owner: &str, field: &str) -> Type {
         let owner = GoType::named(owner).expect("a schema type");
         Type::Go(owner.field(field).expect("a field").ty)
+    }
+
+    #[test]
+    fn variadic_parameters_spelled_as_named_slices_have_element_types() {
+        let elem = |spelling: &'static str| Type::Named(NamedType::new(spelling)).elem();
+        assert_eq!(elem("[]map[string]interface {}"), Some(Type::AnyMap));
+        assert_eq!(elem("[]map[string]string"), Some(Type::StringMap));
+        assert_eq!(elem("[]float64"), Some(Type::Float64));
+        assert_eq!(elem("[]*semver.Version"), None);
+        assert_eq!(elem("time.Time"), None);
     }
 
     #[test]
