@@ -23,7 +23,7 @@ pub struct UnknownField {
 /// `IntOrString`, raw extensions) and interface values are not looked into.
 pub fn unknown_fields(t: GoType, value: &Value) -> Vec<UnknownField> {
     let mut out = Vec::new();
-    walk(t, value, &mut String::new(), &mut out);
+    walk(t, value, &Path::Root(""), &mut out);
     out
 }
 
@@ -41,8 +41,8 @@ pub fn in_pod_template(object: &Value) -> Vec<UnknownField> {
         [("metadata", template.metadata, "metav1.ObjectMeta"), ("spec", template.spec, "corev1.PodSpec")]
     {
         let Some(t) = GoType::named(type_key) else { continue };
-        let mut path = format!("{prefix}{part}");
-        walk(t, value, &mut path, &mut out);
+        let root = format!("{prefix}{part}");
+        walk(t, value, &Path::Root(&root), &mut out);
     }
     out
 }
@@ -54,7 +54,40 @@ impl UnknownField {
     }
 }
 
-fn walk(t: GoType, value: &Value, path: &mut String, out: &mut Vec<UnknownField>) {
+/// Where the walk is: built on the stack and written out only for an
+/// unknown field, so that a clean object costs no allocation.
+enum Path<'p> {
+    /// The prefix the walk started from (`spec.template.spec`).
+    Root(&'p str),
+    Field(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+    Key(&'p Path<'p>, &'p str),
+}
+
+impl Path<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root(prefix) => out.push_str(prefix),
+            Path::Field(parent, name) => {
+                parent.write(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Path::Index(parent, i) => {
+                parent.write(out);
+                out.push_str(&format!("[{i}]"));
+            }
+            Path::Key(parent, key) => {
+                parent.write(out);
+                out.push_str(&format!("[{key}]"));
+            }
+        }
+    }
+}
+
+fn walk(t: GoType, value: &Value, path: &Path<'_>, out: &mut Vec<UnknownField>) {
     let mut t = t;
     while let Ty::Ptr(e) = t.expr() {
         t = GoType(e);
@@ -62,38 +95,31 @@ fn walk(t: GoType, value: &Value, path: &mut String, out: &mut Vec<UnknownField>
     match (t.kind(), value) {
         (Kind::Struct, Value::Object(object)) if matches!(t.def().map(|d| d.kind), Some(DefKind::Struct(..))) => {
             for (key, item) in object {
-                let mark = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
+                let here = Path::Field(path, key);
                 match json_field(t, key) {
-                    Some(field) => walk(field, item, path, out),
-                    None => out.push(UnknownField {
-                        path: path.clone(),
-                        name: key.clone(),
-                        suggestion: injit_compiler::closest(key, json_names(t)),
-                    }),
+                    Some(field) => walk(field, item, &here, out),
+                    None => {
+                        let mut written = String::new();
+                        here.write(&mut written);
+                        out.push(UnknownField {
+                            path: written,
+                            name: key.clone(),
+                            suggestion: injit_compiler::closest(key, json_names(t)),
+                        })
+                    }
                 }
-                path.truncate(mark);
             }
         }
         (Kind::Slice, Value::Array(items)) => {
             let Some(elem) = t.elem() else { return };
             for (i, item) in items.iter().enumerate() {
-                let mark = path.len();
-                path.push_str(&format!("[{i}]"));
-                walk(elem, item, path, out);
-                path.truncate(mark);
+                walk(elem, item, &Path::Index(path, i), out);
             }
         }
         (Kind::Map, Value::Object(object)) => {
             let Some(elem) = t.elem() else { return };
             for (key, item) in object {
-                let mark = path.len();
-                path.push_str(&format!("[{key}]"));
-                walk(elem, item, path, out);
-                path.truncate(mark);
+                walk(elem, item, &Path::Key(path, key), out);
             }
         }
         _ => {}
