@@ -475,3 +475,22 @@ fn rendered_problems_are_warned_at_their_template_line() {
         "{stderr}"
     );
 }
+
+/// A YAML error in what a template rendered (here `-}}` joins `env:` and
+/// the first item) names the config's line that wrote the place, not
+/// only the rendered line the author never sees.
+#[test]
+fn a_yaml_error_in_rendered_output_names_the_template_line() {
+    let config = temp_file(
+        "joined.yaml",
+        "templates:\n  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        image: proxy\n        \
+         env:\n        {{- range $i, $c := .Spec.Containers -}}\n        - name: APP_{{ $i }}\n          \
+         value: {{ $c.Name }}\n        {{- end }}\n",
+    );
+    let stderr = fails(1, &["-f", "-", "--injectConfigFile", &config], DEPLOYMENT);
+    assert!(
+        stderr.contains("template \"sidecar\" (rendered from ")
+            && stderr.contains("joined.yaml:10:16): failed parsing generated injected YAML"),
+        "{stderr}"
+    );
+}

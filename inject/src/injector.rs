@@ -417,20 +417,23 @@ impl Injector {
     /// the evaluator with a trace (rare, so the common render pays
     /// nothing).
     fn rendered_warning(&self, name: &str, data: &Data, own_proxy_config: bool, problem: &RenderedProblem) -> String {
-        let source = self.config.templates.iter().find(|t| t.name == name);
-        let set = self.templates.get(name).and_then(|c| c.for_pod(own_proxy_config).ok());
-        let at = match (source, set, problem.offset) {
-            (Some(source), Some(set), Some(offset)) => {
-                let (_, trace) = set.render_traced(data, &mut Vec::new());
-                trace.template_offset(offset).map(|pos| self.config.file_position(source, pos))
-            }
-            _ => None,
-        };
+        let at = problem.offset.and_then(|offset| self.written_at(name, data, own_proxy_config, offset));
         let file = &self.config.file;
         match at {
             Some((line, column)) => format!("{file}:{line}:{column}: template {name:?}: {problem}"),
             None => format!("{file}: template {name:?}: {problem}"),
         }
+    }
+
+    /// The config file's line and column that wrote byte `offset` of what
+    /// template `name` renders for `data`: found by rendering it again on
+    /// the evaluator with a trace (rare, so the common render pays
+    /// nothing).
+    fn written_at(&self, name: &str, data: &Data, own_proxy_config: bool, offset: usize) -> Option<(usize, usize)> {
+        let source = self.config.templates.iter().find(|t| t.name == name)?;
+        let set = self.templates.get(name)?.for_pod(own_proxy_config).ok()?;
+        let (_, trace) = set.render_traced(data, &mut Vec::new());
+        trace.template_offset(offset).map(|pos| self.config.file_position(source, pos))
     }
 
     /// The text each template the pod asks for renders (before it is read
@@ -562,7 +565,18 @@ impl Injector {
         for name in names {
             deadline.check()?;
             let rendered = self.render(name, data, own_proxy_config)?;
-            let overlay = parse_overlay(&rendered).map_err(|e| e.context(format_args!("template {name:?}")))?;
+            let overlay = parse_overlay(&rendered).map_err(|e| {
+                // The rendered line means nothing to the template's author:
+                // the config's line that wrote it does.
+                let place = e.at.map(|(line, column)| line_offset(&rendered, line) + column.saturating_sub(1));
+                match place.and_then(|offset| self.written_at(name, data, own_proxy_config, offset)) {
+                    Some((line, column)) => {
+                        let file = &self.config.file;
+                        e.error.context(format_args!("template {name:?} (rendered from {file}:{line}:{column})"))
+                    }
+                    None => e.error.context(format_args!("template {name:?}")),
+                }
+            })?;
             for problem in rendered_problems(&rendered, &overlay) {
                 warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
             }
@@ -769,7 +783,7 @@ impl Injector {
     fn legacy_spec(&self, pod: &Value, data: &Data) -> Result<Value, Error> {
         let name = self.config.templates.first().map(|t| t.name.clone()).unwrap_or_else(|| "template".to_owned());
         let rendered = self.render(&name, data, has_own_proxy_config(pod))?;
-        let mut spec = parse_overlay(&rendered)?;
+        let mut spec = parse_overlay(&rendered).map_err(|e| e.error)?;
         // 1.0/1.1 decoded it into the Kubernetes types of their day: what
         // those did not have (`restartPolicy` on `istio-init`) vanished.
         crate::legacy_types::drop_unknown_fields(&mut spec);
@@ -830,28 +844,44 @@ fn legacy_previous(pod: &Value) -> Option<Previous> {
     Previous::of(pod)
 }
 
+/// The byte offset where 1-based line `line` of `text` starts.
+fn line_offset(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum()
+}
+
+/// Rendered YAML that is not an overlay: Istio's error, and the rendered
+/// line and column (1-based) it is about, if any.
+struct OverlayError {
+    error: Error,
+    at: Option<(usize, usize)>,
+}
+
 /// The rendered YAML as an overlay object (YAML 1.1, as
 /// `sigs.k8s.io/yaml` reads it).
-fn parse_overlay(rendered: &str) -> Result<Value, Error> {
-    let docs = crate::object::yaml_documents(rendered).map_err(|e| {
-        Error::new(
+fn parse_overlay(rendered: &str) -> Result<Value, OverlayError> {
+    let docs = crate::object::yaml_documents(rendered).map_err(|e| OverlayError {
+        error: Error::new(
             ErrorKind::RenderedYaml,
             format!(
                 "failed parsing generated injected YAML (check Istio sidecar injector configuration): line {}: {}",
                 e.line, e.message
             ),
-        )
+        ),
+        at: Some((e.line, e.column)),
     })?;
     match docs.into_iter().next() {
         None | Some(Value::Null) => Ok(Value::Object(Map::new())),
         Some(v @ Value::Object(_)) => Ok(v),
-        Some(other) => Err(Error::new(
-            ErrorKind::RenderedYaml,
-            format!(
-                "failed parsing generated injected YAML (check Istio sidecar injector configuration): json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                json_kind(&other)
+        Some(other) => Err(OverlayError {
+            error: Error::new(
+                ErrorKind::RenderedYaml,
+                format!(
+                    "failed parsing generated injected YAML (check Istio sidecar injector configuration): json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    json_kind(&other)
+                ),
             ),
-        )),
+            at: None,
+        }),
     }
 }
 
