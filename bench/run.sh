@@ -15,7 +15,7 @@ cargo build --profile dist --quiet
 cargo bench --quiet -p injit-compiler --bench render -- --warm-up-time 1 --measurement-time 5 2>&1 |
     grep -E '^render/|time:'
 echo "injit render --bench (parse = parse + lower):"
-./target/dist/injit render --funcs sprig --bench $n $tmpl $data >/dev/null
+./target/dist/injit render --funcs sprig --backend jit --bench $n $tmpl $data >/dev/null
 if [ -x "$oracle" ]; then
     echo "Go 1.23 (oracle --sprig --bench):"
     "$oracle" --sprig --bench $n $tmpl $data >/dev/null

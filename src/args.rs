@@ -33,7 +33,10 @@ impl From<Funcs> for Library {
 /// `--backend`: how templates execute.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum BackendArg {
-    /// native code compiled with Cranelift
+    /// the evaluator, then native code once a template has rendered 1,000
+    /// times (compiled on a background thread)
+    Auto,
+    /// native code compiled with Cranelift, before the first render
     Jit,
     /// the reference IR evaluator
     Eval,
@@ -42,6 +45,7 @@ pub enum BackendArg {
 impl From<BackendArg> for Backend {
     fn from(b: BackendArg) -> Backend {
         match b {
+            BackendArg::Auto => Backend::Auto,
             BackendArg::Jit => Backend::Jit,
             BackendArg::Eval => Backend::Eval,
         }
@@ -90,8 +94,9 @@ pub struct ConfigArgs {
     /// cluster, as istioctl); default from ENABLE_NATIVE_SIDECARS, else auto
     #[arg(long = "native-sidecars", value_name = "auto|true|false")]
     pub native_sidecars: Option<injit_inject::NativeSidecars>,
-    /// How templates execute: native code, or the reference evaluator
-    #[arg(long, value_enum, default_value = "jit")]
+    /// How templates execute: the evaluator until a template is hot, then
+    /// native code (auto); native code from the start; or the evaluator
+    #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendArg,
 }
 

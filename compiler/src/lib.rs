@@ -31,6 +31,6 @@ pub use ir::MissingKey;
 pub use jit::JitError;
 pub use limits::{ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
 pub use suggest::closest;
-pub use template::{Backend, CompileOptions, TemplateSet};
+pub use template::{Backend, CompileOptions, HOT_RENDERS, TemplateSet};
 pub use trace::OutputTrace;
 pub use typecheck::{check_fields, check_types};

@@ -132,7 +132,12 @@ fn report_backends(metrics: &Metrics, injector: &Injector) {
     for (template, e) in injector.fallbacks() {
         tracing::warn!(kind = "config", template, "template {template:?} runs on the evaluator: {e}");
     }
-    metrics.template_backends(injector.backends().map(|(template, backend)| (template, backend.name())));
+    // Under `auto` a template moves to native code once hot: the label
+    // says the tiering, not the tier of the moment.
+    let tiered = injector.options().backend.name() == "auto";
+    let backends =
+        injector.backends().map(|(template, backend)| (template, if tiered { "auto" } else { backend.name() }));
+    metrics.template_backends(backends);
 }
 
 fn serving(injector: Arc<Injector>, cluster: Arc<ClusterState>, answer_capacity: usize) -> Serving {
