@@ -19,8 +19,9 @@
 //! argument.
 //!
 //! Left alone on purpose: what depends on the data (index out of range,
-//! nil pointers, comparing maps or slices, `eq`'s comparands after the
-//! first, which it may never reach), what depends on the Go version
+//! nil pointers and absent map keys, which `lints` warns of where
+//! nothing tests them, comparing maps or slices, `eq`'s comparands after
+//! the first, which it may never reach), what depends on the Go version
 //! (ranging over integers and pointers), types with semantics of their
 //! own (`resource.Quantity`, `metav1.Time`, durations, wrappers), and
 //! the rules of functions other than Go's builtins beyond their
