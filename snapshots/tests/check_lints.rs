@@ -1,28 +1,55 @@
 //! `injit check`'s lints: warnings with codes for what fails or misprints
 //! for some pods only, or does nothing. Each lint has warned cases and
-//! guarded ones (`inputs/check_lints/`, named for the lint they test), and
+//! quiet ones (`inputs/check_lints/`, named for the lint they test), and
 //! none of them fires on a template Istio ships or its tests configure.
+//!
+//! `trim-joins-lines` reads the source, which `check_file` does not give
+//! the compiler's checks yet: the tests add it to `check_file`'s report.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use injit::commands::check::{CheckOptions, FileReport, check_file, default_functions};
+use injit::commands::check::{CheckOptions, FileReport, TemplateDiagnostic, check_file, default_functions};
 use injit::report;
-use injit_compiler::Severity;
+use injit_compiler::{Severity, check_trim_markers};
+use injit_grammar::ast::Span;
+use injit_grammar::{Delims, ParseOptions, parse};
+use injit_inject::{OffsetMap, find_templates};
 use injit_runtime::types::GoType;
 
 use common::istio::read;
 
-const LINTS: [&str; 3] = ["nil-pointer", "no-value", "default-never-empty"];
+const LINTS: [&str; 4] = ["nil-pointer", "no-value", "default-never-empty", "trim-joins-lines"];
 
 fn options(data_type: Option<GoType>) -> CheckOptions {
     CheckOptions { functions: default_functions(), delims: None, data_type }
 }
 
+/// `check_file`'s report with `trim-joins-lines` added, at file offsets.
 fn check(path: &Path, data_type: Option<GoType>) -> FileReport {
     let name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 name");
-    check_file(name, read(path), &options(data_type))
+    let options = options(data_type);
+    let mut report = check_file(name, read(path), &options);
+    let units: Vec<(Option<String>, String, OffsetMap)> = match find_templates(&report.source) {
+        Some(config) => config.templates.into_iter().map(|t| (Some(t.key), t.text, t.offsets)).collect(),
+        None => vec![(None, report.source.clone(), OffsetMap::identity())],
+    };
+    let lookup = |n: &str| options.functions.contains(n);
+    for (key, text, offsets) in units {
+        let delims = Delims::detect(&text);
+        let Ok(templates) = parse(&text, &ParseOptions::new("t", &lookup).delims(delims.clone()).lenient()) else {
+            continue;
+        };
+        for mut diagnostic in check_trim_markers(&templates, &text, &delims) {
+            let start = offsets.to_file(diagnostic.span.start);
+            let end = if offsets.is_exact() { offsets.to_file(diagnostic.span.end) } else { start };
+            diagnostic.span = Span { start, end };
+            report.findings.push(TemplateDiagnostic { template: key.clone(), diagnostic });
+        }
+    }
+    report.findings.sort_by_key(|f| (f.diagnostic.span.start, f.diagnostic.span.end));
+    report
 }
 
 fn warnings<'a>(report: &'a FileReport) -> Vec<&'a str> {
@@ -36,8 +63,8 @@ fn warnings<'a>(report: &'a FileReport) -> Vec<&'a str> {
 }
 
 /// A case named `nil_pointer_...` warns with `nil-pointer` only; one
-/// named `..._guarded` or `..._can_apply` warns with nothing; no case has
-/// an error.
+/// named `..._guarded`, `..._can_apply` or `..._kept` warns with nothing;
+/// no case has an error.
 #[test]
 fn lints_warn_where_unguarded_and_only_there() {
     let mut warned = 0;
@@ -48,7 +75,7 @@ fn lints_warn_where_unguarded_and_only_there() {
         let rendered = report::human(&report, false);
         assert_eq!(report.errors(), 0, "{rendered}");
         let found = warnings(&report);
-        if stem.ends_with("_guarded") || stem.ends_with("_can_apply") {
+        if ["_guarded", "_can_apply", "_kept"].iter().any(|quiet| stem.ends_with(quiet)) {
             assert!(found.is_empty(), "{rendered}");
             quiet += 1;
         } else {
@@ -58,7 +85,7 @@ fn lints_warn_where_unguarded_and_only_there() {
         }
         insta::assert_snapshot!(rendered);
     });
-    assert!(warned >= 9 && quiet >= 3, "{warned} warned, {quiet} quiet");
+    assert!(warned >= 13 && quiet >= 4, "{warned} warned, {quiet} quiet");
 }
 
 /// Istio's shipped templates, and the templates of every test config with
