@@ -157,7 +157,11 @@ fn joined(
     Some(
         Diagnostic::warning(
             "trim-joins-lines",
-            format!("`-{right}` joins two lines of YAML: `{}` and `{}` come out as one", last_line.trim(), next_line.trim()),
+            format!(
+                "`-{right}` joins two lines of YAML: `{}` and `{}` come out as one",
+                last_line.trim(),
+                next_line.trim()
+            ),
             Span::new(start, end),
         )
         .label(format!("`-{right}` trims the newline before `{}`", next_line.trim()))

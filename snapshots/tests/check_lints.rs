@@ -53,13 +53,7 @@ fn check(path: &Path, data_type: Option<GoType>) -> FileReport {
 }
 
 fn warnings<'a>(report: &'a FileReport) -> Vec<&'a str> {
-    report
-        .findings
-        .iter()
-        .map(|f| &f.diagnostic)
-        .filter(|d| d.severity == Severity::Warning)
-        .map(|d| d.code)
-        .collect()
+    report.findings.iter().map(|f| &f.diagnostic).filter(|d| d.severity == Severity::Warning).map(|d| d.code).collect()
 }
 
 /// A case named `nil_pointer_...` warns with `nil-pointer` only; one

@@ -7,9 +7,9 @@
 use injit_grammar::ast::{Command, Operand, Pipe, Span};
 use injit_runtime::types::{GoType, Kind, Type};
 
+use super::TypeChecker;
 use super::fields::{self, MemberKind};
 use super::infer::Static;
-use super::TypeChecker;
 use crate::diagnostic::Diagnostic;
 
 /// Chains a `{{with}}`, `{{if}}` or an earlier `and` operand has tested,
@@ -200,9 +200,13 @@ impl TypeChecker<'_> {
                 continue;
             }
             self.diagnostics.push(
-                Diagnostic::warning("default-never-empty", "`default` of a constant that is never empty", tested.span())
-                    .label("never empty, so the default is never used")
-                    .help("drop `default` and write the value, or give `default` a value that can be empty"),
+                Diagnostic::warning(
+                    "default-never-empty",
+                    "`default` of a constant that is never empty",
+                    tested.span(),
+                )
+                .label("never empty, so the default is never used")
+                .help("drop `default` and write the value, or give `default` a value that can be empty"),
             );
         }
     }
