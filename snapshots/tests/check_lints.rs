@@ -52,7 +52,7 @@ fn check(path: &Path, data_type: Option<GoType>) -> FileReport {
     report
 }
 
-fn warnings<'a>(report: &'a FileReport) -> Vec<&'a str> {
+fn warnings(report: &FileReport) -> Vec<&'static str> {
     report.findings.iter().map(|f| &f.diagnostic).filter(|d| d.severity == Severity::Warning).map(|d| d.code).collect()
 }
 
