@@ -39,6 +39,11 @@ impl Diagnostic {
         }
     }
 
+    /// What may go wrong for some pods, or silently: reported, never fatal.
+    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, span) }
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self

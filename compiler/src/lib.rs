@@ -22,6 +22,7 @@ mod optimize;
 mod suggest;
 mod template;
 mod trace;
+mod trim_lint;
 mod typecheck;
 
 pub use check::{FunctionSet, check};
@@ -33,4 +34,5 @@ pub use limits::{ExecLimits, MAX_OUTPUT, MAX_TEMPLATE_DEPTH};
 pub use suggest::closest;
 pub use template::{Backend, CompileOptions, HOT_RENDERS, TemplateSet};
 pub use trace::OutputTrace;
+pub use trim_lint::check_trim_markers;
 pub use typecheck::{check_fields, check_types};

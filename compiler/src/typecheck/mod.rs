@@ -19,8 +19,9 @@
 //! argument.
 //!
 //! Left alone on purpose: what depends on the data (index out of range,
-//! nil pointers, comparing maps or slices, `eq`'s comparands after the
-//! first, which it may never reach), what depends on the Go version
+//! nil pointers and absent map keys, which `lints` warns of where
+//! nothing tests them, comparing maps or slices, `eq`'s comparands after
+//! the first, which it may never reach), what depends on the Go version
 //! (ranging over integers and pointers), types with semantics of their
 //! own (`resource.Quantity`, `metav1.Time`, durations, wrappers), and
 //! the rules of functions other than Go's builtins beyond their
@@ -34,6 +35,7 @@
 mod assignments;
 mod fields;
 mod infer;
+mod lints;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -51,6 +53,7 @@ use crate::suggest::closest;
 use assignments::Assignments;
 use fields::MemberKind;
 use infer::Static;
+use lints::Guards;
 use rules::Violation;
 
 /// Checks every template whose data type is known, calls resolved in
@@ -64,6 +67,7 @@ pub fn check_types(templates: &Templates, main: &str, root: GoType, functions: &
         vars: Vec::new(),
         assignments: Assignments::default(),
         done: HashMap::new(),
+        guards: Guards::default(),
     };
     checker.template(main, infer::of_data(root));
     checker.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
@@ -87,6 +91,8 @@ struct TypeChecker<'a> {
     assignments: Assignments,
     /// Templates already checked (with a known dot), to stop recursion.
     done: HashMap<String, Type>,
+    /// Chains tested where the walk is, for the lints.
+    guards: Guards,
 }
 
 /// The value piped into a command, and the command it came from.
@@ -94,6 +100,13 @@ struct TypeChecker<'a> {
 struct Piped {
     ty: Static,
     span: Span,
+}
+
+/// What a branch's list may rely on: the chains its pipeline tested,
+/// and whether it runs with a dot of its own.
+struct Then {
+    tested: Vec<String>,
+    new_dot: bool,
 }
 
 /// An argument of a call: its type and where it is.
@@ -115,6 +128,7 @@ impl TypeChecker<'_> {
         self.done.insert(name.to_owned(), dot);
         let saved_assignments = std::mem::replace(&mut self.assignments, Assignments::of(&tree.root));
         let saved = std::mem::replace(&mut self.vars, vec![("$".to_owned(), Some(dot))]);
+        let saved_guards = std::mem::replace(&mut self.guards, Guards::at_template_root());
         if self.assignments.any() {
             // The first pass only records assignments.
             let reported = self.diagnostics.len();
@@ -125,6 +139,7 @@ impl TypeChecker<'_> {
         self.assignments.recording = false;
         self.tree(tree, dot);
         self.vars = saved;
+        self.guards = saved_guards;
         self.assignments = saved_assignments;
     }
 
@@ -154,18 +169,21 @@ impl TypeChecker<'_> {
     fn node(&mut self, node: &Node, dot: Static) {
         match node {
             Node::Action(action) => {
+                self.lint_no_value(&action.pipe, dot);
                 self.pipe(&action.pipe, dot);
             }
             Node::If(b) => {
                 let mark = self.vars.len();
                 self.pipe(&b.pipe, dot);
-                self.branches(&b.list, dot, b.else_list.as_ref(), dot);
+                let tested = self.guards.tested_by(&b.pipe);
+                self.branches(&b.list, dot, b.else_list.as_ref(), dot, Then { tested, new_dot: false });
                 self.vars.truncate(mark);
             }
             Node::With(b) => {
                 let mark = self.vars.len();
                 let inner = self.pipe(&b.pipe, dot);
-                self.branches(&b.list, inner, b.else_list.as_ref(), dot);
+                let tested = self.guards.tested_by(&b.pipe);
+                self.branches(&b.list, inner, b.else_list.as_ref(), dot, Then { tested, new_dot: true });
                 self.vars.truncate(mark);
             }
             Node::Range(b) => {
@@ -189,7 +207,7 @@ impl TypeChecker<'_> {
                         self.declare(&var.ident[0], ty);
                     }
                 }
-                self.branches(&b.list, elem, b.else_list.as_ref(), dot);
+                self.branches(&b.list, elem, b.else_list.as_ref(), dot, Then { tested: Vec::new(), new_dot: true });
                 self.vars.truncate(mark);
             }
             Node::Template(call) => {
@@ -203,10 +221,23 @@ impl TypeChecker<'_> {
         }
     }
 
-    /// A branch's list and its `else`, each with its own variables.
-    fn branches(&mut self, list: &List, dot: Static, else_list: Option<&List>, else_dot: Static) {
+    /// A branch's list and its `else`, each with its own variables; what
+    /// the branch tested guards its list only.
+    fn branches(&mut self, list: &List, dot: Static, else_list: Option<&List>, else_dot: Static, then: Then) {
         let mark = self.vars.len();
+        let guarded = self.guards.mark();
+        for chain in then.tested {
+            self.guards.push(chain);
+        }
+        let outer = then.new_dot.then(|| {
+            let inner = self.guards.with_new_dot();
+            std::mem::replace(&mut self.guards, inner)
+        });
         self.list(list, dot);
+        if let Some(outer) = outer {
+            self.guards = outer;
+        }
+        self.guards.truncate(guarded);
         self.vars.truncate(mark);
         if let Some(e) = else_list {
             self.list(e, else_dot);
@@ -229,6 +260,7 @@ impl TypeChecker<'_> {
 
     /// Checks a pipeline's commands, each given the one before's value.
     fn pipe_value(&mut self, pipe: &Pipe, dot: Static) -> Static {
+        self.lint_default_never_empty(pipe);
         let mut piped: Option<Piped> = None;
         for cmd in &pipe.cmds {
             let ty = self.command(cmd, dot, piped);
@@ -265,10 +297,15 @@ impl TypeChecker<'_> {
     fn operand(&mut self, operand: &Operand, dot: Static, given: usize) -> Static {
         match operand {
             Operand::Dot(_) => dot,
-            Operand::Field(f) => self.chain(dot, &f.ident, f.span, 0, given),
+            Operand::Field(f) => {
+                self.lint_nil_pointer(operand, dot, f.span, 0);
+                self.chain(dot, &f.ident, f.span, 0, given)
+            }
             Operand::Variable(v) => {
                 let held = self.vars.iter().rev().find(|(n, _)| *n == v.ident[0]).and_then(|(_, t)| *t);
-                self.chain(held, &v.ident[1..], v.span, v.ident[0].len() as u32, given)
+                let offset = v.ident[0].len() as u32;
+                self.lint_nil_pointer(operand, held, v.span, offset);
+                self.chain(held, &v.ident[1..], v.span, offset, given)
             }
             Operand::Pipe(p) => {
                 let mark = self.vars.len();
@@ -375,10 +412,18 @@ impl TypeChecker<'_> {
     /// A function call: arguments checked against the parameters, and the
     /// builtins' own rules.
     fn call(&mut self, function: &Identifier, cmd: &Command, dot: Static, piped: Option<Piped>) -> Static {
-        let mut args: Vec<Argument> = cmd.args[1..]
-            .iter()
-            .map(|a| Argument { ty: self.operand(a, dot, 0), span: a.span(), constant: infer::is_constant(a) })
-            .collect();
+        // `and` evaluates an operand only when those before are non-empty.
+        let guarded = self.guards.mark();
+        let mut args = Vec::with_capacity(cmd.args.len());
+        for a in &cmd.args[1..] {
+            args.push(Argument { ty: self.operand(a, dot, 0), span: a.span(), constant: infer::is_constant(a) });
+            if function.name == "and"
+                && let Some(chain) = self.guards.spelling(a)
+            {
+                self.guards.push(chain);
+            }
+        }
+        self.guards.truncate(guarded);
         if let Some(p) = piped {
             args.push(Argument { ty: p.ty, span: p.span, constant: false });
         }
