@@ -10,12 +10,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use injit::commands::check::{CheckOptions, FileReport, TemplateDiagnostic, check_file, default_functions};
+use injit::commands::check::{CheckOptions, FileReport, check_file, default_functions};
 use injit::report;
-use injit_compiler::{Severity, check_trim_markers};
-use injit_grammar::ast::Span;
-use injit_grammar::{Delims, ParseOptions, parse};
-use injit_inject::{OffsetMap, find_templates};
+use injit_compiler::Severity;
 use injit_runtime::types::GoType;
 
 use common::istio::read;
@@ -26,30 +23,9 @@ fn options(data_type: Option<GoType>) -> CheckOptions {
     CheckOptions { functions: default_functions(), delims: None, data_type }
 }
 
-/// `check_file`'s report with `trim-joins-lines` added, at file offsets.
 fn check(path: &Path, data_type: Option<GoType>) -> FileReport {
     let name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 name");
-    let options = options(data_type);
-    let mut report = check_file(name, read(path), &options);
-    let units: Vec<(Option<String>, String, OffsetMap)> = match find_templates(&report.source) {
-        Some(config) => config.templates.into_iter().map(|t| (Some(t.key), t.text, t.offsets)).collect(),
-        None => vec![(None, report.source.clone(), OffsetMap::identity())],
-    };
-    let lookup = |n: &str| options.functions.contains(n);
-    for (key, text, offsets) in units {
-        let delims = Delims::detect(&text);
-        let Ok(templates) = parse(&text, &ParseOptions::new("t", &lookup).delims(delims.clone()).lenient()) else {
-            continue;
-        };
-        for mut diagnostic in check_trim_markers(&templates, &text, &delims) {
-            let start = offsets.to_file(diagnostic.span.start);
-            let end = if offsets.is_exact() { offsets.to_file(diagnostic.span.end) } else { start };
-            diagnostic.span = Span { start, end };
-            report.findings.push(TemplateDiagnostic { template: key.clone(), diagnostic });
-        }
-    }
-    report.findings.sort_by_key(|f| (f.diagnostic.span.start, f.diagnostic.span.end));
-    report
+    check_file(name, read(path), &options(data_type))
 }
 
 fn warnings(report: &FileReport) -> Vec<&'static str> {

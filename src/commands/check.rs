@@ -4,7 +4,9 @@
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
-use injit_compiler::{Backend, CompileOptions, Diagnostic, FunctionSet, TemplateSet, check, check_types};
+use injit_compiler::{
+    Backend, CompileOptions, Diagnostic, FunctionSet, TemplateSet, check, check_trim_markers, check_types,
+};
 use injit_grammar::ast::Span;
 use injit_grammar::{Delims, ParseOptions, Templates, dump, parse};
 use injit_inject::{EmbeddedTemplate, OffsetMap, find_templates};
@@ -284,10 +286,11 @@ pub fn check_template(
     match parse(text, &options) {
         Ok(templates) => {
             let mut diagnostics = check(&templates, functions);
+            diagnostics.extend(check_trim_markers(&templates, text, &delims));
             if let Some(root) = data_type {
                 diagnostics.extend(check_types(&templates, name, root, functions));
-                diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
             }
+            diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
             (Some(templates), diagnostics)
         }
         Err(err) => {
