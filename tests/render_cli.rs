@@ -57,7 +57,7 @@ fn exit_codes_follow_go_error_kinds() {
     let parse_error = temp_file("parse.tmpl", "{{.a");
     let out = injit(&["render", &parse_error, &data], "");
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr).trim(), "template: t:1: unclosed action");
+    assert_eq!(text(&out.stderr), "template: t:1: unclosed action\nnote: the action at 1:1 is never closed\n");
 
     let exec_error = temp_file("exec.tmpl", "abc{{.a.b}}def");
     let out = injit(&["render", &exec_error, &data], "");
@@ -207,11 +207,25 @@ fn kube_inject_dumps_each_pods_data() {
     assert_eq!(one["ObjectMeta"]["name"], "api");
 }
 
-/// An `unexpected EOF` names, after Go's text, the action left open.
+/// An `unexpected EOF` or an `unclosed action` names, after Go's text,
+/// what was left open.
 #[test]
-fn an_unclosed_block_is_named_after_gos_text() {
-    let template = temp_file("eof.tmpl", "a\n{{ if .X }}\nb\n{{ range .Y }}c{{ end }}\n");
-    let out = injit(&["render", &template], "");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "template: t:5: unexpected EOF\nnote: the `if` at 2:1 is never closed by an `end`\n");
+fn what_was_left_open_is_named_after_gos_text() {
+    let cases = [
+        (
+            "eof.tmpl",
+            "a\n{{ if .X }}\nb\n{{ range .Y }}c{{ end }}\n",
+            "template: t:5: unexpected EOF\nnote: the `if` at 2:1 is never closed by an `end`\n",
+        ),
+        (
+            "unclosed.tmpl",
+            "a: 1\nb: {{ .X",
+            "template: t:2: unclosed action\nnote: the action at 2:4 is never closed\n",
+        ),
+    ];
+    for (name, source, stderr) in cases {
+        let out = injit(&["render", &temp_file(name, source)], "");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_eq!(text(&out.stderr), stderr);
+    }
 }

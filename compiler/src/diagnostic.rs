@@ -64,7 +64,11 @@ impl Diagnostic {
     pub fn from_parse_error(err: &ParseError) -> Diagnostic {
         let mut diagnostic = Diagnostic::error("syntax", err.message(), err.span()).label("Go's parser stops here");
         if let Some((opener, keyword)) = err.unclosed() {
-            diagnostic.related.push((opener, format!("this `{keyword}` is never closed by an `end`")));
+            let label = match keyword {
+                "action" => "this action is never closed".to_owned(),
+                _ => format!("this `{keyword}` is never closed by an `end`"),
+            };
+            diagnostic.related.push((opener, label));
         }
         diagnostic
     }

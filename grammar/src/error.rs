@@ -31,8 +31,18 @@ impl ParseError {
         self
     }
 
-    /// The action an `unexpected EOF` left open (Go's text does not say):
-    /// its span and keyword (`if`, `range`, `with`, `define`, `block`).
+    /// Names `delim` (an action's left delimiter) as the action an
+    /// `unclosed action` never closes.
+    pub(crate) fn left_open_action(mut self, delim: Span) -> ParseError {
+        if self.unclosed.is_none() {
+            self.unclosed = Some((delim, "action"));
+        }
+        self
+    }
+
+    /// What an `unexpected EOF` or `unclosed action` left open (Go's text
+    /// does not say): its span and keyword (`if`, `range`, `with`,
+    /// `define`, `block`, or `action` for an action's own delimiters).
     pub fn unclosed(&self) -> Option<(Span, &'static str)> {
         self.unclosed
     }

@@ -377,7 +377,10 @@ impl<'s, 'a, 'o> TreeParser<'s, 'a, 'o> {
                 self.action_line = token.line;
                 let result = self.action(token.pos);
                 self.action_line = 0;
-                result
+                result.map_err(|e| match e.message().starts_with("unclosed action") {
+                    true => e.left_open_action(token.span()),
+                    false => e,
+                })
             }
             _ => Err(self.unexpected(&token, "input")),
         }

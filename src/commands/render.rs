@@ -85,13 +85,16 @@ fn usage(message: String) -> Failure {
     Failure::new(Code::USAGE, message)
 }
 
-/// Go's text, then (for an `unexpected EOF`) a note naming the action
-/// left open, which Go's text does not say.
+/// Go's text, then (for an `unexpected EOF` or `unclosed action`) a note
+/// naming what was left open, which Go's text does not say.
 fn parse_error(e: &injit_grammar::ParseError, source: &str) -> String {
     match e.unclosed() {
         Some((opener, keyword)) => {
             let (line, column) = injit_grammar::LineIndex::new(source).line_col(opener.start);
-            format!("{e}\nnote: the `{keyword}` at {line}:{column} is never closed by an `end`")
+            match keyword {
+                "action" => format!("{e}\nnote: the action at {line}:{column} is never closed"),
+                _ => format!("{e}\nnote: the `{keyword}` at {line}:{column} is never closed by an `end`"),
+            }
         }
         None => e.to_string(),
     }
