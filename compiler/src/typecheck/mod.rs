@@ -340,6 +340,11 @@ impl TypeChecker<'_> {
         // Past an absent map key the value is Go's invalid one.
         let mut maybe_absent = false;
         for (i, name) in fields.iter().enumerate() {
+            // Past a key a pod may lack, Go reads the invalid value's fields
+            // without an error: what follows fails only for some pods.
+            if maybe_absent {
+                return None;
+            }
             let field_span = Span { start: at, end: at + 1 + name.len() as u32 };
             at = field_span.end;
             let go = match t {

@@ -67,3 +67,11 @@ fn a_variable_keeps_its_type_where_it_is_never_assigned() {
         ["wrong-argument-type"]
     );
 }
+
+#[test]
+fn fields_past_a_map_key_are_left_alone() {
+    // A pod without the label gives Go's invalid value, whose `.x` is no
+    // error; only a pod with it fails (a string has no fields).
+    assert_eq!(codes("{{ .ObjectMeta.Labels.app.x }}", Library::Istio), NONE);
+    assert_eq!(codes("{{ .ObjectMeta.Labelz.app }}", Library::Istio), ["unknown-field"]);
+}
