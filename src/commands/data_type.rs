@@ -56,7 +56,7 @@ fn sidecar() -> Option<GoType> {
 pub fn assume(templates: &Templates, main: &str) -> Assumed {
     let (Some(tree), Some(data)) = (templates.get(main), sidecar()) else { return Assumed::Untyped };
     let mut roots = Vec::new();
-    list_roots(&tree.root, &mut roots);
+    list_roots(&tree.root, true, &mut roots);
     roots.sort();
     roots.dedup();
     let known = data.field_names();
@@ -76,51 +76,23 @@ pub fn assume(templates: &Templates, main: &str) -> Assumed {
     }
 }
 
-/// The root fields read where `.` is the data: the template's top level
-/// (not inside `with` or `range`, which move `.`), and `$.X` anywhere.
-fn list_roots(list: &List, roots: &mut Vec<String>) {
+/// The root fields read where `.` is the data (`dot_is_root`: not inside
+/// `with` or `range`, which move `.`), and `$.X` anywhere.
+fn list_roots(list: &List, dot_is_root: bool, roots: &mut Vec<String>) {
     for node in &list.nodes {
         match node {
-            Node::Action(action) => pipe_roots(&action.pipe, true, roots),
-            Node::If(branch) => {
-                pipe_roots(&branch.pipe, true, roots);
-                list_roots(&branch.list, roots);
-                if let Some(e) = &branch.else_list {
-                    list_roots(e, roots);
-                }
-            }
-            Node::With(branch) | Node::Range(branch) => {
-                pipe_roots(&branch.pipe, true, roots);
-                dollar_roots_in_list(&branch.list, roots);
-                if let Some(e) = &branch.else_list {
-                    list_roots(e, roots);
-                }
-            }
-            Node::Template(call) => {
-                if let Some(pipe) = &call.pipe {
-                    pipe_roots(pipe, true, roots);
-                }
-            }
-            Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
-        }
-    }
-}
-
-/// Only `$.X` counts where `.` has moved.
-fn dollar_roots_in_list(list: &List, roots: &mut Vec<String>) {
-    for node in &list.nodes {
-        match node {
-            Node::Action(action) => pipe_roots(&action.pipe, false, roots),
+            Node::Action(action) => pipe_roots(&action.pipe, dot_is_root, roots),
             Node::If(b) | Node::With(b) | Node::Range(b) => {
-                pipe_roots(&b.pipe, false, roots);
-                dollar_roots_in_list(&b.list, roots);
+                pipe_roots(&b.pipe, dot_is_root, roots);
+                let moves_dot = !matches!(node, Node::If(_));
+                list_roots(&b.list, dot_is_root && !moves_dot, roots);
                 if let Some(e) = &b.else_list {
-                    dollar_roots_in_list(e, roots);
+                    list_roots(e, dot_is_root, roots);
                 }
             }
             Node::Template(call) => {
                 if let Some(pipe) = &call.pipe {
-                    pipe_roots(pipe, false, roots);
+                    pipe_roots(pipe, dot_is_root, roots);
                 }
             }
             Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
