@@ -109,25 +109,19 @@ fn injection_failure(e: Error) -> Failure {
 /// Each pod template's `SidecarTemplateData`, as an indented JSON object
 /// keyed `KIND NAMESPACE/NAME`.
 fn dump_data(injector: &injit_inject::Injector, cluster: Option<&ClusterState>, text: &str) -> Result<String, String> {
-    use injit_runtime::encoding::json::value::{JsonStyle, marshal, owned_from_data};
+    use super::render_pod::{indented_json, workload};
     let objects = injit_inject::manifest::objects(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
     let mut entries = Vec::new();
     for object in &objects {
         let Some(pod) = injit_inject::manifest::pod_of(object) else { continue };
-        let workload = if object.kind() == "Pod" {
-            injit_inject::Workload::of_pod(&object.value)
-        } else {
-            injit_inject::Workload::of_object(&object.value)
-        };
+        let workload = workload(object);
         let name = format!("{} {}/{}", object.kind(), object.namespace(), object.name());
         let mut request = injit_inject::Request::new(&workload, &pod, Caller::KubeInject);
         if let Some(cluster) = cluster {
             request = request.cluster(cluster);
         }
         let data = injector.template_data(&request).map_err(|e| format!("{name}: {e}"))?;
-        let style = JsonStyle { escape_html: false, indent: true };
-        let json = marshal(&owned_from_data(&data), style).map_err(|e| format!("{name}: {e}"))?;
-        let json = String::from_utf8_lossy(&json).replace('\n', "\n  ");
+        let json = indented_json(&data).map_err(|e| format!("{name}: {e}"))?.replace('\n', "\n  ");
         entries.push(format!("  {}: {json}", serde_json::Value::from(name)));
     }
     Ok(format!("{{\n{}\n}}\n", entries.join(",\n")))

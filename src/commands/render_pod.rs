@@ -47,8 +47,7 @@ impl PodInjection {
                 None => input(format!("{manifest}: no object with a pod template")),
             });
         };
-        let workload =
-            if object.kind() == "Pod" { Workload::of_pod(&object.value) } else { Workload::of_object(&object.value) };
+        let workload = workload(object);
         let sources = config.sources().map_err(|e| input(format!("cannot read {e}")))?;
         let injector = sources.build_checked(config.options(), Caller::KubeInject).map_err(|e| input(e.to_string()))?;
         let object = format!("{} {}/{}", object.kind(), object.namespace(), object.name());
@@ -67,10 +66,8 @@ impl PodInjection {
     /// The data as indented JSON, Kubernetes parts under their JSON names
     /// (what `render --data-type sidecar` reads).
     pub fn data_json(&self) -> Result<String, Failure> {
-        let data = self.data()?;
-        let style = JsonStyle { escape_html: false, indent: true };
-        let json = marshal(&owned_from_data(&data), style).map_err(|e| self.failed(e))?;
-        Ok(String::from_utf8_lossy(&json).into_owned() + "\n")
+        let json = indented_json(&self.data()?).map_err(|e| self.failed(e))?;
+        Ok(json + "\n")
     }
 
     /// Each template the pod asks for and the text it renders, as a YAML
@@ -91,6 +88,17 @@ impl PodInjection {
     fn failed(&self, e: impl std::fmt::Display) -> Failure {
         Failure::new(Code::FAILED, format!("error: {}: {e}", self.object))
     }
+}
+
+/// The workload an object's pod belongs to, as injection names it.
+pub fn workload(object: &ManifestObject) -> Workload {
+    if object.kind() == "Pod" { Workload::of_pod(&object.value) } else { Workload::of_object(&object.value) }
+}
+
+/// Template data as indented JSON, HTML characters left as they are.
+pub fn indented_json(data: &Data) -> Result<String, String> {
+    let style = JsonStyle { escape_html: false, indent: true };
+    Ok(String::from_utf8_lossy(&marshal(&owned_from_data(data), style)?).into_owned())
 }
 
 /// Whether `wanted` (`NAME` or `KIND/NAME`) names `object`.
