@@ -43,6 +43,21 @@ impl Typed {
         Ok(value)
     }
 
+    /// Whether `value` is as this type encodes it already
+    /// ([`Typed::normalize`] would succeed and change nothing), found
+    /// without copying it.
+    pub fn is_normalized(self, value: &Value) -> bool {
+        normalize::is_normalized(self.go, value)
+    }
+
+    /// [`Typed::normalize_owned`] of `value`, which was normalized as this
+    /// type before `patch` was strategically merged into it
+    /// ([`crate::merge`]): only what the patch reached is decoded and
+    /// encoded again.
+    pub fn normalize_patched(self, value: &mut Value, patch: &Value) -> Result<(), String> {
+        normalize::normalize_patched(self.go, value, patch, crate::merge::merge_key)
+    }
+
     /// What `sigs.k8s.io/yaml.Unmarshal` into this type does to YAML read
     /// generically: a number or boolean where the Go type has a string
     /// becomes its text (`15001` → `"15001"`; floats as 32-bit `%g`).

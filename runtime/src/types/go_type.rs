@@ -121,6 +121,12 @@ impl FoundField {
 }
 
 impl GoType {
+    /// How many types the generated tables hold (each a `GoType(i)`
+    /// below it), for caches indexed by type.
+    pub fn count() -> usize {
+        go_types::TYS.len()
+    }
+
     pub fn expr(self) -> Ty {
         go_types::TYS[self.0 as usize]
     }

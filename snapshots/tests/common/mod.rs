@@ -10,6 +10,8 @@ use injit_testkit::read_jsonl;
 
 pub(crate) mod istio;
 pub(crate) mod istio_configs;
+pub(crate) mod mix;
+pub(crate) mod overlays;
 
 /// Panics unless every template of `injector` runs on the backend asked
 /// for: an injector asked for native code falls back to the evaluator for

@@ -5,7 +5,10 @@
 //! [`check_proto`] holds a protobuf message to the rules of the `jsonpb`
 //! decoder Istio reads mesh and proxy config with.
 
+use serde_json::Value;
+
 use super::node::JsonNode;
+use super::patched::{MergeKey, Reach, reach};
 use crate::types::{DefKind, GoType, Kind, Ty};
 
 /// Checks that `data` decodes as Go type `t`.
@@ -33,6 +36,49 @@ pub fn check_strict<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     let mut path = Vec::new();
     let mut context = Context { strukt: t, path: &mut path, strict: true, proto: false };
     check_value(t, data, &mut context)
+}
+
+/// [`check`] of a value that decoded as `t` before `patch` was
+/// strategically merged into it: only what the patch reached is checked
+/// (see [`normalize_patched`](super::normalize::normalize_patched)), with
+/// the error, if any, that checking the whole would give.
+pub fn check_patched(t: GoType, value: &Value, patch: &Value, merge_key: MergeKey) -> Result<(), String> {
+    let mut path = Vec::new();
+    let mut context = Context { strukt: t, path: &mut path, strict: false, proto: false };
+    check_patched_value(t, value, patch, "", merge_key, &mut context)
+}
+
+fn check_patched_value(
+    t: GoType,
+    value: &Value,
+    patch: &Value,
+    field: &str,
+    merge_key: MergeKey,
+    cx: &mut Context<'_>,
+) -> Result<(), String> {
+    match reach(t, value, patch, field, merge_key) {
+        Reach::Whole => check_value(t, value, cx),
+        Reach::Through(target) => check_patched_value(target, value, patch, field, merge_key, cx),
+        Reach::Entries(of, patches) => patches.iter().try_for_each(|(key, patch)| match value.get(key) {
+            Some(entry) => check_patched_value(of, entry, patch, "", merge_key, cx),
+            None => Ok(()),
+        }),
+        Reach::Items(of, elements) => {
+            value.as_array().into_iter().flatten().try_for_each(|item| match elements.patch_of(item) {
+                Some(patch) => check_patched_value(of, item, patch, "", merge_key, cx),
+                None => Ok(()),
+            })
+        }
+        Reach::Fields(plan, patches) => patches.iter().try_for_each(|(key, patch)| {
+            let (Some(field), Some(entry)) = (plan.field(key), value.get(key)) else { return Ok(()) };
+            let outer = std::mem::replace(&mut cx.strukt, t);
+            cx.path.push(field.json);
+            let result = check_patched_value(GoType(field.ty), entry, patch, key, merge_key, cx);
+            cx.path.pop();
+            cx.strukt = outer;
+            result
+        }),
+    }
 }
 
 struct Context<'p> {

@@ -7,10 +7,12 @@
 pub mod check;
 pub mod node;
 pub mod normalize;
+mod patched;
 mod read;
 pub mod typed;
 pub mod value;
 mod write;
 
+pub use patched::MergeKey;
 pub use read::{JsonError, NumberMode};
 pub use write::{write_json_float, write_json_string};

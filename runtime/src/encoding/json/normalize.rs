@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::node::ValueSink;
+use super::patched::{MergeKey, Reach, reach};
 use crate::types::{DefKind, GoType, Kind, Ty};
 
 /// `value` decoded into `t` and encoded again, in place; on a decoding
@@ -15,6 +16,131 @@ use crate::types::{DefKind, GoType, Kind, Ty};
 pub fn normalize(t: GoType, value: &mut Value) -> Result<(), String> {
     super::check::check(t, value)?;
     canon(t, value)
+}
+
+/// [`normalize`] of `value`, which was normalized as `t` before `patch` was
+/// strategically merged into it (list fields merging by the keys
+/// `merge_key` names): only what the patch reached is decoded and
+/// re-encoded, the rest being as the encoder writes it already. The same
+/// result and the same errors as `normalize` of the whole, at the cost of
+/// the patch rather than of the value.
+pub fn normalize_patched(t: GoType, value: &mut Value, patch: &Value, merge_key: MergeKey) -> Result<(), String> {
+    super::check::check_patched(t, value, patch, merge_key)?;
+    canon_patched(t, value, patch, "", merge_key)
+}
+
+fn canon_patched(t: GoType, value: &mut Value, patch: &Value, field: &str, merge_key: MergeKey) -> Result<(), String> {
+    match reach(t, value, patch, field, merge_key) {
+        Reach::Whole => canon(t, value),
+        Reach::Through(target) => canon_patched(target, value, patch, field, merge_key),
+        Reach::Entries(of, patches) => {
+            let Value::Object(entries) = value else { return canon(t, value) };
+            for (key, patch) in patches {
+                if let Some(entry) = entries.get_mut(key) {
+                    canon_patched(of, entry, patch, "", merge_key)?;
+                }
+            }
+            Ok(())
+        }
+        Reach::Items(of, elements) => {
+            let Value::Array(items) = value else { return canon(t, value) };
+            for item in items {
+                if let Some(patch) = elements.patch_of(item) {
+                    canon_patched(of, item, patch, "", merge_key)?;
+                }
+            }
+            Ok(())
+        }
+        Reach::Fields(plan, patches) => {
+            let Value::Object(entries) = value else { return canon(t, value) };
+            for (key, patch) in patches {
+                let Some(field) = plan.field(key) else {
+                    // Decoding drops what the type does not know.
+                    entries.remove(key);
+                    continue;
+                };
+                let ty = GoType(field.ty);
+                let Some(entry) = entries.get_mut(key) else { continue };
+                let node = Some(&*entry).filter(|v| !v.is_null());
+                if super::typed::left_out(field, node) {
+                    entries.remove(key);
+                    continue;
+                }
+                canon_patched(ty, entry, patch, key, merge_key)?;
+            }
+            // A field the patch deleted, or one absent from an element
+            // the patch added, is written as its zero value unless the
+            // encoder leaves it out (as `fields` does).
+            for field in &plan.written_when_absent {
+                if !entries.contains_key(field.json) {
+                    let mut zero = Value::Null;
+                    canon(GoType(field.ty), &mut zero)?;
+                    entries.insert(field.json.to_owned(), zero);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Whether [`normalize`] would succeed and leave `value` as it is: a walk
+/// that changes and copies nothing, for values that arrive as Go encodes
+/// them already (the pods the API server sends).
+pub fn is_normalized(t: GoType, value: &Value) -> bool {
+    // The walk first: on a value that is not, it stops early.
+    unchanged(t, value) && super::check::check(t, value).is_ok()
+}
+
+/// Whether `canon` would leave `value` as it is.
+fn unchanged(t: GoType, value: &Value) -> bool {
+    let reencoded = || encoded(t, value).is_ok_and(|e| e == *value);
+    if t.special().is_some() {
+        return reencoded();
+    }
+    match t.underlying().expr() {
+        Ty::Any => reencoded(),
+        Ty::Basic(_) => scalar_unchanged(t, value) || reencoded(),
+        Ty::Named(_) if t.kind() == Kind::Int32 => scalar_unchanged(t, value) || reencoded(),
+        Ty::Ptr(e) => value.is_null() || unchanged(GoType(e), value),
+        Ty::Slice(e) => match value {
+            Value::Array(items) => items.iter().all(|item| unchanged(GoType(e), item)),
+            other => other.is_null(),
+        },
+        Ty::Map(_, v) => match value {
+            Value::Object(entries) => entries.values().all(|item| unchanged(GoType(v), item)),
+            other => other.is_null(),
+        },
+        Ty::Named(_) if t.fields().is_empty() && t.def().is_some_and(|d| d.kind == DefKind::Opaque) => reencoded(),
+        Ty::Named(_) => match (value, super::patched::StructPlan::of(t)) {
+            (Value::Object(entries), Some(plan)) => {
+                entries.iter().all(|(key, entry)| {
+                    let Some(field) = plan.field(key) else { return false };
+                    let ty = GoType(field.ty);
+                    let node = Some(entry).filter(|v| !v.is_null());
+                    !super::typed::left_out(field, node) && unchanged(ty, entry)
+                }) && plan.written_when_absent.iter().all(|f| entries.contains_key(f.json))
+            }
+            // A struct the plan does not follow: compared with its round
+            // trip.
+            _ => {
+                let mut copy = value.clone();
+                canon(t, &mut copy).is_ok() && copy == *value
+            }
+        },
+    }
+}
+
+/// Whether `scalar` keeps `value` without re-encoding it.
+fn scalar_unchanged(t: GoType, value: &Value) -> bool {
+    let kind = t.kind();
+    !matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..)))
+        && match kind {
+            Kind::Bool => value.is_boolean(),
+            Kind::String => value.is_string(),
+            _ if kind.is_uint() => value.as_u64().is_some(),
+            _ if kind.is_int() => value.as_i64().is_some(),
+            _ => false,
+        }
 }
 
 /// What the encoder writes for `node` (absent when `null`).
@@ -73,17 +199,7 @@ fn canon(t: GoType, value: &mut Value) -> Result<(), String> {
 
 /// A scalar kept when the encoder would write it unchanged.
 fn scalar(t: GoType, value: &mut Value) -> Result<(), String> {
-    let is_enum = matches!(t.def().map(|d| d.kind), Some(DefKind::Enum(..)));
-    let kind = t.kind();
-    let unchanged = !is_enum
-        && match kind {
-            Kind::Bool => value.is_boolean(),
-            Kind::String => value.is_string(),
-            _ if kind.is_uint() => value.as_u64().is_some(),
-            _ if kind.is_int() => value.as_i64().is_some(),
-            _ => false,
-        };
-    if !unchanged {
+    if !scalar_unchanged(t, value) {
         *value = encoded(t, value)?;
     }
     Ok(())
@@ -115,9 +231,7 @@ fn fields(t: GoType, source: &mut Map<String, Value>, out: &mut Map<String, Valu
             }
         };
         let node = Some(&value).filter(|v| !v.is_null());
-        if (field.omit_empty && super::typed::is_empty(ty, node))
-            || (field.omit_zero && super::typed::is_zero(ty, node))
-        {
+        if super::typed::left_out(field, node) {
             continue;
         }
         canon(ty, &mut value)?;

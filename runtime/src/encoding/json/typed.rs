@@ -6,7 +6,7 @@
 
 use super::node::{JsonNode, JsonSink, TextSink, ValueSink, write_generic};
 use crate::gotime::parse_proto_duration;
-use crate::types::{DefKind, FoundField, GoType, Kind, Ty, quantity};
+use crate::types::{DefKind, Field, FoundField, GoType, Kind, Ty, quantity};
 use crate::value::data::Data;
 
 /// Writes `data` viewed as Go type `t`, as `json.Marshal` would.
@@ -126,9 +126,7 @@ fn write_fields<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<
             write_fields(sink, GoType(field.ty), fnode)?;
             continue;
         }
-        if (field.omit_empty && is_empty(GoType(field.ty), fnode))
-            || (field.omit_zero && is_zero(GoType(field.ty), fnode))
-        {
+        if left_out(field, fnode) {
             continue;
         }
         sink.key(if field.tag.is_empty() { field.go } else { field.tag });
@@ -138,6 +136,13 @@ fn write_fields<N: JsonNode, S: JsonSink>(sink: &mut S, t: GoType, node: Option<
 }
 
 /// `omitempty`'s notion of empty.
+/// Whether the encoder leaves `field` out when it holds `node`
+/// (`omitempty` and empty, or `omitzero` and zero).
+pub(super) fn left_out<N: JsonNode>(field: &Field, node: Option<&N>) -> bool {
+    let ty = GoType(field.ty);
+    (field.omit_empty && is_empty(ty, node)) || (field.omit_zero && is_zero(ty, node))
+}
+
 pub(super) fn is_empty<N: JsonNode>(t: GoType, node: Option<&N>) -> bool {
     let node = node.filter(|d| !d.is_null());
     match t.kind() {
