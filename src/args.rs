@@ -125,6 +125,7 @@ impl ConfigArgs {
             openshift: std::env::var("PLATFORM").is_ok_and(|p| p == "openshift"),
             compliance_policy: std::env::var("COMPLIANCE_POLICY").unwrap_or_default(),
             backend: self.backend.into(),
+            ..injit_inject::Options::default()
         }
     }
 }

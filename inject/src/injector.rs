@@ -53,6 +53,23 @@ pub struct Options {
     /// `COMPLIANCE_POLICY` (e.g. `fips-140-3`).
     pub compliance_policy: String,
     pub backend: Backend,
+    /// Whether injection takes its shortcuts (the default) or the path
+    /// that follows Istio step by step, kept as the reference the
+    /// shortcuts are tested against.
+    pub pipeline: Pipeline,
+}
+
+/// How much of a pod each step of injection goes over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pipeline {
+    /// Each round trip through `corev1.Pod` after a change covers what
+    /// the change reached; the rest of the pod is as Go encodes it
+    /// already.
+    #[default]
+    Fast,
+    /// Every round trip covers the whole pod, as Istio's does: the
+    /// reference for differential tests.
+    Reference,
 }
 
 impl Default for Options {
@@ -63,6 +80,7 @@ impl Default for Options {
             openshift: false,
             compliance_policy: String::new(),
             backend: Backend::Jit,
+            pipeline: Pipeline::Fast,
         }
     }
 }
@@ -551,6 +569,15 @@ impl Injector {
         }
     }
 
+    /// What is known of a typed pod about to be changed: that it is
+    /// typed, unless the reference pipeline is asked for.
+    fn typed_base(&self) -> Base {
+        match self.options.pipeline {
+            Pipeline::Fast => Base::Typed,
+            Pipeline::Reference => Base::Changed,
+        }
+    }
+
     /// Renders the templates in turn, each applied to the template pod.
     fn render_templates(
         &self,
@@ -560,6 +587,7 @@ impl Injector {
         deadline: Deadline,
         warnings: &mut Vec<String>,
     ) -> Result<Rendered, Error> {
+        // Empty, so each round trip after a merge is of the overlay whole.
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut overlays = Vec::with_capacity(names.len());
         for name in names {
@@ -580,14 +608,15 @@ impl Injector {
             for problem in rendered_problems(&rendered, &overlay) {
                 warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
             }
-            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, deadline).map_err(|e| {
-                e.into_error(|e| {
-                    Error::new(
-                        ErrorKind::RenderedYaml,
-                        format!("template {name:?}: failed applying injection overlay: {e}"),
-                    )
-                })
-            })?;
+            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, Base::Changed, deadline)
+                .map_err(|e| {
+                    e.into_error(|e| {
+                        Error::new(
+                            ErrorKind::RenderedYaml,
+                            format!("template {name:?}: failed applying injection overlay: {e}"),
+                        )
+                    })
+                })?;
             let proxy_in_init = pod::find(&template_pod, Containers::Init, PROXY).is_some();
             overlays.push((name.clone(), overlay, proxy_in_init));
         }
@@ -633,8 +662,10 @@ impl Injector {
             // Istio's move to native: the proxy in the containers (the
             // user's, or the classic one injected before, whose fields the
             // template does not set stay: Istio's goldens keep them).
+            let mut base = self.typed_base();
             if native && proxy_in_init && pod::find(&merged, Containers::Regular, PROXY).is_some() {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
+                base = Base::Changed;
             }
             // The move back, which Istio does not make (its merge keeps
             // the old proxy among the init containers beside the new one,
@@ -650,8 +681,9 @@ impl Injector {
                 {
                     proxy.remove("restartPolicy");
                 }
+                base = Base::Changed;
             }
-            merged = apply_overlay(std::mem::take(&mut merged), &overlay, deadline).map_err(|e| {
+            merged = apply_overlay(std::mem::take(&mut merged), &overlay, base, deadline).map_err(|e| {
                 e.into_error(|e| Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
@@ -659,12 +691,20 @@ impl Injector {
             })?;
         }
 
-        let mut merged = reapply_overwritten_containers(merged, original, &template_pod, deadline)?;
+        let mut merged = reapply_overwritten_containers(merged, original, &template_pod, self.typed_base(), deadline)?;
         adjust_init_container_user(&mut merged, user_proxy(original)?.as_ref(), &proxy_config);
         deadline.check()?;
         self.post_process(&mut merged, &template_pod, original, mesh, &proxy_envs, request)?;
         deadline.check()?;
-        Typed::pod().normalize_owned(merged).map_err(|e| Error::new(ErrorKind::RenderedYaml, e))
+        match self.typed_base() {
+            Base::Typed => {
+                let touched = post_processed(&merged);
+                Typed::pod().normalize_patched(&mut merged, &touched)
+            }
+            Base::Changed => Typed::pod().normalize_owned(std::mem::take(&mut merged)).map(|pod| merged = pod),
+        }
+        .map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
+        Ok(merged)
     }
 
     fn cluster_and_network(&self, pod: &Value, proxy_envs: &BTreeMap<String, String>) -> (String, String) {
@@ -725,8 +765,10 @@ impl Injector {
     /// at the right moment.
     fn reorder(&self, pod: &mut Value, original: &Value, mesh: &Value) -> Result<(), Error> {
         let pod_mesh = match pod::annotation(original, PROXY_CONFIG_ANNOTATION) {
-            Some(a) => crate::proxy_config::apply(mesh, a).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?,
-            None => mesh.clone(),
+            Some(a) => Cow::Owned(
+                crate::proxy_config::apply(mesh, a).map_err(|e| Error::new(ErrorKind::InvalidAnnotation, e))?,
+            ),
+            None => Cow::Borrowed(mesh),
         };
         let hold = pod_mesh
             .pointer("/defaultConfig/holdApplicationUntilProxyStarts")
@@ -895,12 +937,66 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// What post-processing and the init container's user may have changed in
+/// a typed pod, as a patch that names it (for `normalize_patched`, which
+/// takes a field set to `true` as replaced, to be round-tripped whole):
+/// the pod's annotations and labels; the proxy's environment and security
+/// context; the init container's security context and arguments; every
+/// other container's probes and hooks.
+fn post_processed(pod: &Value) -> Value {
+    const PROXY_FIELDS: &[&str] = &["env", "securityContext"];
+    const INIT_FIELDS: &[&str] = &["securityContext", "args", "readinessProbe", "livenessProbe", "startupProbe"];
+    const APP_FIELDS: &[&str] = &["readinessProbe", "livenessProbe", "startupProbe", "lifecycle"];
+    let named = |which: Containers| -> Vec<Value> {
+        pod::containers(pod, which)
+            .iter()
+            .filter_map(|c| {
+                let name = pod::name_of(c);
+                let fields = match name {
+                    PROXY => PROXY_FIELDS,
+                    pod::INIT | pod::VALIDATION => INIT_FIELDS,
+                    _ => APP_FIELDS,
+                };
+                let mut touched: Map<String, Value> = fields
+                    .iter()
+                    .filter(|f| c.get(f).is_some())
+                    .map(|f| ((*f).to_owned(), Value::Bool(true)))
+                    .collect();
+                if touched.is_empty() {
+                    return None;
+                }
+                touched.insert("name".to_owned(), Value::String(name.to_owned()));
+                Some(Value::Object(touched))
+            })
+            .collect()
+    };
+    serde_json::json!({
+        "metadata": {"annotations": true, "labels": true},
+        "spec": {"containers": named(Containers::Regular), "initContainers": named(Containers::Init)},
+    })
+}
+
+/// What is known of a pod an overlay is applied to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Base {
+    /// It is as `corev1.Pod` encodes it: the round trip after the merge
+    /// need only follow what the overlay reached.
+    Typed,
+    /// It was changed since its last round trip.
+    Changed,
+}
+
 /// `applyOverlayYAML`: strategic merge, then a round trip through
-/// `corev1.Pod`.
-fn apply_overlay(mut pod: Value, overlay: &Value, deadline: Deadline) -> Result<Value, Stop<String>> {
+/// `corev1.Pod` (of what the overlay reached, when the pod was typed
+/// before: the same result, at the overlay's cost rather than the pod's).
+fn apply_overlay(mut pod: Value, overlay: &Value, base: Base, deadline: Deadline) -> Result<Value, Stop<String>> {
     merge::merge_until(&mut pod, overlay, deadline)?;
     deadline.check()?;
-    Typed::pod().normalize_owned(pod).map_err(Stop::Failed)
+    match base {
+        Base::Typed => Typed::pod().normalize_patched(&mut pod, overlay).map_err(Stop::Failed)?,
+        Base::Changed => pod = Typed::pod().normalize_owned(pod).map_err(Stop::Failed)?,
+    }
+    Ok(pod)
 }
 
 /// `stripPod`: a previously injected pod as the template should see it —
@@ -960,6 +1056,7 @@ fn reapply_overwritten_containers(
     mut merged: Value,
     original: &Value,
     template_pod: &Value,
+    base: Base,
     deadline: Deadline,
 ) -> Result<Value, Error> {
     let (existing_containers, existing_init) = overrides_of(original)?;
@@ -996,9 +1093,10 @@ fn reapply_overwritten_containers(
             spec.insert(which.key().to_owned(), Value::Array(vec![overlay]));
             let mut patch = Map::new();
             patch.insert("spec".to_owned(), Value::Object(spec));
-            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch), deadline).map_err(|e| {
-                e.into_error(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))
-            })?;
+            merged =
+                apply_overlay(std::mem::take(&mut merged), &Value::Object(patch), base, deadline).map_err(|e| {
+                    e.into_error(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))
+                })?;
         }
     }
     if !already_injected && (!recorded[0].is_empty() || !recorded[1].is_empty()) {

@@ -89,14 +89,22 @@ pub struct Probe {
 impl Probe {
     /// The probe of `pod` and `workload`, if any string needs one.
     pub fn of(pod: &Value, workload: &Workload) -> Option<Probe> {
-        let probe = Probe::except(pod, workload, None);
-        (!probe.risky.is_empty()).then_some(probe)
+        // Most pods have no string to probe: then nothing is copied.
+        let (changed, workload, risky) = Probe::walk(pod, workload, None);
+        (!risky.is_empty()).then(|| Probe { pod: changed.unwrap_or_else(|| pod.clone()), workload, risky })
     }
 
     /// The probe with the strings equal to `kept` left as they are.
     fn except(pod: &Value, workload: &Workload, kept: Option<&str>) -> Probe {
+        let (changed, workload, risky) = Probe::walk(pod, workload, kept);
+        Probe { pod: changed.unwrap_or_else(|| pod.clone()), workload, risky }
+    }
+
+    /// The pod with its risky strings (but those equal to `kept`)
+    /// replaced, if any was; the workload so; and what was replaced.
+    fn walk(pod: &Value, workload: &Workload, kept: Option<&str>) -> (Option<Value>, Workload, Vec<Risky>) {
         let mut walk = Walk { kept, risky: Vec::new() };
-        let probe_pod = walk.value(pod, &mut Vec::new()).unwrap_or_else(|| pod.clone());
+        let changed = walk.value(pod, &mut Vec::new());
         let mut probe_workload = workload.clone();
         for (field, text) in [
             ("the workload's kind", &mut probe_workload.type_meta.kind),
@@ -108,7 +116,7 @@ impl Probe {
                 *text = token;
             }
         }
-        Probe { pod: probe_pod, workload: probe_workload, risky: walk.risky }
+        (changed, probe_workload, walk.risky)
     }
 }
 

@@ -118,6 +118,7 @@ fn webhook(config: &str) -> Webhook {
         openshift: openshift(&dir),
         compliance_policy: env_setting(&dir, "compliancePolicy"),
         backend: Backend::Jit,
+        ..Options::default()
     };
     let injector =
         config_sources(&dir).build_checked(options, Caller::Webhook).unwrap_or_else(|e| panic!("config {config}: {e}"));

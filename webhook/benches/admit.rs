@@ -1,7 +1,11 @@
 //! One admission, as the server runs it: the review parsed, the sidecar
 //! injected, the patch computed and the answer serialised — for the sleep
-//! pod, and for pods of 20,000 containers (the work must grow linearly
-//! with the pod: `tests/large_pods.rs`).
+//! pod; for pods never seen before (each iteration another workload,
+//! labels and port, so that nothing keyed on a pod's content is reused);
+//! for a pod of 2,000 environment variables, one of 50 containers, one
+//! with its own `proxy.istio.io/config` (the templates' general form);
+//! and for pods of 20,000 containers (the work must grow linearly with the
+//! pod: `tests/large_pods.rs`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use injit_inject::typed::Typed;
@@ -40,16 +44,72 @@ fn large_review(n: usize, with_probes: bool) -> Vec<u8> {
     serde_json::to_vec(&review).expect("JSON")
 }
 
+/// The sleep review with `edit` applied to its pod, which is then sent as
+/// the API server sends pods (every field Go writes).
+fn sleep_review(edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut review: Value = serde_json::from_str(REVIEW).expect("the sleep review");
+    let pod = &mut review["request"]["object"];
+    edit(pod);
+    *pod = Typed::pod().normalize(pod).expect("a pod");
+    serde_json::to_vec(&review).expect("JSON")
+}
+
+/// The sleep pod as the `i`th workload of its own: another name, `app`
+/// label and container port, as pods of a new Deployment differ.
+fn new_pod(i: usize) -> Vec<u8> {
+    sleep_review(|pod| {
+        let name = format!("sleep-{i}");
+        pod["metadata"]["generateName"] = json!(format!("{name}-5d8c6b7f9-"));
+        pod["metadata"]["labels"]["app"] = json!(name);
+        pod["metadata"]["ownerReferences"][0]["name"] = json!(format!("{name}-5d8c6b7f9"));
+        pod["spec"]["containers"][0]["ports"] = json!([{"containerPort": 8000 + i % 1000, "protocol": "TCP"}]);
+    })
+}
+
+/// Admits `body` as the server does, returning the answer's bytes.
+fn admit_body(injector: &injit_inject::Injector, body: &[u8]) -> Vec<u8> {
+    let request = ReviewRequest::parse(body).expect("a review");
+    let (response, _) = admit(injector, &request, "/inject", OnError::Deny);
+    serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")
+}
+
+/// Admits `body`, which must be injected: a case that is skipped or
+/// refused would measure something else.
+fn injected(injector: &injit_inject::Injector, body: &[u8]) {
+    let answer: Value = serde_json::from_slice(&admit_body(injector, body)).expect("JSON");
+    let response = &answer["response"];
+    assert!(response["allowed"] == true && response["patch"].is_string(), "not injected: {response}");
+}
+
 fn bench(c: &mut Criterion) {
     let injector = Sources::default().build(Default::default()).expect("the default config");
     injector.compile_all();
-    c.bench_function("admit/sleep", |b| {
-        b.iter(|| {
-            let request = ReviewRequest::parse(REVIEW.as_bytes()).expect("a review");
-            let (response, _) = admit(&injector, &request, "/inject", OnError::Deny);
-            serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")
-        })
+    c.bench_function("admit/sleep", |b| b.iter(|| admit_body(&injector, REVIEW.as_bytes())));
+    let new_pods: Vec<Vec<u8>> = (0..4096).map(new_pod).collect();
+    new_pods.iter().take(3).for_each(|body| injected(&injector, body));
+    let mut next = new_pods.iter().cycle();
+    c.bench_function("admit/new pods", |b| b.iter(|| admit_body(&injector, next.next().expect("cycles"))));
+    let env_vars = sleep_review(|pod| {
+        let env: Vec<Value> =
+            (0..2000).map(|i| json!({"name": format!("VAR_{i}"), "value": format!("value {i}")})).collect();
+        pod["spec"]["containers"][0]["env"] = json!(env);
     });
+    injected(&injector, &env_vars);
+    c.bench_function("admit/2000 env vars", |b| b.iter(|| admit_body(&injector, &env_vars)));
+    let containers = sleep_review(|pod| {
+        let containers: Vec<Value> = (0..50)
+            .map(|i| json!({"name": format!("c{i}"), "image": "tutum/curl", "ports": [{"containerPort": 9000 + i}]}))
+            .collect();
+        pod["spec"]["containers"] = json!(containers);
+    });
+    injected(&injector, &containers);
+    c.bench_function("admit/50 containers", |b| b.iter(|| admit_body(&injector, &containers)));
+    let proxy_config = sleep_review(|pod| {
+        pod["metadata"]["annotations"] =
+            json!({"proxy.istio.io/config": "{\"holdApplicationUntilProxyStarts\": true, \"concurrency\": 4}"});
+    });
+    injected(&injector, &proxy_config);
+    c.bench_function("admit/proxy.istio.io config", |b| b.iter(|| admit_body(&injector, &proxy_config)));
     let mut large = c.benchmark_group("admit/20000 containers");
     large.sample_size(10);
     for (name, with_probes) in [("plain", false), ("with probes", true)] {

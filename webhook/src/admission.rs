@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 
 use injit_inject::decision::{Rules, Skip};
 use injit_inject::typed::Typed;
-use injit_inject::{Caller, ClusterState, Deadline, ErrorKind, Injector, Outcome, Request as InjectRequest, Workload};
+use injit_inject::{
+    Caller, ClusterState, Deadline, ErrorKind, Injector, Outcome, Pipeline, Request as InjectRequest, Workload,
+};
 
 use crate::patch;
 use crate::review::{Response, ReviewRequest};
@@ -133,10 +135,14 @@ pub fn admit_object(
             meta.insert("namespace".to_owned(), Value::String(request.namespace.clone()));
         }
     }
-    let typed = match Typed::pod().normalize(&received) {
-        Ok(t) if same_but_empty_fields(&mut received, &t) => None,
-        Ok(t) => Some(t),
-        Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name())),
+    let typed = if arrived_typed(&mut received, injector.options().pipeline) {
+        None
+    } else {
+        match Typed::pod().normalize(&received) {
+            Ok(t) if same_but_empty_fields(&mut received, &t) => None,
+            Ok(t) => Some(t),
+            Err(e) => return fail("invalid_pod", format!("pod {}: {e}", name())),
+        }
     };
     let pod = typed.as_ref().unwrap_or(&received);
     let late = |_| fail("timeout", crate::in_time::late_message("running"));
@@ -190,6 +196,24 @@ pub fn admit_object(
     // something injection dropped or kept wrong.
     let warnings = rendered.into_iter().map(|w| format!("injit: the sidecar template: {w}")).collect();
     (Response { allowed: true, patch: Some(patch::to_json(&ops)), warnings, ..Response::default() }, Decision::Injected)
+}
+
+/// Whether the pod is as `corev1.Pod` encodes it already, but for the
+/// empty `status` the API server's pod was sent with (and `received` was
+/// stripped of): then `status: {}` is added, the pod serves as its own
+/// typed view, and no copy of it is made — found by a walk that copies
+/// nothing, which the reference pipeline does not take.
+fn arrived_typed(received: &mut Value, pipeline: Pipeline) -> bool {
+    let Value::Object(parts) = received else { return false };
+    if pipeline == Pipeline::Reference || parts.contains_key("status") {
+        return false;
+    }
+    parts.insert("status".to_owned(), Value::Object(Map::new()));
+    let typed = Typed::pod().is_normalized(received);
+    if !typed && let Value::Object(parts) = received {
+        parts.remove("status");
+    }
+    typed
 }
 
 /// Whether the typed view of a pod is the pod as received but for empty
