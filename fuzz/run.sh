@@ -16,7 +16,7 @@ seconds=${1:-60}
 cargo build --locked --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in render lex; do
+for target in render lex pipelines; do
   cp -r "seeds/$target" "$work/$target"   # libFuzzer adds to its corpus directory
   mkdir -p "artifacts/$target"
   echo "fuzz/run.sh: $target for ${seconds}s on $(ls "seeds/$target" | wc -l) seeds"
