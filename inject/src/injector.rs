@@ -569,12 +569,22 @@ impl Injector {
         }
     }
 
-    /// What is known of a typed pod about to be changed: that it is
-    /// typed, unless the reference pipeline is asked for.
-    fn typed_base(&self) -> Base {
+    /// The round trip after a change to a typed pod: of what changed,
+    /// unless the reference pipeline is asked for.
+    fn after_change(&self) -> RoundTrip {
         match self.options.pipeline {
-            Pipeline::Fast => Base::Typed,
-            Pipeline::Reference => Base::Changed,
+            Pipeline::Fast => RoundTrip::Patched,
+            Pipeline::Reference => RoundTrip::Whole,
+        }
+    }
+
+    /// The round trip of the template pod, of which injection reads the
+    /// containers', volumes' and pull secrets' names only: its decoding
+    /// errors, unless the reference pipeline is asked for.
+    fn of_template_pod(&self) -> RoundTrip {
+        match self.options.pipeline {
+            Pipeline::Fast => RoundTrip::Checked,
+            Pipeline::Reference => RoundTrip::Whole,
         }
     }
 
@@ -587,7 +597,6 @@ impl Injector {
         deadline: Deadline,
         warnings: &mut Vec<String>,
     ) -> Result<Rendered, Error> {
-        // Empty, so each round trip after a merge is of the overlay whole.
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut overlays = Vec::with_capacity(names.len());
         for name in names {
@@ -608,7 +617,7 @@ impl Injector {
             for problem in rendered_problems(&rendered, &overlay) {
                 warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
             }
-            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, Base::Changed, deadline)
+            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, self.of_template_pod(), deadline)
                 .map_err(|e| {
                     e.into_error(|e| {
                         Error::new(
@@ -662,10 +671,10 @@ impl Injector {
             // Istio's move to native: the proxy in the containers (the
             // user's, or the classic one injected before, whose fields the
             // template does not set stay: Istio's goldens keep them).
-            let mut base = self.typed_base();
+            let mut round_trip = self.after_change();
             if native && proxy_in_init && pod::find(&merged, Containers::Regular, PROXY).is_some() {
                 pod::transfer(&mut merged, Containers::Regular, Containers::Init, PROXY);
-                base = Base::Changed;
+                round_trip = RoundTrip::Whole;
             }
             // The move back, which Istio does not make (its merge keeps
             // the old proxy among the init containers beside the new one,
@@ -681,9 +690,9 @@ impl Injector {
                 {
                     proxy.remove("restartPolicy");
                 }
-                base = Base::Changed;
+                round_trip = RoundTrip::Whole;
             }
-            merged = apply_overlay(std::mem::take(&mut merged), &overlay, base, deadline).map_err(|e| {
+            merged = apply_overlay(std::mem::take(&mut merged), &overlay, round_trip, deadline).map_err(|e| {
                 e.into_error(|e| Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
@@ -691,17 +700,18 @@ impl Injector {
             })?;
         }
 
-        let mut merged = reapply_overwritten_containers(merged, original, &template_pod, self.typed_base(), deadline)?;
+        let mut merged =
+            reapply_overwritten_containers(merged, original, &template_pod, self.after_change(), deadline)?;
         adjust_init_container_user(&mut merged, user_proxy(original)?.as_ref(), &proxy_config);
         deadline.check()?;
         self.post_process(&mut merged, &template_pod, original, mesh, &proxy_envs, request)?;
         deadline.check()?;
-        match self.typed_base() {
-            Base::Typed => {
+        match self.after_change() {
+            RoundTrip::Patched => {
                 let touched = post_processed(&merged);
                 Typed::pod().normalize_patched(&mut merged, &touched)
             }
-            Base::Changed => Typed::pod().normalize_owned(std::mem::take(&mut merged)).map(|pod| merged = pod),
+            _ => Typed::pod().normalize_owned(std::mem::take(&mut merged)).map(|pod| merged = pod),
         }
         .map_err(|e| Error::new(ErrorKind::RenderedYaml, e))?;
         Ok(merged)
@@ -976,25 +986,36 @@ fn post_processed(pod: &Value) -> Value {
     })
 }
 
-/// What is known of a pod an overlay is applied to.
+/// How much of a pod the round trip through `corev1.Pod` after a merge
+/// covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Base {
-    /// It is as `corev1.Pod` encodes it: the round trip after the merge
-    /// need only follow what the overlay reached.
-    Typed,
-    /// It was changed since its last round trip.
-    Changed,
+enum RoundTrip {
+    /// What the overlay reached: the pod was as `corev1.Pod` encodes it
+    /// before the merge. The same result as `Whole`, at the overlay's
+    /// cost rather than the pod's.
+    Patched,
+    /// All of it (Istio's round trip).
+    Whole,
+    /// None: the merged pod is only decoded, for the error Istio's round
+    /// trip gives, and left as merged (for a pod of which only names are
+    /// read).
+    Checked,
 }
 
 /// `applyOverlayYAML`: strategic merge, then a round trip through
-/// `corev1.Pod` (of what the overlay reached, when the pod was typed
-/// before: the same result, at the overlay's cost rather than the pod's).
-fn apply_overlay(mut pod: Value, overlay: &Value, base: Base, deadline: Deadline) -> Result<Value, Stop<String>> {
+/// `corev1.Pod`.
+fn apply_overlay(
+    mut pod: Value,
+    overlay: &Value,
+    round_trip: RoundTrip,
+    deadline: Deadline,
+) -> Result<Value, Stop<String>> {
     merge::merge_until(&mut pod, overlay, deadline)?;
     deadline.check()?;
-    match base {
-        Base::Typed => Typed::pod().normalize_patched(&mut pod, overlay).map_err(Stop::Failed)?,
-        Base::Changed => pod = Typed::pod().normalize_owned(pod).map_err(Stop::Failed)?,
+    match round_trip {
+        RoundTrip::Patched => Typed::pod().normalize_patched(&mut pod, overlay).map_err(Stop::Failed)?,
+        RoundTrip::Whole => pod = Typed::pod().normalize_owned(pod).map_err(Stop::Failed)?,
+        RoundTrip::Checked => Typed::pod().check(&pod).map_err(Stop::Failed)?,
     }
     Ok(pod)
 }
@@ -1056,7 +1077,7 @@ fn reapply_overwritten_containers(
     mut merged: Value,
     original: &Value,
     template_pod: &Value,
-    base: Base,
+    round_trip: RoundTrip,
     deadline: Deadline,
 ) -> Result<Value, Error> {
     let (existing_containers, existing_init) = overrides_of(original)?;
@@ -1093,10 +1114,9 @@ fn reapply_overwritten_containers(
             spec.insert(which.key().to_owned(), Value::Array(vec![overlay]));
             let mut patch = Map::new();
             patch.insert("spec".to_owned(), Value::Object(spec));
-            merged =
-                apply_overlay(std::mem::take(&mut merged), &Value::Object(patch), base, deadline).map_err(|e| {
-                    e.into_error(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}")))
-                })?;
+            merged = apply_overlay(std::mem::take(&mut merged), &Value::Object(patch), round_trip, deadline).map_err(
+                |e| e.into_error(|e| Error::new(ErrorKind::RenderedYaml, format!("failed to re apply container: {e}"))),
+            )?;
         }
     }
     if !already_injected && (!recorded[0].is_empty() || !recorded[1].is_empty()) {

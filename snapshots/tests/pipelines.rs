@@ -53,7 +53,7 @@ fn changed(pod: &Value, mix: &mut Mix) -> Value {
         pod["metadata"]["annotations"][key] = json!(value);
     };
     let first = "/spec/containers/0";
-    match mix.below(14) {
+    match mix.below(15) {
         0 => {
             if let Some(c) = pod.pointer_mut(first) {
                 c["ports"] = json!([{"name": "http", "containerPort": 8080}]);
@@ -111,7 +111,9 @@ fn changed(pod: &Value, mix: &mut Mix) -> Value {
             }
         }
         12 => pod["metadata"]["labels"]["topology.istio.io/network"] = json!("net-1"),
-        _ => annotate(&mut pod, "sidecar.istio.io/proxyCPU", "200m"),
+        13 => annotate(&mut pod, "sidecar.istio.io/proxyCPU", "200m"),
+        // Rendered into the sidecar's resources, which then fail to decode.
+        _ => annotate(&mut pod, "sidecar.istio.io/proxyMemory", "lots"),
     }
     pod
 }
