@@ -64,9 +64,7 @@ pub fn merge_until(original: &mut Value, patch: &Value, deadline: Deadline) -> R
             Value::Object(_) => match target.get_mut(key) {
                 Some(existing @ Value::Object(_)) => merge_until(existing, value, deadline)?,
                 _ => {
-                    let mut fresh = Value::Object(Map::new());
-                    merge_until(&mut fresh, value, deadline)?;
-                    target.insert(key.clone(), fresh);
+                    target.insert(key.clone(), clean(value, deadline)?);
                 }
             },
             Value::Array(items) => {
@@ -88,6 +86,11 @@ pub fn merge_until(original: &mut Value, patch: &Value, deadline: Deadline) -> R
 /// A patch value as a plain value: directives dropped, `null`s kept out
 /// of maps that did not exist before.
 fn clean(value: &Value, deadline: Deadline) -> Result<Value, Expired> {
+    if is_plain(value) {
+        // Most of what a sidecar template renders: copied as it is.
+        deadline.check()?;
+        return Ok(value.clone());
+    }
     Ok(match value {
         Value::Object(_) => {
             let mut out = Value::Object(Map::new());
@@ -96,6 +99,32 @@ fn clean(value: &Value, deadline: Deadline) -> Result<Value, Expired> {
         }
         Value::Array(items) => Value::Array(clean_all(items, deadline)?),
         other => other.clone(),
+    })
+}
+
+/// Whether `value` merged into nothing is `value` itself: no directive, no
+/// `null`, and in each list that merges by a key, every element an object
+/// with that key, a scalar, once.
+fn is_plain(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Object(map) => map.iter().all(|(k, v)| {
+            !k.starts_with('$')
+                && match (v, merge_key(k)) {
+                    (Value::Array(items), Some(key)) => is_plain_keyed(items, key),
+                    _ => is_plain(v),
+                }
+        }),
+        Value::Array(items) => items.iter().all(is_plain),
+        _ => true,
+    }
+}
+
+fn is_plain_keyed(items: &[Value], key: &str) -> bool {
+    let mut seen = HashSet::with_capacity(items.len());
+    items.iter().all(|item| {
+        let k = key_of(item, key).filter(|k| !k.is_null() && !k.is_array() && !k.is_object());
+        k.is_some_and(|k| seen.insert(Key::of(k))) && is_plain(item)
     })
 }
 
@@ -177,8 +206,13 @@ fn merge_list(original: Vec<Value>, patch: &[Value], key: &str, deadline: Deadli
             continue;
         }
         let at = position(Some(&k));
-        let mut merged = at.and_then(|i| original[i].take()).unwrap_or(Value::Object(Map::new()));
-        merge_until(&mut merged, item, deadline)?;
+        let merged = match at.and_then(|i| original[i].take()) {
+            Some(mut existing) => {
+                merge_until(&mut existing, item, deadline)?;
+                existing
+            }
+            None => clean(item, deadline)?,
+        };
         // A `null` key is merged away: such an element is found by no one.
         if let Some(merged_key) = key_of(&merged, key) {
             patched_at.entry(Key::of(merged_key)).or_insert(patched.len());
@@ -265,6 +299,31 @@ mod tests {
             })
             .collect();
         Value::Array(interleave(server_only, patched))
+    }
+
+    #[test]
+    fn a_plain_value_merged_into_nothing_is_itself_and_others_are_merged() {
+        let plain = json!({"spec": {"containers": [{"name": "a", "env": [{"name": "X", "value": "1"}]}],
+                                    "args": [1, "two"], "securityContext": {"runAsUser": 0}}});
+        assert!(is_plain(&plain));
+        let mut merged = json!({});
+        merge(&mut merged, &plain);
+        assert_eq!(merged, plain);
+        // What merging changes: each takes the merge, and gives what it did.
+        for (patch, expected) in [
+            (json!({"a": {"b": null, "c": 1}}), json!({"a": {"c": 1}})),
+            (json!({"a": {"$patch": "replace", "c": 1}}), json!({"a": {"c": 1}})),
+            (
+                json!({"env": [{"name": "X", "value": "1"}, {"name": "X", "x": 2}]}),
+                json!({"env": [{"name": "X", "value": "1", "x": 2}]}),
+            ),
+            (json!({"env": [{"name": "X", "$patch": "delete"}, {"name": "Y"}]}), json!({"env": [{"name": "Y"}]})),
+        ] {
+            assert!(!is_plain(&patch), "{patch}");
+            let mut merged = json!({});
+            merge(&mut merged, &patch);
+            assert_eq!(merged, expected, "{patch}");
+        }
     }
 
     #[test]

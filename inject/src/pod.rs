@@ -91,9 +91,9 @@ fn containers_mut_if_present(pod: &mut Value, which: Containers) -> Option<&mut 
 pub fn move_container(pod: &mut Value, which: Containers, name: &str, place: Place) {
     let Some(list) = containers_mut_if_present(pod, which) else { return };
     let mut found = None;
-    list.retain(|c| {
+    list.retain_mut(|c| {
         if name_of(c) == name {
-            found = Some(c.clone());
+            found = Some(std::mem::take(c));
             false
         } else {
             true
