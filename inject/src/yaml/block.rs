@@ -157,7 +157,9 @@ impl<'a, T: Tree> Block<'a, T> {
         if content == "-" || content.starts_with("- ") {
             return self.sequence(indent, depth);
         }
-        if mapping_key(content)?.is_some() {
+        // (The key itself is read by `mapping`, which declines what
+        // `mapping_key` would.)
+        if is_mapping_entry(content) {
             return self.mapping(indent, depth);
         }
         // A scalar or flow node on a line of its own.
@@ -454,6 +456,32 @@ impl Balance {
 /// `key: rest` of a block mapping line: `Some(None)` when the line is no
 /// mapping entry, `None` when it is one this reader does not read.
 #[allow(clippy::option_option)]
+/// Whether `content` starts a mapping entry (a plain key and `: `), as
+/// `mapping_key` would find, without reading the key; quoted keys are
+/// read.
+fn is_mapping_entry(content: &str) -> bool {
+    match content.as_bytes()[0] {
+        b'"' | b'\'' => mapping_key(content).is_none_or(|entry| entry.is_some()),
+        b'[' | b'{' | b'|' | b'>' | b'#' => false,
+        _ => key_end(content).is_some(),
+    }
+}
+
+/// Where a plain key ends: at the first `: ` (or a final `:`) outside a
+/// comment.
+fn key_end(content: &str) -> Option<usize> {
+    let bytes = content.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' && i > 0 && bytes[i - 1] == b' ' {
+            return None;
+        }
+        if b == b':' && (i + 1 == bytes.len() || bytes[i + 1] == b' ') {
+            return Some(i);
+        }
+    }
+    None
+}
+
 fn mapping_key(content: &str) -> Option<Option<(Box<str>, &str)>> {
     let first = content.as_bytes()[0];
     if first == b'"' || first == b'\'' {
@@ -468,19 +496,7 @@ fn mapping_key(content: &str) -> Option<Option<(Box<str>, &str)>> {
     if matches!(first, b'[' | b'{' | b'|' | b'>' | b'#') {
         return Some(None);
     }
-    // The first `: ` (or a final `:`) outside a comment.
-    let bytes = content.as_bytes();
-    let mut split = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'#' && i > 0 && bytes[i - 1] == b' ' {
-            break;
-        }
-        if b == b':' && (i + 1 == bytes.len() || bytes[i + 1] == b' ') {
-            split = Some(i);
-            break;
-        }
-    }
-    let Some(split) = split else { return Some(None) };
+    let Some(split) = key_end(content) else { return Some(None) };
     let key = content[..split].trim_end_matches(' ');
     // Implicit keys longer than 1024 characters are an error to YAML.
     if key.is_empty() || key.len() > 1000 || starts_with_indicator(key) || key == "<<" || key.contains(" #") {
