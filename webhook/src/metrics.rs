@@ -148,8 +148,9 @@ impl Default for Metrics {
         );
         registry.register(
             "injit_template_backend",
-            "1 for each template of the config serving, labelled with the backend it runs on: jit (native \
-             code), or eval (the evaluator: asked for with --backend eval, or native code could not be generated).",
+            "1 for each template of the config serving, labelled with the backend its renders run on when \
+             scraped: jit (native code), or eval (the evaluator: asked for with --backend eval, not yet hot under \
+             --backend auto, or native code could not be generated).",
             template_backends.clone(),
         );
         Metrics {

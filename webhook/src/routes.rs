@@ -69,7 +69,7 @@ pub(crate) async fn serve(
         (&Method::GET, "/ready") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
         (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
         (&Method::GET, "/metrics") => {
-            let mut response = HttpResponse::new(Full::new(Bytes::from(state.metrics.encode())));
+            let mut response = HttpResponse::new(Full::new(Bytes::from(state.encode_metrics())));
             response.headers_mut().insert(
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),

@@ -121,6 +121,16 @@ impl State {
         self.metrics.cluster_state_age.set(-1);
     }
 
+    /// The metrics in the text format, with each template's backend as it
+    /// is now: under `--backend auto` a template moves to native code once
+    /// hot, after the config was loaded.
+    pub fn encode_metrics(&self) -> String {
+        self.metrics.template_backends(
+            self.serving().injector.backends().map(|(template, backend)| (template, backend.name())),
+        );
+        self.metrics.encode()
+    }
+
     pub fn is_ready(&self) -> bool {
         !self.draining.load(Ordering::Relaxed) && self.cluster_synced.load(Ordering::Relaxed)
     }
@@ -132,12 +142,7 @@ fn report_backends(metrics: &Metrics, injector: &Injector) {
     for (template, e) in injector.fallbacks() {
         tracing::warn!(kind = "config", template, "template {template:?} runs on the evaluator: {e}");
     }
-    // Under `auto` a template moves to native code once hot: the label
-    // says the tiering, not the tier of the moment.
-    let tiered = injector.options().backend.name() == "auto";
-    let backends =
-        injector.backends().map(|(template, backend)| (template, if tiered { "auto" } else { backend.name() }));
-    metrics.template_backends(backends);
+    metrics.template_backends(injector.backends().map(|(template, backend)| (template, backend.name())));
 }
 
 fn serving(injector: Arc<Injector>, cluster: Arc<ClusterState>, answer_capacity: usize) -> Serving {
@@ -196,5 +201,25 @@ mod tests {
         assert!(metrics.contains("injit_template_backend{template=\"sidecar\",backend=\"eval\"} 1"), "{metrics}");
         assert!(!metrics.contains("backend=\"jit\""), "the previous config's are gone: {metrics}");
         assert!(!metrics.contains("template=\"extra\""), "the previous config's are gone: {metrics}");
+    }
+
+    /// Under `--backend auto`, `injit_template_backend` says the evaluator
+    /// until the template is hot, and native code once it runs on it.
+    #[test]
+    fn the_template_backend_metric_follows_the_tier_of_the_moment() {
+        let state =
+            State::new(injector("  sidecar: 'spec: {}'\n", Backend::Auto), Default::default(), 0, Some(1), 1 << 20);
+        let metrics = state.encode_metrics();
+        assert!(metrics.contains("injit_template_backend{template=\"sidecar\",backend=\"eval\"} 1"), "{metrics}");
+        let injector = state.serving().injector.clone();
+        let set = injector.template("sidecar", &serde_json::json!({})).expect("the sidecar template");
+        let start = std::time::Instant::now();
+        while set.backend() != Backend::Jit {
+            set.render(&injit_runtime::Data::Null, &mut Vec::new()).expect("renders");
+            assert!(start.elapsed() < std::time::Duration::from_secs(60), "never moved to native code");
+        }
+        let metrics = state.encode_metrics();
+        assert!(metrics.contains("injit_template_backend{template=\"sidecar\",backend=\"jit\"} 1"), "{metrics}");
+        assert!(!metrics.contains("backend=\"eval\""), "the tier before is gone: {metrics}");
     }
 }
