@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use injit_compiler::{Backend, CompileOptions, FunctionSet, JitError, TemplateSet};
 use injit_runtime::Object;
@@ -25,6 +25,7 @@ use crate::status::{self, Previous, STATUS_ANNOTATION};
 use crate::template_data::{self, Render};
 use crate::typed::Typed;
 use crate::workload::Workload;
+use crate::yaml::LastRead;
 use crate::{images, merge, probes, prometheus};
 
 /// The annotation listing the templates a pod asks for.
@@ -232,6 +233,9 @@ pub struct Injector {
     options: Options,
     /// The mesh's part of every pod's ProxyConfig, for the webhook's layering.
     mesh_proxy_config: MeshProxyConfig,
+    /// Each template's last render read as YAML, in each of its two forms
+    /// (`compiled.rs`), to read the next render from.
+    last_reads: BTreeMap<String, [Mutex<Option<Arc<LastRead>>>; 2]>,
 }
 
 impl Injector {
@@ -272,7 +276,18 @@ impl Injector {
             _ => String::new(),
         };
         let mesh_proxy_config = MeshProxyConfig::of(&mesh);
-        Ok(Injector { config, mesh, values, values_data, templates, legacy_version, options, mesh_proxy_config })
+        let last_reads = templates.keys().map(|name| (name.clone(), Default::default())).collect();
+        Ok(Injector {
+            config,
+            mesh,
+            values,
+            values_data,
+            templates,
+            legacy_version,
+            options,
+            mesh_proxy_config,
+            last_reads,
+        })
     }
 
     pub fn config(&self) -> &InjectorConfig {
@@ -588,6 +603,27 @@ impl Injector {
         }
     }
 
+    /// What template `name` rendered, read as an overlay: from its last
+    /// render when only one-line scalars differ (`yaml::LastRead`), which
+    /// the reference pipeline does not do.
+    fn read_overlay(&self, name: &str, own_proxy_config: bool, rendered: &str) -> Result<Value, OverlayError> {
+        let last = self.last_reads.get(name).map(|forms| &forms[usize::from(own_proxy_config)]);
+        let Some(last) = last.filter(|_| self.options.pipeline == Pipeline::Fast) else {
+            return parse_overlay(rendered);
+        };
+        let previous = last.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(overlay) = previous.and_then(|p| p.reread(rendered)) {
+            return Ok(overlay);
+        }
+        match LastRead::read(rendered) {
+            Some((overlay, read)) => {
+                *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(read));
+                Ok(overlay)
+            }
+            None => parse_overlay(rendered),
+        }
+    }
+
     /// Renders the templates in turn, each applied to the template pod.
     fn render_templates(
         &self,
@@ -602,7 +638,7 @@ impl Injector {
         for name in names {
             deadline.check()?;
             let rendered = self.render(name, data, own_proxy_config)?;
-            let overlay = parse_overlay(&rendered).map_err(|e| {
+            let overlay = self.read_overlay(name, own_proxy_config, &rendered).map_err(|e| {
                 // The rendered line means nothing to the template's author:
                 // the config's line that wrote it does.
                 let place = e.at.map(|(line, column)| line_offset(&rendered, line) + column.saturating_sub(1));

@@ -82,18 +82,19 @@ const MAX_DEPTH: usize = 200;
 
 /// The one document of `text`, if the block reader can read it.
 pub(crate) fn document<T: Tree>(text: &str, numbers: NumberMode) -> Option<T> {
-    // Tabs, carriage returns, control characters (C0, DEL, C1) and byte
-    // order marks: the full parser's business.
-    let bytes = text.as_bytes();
-    let control = |i: usize, b: u8| {
-        (b < 0x20 && b != b'\n')
-            || b == 0x7f
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-            || (b == 0xef && bytes.get(i + 1) == Some(&0xbb) && bytes.get(i + 2) == Some(&0xbf))
-            // U+2028 and U+2029, which go-yaml reads as line breaks.
-            || (b == 0xe2 && bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)))
-    };
-    if bytes.iter().enumerate().any(|(i, &b)| control(i, b)) {
+    read(text, numbers, None).map(|(data, _)| data)
+}
+
+/// [`document`], with where each one-line scalar of the text sits: its
+/// line, the column its text starts at, and its place in the tree. `None`
+/// for the places when a mapping repeats a key (the last one wins, so a
+/// key no longer names one line).
+pub(crate) fn document_with_slots<T: Tree>(text: &str, numbers: NumberMode) -> Option<(T, Option<Slots>)> {
+    read(text, numbers, Some(Slots::default()))
+}
+
+fn read<T: Tree>(text: &str, numbers: NumberMode, slots: Option<Slots>) -> Option<(T, Option<Slots>)> {
+    if has_control(text) {
         return None;
     }
     let mut lines = Vec::new();
@@ -104,14 +105,59 @@ pub(crate) fn document<T: Tree>(text: &str, numbers: NumberMode) -> Option<T> {
         let content = raw.trim_start_matches(' ');
         lines.push(Line { indent: raw.len() - content.len(), content, raw });
     }
-    let mut reader = Block { lines, pos: 0, numbers, tree: std::marker::PhantomData::<T> };
+    let mut reader = Block { lines, pos: 0, numbers, tree: std::marker::PhantomData::<T>, slots };
     let (indent, _) = reader.peek()?;
     let data = reader.node(indent, None, 0)?;
     // Nothing may follow the document's node.
     if reader.peek().is_some() {
         return None;
     }
-    Some(data)
+    Some((data, reader.slots))
+}
+
+/// Tabs, carriage returns, control characters (C0, DEL, C1) and byte
+/// order marks: the full parser's business.
+fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let control = |i: usize, b: u8| {
+        (b < 0x20 && b != b'\n')
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+            || (b == 0xef && bytes.get(i + 1) == Some(&0xbb) && bytes.get(i + 2) == Some(&0xbf))
+            // U+2028 and U+2029, which go-yaml reads as line breaks.
+            || (b == 0xe2 && bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)))
+    };
+    bytes.iter().enumerate().any(|(i, &b)| control(i, b))
+}
+
+/// Where the one-line scalars of a document sit.
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    /// The mapping keys the paths name.
+    pub(crate) keys: Vec<Box<str>>,
+    /// The steps of every path, one after another.
+    pub(crate) steps: Vec<Step>,
+    /// Each scalar: its line, the column its text starts at, and its
+    /// path (a range of `steps`).
+    pub(crate) scalars: Vec<ScalarSlot>,
+    /// The path to the node being read.
+    path: Vec<Step>,
+}
+
+/// One step of a path into the tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The entry whose key is `keys[i]`.
+    Key(u32),
+    /// The sequence's element.
+    Index(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScalarSlot {
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) steps: (u32, u32),
 }
 
 #[derive(Clone, Copy)]
@@ -128,6 +174,8 @@ struct Block<'a, T> {
     pos: usize,
     numbers: NumberMode,
     tree: std::marker::PhantomData<T>,
+    /// Where one-line scalars sit, when asked for and still known.
+    slots: Option<Slots>,
 }
 
 fn is_blank_or_comment(content: &str) -> bool {
@@ -189,9 +237,11 @@ impl<'a, T: Tree> Block<'a, T> {
                 break;
             };
             let item_text = rest.trim_start_matches(' ');
+            self.enter(Step::Index(u32::try_from(items.len()).ok()?));
             if is_blank_or_comment(item_text) {
                 self.pos += 1;
                 items.push(self.nested(indent, depth)?);
+                self.leave();
                 continue;
             }
             // The entry's content is a node at its own column.
@@ -200,6 +250,7 @@ impl<'a, T: Tree> Block<'a, T> {
             line.indent = column;
             line.content = item_text;
             items.push(self.node(column, Some(indent), depth + 1)?);
+            self.leave();
         }
         Some(T::array(items))
     }
@@ -225,6 +276,11 @@ impl<'a, T: Tree> Block<'a, T> {
             let (key, rest) = mapping_key(content)??;
             self.pos += 1;
             let rest = rest.trim_start_matches(' ');
+            if let Some(slots) = &mut self.slots {
+                let at = u32::try_from(slots.keys.len()).ok()?;
+                slots.keys.push(key.clone());
+                slots.path.push(Step::Key(at));
+            }
             let value = if is_blank_or_comment(rest) {
                 match self.peek() {
                     Some((at, _)) if at > indent => self.node(at, Some(indent), depth + 1)?,
@@ -238,7 +294,12 @@ impl<'a, T: Tree> Block<'a, T> {
                 // Go's parser lets a closing bracket sit at the key's column.
                 self.inline(rest, indent, indent, depth + 1)?
             };
+            self.leave();
             entries.push((key, value));
+        }
+        // A repeated key names two lines, and the tree holds the last.
+        if self.slots.is_some() && has_repeated_key(&entries) {
+            self.slots = None;
         }
         Some(T::object(entries))
     }
@@ -248,6 +309,8 @@ impl<'a, T: Tree> Block<'a, T> {
     /// scalar. `parent` is the indentation its continuation lines must
     /// exceed.
     fn inline(&mut self, text: &'a str, parent: usize, flow_min: usize, depth: usize) -> Option<T> {
+        // The line just read (before continuation checks move on).
+        let line = self.pos - 1;
         match text.as_bytes()[0] {
             b'|' => self.literal(text, parent),
             b'[' | b'{' => {
@@ -273,14 +336,44 @@ impl<'a, T: Tree> Block<'a, T> {
                     return None;
                 }
                 self.no_continuation(parent)?;
+                self.record(line, text);
                 Some(T::string(value))
             }
             _ => {
                 let value = plain_block(text)?;
                 self.no_continuation(parent)?;
+                self.record(line, text);
                 T::scalar(resolve_plain(value), self.numbers)
             }
         }
+    }
+
+    /// Goes one step into the tree (for the slots' paths).
+    fn enter(&mut self, step: Step) {
+        if let Some(slots) = &mut self.slots {
+            slots.path.push(step);
+        }
+    }
+
+    fn leave(&mut self) {
+        if let Some(slots) = &mut self.slots {
+            slots.path.pop();
+        }
+    }
+
+    /// Records the one-line scalar whose text, `text`, ends line `line`.
+    fn record(&mut self, line: usize, text: &str) {
+        let raw = self.lines[line].raw;
+        let Some(slots) = &mut self.slots else { return };
+        let (Ok(line), Ok(column), Ok(start)) =
+            (u32::try_from(line), u32::try_from(raw.len() - text.len()), u32::try_from(slots.steps.len()))
+        else {
+            self.slots = None;
+            return;
+        };
+        slots.steps.extend_from_slice(&slots.path);
+        let end = start + slots.path.len() as u32;
+        slots.scalars.push(ScalarSlot { line, column, steps: (start, end) });
     }
 
     /// A one-line scalar must not be followed by deeper lines (they would
@@ -453,9 +546,12 @@ impl Balance {
     }
 }
 
-/// `key: rest` of a block mapping line: `Some(None)` when the line is no
-/// mapping entry, `None` when it is one this reader does not read.
-#[allow(clippy::option_option)]
+fn has_repeated_key<T>(entries: &[(Box<str>, T)]) -> bool {
+    let mut keys: Vec<&str> = entries.iter().map(|(k, _)| &**k).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
+}
+
 /// Whether `content` starts a mapping entry (a plain key and `: `), as
 /// `mapping_key` would find, without reading the key; quoted keys are
 /// read.
@@ -482,6 +578,9 @@ fn key_end(content: &str) -> Option<usize> {
     None
 }
 
+/// `key: rest` of a block mapping line: `Some(None)` when the line is no
+/// mapping entry, `None` when it is one this reader does not read.
+#[allow(clippy::option_option)]
 fn mapping_key(content: &str) -> Option<Option<(Box<str>, &str)>> {
     let first = content.as_bytes()[0];
     if first == b'"' || first == b'\'' {

@@ -2,6 +2,8 @@
 
 mod block;
 mod read;
+mod reread;
 
 pub(crate) use block::document as block_document;
 pub use read::{YamlError, document, documents, full_documents};
+pub use reread::LastRead;

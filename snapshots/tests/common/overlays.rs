@@ -13,8 +13,22 @@ use super::istio_configs::{config_dir, config_sources};
 /// Each case's (`cases.tsv`) rendered templates, read as YAML, named
 /// `config: input: template`, once per distinct text.
 pub(crate) fn rendered_overlays() -> Vec<(String, Value)> {
-    let cases = read(&super::data_dir().join("istio/cases.tsv"));
     let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (name, rendered) in rendered_texts() {
+        let Ok(docs) = injit_inject::object::yaml_documents(&rendered) else { continue };
+        let Some(overlay @ Value::Object(_)) = docs.into_iter().next() else { continue };
+        if seen.insert(overlay.to_string()) {
+            out.push((name, overlay));
+        }
+    }
+    out
+}
+
+/// What each case's (`cases.tsv`) templates render for its input's pods,
+/// named `config: input: template`, in case order.
+pub(crate) fn rendered_texts() -> Vec<(String, String)> {
+    let cases = read(&super::data_dir().join("istio/cases.tsv"));
     let mut out = Vec::new();
     let mut injectors = std::collections::BTreeMap::new();
     for line in cases.lines().skip(1) {
@@ -33,11 +47,7 @@ pub(crate) fn rendered_overlays() -> Vec<(String, Value)> {
                 continue;
             };
             for (template, rendered) in texts {
-                let Ok(docs) = injit_inject::object::yaml_documents(&rendered) else { continue };
-                let Some(overlay @ Value::Object(_)) = docs.into_iter().next() else { continue };
-                if seen.insert(overlay.to_string()) {
-                    out.push((format!("{config}: {input}: {template}"), overlay));
-                }
+                out.push((format!("{config}: {input}: {template}"), rendered));
             }
         }
     }

@@ -1,0 +1,159 @@
+//! Reading a template's render as YAML again, from its last render. Under
+//! one config a sidecar template renders the same text for most pods but
+//! for a few one-line scalars (the workload's name, its ports, its
+//! labels): the tree read from the last render is copied, and only the
+//! scalars on the lines that changed are read and put in their place.
+//! Anything else — lines added or removed, a line changed before its
+//! scalar, a changed line that holds no one-line scalar, a new scalar
+//! that would read as more than a scalar — reads the whole text instead.
+//! The result is the tree the block reader gives for the whole text:
+//! the same reader reads each changed scalar, on a line of the same shape.
+
+use injit_runtime::NumberMode;
+use serde_json::Value;
+
+use super::block::{Slots, Step, document, document_with_slots};
+
+/// A render read as YAML, kept to read the next one from.
+#[derive(Debug)]
+pub struct LastRead {
+    text: String,
+    value: Value,
+    slots: Slots,
+    /// For each line, the one-line scalar on it (an index into
+    /// `slots.scalars`).
+    by_line: Vec<Option<u32>>,
+}
+
+impl LastRead {
+    /// `text` read as a YAML mapping by the block reader, and kept; `None`
+    /// when the block reader does not read it, or it is not a mapping.
+    pub fn read(text: &str) -> Option<(Value, LastRead)> {
+        let (value, slots) = document_with_slots::<Value>(text, NumberMode::JsonNumber)?;
+        let slots = slots?;
+        if !value.is_object() {
+            return None;
+        }
+        let lines = text.split('\n').count();
+        let mut by_line = vec![None; lines];
+        for (i, slot) in slots.scalars.iter().enumerate() {
+            *by_line.get_mut(slot.line as usize)? = Some(u32::try_from(i).ok()?);
+        }
+        Some((value.clone(), LastRead { text: text.to_owned(), value, slots, by_line }))
+    }
+
+    /// `text` read from this render, if it differs from it only in
+    /// one-line scalars.
+    pub fn reread(&self, text: &str) -> Option<Value> {
+        let mut value: Option<Value> = None;
+        let mut old_lines = self.text.split('\n');
+        let mut new_lines = text.split('\n');
+        for line in 0.. {
+            let (old, new) = match (old_lines.next(), new_lines.next()) {
+                (None, None) => break,
+                (Some(old), Some(new)) => (old, new),
+                _ => return None,
+            };
+            if old == new {
+                continue;
+            }
+            let slot = self.slots.scalars[(*self.by_line.get(line)?)? as usize];
+            let column = slot.column as usize;
+            if new.len() <= column || new.as_bytes()[..column] != old.as_bytes()[..column] {
+                return None;
+            }
+            let steps = &self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize];
+            let scalar = read_scalar(&new[column..], steps.last())?;
+            let tree = value.get_or_insert_with(|| self.value.clone());
+            *self.place(tree, steps)? = scalar;
+        }
+        Some(value.unwrap_or_else(|| self.value.clone()))
+    }
+
+    /// The node at `steps` in `tree`.
+    fn place<'v>(&self, tree: &'v mut Value, steps: &[Step]) -> Option<&'v mut Value> {
+        steps.iter().try_fold(tree, |node, step| match step {
+            Step::Key(k) => node.as_object_mut()?.get_mut(&*self.slots.keys[*k as usize]),
+            Step::Index(i) => node.as_array_mut()?.get_mut(*i as usize),
+        })
+    }
+}
+
+/// A one-line scalar's text as the block reader reads it where it was:
+/// after a key (`k: text`) or as a sequence's element (`- text`); `None`
+/// if it reads as anything but a scalar there.
+fn read_scalar(text: &str, last: Option<&Step>) -> Option<Value> {
+    match last? {
+        Step::Key(_) => match document::<Value>(&format!("k: {text}"), NumberMode::JsonNumber)? {
+            Value::Object(mut entries) if entries.len() == 1 => entries.remove("k").filter(is_scalar),
+            _ => None,
+        },
+        Step::Index(_) => match document::<Value>(&format!("- {text}"), NumberMode::JsonNumber)? {
+            Value::Array(mut items) if items.len() == 1 => items.pop().filter(is_scalar),
+            _ => None,
+        },
+    }
+}
+
+fn is_scalar(value: &Value) -> bool {
+    !value.is_array() && !value.is_object()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(text: &str) -> Option<Value> {
+        crate::object::yaml_documents(text).ok()?.into_iter().next()
+    }
+
+    const SIDECAR: &str = "spec:\n  containers:\n  - name: istio-proxy\n    args: [\"proxy\", \"sidecar\"]\n    env:\n    - name: WORKLOAD\n      value: \"sleep\"\n    - name: PORTS\n      value: |-\n        [{\"containerPort\":80}]\n    - name: OWNER\n      value: kubernetes://apis/v1/namespaces/default/pods/sleep # owner\n    ports:\n    - 15090\n    - containerPort: 15021\n      name: health\n";
+
+    #[test]
+    fn changed_scalars_are_read_in_place_and_the_rest_reads_whole() {
+        let (first, last) = LastRead::read(SIDECAR).expect("a mapping the block reader reads");
+        assert_eq!(Some(first), full(SIDECAR));
+        let cases: &[(&str, &str, bool)] = &[
+            ("value: \"sleep\"", "value: \"other-2\"", true),
+            ("value: \"sleep\"", "value: other", true),
+            ("value: \"sleep\"", "value: 8080", true),
+            ("value: \"sleep\"", "value: 'a ''b'''", true),
+            ("pods/sleep # owner", "pods/other", true),
+            ("- 15090", "- 15091", true),
+            ("- 15090", "- \"x\"", true),
+            ("name: health", "name: ready", true),
+            // Not one-line scalars, or not in the same place: read whole.
+            ("value: \"sleep\"", "value: [a, b]", false),
+            ("value: \"sleep\"", "value: {a: b}", false),
+            ("value: \"sleep\"", "value: a: b", false),
+            ("value: \"sleep\"", "value: |", false),
+            ("value: \"sleep\"", "value: &anchor x", false),
+            ("value: \"sleep\"", "value:", false),
+            ("- 15090", "- a: b", false),
+            ("- 15090", "- - 1", false),
+            ("- name: WORKLOAD", "- name: OTHER", true),
+            ("[{\"containerPort\":80}]", "[{\"containerPort\":81}]", false),
+            ("name: istio-proxy", "nom: istio-proxy", false),
+            ("args: [\"proxy\", \"sidecar\"]", "args: [\"proxy\"]", false),
+            ("value: \"sleep\"", "value: \"sleep\"\n      extra: 1", false),
+        ];
+        for &(from, to, in_place) in cases {
+            let text = SIDECAR.replacen(from, to, 1);
+            assert_ne!(text, SIDECAR, "{to}");
+            let reread = last.reread(&text);
+            assert_eq!(reread.is_some(), in_place, "{from} -> {to}: {reread:?}");
+            if let Some(reread) = reread {
+                assert_eq!(Some(reread), full(&text), "{from} -> {to}");
+            }
+        }
+        assert_eq!(last.reread(SIDECAR), full(SIDECAR), "the same text");
+    }
+
+    #[test]
+    fn repeated_keys_and_documents_that_are_not_mappings_are_not_kept() {
+        assert!(LastRead::read("a: 1\na: 2\n").is_none());
+        assert!(LastRead::read("- a\n- b\n").is_none());
+        assert!(LastRead::read("just text\n").is_none());
+        assert!(LastRead::read("a: &x 1\nb: *x\n").is_none());
+    }
+}
