@@ -130,7 +130,8 @@ fn has_control(text: &str) -> bool {
     bytes.iter().enumerate().any(|(i, &b)| control(i, b))
 }
 
-/// Where the one-line scalars of a document sit.
+/// Where the scalars of a document that sit on lines of their own (one
+/// line, or a literal block's) are.
 #[derive(Debug, Default)]
 pub(crate) struct Slots {
     /// The mapping keys the paths name.
@@ -155,8 +156,16 @@ pub(crate) enum Step {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ScalarSlot {
+    /// The line its text starts on, and the line after its last (more
+    /// than one for a literal block scalar).
     pub(crate) line: u32,
+    pub(crate) end: u32,
+    /// Whether it ends the document (a literal block's chomping differs
+    /// there).
+    pub(crate) last: bool,
+    /// Where its text starts on its first line.
     pub(crate) column: u32,
+    /// Its path: a range of `Slots::steps`.
     pub(crate) steps: (u32, u32),
 }
 
@@ -312,7 +321,12 @@ impl<'a, T: Tree> Block<'a, T> {
         // The line just read (before continuation checks move on).
         let line = self.pos - 1;
         match text.as_bytes()[0] {
-            b'|' => self.literal(text, parent),
+            b'|' => {
+                let value = self.literal(text, parent)?;
+                let end = self.pos;
+                self.record_lines(line, end, text);
+                Some(value)
+            }
             b'[' | b'{' => {
                 let joined = self.flow_text(text, flow_min)?;
                 let mut flow =
@@ -363,17 +377,27 @@ impl<'a, T: Tree> Block<'a, T> {
 
     /// Records the one-line scalar whose text, `text`, ends line `line`.
     fn record(&mut self, line: usize, text: &str) {
+        self.record_lines(line, line + 1, text);
+    }
+
+    /// Records the scalar on lines `line..end` whose text starts with
+    /// `text` (which ends line `line`).
+    fn record_lines(&mut self, line: usize, end: usize, text: &str) {
         let raw = self.lines[line].raw;
+        let last = end == self.lines.len();
         let Some(slots) = &mut self.slots else { return };
-        let (Ok(line), Ok(column), Ok(start)) =
-            (u32::try_from(line), u32::try_from(raw.len() - text.len()), u32::try_from(slots.steps.len()))
-        else {
+        let (Ok(line), Ok(end), Ok(column), Ok(start)) = (
+            u32::try_from(line),
+            u32::try_from(end),
+            u32::try_from(raw.len() - text.len()),
+            u32::try_from(slots.steps.len()),
+        ) else {
             self.slots = None;
             return;
         };
         slots.steps.extend_from_slice(&slots.path);
-        let end = start + slots.path.len() as u32;
-        slots.scalars.push(ScalarSlot { line, column, steps: (start, end) });
+        let steps = (start, start + slots.path.len() as u32);
+        slots.scalars.push(ScalarSlot { line, end, last, column, steps });
     }
 
     /// A one-line scalar must not be followed by deeper lines (they would

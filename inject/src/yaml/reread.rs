@@ -1,18 +1,20 @@
 //! Reading a template's render as YAML again, from its last render. Under
 //! one config a sidecar template renders the same text for most pods but
-//! for a few one-line scalars (the workload's name, its ports, its
-//! labels): the tree read from the last render is copied, and only the
-//! scalars on the lines that changed are read and put in their place.
-//! Anything else — lines added or removed, a line changed before its
-//! scalar, a changed line that holds no one-line scalar, a new scalar
-//! that would read as more than a scalar — reads the whole text instead.
-//! The result is the tree the block reader gives for the whole text:
-//! the same reader reads each changed scalar, on a line of the same shape.
+//! for a few scalars (the workload's name, its ports, its labels): the
+//! tree read from the last render is copied, and only the scalars on the
+//! lines that changed are read and put in their place — one-line scalars,
+//! and literal blocks (`|-`, which Istio's template writes the pod's
+//! ports in). Anything else — lines added or removed, a line changed
+//! before its scalar, a changed line that holds no such scalar, a new
+//! scalar that would read as more than a scalar — reads the whole text
+//! instead. The result is the tree the block reader gives for the whole
+//! text: the same reader reads each changed scalar, in a document of the
+//! same shape around it.
 
 use injit_runtime::NumberMode;
 use serde_json::Value;
 
-use super::block::{Slots, Step, document, document_with_slots};
+use super::block::{Slots, Step, document_with_slots};
 
 /// A render read as YAML, kept to read the next one from.
 #[derive(Debug)]
@@ -20,8 +22,7 @@ pub struct LastRead {
     text: String,
     value: Value,
     slots: Slots,
-    /// For each line, the one-line scalar on it (an index into
-    /// `slots.scalars`).
+    /// For each line, the scalar on it (an index into `slots.scalars`).
     by_line: Vec<Option<u32>>,
 }
 
@@ -37,35 +38,52 @@ impl LastRead {
         let lines = text.split('\n').count();
         let mut by_line = vec![None; lines];
         for (i, slot) in slots.scalars.iter().enumerate() {
-            *by_line.get_mut(slot.line as usize)? = Some(u32::try_from(i).ok()?);
+            let i = u32::try_from(i).ok()?;
+            by_line.get_mut(slot.line as usize..slot.end as usize)?.fill(Some(i));
         }
         Some((value.clone(), LastRead { text: text.to_owned(), value, slots, by_line }))
     }
 
     /// `text` read from this render, if it differs from it only in
-    /// one-line scalars.
+    /// scalars on lines of their own.
     pub fn reread(&self, text: &str) -> Option<Value> {
+        let old: Vec<&str> = self.text.split('\n').collect();
+        let new: Vec<&str> = text.split('\n').collect();
+        if old.len() != new.len() {
+            return None;
+        }
         let mut value: Option<Value> = None;
-        let mut old_lines = self.text.split('\n');
-        let mut new_lines = text.split('\n');
-        for line in 0.. {
-            let (old, new) = match (old_lines.next(), new_lines.next()) {
-                (None, None) => break,
-                (Some(old), Some(new)) => (old, new),
-                _ => return None,
-            };
-            if old == new {
+        let mut line = 0;
+        while line < new.len() {
+            if old[line] == new[line] {
+                line += 1;
                 continue;
             }
             let slot = self.slots.scalars[(*self.by_line.get(line)?)? as usize];
-            let column = slot.column as usize;
-            if new.len() <= column || new.as_bytes()[..column] != old.as_bytes()[..column] {
+            let (first, end, column) = (slot.line as usize, slot.end as usize, slot.column as usize);
+            let (old_first, new_first) = (old[first], new[first]);
+            if new_first.len() <= column || new_first.as_bytes()[..column] != old_first.as_bytes()[..column] {
                 return None;
             }
+            // A literal block's lines must stay in it: as deep as its
+            // first, which stays where it was (so they are deeper than
+            // what holds the block, there as in the document read here).
+            let (old_block, new_block) = (&old[first + 1..end], &new[first + 1..end]);
+            if old_block != new_block {
+                let depth = |line: &&str| line.len() - line.trim_start_matches(' ').len();
+                let content = |line: &&&str| !line.trim_start_matches(' ').is_empty();
+                let indent = old_block.iter().find(content).map(depth)?;
+                if new_block.iter().find(content).map(depth) != Some(indent)
+                    || new_block.iter().filter(content).any(|l| depth(l) < indent)
+                {
+                    return None;
+                }
+            }
             let steps = &self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize];
-            let scalar = read_scalar(&new[column..], steps.last())?;
+            let scalar = read_scalar(&new_first[column..], new_block, slot.last, steps.last())?;
             let tree = value.get_or_insert_with(|| self.value.clone());
             *self.place(tree, steps)? = scalar;
+            line = end;
         }
         Some(value.unwrap_or_else(|| self.value.clone()))
     }
@@ -79,19 +97,32 @@ impl LastRead {
     }
 }
 
-/// A one-line scalar's text as the block reader reads it where it was:
-/// after a key (`k: text`) or as a sequence's element (`- text`); `None`
-/// if it reads as anything but a scalar there.
-fn read_scalar(text: &str, last: Option<&Step>) -> Option<Value> {
-    match last? {
-        Step::Key(_) => match document::<Value>(&format!("k: {text}"), NumberMode::JsonNumber)? {
-            Value::Object(mut entries) if entries.len() == 1 => entries.remove("k").filter(is_scalar),
-            _ => None,
-        },
-        Step::Index(_) => match document::<Value>(&format!("- {text}"), NumberMode::JsonNumber)? {
-            Value::Array(mut items) if items.len() == 1 => items.pop().filter(is_scalar),
-            _ => None,
-        },
+/// A scalar as the block reader reads it where it was: its text from its
+/// first line (`text`) and the lines after (a literal block's), after a
+/// key (`k: text`) or as a sequence's element (`- text`), followed by a
+/// line at the first column unless it ended the document; `None` if it
+/// reads as anything but that scalar there.
+fn read_scalar(text: &str, more: &[&str], last: bool, step: Option<&Step>) -> Option<Value> {
+    let mut document = String::with_capacity(text.len() + 16);
+    let sequence = matches!(step?, Step::Index(_));
+    document.push_str(if sequence { "- " } else { "k: " });
+    document.push_str(text);
+    for line in more {
+        document.push('\n');
+        document.push_str(line);
+    }
+    if !last {
+        // What follows a block ends it (and keeps its chomping).
+        document.push_str(if sequence { "\n- 0" } else { "\nz: 0" });
+    }
+    let expected = if last { 1 } else { 2 };
+    match super::block::document::<Value>(&document, NumberMode::JsonNumber)? {
+        Value::Object(mut entries) if !sequence && entries.len() == expected => entries.remove("k").filter(is_scalar),
+        Value::Array(mut items) if sequence && items.len() == expected => {
+            items.truncate(1);
+            items.pop().filter(is_scalar)
+        }
+        _ => None,
     }
 }
 
@@ -132,7 +163,12 @@ mod tests {
             ("- 15090", "- a: b", false),
             ("- 15090", "- - 1", false),
             ("- name: WORKLOAD", "- name: OTHER", true),
-            ("[{\"containerPort\":80}]", "[{\"containerPort\":81}]", false),
+            ("[{\"containerPort\":80}]", "[{\"containerPort\":81}]", true),
+            ("[{\"containerPort\":80}]", "  [{\"containerPort\":81}]", false),
+            ("[{\"containerPort\":80}]", "[{\"containerPort\":81}]\n", false),
+            ("value: |-", "value: |", true),
+            ("value: |-", "value: |+", true),
+            ("value: |-", "value: >-", false),
             ("name: istio-proxy", "nom: istio-proxy", false),
             ("args: [\"proxy\", \"sidecar\"]", "args: [\"proxy\"]", false),
             ("value: \"sleep\"", "value: \"sleep\"\n      extra: 1", false),
