@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::node::JsonNode;
-use super::patched::{MergeKey, Reach, reach};
+use super::patched::{MergeKey, Reach, StructPlan, reach};
 use crate::types::{DefKind, GoType, Kind, Ty};
 
 /// Checks that `data` decodes as Go type `t`.
@@ -189,6 +189,10 @@ fn check_struct<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Resul
 /// The field that JSON key `key` decodes into (exact match; embedded
 /// structs' fields are promoted): its type and JSON name.
 pub fn find_json_field(t: GoType, key: &str) -> Option<(GoType, &'static str)> {
+    // Where the plan follows the struct, its names are the fields'.
+    if let Some(plan) = StructPlan::of(t) {
+        return plan.field(key).map(|field| (GoType(field.ty), field.json));
+    }
     for field in t.fields() {
         if field.inline && field.tag.is_empty() {
             if let Some(found) = find_json_field(GoType(field.ty), key) {

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::node::ValueSink;
-use super::patched::{MergeKey, Reach, reach};
+use super::patched::{MergeKey, Reach, StructPlan, reach};
 use crate::types::{DefKind, GoType, Kind, Ty};
 
 /// `value` decoded into `t` and encoded again, in place; on a decoding
@@ -71,16 +71,43 @@ fn canon_patched(t: GoType, value: &mut Value, patch: &Value, field: &str, merge
             // A field the patch deleted, or one absent from an element
             // the patch added, is written as its zero value unless the
             // encoder leaves it out (as `fields` does).
-            for field in &plan.written_when_absent {
-                if !entries.contains_key(field.json) {
-                    let mut zero = Value::Null;
-                    canon(GoType(field.ty), &mut zero)?;
-                    entries.insert(field.json.to_owned(), zero);
-                }
-            }
-            Ok(())
+            zeros_when_absent(plan, entries)
         }
     }
+}
+
+/// The fields the encoder writes as their zero value, put where absent.
+fn zeros_when_absent(plan: &StructPlan, entries: &mut Map<String, Value>) -> Result<(), String> {
+    for field in &plan.written_when_absent {
+        if !entries.contains_key(field.json) {
+            let mut zero = Value::Null;
+            canon(GoType(field.ty), &mut zero)?;
+            entries.insert(field.json.to_owned(), zero);
+        }
+    }
+    Ok(())
+}
+
+/// [`fields`] done in place, for a struct its plan follows: there the
+/// object's keys are its fields' JSON names already, so only what
+/// decoding drops, what the encoder leaves out and what it writes when
+/// absent change, and no map is built again.
+fn fields_in_place(plan: &StructPlan, entries: &mut Map<String, Value>) -> Result<(), String> {
+    let mut result = Ok(());
+    entries.retain(|key, entry| {
+        if result.is_err() {
+            return true;
+        }
+        // Decoding drops what the type does not know.
+        let Some(field) = plan.field(key) else { return false };
+        if super::typed::left_out(field, Some(&*entry).filter(|v| !v.is_null())) {
+            return false;
+        }
+        result = canon(GoType(field.ty), entry);
+        true
+    });
+    result?;
+    zeros_when_absent(plan, entries)
 }
 
 /// Whether [`normalize`] would succeed and leave `value` as it is: a walk
@@ -185,6 +212,9 @@ fn canon(t: GoType, value: &mut Value) -> Result<(), String> {
             Ok(())
         }
         Ty::Named(_) => {
+            if let (Value::Object(entries), Some(plan)) = (&mut *value, StructPlan::of(t)) {
+                return fields_in_place(plan, entries);
+            }
             let mut source = match std::mem::take(value) {
                 Value::Object(m) => m,
                 _ => Map::new(),

@@ -141,6 +141,10 @@ impl<'p> Elements<'p> {
 pub(crate) struct StructPlan {
     /// By JSON name.
     by_name: Vec<(&'static str, &'static Field)>,
+    /// Indexes into `by_name` by a hash of the name (open addressing;
+    /// `EMPTY` where none): every decoded key is looked up, and a binary
+    /// search compares several names for each.
+    table: Box<[u16]>,
     /// Those the encoder writes even when the object lacks them, in
     /// declaration order.
     pub(super) written_when_absent: Vec<&'static Field>,
@@ -183,12 +187,67 @@ impl StructPlan {
             return None;
         }
         let written_when_absent = fields.into_iter().filter(|f| !super::typed::left_out::<Value>(f, None)).collect();
-        Some(StructPlan { by_name, written_when_absent })
+        let mut table = vec![EMPTY; (by_name.len() * 4).next_power_of_two()].into_boxed_slice();
+        let mask = table.len() - 1;
+        for (i, (name, _)) in by_name.iter().enumerate() {
+            let mut at = name_hash(name) & mask;
+            while table[at] != EMPTY {
+                at = (at + 1) & mask;
+            }
+            table[at] = u16::try_from(i).ok().filter(|&i| i != EMPTY)?;
+        }
+        Some(StructPlan { by_name, table, written_when_absent })
     }
 
     /// The field JSON key `key` decodes into.
     pub(super) fn field(&self, key: &str) -> Option<&'static Field> {
-        let at = self.by_name.binary_search_by_key(&key, |(name, _)| name).ok()?;
-        Some(self.by_name[at].1)
+        let mask = self.table.len() - 1;
+        let mut at = name_hash(key) & mask;
+        loop {
+            let (name, field) = *self.by_name.get(usize::from(self.table[at]))?;
+            if name == key {
+                return Some(field);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// No field, in a plan's table.
+const EMPTY: u16 = u16::MAX;
+
+/// A hash of a field name from its length and three of its bytes: cheap,
+/// and apart for a struct's names, which differ there (a table at most a
+/// quarter full absorbs the rest).
+fn name_hash(name: &str) -> usize {
+    let bytes = name.as_bytes();
+    let (first, middle, last) = match bytes {
+        [] => (0, 0, 0),
+        [.., last] => (bytes[0], bytes[bytes.len() / 2], *last),
+    };
+    let mixed = (bytes.len() as u64) ^ (u64::from(first) << 8) ^ (u64::from(middle) << 16) ^ (u64::from(last) << 24);
+    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_finds_each_of_its_fields_by_name_and_nothing_else() {
+        let mut planned = 0;
+        for t in (0..GoType::count()).filter_map(|i| u16::try_from(i).ok()).map(GoType) {
+            let Some(plan) = StructPlan::of(t) else { continue };
+            planned += 1;
+            let names: Vec<&str> = plan.by_name.iter().map(|(name, _)| *name).collect();
+            for &(name, field) in &plan.by_name {
+                assert!(plan.field(name).is_some_and(|found| std::ptr::eq(found, field)), "{}.{name}", t.name());
+                for other in [format!("{name}x"), name.to_uppercase(), name[..name.len() / 2].to_owned()] {
+                    assert_eq!(plan.field(&other).is_some(), names.contains(&other.as_str()), "{}.{other}", t.name());
+                }
+            }
+            assert!(plan.field("").is_none() || names.contains(&""));
+        }
+        assert!(planned > 50, "{planned} struct types planned");
     }
 }
