@@ -24,6 +24,9 @@ pub struct LastRead {
     slots: Slots,
     /// For each line, the scalar on it (an index into `slots.scalars`).
     by_line: Vec<Option<u32>>,
+    /// Where each line of `text` starts, and where a line after the last
+    /// would.
+    starts: Vec<usize>,
 }
 
 impl LastRead {
@@ -35,40 +38,55 @@ impl LastRead {
         if !value.is_object() {
             return None;
         }
-        let lines = text.split('\n').count();
+        let mut starts: Vec<usize> =
+            std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1)).collect();
+        let lines = starts.len();
+        starts.push(text.len() + 1);
         let mut by_line = vec![None; lines];
         for (i, slot) in slots.scalars.iter().enumerate() {
             let i = u32::try_from(i).ok()?;
             by_line.get_mut(slot.line as usize..slot.end as usize)?.fill(Some(i));
         }
-        Some((value.clone(), LastRead { text: text.to_owned(), value, slots, by_line }))
+        Some((value.clone(), LastRead { text: text.to_owned(), value, slots, by_line, starts }))
+    }
+
+    /// Line `line` of the last render, without its newline.
+    fn line(&self, line: usize) -> &str {
+        &self.text[self.starts[line]..self.starts[line + 1] - 1]
     }
 
     /// `text` read from this render, if it differs from it only in
     /// scalars on lines of their own.
     pub fn reread(&self, text: &str) -> Option<Value> {
-        let old: Vec<&str> = self.text.split('\n').collect();
-        let new: Vec<&str> = text.split('\n').collect();
-        if old.len() != new.len() {
-            return None;
-        }
+        let (old, new) = (self.text.as_bytes(), text.as_bytes());
         let mut value: Option<Value> = None;
-        let mut line = 0;
-        while line < new.len() {
-            if old[line] == new[line] {
-                line += 1;
-                continue;
+        // Where the texts are at the start of one line, past what was
+        // compared: the texts before are alike but for the scalars read.
+        let (mut at_old, mut at_new) = (0, 0);
+        loop {
+            let alike = common_prefix(&old[at_old..], &new[at_new..]);
+            if at_old + alike == old.len() && at_new + alike == new.len() {
+                break;
             }
+            // The lines agree up to the one that differs, so that the
+            // same offset starts them in both.
+            let line = self.starts.partition_point(|&start| start <= at_old + alike) - 1;
             let slot = self.slots.scalars[(*self.by_line.get(line)?)? as usize];
             let (first, end, column) = (slot.line as usize, slot.end as usize, slot.column as usize);
-            let (old_first, new_first) = (old[first], new[first]);
+            if self.starts[first] < at_old {
+                return None;
+            }
+            let first_new = at_new + (self.starts[first] - at_old);
+            let (new_lines, read) = lines(&text[first_new..], end - first)?;
+            let (old_first, new_first) = (self.line(first), new_lines[0]);
             if new_first.len() <= column || new_first.as_bytes()[..column] != old_first.as_bytes()[..column] {
                 return None;
             }
             // A literal block's lines must stay in it: as deep as its
             // first, which stays where it was (so they are deeper than
             // what holds the block, there as in the document read here).
-            let (old_block, new_block) = (&old[first + 1..end], &new[first + 1..end]);
+            let old_block: Vec<&str> = (first + 1..end).map(|l| self.line(l)).collect();
+            let new_block = &new_lines[1..];
             if old_block != new_block {
                 let depth = |line: &&str| line.len() - line.trim_start_matches(' ').len();
                 let content = |line: &&&str| !line.trim_start_matches(' ').is_empty();
@@ -83,7 +101,15 @@ impl LastRead {
             let scalar = read_scalar(&new_first[column..], new_block, slot.last, steps.last())?;
             let tree = value.get_or_insert_with(|| self.value.clone());
             *self.place(tree, steps)? = scalar;
-            line = end;
+            // Both past the scalar's lines; past the end when they hold
+            // the last line, which both must then (the same line count).
+            at_old = self.starts[end];
+            at_new = first_new + read;
+            match (at_old > old.len(), at_new > new.len()) {
+                (false, false) => {}
+                (true, true) => break,
+                _ => return None,
+            }
         }
         Some(value.unwrap_or_else(|| self.value.clone()))
     }
@@ -124,6 +150,40 @@ fn read_scalar(text: &str, more: &[&str], last: bool, step: Option<&Step>) -> Op
         }
         _ => None,
     }
+}
+
+/// The first `count` lines of `text`, without their newlines, and how far
+/// they reach: past the newline of the last, or past the end of `text`
+/// when the last is its final line; `None` if it has fewer.
+fn lines(text: &str, count: usize) -> Option<(Vec<&str>, usize)> {
+    let mut lines = Vec::with_capacity(count);
+    let mut at = 0;
+    for _ in 0..count {
+        let rest = text.get(at..)?;
+        match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(newline) => {
+                lines.push(&rest[..newline]);
+                at += newline + 1;
+            }
+            None => {
+                lines.push(rest);
+                at = text.len() + 1;
+            }
+        }
+    }
+    Some((lines, at))
+}
+
+/// How many leading bytes `a` and `b` share: compared a block at a time,
+/// as renders that differ do in a few places only.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..n].iter().zip(&b[at..n]).take_while(|(x, y)| x == y).count()
 }
 
 fn is_scalar(value: &Value) -> bool {
@@ -183,6 +243,30 @@ mod tests {
             }
         }
         assert_eq!(last.reread(SIDECAR), full(SIDECAR), "the same text");
+    }
+
+    #[test]
+    fn a_render_that_ends_otherwise_reads_as_itself() {
+        let pairs = [
+            ("a: |+\n  x", "a: |+\n  x\n"),
+            ("a: |+\n  x\n", "a: |+\n  x"),
+            ("a: |+\n  x\n", "a: |+\n  y\n\n"),
+            ("a: 1\nb: 2", "a: 1\nb: 2\n"),
+            ("a: 1\nb: 2", "a: 1\nb: 3"),
+            ("a: 1\nb: 2\n", "a: 1\nb: 3"),
+            ("a: 1\nb: 2", "a: 1\nb: 2\nc: 3"),
+            ("a: 1\nb: 2\nc: 3", "a: 1\nb: 2"),
+            ("a: 1\nb: |-\n  x\n  y\nc: 3", "a: 2\nb: |-\n  x\n  z\nc: 4"),
+            ("a: 1\nb: |-\n  x\n  y\nc: 3", "a: 2\nb: |-\n  x\nc: 4"),
+        ];
+        for (from, to) in pairs {
+            let (_, last) = LastRead::read(from).expect(from);
+            if let Some(reread) = last.reread(to) {
+                assert_eq!(Some(reread), full(to), "{from:?} -> {to:?}");
+            }
+        }
+        let (_, last) = LastRead::read(pairs[8].0).expect("a mapping");
+        assert!(last.reread(pairs[8].1).is_some(), "three scalars changed in place");
     }
 
     #[test]
