@@ -81,6 +81,71 @@ fn check_patched_value(
     }
 }
 
+/// A step of a path into a JSON value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathStep<'k> {
+    /// An object's entry.
+    Key(&'k str),
+    /// An array's element.
+    Index(usize),
+}
+
+/// Whether a value of type `t` that decodes still decodes with the scalar
+/// at `path` replaced by `scalar`: [`check`] of the whole at the cost of
+/// the path. `None` where the walk does not follow the path exactly (a
+/// step into a special type, a scalar or a step of the wrong kind), which
+/// leaves the answer to `check` of the whole.
+pub fn check_scalar_at(t: GoType, path: &[PathStep<'_>], scalar: &Value) -> Option<bool> {
+    if scalar.is_array() || scalar.is_object() {
+        return None;
+    }
+    let mut t = t;
+    for step in path {
+        match element(t, *step)? {
+            Element::Typed(of) => t = of,
+            // Decoding takes anything there.
+            Element::Unchecked => return Some(true),
+        }
+    }
+    let mut path = Vec::new();
+    let mut context = Context { strukt: t, path: &mut path, strict: false, proto: false };
+    Some(check_value(t, scalar, &mut context).is_ok())
+}
+
+/// What `check_value` checks a value's element at `step` as.
+enum Element {
+    Typed(GoType),
+    Unchecked,
+}
+
+fn element(t: GoType, step: PathStep<'_>) -> Option<Element> {
+    if t.special().is_some() {
+        return None;
+    }
+    match (t.expr(), step) {
+        (Ty::Any, _) => Some(Element::Unchecked),
+        (Ty::Ptr(e), _) => element(GoType(e), step),
+        (Ty::Slice(e), PathStep::Index(_)) => Some(Element::Typed(GoType(e))),
+        (Ty::Map(_, v), PathStep::Key(_)) => Some(Element::Typed(GoType(v))),
+        (Ty::Named(_), _) => match t.def().map(|d| d.kind) {
+            Some(DefKind::Struct(..) | DefKind::Message(..)) => match step {
+                // An unknown field is skipped.
+                PathStep::Key(key) => {
+                    Some(find_json_field(t, key).map_or(Element::Unchecked, |(f, _)| Element::Typed(f)))
+                }
+                PathStep::Index(_) => None,
+            },
+            Some(DefKind::Named(_)) => match t.underlying().expr() {
+                Ty::Basic(_) => None,
+                _ => element(t.underlying(), step),
+            },
+            Some(DefKind::Enum(..)) => None,
+            _ => Some(Element::Unchecked),
+        },
+        _ => None,
+    }
+}
+
 struct Context<'p> {
     /// Unknown fields are errors.
     strict: bool,
@@ -145,8 +210,8 @@ fn check_value<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Result
             None if data.as_str().is_some() && GoType(e).kind() == Kind::Uint8 => Ok(()),
             None => Err(mismatch(json_kind(data), t, cx)),
         },
-        Ty::Map(_, v) => match data.entries() {
-            Some(entries) => entries.into_iter().try_for_each(|(_, item)| check_value(GoType(v), item, cx)),
+        Ty::Map(_, v) => match data.try_entries(&mut |_, item| check_value(GoType(v), item, cx)) {
+            Some(result) => result,
             None => Err(mismatch(json_kind(data), t, cx)),
         },
         Ty::Basic(_) => check_scalar(t, data, cx),
@@ -165,25 +230,25 @@ fn check_value<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Result
 }
 
 fn check_struct<N: JsonNode>(t: GoType, data: &N, cx: &mut Context<'_>) -> Result<(), String> {
-    let Some(entries) = data.entries() else {
-        return Err(mismatch(json_kind(data), t, cx));
-    };
-    for (key, value) in entries {
+    let mut entry = |key: &str, value: &N| {
         let found = if cx.proto && t.is_message() { find_proto_field(t, key) } else { find_json_field(t, key) };
         let Some(field) = found else {
             if cx.strict && !t.is_message() {
                 return Err(format!("json: unknown field {}", injit_strconv::quote(key.as_bytes())));
             }
-            continue;
+            return Ok(());
         };
         let outer = std::mem::replace(&mut cx.strukt, t);
         cx.path.push(field.1);
         let result = check_value(field.0, value, cx);
         cx.path.pop();
         cx.strukt = outer;
-        result?;
+        result
+    };
+    match data.try_entries(&mut entry) {
+        Some(result) => result,
+        None => Err(mismatch(json_kind(data), t, cx)),
     }
-    Ok(())
 }
 
 /// The field that JSON key `key` decodes into (exact match; embedded
@@ -225,6 +290,9 @@ fn check_enum<N: JsonNode>(t: GoType, data: &N, cx: &Context<'_>) -> Result<(), 
 /// An integer field: a JSON number in range, or for protobuf JSON also
 /// a string holding one (`"8"`).
 fn check_integer<N: JsonNode>(kind: Kind, t: GoType, data: &N, cx: &Context<'_>) -> Result<(), String> {
+    if data.exact_integer().is_some_and(|i| integer_in_range(kind, i)) {
+        return Ok(());
+    }
     match (data.number_text(), data.as_str()) {
         (Some(text), _) if integer_fits(kind, &text) => Ok(()),
         (Some(text), _) => Err(mismatch(&format!("number {text}"), t, cx)),
@@ -282,6 +350,21 @@ fn check_kind<N: JsonNode>(kind: Kind, t: GoType, data: &N, cx: &Context<'_>) ->
     if ok { Ok(()) } else { Err(mismatch(json_kind(data), t, cx)) }
 }
 
+/// Whether integer `i` is in range of `kind` (as `integer_fits` of its
+/// text).
+fn integer_in_range(kind: Kind, i: i128) -> bool {
+    match kind {
+        Kind::Int8 => i8::try_from(i).is_ok(),
+        Kind::Int16 => i16::try_from(i).is_ok(),
+        Kind::Int32 => i32::try_from(i).is_ok(),
+        Kind::Int | Kind::Int64 => i64::try_from(i).is_ok(),
+        Kind::Uint8 => u8::try_from(i).is_ok(),
+        Kind::Uint16 => u16::try_from(i).is_ok(),
+        Kind::Uint32 => u32::try_from(i).is_ok(),
+        _ => u64::try_from(i).is_ok(),
+    }
+}
+
 /// Whether a JSON number's text is an integer in range of `kind`
 /// (`strconv.ParseInt(s, 10, bits)`).
 fn integer_fits(kind: Kind, text: &str) -> bool {
@@ -315,6 +398,7 @@ fn check_special<N: JsonNode>(key: &str, t: GoType, data: &N, cx: &Context<'_>) 
             None => Err(mismatch(json_kind(data), t, cx)),
         },
         "intstr.IntOrString" if data.as_str().is_some() => Ok(()),
+        "intstr.IntOrString" if data.exact_integer().is_some_and(|i| integer_in_range(Kind::Int32, i)) => Ok(()),
         "intstr.IntOrString" if data.is_number() => {
             let text = data.number_text().unwrap_or_default();
             if text.parse::<i32>().is_ok() {
@@ -370,6 +454,46 @@ mod tests {
             "json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container"
         );
         assert!(pod(r#"{"spec":{"securityContext":{"runAsUser":1.5}}}"#).unwrap_err().contains("number 1.5"));
+    }
+
+    #[test]
+    fn integers_held_exactly_are_in_range_as_their_text_is() {
+        let kinds = [
+            Kind::Int,
+            Kind::Int8,
+            Kind::Int16,
+            Kind::Int32,
+            Kind::Int64,
+            Kind::Uint,
+            Kind::Uint8,
+            Kind::Uint16,
+            Kind::Uint32,
+            Kind::Uint64,
+        ];
+        let edges: [i128; 10] = [0, 1 << 7, 1 << 8, 1 << 15, 1 << 16, 1 << 31, 1 << 32, 1 << 63, 1 << 64, 1];
+        let mut texts: Vec<String> =
+            edges.iter().flat_map(|&e| [e - 1, e, e + 1, -e - 1, -e, 1 - e]).map(|i| i.to_string()).collect();
+        texts.extend(["1.0", "-0.0", "1e3", "2.5", "18446744073709551616", "-9223372036854775809"].map(String::from));
+        for text in &texts {
+            let Ok(value) = serde_json::from_str::<Value>(text) else { continue };
+            let written = value.number_text().expect("a number");
+            for kind in kinds {
+                if let Some(i) = value.exact_integer() {
+                    assert_eq!(integer_in_range(kind, i), integer_fits(kind, &written), "{text} as {kind:?}");
+                }
+            }
+        }
+        let int32_port = |port: &str| {
+            let pod = format!(r#"{{"spec":{{"containers":[{{"name":"a","ports":[{{"containerPort":{port}}}]}}]}}}}"#);
+            check(GoType::named("corev1.Pod").expect("Pod"), &serde_json::from_str::<Value>(&pod).expect("JSON"))
+        };
+        assert_eq!(int32_port("2147483647"), Ok(()));
+        assert_eq!(
+            int32_port("2147483648").unwrap_err(),
+            "json: cannot unmarshal number 2147483648 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"
+        );
+        assert!(int32_port("-2147483649").unwrap_err().contains("number -2147483649"));
+        assert!(int32_port("18446744073709551615").unwrap_err().contains("number 18446744073709551615"));
     }
 
     #[test]

@@ -45,6 +45,21 @@ pub trait JsonNode: Sized {
         None
     }
 
+    /// Calls `f` on each entry of an object in key order, up to its first
+    /// error; `None` for other nodes. Trees that can lend their entries
+    /// without collecting them say so (the decoding checks walk every
+    /// object).
+    fn try_entries(&self, f: &mut dyn FnMut(&str, &Self) -> Result<(), String>) -> Option<Result<(), String>> {
+        let entries = self.entries()?;
+        Some(entries.into_iter().try_for_each(|(key, value)| f(key, value)))
+    }
+
+    /// A number's value when the tree holds it as an integer, so that a
+    /// range check needs no text; `None` leaves it to `number_text`.
+    fn exact_integer(&self) -> Option<i128> {
+        None
+    }
+
     /// An integer's value, exact when the text is an integer.
     fn as_i64(&self) -> Option<i64> {
         let text = self.number_text()?;
@@ -181,6 +196,15 @@ impl JsonNode for JsonValue {
 
     fn entries(&self) -> Option<Vec<(&str, &JsonValue)>> {
         self.as_object().map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+    }
+
+    fn try_entries(&self, f: &mut dyn FnMut(&str, &JsonValue) -> Result<(), String>) -> Option<Result<(), String>> {
+        Some(self.as_object()?.iter().try_for_each(|(key, value)| f(key, value)))
+    }
+
+    fn exact_integer(&self) -> Option<i128> {
+        let JsonValue::Number(n) = self else { return None };
+        n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))
     }
 
     fn len(&self) -> usize {
