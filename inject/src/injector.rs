@@ -18,6 +18,7 @@ use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, TemplateError};
+use crate::kept_render::{KeptRender, Reread};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
 use crate::rendered_problems::{RenderedProblem, rendered_problems};
@@ -235,7 +236,7 @@ pub struct Injector {
     mesh_proxy_config: MeshProxyConfig,
     /// Each template's last render read as YAML, in each of its two forms
     /// (`compiled.rs`), to read the next render from.
-    last_reads: BTreeMap<String, [Mutex<Option<Arc<LastRead>>>; 2]>,
+    last_reads: BTreeMap<String, [Mutex<Option<Arc<KeptRender>>>; 2]>,
 }
 
 impl Injector {
@@ -606,21 +607,28 @@ impl Injector {
     /// What template `name` rendered, read as an overlay: from its last
     /// render when only one-line scalars differ (`yaml::LastRead`), which
     /// the reference pipeline does not do.
-    fn read_overlay(&self, name: &str, own_proxy_config: bool, rendered: &str) -> Result<Value, OverlayError> {
+    fn read_overlay(
+        &self,
+        name: &str,
+        own_proxy_config: bool,
+        rendered: &str,
+    ) -> Result<(Value, Option<Reread>), OverlayError> {
         let last = self.last_reads.get(name).map(|forms| &forms[usize::from(own_proxy_config)]);
         let Some(last) = last.filter(|_| self.options.pipeline == Pipeline::Fast) else {
-            return parse_overlay(rendered);
+            return Ok((parse_overlay(rendered)?, None));
         };
         let previous = last.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        if let Some(overlay) = previous.and_then(|p| p.reread(rendered)) {
-            return Ok(overlay);
+        if let Some(previous) = previous
+            && let Some((overlay, changed)) = previous.read.reread_scalars(rendered)
+        {
+            return Ok((overlay, Some((previous, changed))));
         }
         match LastRead::read(rendered) {
             Some((overlay, read)) => {
-                *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(read));
-                Ok(overlay)
+                *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(KeptRender::new(read)));
+                Ok((overlay, None))
             }
-            None => parse_overlay(rendered),
+            None => Ok((parse_overlay(rendered)?, None)),
         }
     }
 
@@ -635,10 +643,10 @@ impl Injector {
     ) -> Result<Rendered, Error> {
         let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
         let mut overlays = Vec::with_capacity(names.len());
-        for name in names {
+        for (i, name) in names.iter().enumerate() {
             deadline.check()?;
             let rendered = self.render(name, data, own_proxy_config)?;
-            let overlay = self.read_overlay(name, own_proxy_config, &rendered).map_err(|e| {
+            let (overlay, reread) = self.read_overlay(name, own_proxy_config, &rendered).map_err(|e| {
                 // The rendered line means nothing to the template's author:
                 // the config's line that wrote it does.
                 let place = e.at.map(|(line, column)| line_offset(&rendered, line) + column.saturating_sub(1));
@@ -653,15 +661,21 @@ impl Injector {
             for problem in rendered_problems(&rendered, &overlay) {
                 warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
             }
-            template_pod = apply_overlay(std::mem::take(&mut template_pod), &overlay, self.of_template_pod(), deadline)
-                .map_err(|e| {
-                    e.into_error(|e| {
-                        Error::new(
-                            ErrorKind::RenderedYaml,
-                            format!("template {name:?}: failed applying injection overlay: {e}"),
-                        )
-                    })
-                })?;
+            // The first template merges into an empty pod: the same pod
+            // each time but for the scalars that changed.
+            let kept = reread.filter(|_| i == 0).and_then(|(kept, changed)| kept.template_pod(&overlay, &changed));
+            template_pod = match kept {
+                Some(made) => made,
+                None => apply_overlay(std::mem::take(&mut template_pod), &overlay, self.of_template_pod(), deadline)
+                    .map_err(|e| {
+                        e.into_error(|e| {
+                            Error::new(
+                                ErrorKind::RenderedYaml,
+                                format!("template {name:?}: failed applying injection overlay: {e}"),
+                            )
+                        })
+                    })?,
+            };
             let proxy_in_init = pod::find(&template_pod, Containers::Init, PROXY).is_some();
             overlays.push((name.clone(), overlay, proxy_in_init));
         }

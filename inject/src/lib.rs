@@ -13,6 +13,7 @@ mod embedded;
 mod error;
 pub mod images;
 pub mod injector;
+mod kept_render;
 pub mod kube_inject;
 pub mod legacy_types;
 mod list_items;

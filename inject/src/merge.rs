@@ -120,11 +120,36 @@ fn is_plain(value: &Value) -> bool {
     }
 }
 
+/// Whether merging `value` into nothing (or into an empty pod) leaves
+/// each of its scalars where it stands in `value`: as [`is_plain`], but a
+/// map's entry may be `null`, which the merge drops, moving nothing else.
+pub(crate) fn keeps_places(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Object(map) => map.iter().all(|(k, v)| {
+            !k.starts_with('$')
+                && match (v, merge_key(k)) {
+                    (Value::Null, _) => true,
+                    (Value::Array(items), Some(key)) => is_keyed(items, key, keeps_places),
+                    _ => keeps_places(v),
+                }
+        }),
+        Value::Array(items) => items.iter().all(keeps_places),
+        _ => true,
+    }
+}
+
 fn is_plain_keyed(items: &[Value], key: &str) -> bool {
+    is_keyed(items, key, is_plain)
+}
+
+/// Whether each of `items` is an object with a scalar `key` no other has,
+/// and `inner` holds of it.
+fn is_keyed(items: &[Value], key: &str, inner: fn(&Value) -> bool) -> bool {
     let mut seen = HashSet::with_capacity(items.len());
     items.iter().all(|item| {
         let k = key_of(item, key).filter(|k| !k.is_null() && !k.is_array() && !k.is_object());
-        k.is_some_and(|k| seen.insert(Key::of(k))) && is_plain(item)
+        k.is_some_and(|k| seen.insert(Key::of(k))) && inner(item)
     })
 }
 

@@ -6,6 +6,7 @@
 //! values of the wrong type are errors.
 
 use injit_runtime::Kind;
+use injit_runtime::encoding::json::check::PathStep;
 use injit_runtime::encoding::json::{check, normalize, typed};
 use injit_runtime::types::{GoType, Ty};
 use injit_strconv::FloatFormat;
@@ -71,6 +72,13 @@ impl Typed {
     /// not).
     pub fn check(self, value: &Value) -> Result<(), String> {
         check::check(self.go, value)
+    }
+
+    /// Whether a value of this type that decodes still does with the
+    /// scalar at `path` replaced by `scalar`; `None` when only checking
+    /// the whole can say.
+    pub fn scalar_decodes_at(self, path: &[PathStep<'_>], scalar: &Value) -> Option<bool> {
+        check::check_scalar_at(self.go, path, scalar)
     }
 
     /// What `sigs.k8s.io/yaml.Unmarshal` of a YAML document into this

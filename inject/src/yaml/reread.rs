@@ -12,6 +12,7 @@
 //! same shape around it.
 
 use injit_runtime::NumberMode;
+use injit_runtime::encoding::json::check::PathStep;
 use serde_json::Value;
 
 use super::block::{Slots, Step, document_with_slots};
@@ -50,6 +51,11 @@ impl LastRead {
         Some((value.clone(), LastRead { text: text.to_owned(), value, slots, by_line, starts }))
     }
 
+    /// The tree the render read as.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
     /// Line `line` of the last render, without its newline.
     fn line(&self, line: usize) -> &str {
         &self.text[self.starts[line]..self.starts[line + 1] - 1]
@@ -58,8 +64,15 @@ impl LastRead {
     /// `text` read from this render, if it differs from it only in
     /// scalars on lines of their own.
     pub fn reread(&self, text: &str) -> Option<Value> {
+        self.reread_scalars(text).map(|(value, _)| value)
+    }
+
+    /// [`reread`](LastRead::reread), with the scalars read anew (by
+    /// index, for [`path`](LastRead::path)), in the order of the text.
+    pub fn reread_scalars(&self, text: &str) -> Option<(Value, Vec<u32>)> {
         let (old, new) = (self.text.as_bytes(), text.as_bytes());
         let mut value: Option<Value> = None;
+        let mut changed = Vec::new();
         // Where the texts are at the start of one line, past what was
         // compared: the texts before are alike but for the scalars read.
         let (mut at_old, mut at_new) = (0, 0);
@@ -71,7 +84,8 @@ impl LastRead {
             // The lines agree up to the one that differs, so that the
             // same offset starts them in both.
             let line = self.starts.partition_point(|&start| start <= at_old + alike) - 1;
-            let slot = self.slots.scalars[(*self.by_line.get(line)?)? as usize];
+            let index = (*self.by_line.get(line)?)?;
+            let slot = self.slots.scalars[index as usize];
             let (first, end, column) = (slot.line as usize, slot.end as usize, slot.column as usize);
             if self.starts[first] < at_old {
                 return None;
@@ -101,6 +115,7 @@ impl LastRead {
             let scalar = read_scalar(&new_first[column..], new_block, slot.last, steps.last())?;
             let tree = value.get_or_insert_with(|| self.value.clone());
             *self.place(tree, steps)? = scalar;
+            changed.push(index);
             // Both past the scalar's lines; past the end when they hold
             // the last line, which both must then (the same line count).
             at_old = self.starts[end];
@@ -111,7 +126,20 @@ impl LastRead {
                 _ => return None,
             }
         }
-        Some(value.unwrap_or_else(|| self.value.clone()))
+        Some((value.unwrap_or_else(|| self.value.clone()), changed))
+    }
+
+    /// Where scalar `index` (of those `reread_scalars` names) is in the
+    /// tree.
+    pub fn path(&self, index: u32) -> Vec<PathStep<'_>> {
+        let slot = self.slots.scalars[index as usize];
+        self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize]
+            .iter()
+            .map(|step| match step {
+                Step::Key(k) => PathStep::Key(&self.slots.keys[*k as usize]),
+                Step::Index(i) => PathStep::Index(*i as usize),
+            })
+            .collect()
     }
 
     /// The node at `steps` in `tree`.
