@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, TemplateError};
 use crate::kept_render::{KeptRender, Reread};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
-use crate::rendered_problems::{RenderedProblem, rendered_problems};
+use crate::rendered_problems::{RenderedProblem, rendered_problems, rendered_problems_of_known_fields};
 use crate::status::{self, Previous, STATUS_ANNOTATION};
 use crate::template_data::{self, Render};
 use crate::typed::Typed;
@@ -219,7 +219,9 @@ struct Rendered {
     /// Each template's name and overlay, and whether the proxy is among
     /// the template pod's init containers once it is applied.
     overlays: Vec<(String, Value, bool)>,
-    template_pod: Value,
+    /// Of which injection reads the names and decoding only: it may be a
+    /// kept render's (`KeptRender::template_pod`).
+    template_pod: Arc<Value>,
 }
 
 /// A config's templates, compiled, with the mesh config and values.
@@ -641,7 +643,8 @@ impl Injector {
         deadline: Deadline,
         warnings: &mut Vec<String>,
     ) -> Result<Rendered, Error> {
-        let mut template_pod = Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes");
+        let mut template_pod =
+            Arc::new(Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes"));
         let mut overlays = Vec::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             deadline.check()?;
@@ -658,15 +661,22 @@ impl Injector {
                     None => e.error.context(format_args!("template {name:?}")),
                 }
             })?;
-            for problem in rendered_problems(&rendered, &overlay) {
+            let problems = match &reread {
+                Some((kept, _)) if kept.has_known_fields() => rendered_problems_of_known_fields(&rendered),
+                _ => rendered_problems(&rendered, &overlay),
+            };
+            for problem in problems {
                 warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
             }
-            // The first template merges into an empty pod: the same pod
-            // each time but for the scalars that changed.
-            let kept = reread.filter(|_| i == 0).and_then(|(kept, changed)| kept.template_pod(&overlay, &changed));
+            // A lone template merges into an empty pod: the same pod each
+            // time but for the scalars that changed, which injection does
+            // not read. (A second template would merge into those.)
+            let alone = i == 0 && names.len() == 1;
+            let kept = reread.filter(|_| alone).and_then(|(kept, changed)| kept.template_pod(&overlay, &changed));
             template_pod = match kept {
                 Some(made) => made,
-                None => apply_overlay(std::mem::take(&mut template_pod), &overlay, self.of_template_pod(), deadline)
+                None => apply_overlay(Arc::unwrap_or_clone(template_pod), &overlay, self.of_template_pod(), deadline)
+                    .map(Arc::new)
                     .map_err(|e| {
                         e.into_error(|e| {
                             Error::new(

@@ -17,10 +17,12 @@
 use std::sync::{Arc, OnceLock};
 
 use injit_runtime::encoding::json::check::PathStep;
+use injit_runtime::types::GoType;
 use serde_json::{Map, Value};
 
 use crate::merge;
 use crate::typed::Typed;
+use crate::unknown_fields::unknown_fields;
 use crate::yaml::LastRead;
 
 /// A render of one template form, kept.
@@ -30,7 +32,10 @@ pub(crate) struct KeptRender {
     /// The template pod the render's own overlay makes of an empty pod,
     /// if the merge keeps its scalars' places and it decodes; made when
     /// first asked for.
-    template_pod: OnceLock<Option<Value>>,
+    template_pod: OnceLock<Option<Arc<Value>>>,
+    /// Whether its overlay has only fields the pod's types have (as has
+    /// any overlay read from it, of the same keys).
+    known_fields: OnceLock<bool>,
 }
 
 /// A render read from a kept one: these of its scalars read anew.
@@ -38,30 +43,41 @@ pub(crate) type Reread = (Arc<KeptRender>, Vec<u32>);
 
 impl KeptRender {
     pub(crate) fn new(read: LastRead) -> KeptRender {
-        KeptRender { read, template_pod: OnceLock::new() }
+        KeptRender { read, template_pod: OnceLock::new(), known_fields: OnceLock::new() }
     }
 
     /// The template pod `overlay` makes of an empty pod, read from this
-    /// render with scalars `changed` read anew: the kept one with them in
-    /// place. `None` when that would not be the merge's pod, or decoding
-    /// it might fail.
-    pub(crate) fn template_pod(&self, overlay: &Value, changed: &[u32]) -> Option<Value> {
+    /// render with scalars `changed` read anew, as far as injection reads
+    /// a template pod: its containers', volumes' and pull secrets' names,
+    /// which are the kept pod's (merge keys never change here), and its
+    /// decoding, which succeeds (each changed scalar decodes where it
+    /// lands). Its other scalars are the kept render's. `None` when that
+    /// would not be the merge's pod but for those scalars, or decoding it
+    /// might fail.
+    pub(crate) fn template_pod(&self, overlay: &Value, changed: &[u32]) -> Option<Arc<Value>> {
         let pod = Typed::pod();
-        let kept = self.template_pod.get_or_init(|| self.own_template_pod()).as_ref()?;
-        let mut made = kept.clone();
+        let kept = self.template_pod.get_or_init(|| self.own_template_pod().map(Arc::new)).as_ref()?;
         for &index in changed {
             let path = self.read.path(index);
             let scalar = at(overlay, &path)?;
             if scalar.is_null() || is_merge_key(&path) || !pod.scalar_decodes_at(&path, scalar)? {
                 return None;
             }
-            let place = at_mut(&mut made, &path)?;
+            // Where the scalar lands in the merge's pod.
+            let place = at(kept, &path)?;
             if place.is_array() || place.is_object() {
                 return None;
             }
-            *place = scalar.clone();
         }
-        Some(made)
+        Some(Arc::clone(kept))
+    }
+
+    /// Whether the overlays read from this render have only fields the
+    /// pod's types have: unknown fields are keys, which rereading keeps.
+    pub(crate) fn has_known_fields(&self) -> bool {
+        *self.known_fields.get_or_init(|| {
+            GoType::named("corev1.Pod").is_some_and(|pod| unknown_fields(pod, self.read.value()).is_empty())
+        })
     }
 
     /// The render's own overlay merged into an empty pod, if the merge
@@ -92,13 +108,6 @@ fn at<'v>(value: &'v Value, path: &[PathStep<'_>]) -> Option<&'v Value> {
     path.iter().try_fold(value, |node, step| match step {
         PathStep::Key(k) => node.as_object()?.get(*k),
         PathStep::Index(i) => node.as_array()?.get(*i),
-    })
-}
-
-fn at_mut<'v>(value: &'v mut Value, path: &[PathStep<'_>]) -> Option<&'v mut Value> {
-    path.iter().try_fold(value, |node, step| match step {
-        PathStep::Key(k) => node.as_object_mut()?.get_mut(*k),
-        PathStep::Index(i) => node.as_array_mut()?.get_mut(*i),
     })
 }
 
@@ -147,9 +156,32 @@ mod tests {
             let pod = kept.template_pod(&overlay, &changed);
             assert_eq!(pod.is_some(), made, "{from} -> {to}");
             if let Some(pod) = pod {
-                assert_eq!(Some(pod), merged(&overlay), "{from} -> {to}");
+                let mut made = Value::clone(&pod);
+                for &index in &changed {
+                    let path = kept.read.path(index);
+                    let place = path.iter().try_fold(&mut made, |node, step| match step {
+                        PathStep::Key(k) => node.as_object_mut()?.get_mut(*k),
+                        PathStep::Index(i) => node.as_array_mut()?.get_mut(*i),
+                    });
+                    *place.expect("the scalar's place") = at(&overlay, &path).expect("the scalar").clone();
+                }
+                assert_eq!(Some(made), merged(&overlay), "{from} -> {to}: the merge's pod but for the scalars");
             }
         }
+    }
+
+    #[test]
+    fn unknown_fields_are_known_from_the_kept_render() {
+        let (_, read) = LastRead::read(SIDECAR).expect("a mapping");
+        assert!(KeptRender::new(read).has_known_fields());
+        let misplaced = SIDECAR.replacen("    resources:\n      limits:", "    resources:\n      limts:", 1);
+        let (_, read) = LastRead::read(&misplaced).expect("a mapping");
+        let kept = KeptRender::new(read);
+        assert!(!kept.has_known_fields());
+        let (overlay, _) =
+            kept.read.reread_scalars(&misplaced.replacen("cpu: \"2\"", "cpu: \"3\"", 1)).expect("reread");
+        let pod = GoType::named("corev1.Pod").expect("Pod");
+        assert_eq!(unknown_fields(pod, &overlay).len(), 1, "the same keys, the same unknown field");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use injit_runtime::types::GoType;
 use saphyr_parser::{Event, Parser};
 use serde_json::Value;
 
-use crate::unknown_fields::unknown_fields;
+use crate::unknown_fields::{UnknownField, unknown_fields};
 
 /// What Go prints for a missing key.
 const NO_VALUE: &str = "<no value>";
@@ -56,7 +56,17 @@ impl std::fmt::Display for RenderedProblem {
 /// walk of the overlay.
 pub fn rendered_problems(rendered: &str, overlay: &Value) -> Vec<RenderedProblem> {
     let Some(pod) = GoType::named("corev1.Pod") else { return Vec::new() };
-    let unknown = unknown_fields(pod, overlay);
+    problems(rendered, unknown_fields(pod, overlay))
+}
+
+/// The problems of `rendered`, read as an overlay known to have no field
+/// the pod's types lack (one with the keys of an overlay that had none):
+/// its `<no value>`s.
+pub fn rendered_problems_of_known_fields(rendered: &str) -> Vec<RenderedProblem> {
+    problems(rendered, Vec::new())
+}
+
+fn problems(rendered: &str, unknown: Vec<UnknownField>) -> Vec<RenderedProblem> {
     let no_value = rendered.contains(NO_VALUE);
     if unknown.is_empty() && !no_value {
         return Vec::new();
