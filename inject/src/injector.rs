@@ -216,12 +216,21 @@ struct CurrentInput<'s, 'p> {
 /// The overlays the templates rendered for a pod, in order, and the pod
 /// they make together.
 struct Rendered {
-    /// Each template's name and overlay, and whether the proxy is among
-    /// the template pod's init containers once it is applied.
-    overlays: Vec<(String, Value, bool)>,
+    overlays: Vec<RenderedOverlay>,
     /// Of which injection reads the names and decoding only: it may be a
     /// kept render's (`KeptRender::template_pod`).
     template_pod: Arc<Value>,
+}
+
+/// What one template rendered.
+struct RenderedOverlay {
+    name: String,
+    overlay: Value,
+    /// Whether the proxy is among the template pod's init containers once
+    /// the overlay is applied.
+    proxy_in_init: bool,
+    /// The kept render it was read from, if it was.
+    reread: Option<Reread>,
 }
 
 /// A config's templates, compiled, with the mesh config and values.
@@ -672,7 +681,8 @@ impl Injector {
             // time but for the scalars that changed, which injection does
             // not read. (A second template would merge into those.)
             let alone = i == 0 && names.len() == 1;
-            let kept = reread.filter(|_| alone).and_then(|(kept, changed)| kept.template_pod(&overlay, &changed));
+            let kept =
+                reread.as_ref().filter(|_| alone).and_then(|(kept, changed)| kept.template_pod(&overlay, changed));
             template_pod = match kept {
                 Some(made) => made,
                 None => apply_overlay(Arc::unwrap_or_clone(template_pod), &overlay, self.of_template_pod(), deadline)
@@ -687,7 +697,7 @@ impl Injector {
                     })?,
             };
             let proxy_in_init = pod::find(&template_pod, Containers::Init, PROXY).is_some();
-            overlays.push((name.clone(), overlay, proxy_in_init));
+            overlays.push(RenderedOverlay { name: name.clone(), overlay, proxy_in_init, reread });
         }
         Ok(Rendered { overlays, template_pod })
     }
@@ -726,7 +736,7 @@ impl Injector {
         // Whether the previous injection put the proxy among the init
         // containers (a native sidecar).
         let native_before = previous.as_ref().is_some_and(|p| p.init_containers.iter().any(|n| n == PROXY));
-        for (name, overlay, proxy_in_init) in overlays {
+        for RenderedOverlay { name, overlay, proxy_in_init, reread } in overlays {
             deadline.check()?;
             // Istio's move to native: the proxy in the containers (the
             // user's, or the classic one injected before, whose fields the
@@ -752,7 +762,17 @@ impl Injector {
                 }
                 round_trip = RoundTrip::Whole;
             }
-            merged = apply_overlay(std::mem::take(&mut merged), &overlay, round_trip, deadline).map_err(|e| {
+            // The elements the overlay adds, ready round-tripped.
+            let elements = match &reread {
+                Some((kept, changed)) if round_trip == RoundTrip::Patched => kept.elements(&overlay, changed),
+                _ => Vec::new(),
+            };
+            let applied = if elements.is_empty() {
+                apply_overlay(std::mem::take(&mut merged), &overlay, round_trip, deadline)
+            } else {
+                apply_overlay_adding(std::mem::take(&mut merged), overlay, elements, deadline)
+            };
+            merged = applied.map_err(|e| {
                 e.into_error(|e| Error::new(
                     ErrorKind::RenderedYaml,
                     format!("template {name:?}: failed parsing generated injected YAML (check Istio sidecar injector configuration): {e}"),
@@ -1080,6 +1100,47 @@ fn apply_overlay(
     Ok(pod)
 }
 
+/// `apply_overlay` with the round trip of what the overlay reached, given
+/// its elements of some pod lists ready round-tripped (`elements`, from
+/// `KeptRender::elements`): a list none of whose elements has its key in
+/// the pod's is left out of the merge and those elements put first in
+/// it, as the merge would put them, round-tripped whole.
+fn apply_overlay_adding(
+    mut pod: Value,
+    mut overlay: Value,
+    elements: Vec<(&'static str, Vec<Value>)>,
+    deadline: Deadline,
+) -> Result<Value, Stop<String>> {
+    let mut added = Vec::with_capacity(elements.len());
+    for (list, ready) in elements {
+        let Some(key) = merge::merge_key(list) else { continue };
+        let Some(adding) = overlay.get("spec").and_then(|spec| spec.get(list)).and_then(Value::as_array) else {
+            continue;
+        };
+        let in_pod = pod.get("spec").and_then(|spec| spec.get(list)).and_then(Value::as_array);
+        let there: Vec<&Value> = in_pod.into_iter().flatten().filter_map(|e| e.get(key)).collect();
+        let new = |element: &Value| element.get(key).is_some_and(|k| !there.contains(&k));
+        if adding.len() != ready.len() || !adding.iter().all(new) {
+            continue;
+        }
+        if let Some(spec) = overlay.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.remove(list);
+        }
+        added.push((list, ready));
+    }
+    merge::merge_until(&mut pod, &overlay, deadline)?;
+    deadline.check()?;
+    Typed::pod().normalize_patched(&mut pod, &overlay).map_err(Stop::Failed)?;
+    for (list, mut ready) in added {
+        let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else { continue };
+        if let Some(Value::Array(there)) = spec.remove(list) {
+            ready.extend(there);
+        }
+        spec.insert(list.to_owned(), Value::Array(ready));
+    }
+    Ok(pod)
+}
+
 /// `stripPod`: a previously injected pod as the template should see it —
 /// without the containers the last injection added, its Prometheus
 /// annotations, or its status.
@@ -1257,5 +1318,43 @@ fn overwrite_envs(container: &mut Value, envs: &BTreeMap<String, String>) {
     }
     for (k, v) in envs {
         pod::push_env(container, k, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// `list` of `overlay` merged into an empty list and round-tripped.
+    fn ready(overlay: &Value, list: &'static str) -> (&'static str, Vec<Value>) {
+        let mut pod = json!({});
+        merge::merge(&mut pod, &json!({"spec": {list: overlay["spec"][list].clone()}}));
+        let pod = Typed::pod().normalize_owned(pod).expect("decodes");
+        (list, pod["spec"][list].as_array().cloned().expect("a list"))
+    }
+
+    #[test]
+    fn adding_ready_elements_applies_the_overlay() {
+        let pod = json!({
+            "metadata": {"name": "p", "annotations": {"x": "y"}},
+            "spec": {"containers": [{"name": "app", "image": "a"}], "volumes": [{"name": "istio-envoy", "emptyDir": {}}]},
+        });
+        let pod = Typed::pod().normalize(&pod).expect("decodes");
+        let overlay = json!({
+            "metadata": {"annotations": {"a": "b"}},
+            "spec": {
+                "containers": [{"name": "istio-proxy", "image": "p", "env": [{"name": "X", "value": "1"}], "lifecycle": null}],
+                "initContainers": [{"name": "istio-init", "image": "p", "args": ["x"]}],
+                // One of them is in the pod already: merged, not added.
+                "volumes": [{"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}, {"name": "other", "emptyDir": null}],
+                "dnsPolicy": "None",
+            },
+        });
+        let elements = ["containers", "initContainers", "volumes"].map(|list| ready(&overlay, list)).to_vec();
+        let applied = apply_overlay(pod.clone(), &overlay, RoundTrip::Patched, Deadline::NONE).ok();
+        assert!(applied.is_some());
+        assert_eq!(apply_overlay_adding(pod, overlay, elements, Deadline::NONE).ok(), applied);
     }
 }

@@ -36,14 +36,26 @@ pub(crate) struct KeptRender {
     /// Whether its overlay has only fields the pod's types have (as has
     /// any overlay read from it, of the same keys).
     known_fields: OnceLock<bool>,
+    /// The elements of its overlay's pod lists (`NEW_ELEMENT_LISTS`), as
+    /// the round trip after merging them into a list without them leaves
+    /// them; made when first asked for.
+    elements: OnceLock<Option<Elements>>,
 }
+
+/// The pod lists whose elements a template adds whole: the proxy, its init
+/// containers, its volumes.
+pub(crate) const NEW_ELEMENT_LISTS: [&str; 3] = ["containers", "initContainers", "volumes"];
+
+/// For each of `NEW_ELEMENT_LISTS` the overlay has, its elements round
+/// tripped (`None` if that failed).
+type Elements = Vec<(&'static str, Option<Vec<Value>>)>;
 
 /// A render read from a kept one: these of its scalars read anew.
 pub(crate) type Reread = (Arc<KeptRender>, Vec<u32>);
 
 impl KeptRender {
     pub(crate) fn new(read: LastRead) -> KeptRender {
-        KeptRender { read, template_pod: OnceLock::new(), known_fields: OnceLock::new() }
+        KeptRender { read, template_pod: OnceLock::new(), known_fields: OnceLock::new(), elements: OnceLock::new() }
     }
 
     /// The template pod `overlay` makes of an empty pod, read from this
@@ -72,12 +84,81 @@ impl KeptRender {
         Some(Arc::clone(kept))
     }
 
+    /// The elements of `overlay`'s pod lists (`NEW_ELEMENT_LISTS`), read
+    /// from this render with scalars `changed` read anew, as the round
+    /// trip after merging them into a list without their keys leaves
+    /// them: the kept ones with the changed scalars in place, for the
+    /// lists where each changed scalar is kept as it is there (not a merge
+    /// key, decoding, written as read, neither it nor the one it replaces
+    /// a zero value). Lists the overlay lacks, or where that does not
+    /// hold, are left out.
+    pub(crate) fn elements(&self, overlay: &Value, changed: &[u32]) -> Vec<(&'static str, Vec<Value>)> {
+        let Some(kept) = self.elements.get_or_init(|| self.own_elements()) else { return Vec::new() };
+        let pod = Typed::pod();
+        let mut out = Vec::with_capacity(kept.len());
+        'lists: for (list, elements) in kept {
+            let Some(elements) = elements else { continue };
+            let mut made = elements.clone();
+            for &index in changed {
+                let path = self.read.path(index);
+                let [PathStep::Key("spec"), PathStep::Key(of), rest @ ..] = path.as_slice() else { continue };
+                if of != list {
+                    continue;
+                }
+                let (Some(scalar), Some(was)) = (at(overlay, &path), at(self.read.value(), &path)) else {
+                    continue 'lists;
+                };
+                // The zero value the scalar replaced: whether the encoder
+                // left it out may change with it.
+                let was_zero = matches!(was, Value::Null | Value::Bool(false))
+                    || was.as_str().is_some_and(str::is_empty)
+                    || was.as_f64() == Some(0.0);
+                if was_zero || is_merge_key(&path) || pod.scalar_kept_at(&path, scalar) != Some(true) {
+                    continue 'lists;
+                }
+                let [PathStep::Index(element), inner @ ..] = rest else { continue 'lists };
+                let place = made.get_mut(*element).and_then(|element| at_mut(element, inner));
+                match place {
+                    Some(place) if !place.is_array() && !place.is_object() => *place = scalar.clone(),
+                    _ => continue 'lists,
+                }
+            }
+            out.push((*list, made));
+        }
+        out
+    }
+
     /// Whether the overlays read from this render have only fields the
     /// pod's types have: unknown fields are keys, which rereading keeps.
     pub(crate) fn has_known_fields(&self) -> bool {
         *self.known_fields.get_or_init(|| {
             GoType::named("corev1.Pod").is_some_and(|pod| unknown_fields(pod, self.read.value()).is_empty())
         })
+    }
+
+    /// The render's own overlay's elements of `NEW_ELEMENT_LISTS`, merged
+    /// into empty lists and round-tripped, if the merge keeps its scalars'
+    /// places.
+    fn own_elements(&self) -> Option<Elements> {
+        let overlay = self.read.value();
+        if !merge::keeps_places(overlay) {
+            return None;
+        }
+        let spec = overlay.get("spec")?.as_object()?;
+        let lists = NEW_ELEMENT_LISTS.into_iter().filter_map(|list| {
+            let elements = spec.get(list)?;
+            let mut only = Map::new();
+            only.insert(list.to_owned(), elements.clone());
+            let mut pod = Value::Object(Map::new());
+            merge::merge(&mut pod, &Value::Object([("spec".to_owned(), Value::Object(only))].into_iter().collect()));
+            let pod = Typed::pod().normalize_owned(pod).ok();
+            let round_tripped = pod.and_then(|mut pod| match pod.pointer_mut(&format!("/spec/{list}"))?.take() {
+                Value::Array(elements) => Some(elements),
+                _ => None,
+            });
+            Some((list, round_tripped))
+        });
+        Some(lists.collect())
     }
 
     /// The render's own overlay merged into an empty pod, if the merge
@@ -108,6 +189,13 @@ fn at<'v>(value: &'v Value, path: &[PathStep<'_>]) -> Option<&'v Value> {
     path.iter().try_fold(value, |node, step| match step {
         PathStep::Key(k) => node.as_object()?.get(*k),
         PathStep::Index(i) => node.as_array()?.get(*i),
+    })
+}
+
+fn at_mut<'v>(value: &'v mut Value, path: &[PathStep<'_>]) -> Option<&'v mut Value> {
+    path.iter().try_fold(value, |node, step| match step {
+        PathStep::Key(k) => node.as_object_mut()?.get_mut(*k),
+        PathStep::Index(i) => node.as_array_mut()?.get_mut(*i),
     })
 }
 
@@ -159,14 +247,55 @@ mod tests {
                 let mut made = Value::clone(&pod);
                 for &index in &changed {
                     let path = kept.read.path(index);
-                    let place = path.iter().try_fold(&mut made, |node, step| match step {
-                        PathStep::Key(k) => node.as_object_mut()?.get_mut(*k),
-                        PathStep::Index(i) => node.as_array_mut()?.get_mut(*i),
-                    });
+                    let place = at_mut(&mut made, &path);
                     *place.expect("the scalar's place") = at(&overlay, &path).expect("the scalar").clone();
                 }
                 assert_eq!(Some(made), merged(&overlay), "{from} -> {to}: the merge's pod but for the scalars");
             }
+        }
+    }
+
+    /// `overlay`'s elements of `list` merged into an empty list and
+    /// round-tripped, as the merge's round trip leaves them.
+    fn round_tripped(overlay: &Value, list: &str) -> Option<Vec<Value>> {
+        let mut pod = Value::Object(Map::new());
+        let only = serde_json::json!({"spec": {list: overlay["spec"][list].clone()}});
+        merge::merge(&mut pod, &only);
+        let pod = Typed::pod().normalize_owned(pod).ok()?;
+        pod["spec"][list].as_array().cloned()
+    }
+
+    #[test]
+    fn elements_with_changed_scalars_are_as_round_tripped_or_left_out() {
+        let text = SIDECAR.replacen("    ports:\n", "    ports:\n    - containerPort: 80\n      protocol: TCP\n", 1);
+        let (_, read) = LastRead::read(&text).expect("a mapping");
+        let kept = KeptRender::new(read);
+        let cases: &[(&str, &str, bool)] = &[
+            ("value: sleep", "value: other", true),
+            ("value: sleep", "value: \"8080\"", true),
+            ("image: proxyv2:1.28", "image: proxyv2:1.29", true),
+            ("runAsUser: 1337", "runAsUser: 1000", true),
+            ("protocol: TCP", "protocol: UDP", true),
+            // Zero values, special types, merge keys, what does not
+            // decode: left to the merge.
+            ("value: sleep", "value: \"\"", false),
+            ("runAsUser: 1337", "runAsUser: 0", false),
+            ("cpu: \"2\"", "cpu: 500m", false),
+            ("name: http-envoy-prom", "name: other", true),
+            ("- name: WORKLOAD", "- name: OTHER", false),
+            ("- containerPort: 15090", "- containerPort: 15091", false),
+            ("runAsUser: 1337", "runAsUser: x", false),
+        ];
+        for &(from, to, in_place) in cases {
+            let changed_text = text.replacen(from, to, 1);
+            let (overlay, changed) = kept.read.reread_scalars(&changed_text).expect("a scalar changed in place");
+            let elements = kept.elements(&overlay, &changed);
+            let containers = elements.iter().find(|(list, _)| *list == "containers");
+            assert_eq!(containers.is_some(), in_place, "{from} -> {to}");
+            for (list, ready) in &elements {
+                assert_eq!(Some(ready), round_tripped(&overlay, list).as_ref(), "{from} -> {to}: {list}");
+            }
+            assert!(elements.iter().any(|(list, _)| *list == "volumes"), "{from} -> {to}: volumes unchanged");
         }
     }
 

@@ -81,6 +81,14 @@ impl Typed {
         check::check_scalar_at(self.go, path, scalar)
     }
 
+    /// Whether the round trip of a value of this type, which it leaves as
+    /// it is, does so with the scalar at `path` replaced by `scalar`
+    /// (neither of them a zero value); `None` when only the round trip of
+    /// the whole can say.
+    pub fn scalar_kept_at(self, path: &[PathStep<'_>], scalar: &Value) -> Option<bool> {
+        normalize::scalar_kept_at(self.go, path, scalar)
+    }
+
     /// What `sigs.k8s.io/yaml.Unmarshal` of a YAML document into this
     /// type accepts: its scalars coerced, then decoded.
     pub fn decode_yaml(self, value: &mut Value) -> Result<(), String> {

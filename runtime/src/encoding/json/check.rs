@@ -113,12 +113,12 @@ pub fn check_scalar_at(t: GoType, path: &[PathStep<'_>], scalar: &Value) -> Opti
 }
 
 /// What `check_value` checks a value's element at `step` as.
-enum Element {
+pub(super) enum Element {
     Typed(GoType),
     Unchecked,
 }
 
-fn element(t: GoType, step: PathStep<'_>) -> Option<Element> {
+pub(super) fn element(t: GoType, step: PathStep<'_>) -> Option<Element> {
     if t.special().is_some() {
         return None;
     }

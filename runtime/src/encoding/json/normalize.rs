@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use super::check::{Element, PathStep};
 use super::node::ValueSink;
 use super::patched::{MergeKey, Reach, StructPlan, reach};
 use crate::types::{DefKind, GoType, Kind, Ty};
@@ -108,6 +109,39 @@ fn fields_in_place(plan: &StructPlan, entries: &mut Map<String, Value>) -> Resul
     });
     result?;
     zeros_when_absent(plan, entries)
+}
+
+/// Whether [`normalize`] of a value of type `t` that it keeps as it is
+/// keeps it so with the scalar at `path` replaced by `scalar`, a zero value
+/// neither before nor after: `Some(true)` when the scalar decodes there
+/// and the encoder writes it as it is. No `omitempty` or `omitzero` above
+/// it can then answer otherwise than it did. `None` when only normalizing
+/// the whole can say (a path through an unknown field, an untyped value
+/// or a special type).
+pub fn scalar_kept_at(t: GoType, path: &[PathStep<'_>], scalar: &Value) -> Option<bool> {
+    let non_zero = match scalar {
+        Value::String(s) => !s.is_empty(),
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        _ => false,
+    };
+    if !non_zero {
+        return None;
+    }
+    let mut t = t;
+    for step in path {
+        match super::check::element(t, *step)? {
+            Element::Typed(of) => t = of,
+            Element::Unchecked => return None,
+        }
+    }
+    while let Ty::Ptr(e) = t.expr() {
+        t = GoType(e);
+    }
+    if t.special().is_some() || !matches!(t.underlying().expr(), Ty::Basic(_)) {
+        return None;
+    }
+    Some(super::check::check(t, scalar).is_ok() && scalar_unchanged(t, scalar))
 }
 
 /// Whether [`normalize`] would succeed and leave `value` as it is: a walk
