@@ -788,7 +788,7 @@ impl Injector {
         deadline.check()?;
         match self.after_change() {
             RoundTrip::Patched => {
-                let touched = post_processed(&merged);
+                let touched = post_processed(&merged, &proxy_envs);
                 Typed::pod().normalize_patched(&mut merged, &touched)
             }
             _ => Typed::pod().normalize_owned(std::mem::take(&mut merged)).map(|pod| merged = pod),
@@ -1030,13 +1030,18 @@ fn json_kind(v: &Value) -> &'static str {
 /// What post-processing and the init container's user may have changed in
 /// a typed pod, as a patch that names it (for `normalize_patched`, which
 /// takes a field set to `true` as replaced, to be round-tripped whole):
-/// the pod's annotations and labels; the proxy's environment and security
-/// context; the init container's security context and arguments; every
+/// the pod's annotations and labels; the proxy's variables post-processing
+/// sets and its security context; the init container's security context and arguments; every
 /// other container's probes and hooks.
-fn post_processed(pod: &Value) -> Value {
-    const PROXY_FIELDS: &[&str] = &["env", "securityContext"];
+fn post_processed(pod: &Value, proxy_envs: &BTreeMap<String, String>) -> Value {
+    const PROXY_FIELDS: &[&str] = &["securityContext"];
     const INIT_FIELDS: &[&str] = &["securityContext", "args", "readinessProbe", "livenessProbe", "startupProbe"];
     const APP_FIELDS: &[&str] = &["readinessProbe", "livenessProbe", "startupProbe", "lifecycle"];
+    // The proxy's variables post-processing sets; the rest were
+    // round-tripped as the overlay brought them.
+    let set_env = |name: &str| {
+        proxy_envs.contains_key(name) || name == prometheus::ANNOTATIONS_ENV || name == probes::PROBERS_ENV
+    };
     let named = |which: Containers| -> Vec<Value> {
         pod::containers(pod, which)
             .iter()
@@ -1052,6 +1057,25 @@ fn post_processed(pod: &Value) -> Value {
                     .filter(|f| c.get(f).is_some())
                     .map(|f| ((*f).to_owned(), Value::Bool(true)))
                     .collect();
+                if name == PROXY
+                    && let Some(env) = c.get("env").and_then(Value::as_array)
+                {
+                    let set: Vec<Value> = env
+                        .iter()
+                        .filter(|var| set_env(pod::name_of(var)))
+                        .filter_map(Value::as_object)
+                        .map(|var| {
+                            let fields = var.iter().map(|(k, v)| {
+                                // An element's patch names it by its merge key.
+                                (k.clone(), if k == "name" { v.clone() } else { Value::Bool(true) })
+                            });
+                            Value::Object(fields.collect())
+                        })
+                        .collect();
+                    if !set.is_empty() {
+                        touched.insert("env".to_owned(), Value::Array(set));
+                    }
+                }
                 if touched.is_empty() {
                     return None;
                 }

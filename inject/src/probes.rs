@@ -15,7 +15,8 @@ use crate::typed::Typed;
 
 pub const REWRITE_ANNOTATION: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
 pub const STATUS_PORT_ANNOTATION: &str = "status.sidecar.istio.io/port";
-const PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
+/// The proxy's environment variable listing the app probes it answers.
+pub const PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 
 /// The probes and hooks of a container, with the parts of their agent
 /// URLs (`url`): made only for the handlers a container has, since a pod

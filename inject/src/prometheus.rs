@@ -16,6 +16,8 @@ const PORT: &str = "prometheus_io_port";
 const PATH: &str = "prometheus_io_path";
 const SCRAPE_TARGETS: &str = "prometheus_istio_io_scrape_targets";
 const SECURE_PORT: &str = "prometheus_istio_io_secure_port";
+/// The proxy's environment variable carrying the app's scrape annotations.
+pub const ANNOTATIONS_ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
 pub const MERGE_ANNOTATION: &str = "prometheus.istio.io/merge-metrics";
 
 /// Ports the agent and Envoy own, with why (`IstioReservedPortReason`).
@@ -139,7 +141,7 @@ pub fn apply_merge(pod: &mut Value, mesh: &Value) -> Result<(), String> {
             json.push_str(&format!(",\"targets\":[{}]", items.join(",")));
         }
         json.push('}');
-        pod::push_env(sidecar, "ISTIO_PROMETHEUS_ANNOTATIONS", &json);
+        pod::push_env(sidecar, ANNOTATIONS_ENV, &json);
     }
     let annotations = pod::annotations_mut(pod);
     annotations.retain(|k, _| ![PATH, PORT, SCRAPE, SCRAPE_TARGETS].contains(&sanitize(k).as_str()));

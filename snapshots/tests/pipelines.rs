@@ -122,10 +122,14 @@ fn changed(pod: &Value, mix: &mut Mix) -> Value {
     pod
 }
 
-/// The webhook's answer to `pod`, as bytes, and its patch.
-fn answer(injector: &Injector, pod: &Value) -> (String, Option<Vec<u8>>) {
+/// The webhook paths answers are asked on: plain, and setting the proxy's
+/// environment (an empty value, which the round trip drops, among it).
+const PATHS: [&str; 3] = ["/inject", "/inject/cluster/c1/net/n1", "/inject/:ENV:cluster=:ENV:EXTRA=x"];
+
+/// The webhook's answer to `pod` on `path`, as bytes, and its patch.
+fn answer(injector: &Injector, pod: &Value, path: &str) -> (String, Option<Vec<u8>>) {
     let request = review(pod, "default");
-    let (response, _) = admit(injector, &request, "/inject", OnError::Deny);
+    let (response, _) = admit(injector, &request, path, OnError::Deny);
     let bytes = serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON");
     (String::from_utf8(bytes).expect("UTF-8"), response.patch)
 }
@@ -162,17 +166,22 @@ fn the_fast_pipeline_answers_as_the_reference() {
         let every = if config == "default" { 1 } else { 4 };
         for (name, pod) in pods.iter().skip(c % every).step_by(every) {
             let mut pod = pod.clone();
-            for round in 0..3 {
+            for (round, path) in PATHS.into_iter().enumerate() {
                 let what = || format!("config {config}, {name}, round {round}: {pod}");
-                let (answer_fast, patch) = answer(&fast, &pod);
-                assert_eq!(answer_fast, answer(&reference, &pod).0, "{}", what());
+                let (answer_fast, patch) = answer(&fast, &pod, path);
+                assert_eq!(answer_fast, answer(&reference, &pod, path).0, "{} on {path}", what());
                 assert_eq!(injected(&fast, &pod), injected(&reference, &pod), "{}", what());
                 answers += 1;
                 injections += 1;
                 // The injected pod, submitted again.
                 if let Some(patch) = patch {
                     let again = patched(&pod, &patch);
-                    assert_eq!(answer(&fast, &again).0, answer(&reference, &again).0, "{} (injected again)", what());
+                    assert_eq!(
+                        answer(&fast, &again, path).0,
+                        answer(&reference, &again, path).0,
+                        "{} (injected again on {path})",
+                        what()
+                    );
                     reinjected += 1;
                 }
                 pod = changed(&pod, &mut mix);
