@@ -171,20 +171,19 @@ pub fn admit_object(
         }
     };
     let ops = match typed {
-        None => patch::diff_until(&received, &injected, deadline),
+        None => patch::diff_until(&received, injected, deadline),
         Some(typed) => {
             // What injection changed, carried over to the pod as received.
-            // The typed views are freed as soon as they are compared: a
-            // large pod's peak memory is the copies alive at once.
-            let changes = patch::diff_until(&typed, &injected, deadline);
-            drop((typed, injected));
+            // The typed view is freed as soon as it is compared: a large
+            // pod's peak memory is the copies alive at once.
+            let changes = patch::diff_until(&typed, injected, deadline);
+            drop(typed);
             let Ok(changes) = changes else { return late(()) };
             let mut desired = received.clone();
-            if patch::apply_lenient_until(&mut desired, &changes, deadline).is_err() {
+            if patch::apply_lenient_until(&mut desired, changes, deadline).is_err() {
                 return late(());
             }
-            drop(changes);
-            patch::diff_until(&received, &desired, deadline)
+            patch::diff_until(&received, desired, deadline)
         }
     };
     let Ok(ops) = ops else { return late(()) };

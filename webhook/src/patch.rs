@@ -71,81 +71,78 @@ fn push_escaped(path: &mut String, token: &str) {
 /// The operations that turn `from` into `to`.
 pub fn diff(from: &Value, to: &Value) -> Vec<Op> {
     // Without a deadline nothing stops the comparison.
-    diff_until(from, to, Deadline::NONE).unwrap_or_default()
+    diff_until(from, to.clone(), Deadline::NONE).unwrap_or_default()
 }
 
-/// `diff`, giving up once `deadline` passes.
-pub fn diff_until(from: &Value, to: &Value, deadline: Deadline) -> Result<Vec<Op>, Expired> {
+/// `diff`, giving up once `deadline` passes. `to` is taken: what it adds
+/// moves into the operations rather than being copied (an injected
+/// pod's sidecar is most of a patch).
+pub fn diff_until(from: &Value, to: Value, deadline: Deadline) -> Result<Vec<Op>, Expired> {
     let mut ops = Vec::new();
     diff_at(from, to, &mut String::new(), &mut ops, deadline)?;
     Ok(ops)
 }
 
-fn diff_at(from: &Value, to: &Value, path: &mut String, ops: &mut Vec<Op>, deadline: Deadline) -> Result<(), Expired> {
+fn diff_at(from: &Value, to: Value, path: &mut String, ops: &mut Vec<Op>, deadline: Deadline) -> Result<(), Expired> {
     match (from, to) {
         (Value::Object(a), Value::Object(b)) => diff_objects(a, b, path, ops, deadline)?,
         (Value::Array(a), Value::Array(b)) => diff_arrays(a, b, path, ops, deadline)?,
-        _ if from == to => {}
-        _ => ops.push(Op::Replace(path.clone(), to.clone())),
+        (_, to) if *from == to => {}
+        (_, to) => ops.push(Op::Replace(path.clone(), to)),
     }
     Ok(())
 }
 
 fn diff_objects(
     a: &Map<String, Value>,
-    b: &Map<String, Value>,
+    b: Map<String, Value>,
     path: &mut String,
     ops: &mut Vec<Op>,
     deadline: Deadline,
 ) -> Result<(), Expired> {
-    for (i, (key, bv)) in b.iter().enumerate() {
+    let removed: Vec<String> =
+        a.keys().filter(|k| !b.contains_key(*k)).map(|k| format!("{path}/{}", escape(k))).collect();
+    for (i, (key, bv)) in b.into_iter().enumerate() {
         deadline.check_element(i)?;
         let len = path.len();
         path.push('/');
-        push_escaped(path, key);
-        match a.get(key) {
-            None => ops.push(Op::Add(path.clone(), bv.clone())),
+        push_escaped(path, &key);
+        match a.get(&key) {
+            None => ops.push(Op::Add(path.clone(), bv)),
             Some(av) => diff_at(av, bv, path, ops, deadline)?,
         }
         path.truncate(len);
     }
-    for key in a.keys().filter(|k| !b.contains_key(*k)) {
-        ops.push(Op::Remove(format!("{path}/{}", escape(key))));
-    }
+    ops.extend(removed.into_iter().map(Op::Remove));
     Ok(())
 }
 
 fn diff_arrays(
     a: &[Value],
-    b: &[Value],
+    mut b: Vec<Value>,
     path: &mut String,
     ops: &mut Vec<Op>,
     deadline: Deadline,
 ) -> Result<(), Expired> {
-    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let tail = a[head..].iter().rev().zip(b[head..].iter().rev()).take_while(|(x, y)| x == y).count();
-    let (a_mid, b_mid) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    let a_mid = &a[head..a.len() - tail];
+    b.truncate(b.len() - tail);
+    let b_mid = b.drain(head..);
     let common = a_mid.len().min(b_mid.len());
-    if a_mid.is_empty() || b_mid.is_empty() {
-        // A pure insertion or deletion at one place.
-        for (i, v) in b_mid.iter().enumerate() {
-            ops.push(Op::Add(format!("{path}/{}", head + i), v.clone()));
+    for (i, v) in b_mid.enumerate() {
+        if i >= common {
+            // Past the elements both have (all of them, for a pure
+            // insertion at one place).
+            ops.push(Op::Add(format!("{path}/{}", head + i), v));
+            continue;
         }
-        for i in (0..a_mid.len()).rev() {
-            ops.push(Op::Remove(format!("{path}/{}", head + i)));
-        }
-        return Ok(());
-    }
-    for i in 0..common {
         deadline.check_element(i)?;
         let len = path.len();
         path.push('/');
         path.push_str(&(head + i).to_string());
-        diff_at(&a_mid[i], &b_mid[i], path, ops, deadline)?;
+        diff_at(&a_mid[i], v, path, ops, deadline)?;
         path.truncate(len);
-    }
-    for (i, v) in b_mid.iter().enumerate().skip(common) {
-        ops.push(Op::Add(format!("{path}/{}", head + i), v.clone()));
     }
     for i in (common..a_mid.len()).rev() {
         ops.push(Op::Remove(format!("{path}/{}", head + i)));
@@ -158,18 +155,18 @@ fn diff_arrays(
 /// computed on a normalised copy of a pod over to the pod as received.
 pub fn apply_lenient(target: &mut Value, ops: &[Op]) {
     // Without a deadline nothing stops the application.
-    let _ = apply_lenient_until(target, ops, Deadline::NONE);
+    let _ = apply_lenient_until(target, ops.to_vec(), Deadline::NONE);
 }
 
 /// `apply_lenient`, giving up once `deadline` passes (`target` is then
-/// half changed).
-pub fn apply_lenient_until(target: &mut Value, ops: &[Op], deadline: Deadline) -> Result<(), Expired> {
-    for (i, op) in ops.iter().enumerate() {
+/// half changed). The operations' values move into `target`.
+pub fn apply_lenient_until(target: &mut Value, ops: Vec<Op>, deadline: Deadline) -> Result<(), Expired> {
+    for (i, op) in ops.into_iter().enumerate() {
         deadline.check_element(i)?;
         match op {
-            Op::Add(path, v) => set(target, path, v.clone(), true),
-            Op::Replace(path, v) => set(target, path, v.clone(), false),
-            Op::Remove(path) => remove(target, path),
+            Op::Add(path, v) => set(target, &path, v, true),
+            Op::Replace(path, v) => set(target, &path, v, false),
+            Op::Remove(path) => remove(target, &path),
         }
     }
     Ok(())
