@@ -33,15 +33,25 @@ const RESERVED_PORTS: [(&str, &str); 9] = [
     ("15090", "Envoy Prometheus (already merged)"),
 ];
 
-/// Prometheus's `strutil.SanitizeLabelName`: anything but `[a-zA-Z0-9_]`
-/// becomes `_`.
-pub fn sanitize(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+/// Whether Prometheus's `strutil.SanitizeLabelName` of `name` (anything
+/// but `[a-zA-Z0-9_]` becomes `_`) is `sanitized`, an ASCII label name;
+/// compared as it is made, every annotation being asked of several times.
+fn sanitizes_to(name: &str, sanitized: &str) -> bool {
+    let mut expected = sanitized.bytes();
+    name.chars().all(|c| {
+        let made = if c.is_ascii_alphanumeric() || c == '_' { c as u8 } else { b'_' };
+        expected.next() == Some(made)
+    }) && expected.next().is_none()
+}
+
+/// Whether `name` sanitizes to one of the scrape annotations merging moves.
+fn is_scrape_annotation(name: &str) -> bool {
+    [PATH, PORT, SCRAPE, SCRAPE_TARGETS].iter().any(|s| sanitizes_to(name, s))
 }
 
 fn find_annotation<'p>(pod: &'p Value, sanitized: &str) -> Option<&'p str> {
     let annotations = pod.pointer("/metadata/annotations")?.as_object()?;
-    annotations.iter().find(|(k, _)| sanitize(k) == sanitized).and_then(|(_, v)| v.as_str())
+    annotations.iter().find(|(k, _)| sanitizes_to(k, sanitized)).and_then(|(_, v)| v.as_str())
 }
 
 /// `strconv.ParseBool`.
@@ -144,7 +154,7 @@ pub fn apply_merge(pod: &mut Value, mesh: &Value) -> Result<(), String> {
         pod::push_env(sidecar, ANNOTATIONS_ENV, &json);
     }
     let annotations = pod::annotations_mut(pod);
-    annotations.retain(|k, _| ![PATH, PORT, SCRAPE, SCRAPE_TARGETS].contains(&sanitize(k).as_str()));
+    annotations.retain(|k, _| !is_scrape_annotation(k));
     annotations.insert("prometheus.io/port".to_owned(), Value::String(status_port));
     annotations.insert("prometheus.io/path".to_owned(), Value::String("/stats/prometheus".to_owned()));
     annotations.insert("prometheus.io/scrape".to_owned(), Value::String("true".to_owned()));
@@ -156,7 +166,7 @@ pub fn apply_merge(pod: &mut Value, mesh: &Value) -> Result<(), String> {
 pub fn strip_own_annotations(pod: &mut Value, mesh: &Value) {
     let status_port = status_port(mesh).to_string();
     if find_annotation(pod, PORT) == Some(status_port.as_str()) {
-        pod::annotations_mut(pod).retain(|k, _| ![PATH, PORT, SCRAPE, SCRAPE_TARGETS].contains(&sanitize(k).as_str()));
+        pod::annotations_mut(pod).retain(|k, _| !is_scrape_annotation(k));
     }
 }
 
@@ -164,7 +174,7 @@ pub fn strip_own_annotations(pod: &mut Value, mesh: &Value) {
 /// `ENVOY_SECURE_MERGED_METRICS_PORT`, unless the pod sets it.
 pub fn apply_secure_port(pod: &mut Value) {
     let annotations = pod.pointer("/metadata/annotations").and_then(Value::as_object);
-    if annotations.is_some_and(|a| a.keys().any(|k| sanitize(k) == SECURE_PORT)) {
+    if annotations.is_some_and(|a| a.keys().any(|k| sanitizes_to(k, SECURE_PORT))) {
         return;
     }
     let Some(sidecar) = pod::find_any(pod, PROXY) else { return };
@@ -195,6 +205,18 @@ fn quote(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn label_names_sanitize_as_prometheus_makes_them() {
+        assert!(sanitizes_to("prometheus.io/scrape", SCRAPE));
+        assert!(sanitizes_to("prometheus_io_scrape", SCRAPE));
+        // One `_` for each character, however many bytes it takes.
+        assert!(sanitizes_to("prometheus.io/päth", "prometheus_io_p_th"));
+        assert!(!sanitizes_to("prometheus.io/scrapes", SCRAPE));
+        assert!(!sanitizes_to("prometheus.io/scrap", SCRAPE));
+        assert!(!sanitizes_to("", SCRAPE));
+        assert!(is_scrape_annotation("prometheus.io/port") && !is_scrape_annotation("prometheus.io/ports"));
+    }
 
     #[test]
     fn scrape_annotations_move_into_the_sidecar() {

@@ -13,13 +13,13 @@ pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 /// `SidecarInjectionStatus` marshals them (empty lists are `null`).
 pub fn current(template_pod: &Value, revision: &str) -> String {
     let revision = if revision.is_empty() { "default" } else { revision };
-    let mut out = String::from("{");
+    let spec = template_pod.get("spec");
+    let mut out = String::with_capacity(128);
     for (i, key) in ["initContainers", "containers", "volumes", "imagePullSecrets"].into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"{key}\":"));
-        out.push_str(&names(template_pod.pointer(&format!("/spec/{key}"))));
+        out.push_str(if i == 0 { "{\"" } else { ",\"" });
+        out.push_str(key);
+        out.push_str("\":");
+        push_names(&mut out, spec.and_then(|s| s.get(key)));
     }
     out.push_str(",\"revision\":");
     out.push_str(&json_string(revision));
@@ -31,19 +31,27 @@ pub fn current(template_pod: &Value, revision: &str) -> String {
 pub fn legacy(version: &str, spec: &Value) -> String {
     let mut out = format!("{{\"version\":{}", json_string(version));
     for key in ["initContainers", "containers", "volumes", "imagePullSecrets"] {
-        out.push_str(&format!(",\"{key}\":{}", names(spec.get(key))));
+        out.push_str(&format!(",\"{key}\":"));
+        push_names(&mut out, spec.get(key));
     }
     out.push('}');
     out
 }
 
-fn names(list: Option<&Value>) -> String {
+/// The names of `list`'s elements as a JSON list, `null` when empty.
+fn push_names(out: &mut String, list: Option<&Value>) {
     match list.and_then(Value::as_array) {
         Some(items) if !items.is_empty() => {
-            let names: Vec<String> = items.iter().map(|c| json_string(pod::name_of(c))).collect();
-            format!("[{}]", names.join(","))
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&json_string(pod::name_of(item)));
+            }
+            out.push(']');
         }
-        _ => "null".to_owned(),
+        _ => out.push_str("null"),
     }
 }
 
