@@ -23,7 +23,7 @@ pub mod tls;
 pub use admission::{Decision, OnError, admit, admit_in_cluster, admit_object};
 pub use config_files::{ConfigFiles, ReadError};
 pub use review::{BadReview, Response, ReviewRequest};
-pub use routes::{MAX_BODY, MAX_JSON_VALUES};
+pub use routes::{MAX_BODY, MAX_JSON_VALUES, MAX_REUSED_BODY};
 pub use server::{ReloadTrigger, Server, Settings, StartError};
 pub use state::State;
 pub use tls::{CertError, CertFiles};

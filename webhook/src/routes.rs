@@ -33,8 +33,9 @@ pub const MAX_JSON_VALUES: usize = 1_000_000;
 /// parsed and injected while no other such review is.
 const LARGE_REVIEW: usize = 4 << 20;
 
-/// The largest review whose answer is kept for identical pods.
-const MAX_REUSED_BODY: usize = 64 << 10;
+/// The largest review whose answer is kept for identical pods (its pod
+/// is copied to be kept; a larger one is handed over to injection).
+pub const MAX_REUSED_BODY: usize = 64 << 10;
 
 /// What the API server waits when it sends no `timeout` (its default and
 /// maximum for webhooks is 30 s; most configurations say 10 s).
