@@ -66,6 +66,12 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
 impl Object {
     /// Builds a map; of duplicate keys the last wins, as in Go.
     pub fn new(mut entries: Vec<(Box<str>, Data)>) -> Object {
+        // Entries in key order already (a JSON tree's object, data built
+        // from it): kept as they are, without a second list.
+        if entries.windows(2).all(|pair| pair[0].0.as_bytes() < pair[1].0.as_bytes()) {
+            let prefixes = entries.iter().map(|(k, _)| key_prefix(k.as_bytes())).collect();
+            return Object { entries: entries.into_boxed_slice(), prefixes };
+        }
         // A stable sort keeps duplicates in input order; keep the last.
         entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         let mut deduped: Vec<(Box<str>, Data)> = Vec::with_capacity(entries.len());
@@ -159,6 +165,23 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_are_in_key_order_with_the_last_of_duplicates() {
+        let object =
+            |keys: &[(&str, f64)]| Object::new(keys.iter().map(|&(k, v)| (Box::from(k), Data::Number(v))).collect());
+        let keys = |o: &Object| o.iter().map(|(k, _)| k.to_owned()).collect::<Vec<_>>();
+        let sorted = object(&[("a", 1.0), ("b", 2.0), ("ba", 3.0)]);
+        assert_eq!(keys(&sorted), ["a", "b", "ba"]);
+        assert!(matches!(sorted.get(b"ba"), Some(Data::Number(n)) if *n == 3.0));
+        let unsorted = object(&[("b", 1.0), ("a", 2.0), ("b", 3.0)]);
+        assert_eq!(keys(&unsorted), ["a", "b"]);
+        assert!(matches!(unsorted.get(b"b"), Some(Data::Number(n)) if *n == 3.0));
+        // Adjacent duplicates are not in strictly increasing order.
+        let repeated = object(&[("a", 1.0), ("a", 2.0)]);
+        assert_eq!(keys(&repeated), ["a"]);
+        assert!(matches!(repeated.get(b"a"), Some(Data::Number(n)) if *n == 2.0));
+    }
 
     #[test]
     fn same_key_is_byte_equality() {
