@@ -30,21 +30,49 @@ use crate::workload::Workload;
 /// is only done for pods about to be refused.
 const BLAME_TRIES: usize = 4;
 
-fn is_yaml_syntax(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '"' | '\'' | '\\' | '#' | '{' | '}' | '[' | ']' | ',' | '&' | '!' | '|' | '>' | '%' | '@' | '`'
-                // Line and paragraph separators (line breaks in YAML 1.1),
-                // and the byte order mark.
-                | '\u{2028}' | '\u{2029}' | '\u{feff}'
-        )
+const fn is_yaml_syntax(c: char) -> bool {
+    matches!(
+        c,
+        // Unicode's control characters (`char::is_control`, not const).
+        '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '"' | '\'' | '\\' | '#' | '{' | '}' | '[' | ']' | ',' | '&' | '!' | '|' | '>' | '%' | '@' | '`'
+            // Line and paragraph separators (line breaks in YAML 1.1),
+            // and the byte order mark.
+            | '\u{2028}' | '\u{2029}' | '\u{feff}'
+    )
 }
 
 /// Whether pasting `value` into YAML can change more than a scalar.
 fn is_risky(value: &str) -> bool {
-    value.contains(": ") || value.ends_with(':') || is_alias(value) || value.chars().any(is_yaml_syntax)
+    if value.ends_with(':') || is_alias(value) {
+        return true;
+    }
+    // Every string of a pod is asked: ASCII, nearly always, is looked up
+    // a byte at a time, the rest of a string from its first other
+    // character on (a char boundary, all before it being ASCII) as chars.
+    let bytes = value.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if !b.is_ascii() {
+            let rest = &value[i..];
+            return rest.contains(": ") || rest.chars().any(is_yaml_syntax);
+        }
+        if ASCII_SYNTAX[usize::from(b)] || (b == b':' && bytes.get(i + 1) == Some(&b' ')) {
+            return true;
+        }
+    }
+    false
 }
+
+/// `is_yaml_syntax` of each ASCII character.
+static ASCII_SYNTAX: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        table[c] = is_yaml_syntax(c as u8 as char);
+        c += 1;
+    }
+    table
+};
 
 /// Whether `value` pasted unquoted is an alias (`*name`) of an anchor
 /// the template may define; a lone `*` is no alias, and common.
@@ -470,6 +498,39 @@ fn push_pointer(path: &mut String, key: &str) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// `is_risky` as first written: each character decoded.
+    fn is_risky_by_chars(value: &str) -> bool {
+        value.contains(": ") || value.ends_with(':') || is_alias(value) || value.chars().any(is_yaml_syntax)
+    }
+
+    #[test]
+    fn risky_strings_are_found_a_byte_at_a_time_as_a_char_at_a_time() {
+        let pieces = [
+            "", "a", " ", ":", ": ", "*", "*x", "#", "\t", "\u{7f}", "\u{85}", "é", "é:", "é: ", "\u{2028}",
+            "\u{feff}", "日本", "{", "-", "x:y", "%", "~",
+        ];
+        let mut checked = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let s = format!("{a}{b}{c}");
+                    assert_eq!(is_risky(&s), is_risky_by_chars(&s), "{s:?}");
+                    checked += 1;
+                }
+            }
+        }
+        // The control characters `is_yaml_syntax` names are Unicode's.
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(c.is_control(), matches!(c, '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}'), "{c:?}");
+        }
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            for s in [c.to_string(), format!("a{c}"), format!("é{c}b")] {
+                assert_eq!(is_risky(&s), is_risky_by_chars(&s), "{s:?}");
+            }
+        }
+        assert_eq!(checked, pieces.len().pow(3));
+    }
 
     fn fields(pod: &Value) -> Vec<String> {
         Probe::of(pod, &Workload::default()).map(|p| p.risky.into_iter().map(|r| r.field).collect()).unwrap_or_default()
