@@ -49,9 +49,11 @@ pub(super) fn reach<'p>(t: GoType, value: &Value, patch: &'p Value, field: &str,
     match t.underlying().expr() {
         Ty::Ptr(e) if !value.is_null() => Reach::Through(GoType(e)),
         Ty::Slice(e) => match (value, patch) {
-            // A patch with an element for each is as dear to follow as
-            // the whole, which is always right.
-            (Value::Array(items), Value::Array(patches)) if patches.len() < items.len() => {
+            // A patch with more elements than the list is as dear to
+            // follow as the whole, which is always right. One with an
+            // element for each is followed: its elements may reach little
+            // of theirs (a lone init container's security context).
+            (Value::Array(items), Value::Array(patches)) if patches.len() <= items.len() => {
                 let elem = GoType(e);
                 let keyed = merge_key(field).filter(|_| elem.underlying().kind() == Kind::Struct);
                 match keyed.and_then(|key| Elements::of(key, items, patches)) {
