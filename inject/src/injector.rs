@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::cluster::{ClusterState, MeshProxyConfig, NativeSidecars, PodMeta, PodSettings};
 use crate::compiled::CompiledTemplate;
 use crate::config::InjectorConfig;
+use crate::config_data::ConfigData;
 use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
@@ -238,7 +239,8 @@ pub struct Injector {
     config: InjectorConfig,
     mesh: Value,
     values: Value,
-    values_data: Data,
+    /// `.Values` and the mesh's `.MeshConfig`, lent to each render.
+    config_data: ConfigData,
     templates: BTreeMap<String, CompiledTemplate>,
     /// The SHA-256 of the 1.0/1.1 template (their status `version`).
     legacy_version: String,
@@ -258,12 +260,12 @@ impl Injector {
             ConfigEra::Current => GoType::named("inject.SidecarTemplateData"),
             ConfigEra::Legacy => GoType::named("inject.LegacySidecarTemplateData"),
         };
-        let values_data = crate::object::to_float_data(&values);
+        let config_data = ConfigData::new(&values, &mesh);
         let entry = |key: &str, data: Data| (key.into(), data);
-        let general = Arc::new(Data::Object(Object::new(vec![entry("Values", values_data.clone())])));
+        let general = Arc::new(Data::Object(Object::new(vec![entry("Values", config_data.values().clone())])));
         let typical = Arc::new(Data::Object(Object::new(vec![
-            entry("Values", values_data.clone()),
-            entry("MeshConfig", crate::object::to_float_data(&mesh)),
+            entry("Values", config_data.values().clone()),
+            entry("MeshConfig", config_data.mesh().clone()),
             entry("ProxyConfig", template_data::proxy_config(mesh.get("defaultConfig").unwrap_or(&Value::Null))),
         ])));
         let mut templates = BTreeMap::new();
@@ -293,7 +295,7 @@ impl Injector {
             config,
             mesh,
             values,
-            values_data,
+            config_data,
             templates,
             legacy_version,
             options,
@@ -425,13 +427,15 @@ impl Injector {
         settings: PodSettings,
     ) -> Data {
         let annotations = pod::annotations(template_pod);
+        let lent = self.config_data.lend();
         let render = Render {
             type_meta: &request.workload.type_meta,
             deployment: &request.workload.deployment,
             pod: template_pod,
             mesh,
+            mesh_data: if self.is_config_mesh(mesh) { lent.mesh } else { crate::object::to_float_data(mesh) },
             proxy_config,
-            values: &self.values_data,
+            values: lent.values,
             revision: &self.options.revision,
             native_sidecars: settings.native_sidecars,
             proxy_image: images::proxy_image(&self.values, proxy_config, &annotations),
@@ -441,9 +445,20 @@ impl Injector {
             compliance_policy: &self.options.compliance_policy,
         };
         match self.config.era {
-            ConfigEra::Current => template_data::current(&render),
-            ConfigEra::Legacy => template_data::legacy(&render),
+            ConfigEra::Current => template_data::current(render),
+            ConfigEra::Legacy => template_data::legacy(render),
         }
+    }
+
+    /// Whether `mesh` is the config's own (whose `.MeshConfig` is lent).
+    fn is_config_mesh(&self, mesh: &Value) -> bool {
+        std::ptr::eq(mesh, &self.mesh)
+    }
+
+    /// Frees render data made by `render_data` for `mesh`, giving back
+    /// what it was lent.
+    fn free_render_data(&self, data: Data, mesh: &Value) {
+        self.config_data.give_back(data, self.is_config_mesh(mesh));
     }
 
     /// What the templates see for this pod (`SidecarTemplateData`), as
@@ -722,10 +737,11 @@ impl Injector {
             let data = self.render_data(request, &stripped, mesh, &proxy_config, settings);
             warnings.clear();
             rendered = self.render_templates(&names, &data, own_proxy_config, deadline, warnings)?;
+            self.free_render_data(data, mesh);
         }
         // What the templates saw is no longer needed: freed before the
         // pod is processed further (a large pod's peak memory).
-        drop(data);
+        self.free_render_data(data, mesh);
         let Rendered { overlays, template_pod } = rendered;
         let mut merged = original.clone();
         let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {

@@ -7,6 +7,7 @@ pub mod check_inject;
 pub mod cluster;
 mod compiled;
 pub mod config;
+mod config_data;
 pub mod deadline;
 pub mod decision;
 mod embedded;

@@ -27,11 +27,13 @@ pub struct Render<'a> {
     pub deployment: &'a DeploymentMeta,
     /// The pod as the template sees it (stripped of a previous injection).
     pub pod: &'a Value,
-    /// `.MeshConfig`.
+    /// The mesh config (`.MeshConfig` is `mesh_data`).
     pub mesh: &'a Value,
+    /// `.MeshConfig`: `mesh` as templates see it.
+    pub mesh_data: Data,
     /// `.ProxyConfig`: the mesh's default, with the pod's annotation applied.
     pub proxy_config: &'a Value,
-    pub values: &'a Data,
+    pub values: Data,
     pub revision: &'a str,
     pub native_sidecars: bool,
     pub proxy_image: String,
@@ -56,7 +58,7 @@ pub fn proxy_config(value: &Value) -> Data {
 
 /// `SidecarTemplateData` as JSON-shaped data for the typed view
 /// (`inject.SidecarTemplateData`).
-pub fn current(r: &Render<'_>) -> Data {
+pub fn current(r: Render<'_>) -> Data {
     let mode = match r.mesh.pointer("/inboundTrafficPolicy/mode").and_then(Value::as_str) {
         Some("LOCALHOST") => "localhost",
         _ => "passthrough",
@@ -79,8 +81,8 @@ pub fn current(r: &Render<'_>) -> Data {
         entry("ObjectMeta", r.pod.get("metadata").map_or(Data::Null, to_float_data)),
         entry("Spec", r.pod.get("spec").map_or(Data::Null, to_float_data)),
         entry("ProxyConfig", proxy_config(r.proxy_config)),
-        entry("MeshConfig", to_float_data(r.mesh)),
-        entry("Values", r.values.clone()),
+        entry("MeshConfig", r.mesh_data),
+        entry("Values", r.values),
         entry("Revision", text(r.revision)),
         entry("NativeSidecars", Data::Bool(r.native_sidecars)),
         entry("ProxyImage", text(&r.proxy_image)),
@@ -94,7 +96,7 @@ pub fn current(r: &Render<'_>) -> Data {
 
 /// The 1.0/1.1 data: pointers to the pod's metadata and spec, the
 /// ProxyConfig and MeshConfig, and (1.1) the controller's metadata.
-pub fn legacy(r: &Render<'_>) -> Data {
+pub fn legacy(r: Render<'_>) -> Data {
     let mut deployment = vec![entry("name", text(&r.deployment.name))];
     if !r.deployment.namespace.is_empty() {
         deployment.push(entry("namespace", text(&r.deployment.namespace)));
@@ -103,8 +105,8 @@ pub fn legacy(r: &Render<'_>) -> Data {
         entry("ObjectMeta", r.pod.get("metadata").map_or_else(|| Data::Object(Object::default()), to_float_data)),
         entry("Spec", r.pod.get("spec").map_or_else(|| Data::Object(Object::default()), to_float_data)),
         entry("ProxyConfig", proxy_config(r.proxy_config)),
-        entry("MeshConfig", to_float_data(r.mesh)),
+        entry("MeshConfig", r.mesh_data),
         entry("DeploymentMeta", Data::Object(Object::new(deployment))),
-        entry("Values", r.values.clone()),
+        entry("Values", r.values),
     ]))
 }
