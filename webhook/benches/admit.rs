@@ -74,7 +74,7 @@ fn admit_body(injector: &injit_inject::Injector, body: &[u8]) -> Vec<u8> {
     let object = if body.len() <= MAX_REUSED_BODY { request.object.clone() } else { request.object.take() };
     let cluster = ClusterState::default();
     let (response, _) = admit_object(injector, &cluster, &request, object, "/inject", OnError::Deny, Deadline::NONE);
-    serde_json::to_vec(&response.to_review(&request.api_version, &request.uid)).expect("JSON")
+    response.review_json(&request.api_version, &request.uid)
 }
 
 /// Admits `body`, which must be injected: a case that is skipped or

@@ -266,8 +266,7 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         }
         _ => tracing::info!(uid, namespace, pod, decision = decision.label(), reason, duration_us = micros, "admitted"),
     }
-    let review = response.to_review(&api_version, &uid);
-    let mut http = HttpResponse::new(Full::new(Bytes::from(serde_json::to_vec(&review).expect("a review serialises"))));
+    let mut http = HttpResponse::new(Full::new(Bytes::from(response.review_json(&api_version, &uid))));
     http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     // The review's memory is given back once it is answered.
     drop(charge);
