@@ -19,7 +19,7 @@ use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, TemplateError};
-use crate::kept_render::{KeptRender, Reread};
+use crate::kept_render::{KeptRender, Ready, Reread};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
 use crate::rendered_problems::{RenderedProblem, rendered_problems, rendered_problems_of_known_fields};
@@ -226,12 +226,47 @@ struct Rendered {
 /// What one template rendered.
 struct RenderedOverlay {
     name: String,
+    /// The overlay, but for the lists whose elements `ready` holds.
     overlay: Value,
     /// Whether the proxy is among the template pod's init containers once
     /// the overlay is applied.
     proxy_in_init: bool,
     /// The kept render it was read from, if it was.
     reread: Option<Reread>,
+    /// Elements of the overlay's lists, ready round-tripped
+    /// (`KeptRender::elements`), those lists being left out of `overlay`
+    /// (so that a pod they are all new to takes them without the lists
+    /// being copied, merged and round-tripped).
+    ready: Ready,
+}
+
+impl RenderedOverlay {
+    /// The overlay whole: the lists left out for `ready` put back (and
+    /// the ready elements given up).
+    fn whole(&mut self) -> &Value {
+        for (list, _) in std::mem::take(&mut self.ready) {
+            self.put_back(list);
+        }
+        &self.overlay
+    }
+
+    /// Whether the overlay has a container named `name` (among its
+    /// containers, not its init containers).
+    fn has_container(&self, name: &str) -> bool {
+        pod::find(&self.overlay, Containers::Regular, name).is_some()
+            || self.ready.iter().any(|(list, elements)| {
+                *list == "containers" && elements.iter().any(|element| pod::name_of(element) == name)
+            })
+    }
+
+    /// Puts list `list`, left out for ready elements, back in the overlay.
+    fn put_back(&mut self, list: &str) {
+        let Some((kept, changed)) = &self.reread else { return };
+        let made = kept.read.list_with(changed, list);
+        if let (Some(made), Some(spec)) = (made, self.overlay.get_mut("spec").and_then(Value::as_object_mut)) {
+            spec.insert(list.to_owned(), made);
+        }
+    }
 }
 
 /// A config's templates, compiled, with the mesh config and values.
@@ -638,23 +673,31 @@ impl Injector {
         name: &str,
         own_proxy_config: bool,
         rendered: &str,
-    ) -> Result<(Value, Option<Reread>), OverlayError> {
+    ) -> Result<(Value, Option<Reread>, Ready), OverlayError> {
         let last = self.last_reads.get(name).map(|forms| &forms[usize::from(own_proxy_config)]);
         let Some(last) = last.filter(|_| self.options.pipeline == Pipeline::Fast) else {
-            return Ok((parse_overlay(rendered)?, None));
+            return Ok((parse_overlay(rendered)?, None, Vec::new()));
         };
         let previous = last.lock().unwrap_or_else(PoisonError::into_inner).clone();
         if let Some(previous) = previous
-            && let Some((overlay, changed)) = previous.read.reread_scalars(rendered)
+            && let Some(changed) = previous.read.changed_scalars(rendered)
         {
-            return Ok((overlay, Some((previous, changed))));
+            // Ready elements are for the patched round trip; an overlay
+            // with unknown fields is read whole, for its warnings.
+            let ready = match self.after_change() {
+                RoundTrip::Patched if previous.has_known_fields() => previous.elements(&changed),
+                _ => Vec::new(),
+            };
+            let left_out: Vec<&str> = ready.iter().map(|(list, _)| *list).collect();
+            let overlay = previous.read.tree_with(&changed, &left_out);
+            return Ok((overlay, Some((previous, changed)), ready));
         }
         match LastRead::read(rendered) {
             Some((overlay, read)) => {
                 *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(KeptRender::new(read)));
-                Ok((overlay, None))
+                Ok((overlay, None, Vec::new()))
             }
-            None => Ok((parse_overlay(rendered)?, None)),
+            None => Ok((parse_overlay(rendered)?, None, Vec::new())),
         }
     }
 
@@ -673,7 +716,7 @@ impl Injector {
         for (i, name) in names.iter().enumerate() {
             deadline.check()?;
             let rendered = self.render(name, data, own_proxy_config)?;
-            let (overlay, reread) = self.read_overlay(name, own_proxy_config, &rendered).map_err(|e| {
+            let (overlay, reread, ready) = self.read_overlay(name, own_proxy_config, &rendered).map_err(|e| {
                 // The rendered line means nothing to the template's author:
                 // the config's line that wrote it does.
                 let place = e.at.map(|(line, column)| line_offset(&rendered, line) + column.saturating_sub(1));
@@ -685,9 +728,11 @@ impl Injector {
                     None => e.error.context(format_args!("template {name:?}")),
                 }
             })?;
-            let problems = match &reread {
+            let mut rendered_overlay =
+                RenderedOverlay { name: name.clone(), overlay, proxy_in_init: false, reread, ready };
+            let problems = match &rendered_overlay.reread {
                 Some((kept, _)) if kept.has_known_fields() => rendered_problems_of_known_fields(&rendered),
-                _ => rendered_problems(&rendered, &overlay),
+                _ => rendered_problems(&rendered, rendered_overlay.whole()),
             };
             for problem in problems {
                 warnings.push(self.rendered_warning(name, data, own_proxy_config, &problem));
@@ -696,23 +741,31 @@ impl Injector {
             // time but for the scalars that changed, which injection does
             // not read. (A second template would merge into those.)
             let alone = i == 0 && names.len() == 1;
-            let kept =
-                reread.as_ref().filter(|_| alone).and_then(|(kept, changed)| kept.template_pod(&overlay, changed));
+            let kept = rendered_overlay
+                .reread
+                .as_ref()
+                .filter(|_| alone)
+                .and_then(|(kept, changed)| kept.template_pod(changed));
             template_pod = match kept {
                 Some(made) => made,
-                None => apply_overlay(Arc::unwrap_or_clone(template_pod), &overlay, self.of_template_pod(), deadline)
-                    .map(Arc::new)
-                    .map_err(|e| {
-                        e.into_error(|e| {
-                            Error::new(
-                                ErrorKind::RenderedYaml,
-                                format!("template {name:?}: failed applying injection overlay: {e}"),
-                            )
-                        })
-                    })?,
+                None => apply_overlay(
+                    Arc::unwrap_or_clone(template_pod),
+                    rendered_overlay.whole(),
+                    self.of_template_pod(),
+                    deadline,
+                )
+                .map(Arc::new)
+                .map_err(|e| {
+                    e.into_error(|e| {
+                        Error::new(
+                            ErrorKind::RenderedYaml,
+                            format!("template {name:?}: failed applying injection overlay: {e}"),
+                        )
+                    })
+                })?,
             };
-            let proxy_in_init = pod::find(&template_pod, Containers::Init, PROXY).is_some();
-            overlays.push(RenderedOverlay { name: name.clone(), overlay, proxy_in_init, reread });
+            rendered_overlay.proxy_in_init = pod::find(&template_pod, Containers::Init, PROXY).is_some();
+            overlays.push(rendered_overlay);
         }
         Ok(Rendered { overlays, template_pod })
     }
@@ -752,8 +805,9 @@ impl Injector {
         // Whether the previous injection put the proxy among the init
         // containers (a native sidecar).
         let native_before = previous.as_ref().is_some_and(|p| p.init_containers.iter().any(|n| n == PROXY));
-        for RenderedOverlay { name, overlay, proxy_in_init, reread } in overlays {
+        for mut rendered in overlays {
             deadline.check()?;
+            let proxy_in_init = rendered.proxy_in_init;
             // Istio's move to native: the proxy in the containers (the
             // user's, or the classic one injected before, whose fields the
             // template does not set stay: Istio's goldens keep them).
@@ -769,7 +823,7 @@ impl Injector {
             // Istio moves it the other way, keeping what re-injection
             // keeps (the app's probers), without the `restartPolicy` only
             // init containers may have.
-            if !proxy_in_init && native_before && pod::find(&overlay, Containers::Regular, PROXY).is_some() {
+            if !proxy_in_init && native_before && rendered.has_container(PROXY) {
                 pod::transfer(&mut merged, Containers::Init, Containers::Regular, PROXY);
                 if let Some(proxy) =
                     pod::find_mut(&mut merged, Containers::Regular, PROXY).and_then(Value::as_object_mut)
@@ -778,15 +832,11 @@ impl Injector {
                 }
                 round_trip = RoundTrip::Whole;
             }
-            // The elements the overlay adds, ready round-tripped.
-            let elements = match &reread {
-                Some((kept, changed)) if round_trip == RoundTrip::Patched => kept.elements(&overlay, changed),
-                _ => Vec::new(),
-            };
-            let applied = if elements.is_empty() {
-                apply_overlay(std::mem::take(&mut merged), &overlay, round_trip, deadline)
+            let name = std::mem::take(&mut rendered.name);
+            let applied = if round_trip == RoundTrip::Patched && !rendered.ready.is_empty() {
+                apply_overlay_adding(std::mem::take(&mut merged), rendered, deadline)
             } else {
-                apply_overlay_adding(std::mem::take(&mut merged), overlay, elements, deadline)
+                apply_overlay(std::mem::take(&mut merged), rendered.whole(), round_trip, deadline)
             };
             merged = applied.map_err(|e| {
                 e.into_error(|e| Error::new(
@@ -1140,34 +1190,32 @@ fn apply_overlay(
     Ok(pod)
 }
 
-/// `apply_overlay` with the round trip of what the overlay reached, given
-/// its elements of some pod lists ready round-tripped (`elements`, from
-/// `KeptRender::elements`): a list none of whose elements has its key in
-/// the pod's is left out of the merge and those elements put first in
-/// it, as the merge would put them, round-tripped whole.
+/// `apply_overlay` with the round trip of what the overlay reached, of a
+/// rendered overlay with elements of some pod lists ready round-tripped
+/// (`RenderedOverlay::ready`): a list none of whose elements has its key
+/// in the pod's is left out of the merge and those elements put first in
+/// it, as the merge would put them, round-tripped whole; any other list
+/// is put back in the overlay and merged.
 fn apply_overlay_adding(
     mut pod: Value,
-    mut overlay: Value,
-    elements: Vec<(&'static str, Vec<Value>)>,
+    mut rendered: RenderedOverlay,
     deadline: Deadline,
 ) -> Result<Value, Stop<String>> {
-    let mut added = Vec::with_capacity(elements.len());
-    for (list, ready) in elements {
-        let Some(key) = merge::merge_key(list) else { continue };
-        let Some(adding) = overlay.get("spec").and_then(|spec| spec.get(list)).and_then(Value::as_array) else {
-            continue;
-        };
+    let mut added = Vec::with_capacity(rendered.ready.len());
+    for (list, ready) in std::mem::take(&mut rendered.ready) {
+        // The elements' keys: the ready ones' (merge keys are never
+        // changed scalars of ready elements).
+        let key = merge::merge_key(list);
         let in_pod = pod.get("spec").and_then(|spec| spec.get(list)).and_then(Value::as_array);
-        let there: Vec<&Value> = in_pod.into_iter().flatten().filter_map(|e| e.get(key)).collect();
-        let new = |element: &Value| element.get(key).is_some_and(|k| !there.contains(&k));
-        if adding.len() != ready.len() || !adding.iter().all(new) {
-            continue;
+        let there: Vec<&Value> = in_pod.into_iter().flatten().filter_map(|e| e.get(key?)).collect();
+        let new = |element: &Value| key.and_then(|key| element.get(key)).is_some_and(|k| !there.contains(&k));
+        if ready.iter().all(new) {
+            added.push((list, ready));
+        } else {
+            rendered.put_back(list);
         }
-        if let Some(spec) = overlay.get_mut("spec").and_then(Value::as_object_mut) {
-            spec.remove(list);
-        }
-        added.push((list, ready));
     }
+    let overlay = rendered.overlay;
     merge::merge_until(&mut pod, &overlay, deadline)?;
     deadline.check()?;
     Typed::pod().normalize_patched(&mut pod, &overlay).map_err(Stop::Failed)?;
@@ -1367,14 +1415,6 @@ mod tests {
 
     use super::*;
 
-    /// `list` of `overlay` merged into an empty list and round-tripped.
-    fn ready(overlay: &Value, list: &'static str) -> (&'static str, Vec<Value>) {
-        let mut pod = json!({});
-        merge::merge(&mut pod, &json!({"spec": {list: overlay["spec"][list].clone()}}));
-        let pod = Typed::pod().normalize_owned(pod).expect("decodes");
-        (list, pod["spec"][list].as_array().cloned().expect("a list"))
-    }
-
     #[test]
     fn adding_ready_elements_applies_the_overlay() {
         let pod = json!({
@@ -1382,19 +1422,29 @@ mod tests {
             "spec": {"containers": [{"name": "app", "image": "a"}], "volumes": [{"name": "istio-envoy", "emptyDir": {}}]},
         });
         let pod = Typed::pod().normalize(&pod).expect("decodes");
-        let overlay = json!({
-            "metadata": {"annotations": {"a": "b"}},
-            "spec": {
-                "containers": [{"name": "istio-proxy", "image": "p", "env": [{"name": "X", "value": "1"}], "lifecycle": null}],
-                "initContainers": [{"name": "istio-init", "image": "p", "args": ["x"]}],
-                // One of them is in the pod already: merged, not added.
-                "volumes": [{"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}, {"name": "other", "emptyDir": null}],
-                "dnsPolicy": "None",
-            },
-        });
-        let elements = ["containers", "initContainers", "volumes"].map(|list| ready(&overlay, list)).to_vec();
-        let applied = apply_overlay(pod.clone(), &overlay, RoundTrip::Patched, Deadline::NONE).ok();
-        assert!(applied.is_some());
-        assert_eq!(apply_overlay_adding(pod, overlay, elements, Deadline::NONE).ok(), applied);
+        // One of the volumes is in the pod already: merged, not added.
+        let text = "metadata:\n  annotations:\n    a: b\nspec:\n  containers:\n  - name: istio-proxy\n    image: p\n    env:\n    - name: X\n      value: \"1\"\n    lifecycle:\n  initContainers:\n  - name: istio-init\n    image: p\n    args: [x]\n  volumes:\n  - name: istio-envoy\n    emptyDir:\n      medium: Memory\n  - name: other\n    emptyDir:\n  dnsPolicy: None\n";
+        let (first, read) = LastRead::read(text).expect("a mapping");
+        let kept = Arc::new(KeptRender::new(read));
+        for next in
+            [text.to_owned(), text.replace("image: p", "image: q"), text.replace("value: \"1\"", "value: \"2\"")]
+        {
+            let changed = kept.read.changed_scalars(&next).expect("read in place");
+            let ready = kept.elements(&changed);
+            assert_eq!(ready.len(), 3, "{next}");
+            let left_out: Vec<&str> = ready.iter().map(|(list, _)| *list).collect();
+            let overlay = kept.read.tree_with(&changed, &left_out);
+            assert!(overlay["spec"].get("containers").is_none() && overlay["spec"]["dnsPolicy"] == "None");
+            let whole = kept.read.tree_with(&changed, &[]);
+            if next == text {
+                assert_eq!(whole, first);
+            }
+            let applied = apply_overlay(pod.clone(), &whole, RoundTrip::Patched, Deadline::NONE).ok();
+            assert!(applied.is_some());
+            let reread = Some((Arc::clone(&kept), changed));
+            let rendered = RenderedOverlay { name: "sidecar".into(), overlay, proxy_in_init: false, reread, ready };
+            assert!(rendered.has_container(PROXY) && !rendered.has_container("istio-init"));
+            assert_eq!(apply_overlay_adding(pod.clone(), rendered, Deadline::NONE).ok(), applied, "{next}");
+        }
     }
 }

@@ -13,6 +13,13 @@
 //! pod is made without merging or decoding it whole. A changed merge key,
 //! a `null`, or a scalar that does not decode there leaves the pod to the
 //! merge, which also gives the error.
+//!
+//! The elements of the lists a template adds whole (`NEW_ELEMENT_LISTS`:
+//! the proxy, its init containers, its volumes) are kept round-tripped as
+//! well. An overlay read from the render leaves those lists out when its
+//! changed scalars are kept in place there, and a pod to which the
+//! elements are all new takes them ready, without the lists being copied,
+//! merged or decoded; elsewhere the injector puts a list back.
 
 use std::sync::{Arc, OnceLock};
 
@@ -50,28 +57,31 @@ pub(crate) const NEW_ELEMENT_LISTS: [&str; 3] = ["containers", "initContainers",
 /// tripped (`None` if that failed).
 type Elements = Vec<(&'static str, Option<Vec<Value>>)>;
 
-/// A render read from a kept one: these of its scalars read anew.
-pub(crate) type Reread = (Arc<KeptRender>, Vec<u32>);
+/// Elements of pod lists ready round-tripped, by list.
+pub(crate) type Ready = Vec<(&'static str, Vec<Value>)>;
+
+/// A render read from a kept one: these of its scalars read anew (by
+/// index, for `LastRead::path`, and as read).
+pub(crate) type Reread = (Arc<KeptRender>, Vec<(u32, Value)>);
 
 impl KeptRender {
     pub(crate) fn new(read: LastRead) -> KeptRender {
         KeptRender { read, template_pod: OnceLock::new(), known_fields: OnceLock::new(), elements: OnceLock::new() }
     }
 
-    /// The template pod `overlay` makes of an empty pod, read from this
-    /// render with scalars `changed` read anew, as far as injection reads
+    /// The template pod made of an empty pod by the overlay read from this
+    /// render with the scalars `changed` read anew, as far as injection reads
     /// a template pod: its containers', volumes' and pull secrets' names,
     /// which are the kept pod's (merge keys never change here), and its
     /// decoding, which succeeds (each changed scalar decodes where it
     /// lands). Its other scalars are the kept render's. `None` when that
     /// would not be the merge's pod but for those scalars, or decoding it
     /// might fail.
-    pub(crate) fn template_pod(&self, overlay: &Value, changed: &[u32]) -> Option<Arc<Value>> {
+    pub(crate) fn template_pod(&self, changed: &[(u32, Value)]) -> Option<Arc<Value>> {
         let pod = Typed::pod();
         let kept = self.template_pod.get_or_init(|| self.own_template_pod().map(Arc::new)).as_ref()?;
-        for &index in changed {
-            let path = self.read.path(index);
-            let scalar = at(overlay, &path)?;
+        for (index, scalar) in changed {
+            let path = self.read.path(*index);
             if scalar.is_null() || is_merge_key(&path) || !pod.scalar_decodes_at(&path, scalar)? {
                 return None;
             }
@@ -84,30 +94,29 @@ impl KeptRender {
         Some(Arc::clone(kept))
     }
 
-    /// The elements of `overlay`'s pod lists (`NEW_ELEMENT_LISTS`), read
-    /// from this render with scalars `changed` read anew, as the round
+    /// The elements of the pod lists (`NEW_ELEMENT_LISTS`) of the overlay
+    /// read from this render with the scalars `changed` read anew, as the round
     /// trip after merging them into a list without their keys leaves
     /// them: the kept ones with the changed scalars in place, for the
     /// lists where each changed scalar is kept as it is there (not a merge
     /// key, decoding, written as read, neither it nor the one it replaces
     /// a zero value). Lists the overlay lacks, or where that does not
     /// hold, are left out.
-    pub(crate) fn elements(&self, overlay: &Value, changed: &[u32]) -> Vec<(&'static str, Vec<Value>)> {
+    pub(crate) fn elements(&self, changed: &[(u32, Value)]) -> Ready {
         let Some(kept) = self.elements.get_or_init(|| self.own_elements()) else { return Vec::new() };
         let pod = Typed::pod();
         let mut out = Vec::with_capacity(kept.len());
         'lists: for (list, elements) in kept {
             let Some(elements) = elements else { continue };
-            let mut made = elements.clone();
-            for &index in changed {
-                let path = self.read.path(index);
-                let [PathStep::Key("spec"), PathStep::Key(of), rest @ ..] = path.as_slice() else { continue };
+            // Checked before the elements are copied.
+            let mut places = Vec::new();
+            for (index, scalar) in changed {
+                let path = self.read.path(*index);
+                let [PathStep::Key("spec"), PathStep::Key(of), ..] = path.as_slice() else { continue };
                 if of != list {
                     continue;
                 }
-                let (Some(scalar), Some(was)) = (at(overlay, &path), at(self.read.value(), &path)) else {
-                    continue 'lists;
-                };
+                let Some(was) = at(self.read.value(), &path) else { continue 'lists };
                 // The zero value the scalar replaced: whether the encoder
                 // left it out may change with it.
                 let was_zero = matches!(was, Value::Null | Value::Bool(false))
@@ -116,7 +125,11 @@ impl KeptRender {
                 if was_zero || is_merge_key(&path) || pod.scalar_kept_at(&path, scalar) != Some(true) {
                     continue 'lists;
                 }
-                let [PathStep::Index(element), inner @ ..] = rest else { continue 'lists };
+                places.push((path, scalar));
+            }
+            let mut made = elements.clone();
+            for (path, scalar) in places {
+                let [_, _, PathStep::Index(element), inner @ ..] = path.as_slice() else { continue 'lists };
                 let place = made.get_mut(*element).and_then(|element| at_mut(element, inner));
                 match place {
                     Some(place) if !place.is_array() && !place.is_object() => *place = scalar.clone(),
@@ -239,16 +252,17 @@ mod tests {
         ];
         for &(from, to, made) in cases {
             let text = SIDECAR.replacen(from, to, 1);
-            let (overlay, changed) = kept.read.reread_scalars(&text).expect("a scalar changed in place");
+            let changed = kept.read.changed_scalars(&text).expect("a scalar changed in place");
+            let overlay = kept.read.tree_with(&changed, &[]);
             assert!(!changed.is_empty(), "{to}");
-            let pod = kept.template_pod(&overlay, &changed);
+            let pod = kept.template_pod(&changed);
             assert_eq!(pod.is_some(), made, "{from} -> {to}");
             if let Some(pod) = pod {
                 let mut made = Value::clone(&pod);
-                for &index in &changed {
-                    let path = kept.read.path(index);
-                    let place = at_mut(&mut made, &path);
-                    *place.expect("the scalar's place") = at(&overlay, &path).expect("the scalar").clone();
+                for (index, scalar) in &changed {
+                    let path = kept.read.path(*index);
+                    assert_eq!(at(&overlay, &path), Some(scalar));
+                    *at_mut(&mut made, &path).expect("the scalar's place") = scalar.clone();
                 }
                 assert_eq!(Some(made), merged(&overlay), "{from} -> {to}: the merge's pod but for the scalars");
             }
@@ -288,8 +302,9 @@ mod tests {
         ];
         for &(from, to, in_place) in cases {
             let changed_text = text.replacen(from, to, 1);
-            let (overlay, changed) = kept.read.reread_scalars(&changed_text).expect("a scalar changed in place");
-            let elements = kept.elements(&overlay, &changed);
+            let changed = kept.read.changed_scalars(&changed_text).expect("a scalar changed in place");
+            let overlay = kept.read.tree_with(&changed, &[]);
+            let elements = kept.elements(&changed);
             let containers = elements.iter().find(|(list, _)| *list == "containers");
             assert_eq!(containers.is_some(), in_place, "{from} -> {to}");
             for (list, ready) in &elements {
@@ -324,8 +339,8 @@ mod tests {
             let (_, read) = LastRead::read(text).expect("a mapping");
             let kept = KeptRender::new(read);
             let changed = text.replacen("image: x", "image: z", 1);
-            let (overlay, scalars) = kept.read.reread_scalars(&changed).expect("read in place");
-            assert_eq!(kept.template_pod(&overlay, &scalars), None, "{text}");
+            let scalars = kept.read.changed_scalars(&changed).expect("read in place");
+            assert_eq!(kept.template_pod(&scalars), None, "{text}");
         }
     }
 }

@@ -70,8 +70,17 @@ impl LastRead {
     /// [`reread`](LastRead::reread), with the scalars read anew (by
     /// index, for [`path`](LastRead::path)), in the order of the text.
     pub fn reread_scalars(&self, text: &str) -> Option<(Value, Vec<u32>)> {
+        let changed = self.changed_scalars(text)?;
+        let value = self.tree_with(&changed, &[]);
+        Some((value, changed.into_iter().map(|(index, _)| index).collect()))
+    }
+
+    /// The scalars of `text` that differ from this render's, by index (for
+    /// [`path`](LastRead::path)) in the order of the text, as read there,
+    /// if it differs from this render only in scalars on lines of their
+    /// own.
+    pub fn changed_scalars(&self, text: &str) -> Option<Vec<(u32, Value)>> {
         let (old, new) = (self.text.as_bytes(), text.as_bytes());
-        let mut value: Option<Value> = None;
         let mut changed = Vec::new();
         // Where the texts are at the start of one line, past what was
         // compared: the texts before are alike but for the scalars read.
@@ -113,9 +122,7 @@ impl LastRead {
             }
             let steps = &self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize];
             let scalar = read_scalar(&new_first[column..], new_block, slot.last, steps.last())?;
-            let tree = value.get_or_insert_with(|| self.value.clone());
-            *self.place(tree, steps)? = scalar;
-            changed.push(index);
+            changed.push((index, scalar));
             // Both past the scalar's lines; past the end when they hold
             // the last line, which both must then (the same line count).
             at_old = self.starts[end];
@@ -126,14 +133,72 @@ impl LastRead {
                 _ => return None,
             }
         }
-        Some((value.unwrap_or_else(|| self.value.clone()), changed))
+        Some(changed)
+    }
+
+    /// This render's tree with the `changed` scalars in place, but for the
+    /// lists of `spec` named in `left_out` (and the scalars in them).
+    pub fn tree_with(&self, changed: &[(u32, Value)], left_out: &[&str]) -> Value {
+        let mut tree = match (&self.value, left_out) {
+            (Value::Object(top), [_, ..]) => Value::Object(
+                top.iter()
+                    .map(|(key, value)| {
+                        let value = match value {
+                            Value::Object(spec) if key == "spec" => Value::Object(
+                                spec.iter()
+                                    .filter(|(key, _)| !left_out.contains(&key.as_str()))
+                                    .map(|(key, value)| (key.clone(), value.clone()))
+                                    .collect(),
+                            ),
+                            _ => value.clone(),
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            ),
+            _ => self.value.clone(),
+        };
+        for (index, scalar) in changed {
+            let steps = self.steps(*index);
+            if let [Step::Key(spec), Step::Key(list), ..] = steps
+                && &*self.slots.keys[*spec as usize] == "spec"
+                && left_out.contains(&&*self.slots.keys[*list as usize])
+            {
+                continue;
+            }
+            // Each changed scalar is one this tree has.
+            if let Some(place) = self.place(&mut tree, steps) {
+                *place = scalar.clone();
+            }
+        }
+        tree
+    }
+
+    /// List `list` of `spec` of this render with the `changed` scalars in
+    /// place (what [`tree_with`](LastRead::tree_with) left out).
+    pub fn list_with(&self, changed: &[(u32, Value)], list: &str) -> Option<Value> {
+        let mut value = self.value.get("spec")?.get(list)?.clone();
+        for (index, scalar) in changed {
+            if let [Step::Key(spec), Step::Key(of), rest @ ..] = self.steps(*index)
+                && &*self.slots.keys[*spec as usize] == "spec"
+                && &*self.slots.keys[*of as usize] == list
+                && let Some(place) = self.place(&mut value, rest)
+            {
+                *place = scalar.clone();
+            }
+        }
+        Some(value)
+    }
+
+    fn steps(&self, index: u32) -> &[Step] {
+        let slot = self.slots.scalars[index as usize];
+        &self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize]
     }
 
     /// Where scalar `index` (of those `reread_scalars` names) is in the
     /// tree.
     pub fn path(&self, index: u32) -> Vec<PathStep<'_>> {
-        let slot = self.slots.scalars[index as usize];
-        self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize]
+        self.steps(index)
             .iter()
             .map(|step| match step {
                 Step::Key(k) => PathStep::Key(&self.slots.keys[*k as usize]),
