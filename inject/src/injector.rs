@@ -710,8 +710,7 @@ impl Injector {
         deadline: Deadline,
         warnings: &mut Vec<String>,
     ) -> Result<Rendered, Error> {
-        let mut template_pod =
-            Arc::new(Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes"));
+        let mut template_pod = Typed::empty_pod();
         let mut overlays = Vec::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             deadline.check()?;

@@ -182,7 +182,7 @@ impl KeptRender {
             return None;
         }
         let pod = Typed::pod();
-        let mut made = pod.normalize(&Value::Object(Map::new())).ok()?;
+        let mut made = Value::clone(&Typed::empty_pod());
         merge::merge(&mut made, overlay);
         pod.check(&made).ok()?;
         Some(made)

@@ -29,6 +29,17 @@ impl Typed {
         Typed::named("corev1.Pod")
     }
 
+    /// An empty `corev1.Pod` as Go encodes it (what templates merge into),
+    /// made once.
+    pub fn empty_pod() -> std::sync::Arc<Value> {
+        static EMPTY: std::sync::OnceLock<std::sync::Arc<Value>> = std::sync::OnceLock::new();
+        let empty = EMPTY.get_or_init(|| {
+            let pod = Typed::pod().normalize(&Value::Object(serde_json::Map::new()));
+            std::sync::Arc::new(pod.expect("an empty pod decodes"))
+        });
+        std::sync::Arc::clone(empty)
+    }
+
     pub fn container() -> Typed {
         Typed::named("corev1.Container")
     }
