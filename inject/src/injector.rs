@@ -1096,8 +1096,8 @@ fn json_kind(v: &Value) -> &'static str {
 /// a typed pod, as a patch that names it (for `normalize_patched`, which
 /// takes a field set to `true` as replaced, to be round-tripped whole):
 /// the pod's annotations and labels; the proxy's variables post-processing
-/// sets and its security context; the init container's security context and arguments; every
-/// other container's probes and hooks.
+/// sets and its security context; the init container's security context
+/// and arguments; every other container's probes and hooks.
 fn post_processed(pod: &Value, proxy_envs: &BTreeMap<String, String>) -> Value {
     const PROXY_FIELDS: &[&str] = &["securityContext"];
     const INIT_FIELDS: &[&str] = &["securityContext", "args", "readinessProbe", "livenessProbe", "startupProbe"];

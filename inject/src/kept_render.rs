@@ -24,6 +24,7 @@
 use std::sync::{Arc, OnceLock};
 
 use injit_runtime::encoding::json::check::PathStep;
+use injit_runtime::encoding::json::normalize::is_zero_scalar;
 use injit_runtime::types::GoType;
 use serde_json::{Map, Value};
 
@@ -119,10 +120,7 @@ impl KeptRender {
                 let Some(was) = at(self.read.value(), &path) else { continue 'lists };
                 // The zero value the scalar replaced: whether the encoder
                 // left it out may change with it.
-                let was_zero = matches!(was, Value::Null | Value::Bool(false))
-                    || was.as_str().is_some_and(str::is_empty)
-                    || was.as_f64() == Some(0.0);
-                if was_zero || is_merge_key(&path) || pod.scalar_kept_at(&path, scalar) != Some(true) {
+                if is_zero_scalar(was) || is_merge_key(&path) || pod.scalar_kept_at(&path, scalar) != Some(true) {
                     continue 'lists;
                 }
                 places.push((path, scalar));
@@ -222,7 +220,7 @@ mod tests {
     /// `None` for an error.
     fn merged(overlay: &Value) -> Option<Value> {
         let pod = Typed::pod();
-        let mut made = pod.normalize(&Value::Object(Map::new())).expect("an empty pod");
+        let mut made = Value::clone(&Typed::empty_pod());
         merge::merge(&mut made, overlay);
         pod.check(&made).ok().map(|()| made)
     }
@@ -322,8 +320,7 @@ mod tests {
         let (_, read) = LastRead::read(&misplaced).expect("a mapping");
         let kept = KeptRender::new(read);
         assert!(!kept.has_known_fields());
-        let (overlay, _) =
-            kept.read.reread_scalars(&misplaced.replacen("cpu: \"2\"", "cpu: \"3\"", 1)).expect("reread");
+        let overlay = kept.read.reread(&misplaced.replacen("cpu: \"2\"", "cpu: \"3\"", 1)).expect("reread");
         let pod = GoType::named("corev1.Pod").expect("Pod");
         assert_eq!(unknown_fields(pod, &overlay).len(), 1, "the same keys, the same unknown field");
     }

@@ -5,12 +5,14 @@
 //! (`resources: {}`), quantities become canonical (`1024Mi` → `1Gi`), and
 //! values of the wrong type are errors.
 
+use std::sync::{Arc, OnceLock};
+
 use injit_runtime::Kind;
 use injit_runtime::encoding::json::check::PathStep;
 use injit_runtime::encoding::json::{check, normalize, typed};
 use injit_runtime::types::{GoType, Ty};
 use injit_strconv::FloatFormat;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A Go type the injector round-trips through.
 #[derive(Clone, Copy, Debug)]
@@ -31,13 +33,12 @@ impl Typed {
 
     /// An empty `corev1.Pod` as Go encodes it (what templates merge into),
     /// made once.
-    pub fn empty_pod() -> std::sync::Arc<Value> {
-        static EMPTY: std::sync::OnceLock<std::sync::Arc<Value>> = std::sync::OnceLock::new();
+    pub fn empty_pod() -> Arc<Value> {
+        static EMPTY: OnceLock<Arc<Value>> = OnceLock::new();
         let empty = EMPTY.get_or_init(|| {
-            let pod = Typed::pod().normalize(&Value::Object(serde_json::Map::new()));
-            std::sync::Arc::new(pod.expect("an empty pod decodes"))
+            Arc::new(Typed::pod().normalize(&Value::Object(Map::new())).expect("an empty pod decodes"))
         });
-        std::sync::Arc::clone(empty)
+        Arc::clone(empty)
     }
 
     pub fn container() -> Typed {

@@ -13,7 +13,7 @@
 
 use injit_runtime::NumberMode;
 use injit_runtime::encoding::json::check::PathStep;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::block::{Slots, Step, document_with_slots};
 
@@ -64,15 +64,7 @@ impl LastRead {
     /// `text` read from this render, if it differs from it only in
     /// scalars on lines of their own.
     pub fn reread(&self, text: &str) -> Option<Value> {
-        self.reread_scalars(text).map(|(value, _)| value)
-    }
-
-    /// [`reread`](LastRead::reread), with the scalars read anew (by
-    /// index, for [`path`](LastRead::path)), in the order of the text.
-    pub fn reread_scalars(&self, text: &str) -> Option<(Value, Vec<u32>)> {
-        let changed = self.changed_scalars(text)?;
-        let value = self.tree_with(&changed, &[]);
-        Some((value, changed.into_iter().map(|(index, _)| index).collect()))
+        self.changed_scalars(text).map(|changed| self.tree_with(&changed, &[]))
     }
 
     /// The scalars of `text` that differ from this render's, by index (for
@@ -139,20 +131,18 @@ impl LastRead {
     /// This render's tree with the `changed` scalars in place, but for the
     /// lists of `spec` named in `left_out` (and the scalars in them).
     pub fn tree_with(&self, changed: &[(u32, Value)], left_out: &[&str]) -> Value {
+        let without_lists = |spec: &Map<String, Value>| -> Map<String, Value> {
+            spec.iter()
+                .filter(|(key, _)| !left_out.contains(&key.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
         let mut tree = match (&self.value, left_out) {
             (Value::Object(top), [_, ..]) => Value::Object(
                 top.iter()
-                    .map(|(key, value)| {
-                        let value = match value {
-                            Value::Object(spec) if key == "spec" => Value::Object(
-                                spec.iter()
-                                    .filter(|(key, _)| !left_out.contains(&key.as_str()))
-                                    .map(|(key, value)| (key.clone(), value.clone()))
-                                    .collect(),
-                            ),
-                            _ => value.clone(),
-                        };
-                        (key.clone(), value)
+                    .map(|(key, value)| match value {
+                        Value::Object(spec) if key == "spec" => (key.clone(), Value::Object(without_lists(spec))),
+                        _ => (key.clone(), value.clone()),
                     })
                     .collect(),
             ),
@@ -160,10 +150,7 @@ impl LastRead {
         };
         for (index, scalar) in changed {
             let steps = self.steps(*index);
-            if let [Step::Key(spec), Step::Key(list), ..] = steps
-                && &*self.slots.keys[*spec as usize] == "spec"
-                && left_out.contains(&&*self.slots.keys[*list as usize])
-            {
+            if self.spec_field(steps).is_some_and(|(list, _)| left_out.contains(&list)) {
                 continue;
             }
             // Each changed scalar is one this tree has.
@@ -179,9 +166,8 @@ impl LastRead {
     pub fn list_with(&self, changed: &[(u32, Value)], list: &str) -> Option<Value> {
         let mut value = self.value.get("spec")?.get(list)?.clone();
         for (index, scalar) in changed {
-            if let [Step::Key(spec), Step::Key(of), rest @ ..] = self.steps(*index)
-                && &*self.slots.keys[*spec as usize] == "spec"
-                && &*self.slots.keys[*of as usize] == list
+            if let Some((of, rest)) = self.spec_field(self.steps(*index))
+                && of == list
                 && let Some(place) = self.place(&mut value, rest)
             {
                 *place = scalar.clone();
@@ -190,12 +176,23 @@ impl LastRead {
         Some(value)
     }
 
+    /// For steps into a field of `spec`: the field's name, and the steps
+    /// inside it.
+    fn spec_field<'s>(&self, steps: &'s [Step]) -> Option<(&str, &'s [Step])> {
+        match steps {
+            [Step::Key(spec), Step::Key(field), rest @ ..] if &*self.slots.keys[*spec as usize] == "spec" => {
+                Some((&self.slots.keys[*field as usize], rest))
+            }
+            _ => None,
+        }
+    }
+
     fn steps(&self, index: u32) -> &[Step] {
         let slot = self.slots.scalars[index as usize];
         &self.slots.steps[slot.steps.0 as usize..slot.steps.1 as usize]
     }
 
-    /// Where scalar `index` (of those `reread_scalars` names) is in the
+    /// Where scalar `index` (of those `changed_scalars` names) is in the
     /// tree.
     pub fn path(&self, index: u32) -> Vec<PathStep<'_>> {
         self.steps(index)

@@ -119,13 +119,7 @@ fn fields_in_place(plan: &StructPlan, entries: &mut Map<String, Value>) -> Resul
 /// the whole can say (a path through an unknown field, an untyped value
 /// or a special type).
 pub fn scalar_kept_at(t: GoType, path: &[PathStep<'_>], scalar: &Value) -> Option<bool> {
-    let non_zero = match scalar {
-        Value::String(s) => !s.is_empty(),
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => false,
-    };
-    if !non_zero {
+    if scalar.is_array() || scalar.is_object() || is_zero_scalar(scalar) {
         return None;
     }
     let mut t = t;
@@ -142,6 +136,18 @@ pub fn scalar_kept_at(t: GoType, path: &[PathStep<'_>], scalar: &Value) -> Optio
         return None;
     }
     Some(super::check::check(t, scalar).is_ok() && scalar_unchanged(t, scalar))
+}
+
+/// Whether a scalar is its type's zero value (`null`, `false`, `""`, `0`),
+/// which `omitempty` leaves out.
+pub fn is_zero_scalar(scalar: &Value) -> bool {
+    match scalar {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        _ => false,
+    }
 }
 
 /// Whether [`normalize`] would succeed and leave `value` as it is: a walk
