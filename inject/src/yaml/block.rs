@@ -115,6 +115,32 @@ fn read<T: Tree>(text: &str, numbers: NumberMode, slots: Option<Slots>) -> Optio
     Some((data, reader.slots))
 }
 
+/// The scalar a one-line `text` reads as after `k: ` (or `- ` when
+/// `in_sequence`), with nothing deeper after it: what [`document`] reads of
+/// that line, without building and reading a document. `None` where the
+/// text may read otherwise (a collection, a block scalar, a nested entry,
+/// a comment or nothing), which is then the document reader's to say.
+pub(crate) fn one_line_scalar<T: Tree>(text: &str, in_sequence: bool, numbers: NumberMode) -> Option<T> {
+    let &first = text.as_bytes().first()?;
+    if matches!(first, b' ' | b'#' | b'|' | b'[' | b'{') || text.contains('\n') || has_control(text) {
+        return None;
+    }
+    // `- ` then a sequence or a mapping entry nests; after `k: ` the
+    // scalar reader declines them.
+    if in_sequence && (text == "-" || text.starts_with("- ") || is_mapping_entry(text)) {
+        return None;
+    }
+    if first == b'"' || first == b'\'' {
+        let (value, used) = quoted(text)?;
+        let after = text[used..].trim_start_matches(' ');
+        if !is_blank_or_comment(after) || (after.starts_with('#') && used == text.len() - after.len()) {
+            return None;
+        }
+        return Some(T::string(value));
+    }
+    T::scalar(resolve_plain(plain_block(text)?), numbers)
+}
+
 /// Tabs, carriage returns, control characters (C0, DEL, C1) and byte
 /// order marks: the full parser's business.
 fn has_control(text: &str) -> bool {
@@ -958,28 +984,13 @@ mod tests {
         // must accept with the same value.
         let corpus = include_str!("../../../snapshots/tests/yaml/expected.jsonl");
         let inserts = [' ', '-', ':', '#', '"', '\'', '|', '[', ']', '{', '}', ',', '\n', 'a', '&', '*', '!', '?'];
-        let mut seed = 0x7777_1111_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut mutations = super::super::mutations::Mutations::new(0x7777_1111);
         let (mut accepted, mut tried) = (0, 0);
         for line in corpus.lines() {
             let text: String = serde_json::from_str(line).expect("a JSON string");
-            let chars: Vec<char> = text.chars().collect();
             for _ in 0..40 {
-                let mut mutated: Vec<char> = chars.clone();
-                for _ in 0..1 + next() % 3 {
-                    let at = (next() as usize) % (mutated.len() + 1);
-                    if next() % 3 == 0 && at < mutated.len() {
-                        mutated.remove(at);
-                    } else {
-                        mutated.insert(at, inserts[(next() as usize) % inserts.len()]);
-                    }
-                }
-                let mutated: String = mutated.into_iter().collect();
+                let edits = 1 + mutations.next() % 3;
+                let mutated = mutations.mutate(&text, &inserts, edits);
                 tried += 1;
                 let Some(fast) = document::<Data>(&mutated, NumberMode::JsonNumber) else { continue };
                 accepted += 1;

@@ -1,6 +1,8 @@
 //! YAML as Kubernetes tooling reads it (`sigs.k8s.io/yaml` over go-yaml v2).
 
 mod block;
+#[cfg(test)]
+mod mutations;
 mod read;
 mod reread;
 

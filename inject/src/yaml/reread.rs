@@ -219,8 +219,19 @@ impl LastRead {
 /// line at the first column unless it ended the document; `None` if it
 /// reads as anything but that scalar there.
 fn read_scalar(text: &str, more: &[&str], last: bool, step: Option<&Step>) -> Option<Value> {
-    let mut document = String::with_capacity(text.len() + 16);
     let sequence = matches!(step?, Step::Index(_));
+    // Most changed scalars are one line: read without a document.
+    if more.is_empty()
+        && let Some(scalar) = super::block::one_line_scalar(text, sequence, NumberMode::JsonNumber)
+    {
+        return Some(scalar);
+    }
+    scalar_in_document(text, more, last, sequence)
+}
+
+/// `read_scalar` by reading the document the scalar would sit in.
+fn scalar_in_document(text: &str, more: &[&str], last: bool, sequence: bool) -> Option<Value> {
+    let mut document = String::with_capacity(text.len() + 16);
     document.push_str(if sequence { "- " } else { "k: " });
     document.push_str(text);
     for line in more {
@@ -283,6 +294,7 @@ fn is_scalar(value: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::block;
 
     fn full(text: &str) -> Option<Value> {
         crate::object::yaml_documents(text).ok()?.into_iter().next()
@@ -333,6 +345,80 @@ mod tests {
             }
         }
         assert_eq!(last.reread(SIDECAR), full(SIDECAR), "the same text");
+    }
+
+    /// The one-line reader reads what the document would, or leaves it
+    /// to the document: over plain and quoted scalars of every kind, and
+    /// those with YAML's syntax characters put in.
+    #[test]
+    fn one_line_scalars_read_as_their_documents_read_them() {
+        let seeds = [
+            "sleep",
+            r#""sleep""#,
+            "'a ''b'''",
+            "8080",
+            "-1",
+            "0x1F",
+            "0777",
+            "1.5e3",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "true",
+            "yes",
+            "Off",
+            "~",
+            "null",
+            "2001-12-14",
+            "kubernetes://apis/apps/v1/namespaces/default/deployments/sleep",
+            r#"[{"containerPort":80}]"#,
+            "pods/sleep # owner",
+            r#""esc \" \n \u00e9 \x41" # c"#,
+            "a: b",
+            "- x",
+            "-",
+            "-x",
+            r#""a": b"#,
+            "'open",
+            "x #",
+            "x#y",
+            "é ü",
+            "@at",
+            "`tick",
+            "%pc",
+            "!tag",
+            "&anchor x",
+            "*alias",
+            "? key",
+            ": v",
+            "|",
+            "|-",
+            ">",
+            "{a: b}",
+            "",
+            " lead",
+            "trail  ",
+            r#""q" trailing"#,
+            "'q'#c",
+        ];
+        let inserts = [' ', '-', ':', '#', '"', '\'', '|', '[', ']', '{', '}', ',', '&', '*', '!', '?', '\\', '\t'];
+        let mut mutations = super::super::mutations::Mutations::new(0x2545_f491);
+        let (mut fast, mut tried) = (0, 0);
+        for text in seeds {
+            for round in 0..60 {
+                let edits = if round == 0 { 0 } else { 1 + mutations.next() % 2 };
+                let mutated = mutations.mutate(text, &inserts, edits);
+                for (sequence, last) in [(false, false), (false, true), (true, false), (true, true)] {
+                    tried += 1;
+                    let one_line = block::one_line_scalar::<Value>(&mutated, sequence, NumberMode::JsonNumber);
+                    let Some(read) = one_line else { continue };
+                    fast += 1;
+                    let document = scalar_in_document(&mutated, &[], last, sequence);
+                    assert_eq!(Some(read), document, "{mutated:?} (in a sequence: {sequence}, last: {last})");
+                }
+            }
+        }
+        assert!(fast > tried / 3, "{fast} of {tried} read on their own");
     }
 
     #[test]
