@@ -3,6 +3,7 @@
 
 use injit_cluster::Resource;
 use injit_inject::analyze::Manifest;
+use injit_inject::json_pointer::Pointer;
 use injit_inject::manifest::ManifestObject;
 use serde_json::Value;
 
@@ -27,7 +28,7 @@ pub fn read(
     for (resource, kind) in [(Resource::SERVICES, "Service"), (Resource::PODS, "Pod")] {
         let list = session.run(cluster.list(resource, namespace)).map_err(|e| e.to_string())?;
         for mut item in list.items {
-            let ns = item.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+            let ns = item.at("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
             if namespace.is_none() && SYSTEM_NAMESPACES.contains(&ns) {
                 continue;
             }

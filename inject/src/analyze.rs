@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::json_pointer::Pointer;
 use crate::manifest::{ManifestObject, pod_template};
 use crate::selector::service_selects;
 
@@ -137,7 +138,7 @@ fn service_port_conflicts(selecting: &[&ManifestObject], add: &mut Add<'_>) {
     let mut protocols: BTreeMap<u64, BTreeMap<String, Vec<&str>>> = BTreeMap::new();
     let mut targets: BTreeMap<String, BTreeMap<u64, &str>> = BTreeMap::new();
     for service in selecting {
-        for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
+        for port in service.value.at("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
             let Some(number) = port.get("port").and_then(Value::as_u64) else { continue };
             let protocol = port.get("protocol").and_then(Value::as_str).filter(|p| !p.is_empty()).unwrap_or("TCP");
             protocols.entry(number).or_default().entry(protocol.to_owned()).or_default().push(service.name());
@@ -179,7 +180,7 @@ fn service_port_conflicts(selecting: &[&ManifestObject], add: &mut Add<'_>) {
 }
 
 fn service_ports(service: &ManifestObject, add: &mut Add<'_>) {
-    for port in service.value.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
+    for port in service.value.at("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
         let number = port.get("port").map(|p| p.to_string()).unwrap_or_default();
         let name = port.get("name").and_then(Value::as_str).unwrap_or_default();
         let transport = port.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
@@ -243,7 +244,7 @@ fn workload(
         .iter()
         .map(|(_, s)| *s)
         .filter(|s| s.namespace() == object.namespace())
-        .filter(|s| s.value.pointer("/spec/selector").is_some_and(|sel| service_selects(sel, &labels)))
+        .filter(|s| s.value.at("/spec/selector").is_some_and(|sel| service_selects(sel, &labels)))
         .collect();
     let batch = matches!(object.kind(), "Job" | "CronJob");
     match selecting.len() {
@@ -320,11 +321,11 @@ fn workload(
         );
     }
     let is_istio = |c: &Value| ISTIO_CONTAINERS.contains(&c.get("name").and_then(Value::as_str).unwrap_or_default());
-    let own_uid = |c: &Value| c.pointer("/securityContext/runAsUser").and_then(Value::as_i64);
+    let own_uid = |c: &Value| c.at("/securityContext/runAsUser").and_then(Value::as_i64);
     let app_containers: Vec<&Value> =
         spec.get("containers").and_then(Value::as_array).into_iter().flatten().filter(|c| !is_istio(c)).collect();
     // The pod's UID matters for application containers that set none.
-    if spec.pointer("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID)
+    if spec.at("/securityContext/runAsUser").and_then(Value::as_i64) == Some(PROXY_UID)
         && app_containers.iter().any(|c| own_uid(c).is_none())
     {
         add(

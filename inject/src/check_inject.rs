@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::config::Policy;
 use crate::decision::{self, Rule, Rules, Source};
+use crate::json_pointer::Pointer;
 use crate::pod;
 use crate::selector;
 use crate::status::STATUS_ANNOTATION;
@@ -143,7 +144,7 @@ pub struct Answer {
 /// Whether `pod` (with `metadata.namespace` set), created in a namespace
 /// labelled `namespace_labels`, would get a sidecar.
 pub fn check(webhooks: &Webhooks, namespace_labels: &[(String, String)], rules: &Rules<'_>, pod: &Value) -> Answer {
-    let namespace = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+    let namespace = pod.at("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
     // The API server labels every namespace with its name.
     let mut ns_labels = namespace_labels.to_vec();
     if !ns_labels.iter().any(|(k, _)| k == "kubernetes.io/metadata.name") {

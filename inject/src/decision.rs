@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::config::{InjectorConfig, Policy};
+use crate::json_pointer::Pointer;
 use crate::pod;
 use crate::validate::selector_matches;
 
@@ -129,10 +130,10 @@ pub fn opts_out(pod: &Value) -> bool {
 /// Istio's `injectRequired`, with the rule that decided.
 pub fn explain(rules: &Rules<'_>, pod: &Value) -> Verdict {
     let verdict = |inject, rule| Verdict { inject, rule, ignored_value: None };
-    if pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true) {
+    if pod.at("/spec/hostNetwork").and_then(Value::as_bool) == Some(true) {
         return verdict(false, Rule::HostNetwork);
     }
-    let namespace = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+    let namespace = pod.at("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
     if IGNORED_NAMESPACES.contains(&namespace) {
         return verdict(false, Rule::IgnoredNamespace(namespace.to_owned()));
     }

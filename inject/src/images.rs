@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::json_pointer::Pointer;
+
 /// Image types a tag may already end in (`-distroless`, `-debug`).
 const KNOWN_TYPES: [&str; 2] = ["distroless", "debug"];
 
@@ -26,20 +28,20 @@ pub fn proxy_init_image(values: &Value, annotations: &[(String, String)]) -> Str
 }
 
 fn string_at<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
-    value.pointer(pointer).and_then(Value::as_str).filter(|s| !s.is_empty())
+    value.at(pointer).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 fn image_url(values: &Value, name: &str, image_type: &str, annotations: &[(String, String)]) -> String {
-    let hub = values.pointer("/global/hub").and_then(Value::as_str).unwrap_or_default();
+    let hub = values.at("/global/hub").and_then(Value::as_str).unwrap_or_default();
     // The tag is a `structpb.Value`, printed with `%v` (a number tag stays
     // as Go prints a float64).
-    let tag = match values.pointer("/global/tag") {
+    let tag = match values.at("/global/tag") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => injit_runtime::fmt::data_to_string(&crate::object::to_float_data(other)),
     };
     let mut image_type = if image_type.is_empty() {
-        values.pointer("/global/variant").and_then(Value::as_str).unwrap_or_default()
+        values.at("/global/variant").and_then(Value::as_str).unwrap_or_default()
     } else {
         image_type
     };

@@ -28,6 +28,7 @@ use injit_runtime::encoding::json::normalize::is_zero_scalar;
 use injit_runtime::types::GoType;
 use serde_json::{Map, Value};
 
+use crate::json_pointer::Pointer;
 use crate::merge;
 use crate::typed::Typed;
 use crate::unknown_fields::unknown_fields;
@@ -163,7 +164,7 @@ impl KeptRender {
             let mut pod = Value::Object(Map::new());
             merge::merge(&mut pod, &Value::Object([("spec".to_owned(), Value::Object(only))].into_iter().collect()));
             let pod = Typed::pod().normalize_owned(pod).ok();
-            let round_tripped = pod.and_then(|mut pod| match pod.pointer_mut(&format!("/spec/{list}"))?.take() {
+            let round_tripped = pod.and_then(|mut pod| match pod.at_mut(&format!("/spec/{list}"))?.take() {
                 Value::Array(elements) => Some(elements),
                 _ => None,
             });

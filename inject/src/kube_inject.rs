@@ -12,6 +12,7 @@ use crate::decision::Skip;
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, ManifestError};
 use crate::injector::{Caller, Injector, Outcome, Request};
+use crate::json_pointer::Pointer;
 use crate::manifest::{Located, parse_document, split_documents};
 use crate::typed::Typed;
 use crate::workload::Workload;
@@ -160,7 +161,7 @@ fn kind_of(injector: &Injector, value: &Value, warnings: &mut Vec<String>) -> Op
         ConfigEra::Legacy => legacy_kind(api_version, kind),
     };
     if spec.is_none() && legacy_kind(api_version, kind).is_some() {
-        let name = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+        let name = value.at("/metadata/name").and_then(Value::as_str).unwrap_or_default();
         warnings.push(format!("===> Skipping injection because {api_version} {kind} {name:?} is not a kind kube-inject injects; use apps/v1 (or batch/v1)"));
     }
     spec
@@ -198,7 +199,7 @@ fn inject_object(
         Template::CronJob => "/spec/jobTemplate/spec/template",
         _ => "",
     };
-    if !template_parent.is_empty() && !object.pointer(template_parent).is_some_and(Value::is_object) {
+    if !template_parent.is_empty() && !object.at(template_parent).is_some_and(Value::is_object) {
         return Err(Error::new(
             ErrorKind::Input,
             format!(
@@ -210,10 +211,10 @@ fn inject_object(
         ));
     }
     let empty = Value::Object(Default::default());
-    let metadata = object.pointer(meta_path).unwrap_or(&empty);
-    let pod_spec = object.pointer(spec_path).unwrap_or(&empty);
+    let metadata = object.at(meta_path).unwrap_or(&empty);
+    let pod_spec = object.at(spec_path).unwrap_or(&empty);
     let pod = crate::pod::from_parts(metadata, pod_spec);
-    let pod_name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let pod_name = pod.at("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
     let full_name = workload.full_name(&pod_name);
     let describe = || {
         if workload.type_meta.kind.is_empty() {
@@ -295,7 +296,7 @@ fn typed_value(object: &Value, spec: KindSpec) -> Result<Value, String> {
             let mut object = object.clone();
             let path =
                 if spec.template == Template::CronJob { "/spec/jobTemplate/spec/template" } else { "/spec/template" };
-            if let Some(template) = object.pointer(path).cloned() {
+            if let Some(template) = object.at(path).cloned() {
                 set_pointer(&mut object, path, Typed::named("corev1.PodTemplateSpec").normalize(&template)?);
             }
             Ok(object)

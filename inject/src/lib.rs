@@ -14,6 +14,7 @@ mod embedded;
 mod error;
 pub mod images;
 pub mod injector;
+pub mod json_pointer;
 mod kept_render;
 pub mod kube_inject;
 pub mod legacy_types;

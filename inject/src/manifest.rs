@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::json_pointer::Pointer;
 use crate::object::yaml_documents;
 
 /// One document of a manifest.
@@ -67,13 +68,13 @@ impl ManifestObject {
     }
 
     pub fn name(&self) -> &str {
-        self.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
+        self.value.at("/metadata/name").and_then(Value::as_str).unwrap_or_default()
     }
 
     /// Its namespace, `default` when the manifest leaves it out (where
     /// `kubectl apply` puts it unless told otherwise).
     pub fn namespace(&self) -> &str {
-        self.value.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty()).unwrap_or("default")
+        self.value.at("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty()).unwrap_or("default")
     }
 }
 
@@ -126,10 +127,10 @@ pub(crate) fn decode_pod_template(object: &mut Value) -> Result<(), String> {
         _ => return Ok(()),
     };
     for (path, key) in parts {
-        if let Some(part) = object.pointer_mut(path) {
+        if let Some(part) = object.at_mut(path) {
             crate::typed::Typed::named(key).decode_yaml(part).map_err(|e| {
                 let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default();
-                let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+                let name = object.at("/metadata/name").and_then(Value::as_str).unwrap_or_default();
                 format!("{kind} {name:?}: {}: {e}", path[1..].replace('/', "."))
             })?;
         }
@@ -147,7 +148,7 @@ pub struct PodTemplate<'o> {
 /// ReplicaSet, ReplicationController, Job, CronJob or DeploymentConfig.
 pub fn pod_template(object: &Value) -> Option<PodTemplate<'_>> {
     let null = &Value::Null;
-    let at = |pointer: &str| object.pointer(pointer).unwrap_or(null);
+    let at = |pointer: &str| object.at(pointer).unwrap_or(null);
     match object.get("kind").and_then(Value::as_str)? {
         "Pod" => Some(PodTemplate { metadata: at("/metadata"), spec: at("/spec") }),
         "Deployment"

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::deadline::{Deadline, Stop};
+use crate::json_pointer::Pointer;
 use crate::pod::{self, Containers, PROXY};
 use crate::prometheus::parse_bool;
 use crate::typed::Typed;
@@ -53,8 +54,7 @@ pub fn apply(
     if pod::find_any(pod, PROXY).is_none() {
         return Ok(());
     }
-    let default =
-        values.pointer("/sidecarInjectorWebhook/rewriteAppHTTPProbe").and_then(Value::as_bool).unwrap_or(false);
+    let default = values.at("/sidecarInjectorWebhook/rewriteAppHTTPProbe").and_then(Value::as_bool).unwrap_or(false);
     let rewrite = pod::annotation(pod, REWRITE_ANNOTATION).and_then(parse_bool).unwrap_or(default);
     if !rewrite {
         return Ok(());

@@ -9,6 +9,7 @@
 
 use serde_json::Value;
 
+use crate::json_pointer::Pointer;
 use crate::pod::{self, PROXY};
 
 const SCRAPE: &str = "prometheus_io_scrape";
@@ -50,7 +51,7 @@ fn is_scrape_annotation(name: &str) -> bool {
 }
 
 fn find_annotation<'p>(pod: &'p Value, sanitized: &str) -> Option<&'p str> {
-    let annotations = pod.pointer("/metadata/annotations")?.as_object()?;
+    let annotations = pod.at("/metadata/annotations")?.as_object()?;
     annotations.iter().find(|(k, _)| sanitizes_to(k, sanitized)).and_then(|(_, v)| v.as_str())
 }
 
@@ -173,7 +174,7 @@ pub fn strip_own_annotations(pod: &mut Value, mesh: &Value) {
 /// `prometheus.istio.io/secure-port` from the sidecar's
 /// `ENVOY_SECURE_MERGED_METRICS_PORT`, unless the pod sets it.
 pub fn apply_secure_port(pod: &mut Value) {
-    let annotations = pod.pointer("/metadata/annotations").and_then(Value::as_object);
+    let annotations = pod.at("/metadata/annotations").and_then(Value::as_object);
     if annotations.is_some_and(|a| a.keys().any(|k| sanitizes_to(k, SECURE_PORT))) {
         return;
     }
@@ -194,7 +195,7 @@ pub fn apply_secure_port(pod: &mut Value) {
 
 /// The agent's status port (`defaultConfig.statusPort`).
 pub fn status_port(mesh: &Value) -> i64 {
-    mesh.pointer("/defaultConfig/statusPort").and_then(Value::as_i64).unwrap_or(0)
+    mesh.at("/defaultConfig/statusPort").and_then(Value::as_i64).unwrap_or(0)
 }
 
 fn quote(s: &str) -> String {

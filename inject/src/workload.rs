@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::json_pointer::Pointer;
 use crate::pod;
 use crate::template_data::{DeploymentMeta, TypeMeta};
 
@@ -16,7 +17,7 @@ pub struct Workload {
 impl Workload {
     /// A controller object's own kind, name and namespace.
     pub fn of_object(object: &Value) -> Workload {
-        let text = |p: &str| object.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let text = |p: &str| object.at(p).and_then(Value::as_str).unwrap_or_default().to_owned();
         Workload {
             type_meta: TypeMeta { kind: text("/kind"), api_version: text("/apiVersion") },
             deployment: DeploymentMeta { name: text("/metadata/name"), namespace: text("/metadata/namespace") },
@@ -28,12 +29,12 @@ impl Workload {
     /// means a Deployment, a Job named `<cronjob>-<8 to 10 digits>` a
     /// CronJob, and so on.
     pub fn of_pod(pod: &Value) -> Workload {
-        let text = |p: &str| pod.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let text = |p: &str| pod.at(p).and_then(Value::as_str).unwrap_or_default().to_owned();
         let mut type_meta = TypeMeta { kind: "Pod".to_owned(), api_version: "v1".to_owned() };
         let mut name = text("/metadata/name");
         let namespace = text("/metadata/namespace");
         let generated = !text("/metadata/generateName").is_empty();
-        let owners = pod.pointer("/metadata/ownerReferences").and_then(Value::as_array);
+        let owners = pod.at("/metadata/ownerReferences").and_then(Value::as_array);
         let controller =
             owners.and_then(|o| o.iter().find(|r| r.get("controller").and_then(Value::as_bool) == Some(true)));
         if generated && let Some(owner) = controller {

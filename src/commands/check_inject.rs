@@ -4,6 +4,7 @@
 use injit_inject::Injector;
 use injit_inject::check_inject::{Answer, Webhooks, check};
 use injit_inject::decision::Rules;
+use injit_inject::json_pointer::Pointer;
 use injit_inject::manifest::{ManifestObject, objects, pod_of};
 use serde_json::{Value, json};
 
@@ -132,7 +133,7 @@ pub fn rows(
         let labels = objects
             .iter()
             .find(|o| o.kind() == "Namespace" && o.name() == namespace)
-            .and_then(|o| o.value.pointer("/metadata/labels")?.as_object().cloned())
+            .and_then(|o| o.value.at("/metadata/labels")?.as_object().cloned())
             .unwrap_or_default();
         labels.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_owned()))).collect()
     };

@@ -8,6 +8,7 @@
 use injit_cluster::{Cluster, ConfigMapNames};
 use injit_inject::check_inject::{Answer, Webhooks, check};
 use injit_inject::decision::Rules;
+use injit_inject::json_pointer::Pointer;
 use injit_inject::{Caller, Injector, Sources};
 use serde_json::{Value, json};
 
@@ -95,7 +96,7 @@ pub fn rows(
     let pods = session.run(pods(session.cluster(), target, &namespace)).map_err(cluster_failure)?;
     let cluster = session.cluster();
     let labels = session.run(cluster.namespace(&namespace)).map_err(cluster_failure)?;
-    let labels = labels.as_ref().map(|ns| string_map(ns.pointer("/metadata/labels"))).unwrap_or_default();
+    let labels = labels.as_ref().map(|ns| string_map(ns.at("/metadata/labels"))).unwrap_or_default();
     let configurations = session.run(cluster.mutating_webhook_configurations()).map_err(cluster_failure)?;
     let wanted = match config.revision.as_str() {
         "" => None,
@@ -151,7 +152,7 @@ async fn pods(cluster: &Cluster, target: &Target, namespace: &str) -> Result<Vec
             let deployment = cluster.deployment(namespace, name).await.map_err(hint)?;
             // The pod the Deployment would create: its template, in its
             // namespace.
-            let template = deployment.pointer("/spec/template").cloned().unwrap_or(json!({}));
+            let template = deployment.at("/spec/template").cloned().unwrap_or(json!({}));
             let mut pod = json!({"metadata": template.get("metadata").cloned().unwrap_or(json!({})),
                                  "spec": template.get("spec").cloned().unwrap_or(json!({}))});
             if !pod["metadata"].is_object() {
@@ -181,7 +182,7 @@ async fn pods(cluster: &Cluster, target: &Target, namespace: &str) -> Result<Vec
 }
 
 fn name(object: &Value) -> &str {
-    object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+    object.at("/metadata/name").and_then(Value::as_str).unwrap_or("")
 }
 
 /// The injectors among the configurations, sorted by name (as istioctl
@@ -203,12 +204,12 @@ fn registrations(configurations: &[Value], args: &ClusterArgs) -> Vec<Registrati
             if !istio && !injit {
                 return None;
             }
-            let label = object.pointer("/metadata/labels/istio.io~1rev").and_then(Value::as_str);
+            let label = object.at("/metadata/labels/istio.io~1rev").and_then(Value::as_str);
             let revision =
                 label.filter(|r| !r.is_empty()).or_else(|| selected_revision(&webhooks)).unwrap_or("default");
             let name = name(object).to_owned();
             let config = if injit {
-                let service = object.pointer("/webhooks/0/clientConfig/service/namespace").and_then(Value::as_str);
+                let service = object.at("/webhooks/0/clientConfig/service/namespace").and_then(Value::as_str);
                 let namespace = service.unwrap_or(&args.istio_namespace).to_owned();
                 ConfigMapNames { namespace, injector: name.clone(), mesh: name.clone() }
             } else {
@@ -233,7 +234,7 @@ fn registrations(configurations: &[Value], args: &ClusterArgs) -> Vec<Registrati
 fn selected_revision(webhooks: &Webhooks) -> Option<&str> {
     webhooks.0.iter().find_map(|w| {
         let selector = &w.namespace_selector;
-        let labelled = selector.pointer("/matchLabels/istio.io~1rev").and_then(Value::as_str);
+        let labelled = selector.at("/matchLabels/istio.io~1rev").and_then(Value::as_str);
         labelled.or_else(|| {
             selector.get("matchExpressions")?.as_array()?.iter().find_map(|e| {
                 let asks = e.get("key")? == "istio.io/rev" && e.get("operator")? == "In";

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
+use injit_inject::json_pointer::Pointer;
+
 /// The versions a review may come in.
 pub const VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
 
@@ -83,7 +85,7 @@ impl ReviewRequest {
         if !self.name.is_empty() {
             return self.name.clone();
         }
-        let meta = |key: &str| object.and_then(|o| o.pointer(&format!("/metadata/{key}"))).and_then(Value::as_str);
+        let meta = |key: &str| object.and_then(|o| o.at(&format!("/metadata/{key}"))).and_then(Value::as_str);
         match meta("name").filter(|n| !n.is_empty()) {
             Some(name) => name.to_owned(),
             None => format!("{}<generated>", meta("generateName").unwrap_or_default()),

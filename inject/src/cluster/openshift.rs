@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::go_scan::{self, ScanError};
+use crate::json_pointer::Pointer;
 use crate::pod::{self, Containers};
 
 /// The UID range OpenShift assigns a namespace (`1000620000/10000`).
@@ -104,7 +105,7 @@ pub fn proxy_ids(annotations: Option<&BTreeMap<String, String>>) -> (i64, i64) {
 /// in `webhook.go`: the last container setting a user on each side, unset
 /// counting as 0, so two unset users match too).
 pub(crate) fn forget_proxy_user_copied_from_app(pod: &mut Value) {
-    let user = |c: &Value| c.pointer("/securityContext/runAsUser").and_then(Value::as_i64);
+    let user = |c: &Value| c.at("/securityContext/runAsUser").and_then(Value::as_i64);
     let (mut proxy_user, mut app_user) = (0, 0);
     for c in pod::containers(pod, Containers::Regular).iter().chain(pod::containers(pod, Containers::Init)) {
         match pod::name_of(c) {

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::openshift::DEFAULT_PROXY_ID;
 use super::state::ClusterState;
 use crate::injector::Options;
+use crate::json_pointer::Pointer;
 
 /// The cluster-dependent settings of one pod.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +24,7 @@ impl PodSettings {
     /// are known, the proxy's IDs from the pod's Namespace (1337 when it is
     /// not found).
     pub(crate) fn of(pod: &Value, namespace: &str, cluster: Option<&ClusterState>, options: &Options) -> PodSettings {
-        let node_name = pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default();
+        let node_name = pod.at("/spec/nodeName").and_then(Value::as_str).unwrap_or_default();
         let native_sidecars = options.native_sidecars.resolve(cluster.and_then(ClusterState::nodes), node_name);
         let (proxy_uid, proxy_gid) = match cluster {
             Some(cluster) if options.openshift => {

@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 use super::error::ClusterError;
 use super::meta::{ObjectRef, Timestamp, json_type};
 use super::precedence::{as_written, default_proxy_config, merge_with_precedence};
+use crate::json_pointer::Pointer;
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
 
 /// One ProxyConfig resource, as the mesh's ProxyConfig it amounts to.
@@ -153,11 +154,11 @@ impl<'a> PodMeta<'a> {
     /// the request's when the pod has none).
     pub fn of(pod: &'a Value, namespace: &'a str) -> PodMeta<'a> {
         let strings = |key: &str| -> BTreeMap<&'a str, &'a str> {
-            let map = pod.pointer(&format!("/metadata/{key}")).and_then(Value::as_object);
+            let map = pod.at(&format!("/metadata/{key}")).and_then(Value::as_object);
             map.into_iter().flatten().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()
         };
         let proxy_config =
-            pod.pointer("/metadata/annotations").and_then(|a| a.get(PROXY_CONFIG_ANNOTATION)).and_then(Value::as_str);
+            pod.at("/metadata/annotations").and_then(|a| a.get(PROXY_CONFIG_ANNOTATION)).and_then(Value::as_str);
         PodMeta { namespace, labels: strings("labels"), proxy_config }
     }
 }
