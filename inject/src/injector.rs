@@ -19,6 +19,7 @@ use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, TemplateError};
+use crate::json_pointer::Pointer;
 use crate::kept_render::{KeptRender, Ready, Reread};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
@@ -176,7 +177,7 @@ impl<'a> Request<'a> {
 
     /// The pod's namespace: its own, else its controller's, else `default`.
     fn namespace(&self) -> &'a str {
-        let own = self.pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
+        let own = self.pod.at("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
         let named = if own.is_empty() { self.workload.deployment.namespace.as_str() } else { own };
         // A manifest's object that names none is created where `kubectl
         // apply` puts it.
@@ -203,7 +204,7 @@ struct CurrentInput<'s, 'p> {
     original: Cow<'p, Value>,
     /// The mesh config the templates see.
     mesh: Cow<'s, Value>,
-    proxy_config: Value,
+    proxy_config: Cow<'s, Value>,
     /// Whether the templates render in their general form (`.ProxyConfig`
     /// or `.MeshConfig` not the mesh's default).
     own_proxy_config: bool,
@@ -282,6 +283,11 @@ pub struct Injector {
     options: Options,
     /// The mesh's part of every pod's ProxyConfig, for the webhook's layering.
     mesh_proxy_config: MeshProxyConfig,
+    /// `mesh_proxy_config`'s base as JSON, the ProxyConfig of every pod
+    /// when no resource or annotation layers it, and whether it is the
+    /// mesh's `defaultConfig` (which the typical form binds).
+    base_proxy_config: Value,
+    base_is_default: bool,
     /// Each template's last render read as YAML, in each of its two forms
     /// (`compiled.rs`), to read the next render from.
     last_reads: BTreeMap<String, [Mutex<Option<Arc<KeptRender>>>; 2]>,
@@ -295,7 +301,10 @@ impl Injector {
             ConfigEra::Current => GoType::named("inject.SidecarTemplateData"),
             ConfigEra::Legacy => GoType::named("inject.LegacySidecarTemplateData"),
         };
-        let config_data = ConfigData::new(&values, &mesh);
+        let mesh_proxy_config = MeshProxyConfig::of(&mesh);
+        let base_proxy_config = Value::Object(mesh_proxy_config.base().clone());
+        let base_is_default = mesh.get("defaultConfig").unwrap_or(&Value::Null) == &base_proxy_config;
+        let config_data = ConfigData::new(&values, &mesh, &base_proxy_config);
         let entry = |key: &str, data: Data| (key.into(), data);
         let general = Arc::new(Data::Object(Object::new(vec![entry("Values", config_data.values().clone())])));
         let typical = Arc::new(Data::Object(Object::new(vec![
@@ -324,7 +333,6 @@ impl Injector {
             (ConfigEra::Legacy, Some(t)) => sha256_hex(t.text.as_bytes()),
             _ => String::new(),
         };
-        let mesh_proxy_config = MeshProxyConfig::of(&mesh);
         let last_reads = templates.keys().map(|name| (name.clone(), Default::default())).collect();
         Ok(Injector {
             config,
@@ -335,6 +343,8 @@ impl Injector {
             legacy_version,
             options,
             mesh_proxy_config,
+            base_proxy_config,
+            base_is_default,
             last_reads,
         })
     }
@@ -462,14 +472,14 @@ impl Injector {
         settings: PodSettings,
     ) -> Data {
         let annotations = pod::annotations(template_pod);
-        let lent = self.config_data.lend();
+        let lent = self.config_data.lend(self.is_config_mesh(mesh), self.is_base_proxy_config(proxy_config));
         let render = Render {
             type_meta: &request.workload.type_meta,
             deployment: &request.workload.deployment,
             pod: template_pod,
             mesh,
-            mesh_data: if self.is_config_mesh(mesh) { lent.mesh } else { crate::object::to_float_data(mesh) },
-            proxy_config,
+            mesh_data: lent.mesh.unwrap_or_else(|| crate::object::to_float_data(mesh)),
+            proxy_config: lent.proxy_config.unwrap_or_else(|| template_data::proxy_config(proxy_config)),
             values: lent.values,
             revision: &self.options.revision,
             native_sidecars: settings.native_sidecars,
@@ -490,10 +500,16 @@ impl Injector {
         std::ptr::eq(mesh, &self.mesh)
     }
 
-    /// Frees render data made by `render_data` for `mesh`, giving back
-    /// what it was lent.
-    fn free_render_data(&self, data: Data, mesh: &Value) {
-        self.config_data.give_back(data, self.is_config_mesh(mesh));
+    /// Whether `proxy_config` is the one of pods nothing layers (whose
+    /// `.ProxyConfig` is lent).
+    fn is_base_proxy_config(&self, proxy_config: &Value) -> bool {
+        std::ptr::eq(proxy_config, &self.base_proxy_config)
+    }
+
+    /// Frees render data made by `render_data` for `mesh` and
+    /// `proxy_config`, giving back what it was lent.
+    fn free_render_data(&self, data: Data, mesh: &Value, proxy_config: &Value) {
+        self.config_data.give_back(data, self.is_config_mesh(mesh), self.is_base_proxy_config(proxy_config));
     }
 
     /// What the templates see for this pod (`SidecarTemplateData`), as
@@ -602,8 +618,12 @@ impl Injector {
         // The typical form has the mesh's `defaultConfig` bound as
         // `.ProxyConfig` (and the mesh as `.MeshConfig`, which only the
         // annotation changes).
-        let own_proxy_config =
-            has_own_proxy_config(&original) || proxy_config != *self.mesh.get("defaultConfig").unwrap_or(&Value::Null);
+        let is_default = if self.is_base_proxy_config(&proxy_config) {
+            self.base_is_default
+        } else {
+            *proxy_config == *self.mesh.get("defaultConfig").unwrap_or(&Value::Null)
+        };
+        let own_proxy_config = has_own_proxy_config(&original) || !is_default;
         let mut proxy_envs = request.proxy_envs.clone();
         let (cluster, network) = self.cluster_and_network(&original, &proxy_envs);
         if !cluster.is_empty() {
@@ -626,12 +646,21 @@ impl Injector {
     /// leaves the mesh config alone; kube-inject applies the annotation to
     /// the mesh config's default (`mesh.ApplyProxyConfig`), and with a
     /// cluster takes the webhook's ProxyConfig.
-    fn pod_configs<'s>(&'s self, request: &Request<'_>, pod: &Value) -> Result<(Cow<'s, Value>, Value), Error> {
+    #[allow(clippy::type_complexity)]
+    fn pod_configs<'s>(
+        &'s self,
+        request: &Request<'_>,
+        pod: &Value,
+    ) -> Result<(Cow<'s, Value>, Cow<'s, Value>), Error> {
         let layered = || {
             let no_cluster = ClusterState::default();
             let configs = request.cluster.unwrap_or(&no_cluster).proxy_configs();
+            // Nothing to layer: the mesh's base, as it is.
+            if configs.is_empty() && pod::annotation(pod, PROXY_CONFIG_ANNOTATION).is_none() {
+                return Cow::Borrowed(&self.base_proxy_config);
+            }
             let pod_meta = PodMeta::of(pod, request.namespace());
-            Value::Object(configs.effective(&self.mesh_proxy_config, &pod_meta))
+            Cow::Owned(Value::Object(configs.effective(&self.mesh_proxy_config, &pod_meta)))
         };
         match (request.caller, request.cluster) {
             (Caller::Webhook, _) => Ok((Cow::Borrowed(&self.mesh), layered())),
@@ -639,7 +668,7 @@ impl Injector {
                 let pod_mesh = self.pod_mesh(pod)?;
                 let proxy_config = match cluster {
                     Some(_) => layered(),
-                    None => pod_mesh.get("defaultConfig").cloned().unwrap_or(Value::Null),
+                    None => Cow::Owned(pod_mesh.get("defaultConfig").cloned().unwrap_or(Value::Null)),
                 };
                 Ok((Cow::Owned(pod_mesh), proxy_config))
             }
@@ -789,11 +818,11 @@ impl Injector {
             let data = self.render_data(request, &stripped, mesh, &proxy_config, settings);
             warnings.clear();
             rendered = self.render_templates(&names, &data, own_proxy_config, deadline, warnings)?;
-            self.free_render_data(data, mesh);
+            self.free_render_data(data, mesh, &proxy_config);
         }
         // What the templates saw is no longer needed: freed before the
         // pod is processed further (a large pod's peak memory).
-        self.free_render_data(data, mesh);
+        self.free_render_data(data, mesh, &proxy_config);
         let Rendered { overlays, template_pod } = rendered;
         let mut merged = original.clone();
         let native = match pod::annotation(original, NATIVE_SIDECAR_ANNOTATION) {
@@ -863,7 +892,7 @@ impl Injector {
     }
 
     fn cluster_and_network(&self, pod: &Value, proxy_envs: &BTreeMap<String, String>) -> (String, String) {
-        let from_values = |p: &str| self.values.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let from_values = |p: &str| self.values.at(p).and_then(Value::as_str).unwrap_or_default().to_owned();
         let mut cluster = from_values("/global/multiCluster/clusterName");
         let mut network = from_values("/global/network");
         if let Some(c) = proxy_envs.get("ISTIO_META_CLUSTER_ID").filter(|c| !c.is_empty()) {
@@ -925,15 +954,13 @@ impl Injector {
             ),
             None => Cow::Borrowed(mesh),
         };
-        let hold = pod_mesh
-            .pointer("/defaultConfig/holdApplicationUntilProxyStarts")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-            || self
-                .values
-                .pointer("/global/proxy/holdApplicationUntilProxyStarts")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+        let hold =
+            pod_mesh.at("/defaultConfig/holdApplicationUntilProxyStarts").and_then(Value::as_bool).unwrap_or(false)
+                || self
+                    .values
+                    .at("/global/proxy/holdApplicationUntilProxyStarts")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
         pod::move_container(pod, Containers::Regular, PROXY, if hold { Place::First } else { Place::Last });
         if pod::find(pod, Containers::Init, PROXY).is_some() {
             for name in [pod::ENABLE_CORE_DUMP, PROXY, pod::VALIDATION, pod::INIT] {
@@ -961,7 +988,7 @@ impl Injector {
                 ("imagePullSecrets", &previous.image_pull_secrets),
             ] {
                 let names: HashSet<&str> = names.iter().map(String::as_str).collect();
-                if let Some(list) = pod.pointer_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) {
+                if let Some(list) = pod.at_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) {
                     list.retain(|item| !names.contains(pod::name_of(item)));
                 }
             }
@@ -1149,10 +1176,20 @@ fn post_processed(pod: &Value, proxy_envs: &BTreeMap<String, String>) -> Value {
             })
             .collect()
     };
-    serde_json::json!({
-        "metadata": {"annotations": true, "labels": true},
-        "spec": {"containers": named(Containers::Regular), "initContainers": named(Containers::Init)},
-    })
+    // Built from parts (`json!` would copy the lists through its
+    // serialiser).
+    let object =
+        |entries: [(&str, Value); 2]| Value::Object(entries.map(|(k, v)| (k.to_owned(), v)).into_iter().collect());
+    object([
+        ("metadata", object([("annotations", Value::Bool(true)), ("labels", Value::Bool(true))])),
+        (
+            "spec",
+            object([
+                ("containers", Value::Array(named(Containers::Regular))),
+                ("initContainers", Value::Array(named(Containers::Init))),
+            ]),
+        ),
+    ])
 }
 
 /// How much of a pod the round trip through `corev1.Pod` after a merge
@@ -1363,14 +1400,14 @@ fn user_proxy(original: &Value) -> Result<Option<Value>, Error> {
 /// group carries over to traffic capture.
 fn adjust_init_container_user(pod: &mut Value, user: Option<&Value>, proxy_config: &Value) {
     let Some(user) = user else { return };
-    let run_as_user = user.pointer("/securityContext/runAsUser").and_then(Value::as_i64);
-    let run_as_group = user.pointer("/securityContext/runAsGroup").and_then(Value::as_i64);
+    let run_as_user = user.at("/securityContext/runAsUser").and_then(Value::as_i64);
+    let run_as_group = user.at("/securityContext/runAsGroup").and_then(Value::as_i64);
     if run_as_user.is_none() && run_as_group.is_none() {
         return;
     }
     let init_name = [pod::INIT, pod::VALIDATION].into_iter().find(|n| pod::find(pod, Containers::Init, n).is_some());
     let Some(init_name) = init_name else { return };
-    let tproxy = proxy_config.pointer("/interceptionMode").and_then(Value::as_str) == Some("TPROXY")
+    let tproxy = proxy_config.at("/interceptionMode").and_then(Value::as_str) == Some("TPROXY")
         || pod::annotation(pod, "sidecar.istio.io/interceptionMode") == Some("TPROXY");
     if tproxy
         && run_as_user.is_some()

@@ -5,6 +5,7 @@
 use injit_runtime::{Data, Object};
 use serde_json::Value;
 
+use crate::json_pointer::Pointer;
 use crate::object::to_float_data;
 
 /// Which object a pod template belongs to (`TypeMeta`).
@@ -31,8 +32,8 @@ pub struct Render<'a> {
     pub mesh: &'a Value,
     /// `.MeshConfig`: `mesh` as templates see it.
     pub mesh_data: Data,
-    /// `.ProxyConfig`: the mesh's default, with the pod's annotation applied.
-    pub proxy_config: &'a Value,
+    /// `.ProxyConfig` (`proxy_config` of the pod's ProxyConfig).
+    pub proxy_config: Data,
     pub values: Data,
     pub revision: &'a str,
     pub native_sidecars: bool,
@@ -59,7 +60,7 @@ pub fn proxy_config(value: &Value) -> Data {
 /// `SidecarTemplateData` as JSON-shaped data for the typed view
 /// (`inject.SidecarTemplateData`).
 pub fn current(r: Render<'_>) -> Data {
-    let mode = match r.mesh.pointer("/inboundTrafficPolicy/mode").and_then(Value::as_str) {
+    let mode = match r.mesh.at("/inboundTrafficPolicy/mode").and_then(Value::as_str) {
         Some("LOCALHOST") => "localhost",
         _ => "passthrough",
     };
@@ -80,7 +81,7 @@ pub fn current(r: Render<'_>) -> Data {
         ),
         entry("ObjectMeta", r.pod.get("metadata").map_or(Data::Null, to_float_data)),
         entry("Spec", r.pod.get("spec").map_or(Data::Null, to_float_data)),
-        entry("ProxyConfig", proxy_config(r.proxy_config)),
+        entry("ProxyConfig", r.proxy_config),
         entry("MeshConfig", r.mesh_data),
         entry("Values", r.values),
         entry("Revision", text(r.revision)),
@@ -104,7 +105,7 @@ pub fn legacy(r: Render<'_>) -> Data {
     Data::Object(Object::new(vec![
         entry("ObjectMeta", r.pod.get("metadata").map_or_else(|| Data::Object(Object::default()), to_float_data)),
         entry("Spec", r.pod.get("spec").map_or_else(|| Data::Object(Object::default()), to_float_data)),
-        entry("ProxyConfig", proxy_config(r.proxy_config)),
+        entry("ProxyConfig", r.proxy_config),
         entry("MeshConfig", r.mesh_data),
         entry("DeploymentMeta", Data::Object(Object::new(deployment))),
         entry("Values", r.values),
