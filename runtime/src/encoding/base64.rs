@@ -2,32 +2,46 @@
 //! `toJson` of a `[]byte`) and for callers outside them (go-yaml's
 //! `!!binary`, Kubernetes secrets, admission patches).
 
+use std::sync::LazyLock;
+
 use super::corrupt_input;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// `base64.StdEncoding.EncodeToString`.
 pub fn encode(bytes: &[u8]) -> String {
-    // Written as bytes, three input bytes to four output at a time: an
-    // admission patch is kilobytes.
-    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
-    let digit = |n: u32, i: u32| B64[((n >> (18 - 6 * i)) & 63) as usize];
+    // Three input bytes to four output at a time, into place (an
+    // admission patch is kilobytes): the two six-bit digit pairs of each
+    // twelve bits come from one table.
+    static PAIRS: LazyLock<Box<[[u8; 2]; 4096]>> = LazyLock::new(|| {
+        let mut pairs = Box::new([[0; 2]; 4096]);
+        for (n, pair) in pairs.iter_mut().enumerate() {
+            *pair = [B64[n >> 6], B64[n & 63]];
+        }
+        pairs
+    });
+    let pairs = &**PAIRS;
+    let mut out = vec![0u8; bytes.len().div_ceil(3) * 4];
     let mut chunks = bytes.chunks_exact(3);
-    for chunk in &mut chunks {
-        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
-        out.extend_from_slice(&[digit(n, 0), digit(n, 1), digit(n, 2), digit(n, 3)]);
+    for (chunk, digits) in (&mut chunks).zip(out.chunks_exact_mut(4)) {
+        let n = usize::from(chunk[0]) << 16 | usize::from(chunk[1]) << 8 | usize::from(chunk[2]);
+        digits[..2].copy_from_slice(&pairs[n >> 12]);
+        digits[2..].copy_from_slice(&pairs[n & 0xfff]);
     }
-    match *chunks.remainder() {
+    let digit = |n: u32, i: u32| B64[((n >> (18 - 6 * i)) & 63) as usize];
+    let last = match *chunks.remainder() {
         [a] => {
             let n = u32::from(a) << 16;
-            out.extend_from_slice(&[digit(n, 0), digit(n, 1), b'=', b'=']);
+            [digit(n, 0), digit(n, 1), b'=', b'=']
         }
         [a, b] => {
             let n = u32::from(a) << 16 | u32::from(b) << 8;
-            out.extend_from_slice(&[digit(n, 0), digit(n, 1), digit(n, 2), b'=']);
+            [digit(n, 0), digit(n, 1), digit(n, 2), b'=']
         }
-        _ => {}
-    }
+        _ => return String::from_utf8(out).expect("base64 is ASCII"),
+    };
+    let end = out.len() - 4;
+    out[end..].copy_from_slice(&last);
     String::from_utf8(out).expect("base64 is ASCII")
 }
 
