@@ -14,51 +14,51 @@ pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 pub fn current(template_pod: &Value, revision: &str) -> String {
     let revision = if revision.is_empty() { "default" } else { revision };
     let spec = template_pod.get("spec");
-    let mut out = String::with_capacity(128);
+    let mut out = Vec::with_capacity(128);
     for (i, key) in ["initContainers", "containers", "volumes", "imagePullSecrets"].into_iter().enumerate() {
-        out.push_str(if i == 0 { "{\"" } else { ",\"" });
-        out.push_str(key);
-        out.push_str("\":");
+        out.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
         push_names(&mut out, spec.and_then(|s| s.get(key)));
     }
-    out.push_str(",\"revision\":");
-    out.push_str(&json_string(revision));
-    out.push('}');
-    out
+    out.extend_from_slice(b",\"revision\":");
+    push_json_string(&mut out, revision);
+    out.push(b'}');
+    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// The 1.0/1.1 form: the template's SHA-256 first, every list spelled out.
 pub fn legacy(version: &str, spec: &Value) -> String {
-    let mut out = format!("{{\"version\":{}", json_string(version));
+    let mut out = b"{\"version\":".to_vec();
+    push_json_string(&mut out, version);
     for key in ["initContainers", "containers", "volumes", "imagePullSecrets"] {
-        out.push_str(&format!(",\"{key}\":"));
+        out.extend_from_slice(format!(",\"{key}\":").as_bytes());
         push_names(&mut out, spec.get(key));
     }
-    out.push('}');
-    out
+    out.push(b'}');
+    String::from_utf8(out).expect("JSON text is UTF-8")
 }
 
 /// The names of `list`'s elements as a JSON list, `null` when empty.
-fn push_names(out: &mut String, list: Option<&Value>) {
+fn push_names(out: &mut Vec<u8>, list: Option<&Value>) {
     match list.and_then(Value::as_array) {
         Some(items) if !items.is_empty() => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&json_string(pod::name_of(item)));
+                push_json_string(out, pod::name_of(item));
             }
-            out.push(']');
+            out.push(b']');
         }
-        _ => out.push_str("null"),
+        _ => out.extend_from_slice(b"null"),
     }
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = Vec::new();
-    injit_runtime::encoding::json::write_json_string(&mut out, s.as_bytes(), true);
-    String::from_utf8(out).expect("JSON text is UTF-8")
+/// `s` as Go's `encoding/json` writes a string.
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    injit_runtime::encoding::json::write_json_string(out, s.as_bytes(), true);
 }
 
 /// A previous injection's record: the containers it added.
