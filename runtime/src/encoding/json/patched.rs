@@ -108,8 +108,18 @@ impl<'v> KeyOf<'v> {
 /// A merge-keyed list's patch elements by key.
 pub(super) struct Elements<'p> {
     key: &'static str,
-    by_key: HashMap<KeyOf<'p>, &'p Value>,
+    by_key: ByKey<'p>,
 }
+
+/// Patch elements by key: a few (an injection's sidecar and init
+/// containers) are found by comparing, more through a hash table.
+enum ByKey<'p> {
+    Few(Vec<(KeyOf<'p>, &'p Value)>),
+    Many(HashMap<KeyOf<'p>, &'p Value>),
+}
+
+/// Up to how many patch elements are compared rather than hashed.
+const FEW: usize = 8;
 
 impl<'p> Elements<'p> {
     /// The patch's elements by key, when the merge paired each merged
@@ -117,23 +127,44 @@ impl<'p> Elements<'p> {
     /// with a scalar key and no directive, no key twice, and every
     /// merged element keyed.
     fn of(key: &'static str, merged: &[Value], patches: &'p [Value]) -> Option<Elements<'p>> {
-        let mut by_key = HashMap::with_capacity(patches.len());
-        for patch in patches {
+        let keyed = patches.iter().map(|patch| {
             let Value::Object(fields) = patch else { return None };
             if has_directive(fields) {
                 return None;
             }
-            if by_key.insert(KeyOf::of(fields.get(key)?)?, patch).is_some() {
-                return None;
+            Some((KeyOf::of(fields.get(key)?)?, patch))
+        });
+        let by_key = if patches.len() <= FEW {
+            let mut few: Vec<(KeyOf<'p>, &'p Value)> = Vec::with_capacity(patches.len());
+            for entry in keyed {
+                let (key, patch) = entry?;
+                if few.iter().any(|(k, _)| *k == key) {
+                    return None;
+                }
+                few.push((key, patch));
             }
-        }
+            ByKey::Few(few)
+        } else {
+            let mut many = HashMap::with_capacity(patches.len());
+            for entry in keyed {
+                let (key, patch) = entry?;
+                if many.insert(key, patch).is_some() {
+                    return None;
+                }
+            }
+            ByKey::Many(many)
+        };
         let keyed = |item: &Value| item.get(key).and_then(KeyOf::of).is_some();
         merged.iter().all(keyed).then_some(Elements { key, by_key })
     }
 
     /// The patch element merged into `item`, if any.
     pub(super) fn patch_of(&self, item: &Value) -> Option<&'p Value> {
-        self.by_key.get(&KeyOf::of(item.get(self.key)?)?).copied()
+        let key = KeyOf::of(item.get(self.key)?)?;
+        match &self.by_key {
+            ByKey::Few(few) => few.iter().find(|(k, _)| *k == key).map(|(_, patch)| *patch),
+            ByKey::Many(many) => many.get(&key).copied(),
+        }
     }
 }
 
