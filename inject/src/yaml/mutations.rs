@@ -24,7 +24,7 @@ impl Mutations {
         let mut chars: Vec<char> = text.chars().collect();
         for _ in 0..edits {
             let at = self.next() % (chars.len() + 1);
-            if self.next() % 3 == 0 && at < chars.len() {
+            if self.next().is_multiple_of(3) && at < chars.len() {
                 chars.remove(at);
             } else {
                 chars.insert(at, inserts[self.next() % inserts.len()]);
