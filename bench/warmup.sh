@@ -20,7 +20,7 @@ injit=$dir/injit
 loadgen=$dir/examples/loadgen
 work=$(mktemp -d)
 server=
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$injit" certs --out-dir "$work" --name localhost >/dev/null
 sed 's/"pod-template-hash":"5d8c6b7f9"}/"pod-template-hash":"5d8c6b7f9","bench":"BENCHSEQ"}/' \

@@ -20,7 +20,7 @@ command -v oha >/dev/null || cargo install oha --locked
 injit=./target/dist/injit
 loadgen=./target/dist/examples/loadgen
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$injit" certs --out-dir "$work/a" --name localhost >/dev/null
 "$injit" certs --out-dir "$work/b" --name localhost >/dev/null
