@@ -646,7 +646,6 @@ impl Injector {
     /// leaves the mesh config alone; kube-inject applies the annotation to
     /// the mesh config's default (`mesh.ApplyProxyConfig`), and with a
     /// cluster takes the webhook's ProxyConfig.
-    #[allow(clippy::type_complexity)]
     fn pod_configs<'s>(
         &'s self,
         request: &Request<'_>,
@@ -1450,6 +1449,49 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// The `.ProxyConfig` lent to pods nothing layers is what layering
+    /// gives, and pods something layers get their own: for a mesh whose
+    /// `defaultConfig` is its base, one whose base adds defaults, an
+    /// annotation and a ProxyConfig resource, asked twice (the second time
+    /// from a spare given back).
+    #[test]
+    fn the_lent_proxy_config_is_the_layered_one() {
+        let resource = json!({"apiVersion": "networking.istio.io/v1beta1", "kind": "ProxyConfig",
+            "metadata": {"name": "pc", "namespace": "default", "creationTimestamp": "2024-01-01T00:00:00Z"},
+            "spec": {"concurrency": 3}});
+        let mut layered = ClusterState::default();
+        layered.add_proxy_config(&resource).expect("a ProxyConfig");
+        let meshes = [None, Some("defaultConfig:\n  concurrency: 2\n  discoveryAddress: istiod:15012\n")];
+        for mesh in meshes {
+            let sources = crate::Sources {
+                mesh: mesh.map(|text| crate::ConfigSource::new("mesh.yaml", text)),
+                ..crate::Sources::default()
+            };
+            let injector = sources.build(Options::default()).expect("the config builds");
+            let pods = [
+                json!({"metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [{"name": "a"}]}}),
+                json!({"metadata": {"name": "p", "namespace": "default",
+                                    "annotations": {"proxy.istio.io/config": "concurrency: 5"}},
+                       "spec": {"containers": [{"name": "a"}]}}),
+            ];
+            for (pod, cluster) in pods.iter().flat_map(|pod| [(pod, ClusterState::default()), (pod, layered.clone())]) {
+                let pod = Typed::pod().normalize(pod).expect("a pod");
+                let workload = Workload::of_pod(&pod);
+                let request = Request::new(&workload, &pod, Caller::Webhook).typed(true).cluster(&cluster);
+                let meta = PodMeta::of(&pod, "default");
+                let expected = Value::Object(cluster.proxy_configs().effective(&injector.mesh_proxy_config, &meta));
+                for _ in 0..2 {
+                    let input = injector.current_input(&request).expect("the input");
+                    let Data::Object(data) = &input.data else { panic!("an object") };
+                    let proxy_config = data.get(b"ProxyConfig").expect("ProxyConfig");
+                    assert_eq!(crate::object::from_data(proxy_config), expected, "{mesh:?} {pod}");
+                    assert_eq!(*input.proxy_config, expected);
+                    injector.free_render_data(input.data, &input.mesh, &input.proxy_config);
+                }
+            }
+        }
+    }
 
     #[test]
     fn adding_ready_elements_applies_the_overlay() {
