@@ -283,11 +283,6 @@ pub struct Injector {
     options: Options,
     /// The mesh's part of every pod's ProxyConfig, for the webhook's layering.
     mesh_proxy_config: MeshProxyConfig,
-    /// `mesh_proxy_config`'s base as JSON, the ProxyConfig of every pod
-    /// when no resource or annotation layers it, and whether it is the
-    /// mesh's `defaultConfig` (which the typical form binds).
-    base_proxy_config: Value,
-    base_is_default: bool,
     /// Each template's last render read as YAML, in each of its two forms
     /// (`compiled.rs`), to read the next render from.
     last_reads: BTreeMap<String, [Mutex<Option<Arc<KeptRender>>>; 2]>,
@@ -302,9 +297,7 @@ impl Injector {
             ConfigEra::Legacy => GoType::named("inject.LegacySidecarTemplateData"),
         };
         let mesh_proxy_config = MeshProxyConfig::of(&mesh);
-        let base_proxy_config = Value::Object(mesh_proxy_config.base().clone());
-        let base_is_default = mesh.get("defaultConfig").unwrap_or(&Value::Null) == &base_proxy_config;
-        let config_data = ConfigData::new(&values, &mesh, &base_proxy_config);
+        let config_data = ConfigData::new(&values, &mesh, mesh_proxy_config.base());
         let entry = |key: &str, data: Data| (key.into(), data);
         let general = Arc::new(Data::Object(Object::new(vec![entry("Values", config_data.values().clone())])));
         let typical = Arc::new(Data::Object(Object::new(vec![
@@ -343,8 +336,6 @@ impl Injector {
             legacy_version,
             options,
             mesh_proxy_config,
-            base_proxy_config,
-            base_is_default,
             last_reads,
         })
     }
@@ -503,7 +494,7 @@ impl Injector {
     /// Whether `proxy_config` is the one of pods nothing layers (whose
     /// `.ProxyConfig` is lent).
     fn is_base_proxy_config(&self, proxy_config: &Value) -> bool {
-        std::ptr::eq(proxy_config, &self.base_proxy_config)
+        self.mesh_proxy_config.is_base(proxy_config)
     }
 
     /// Frees render data made by `render_data` for `mesh` and
@@ -618,12 +609,8 @@ impl Injector {
         // The typical form has the mesh's `defaultConfig` bound as
         // `.ProxyConfig` (and the mesh as `.MeshConfig`, which only the
         // annotation changes).
-        let is_default = if self.is_base_proxy_config(&proxy_config) {
-            self.base_is_default
-        } else {
-            *proxy_config == *self.mesh.get("defaultConfig").unwrap_or(&Value::Null)
-        };
-        let own_proxy_config = has_own_proxy_config(&original) || !is_default;
+        let own_proxy_config =
+            has_own_proxy_config(&original) || !self.mesh_proxy_config.is_mesh_default(&proxy_config);
         let mut proxy_envs = request.proxy_envs.clone();
         let (cluster, network) = self.cluster_and_network(&original, &proxy_envs);
         if !cluster.is_empty() {
@@ -654,12 +641,8 @@ impl Injector {
         let layered = || {
             let no_cluster = ClusterState::default();
             let configs = request.cluster.unwrap_or(&no_cluster).proxy_configs();
-            // Nothing to layer: the mesh's base, as it is.
-            if configs.is_empty() && pod::annotation(pod, PROXY_CONFIG_ANNOTATION).is_none() {
-                return Cow::Borrowed(&self.base_proxy_config);
-            }
             let pod_meta = PodMeta::of(pod, request.namespace());
-            Cow::Owned(Value::Object(configs.effective(&self.mesh_proxy_config, &pod_meta)))
+            configs.effective(&self.mesh_proxy_config, &pod_meta)
         };
         match (request.caller, request.cluster) {
             (Caller::Webhook, _) => Ok((Cow::Borrowed(&self.mesh), layered())),
@@ -1480,7 +1463,7 @@ mod tests {
                 let workload = Workload::of_pod(&pod);
                 let request = Request::new(&workload, &pod, Caller::Webhook).typed(true).cluster(&cluster);
                 let meta = PodMeta::of(&pod, "default");
-                let expected = Value::Object(cluster.proxy_configs().effective(&injector.mesh_proxy_config, &meta));
+                let expected = cluster.proxy_configs().effective(&injector.mesh_proxy_config, &meta).into_owned();
                 for _ in 0..2 {
                     let input = injector.current_input(&request).expect("the input");
                     let Data::Object(data) = &input.data else { panic!("an object") };

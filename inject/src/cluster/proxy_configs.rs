@@ -17,6 +17,7 @@
 //! A selector with no labels selects no pod, and makes the resource no
 //! namespace-wide one either.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -120,23 +121,43 @@ fn describe(value: &Value) -> String {
 /// namespace. Computed once per mesh config.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeshProxyConfig {
-    base: Map<String, Value>,
+    /// An object: the ProxyConfig of pods nothing layers, lent to them.
+    base: Value,
+    /// The mesh's `defaultConfig` as written (`null` without one), which
+    /// the templates' typical form binds.
+    default_config: Value,
+    base_is_default: bool,
     root_namespace: String,
 }
 
 impl MeshProxyConfig {
     /// From a mesh config (protobuf JSON: `defaultConfig`, `rootNamespace`).
     pub fn of(mesh: &Value) -> MeshProxyConfig {
-        let default_config = mesh.get("defaultConfig").and_then(Value::as_object);
+        let default_config = mesh.get("defaultConfig").cloned().unwrap_or(Value::Null);
+        let base = Value::Object(merge_with_precedence(&[default_config.as_object(), Some(default_proxy_config())]));
         MeshProxyConfig {
-            base: merge_with_precedence(&[default_config, Some(default_proxy_config())]),
+            base_is_default: base == default_config,
+            base,
+            default_config,
             root_namespace: mesh.get("rootNamespace").and_then(Value::as_str).unwrap_or_default().to_owned(),
         }
     }
 
     /// The ProxyConfig of a pod no resource or annotation changes.
-    pub fn base(&self) -> &Map<String, Value> {
+    pub fn base(&self) -> &Value {
         &self.base
+    }
+
+    /// Whether `proxy_config` is the base itself (as `effective` lends it),
+    /// not a copy.
+    pub fn is_base(&self, proxy_config: &Value) -> bool {
+        std::ptr::eq(proxy_config, &self.base)
+    }
+
+    /// Whether `proxy_config` is the mesh's `defaultConfig` as written:
+    /// compared once for the base.
+    pub fn is_mesh_default(&self, proxy_config: &Value) -> bool {
+        if self.is_base(proxy_config) { self.base_is_default } else { *proxy_config == self.default_config }
     }
 }
 
@@ -154,7 +175,7 @@ impl<'a> PodMeta<'a> {
     /// the request's when the pod has none).
     pub fn of(pod: &'a Value, namespace: &'a str) -> PodMeta<'a> {
         let strings = |key: &str| -> BTreeMap<&'a str, &'a str> {
-            let map = pod.at(&format!("/metadata/{key}")).and_then(Value::as_object);
+            let map = pod.get("metadata").and_then(|meta| meta.get(key)).and_then(Value::as_object);
             map.into_iter().flatten().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()
         };
         let proxy_config =
@@ -204,30 +225,26 @@ impl ProxyConfigs {
     }
 
     /// `EffectiveProxyConfig`: the ProxyConfig of `pod` (see the module's
-    /// layers).
-    pub fn effective(&self, mesh: &MeshProxyConfig, pod: &PodMeta<'_>) -> Map<String, Value> {
+    /// layers); the mesh's base itself, lent, when no layer applies.
+    pub fn effective<'m>(&self, mesh: &'m MeshProxyConfig, pod: &PodMeta<'_>) -> Cow<'m, Value> {
         let root = mesh.root_namespace.as_str();
-        let mut merged = mesh.base.clone();
+        let annotation = pod.proxy_config.and_then(annotation_config).map(|config| as_written(&config));
+        let layers = [
+            Some(root).filter(|root| !root.is_empty()).and_then(|root| self.namespace_wide(root)),
+            Some(pod.namespace).filter(|namespace| *namespace != root).and_then(|ns| self.namespace_wide(ns)),
+            annotation.as_ref(),
+            self.for_workload(pod.namespace, &pod.labels),
+        ];
+        if layers.iter().all(Option::is_none) {
+            return Cow::Borrowed(&mesh.base);
+        }
+        let mut merged = mesh.base.as_object().cloned().unwrap_or_default();
         // Each step is `mergeWithPrecedence(layer, merged)`: `merged` is
         // already as written, so only the layer is written again.
-        let mut lay = |layer: &Map<String, Value>| crate::proxy_config::merge(&mut merged, layer.clone());
-        if !root.is_empty()
-            && let Some(layer) = self.namespace_wide(root)
-        {
-            lay(layer);
+        for layer in layers.into_iter().flatten() {
+            crate::proxy_config::merge(&mut merged, layer.clone());
         }
-        if pod.namespace != root
-            && let Some(layer) = self.namespace_wide(pod.namespace)
-        {
-            lay(layer);
-        }
-        if let Some(annotation) = pod.proxy_config.and_then(annotation_config) {
-            lay(&as_written(&annotation));
-        }
-        if let Some(layer) = self.for_workload(pod.namespace, &pod.labels) {
-            lay(layer);
-        }
-        merged
+        Cow::Owned(Value::Object(merged))
     }
 }
 
@@ -248,7 +265,7 @@ mod tests {
     fn the_default_meshs_base_is_its_default_config() {
         let mesh = crate::sources::default_mesh();
         let base = MeshProxyConfig::of(&mesh);
-        assert_eq!(Some(base.base()), mesh["defaultConfig"].as_object());
+        assert_eq!(base.base().as_object(), mesh["defaultConfig"].as_object());
         assert_eq!(base.root_namespace, "istio-system");
     }
 

@@ -131,12 +131,7 @@ pub(crate) fn one_line_scalar<T: Tree>(text: &str, in_sequence: bool, numbers: N
         return None;
     }
     if first == b'"' || first == b'\'' {
-        let (value, used) = quoted(text)?;
-        let after = text[used..].trim_start_matches(' ');
-        if !is_blank_or_comment(after) || (after.starts_with('#') && used == text.len() - after.len()) {
-            return None;
-        }
-        return Some(T::string(value));
+        return quoted_alone(text).map(T::string);
     }
     T::scalar(resolve_plain(plain_block(text)?), numbers)
 }
@@ -370,11 +365,7 @@ impl<'a, T: Tree> Block<'a, T> {
                 Some(data)
             }
             b'"' | b'\'' => {
-                let (value, used) = quoted(text)?;
-                let after = text[used..].trim_start_matches(' ');
-                if !is_blank_or_comment(after) || (after.starts_with('#') && used == text.len() - after.len()) {
-                    return None;
-                }
+                let value = quoted_alone(text)?;
                 self.no_continuation(parent)?;
                 self.record(line, text);
                 Some(T::string(value))
@@ -689,6 +680,17 @@ fn plain_block(text: &str) -> Option<&str> {
     }
     let value = text[..end].trim_end_matches(' ');
     if value.is_empty() || starts_with_indicator(value) || value.contains(": ") || value.ends_with(':') {
+        return None;
+    }
+    Some(value)
+}
+
+/// A quoted scalar that is all of `text` but for spaces and a comment
+/// (`#` after a space) after it.
+fn quoted_alone(text: &str) -> Option<String> {
+    let (value, used) = quoted(text)?;
+    let after = text[used..].trim_start_matches(' ');
+    if !is_blank_or_comment(after) || (after.starts_with('#') && used == text.len() - after.len()) {
         return None;
     }
     Some(value)

@@ -121,39 +121,37 @@ enum ByKey<'p> {
 /// Up to how many patch elements are compared rather than hashed.
 const FEW: usize = 8;
 
+impl<'p> ByKey<'p> {
+    /// Adds `patch` under `key`: `false` if the key was there already.
+    fn insert(&mut self, key: KeyOf<'p>, patch: &'p Value) -> bool {
+        match self {
+            ByKey::Few(few) if few.iter().any(|(k, _)| *k == key) => false,
+            ByKey::Few(few) => {
+                few.push((key, patch));
+                true
+            }
+            ByKey::Many(many) => many.insert(key, patch).is_none(),
+        }
+    }
+}
+
 impl<'p> Elements<'p> {
     /// The patch's elements by key, when the merge paired each merged
     /// element with at most one of them: every patch element an object
     /// with a scalar key and no directive, no key twice, and every
     /// merged element keyed.
     fn of(key: &'static str, merged: &[Value], patches: &'p [Value]) -> Option<Elements<'p>> {
-        let keyed = patches.iter().map(|patch| {
+        let mut by_key = if patches.len() <= FEW {
+            ByKey::Few(Vec::with_capacity(patches.len()))
+        } else {
+            ByKey::Many(HashMap::with_capacity(patches.len()))
+        };
+        for patch in patches {
             let Value::Object(fields) = patch else { return None };
-            if has_directive(fields) {
+            if has_directive(fields) || !by_key.insert(KeyOf::of(fields.get(key)?)?, patch) {
                 return None;
             }
-            Some((KeyOf::of(fields.get(key)?)?, patch))
-        });
-        let by_key = if patches.len() <= FEW {
-            let mut few: Vec<(KeyOf<'p>, &'p Value)> = Vec::with_capacity(patches.len());
-            for entry in keyed {
-                let (key, patch) = entry?;
-                if few.iter().any(|(k, _)| *k == key) {
-                    return None;
-                }
-                few.push((key, patch));
-            }
-            ByKey::Few(few)
-        } else {
-            let mut many = HashMap::with_capacity(patches.len());
-            for entry in keyed {
-                let (key, patch) = entry?;
-                if many.insert(key, patch).is_some() {
-                    return None;
-                }
-            }
-            ByKey::Many(many)
-        };
+        }
         let keyed = |item: &Value| item.get(key).and_then(KeyOf::of).is_some();
         merged.iter().all(keyed).then_some(Elements { key, by_key })
     }
