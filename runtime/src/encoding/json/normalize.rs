@@ -154,20 +154,27 @@ pub fn is_zero_scalar(scalar: &Value) -> bool {
 /// that changes and copies nothing, for values that arrive as Go encodes
 /// them already (the pods the API server sends).
 pub fn is_normalized(t: GoType, value: &Value) -> bool {
-    // The walk first: on a value that is not, it stops early.
-    unchanged(t, value) && super::check::check(t, value).is_ok()
+    unchanged(t, value)
 }
 
-/// Whether `canon` would leave `value` as it is.
+/// Whether `canon` would leave `value` as it is and [`check`] accept it:
+/// one walk for both. The walk's structure (objects, arrays, known fields)
+/// is what `check` requires of them; where it stops at a value it does not
+/// descend (a scalar, a special or opaque type, a struct the plan does not
+/// follow) that value is checked as `check` checks it, so an `int32` out
+/// of range, which the encoder would write as it is, is not taken for one.
+///
+/// [`check`]: super::check::check
 fn unchanged(t: GoType, value: &Value) -> bool {
-    let reencoded = || encoded(t, value).is_ok_and(|e| e == *value);
+    let decodes = || super::check::decodes(t, value);
+    let reencoded = || encoded(t, value).is_ok_and(|e| e == *value) && decodes();
     if t.special().is_some() {
         return reencoded();
     }
     match t.underlying().expr() {
         Ty::Any => reencoded(),
-        Ty::Basic(_) => scalar_unchanged(t, value) || reencoded(),
-        Ty::Named(_) if t.kind() == Kind::Int32 => scalar_unchanged(t, value) || reencoded(),
+        Ty::Basic(_) => (scalar_unchanged(t, value) && decodes()) || reencoded(),
+        Ty::Named(_) if t.kind() == Kind::Int32 => (scalar_unchanged(t, value) && decodes()) || reencoded(),
         Ty::Ptr(e) => value.is_null() || unchanged(GoType(e), value),
         Ty::Slice(e) => match value {
             Value::Array(items) => items.iter().all(|item| unchanged(GoType(e), item)),
@@ -191,7 +198,7 @@ fn unchanged(t: GoType, value: &Value) -> bool {
             // trip.
             _ => {
                 let mut copy = value.clone();
-                canon(t, &mut copy).is_ok() && copy == *value
+                canon(t, &mut copy).is_ok() && copy == *value && decodes()
             }
         },
     }
