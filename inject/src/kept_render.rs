@@ -20,8 +20,16 @@
 //! changed scalars are kept in place there, and a pod to which the
 //! elements are all new takes them ready, without the lists being copied,
 //! merged or decoded; elsewhere the injector puts a list back.
+//!
+//! Copying those elements is most of what a pod costs beyond its own size
+//! (the proxy alone is some 400 JSON nodes), and so is freeing them once
+//! the patch is written. The webhook gives them back instead
+//! ([`KeptRender::give_back`]): an element whose shape is still the kept
+//! one has its scalars set back to the kept ones and is kept as a spare,
+//! which the next render takes instead of a copy. A spare is the kept
+//! element by construction; anything else given back is dropped.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use injit_runtime::encoding::json::check::PathStep;
 use injit_runtime::encoding::json::normalize::is_zero_scalar;
@@ -57,7 +65,86 @@ pub(crate) const NEW_ELEMENT_LISTS: [&str; 3] = ["containers", "initContainers",
 
 /// For each of `NEW_ELEMENT_LISTS` the overlay has, its elements round
 /// tripped (`None` if that failed).
-type Elements = Vec<(&'static str, Option<Vec<Value>>)>;
+type Elements = Vec<(&'static str, Option<Vec<KeptElement>>)>;
+
+/// Most spares kept of one element: about as many as renders run at once.
+const MAX_SPARES: usize = 16;
+
+/// An element of a pod list as the kept render makes it, and copies of it
+/// given back (each equal to it).
+#[derive(Debug)]
+struct KeptElement {
+    value: Value,
+    spares: Mutex<Vec<Value>>,
+}
+
+impl KeptElement {
+    fn new(value: Value) -> KeptElement {
+        KeptElement { value, spares: Mutex::new(Vec::new()) }
+    }
+
+    /// A copy: a spare if there is one.
+    fn copy(&self) -> Value {
+        let spare = self.spares.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        spare.unwrap_or_else(|| self.value.clone())
+    }
+
+    /// Keeps `element` as a spare if it has the kept element's shape (its
+    /// scalars set back); gives it back otherwise.
+    fn keep(&self, mut element: Value) -> Result<(), Value> {
+        if !reset_to(&mut element, &self.value) {
+            return Err(element);
+        }
+        let mut spares = self.spares.lock().unwrap_or_else(PoisonError::into_inner);
+        if spares.len() < MAX_SPARES {
+            spares.push(element);
+        }
+        Ok(())
+    }
+}
+
+/// Makes `value` equal to `kept` if the two have the same objects' keys
+/// and arrays' lengths everywhere, setting scalars that differ (or stand
+/// where `kept` has another scalar) to `kept`'s; `false`, leaving `value`
+/// partly set, where they do not.
+fn reset_to(value: &mut Value, kept: &Value) -> bool {
+    match (value, kept) {
+        (Value::Object(entries), Value::Object(kept)) => {
+            entries.len() == kept.len()
+                && entries
+                    .iter_mut()
+                    .zip(kept)
+                    .all(|((key, value), (kept_key, kept))| same_text(key, kept_key) && reset_to(value, kept))
+        }
+        (Value::Array(items), Value::Array(kept)) => {
+            items.len() == kept.len() && items.iter_mut().zip(kept).all(|(item, kept)| reset_to(item, kept))
+        }
+        (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => false,
+        (scalar, kept) => {
+            let same = match (&*scalar, kept) {
+                (Value::String(a), Value::String(b)) => same_text(a, b),
+                (a, b) => a == b,
+            };
+            if !same {
+                *scalar = kept.clone();
+            }
+            true
+        }
+    }
+}
+
+/// `a == b`, compared inline: keys and most scalars here are a few bytes,
+/// for which a call to `memcmp` costs more than the comparison.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 32 {
+        return a == b;
+    }
+    a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
 
 /// Elements of pod lists ready round-tripped, by list.
 pub(crate) type Ready = Vec<(&'static str, Vec<Value>)>;
@@ -126,7 +213,7 @@ impl KeptRender {
                 }
                 places.push((path, scalar));
             }
-            let mut made = elements.clone();
+            let mut made: Vec<Value> = elements.iter().map(KeptElement::copy).collect();
             for (path, scalar) in places {
                 let [_, _, PathStep::Index(element), inner @ ..] = path.as_slice() else { continue 'lists };
                 let place = made.get_mut(*element).and_then(|element| at_mut(element, inner));
@@ -138,6 +225,30 @@ impl KeptRender {
             out.push((*list, made));
         }
         out
+    }
+
+    /// Whether it has made elements of pod lists, which it may take back.
+    pub(crate) fn has_elements(&self) -> bool {
+        self.elements.get().is_some_and(Option::is_some)
+    }
+
+    /// Takes back `element`, given out by [`KeptRender::elements`] for
+    /// `list` and not needed any more, as a spare of the kept element of
+    /// its name if it still has that one's shape; gives it back otherwise
+    /// (to be tried elsewhere, or dropped).
+    pub(crate) fn give_back(&self, list: &str, element: Value) -> Result<(), Value> {
+        let Some(Some(kept)) = self.elements.get() else { return Err(element) };
+        let name = crate::pod::name_of(&element);
+        let found = kept
+            .iter()
+            .filter(|(of, _)| *of == list)
+            .filter_map(|(_, elements)| elements.as_ref())
+            .flatten()
+            .find(|kept| crate::pod::name_of(&kept.value) == name);
+        match found {
+            Some(kept) => kept.keep(element),
+            None => Err(element),
+        }
     }
 
     /// Whether the overlays read from this render have only fields the
@@ -165,7 +276,7 @@ impl KeptRender {
             merge::merge(&mut pod, &Value::Object([("spec".to_owned(), Value::Object(only))].into_iter().collect()));
             let pod = Typed::pod().normalize_owned(pod).ok();
             let round_tripped = pod.and_then(|mut pod| match pod.at_mut(&format!("/spec/{list}"))?.take() {
-                Value::Array(elements) => Some(elements),
+                Value::Array(elements) => Some(elements.into_iter().map(KeptElement::new).collect()),
                 _ => None,
             });
             Some((list, round_tripped))
@@ -214,6 +325,7 @@ fn at_mut<'v>(value: &'v mut Value, path: &[PathStep<'_>]) -> Option<&'v mut Val
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const SIDECAR: &str = "spec:\n  containers:\n  - name: istio-proxy\n    lifecycle:\n    image: proxyv2:1.28\n    env:\n    - name: WORKLOAD\n      value: sleep\n    ports:\n    - containerPort: 15090\n      name: http-envoy-prom\n    resources:\n      limits:\n        cpu: \"2\"\n    securityContext:\n      runAsUser: 1337\n  volumes:\n  - name: istio-envoy\n    emptyDir: {}\n";
 
@@ -340,5 +452,70 @@ mod tests {
             let scalars = kept.read.changed_scalars(&changed).expect("read in place");
             assert_eq!(kept.template_pod(&scalars), None, "{text}");
         }
+    }
+
+    /// The spares kept of all its elements.
+    fn spares(kept: &KeptRender) -> usize {
+        let lists = kept.elements.get().and_then(Option::as_ref).expect("elements made");
+        lists.iter().flat_map(|(_, e)| e.iter().flatten()).map(|e| e.spares.lock().expect("not poisoned").len()).sum()
+    }
+
+    /// Elements given back, whatever was done to them, never change what
+    /// the next render's elements are: those of the same shape are set
+    /// back and taken as copies, the rest dropped.
+    #[test]
+    fn elements_given_back_are_the_kept_ones_again_or_dropped() {
+        let (_, read) = LastRead::read(SIDECAR).expect("a mapping");
+        let kept = KeptRender::new(read);
+        let render = |from: &str, to: &str| {
+            let text = SIDECAR.replacen(from, to, 1);
+            let changed = kept.read.changed_scalars(&text).expect("a scalar changed in place");
+            let expected: Vec<_> = NEW_ELEMENT_LISTS
+                .iter()
+                .filter_map(|list| Some((*list, round_tripped(&kept.read.tree_with(&changed, &[]), list)?)))
+                .collect();
+            (kept.elements(&changed), expected)
+        };
+        // What post-processing or the caller may have done to an element:
+        // (what, whether it keeps the element's shape).
+        type Edit = (&'static str, bool, fn(&mut Value));
+        let edits: &[Edit] = &[
+            ("nothing", true, |_| {}),
+            ("a scalar", true, |e| e["image"] = json!("other:1")),
+            ("a scalar's type", true, |e| e["securityContext"]["runAsUser"] = json!("x")),
+            ("a scalar for a map", false, |e| e["image"] = json!({"a": 1})),
+            ("a map for a scalar", false, |e| e["resources"]["limits"] = json!("x")),
+            ("an entry added", false, |e| e["env"][0]["valueFrom"] = json!({})),
+            ("an entry removed", false, |e| _ = e.as_object_mut().map(|m| m.remove("image"))),
+            ("a key renamed", false, |e| {
+                let m = e.as_object_mut().expect("an object");
+                let image = m.remove("image").expect("an image");
+                m.insert("imag".to_owned(), image);
+            }),
+            ("an element added", false, |e| e["env"].as_array_mut().expect("env").push(json!({"name": "X"}))),
+            ("an element removed", false, |e| _ = e["ports"].as_array_mut().expect("ports").pop()),
+        ];
+        for (what, keeps_shape, edit) in edits {
+            let (mut given, _) = render("value: sleep", "value: first");
+            let proxy = &mut given.iter_mut().find(|(list, _)| *list == "containers").expect("containers").1[0];
+            edit(proxy);
+            let before = spares(&kept);
+            for (list, elements) in given {
+                for element in elements {
+                    let name = crate::pod::name_of(&element).to_owned();
+                    let taken = kept.give_back(list, element).is_ok();
+                    assert_eq!(taken, *keeps_shape || list != "containers", "{what}: {list} {name}");
+                }
+            }
+            let after = spares(&kept);
+            assert_eq!(after - before, if *keeps_shape { 2 } else { 1 }, "{what}");
+            // The next render, with other scalars, takes the spares.
+            for (from, to) in [("image: proxyv2:1.28", "image: proxyv2:1.29"), ("value: sleep", "value: second")] {
+                let (made, expected) = render(from, to);
+                assert_eq!(made, expected, "{what}, then {to}");
+            }
+        }
+        assert!(kept.give_back("containers", json!({"name": "app"})).is_err(), "no kept element of its name");
+        assert!(kept.give_back("volumes", SIDECAR.into()).is_err(), "not an element");
     }
 }

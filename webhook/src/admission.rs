@@ -194,7 +194,28 @@ pub fn admit_object(
     // What kubectl shows the pod's author: the sidecar template rendered
     // something injection dropped or kept wrong.
     let warnings = rendered.into_iter().map(|w| format!("injit: the sidecar template: {w}")).collect();
-    (Response { allowed: true, patch: Some(patch::to_json(&ops)), warnings, ..Response::default() }, Decision::Injected)
+    let patch = patch::to_json(&ops);
+    give_back_added(injector, ops);
+    (Response { allowed: true, patch: Some(patch), warnings, ..Response::default() }, Decision::Injected)
+}
+
+/// Gives the injector back the list elements the patch added (the proxy,
+/// its init containers and volumes), written and no longer needed: it
+/// keeps those still shaped as its templates render them for the next
+/// pod, which saves copying and freeing them (`Injector::give_back`).
+fn give_back_added(injector: &Injector, ops: Vec<patch::Op>) {
+    let mut added = Vec::new();
+    for op in ops {
+        let patch::Op::Add(path, value) = op else { continue };
+        let mut steps = path.split('/').skip(1);
+        let (Some("spec"), Some(list)) = (steps.next(), steps.next()) else { continue };
+        match (steps.next(), steps.next(), value) {
+            (Some(_), None, element) => added.push((list.to_owned(), element)),
+            (None, _, Value::Array(elements)) => added.extend(elements.into_iter().map(|e| (list.to_owned(), e))),
+            _ => {}
+        }
+    }
+    injector.give_back(added);
 }
 
 /// Whether the pod is as `corev1.Pod` encodes it already, but for the
@@ -293,5 +314,44 @@ mod tests {
             Typed::pod().normalize(&patched).expect("a pod")
         });
         assert_eq!(injected[0], injected[1]);
+    }
+
+    /// The proxy, init containers and volumes a patch added come back to
+    /// the injector for the next pod (`give_back_added`): whatever the
+    /// pods before it set in them, each pod's answer is the reference
+    /// pipeline's, which keeps nothing from one pod to the next.
+    #[test]
+    fn elements_given_back_carry_nothing_to_the_next_pod() {
+        use injit_inject::{Options, Pipeline};
+        let build = |pipeline| Sources::default().build(Options { pipeline, ..Options::default() }).expect("defaults");
+        let (fast, reference) = (build(Pipeline::Fast), build(Pipeline::Reference));
+        // Annotations that land in the proxy's or its init container's
+        // one-line scalars, and none.
+        let annotations = [
+            json!({}),
+            json!({"sidecar.istio.io/logLevel": "debug"}),
+            json!({"sidecar.istio.io/componentLogLevel": "misc:error"}),
+            json!({"sidecar.istio.io/agentLogLevel": "warn"}),
+            json!({"traffic.sidecar.istio.io/excludeOutboundPorts": "9000"}),
+            json!({"sidecar.istio.io/proxyImage": "example.com/proxy:1"}),
+        ];
+        for round in 0..3 * annotations.len() {
+            let i = (round * 5) % annotations.len();
+            let pod = json!({"metadata": {"name": format!("p{round}"), "namespace": "default",
+                                          "annotations": annotations[i], "labels": {"app": format!("a{}", round % 4)}},
+                             "spec": {"containers": [{"name": "app", "image": "nginx",
+                                                      "ports": [{"containerPort": 8000 + round}]}]}});
+            let pod = Typed::pod().normalize(&pod).expect("a pod");
+            let request = review(&pod);
+            let (answer, decision) = admit(&fast, &request, "/inject", OnError::Deny);
+            assert_eq!(decision, Decision::Injected, "{:?}", answer.message);
+            let (expected, _) = admit(&reference, &request, "/inject", OnError::Deny);
+            assert_eq!(
+                String::from_utf8(answer.patch.expect("a patch")),
+                String::from_utf8(expected.patch.expect("a patch")),
+                "round {round}: {}",
+                annotations[i]
+            );
+        }
     }
 }
