@@ -20,6 +20,7 @@ use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, TemplateError};
 use crate::json_pointer::Pointer;
+use crate::kept_element::KeptElements;
 use crate::kept_render::{KeptRender, Ready, Reread};
 use crate::pod::{self, Containers, PROXY, Place};
 use crate::proxy_config::PROXY_CONFIG_ANNOTATION;
@@ -359,27 +360,19 @@ impl Injector {
         self.templates.values().all(CompiledTemplate::is_deterministic)
     }
 
-    /// Takes back elements of pod lists (`containers`, `initContainers`,
-    /// `volumes`, each with its list's name) that an injected pod added
-    /// and that are no longer needed (its patch written): one that has the
-    /// shape of an element a template's kept render adds is set back to
-    /// that one, and the next render takes it instead of a copy; the rest
-    /// are dropped. The webhook gives back what its patches added, which
-    /// spares each admission copying and freeing the proxy.
-    pub fn give_back(&self, elements: impl IntoIterator<Item = (String, Value)>) {
-        let mut kept: Vec<Arc<KeptRender>> = Vec::new();
+    /// The elements of pod lists (the proxy, its init containers, its
+    /// volumes) its templates' kept renders add, for the copies of them an
+    /// admission's patch adds: written from their kept text, and given
+    /// back to be the next pod's instead of copies (`KeptElements`).
+    pub fn kept_elements(&self) -> KeptElements {
+        let mut kept = Vec::new();
         for forms in self.last_reads.values() {
             for last in forms {
                 let last = last.lock().unwrap_or_else(PoisonError::into_inner);
                 kept.extend(last.as_ref().filter(|k| k.has_elements()).map(Arc::clone));
             }
         }
-        if kept.is_empty() {
-            return;
-        }
-        for (list, element) in elements {
-            kept.iter().try_fold(element, |element, kept| kept.give_back(&list, element).err());
-        }
+        KeptElements::new(kept)
     }
 
     /// Decides, and injects when the decision is to inject.

@@ -29,7 +29,7 @@
 //! which the next render takes instead of a copy. A spare is the kept
 //! element by construction; anything else given back is dropped.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 use injit_runtime::encoding::json::check::PathStep;
 use injit_runtime::encoding::json::normalize::is_zero_scalar;
@@ -37,6 +37,7 @@ use injit_runtime::types::GoType;
 use serde_json::{Map, Value};
 
 use crate::json_pointer::Pointer;
+use crate::kept_element::KeptElement;
 use crate::merge;
 use crate::typed::Typed;
 use crate::unknown_fields::unknown_fields;
@@ -66,85 +67,6 @@ pub(crate) const NEW_ELEMENT_LISTS: [&str; 3] = ["containers", "initContainers",
 /// For each of `NEW_ELEMENT_LISTS` the overlay has, its elements round
 /// tripped (`None` if that failed).
 type Elements = Vec<(&'static str, Option<Vec<KeptElement>>)>;
-
-/// Most spares kept of one element: about as many as renders run at once.
-const MAX_SPARES: usize = 16;
-
-/// An element of a pod list as the kept render makes it, and copies of it
-/// given back (each equal to it).
-#[derive(Debug)]
-struct KeptElement {
-    value: Value,
-    spares: Mutex<Vec<Value>>,
-}
-
-impl KeptElement {
-    fn new(value: Value) -> KeptElement {
-        KeptElement { value, spares: Mutex::new(Vec::new()) }
-    }
-
-    /// A copy: a spare if there is one.
-    fn copy(&self) -> Value {
-        let spare = self.spares.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        spare.unwrap_or_else(|| self.value.clone())
-    }
-
-    /// Keeps `element` as a spare if it has the kept element's shape (its
-    /// scalars set back); gives it back otherwise.
-    fn keep(&self, mut element: Value) -> Result<(), Value> {
-        if !reset_to(&mut element, &self.value) {
-            return Err(element);
-        }
-        let mut spares = self.spares.lock().unwrap_or_else(PoisonError::into_inner);
-        if spares.len() < MAX_SPARES {
-            spares.push(element);
-        }
-        Ok(())
-    }
-}
-
-/// Makes `value` equal to `kept` if the two have the same objects' keys
-/// and arrays' lengths everywhere, setting scalars that differ (or stand
-/// where `kept` has another scalar) to `kept`'s; `false`, leaving `value`
-/// partly set, where they do not.
-fn reset_to(value: &mut Value, kept: &Value) -> bool {
-    match (value, kept) {
-        (Value::Object(entries), Value::Object(kept)) => {
-            entries.len() == kept.len()
-                && entries
-                    .iter_mut()
-                    .zip(kept)
-                    .all(|((key, value), (kept_key, kept))| same_text(key, kept_key) && reset_to(value, kept))
-        }
-        (Value::Array(items), Value::Array(kept)) => {
-            items.len() == kept.len() && items.iter_mut().zip(kept).all(|(item, kept)| reset_to(item, kept))
-        }
-        (Value::Object(_) | Value::Array(_), _) | (_, Value::Object(_) | Value::Array(_)) => false,
-        (scalar, kept) => {
-            let same = match (&*scalar, kept) {
-                (Value::String(a), Value::String(b)) => same_text(a, b),
-                (a, b) => a == b,
-            };
-            if !same {
-                *scalar = kept.clone();
-            }
-            true
-        }
-    }
-}
-
-/// `a == b`, compared inline: keys and most scalars here are a few bytes,
-/// for which a call to `memcmp` costs more than the comparison.
-#[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() > 32 {
-        return a == b;
-    }
-    a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
-}
 
 /// Elements of pod lists ready round-tripped, by list.
 pub(crate) type Ready = Vec<(&'static str, Vec<Value>)>;
@@ -232,23 +154,14 @@ impl KeptRender {
         self.elements.get().is_some_and(Option::is_some)
     }
 
-    /// Takes back `element`, given out by [`KeptRender::elements`] for
-    /// `list` and not needed any more, as a spare of the kept element of
-    /// its name if it still has that one's shape; gives it back otherwise
-    /// (to be tried elsewhere, or dropped).
-    pub(crate) fn give_back(&self, list: &str, element: Value) -> Result<(), Value> {
-        let Some(Some(kept)) = self.elements.get() else { return Err(element) };
-        let name = crate::pod::name_of(&element);
-        let found = kept
-            .iter()
+    /// The kept element named `name` of list `list`, if it made one.
+    pub(crate) fn element(&self, list: &str, name: &str) -> Option<&KeptElement> {
+        let Some(Some(kept)) = self.elements.get() else { return None };
+        kept.iter()
             .filter(|(of, _)| *of == list)
             .filter_map(|(_, elements)| elements.as_ref())
             .flatten()
-            .find(|kept| crate::pod::name_of(&kept.value) == name);
-        match found {
-            Some(kept) => kept.keep(element),
-            None => Err(element),
-        }
+            .find(|kept| crate::pod::name_of(kept.value()) == name)
     }
 
     /// Whether the overlays read from this render have only fields the
@@ -457,7 +370,7 @@ mod tests {
     /// The spares kept of all its elements.
     fn spares(kept: &KeptRender) -> usize {
         let lists = kept.elements.get().and_then(Option::as_ref).expect("elements made");
-        lists.iter().flat_map(|(_, e)| e.iter().flatten()).map(|e| e.spares.lock().expect("not poisoned").len()).sum()
+        lists.iter().flat_map(|(_, e)| e.iter().flatten()).map(KeptElement::spares).sum()
     }
 
     /// Elements given back, whatever was done to them, never change what
@@ -503,7 +416,11 @@ mod tests {
             for (list, elements) in given {
                 for element in elements {
                     let name = crate::pod::name_of(&element).to_owned();
-                    let taken = kept.give_back(list, element).is_ok();
+                    let taken = kept
+                        .element(list, &name)
+                        .expect("a kept element")
+                        .write_and_keep(element, &mut Vec::new())
+                        .is_ok();
                     assert_eq!(taken, *keeps_shape || list != "containers", "{what}: {list} {name}");
                 }
             }
@@ -515,7 +432,7 @@ mod tests {
                 assert_eq!(made, expected, "{what}, then {to}");
             }
         }
-        assert!(kept.give_back("containers", json!({"name": "app"})).is_err(), "no kept element of its name");
-        assert!(kept.give_back("volumes", SIDECAR.into()).is_err(), "not an element");
+        assert!(kept.element("containers", "app").is_none(), "no kept element of its name");
+        assert!(kept.element("volumes", "istio-proxy").is_none(), "not in that list");
     }
 }

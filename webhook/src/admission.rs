@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 use injit_inject::decision::{Rules, Skip};
 use injit_inject::typed::Typed;
 use injit_inject::{
-    Caller, ClusterState, Deadline, ErrorKind, Injector, Outcome, Pipeline, Request as InjectRequest, Workload,
+    Caller, ClusterState, Deadline, ErrorKind, Injector, KeptElements, Outcome, Pipeline, Request as InjectRequest,
+    Workload,
 };
 
 use crate::patch;
@@ -194,28 +195,48 @@ pub fn admit_object(
     // What kubectl shows the pod's author: the sidecar template rendered
     // something injection dropped or kept wrong.
     let warnings = rendered.into_iter().map(|w| format!("injit: the sidecar template: {w}")).collect();
-    let patch = patch::to_json(&ops);
-    give_back_added(injector, ops);
+    let kept = injector.kept_elements();
+    let patch = patch::to_json_handing_over(ops, |path, value, out| write_added(&kept, path, value, out));
     (Response { allowed: true, patch: Some(patch), warnings, ..Response::default() }, Decision::Injected)
 }
 
-/// Gives the injector back the list elements the patch added (the proxy,
-/// its init containers and volumes), written and no longer needed: it
-/// keeps those still shaped as its templates render them for the next
-/// pod, which saves copying and freeing them (`Injector::give_back`).
-fn give_back_added(injector: &Injector, ops: Vec<patch::Op>) {
-    let mut added = Vec::new();
-    for op in ops {
-        let patch::Op::Add(path, value) = op else { continue };
-        let mut steps = path.split('/').skip(1);
-        let (Some("spec"), Some(list)) = (steps.next(), steps.next()) else { continue };
-        match (steps.next(), steps.next(), value) {
-            (Some(_), None, element) => added.push((list.to_owned(), element)),
-            (None, _, Value::Array(elements)) => added.extend(elements.into_iter().map(|e| (list.to_owned(), e))),
-            _ => {}
-        }
+/// What an `add` operation at `path` adds to a pod list: an element
+/// (`/spec/volumes/3`) or the whole list (`/spec/volumes`).
+fn added_to(path: &str) -> Option<(&str, Added)> {
+    let mut steps = path.split('/').skip(1);
+    let (Some("spec"), Some(list)) = (steps.next(), steps.next()) else { return None };
+    match (steps.next(), steps.next()) {
+        (Some(_), None) => Some((list, Added::Element)),
+        (None, _) => Some((list, Added::List)),
+        _ => None,
     }
-    injector.give_back(added);
+}
+
+enum Added {
+    Element,
+    List,
+}
+
+/// Writes the value of an `add` at `path`, handed over once the patch
+/// no longer needs it: copies of the kept elements the injector adds (the
+/// proxy, its init containers and volumes) are written from their kept
+/// text and taken back for the next pod (`KeptElements`), which saves
+/// copying, writing and freeing them.
+fn write_added(kept: &KeptElements, path: &str, value: Value, out: &mut Vec<u8>) {
+    match (added_to(path), value) {
+        (Some((list, Added::Element)), element) => kept.write_and_give_back(list, element, out),
+        (Some((list, Added::List)), Value::Array(elements)) => {
+            out.push(b'[');
+            for (i, element) in elements.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                kept.write_and_give_back(list, element, out);
+            }
+            out.push(b']');
+        }
+        (_, value) => serde_json::to_writer(&mut *out, &value).expect("writing to a Vec cannot fail"),
+    }
 }
 
 /// Whether the pod is as `corev1.Pod` encodes it already, but for the
@@ -317,7 +338,7 @@ mod tests {
     }
 
     /// The proxy, init containers and volumes a patch added come back to
-    /// the injector for the next pod (`give_back_added`): whatever the
+    /// the injector for the next pod (`write_added`): whatever the
     /// pods before it set in them, each pod's answer is the reference
     /// pipeline's, which keeps nothing from one pod to the next.
     #[test]

@@ -32,27 +32,59 @@ pub fn to_json(ops: &[Op]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * ops.len() + 2);
     out.push(b'[');
     for (i, op) in ops.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
         let (name, path, value) = match op {
             Op::Add(path, value) => ("add", path, Some(value)),
             Op::Remove(path) => ("remove", path, None),
             Op::Replace(path, value) => ("replace", path, Some(value)),
         };
-        // Keys in the order a `serde_json::Map` keeps them: sorted.
-        out.extend_from_slice(b"{\"op\":\"");
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\",\"path\":");
-        serde_json::to_writer(&mut out, path).expect("writing to a Vec cannot fail");
+        write_op(&mut out, i, name, path);
         if let Some(value) = value {
-            out.extend_from_slice(b",\"value\":");
             serde_json::to_writer(&mut out, value).expect("writing to a Vec cannot fail");
         }
         out.push(b'}');
     }
     out.push(b']');
     out
+}
+
+/// [`to_json`], handing the value of each `add` over to
+/// `write_added(path, value, out)`, which writes it as `serde_json` would
+/// and may keep it (the injector takes back the proxy it added).
+pub fn to_json_handing_over(ops: Vec<Op>, mut write_added: impl FnMut(&str, Value, &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * ops.len() + 2);
+    out.push(b'[');
+    for (i, op) in ops.into_iter().enumerate() {
+        match op {
+            Op::Add(path, value) => {
+                write_op(&mut out, i, "add", &path);
+                write_added(&path, value, &mut out);
+            }
+            Op::Replace(path, value) => {
+                write_op(&mut out, i, "replace", &path);
+                serde_json::to_writer(&mut out, &value).expect("writing to a Vec cannot fail");
+            }
+            Op::Remove(path) => write_op(&mut out, i, "remove", &path),
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+    out
+}
+
+/// Writes the `i`th operation up to its value: `{"op":…,"path":…` and,
+/// for an operation with a value, `,"value":`. Keys in the order a
+/// `serde_json::Map` keeps them: sorted.
+fn write_op(out: &mut Vec<u8>, i: usize, name: &str, path: &str) {
+    if i > 0 {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"{\"op\":\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\",\"path\":");
+    serde_json::to_writer(&mut *out, path).expect("writing to a Vec cannot fail");
+    if name != "remove" {
+        out.extend_from_slice(b",\"value\":");
+    }
 }
 
 /// RFC 6901: `~` → `~0`, `/` → `~1`.
