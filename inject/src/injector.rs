@@ -19,6 +19,7 @@ use crate::deadline::{Deadline, Stop};
 use crate::decision::{self, Rules, Skip};
 use crate::embedded::ConfigEra;
 use crate::error::{Error, ErrorKind, TemplateError};
+use crate::images::Images;
 use crate::json_pointer::Pointer;
 use crate::kept_element::KeptElements;
 use crate::kept_render::{KeptRender, Ready, Reread};
@@ -30,7 +31,7 @@ use crate::template_data::{self, Render};
 use crate::typed::Typed;
 use crate::workload::Workload;
 use crate::yaml::LastRead;
-use crate::{images, merge, probes, prometheus};
+use crate::{merge, probes, prometheus};
 
 /// The annotation listing the templates a pod asks for.
 pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
@@ -284,6 +285,8 @@ pub struct Injector {
     options: Options,
     /// The mesh's part of every pod's ProxyConfig, for the webhook's layering.
     mesh_proxy_config: MeshProxyConfig,
+    /// What the proxy images are made of, from the values.
+    images: Images,
     /// Each template's last render read as YAML, in each of its two forms
     /// (`compiled.rs`), to read the next render from.
     last_reads: BTreeMap<String, [Mutex<Option<Arc<KeptRender>>>; 2]>,
@@ -328,6 +331,7 @@ impl Injector {
             _ => String::new(),
         };
         let last_reads = templates.keys().map(|name| (name.clone(), Default::default())).collect();
+        let images = Images::of(&values);
         Ok(Injector {
             config,
             mesh,
@@ -337,6 +341,7 @@ impl Injector {
             legacy_version,
             options,
             mesh_proxy_config,
+            images,
             last_reads,
         })
     }
@@ -490,8 +495,8 @@ impl Injector {
             values: lent.values,
             revision: &self.options.revision,
             native_sidecars: settings.native_sidecars,
-            proxy_image: images::proxy_image(&self.values, proxy_config, &annotations),
-            proxy_init_image: images::proxy_init_image(&self.values, &annotations),
+            proxy_image: self.images.proxy(proxy_config, &annotations),
+            proxy_init_image: self.images.proxy_init(&annotations),
             proxy_uid: settings.proxy_uid,
             proxy_gid: settings.proxy_gid,
             compliance_policy: &self.options.compliance_policy,

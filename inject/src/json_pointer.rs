@@ -20,34 +20,71 @@ pub trait Pointer {
 
 impl Pointer for Value {
     fn at(&self, pointer: &str) -> Option<&Value> {
-        tokens(pointer)?.try_fold(self, |node, token| match node {
-            Value::Object(map) => map.get(&*token),
-            Value::Array(items) => items.get(index(&token)?),
-            _ => None,
-        })
+        let mut node = self;
+        for token in Tokens::of(pointer)? {
+            node = match node {
+                Value::Object(map) => map.get(&*token)?,
+                Value::Array(items) => items.get(index(&token)?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 
     fn at_mut(&mut self, pointer: &str) -> Option<&mut Value> {
-        tokens(pointer)?.try_fold(self, |node, token| match node {
-            Value::Object(map) => map.get_mut(&*token),
-            Value::Array(items) => items.get_mut(index(&token)?),
-            _ => None,
-        })
+        let mut node = self;
+        for token in Tokens::of(pointer)? {
+            node = match node {
+                Value::Object(map) => map.get_mut(&*token)?,
+                Value::Array(items) => items.get_mut(index(&token)?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 }
 
-/// The pointer's reference tokens, unescaped (`~1` is `/`, `~0` is `~`);
-/// `None` when it is neither empty nor starts with `/`.
-fn tokens(pointer: &str) -> Option<impl Iterator<Item = Cow<'_, str>>> {
-    let rest = match pointer.strip_prefix('/') {
-        Some(rest) => Some(rest),
-        None if pointer.is_empty() => None,
-        None => return None,
-    };
-    let split = rest.map(|rest| rest.split('/'));
-    Some(split.into_iter().flatten().map(|token| {
-        if token.contains('~') { Cow::Owned(token.replace("~1", "/").replace("~0", "~")) } else { Cow::Borrowed(token) }
-    }))
+/// The pointer's reference tokens, unescaped (`~1` is `/`, `~0` is `~`).
+/// Split a byte at a time: tokens are a few bytes, shorter than what a
+/// searcher gains on.
+struct Tokens<'p> {
+    /// What follows the next token's `/`; `None` once all are read.
+    rest: Option<&'p str>,
+}
+
+impl<'p> Tokens<'p> {
+    /// `None` when the pointer is neither empty nor starts with `/`.
+    fn of(pointer: &'p str) -> Option<Tokens<'p>> {
+        match pointer.strip_prefix('/') {
+            Some(rest) => Some(Tokens { rest: Some(rest) }),
+            None if pointer.is_empty() => Some(Tokens { rest: None }),
+            None => None,
+        }
+    }
+}
+
+impl<'p> Iterator for Tokens<'p> {
+    type Item = Cow<'p, str>;
+
+    fn next(&mut self) -> Option<Cow<'p, str>> {
+        let rest = self.rest?;
+        let end = rest.bytes().position(|b| b == b'/');
+        let token = match end {
+            Some(end) => {
+                self.rest = Some(&rest[end + 1..]);
+                &rest[..end]
+            }
+            None => {
+                self.rest = None;
+                rest
+            }
+        };
+        Some(if token.contains('~') {
+            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+        } else {
+            Cow::Borrowed(token)
+        })
+    }
 }
 
 /// An array index as RFC 6901 writes it: digits, no sign, no leading zero.
