@@ -457,9 +457,6 @@ impl Injector {
             .map_err(|_| Error::new(ErrorKind::RenderedYaml, format!("template {name:?} rendered invalid UTF-8")))
     }
 
-    /// The templates a pod asks for, aliases expanded. `istioctl
-    /// kube-inject` knows neither the config's `defaultTemplates` nor its
-    /// `aliases` (`IntoObject`: default `sidecar`, no aliases).
     /// How many templates the webhook renders for `pod` (its
     /// `inject.istio.io/templates` annotation, or the config's defaults,
     /// aliases expanded): what an admission's work grows with beyond the
@@ -468,6 +465,9 @@ impl Injector {
         self.selected_templates(pod, Caller::Webhook).len()
     }
 
+    /// The templates a pod asks for, aliases expanded. `istioctl
+    /// kube-inject` knows neither the config's `defaultTemplates` nor its
+    /// `aliases` (`IntoObject`: default `sidecar`, no aliases).
     fn selected_templates(&self, pod: &Value, caller: Caller) -> Vec<String> {
         let names: Vec<String> = match (pod::annotation(pod, TEMPLATES_ANNOTATION), caller) {
             (Some(list), _) => list.split(',').map(|n| n.trim().to_owned()).collect(),

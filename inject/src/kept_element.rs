@@ -20,6 +20,7 @@
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use injit_runtime::value::data::same_key;
 use serde_json::Value;
 
 use crate::kept_render::KeptRender;
@@ -227,24 +228,11 @@ fn same_scalar(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// `a == b`, compared inline a word at a time: keys and most scalars here
-/// are a few bytes, for which a call to `memcmp` costs more than the
-/// comparison.
+/// `a == b` for the short keys and scalars of an element, compared inline
+/// (`same_key`).
 #[inline]
 fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("eight bytes"));
-    let half = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().expect("four bytes"));
-    match n {
-        0..4 => a.iter().zip(b).all(|(x, y)| x == y),
-        // Two words that overlap when shorter than their sum.
-        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        _ => (0..n - 8).step_by(8).all(|at| word(a, at) == word(b, at)) && word(a, n - 8) == word(b, n - 8),
-    }
+    same_key(a.as_bytes(), b.as_bytes())
 }
 
 /// The elements an injector's kept renders add, for the copies of them an

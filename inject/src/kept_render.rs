@@ -21,13 +21,9 @@
 //! elements are all new takes them ready, without the lists being copied,
 //! merged or decoded; elsewhere the injector puts a list back.
 //!
-//! Copying those elements is most of what a pod costs beyond its own size
-//! (the proxy alone is some 400 JSON nodes), and so is freeing them once
-//! the patch is written. The webhook gives them back instead
-//! ([`KeptRender::give_back`]): an element whose shape is still the kept
-//! one has its scalars set back to the kept ones and is kept as a spare,
-//! which the next render takes instead of a copy. A spare is the kept
-//! element by construction; anything else given back is dropped.
+//! Each element is a `KeptElement` (`kept_element.rs`): the copies the
+//! webhook's patches add are written from its kept text and taken back as
+//! spares, which the next render takes instead of copying it again.
 
 use std::sync::{Arc, OnceLock};
 

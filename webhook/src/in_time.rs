@@ -10,9 +10,9 @@
 //! templates (a pod may name the same template thousands of times, which
 //! a small review would not bound). Handing such an injection to another
 //! thread and back (two wake-ups and context switches) cost about as much
-//! CPU as the injection itself: every pod different, 5,500–5,900
-//! admissions/s handed over against 7,600–8,100 run here (oha, 16
-//! connections, one 2-core machine). It is answered when it finishes, at
+//! CPU as the injection itself: every pod different, 4,600–5,900
+//! admissions/s handed over against 7,600–8,300 run here (oha, 16
+//! connections, one 2-core machine; `docs/benchmarks.md`). It is answered when it finishes, at
 //! the latest at the end of the injection's step during which its deadline
 //! passed. Any other runs on a blocking thread ([`Place::Apart`]) and is
 //! answered at its deadline whatever happens, the async workers staying

@@ -27,29 +27,10 @@ impl Op {
 }
 
 /// The patch as JSON text: what `Value::Array` of `Op::to_json` would
-/// serialise to, written without building that tree.
-pub fn to_json(ops: &[Op]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 * ops.len() + 2);
-    out.push(b'[');
-    for (i, op) in ops.iter().enumerate() {
-        let (name, path, value) = match op {
-            Op::Add(path, value) => ("add", path, Some(value)),
-            Op::Remove(path) => ("remove", path, None),
-            Op::Replace(path, value) => ("replace", path, Some(value)),
-        };
-        write_op(&mut out, i, name, path);
-        if let Some(value) = value {
-            serde_json::to_writer(&mut out, value).expect("writing to a Vec cannot fail");
-        }
-        out.push(b'}');
-    }
-    out.push(b']');
-    out
-}
-
-/// [`to_json`], handing the value of each `add` over to
-/// `write_added(path, value, out)`, which writes it as `serde_json` would
-/// and may keep it (the injector takes back the proxy it added).
+/// serialise to, written without building that tree, the value of each
+/// `add` handed over to `write_added(path, value, out)`, which writes it
+/// as `serde_json` would and may keep it (the injector takes back the
+/// proxy it added).
 pub fn to_json_handing_over(ops: Vec<Op>, mut write_added: impl FnMut(&str, Value, &mut Vec<u8>)) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * ops.len() + 2);
     out.push(b'[');

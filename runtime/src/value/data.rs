@@ -44,7 +44,7 @@ fn key_prefix(key: &[u8]) -> u64 {
 /// `a == b` for keys: a few words compared inline, where a call to
 /// `memcmp` costs more than the comparison for keys this short.
 #[inline]
-fn same_key(a: &[u8], b: &[u8]) -> bool {
+pub fn same_key(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -38,14 +38,6 @@ pub fn check_strict<N: JsonNode>(t: GoType, data: &N) -> Result<(), String> {
     check_value(t, data, &mut context)
 }
 
-/// Whether `data` decodes as `t`: [`check`] without its message, for
-/// walks that check as they go.
-pub(super) fn decodes<N: JsonNode>(t: GoType, data: &N) -> bool {
-    let mut path = Vec::new();
-    let mut context = Context { strukt: t, path: &mut path, strict: false, proto: false };
-    check_value(t, data, &mut context).is_ok()
-}
-
 /// [`check`] of a value that decoded as `t` before `patch` was
 /// strategically merged into it: only what the patch reached is checked
 /// (see [`normalize_patched`](super::normalize::normalize_patched)), with

@@ -166,7 +166,7 @@ pub fn is_normalized(t: GoType, value: &Value) -> bool {
 ///
 /// [`check`]: super::check::check
 fn unchanged(t: GoType, value: &Value) -> bool {
-    let decodes = || super::check::decodes(t, value);
+    let decodes = || super::check::check(t, value).is_ok();
     let reencoded = || encoded(t, value).is_ok_and(|e| e == *value) && decodes();
     if t.special().is_some() {
         return reencoded();
