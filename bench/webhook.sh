@@ -48,9 +48,16 @@ for _ in $(seq 100); do grep -q '"address"' "$work/server.log" 2>/dev/null && br
 addr=$(sed -n 's/.*"address":"\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
 run() { "$loadgen" --addr "$addr" --ca "$work/ca.crt" --body "$work/review.json" --duration "${secs}s" "$@"; }
 port=${addr##*:}
-# 20,000 different pods, one review per line (oha -Z).
-awk '{ for (i = 1; i <= 20000; i++) { line = $0; gsub(/BENCHSEQ/, "p" i, line); print line } }' \
-    "$work/review.json" >"$work/unique.jsonl"
+# 20,000 different pods, one review per line (oha -Z): the seed's sleep
+# pod as its ReplicaSet writes it, and as an API server sends it to
+# webhooks (defaulted, the service account's token volume mounted, every
+# field Go writes: webhook/benches/sleep-review-sent.json), each with a
+# label of its own, in the place Go's encoder sorts it to.
+numbered() { awk '{ for (i = 1; i <= 20000; i++) { line = $0; gsub(/BENCHSEQ/, "p" i, line); print line } }' "$1"; }
+numbered "$work/review.json" >"$work/unique.jsonl"
+sed 's/"app":"sleep",/"app":"sleep","bench":"BENCHSEQ",/' webhook/benches/sleep-review-sent.json >"$work/sent.json"
+grep -q BENCHSEQ "$work/sent.json"
+numbered "$work/sent.json" >"$work/unique-sent.jsonl"
 load() {
     oha --no-tui -z "${secs}s" -m POST -T application/json --cacert "$work/ca.crt" "$@" \
         "https://localhost:$port/inject" | grep -E 'Success rate|Requests/sec|50.00%|90.00%|99.00%|99.90%|responses|aborted'
@@ -64,6 +71,8 @@ echo "== oha: open loop, $rate req/s, 32 connections, the sleep pod"
 load -c 32 -q "$rate" --latency-correction -D "$work/review.json"
 echo "== oha: closed loop, 16 keep-alive connections, every pod different"
 load -c 16 -Z "$work/unique.jsonl"
+echo "== oha: closed loop, 16 keep-alive connections, every pod different, as an API server sends pods"
+load -c 16 -Z "$work/unique-sent.jsonl"
 echo "== oha: open loop, $unique_rate req/s, 32 connections, every pod different"
 load -c 32 -q "$unique_rate" --latency-correction -Z "$work/unique.jsonl"
 echo "== closed loop while the certificate and the config are replaced every 0.5 s"

@@ -7,14 +7,18 @@
 //! randomness, in which case nothing is reused.
 //!
 //! A small table holds recent answers; a hit is checked by full equality
-//! of the pod, never by hash alone. The table lives with the config it was
-//! computed under and is dropped with it on reload.
+//! of the pod as sent, never by hash alone. Pods are compared as the bytes
+//! the review carried them in: the API server writes a pod's JSON the same
+//! way each time (Go's encoder: fields in declaration order, map keys
+//! sorted), so identical pods arrive as identical bytes, and keying on
+//! them costs a copy of the text rather than a copy of the tree (and a
+//! pod written another way is merely computed again). The table lives
+//! with the config it was computed under and is dropped with it on
+//! reload.
 
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
-
-use serde_json::Value;
 
 use crate::admission::Decision;
 use crate::review::Response;
@@ -23,7 +27,7 @@ struct Entry {
     hash: u64,
     namespace: String,
     path: String,
-    object: Value,
+    pod: Box<[u8]>,
     response: Response,
     decision: Decision,
 }
@@ -39,45 +43,34 @@ pub struct Key<'r> {
     hash: u64,
     namespace: &'r str,
     path: &'r str,
-    object: &'r Value,
+    pod: &'r [u8],
 }
 
 impl<'r> Key<'r> {
-    pub fn new(namespace: &'r str, path: &'r str, object: &'r Value) -> Key<'r> {
+    /// The key of a request for `pod` (its JSON as the review sent it) in
+    /// `namespace`, to the URL `path`.
+    pub fn new(namespace: &'r str, path: &'r str, pod: &'r [u8]) -> Key<'r> {
         let mut hasher = DefaultHasher::new();
         namespace.hash(&mut hasher);
         path.hash(&mut hasher);
-        hash_value(object, &mut hasher);
-        Key { hash: hasher.finish(), namespace, path, object }
+        pod.hash(&mut hasher);
+        Key { hash: hasher.finish(), namespace, path, pod }
     }
 
     /// The key of the same request again, without hashing the pod again.
-    pub fn with_hash(hash: u64, namespace: &'r str, path: &'r str, object: &'r Value) -> Key<'r> {
-        Key { hash, namespace, path, object }
+    pub fn with_hash(hash: u64, namespace: &'r str, path: &'r str, pod: &'r [u8]) -> Key<'r> {
+        Key { hash, namespace, path, pod }
+    }
+
+    fn is_of(&self, entry: &Entry) -> bool {
+        entry.hash == self.hash
+            && entry.namespace == self.namespace
+            && entry.path == self.path
+            && *entry.pod == *self.pod
     }
 
     pub fn hash(&self) -> u64 {
         self.hash
-    }
-}
-
-fn hash_value(value: &Value, h: &mut DefaultHasher) {
-    match value {
-        Value::Null => h.write_u8(0),
-        Value::Bool(b) => b.hash(h),
-        Value::Number(n) => n.hash(h),
-        Value::String(s) => s.hash(h),
-        Value::Array(items) => {
-            h.write_usize(items.len());
-            items.iter().for_each(|v| hash_value(v, h));
-        }
-        Value::Object(map) => {
-            h.write_usize(map.len());
-            for (k, v) in map {
-                k.hash(h);
-                hash_value(v, h);
-            }
-        }
     }
 }
 
@@ -88,13 +81,7 @@ impl Answers {
 
     pub fn get(&self, key: &Key<'_>) -> Option<(Response, Decision)> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .iter()
-            .rev()
-            .find(|e| {
-                e.hash == key.hash && e.namespace == key.namespace && e.path == key.path && e.object == *key.object
-            })
-            .map(|e| (e.response.clone(), e.decision.clone()))
+        entries.iter().rev().find(|e| key.is_of(e)).map(|e| (e.response.clone(), e.decision.clone()))
     }
 
     /// Keeps an answer worth reusing: injections and skips (failures are
@@ -107,14 +94,12 @@ impl Answers {
             hash: key.hash,
             namespace: key.namespace.to_owned(),
             path: key.path.to_owned(),
-            object: key.object.clone(),
+            pod: key.pod.into(),
             response: response.clone(),
             decision: decision.clone(),
         };
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.iter().any(|e| {
-            e.hash == key.hash && e.namespace == key.namespace && e.path == key.path && e.object == *key.object
-        }) {
+        if entries.iter().any(|e| key.is_of(e)) {
             return;
         }
         if entries.len() == self.capacity {
@@ -127,26 +112,25 @@ impl Answers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn answers_are_found_only_for_the_same_pod_namespace_and_path() {
         let answers = Answers::new(2);
-        let pod = json!({"metadata": {"generateName": "a-"}, "spec": {"containers": [{"name": "c"}]}});
-        let other = json!({"metadata": {"generateName": "b-"}, "spec": {"containers": [{"name": "c"}]}});
+        let pod = br#"{"metadata":{"generateName":"a-"},"spec":{"containers":[{"name":"c"}]}}"#;
+        let other = br#"{"metadata":{"generateName":"b-"},"spec":{"containers":[{"name":"c"}]}}"#;
         let response = Response { allowed: true, patch: Some(b"[1]".to_vec()), ..Response::default() };
-        answers.put(&Key::new("ns", "/inject", &pod), &response, &Decision::Injected);
-        assert_eq!(answers.get(&Key::new("ns", "/inject", &pod)).map(|a| a.0.patch), Some(Some(b"[1]".to_vec())));
-        assert!(answers.get(&Key::new("other", "/inject", &pod)).is_none());
-        assert!(answers.get(&Key::new("ns", "/inject/net/n2", &pod)).is_none());
-        assert!(answers.get(&Key::new("ns", "/inject", &other)).is_none());
+        answers.put(&Key::new("ns", "/inject", pod), &response, &Decision::Injected);
+        assert_eq!(answers.get(&Key::new("ns", "/inject", pod)).map(|a| a.0.patch), Some(Some(b"[1]".to_vec())));
+        assert!(answers.get(&Key::new("other", "/inject", pod)).is_none());
+        assert!(answers.get(&Key::new("ns", "/inject/net/n2", pod)).is_none());
+        assert!(answers.get(&Key::new("ns", "/inject", other)).is_none());
         // Bounded: the oldest goes first.
-        answers.put(&Key::new("ns", "/inject", &other), &response, &Decision::Injected);
-        answers.put(&Key::new("n3", "/inject", &other), &response, &Decision::Injected);
-        assert!(answers.get(&Key::new("ns", "/inject", &pod)).is_none());
-        assert!(answers.get(&Key::new("n3", "/inject", &other)).is_some());
+        answers.put(&Key::new("ns", "/inject", other), &response, &Decision::Injected);
+        answers.put(&Key::new("n3", "/inject", other), &response, &Decision::Injected);
+        assert!(answers.get(&Key::new("ns", "/inject", pod)).is_none());
+        assert!(answers.get(&Key::new("n3", "/inject", other)).is_some());
         // Failures are not kept.
-        answers.put(&Key::new("f", "/inject", &pod), &Response::deny("no"), &Decision::Failed("template"));
-        assert!(answers.get(&Key::new("f", "/inject", &pod)).is_none());
+        answers.put(&Key::new("f", "/inject", pod), &Response::deny("no"), &Decision::Failed("template"));
+        assert!(answers.get(&Key::new("f", "/inject", pod)).is_none());
     }
 }

@@ -38,42 +38,42 @@ pub(crate) fn late_message(what: &str) -> String {
 }
 
 /// Admits `review`, answering by `deadline` (less a margin for the
-/// answer to travel back). An identical pod answered before under the
-/// config serving now is answered again without any work.
+/// answer to travel back). A pod whose answer may be kept (`sent_pod`,
+/// its JSON as sent) and that was answered before under the config
+/// serving now is answered again without any work; `small`: the review's
+/// work is small enough to run here.
 pub(crate) async fn admit_in_time(
     state: &Arc<State>,
     mut review: ReviewRequest,
+    sent_pod: Option<Box<[u8]>>,
     path: String,
     deadline: Instant,
-    reusable: bool,
+    small: bool,
     large: Option<OwnedSemaphorePermit>,
 ) -> (Response, Decision) {
     let serving = state.serving();
-    let place = place_of(&serving.injector, review.object.as_ref(), reusable);
+    let place = place_of(&serving.injector, review.object.as_ref(), small);
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;
     let answer_by = tokio::time::Instant::from_std(deadline - margin);
-    let mut hash = None;
-    if reusable
-        && review.is_pod_create()
-        && let Some(object) = &review.object
+    let mut reuse = None;
+    if review.is_pod_create()
+        && let Some(pod) = sent_pod
     {
-        let key = Key::new(&review.namespace, &path, object);
+        let key = Key::new(&review.namespace, &path, &pod);
         if let Some(answer) = serving.answers.get(&key) {
             state.metrics.reused.inc();
             return answer;
         }
-        hash = Some(key.hash());
+        reuse = Some((key.hash(), pod));
     }
     let on_error = state.on_error;
-    // The pod is handed over, not copied, unless it is kept for reuse
-    // (small pods only).
-    let object = if hash.is_some() { review.object.clone() } else { review.object.take() };
+    let object = review.object.take();
     run_in_time(&state.workers, answer_by, on_error, place, move |deadline| {
         let (response, decision) =
             admit_object(&serving.injector, &serving.cluster, &review, object, &path, on_error, deadline);
         drop(large);
-        if let (Some(hash), Some(object)) = (hash, &review.object) {
-            serving.answers.put(&Key::with_hash(hash, &review.namespace, &path, object), &response, &decision);
+        if let Some((hash, pod)) = &reuse {
+            serving.answers.put(&Key::with_hash(*hash, &review.namespace, &path, pod), &response, &decision);
         }
         (response, decision)
     })

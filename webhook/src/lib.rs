@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admission;
-mod answers;
+pub mod answers;
 pub mod budget;
 pub mod certs;
 pub mod config_files;

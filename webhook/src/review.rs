@@ -1,6 +1,11 @@
 //! `AdmissionReview` in `admission.k8s.io/v1` and `v1beta1`: reading the
 //! request, writing the response in the request's version with its `uid`.
 
+use std::ops::Range;
+
+use serde::Deserialize;
+use serde_json::error::Category;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use injit_inject::json_pointer::Pointer;
@@ -25,53 +30,104 @@ pub struct ReviewRequest {
     pub name: String,
     pub dry_run: bool,
     pub object: Option<Value>,
+    /// Where `object` was in the body it was read from: identical pods
+    /// are told apart by these bytes (`answers.rs`).
+    pub object_span: Option<Range<usize>>,
 }
 
 /// Why a body is not an admission review (answered with HTTP 400).
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadReview(pub String);
 
+/// A review as sent, read in one pass: what injection does not look at
+/// (`userInfo`, `oldObject`, `options`) is skipped without being built.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: Option<Value>,
+    kind: Option<Value>,
+    #[serde(borrow)]
+    request: Option<Request<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request<'a> {
+    uid: Option<Value>,
+    kind: Option<Value>,
+    resource: Option<Value>,
+    sub_resource: Option<Value>,
+    operation: Option<Value>,
+    namespace: Option<Value>,
+    name: Option<Value>,
+    dry_run: Option<Value>,
+    #[serde(borrow)]
+    object: Option<&'a RawValue>,
+}
+
 impl ReviewRequest {
     /// Reads a review from a request body.
     pub fn parse(body: &[u8]) -> Result<ReviewRequest, BadReview> {
-        let mut review: Value =
-            serde_json::from_slice(body).map_err(|e| BadReview(format!("the body is not JSON: {e}")))?;
-        let api_version = review.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let envelope: Envelope = serde_json::from_slice(body).map_err(|e| match e.classify() {
+            Category::Data => BadReview(format!("the body is not an AdmissionReview object: {e}")),
+            _ => BadReview(format!("the body is not JSON: {e}")),
+        })?;
+        // A struct also reads from a JSON array, by position.
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return Err(BadReview("the body is not an AdmissionReview object".to_owned()));
+        }
+        let text = |value: &Option<Value>| value.as_ref().and_then(Value::as_str).unwrap_or_default().to_owned();
+        let api_version = text(&envelope.api_version);
         if !VERSIONS.contains(&api_version.as_str()) {
             return Err(BadReview(format!(
                 "apiVersion {api_version:?} is not an admission review version ({})",
                 VERSIONS.join(", ")
             )));
         }
-        if review.get("kind").and_then(Value::as_str) != Some("AdmissionReview") {
+        if envelope.kind.as_ref().and_then(Value::as_str) != Some("AdmissionReview") {
             return Err(BadReview("kind must be AdmissionReview".to_owned()));
         }
-        let Some(Value::Object(mut request)) = review.get_mut("request").map(Value::take) else {
+        let Some(request) = envelope.request else {
             return Err(BadReview("the review has no request".to_owned()));
         };
-        let object = request.remove("object").filter(|o| !o.is_null());
-        let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let uid = match request.get("uid") {
-            None | Some(Value::Null) => return Err(BadReview("the request has no uid".to_owned())),
-            Some(Value::String(uid)) if !uid.is_empty() => uid.clone(),
+        let uid = match request.uid {
+            None => return Err(BadReview("the request has no uid".to_owned())),
+            Some(Value::String(uid)) if !uid.is_empty() => uid,
             Some(Value::String(_)) => return Err(BadReview("the request's uid is empty".to_owned())),
             Some(other) => return Err(BadReview(format!("the request's uid must be a string, not {other}"))),
         };
-        let nested = |outer: &str, key: &str| {
-            request.get(outer).and_then(|o| o.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned()
+        let nested = |outer: &Option<Value>, key: &str| {
+            outer.as_ref().and_then(|o| o.get(key)).and_then(Value::as_str).unwrap_or_default().to_owned()
+        };
+        let (object, object_span) = match request.object {
+            None => (None, None),
+            Some(raw) => {
+                let object = serde_json::from_str(raw.get())
+                    .map_err(|e| BadReview(format!("request.object cannot be read: {e}")))?;
+                // Within `body`: the raw value is borrowed from it.
+                let start = raw.get().as_ptr() as usize - body.as_ptr() as usize;
+                (Some(object), Some(start..start + raw.get().len()))
+            }
         };
         Ok(ReviewRequest {
             api_version,
             uid,
-            kind: nested("kind", "kind"),
-            resource: nested("resource", "resource"),
-            sub_resource: text("subResource"),
-            operation: text("operation"),
-            namespace: text("namespace"),
-            name: text("name"),
-            dry_run: request.get("dryRun").and_then(Value::as_bool).unwrap_or(false),
+            kind: nested(&request.kind, "kind"),
+            resource: nested(&request.resource, "resource"),
+            sub_resource: text(&request.sub_resource),
+            operation: text(&request.operation),
+            namespace: text(&request.namespace),
+            name: text(&request.name),
+            dry_run: request.dry_run.as_ref().and_then(Value::as_bool).unwrap_or(false),
             object,
+            object_span,
         })
+    }
+
+    /// The request's object as sent, in `body` (the body it was read
+    /// from).
+    pub fn object_json<'b>(&self, body: &'b [u8]) -> Option<&'b [u8]> {
+        self.object_span.clone().and_then(|span| body.get(span))
     }
 
     /// The pod's name for messages and logs: a pod named from
@@ -212,6 +268,35 @@ mod tests {
                 assert_eq!(response.review_json(version, uid), expected, "{response:?}");
             }
         }
+    }
+
+    /// The pod is also kept as the bytes it was sent as (answers to
+    /// identical pods are reused by them); what injection does not read
+    /// is skipped, but must still be JSON; and only an object is a review.
+    #[test]
+    fn the_pod_is_read_with_the_bytes_it_came_in() {
+        let pod = r#"{ "metadata" : {"name":"p\u00e9"},"spec":{"containers":[ ]} }"#;
+        let body = format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u",
+               "userInfo":{{"username":"x","groups":["a"]}},"oldObject":null,"object": {pod} ,"options":{{}}}}}}"#
+        );
+        let review = ReviewRequest::parse(body.as_bytes()).expect("a review");
+        assert_eq!(review.object_json(body.as_bytes()), Some(pod.as_bytes()));
+        assert_eq!(review.object.as_ref().and_then(|o| o.pointer("/metadata/name")), Some(&json!("p\u{e9}")));
+        let without =
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":null}}"#;
+        let review = ReviewRequest::parse(without).expect("a review");
+        assert!(review.object.is_none() && review.object_json(without).is_none());
+        let refused = |body: &str| ReviewRequest::parse(body.as_bytes()).map(|_| ()).map_err(|e| e.0);
+        let positional = r#"["admission.k8s.io/v1","AdmissionReview",{"uid":"u"}]"#;
+        assert_eq!(refused(positional), Err("the body is not an AdmissionReview object".to_owned()));
+        let skipped_but_broken =
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","userInfo":{"a":}}}"#;
+        assert!(refused(skipped_but_broken).is_err_and(|e| e.starts_with("the body is not JSON")));
+        let request_of_another_type = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":5}"#;
+        assert!(
+            refused(request_of_another_type).is_err_and(|e| e.starts_with("the body is not an AdmissionReview object"))
+        );
     }
 
     #[test]

@@ -247,11 +247,12 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         Ok(review) => review,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not an admission review: {}", e.0), false),
     };
+    let sent_pod = if reusable { review.object_json(&body).map(Box::from) } else { None };
     drop(body);
     state.metrics.requests.inc();
     let pod = review.pod_name();
     let (uid, api_version, namespace) = (review.uid.clone(), review.api_version.clone(), review.namespace.clone());
-    let (response, decision) = admit_in_time(state, review, path, deadline, reusable, large).await;
+    let (response, decision) = admit_in_time(state, review, sent_pod, path, deadline, reusable, large).await;
     let elapsed = start.elapsed();
     record(state, &decision, elapsed);
     let reason = match &decision {
