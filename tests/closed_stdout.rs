@@ -65,7 +65,10 @@ fn runs(template: &str) -> [(Vec<&str>, &'static str); 7] {
 
 /// A template for `render`, in a file of the test's own.
 fn template_file(test: &str) -> String {
-    let template = std::env::temp_dir().join(format!("injit-{test}-{}.tmpl", std::process::id()));
+    // Cargo's scratch space for integration tests, not the system's
+    // temporary folder.
+    let template =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{test}-{}.tmpl", std::process::id()));
     std::fs::write(&template, "{{ range $i := until 3 }}{{ $i }}{{ end }}\n").expect("write template");
     template.to_string_lossy().into_owned()
 }

@@ -29,7 +29,9 @@ fn injit(args: &[&str], stdin: &str) -> Output {
 }
 
 fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("injit-kube-inject-cli-{}", std::process::id()));
+    // Cargo's scratch space for integration tests (`cargo clean` empties
+    // it), not the system's temporary folder.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kube-inject-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }

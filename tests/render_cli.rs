@@ -22,7 +22,9 @@ fn injit(args: &[&str], stdin: &str) -> Output {
 }
 
 fn temp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("injit-render-cli-{}", std::process::id()));
+    // Cargo's scratch space for integration tests (`cargo clean` empties
+    // it), not the system's temporary folder.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("render-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write temp file");
