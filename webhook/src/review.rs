@@ -41,6 +41,9 @@ pub struct BadReview(pub String);
 
 /// A review as sent, read in one pass: what injection does not look at
 /// (`userInfo`, `oldObject`, `options`) is skipped without being built.
+/// A key of the review or its request given twice is refused (the API
+/// server never sends one); within the pod, the last one counts, as in
+/// any JSON tree.
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(rename = "apiVersion")]
@@ -104,9 +107,13 @@ impl ReviewRequest {
             Some(raw) => {
                 let object = serde_json::from_str(raw.get())
                     .map_err(|e| BadReview(format!("request.object cannot be read: {e}")))?;
-                // Within `body`: the raw value is borrowed from it.
-                let start = raw.get().as_ptr() as usize - body.as_ptr() as usize;
-                (Some(object), Some(start..start + raw.get().len()))
+                // Within `body`: the raw value is borrowed from it (and if
+                // it were not, the pod would merely not be kept for reuse).
+                let span = (raw.get().as_ptr() as usize)
+                    .checked_sub(body.as_ptr() as usize)
+                    .map(|start| start..start + raw.get().len())
+                    .filter(|span| span.end <= body.len());
+                (Some(object), span)
             }
         };
         Ok(ReviewRequest {
@@ -293,6 +300,8 @@ mod tests {
         let skipped_but_broken =
             r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","userInfo":{"a":}}}"#;
         assert!(refused(skipped_but_broken).is_err_and(|e| e.starts_with("the body is not JSON")));
+        let twice = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","uid":"v"}}"#;
+        assert!(refused(twice).is_err_and(|e| e.contains("duplicate field `uid`")));
         let request_of_another_type = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":5}"#;
         assert!(
             refused(request_of_another_type).is_err_and(|e| e.starts_with("the body is not an AdmissionReview object"))
