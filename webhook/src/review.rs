@@ -308,6 +308,24 @@ mod tests {
         );
     }
 
+    /// Nesting is bounded where a tree is built (the pod: `serde_json`'s
+    /// limit of 128 levels, refused by name) and costs no stack where the
+    /// review is skipped.
+    #[test]
+    fn deep_nesting_is_refused_in_the_pod_and_skipped_elsewhere() {
+        let deep = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        let review = |user_info: &str, object: &str| {
+            format!(
+                r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u","userInfo":{user_info},"object":{object}}}}}"#
+            )
+        };
+        let in_pod = review("{}", &format!(r#"{{"metadata":{{"labels":{}}}}}"#, deep(200)));
+        let refused = ReviewRequest::parse(in_pod.as_bytes()).map(|_| ()).map_err(|e| e.0);
+        assert!(refused.is_err_and(|e| e.starts_with("request.object cannot be read: recursion limit exceeded")));
+        let skipped = review(&deep(100_000), r#"{"metadata":{}}"#);
+        assert!(ReviewRequest::parse(skipped.as_bytes()).is_ok());
+    }
+
     #[test]
     fn reviews_are_read_and_answered_in_their_version() {
         let body = br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"operation":"CREATE","namespace":"ns","object":{"metadata":{}}}}"#;
