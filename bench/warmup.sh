@@ -6,9 +6,11 @@
 # in consecutive one-second windows, printing each window's rate. Under
 # `--backend auto` (the default) the templates start on the evaluator and
 # move to native code once hot, off the request path; `jit` compiles them
-# before the first request; `eval` never does.
+# before the first request; `eval` never does. BACKENDS sets the order,
+# and may repeat one to alternate them (this machine drifts from one
+# server to the next): BACKENDS="jit auto jit auto".
 #
-#   bench/warmup.sh [WINDOWS] [PROFILE]
+#   [BACKENDS="auto jit eval"] bench/warmup.sh [WINDOWS] [PROFILE]
 set -eu
 cd "$(dirname "$0")/.."
 windows=${1:-8}
@@ -27,7 +29,7 @@ sed 's/"pod-template-hash":"5d8c6b7f9"}/"pod-template-hash":"5d8c6b7f9","bench":
     webhook/benches/sleep-review.json >"$work/review.json"
 grep -q BENCHSEQ "$work/review.json"
 
-for backend in auto jit eval; do
+for backend in ${BACKENDS:-auto jit eval}; do
     "$injit" serve --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" --backend "$backend" \
         --address 127.0.0.1 --port 0 --log-format json --log-level warn,injit::commands=info 2>"$work/server.log" &
     server=$!
