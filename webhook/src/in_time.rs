@@ -72,9 +72,10 @@ pub(crate) async fn admit_in_time(
         let (response, decision) =
             admit_object(&serving.injector, &serving.cluster, &review, object, &path, on_error, deadline);
         drop(large);
-        if let Some((hash, pod)) = &reuse {
-            serving.answers.put(&Key::with_hash(*hash, &review.namespace, &path, pod), &response, &decision);
-        }
+        let Some((hash, pod)) = &reuse else { return (response, decision) };
+        // Encoded once, here, for this answer and every reuse of it.
+        let response = response.with_encoded_patch();
+        serving.answers.put(&Key::with_hash(*hash, &review.namespace, &path, pod), &response, &decision);
         (response, decision)
     })
     .await

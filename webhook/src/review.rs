@@ -2,6 +2,7 @@
 //! request, writing the response in the request's version with its `uid`.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::error::Category;
@@ -170,6 +171,10 @@ pub struct Response {
     /// Why the request is refused.
     pub message: Option<String>,
     pub warnings: Vec<String>,
+    /// `patch` in base64, written once for an answer that is kept and
+    /// sent again ([`Response::with_encoded_patch`]): encoding was the
+    /// largest part of answering an identical pod.
+    pub(crate) patch_base64: Option<Arc<str>>,
 }
 
 impl Response {
@@ -179,6 +184,18 @@ impl Response {
 
     pub fn deny(message: impl Into<String>) -> Response {
         Response { allowed: false, message: Some(message.into()), ..Response::default() }
+    }
+
+    /// This response with its patch's base64 written now, once, for
+    /// every time it is sent (its `patch` is not to change after).
+    pub fn with_encoded_patch(mut self) -> Response {
+        self.patch_base64 = self.encoded_patch();
+        self
+    }
+
+    fn encoded_patch(&self) -> Option<Arc<str>> {
+        let patch = self.patch.as_ref().filter(|p| !p.is_empty())?;
+        Some(injit_runtime::encoding::base64::encode(patch).into())
     }
 
     /// The review to send back, in the request's version.
@@ -205,8 +222,8 @@ impl Response {
     /// most of an answer, goes in as base64 without a JSON string's
     /// escaping scan (its alphabet needs none).
     pub fn review_json(&self, api_version: &str, uid: &str) -> Vec<u8> {
-        let patch = self.patch.as_ref().filter(|p| !p.is_empty()).map(|p| injit_runtime::encoding::base64::encode(p));
-        let mut out = Vec::with_capacity(160 + uid.len() + patch.as_ref().map_or(0, String::len));
+        let patch = self.patch_base64.clone().or_else(|| self.encoded_patch());
+        let mut out = Vec::with_capacity(160 + uid.len() + patch.as_ref().map_or(0, |p| p.len()));
         let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).expect("writing to a Vec cannot fail");
         // Keys in the order a `serde_json::Map` keeps them: sorted.
         out.extend_from_slice(b"{\"apiVersion\":");
@@ -267,12 +284,15 @@ mod tests {
                 patch: Some(b"[]".to_vec()),
                 message: Some(String::new()),
                 warnings: vec![String::new()],
+                ..Response::default()
             },
         ];
         for response in &responses {
             for (version, uid) in [("admission.k8s.io/v1", "u-1"), ("admission.k8s.io/v1beta1", "\u{1}\"\\")] {
                 let expected = serde_json::to_vec(&response.to_review(version, uid)).expect("JSON");
                 assert_eq!(response.review_json(version, uid), expected, "{response:?}");
+                let kept = response.clone().with_encoded_patch();
+                assert_eq!(kept.review_json(version, uid), expected, "{response:?}, its patch encoded once");
             }
         }
     }
