@@ -12,9 +12,9 @@
 //! thread and back (two wake-ups and context switches) cost about as much
 //! CPU as the injection itself: every pod different, 4,600–5,900
 //! admissions/s handed over against 7,600–8,300 run here (oha, 16
-//! connections, one 2-core machine; `docs/benchmarks.md`). It is answered when it finishes, at
-//! the latest at the end of the injection's step during which its deadline
-//! passed. Any other runs on a blocking thread ([`Place::Apart`]) and is
+//! connections, one 2-core machine; `docs/benchmarks.md`). It is answered
+//! when it finishes, at the latest at the end of the injection's step
+//! during which its deadline passed. Any other runs on a blocking thread ([`Place::Apart`]) and is
 //! answered at its deadline whatever happens, the async workers staying
 //! free for other connections and health checks.
 

@@ -189,13 +189,13 @@ impl Response {
     /// This response with its patch's base64 written now, once, for
     /// every time it is sent (its `patch` is not to change after).
     pub fn with_encoded_patch(mut self) -> Response {
-        self.patch_base64 = self.encoded_patch();
+        self.patch_base64 = self.encoded_patch().map(Arc::from);
         self
     }
 
-    fn encoded_patch(&self) -> Option<Arc<str>> {
+    fn encoded_patch(&self) -> Option<String> {
         let patch = self.patch.as_ref().filter(|p| !p.is_empty())?;
-        Some(injit_runtime::encoding::base64::encode(patch).into())
+        Some(injit_runtime::encoding::base64::encode(patch))
     }
 
     /// The review to send back, in the request's version.
@@ -222,8 +222,10 @@ impl Response {
     /// most of an answer, goes in as base64 without a JSON string's
     /// escaping scan (its alphabet needs none).
     pub fn review_json(&self, api_version: &str, uid: &str) -> Vec<u8> {
-        let patch = self.patch_base64.clone().or_else(|| self.encoded_patch());
-        let mut out = Vec::with_capacity(160 + uid.len() + patch.as_ref().map_or(0, |p| p.len()));
+        // Encoded here unless it was once for all (and then not copied).
+        let encoded = if self.patch_base64.is_none() { self.encoded_patch() } else { None };
+        let patch = self.patch_base64.as_deref().or(encoded.as_deref());
+        let mut out = Vec::with_capacity(160 + uid.len() + patch.map_or(0, str::len));
         let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).expect("writing to a Vec cannot fail");
         // Keys in the order a `serde_json::Map` keeps them: sorted.
         out.extend_from_slice(b"{\"apiVersion\":");
