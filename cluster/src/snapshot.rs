@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::resources::Resource;
 
@@ -30,6 +30,45 @@ impl Watched {
 
     pub(crate) fn index(self) -> usize {
         self as usize
+    }
+
+    /// What the cache keeps of an object of this kind: what injection
+    /// reads of it (`injit_inject::ClusterState`), with the metadata that
+    /// names it. A Node's images and conditions, any object's
+    /// `managedFields`, are most of its size in a large cluster, and no
+    /// input to injection.
+    pub(crate) fn kept(self, mut object: Value) -> Value {
+        let Some(fields) = object.as_object_mut() else { return object };
+        let mut kept = Map::new();
+        for key in ["apiVersion", "kind"] {
+            if let Some(value) = fields.remove(key) {
+                kept.insert(key.to_owned(), value);
+            }
+        }
+        if let Some(Value::Object(mut meta)) = fields.remove("metadata") {
+            let mut kept_meta = Map::new();
+            for key in ["name", "namespace", "resourceVersion", "creationTimestamp", "labels", "annotations"] {
+                if let Some(value) = meta.remove(key) {
+                    kept_meta.insert(key.to_owned(), value);
+                }
+            }
+            kept.insert("metadata".to_owned(), Value::Object(kept_meta));
+        }
+        match self {
+            Watched::ProxyConfigs => {
+                if let Some(spec) = fields.remove("spec") {
+                    kept.insert("spec".to_owned(), spec);
+                }
+            }
+            Watched::Nodes => {
+                let version = object.pointer_mut("/status/nodeInfo/kubeletVersion").map(Value::take);
+                if let Some(version) = version {
+                    kept.insert("status".to_owned(), json!({"nodeInfo": {"kubeletVersion": version}}));
+                }
+            }
+            Watched::Namespaces => {}
+        }
+        Value::Object(kept)
     }
 }
 

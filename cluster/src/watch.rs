@@ -1,9 +1,14 @@
 //! The webhook's cache of ProxyConfigs, Namespaces and Nodes: for each
 //! kind a list, then a watch from the list's resourceVersion, as client-go's
 //! reflector does. A watch that ends is reopened where it stopped; a 410
-//! Gone (the version was compacted away) lists again; failures are retried
-//! with backoff. The snapshot keeps the last state while the API server
-//! is away, and a re-list replaces a kind only once it has succeeded.
+//! Gone (the version was compacted away) or any other failed watch lists
+//! again, after a backoff unless the watch had been running well. A watch
+//! still open well past the timeout it asked for is a dead connection
+//! (the API server's node gone, a flow dropped on the way) and is dropped
+//! too; so is a list that takes too long. The snapshot keeps the last
+//! state while the API server is away, and a re-list replaces a kind
+//! only once it has succeeded. Only what injection reads of each object
+//! is kept (`Watched::kept`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -31,6 +36,12 @@ pub struct WatchOptions {
     /// How long the API server keeps one watch open (`timeoutSeconds`);
     /// client-go's reflector picks 5 to 10 minutes, kube-rs 290 s.
     pub watch_timeout_secs: u32,
+    /// How long past `watch_timeout_secs` a watch may stay open before it
+    /// is taken for a dead connection, which sends no error (kube-rs
+    /// bounds a watch by a read timeout 5 s past its own).
+    pub stall_grace: Duration,
+    /// How long one list may take.
+    pub list_timeout: Duration,
 }
 
 impl Default for WatchOptions {
@@ -39,6 +50,8 @@ impl Default for WatchOptions {
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             watch_timeout_secs: 290,
+            stall_grace: Duration::from_secs(30),
+            list_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -197,43 +210,58 @@ impl Reflector {
     async fn run(self) {
         let mut backoff = Backoff::new(self.options.min_backoff, self.options.max_backoff);
         loop {
-            let list = match self.cluster.list(self.kind.resource(), None).await {
-                Ok(list) => list,
+            let listing = self.cluster.list(self.kind.resource(), None);
+            let list = match tokio::time::timeout(self.options.list_timeout, listing).await {
+                Ok(Ok(list)) => list,
                 // A custom resource whose CRD is not installed (yet): none
                 // of its objects exist. Look again later, as Istio's
                 // delayed informers do, rather than never becoming ready.
-                Err(Error::NotFound { .. }) if !self.kind.resource().group.is_empty() => {
+                Ok(Err(Error::NotFound { .. })) if !self.kind.resource().group.is_empty() => {
                     self.shared.listed(self.kind, Objects::new());
                     tokio::time::sleep(self.options.max_backoff).await;
                     continue;
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     self.shared.failed(self.kind, &e);
                     tokio::time::sleep(backoff.next_wait()).await;
                     continue;
                 }
+                Err(_) => {
+                    let took = self.options.list_timeout;
+                    self.shared.failed(self.kind, &stalled(&self.cluster, self.kind, "list", took));
+                    tokio::time::sleep(backoff.next_wait()).await;
+                    continue;
+                }
             };
-            let objects = list.items.into_iter().filter_map(|o| Some((key_of(&o)?, Arc::new(o)))).collect();
+            let kind = self.kind;
+            let objects = list.items.into_iter().filter_map(|o| Some((key_of(&o)?, Arc::new(kind.kept(o))))).collect();
             self.shared.listed(self.kind, objects);
-            backoff.reset();
             let mut version = list.resource_version;
             loop {
                 let opened = Instant::now();
-                match self.watch(&mut version).await {
-                    WatchEnd::Gone => break,
-                    WatchEnd::Closed { progress } => {
-                        // A server that closes watches at once without
-                        // sending anything must not be asked in a tight loop.
-                        if progress || opened.elapsed() > Duration::from_secs(5) {
-                            backoff.reset();
-                        } else {
-                            tokio::time::sleep(backoff.next_wait()).await;
-                        }
-                    }
-                    WatchEnd::Failed(e) => {
-                        self.shared.failed(self.kind, &e);
-                        tokio::time::sleep(backoff.next_wait()).await;
-                    }
+                let end = self.watch(&mut version).await;
+                // A watch that ran well resets the backoff. One that ended
+                // at once waits before the next request (which for a 410
+                // or a failure is a whole list): a server that refuses
+                // watches must not be asked in a tight loop.
+                let ran_well = match &end {
+                    WatchEnd::Closed { progress } => *progress || opened.elapsed() > Duration::from_secs(5),
+                    WatchEnd::Gone | WatchEnd::Failed(_) => opened.elapsed() > Duration::from_secs(5),
+                };
+                if let WatchEnd::Failed(e) = &end {
+                    self.shared.failed(self.kind, e);
+                }
+                if ran_well {
+                    backoff.reset();
+                } else {
+                    tokio::time::sleep(backoff.next_wait()).await;
+                }
+                match end {
+                    WatchEnd::Closed { .. } => {}
+                    // As client-go's reflector: any watch that fails lists
+                    // again (a watch RBAC forbids, say, still refreshes the
+                    // state at every list).
+                    WatchEnd::Gone | WatchEnd::Failed(_) => break,
                 }
             }
         }
@@ -241,7 +269,17 @@ impl Reflector {
 
     /// One watch request from `version`, applying its events; `version`
     /// follows them, so the next watch resumes where this one stopped.
+    /// Given up once open `stall_grace` past its timeout.
     async fn watch(&self, version: &mut String) -> WatchEnd {
+        let timeout = Duration::from_secs(self.options.watch_timeout_secs.into());
+        let ends_by = tokio::time::Instant::now() + timeout + self.options.stall_grace;
+        match tokio::time::timeout_at(ends_by, self.watch_until_closed(version)).await {
+            Ok(end) => end,
+            Err(_) => WatchEnd::Failed(stalled(&self.cluster, self.kind, "watch", timeout + self.options.stall_grace)),
+        }
+    }
+
+    async fn watch_until_closed(&self, version: &mut String) -> WatchEnd {
         let resource = self.kind.resource();
         let access = Access::watch(resource, None);
         let params = WatchParams::default().timeout(self.options.watch_timeout_secs);
@@ -263,8 +301,9 @@ impl Reflector {
                 Ok(WatchEvent::Added(object) | WatchEvent::Modified(object)) => {
                     self.follow(version, &object);
                     if let Some(key) = key_of(&object) {
+                        let object = Arc::new(self.kind.kept(object));
                         self.shared.changed(self.kind, |objects| {
-                            objects.insert(key, Arc::new(object));
+                            objects.insert(key, object);
                         });
                     }
                 }
@@ -296,4 +335,11 @@ impl Reflector {
             *version = v.to_owned();
         }
     }
+}
+
+/// A request that neither answered nor failed in time: taken for a dead
+/// connection.
+fn stalled(cluster: &Cluster, kind: Watched, verb: &str, after: Duration) -> Error {
+    let cause = format!("the {verb} of {} did not end within {} s", kind.resource(), after.as_secs());
+    Error::Unreachable { endpoint: cluster.endpoint().clone(), cause }
 }

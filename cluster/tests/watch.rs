@@ -11,17 +11,25 @@ use injit_cluster::{
 use serde_json::json;
 use support::{FakeApi, objects};
 
-async fn cache(api: &FakeApi, dir: &std::path::Path) -> ClusterCache {
-    let options = ConnectOptions::new(Some(api.kubeconfig(dir, "kind-test")), None).for_watching();
-    let Connection::Cluster(cluster) = Cluster::connect(&options).await.expect("connects") else {
-        panic!("configured")
-    };
-    let quick = WatchOptions {
+fn quick() -> WatchOptions {
+    WatchOptions {
         min_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(200),
         watch_timeout_secs: 30,
+        ..WatchOptions::default()
+    }
+}
+
+async fn cache(api: &FakeApi, dir: &std::path::Path) -> ClusterCache {
+    cache_with(api, dir, quick()).await
+}
+
+async fn cache_with(api: &FakeApi, dir: &std::path::Path, options: WatchOptions) -> ClusterCache {
+    let connect = ConnectOptions::new(Some(api.kubeconfig(dir, "kind-test")), None).for_watching();
+    let Connection::Cluster(cluster) = Cluster::connect(&connect).await.expect("connects") else {
+        panic!("configured")
     };
-    ClusterCache::start(cluster, quick)
+    ClusterCache::start(cluster, options)
 }
 
 /// A cache over `api`, synced (and the directory of its kubeconfig).
@@ -193,4 +201,63 @@ async fn a_missing_crd_counts_as_none_until_it_is_installed() {
     assert_eq!(cache.snapshot().nodes().count(), 2);
     api.install("proxyconfigs");
     eventually(&cache, "the CRD's objects once installed", |s, _| concurrency(s, "root") == Some(1)).await;
+}
+
+#[tokio::test]
+async fn a_watch_gone_silent_is_given_up_and_reopened() {
+    let api = seeded();
+    let dir = tempfile::tempdir().unwrap();
+    // The fake server keeps watches open past their timeout, as a dead
+    // connection does: each is given up 1.3 s after it opened.
+    let options = WatchOptions { watch_timeout_secs: 1, stall_grace: Duration::from_millis(300), ..quick() };
+    let cache = cache_with(&api, dir.path(), options).await;
+    tokio::time::timeout(Duration::from_secs(5), cache.ready()).await.expect("ready");
+    api.stall_watches();
+    api.put(objects::proxy_config("istio-system", "root", Some(json!({"concurrency": 6}))));
+    eventually(&cache, "the change made while the watch was silent", |s, _| concurrency(s, "root") == Some(6)).await;
+}
+
+#[tokio::test]
+async fn a_watch_refused_lists_again_so_the_state_still_follows() {
+    let api = seeded();
+    // RBAC granting `list` but not `watch`.
+    api.forbid_watch("proxyconfigs");
+    let (_dir, cache) = ready_cache(&api).await;
+    eventually(&cache, "the refused watch to be reported", |_, s| {
+        s.last_error.as_deref().is_some_and(|e| e.contains("may not watch proxyconfigs"))
+    })
+    .await;
+    api.put(objects::proxy_config("istio-system", "root", Some(json!({"concurrency": 8}))));
+    eventually(&cache, "the change, through a list", |s, _| concurrency(s, "root") == Some(8)).await;
+    // Listing again after each refusal, with a backoff, not in a loop.
+    let lists = api.requests().iter().filter(|r| r.contains("/proxyconfigs?") && !r.contains("watch=")).count();
+    assert!((2..100).contains(&lists), "{lists} lists");
+}
+
+#[tokio::test]
+async fn only_what_injection_reads_is_kept() {
+    let api = seeded();
+    let mut node = objects::node("node-3", "v1.34.1");
+    node["metadata"]["managedFields"] = json!([{"manager": "kubelet", "fieldsV1": {"f:status": {}}}]);
+    node["status"]["images"] = json!([{"names": ["registry.example/huge@sha256:0"], "sizeBytes": 1_000_000}]);
+    node["status"]["conditions"] = json!([{"type": "Ready", "status": "True"}]);
+    api.put(node);
+    let (_dir, cache) = ready_cache(&api).await;
+    let snapshot = cache.snapshot();
+    let node = snapshot.nodes().find(|n| n["metadata"]["name"] == "node-3").expect("listed");
+    assert_eq!(node["status"], json!({"nodeInfo": {"kubeletVersion": "v1.34.1"}}));
+    assert!(node["metadata"].get("managedFields").is_none(), "{node}");
+    assert_eq!(concurrency(&snapshot, "root"), Some(1), "a ProxyConfig keeps its spec");
+    let root = snapshot.proxy_configs().next().unwrap();
+    assert!(root["metadata"]["creationTimestamp"].is_string(), "the oldest ProxyConfig wins: {root}");
+    // And so for objects a watch brings.
+    let mut namespace = objects::namespace("watched-ns");
+    namespace["status"] = json!({"phase": "Active"});
+    namespace["metadata"]["managedFields"] = json!([{"manager": "kubectl"}]);
+    api.put(namespace);
+    eventually(&cache, "the namespace", |s, _| s.namespace("watched-ns").is_some()).await;
+    let snapshot = cache.snapshot();
+    let namespace = snapshot.namespace("watched-ns").unwrap();
+    assert!(namespace.get("status").is_none() && namespace["metadata"].get("managedFields").is_none(), "{namespace}");
+    assert_eq!(namespace["metadata"]["name"], "watched-ns");
 }

@@ -53,6 +53,10 @@ struct State {
     watchers: Vec<Watcher>,
     /// Plurals whose every request is refused with 403.
     forbidden: Vec<String>,
+    /// Plurals whose watches (only) are refused with 403.
+    unwatchable: Vec<String>,
+    /// Watches that went silent: open, never sent to again.
+    stalled: Vec<Watcher>,
     /// Plurals the server does not serve (a CRD not installed): 404.
     missing: Vec<String>,
     /// When set, requests without `Authorization: Bearer TOKEN` get 401.
@@ -209,6 +213,20 @@ impl FakeApi {
 
     pub fn install(&self, plural: &str) {
         self.state.lock().unwrap().missing.retain(|p| p != plural);
+    }
+
+    /// Refuses watches of `plural` with 403, as a role granting only
+    /// `get` and `list` does.
+    pub fn forbid_watch(&self, plural: &str) {
+        self.state.lock().unwrap().unwatchable.push(plural.to_owned());
+    }
+
+    /// Every open watch goes silent, as when the API server's node dies
+    /// or a middlebox drops the flow: no error, no end, no more events.
+    pub fn stall_watches(&self) {
+        let mut state = self.state.lock().unwrap();
+        let watchers: Vec<Watcher> = state.watchers.drain(..).collect();
+        state.stalled.extend(watchers);
     }
 
     /// Undoes [`FakeApi::forbid`].
@@ -471,7 +489,7 @@ async fn answer(state: Arc<Mutex<State>>, req: Request<Incoming>) -> Result<Resp
         (None, true) => "watch",
         (None, false) => "list",
     };
-    if state.forbidden.contains(&target.plural) {
+    if state.forbidden.contains(&target.plural) || (verb == "watch" && state.unwatchable.contains(&target.plural)) {
         let group = target.root.strip_prefix("/apis/").and_then(|g| g.split('/').next()).unwrap_or("");
         let body = wire::forbidden(
             "system:serviceaccount:default:tester",
