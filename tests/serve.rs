@@ -597,15 +597,41 @@ async fn an_expired_deadline_is_answered_before_it() {
     assert_eq!(response["allowed"], true);
 }
 
+/// A config whose sidecar template takes a while to render: three
+/// nested loops of `example.com/loops` turns (none without it).
+const SLOW_CONFIG: &str = r#"policy: enabled
+templates:
+  sidecar: |
+    {{- $n := index .ObjectMeta.Annotations "example.com/loops" | atoi }}
+    {{- range until $n }}{{ range until $n }}{{ range until $n }}{{ end }}{{ end }}{{ end }}
+    spec:
+      containers:
+      - name: istio-proxy
+        image: proxy:1.0
+"#;
+
+/// The webhook serving `SLOW_CONFIG` with `args`.
+fn slow_webhook(args: &[&str]) -> Webhook {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |_| SLOW_CONFIG.to_owned());
+    let config_arg = config.display().to_string();
+    Webhook::start_in(dir, &[&["--config-dir", config_arg.as_str()], args].concat())
+}
+
+/// A pod whose injection under `SLOW_CONFIG` takes many seconds (it
+/// stops at its deadline, between two templates): it asks for the
+/// sidecar template as often as a pod may, each render some 27 million
+/// turns of a loop.
+fn slow_pod() -> Value {
+    let templates = vec!["sidecar"; injit_inject::MAX_TEMPLATES].join(",");
+    with_annotation(&with_annotation(&sleep_pod(), "inject.istio.io/templates", &templates), "example.com/loops", "300")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod() {
-    let webhook = std::sync::Arc::new(Webhook::start(&["--workers", "2"]));
-    // 4,000 containers asking for the sidecar template 400 times: many
-    // seconds of work, with a timeout of 300 ms.
-    let mut slow = sleep_pod();
-    slow["spec"]["containers"] =
-        (0..4000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect::<Vec<_>>().into();
-    slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 400].join(",")});
+    let webhook = std::sync::Arc::new(slow_webhook(&["--workers", "2"]));
+    // Many seconds of work, with a timeout of 300 ms.
+    let slow = slow_pod();
     let slow: Vec<_> = (0..2)
         .map(|i| {
             let (webhook, slow) = (std::sync::Arc::clone(&webhook), slow.clone());
@@ -636,14 +662,11 @@ async fn requests_past_their_timeout_stop_and_give_their_worker_to_the_next_pod(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pod_queued_behind_busy_workers_is_answered_at_its_deadline() {
     for (on_error, allowed) in [("deny", false), ("allow", true)] {
-        let webhook = std::sync::Arc::new(Webhook::start(&["--workers", "1", "--on-error", on_error]));
+        let webhook = std::sync::Arc::new(slow_webhook(&["--workers", "1", "--on-error", on_error]));
         // Far more work than its 3 s allow on any machine (it stops at its
         // deadline): it holds the only worker longer than the next pod's
         // whole timeout.
-        let mut slow = sleep_pod();
-        slow["spec"]["containers"] =
-            (0..4000).map(|i| json!({"name": format!("c{i}"), "image": "busybox"})).collect::<Vec<_>>().into();
-        slow["metadata"]["annotations"] = json!({"inject.istio.io/templates": vec!["sidecar"; 4000].join(",")});
+        let slow = slow_pod();
         let busy = {
             let webhook = std::sync::Arc::clone(&webhook);
             tokio::spawn(async move { webhook.review("/inject?timeout=3s", &review("v1", "slow", &slow)).await })

@@ -44,6 +44,11 @@ async fn the_webhook_injects_with_the_clusters_state_and_keeps_it_while_the_api_
     let webhook = Webhook::start_with_kubeconfig(tempfile::tempdir().unwrap(), &[], &kubeconfig);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(webhook.monitoring_get("/ready").await, 503, "not ready before the first sync");
+    // A pod that reaches it anyway is not injected without that state.
+    let early = webhook.review("/inject", &review("v1", "early", &sleep_pod())).await;
+    assert_eq!(early["allowed"], false, "{early}");
+    let message = early["status"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("the cluster's state (ProxyConfigs, Namespaces, Nodes) has not been read yet"), "{early}");
     api.allow("proxyconfigs");
     webhook.eventually("ready after the first sync", async || webhook.monitoring_get("/ready").await == 200).await;
 

@@ -35,6 +35,9 @@ use crate::{merge, probes, prometheus};
 
 /// The annotation listing the templates a pod asks for.
 pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
+/// Most templates one pod may ask for: Istio's configs name a few
+/// (`sidecar,spire`), and every one is rendered and held.
+pub const MAX_TEMPLATES: usize = 32;
 /// The annotation recording user containers that override injected ones.
 pub const OVERRIDES_ANNOTATION: &str = "proxy.istio.io/overrides";
 const NATIVE_SIDECAR_ANNOTATION: &str = "sidecar.istio.io/nativeSidecar";
@@ -818,6 +821,18 @@ impl Injector {
         let original = &*original;
         let deadline = request.deadline;
         let names = self.selected_templates(original, request.caller);
+        if names.len() > MAX_TEMPLATES {
+            // Istio renders and merges a name as often as it is listed; each
+            // render held until the merge is memory a pod's author could
+            // multiply at will.
+            return Err(Error::new(
+                ErrorKind::InvalidAnnotation,
+                format!(
+                    "annotation {TEMPLATES_ANNOTATION}: names {} templates (aliases expanded), more than the {MAX_TEMPLATES} injit renders for one pod",
+                    names.len()
+                ),
+            ));
+        }
         let mut rendered = self.render_templates(&names, &data, own_proxy_config, deadline, warnings)?;
         // A previous injection's record naming containers this injection
         // would not add is not wholly believed (`Previous::believed`): the

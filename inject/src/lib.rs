@@ -45,7 +45,7 @@ pub use cluster::{ClusterError, ClusterState, NativeSidecars};
 pub use deadline::{Deadline, Expired};
 pub use embedded::{ConfigEra, EmbeddedTemplate, EmbeddedTemplates, OffsetMap, find_templates};
 pub use error::{Error, ErrorKind, ManifestError, TemplateError};
-pub use injector::{Caller, Injector, Options, Outcome, Pipeline, Request};
+pub use injector::{Caller, Injector, MAX_TEMPLATES, Options, Outcome, Pipeline, Request};
 pub use kept_element::KeptElements;
 pub use kube_inject::{Injected, kube_inject, kube_inject_in_cluster, kube_inject_observed};
 pub use sources::{ConfigSource, Sources};

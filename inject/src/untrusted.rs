@@ -288,7 +288,16 @@ pub fn guarded(
 ) -> Result<Value, Error> {
     let Some(probe) = Probe::of(pod, workload) else { return inject(pod, workload) };
     let result = inject(pod, workload);
-    let probed = match (inject(&probe.pod, &probe.workload), &result) {
+    let out_of_time = |r: &Result<Value, Error>| r.as_ref().is_err_and(|e| e.kind() == ErrorKind::Deadline);
+    if out_of_time(&result) {
+        return result;
+    }
+    let probed = inject(&probe.pod, &probe.workload);
+    if out_of_time(&probed) {
+        // The time ran out, which no string of the pod is to blame for.
+        return probed;
+    }
+    let probed = match (probed, &result) {
         (Ok(probed), _) => probed,
         // Plain strings do not inject either: the syntax is not at fault.
         (Err(_), Err(_)) => return result,
@@ -615,6 +624,23 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::UntrustedString);
         assert!(e.message().starts_with("the workload's apiVersion = \"apps/v1"), "{e}");
         assert!(e.message().contains("(at /env/0/command)"), "{e}");
+    }
+
+    #[test]
+    fn running_out_of_time_is_not_blamed_on_a_string() {
+        let pod = json!({"metadata": {"annotations": {"sidecar.istio.io/proxyImage": "r.io/p@sha256:1"}}});
+        assert!(Probe::of(&pod, &Workload::default()).is_some(), "a string the probe checks");
+        // The deadline passes between the pod's injection and its probe's,
+        // or before the pod's.
+        for expired_on in [1, 0] {
+            let calls = std::cell::Cell::new(0);
+            let inject = |_: &Value, _: &Workload| {
+                calls.set(calls.get() + 1);
+                if calls.get() > expired_on { Err(crate::deadline::Expired.into()) } else { Ok(json!({})) }
+            };
+            let e = guarded(&pod, &Workload::default(), inject).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Deadline, "expired after {expired_on} injections: {e}");
+        }
     }
 
     #[test]

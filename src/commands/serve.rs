@@ -248,6 +248,10 @@ async fn watch_cluster(
                 refused,
             );
             fed.set_cluster_state(std::sync::Arc::new(cluster));
+            // Events come in bursts (a large cluster's Nodes report every
+            // few seconds): the state is rebuilt from the latest snapshot
+            // at most a few times a second, not once per event.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             if snapshots.changed().await.is_err() {
                 break;
             }

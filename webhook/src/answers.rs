@@ -32,10 +32,36 @@ struct Entry {
     decision: Decision,
 }
 
+impl Entry {
+    /// The heap it holds, near enough.
+    fn bytes(&self) -> usize {
+        let response = &self.response;
+        self.namespace.len()
+            + self.path.len()
+            + self.pod.len()
+            + response.patch.as_ref().map_or(0, Vec::len)
+            + response.patch_base64.as_ref().map_or(0, |p| p.len())
+            + response.message.as_ref().map_or(0, String::len)
+            + response.warnings.iter().map(String::len).sum::<usize>()
+    }
+}
+
+/// Most bytes the kept answers hold together: their pods are small, but
+/// a URL path (up to 64 KiB) and the patch it shapes, twice (as JSON and
+/// in base64), are not bounded by the pod.
+pub const MAX_BYTES: usize = 16 << 20;
+
 /// Recent answers, most recent last.
 pub struct Answers {
     capacity: usize,
-    entries: Mutex<VecDeque<Entry>>,
+    table: Mutex<Table>,
+}
+
+#[derive(Default)]
+struct Table {
+    entries: VecDeque<Entry>,
+    /// What the entries hold (`Entry::bytes`).
+    bytes: usize,
 }
 
 /// What identifies a request's answer.
@@ -76,12 +102,12 @@ impl<'r> Key<'r> {
 
 impl Answers {
     pub fn new(capacity: usize) -> Answers {
-        Answers { capacity, entries: Mutex::new(VecDeque::with_capacity(capacity)) }
+        Answers { capacity, table: Mutex::new(Table { entries: VecDeque::with_capacity(capacity), bytes: 0 }) }
     }
 
     pub fn get(&self, key: &Key<'_>) -> Option<(Response, Decision)> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.iter().rev().find(|e| key.is_of(e)).map(|e| (e.response.clone(), e.decision.clone()))
+        let table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        table.entries.iter().rev().find(|e| key.is_of(e)).map(|e| (e.response.clone(), e.decision.clone()))
     }
 
     /// Keeps an answer worth reusing: injections and skips (failures are
@@ -98,14 +124,21 @@ impl Answers {
             response: response.clone(),
             decision: decision.clone(),
         };
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.iter().any(|e| key.is_of(e)) {
+        let bytes = entry.bytes();
+        // One answer would crowd out most others.
+        if bytes > MAX_BYTES / 16 {
             return;
         }
-        if entries.len() == self.capacity {
-            entries.pop_front();
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        if table.entries.iter().any(|e| key.is_of(e)) {
+            return;
         }
-        entries.push_back(entry);
+        while table.entries.len() == self.capacity || table.bytes + bytes > MAX_BYTES {
+            let Some(oldest) = table.entries.pop_front() else { break };
+            table.bytes -= oldest.bytes();
+        }
+        table.bytes += bytes;
+        table.entries.push_back(entry);
     }
 }
 
@@ -132,5 +165,28 @@ mod tests {
         // Failures are not kept.
         answers.put(&Key::new("f", "/inject", pod), &Response::deny("no"), &Decision::Failed("template"));
         assert!(answers.get(&Key::new("f", "/inject", pod)).is_none());
+    }
+
+    /// Answers to long URL paths (each a 64 KiB pod, a 60 KiB path and a
+    /// patch carrying the path's environment) stay within `MAX_BYTES`
+    /// however many there are, and one larger than a sixteenth is not kept.
+    #[test]
+    fn the_answers_kept_are_bounded_in_bytes() {
+        let answers = Answers::new(256);
+        let pod = vec![b' '; 64 << 10];
+        let patch = vec![b'p'; 100 << 10];
+        let response = Response { allowed: true, patch: Some(patch), ..Response::default() }.with_encoded_patch();
+        for i in 0..256 {
+            let path = format!("/inject/k{i}/{}", "v".repeat(60 << 10));
+            answers.put(&Key::new("ns", &path, &pod), &response, &Decision::Injected);
+        }
+        let table = answers.table.lock().unwrap();
+        assert!(table.bytes <= MAX_BYTES, "{} bytes", table.bytes);
+        assert_eq!(table.bytes, table.entries.iter().map(Entry::bytes).sum::<usize>());
+        assert!(table.entries.len() > 10, "the latest are kept: {}", table.entries.len());
+        drop(table);
+        let huge = Response { allowed: true, patch: Some(vec![b'p'; MAX_BYTES / 8]), ..Response::default() };
+        answers.put(&Key::new("ns", "/inject", &pod), &huge, &Decision::Injected);
+        assert!(answers.get(&Key::new("ns", "/inject", &pod)).is_none());
     }
 }

@@ -51,6 +51,10 @@ pub(crate) async fn admit_in_time(
     small: bool,
     large: Option<OwnedSemaphorePermit>,
 ) -> (Response, Decision) {
+    if review.is_pod_create() && !state.cluster_synced() {
+        let message = "the cluster's state (ProxyConfigs, Namespaces, Nodes) has not been read yet; retry".to_owned();
+        return (state.on_error.answer(message), Decision::Failed("not_synced"));
+    }
     let serving = state.serving();
     let place = place_of(&serving.injector, review.object.as_ref(), small);
     let margin = (deadline - Instant::now()).min(Duration::from_secs(30)) / 20;

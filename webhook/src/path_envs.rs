@@ -5,6 +5,35 @@
 
 use std::collections::BTreeMap;
 
+/// A URL path percent-decoded, as Go's `url.URL.Path` holds it (Istio
+/// reads the environment from that): `%20` is a space and `%2F` a `/`
+/// that separates. Go's server refuses a path with a malformed escape
+/// (400); so is one that does not decode to UTF-8 here.
+pub fn decoded(raw: &str) -> Result<String, String> {
+    if !raw.contains('%') {
+        return Ok(raw.to_owned());
+    }
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&byte, after)) = rest.split_first() {
+        rest = after;
+        if byte != b'%' {
+            bytes.push(byte);
+            continue;
+        }
+        let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+        match (hex(rest.first()), hex(rest.get(1))) {
+            (Some(high), Some(low)) => bytes.push((high * 16 + low) as u8),
+            _ => {
+                let escape: String = raw[raw.len() - rest.len() - 1..].chars().take(3).collect();
+                return Err(format!("the URL path has a malformed escape {escape:?}"));
+            }
+        }
+        rest = &rest[2..];
+    }
+    String::from_utf8(bytes).map_err(|_| "the URL path does not decode to UTF-8".to_owned())
+}
+
 /// The environment a request path asks for.
 pub fn parse(path: &str) -> BTreeMap<String, String> {
     let path = path.strip_suffix('/').unwrap_or(path);
@@ -50,6 +79,22 @@ mod tests {
 
     fn envs(path: &str) -> Vec<(String, String)> {
         parse(path).into_iter().collect()
+    }
+
+    #[test]
+    fn paths_are_read_decoded_as_go_reads_them() {
+        assert_eq!(decoded("/inject/net/a%20b").unwrap(), "/inject/net/a b");
+        assert_eq!(envs(&decoded("/inject/net/a%20b").unwrap()), [("ISTIO_META_NETWORK".into(), "a b".into())]);
+        // A decoded `/` separates, as in Go's `URL.Path`.
+        assert_eq!(
+            envs(&decoded("/inject/net/a%2Fcluster/c").unwrap()),
+            [("ISTIO_META_CLUSTER_ID".into(), "c".into()), ("ISTIO_META_NETWORK".into(), "a".into())]
+        );
+        assert_eq!(decoded("/inject/k/%e2%82%AC+").unwrap(), "/inject/k/\u{20ac}+");
+        assert_eq!(decoded("/inject/k/%zz").unwrap_err(), "the URL path has a malformed escape \"%zz\"");
+        assert_eq!(decoded("/inject/k/%4").unwrap_err(), "the URL path has a malformed escape \"%4\"");
+        assert_eq!(decoded("/inject/k/%").unwrap_err(), "the URL path has a malformed escape \"%\"");
+        assert_eq!(decoded("/inject/k/%ff").unwrap_err(), "the URL path does not decode to UTF-8");
     }
 
     /// Istio's `TestParseInjectEnvs` cases.

@@ -66,8 +66,10 @@ pub(crate) async fn serve(
 ) -> Result<HttpResponse<HttpBody>, Infallible> {
     let path = request.uri().path();
     let response = match (request.method(), path) {
-        (&Method::GET, "/ready") if state.is_ready() => text(StatusCode::OK, "ready\n"),
-        (&Method::GET, "/ready") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+        (&Method::GET, "/ready") => match state.unready_because() {
+            None => text(StatusCode::OK, "ready\n"),
+            Some(why) => text(StatusCode::SERVICE_UNAVAILABLE, why),
+        },
         (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
         (&Method::GET, "/metrics") => {
             let mut response = HttpResponse::new(Full::new(Bytes::from(state.encode_metrics())));
@@ -174,7 +176,10 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         return early(request, StatusCode::PAYLOAD_TOO_LARGE, message).await;
     }
     let refuse = |status, message, close| refuse(status, message, close && http1);
-    let path = request.uri().path().to_owned();
+    let path = match crate::path_envs::decoded(request.uri().path()) {
+        Ok(path) => path,
+        Err(message) => return early(request, StatusCode::BAD_REQUEST, message).await,
+    };
     let until = tokio::time::Instant::from_std(deadline);
     let small = declared.is_some_and(|n| n <= SMALL_BODY as u64);
     let mut charge = Charge::default();
@@ -240,8 +245,9 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     } else {
         None
     };
-    // Large pods are not kept for reuse: the table's memory stays bounded
-    // (256 answers of at most this size each).
+    // Large pods are not kept for reuse (the table is bounded in answers
+    // and in bytes, `answers::MAX_BYTES`: a large pod would crowd out the
+    // replicas reuse is for).
     let reusable = body.len() <= MAX_REUSED_BODY && large.is_none();
     let review = match ReviewRequest::parse(&body) {
         Ok(review) => review,

@@ -90,10 +90,14 @@ impl State {
 
     /// Injects with `cluster` from now on (the ProxyConfig resources,
     /// Namespaces and Nodes a watcher last saw). Answers computed under the
-    /// previous state are not reused.
+    /// previous state are not reused, unless it is the same state: most
+    /// events a watcher sees (a Node's heartbeat, a label) change nothing
+    /// injection reads, and must not empty the answers kept.
     pub fn set_cluster_state(&self, cluster: Arc<ClusterState>) {
         let mut serving = self.serving.write().unwrap_or_else(|e| e.into_inner());
-        *serving = Arc::new(self::serving(Arc::clone(&serving.injector), cluster, self.answer_capacity));
+        if !(self.cluster_synced() && *serving.cluster == *cluster) {
+            *serving = Arc::new(self::serving(Arc::clone(&serving.injector), cluster, self.answer_capacity));
+        }
         self.cluster_synced.store(true, Ordering::Relaxed);
     }
 
@@ -132,7 +136,26 @@ impl State {
     }
 
     pub fn is_ready(&self) -> bool {
-        !self.draining.load(Ordering::Relaxed) && self.cluster_synced.load(Ordering::Relaxed)
+        self.unready_because().is_none()
+    }
+
+    /// Why readiness fails, if it does, as `/ready` says it.
+    pub fn unready_because(&self) -> Option<&'static str> {
+        if self.draining.load(Ordering::Relaxed) {
+            Some("shutting down\n")
+        } else if !self.cluster_synced() {
+            Some("waiting for the first sync of the cluster's state\n")
+        } else {
+            None
+        }
+    }
+
+    /// Whether injections have the cluster's state (or are not to wait
+    /// for it): until then a pod would be injected without its
+    /// ProxyConfigs and nodes, as istiod never does (it serves once its
+    /// informers have synced).
+    pub fn cluster_synced(&self) -> bool {
+        self.cluster_synced.load(Ordering::Relaxed)
     }
 }
 
@@ -183,6 +206,10 @@ mod tests {
         assert!(std::sync::Arc::ptr_eq(&after.injector, &before.injector), "the same config");
         assert!(!std::ptr::eq(&after.answers, &before.answers), "answers start afresh");
         assert_eq!(state.generation(), 1, "not a new config");
+        // The same state again (an event about nothing injection reads):
+        // the answers kept stay.
+        state.set_cluster_state(std::sync::Arc::new((*cluster).clone()));
+        assert!(std::sync::Arc::ptr_eq(&state.serving(), &after), "the same state: nothing swapped");
         state.swap(injector("  sidecar: 'spec: {}'\n", Backend::Jit));
         assert!(std::sync::Arc::ptr_eq(&state.cluster_state(), &cluster), "a reload keeps the cluster state");
     }

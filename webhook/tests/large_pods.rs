@@ -200,10 +200,11 @@ fn admission_work_grows_linearly_with_the_pod() {
 fn admission_stops_at_its_deadline() {
     let injector = Sources::default().build(Default::default()).expect("the default config");
     injector.compile_all();
-    // Every template listed 400 times over 2,000 containers: seconds of
-    // work, each round a full render and merge.
-    let mut slow = pod("containers", 2_000);
-    slow["metadata"]["annotations"]["inject.istio.io/templates"] = json!(vec!["sidecar"; 400].join(","));
+    // The most templates a pod may list, over 8,000 containers with
+    // probes: most of a second of work, each round a full render and merge.
+    let mut slow = pod("containers with probes", 8_000);
+    slow["metadata"]["annotations"]["inject.istio.io/templates"] =
+        json!(vec!["sidecar"; injit_inject::MAX_TEMPLATES].join(","));
     let body = review(&slow);
     for budget in [Duration::ZERO, Duration::from_millis(100)] {
         let mut request = ReviewRequest::parse(&body).expect("a review");
@@ -221,4 +222,28 @@ fn admission_stops_at_its_deadline() {
         // the machine may be busy).
         assert!(took < budget + Duration::from_secs(2), "{budget:?}: stopped after {took:?}");
     }
+}
+
+#[test]
+fn a_pod_listing_more_templates_than_allowed_is_refused_by_its_annotation() {
+    let injector = Sources::default().build(Default::default()).expect("the default config");
+    let mut greedy = pod("containers", 1);
+    // 64 KiB of annotation: every render held until merged would be
+    // gigabytes.
+    greedy["metadata"]["annotations"]["inject.istio.io/templates"] = json!(vec!["sidecar"; 8_000].join(","));
+    let mut request = ReviewRequest::parse(&review(&greedy)).expect("a review");
+    let object = request.object.take();
+    let (response, decision) =
+        admit_object(&injector, &ClusterState::default(), &request, object, "/inject", OnError::Deny, Deadline::NONE);
+    assert_eq!(decision, Decision::Failed("invalid_annotation"));
+    let message = response.message.unwrap_or_default();
+    assert!(message.contains("annotation inject.istio.io/templates: names 8000 templates"), "{message}");
+    // As many as allowed, the same one each time, inject as Istio does.
+    greedy["metadata"]["annotations"]["inject.istio.io/templates"] =
+        json!(vec!["sidecar"; injit_inject::MAX_TEMPLATES].join(","));
+    let mut request = ReviewRequest::parse(&review(&greedy)).expect("a review");
+    let object = request.object.take();
+    let (_, decision) =
+        admit_object(&injector, &ClusterState::default(), &request, object, "/inject", OnError::Deny, Deadline::NONE);
+    assert_eq!(decision, Decision::Injected);
 }

@@ -185,7 +185,7 @@ impl<'a> PodMeta<'a> {
 }
 
 /// The ProxyConfig resources of a cluster, by namespace, oldest first.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProxyConfigs {
     by_namespace: BTreeMap<String, Vec<ProxyConfigResource>>,
 }

@@ -18,7 +18,7 @@ use super::proxy_configs::{ProxyConfigResource, ProxyConfigs};
 /// What injection knows of the cluster. `ClusterState::default()` knows
 /// nothing: no ProxyConfig resources, and neither the namespaces nor the
 /// nodes (as Istio without a Kubernetes client).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterState {
     proxy_configs: ProxyConfigs,
     /// `None`: not read (ProxyUID/ProxyGID stay 1337).
@@ -170,7 +170,7 @@ impl Node {
 }
 
 /// The cluster's nodes, by name.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nodes {
     by_name: BTreeMap<String, Node>,
     /// How many nodes are too old for native sidecars.
