@@ -1258,6 +1258,22 @@ async fn each_failure_and_skip_reason_is_answered_and_counted() {
     assert!(webhook.metrics().await.contains("sidecar_injection_skip_total{reason=\"invalid_policy\"} 1"));
 }
 
+/// A config file that cannot be read (not UTF-8 here) is logged and
+/// counted once it stays so, and the config loaded before keeps serving.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_files_that_cannot_be_read_are_reported_and_the_old_config_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), |config| config);
+    let config_arg = config.display().to_string();
+    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "50ms"]);
+    std::fs::write(config.join("config"), b"policy: \xff\xfe\n").unwrap();
+    let unreadable = "injit_reloads_total{kind=\"config\",result=\"unreadable\"}";
+    webhook.eventually("the unreadable file is reported", async || webhook.metric(unreadable).await >= 1.0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(webhook.metric(unreadable).await, 1.0, "reported once, not at every poll");
+    still_serves(&webhook).await;
+}
+
 /// A certificate that does not match its key is rejected and counted; a
 /// key missing mid-swap is waited out; the certificate in use keeps
 /// serving until a good pair arrives.

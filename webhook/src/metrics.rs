@@ -199,4 +199,9 @@ impl Metrics {
     pub fn reload(&self, kind: &'static str, ok: bool) {
         self.reloads.get_or_create(&ReloadResult { kind, result: if ok { "ok" } else { "rejected" } }).inc();
     }
+
+    /// Files that could not be read for two polls in a row.
+    pub fn reload_unreadable(&self, kind: &'static str) {
+        self.reloads.get_or_create(&ReloadResult { kind, result: "unreadable" }).inc();
+    }
 }

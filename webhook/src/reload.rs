@@ -30,7 +30,35 @@ pub(crate) struct Watch {
     pub(crate) cert_files: Contents<Vec<u8>>,
     /// Notified to check the files at once (SIGHUP).
     pub(crate) now: Arc<Notify>,
+    pub(crate) unreadable: [Unreadable; 2],
 }
+
+/// Files that cannot be read. Missing for one poll is how a volume
+/// update looks; the same failure two polls in a row is reported (logged,
+/// and counted as `result="unreadable"`) once, until the files read again.
+#[derive(Default)]
+pub(crate) struct Unreadable {
+    last: Option<String>,
+    reported: bool,
+}
+
+impl Unreadable {
+    /// A poll failed with `error`: whether to report it now.
+    fn failed(&mut self, error: String) -> bool {
+        let again = self.last.as_ref() == Some(&error);
+        self.last = Some(error);
+        let report = again && !self.reported;
+        self.reported |= report;
+        report
+    }
+
+    fn read(&mut self) {
+        *self = Unreadable::default();
+    }
+}
+
+const CERTIFICATE: usize = 0;
+const CONFIG: usize = 1;
 
 /// What a set of files held when last loaded (or refused: files that
 /// failed to load are tried again only once they change), and a change
@@ -81,10 +109,12 @@ impl Watch {
 
     async fn certificate(&mut self, at_once: bool) {
         let certs = self.certs.clone();
-        let Ok(Some(bytes)) = tokio::task::spawn_blocking(move || certs.contents()).await else {
-            // Missing for a moment while the files are replaced.
-            return;
+        let bytes = match tokio::task::spawn_blocking(move || certs.contents()).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => return self.unreadable("certificate", CERTIFICATE, e.to_string()),
+            Err(e) => return self.unreadable("certificate", CERTIFICATE, e.to_string()),
         };
+        self.unreadable[CERTIFICATE].read();
         if !self.cert_files.settled(bytes, at_once) {
             return;
         }
@@ -108,9 +138,10 @@ impl Watch {
         let files = self.config.clone();
         let sources = match tokio::task::spawn_blocking(move || files.read()).await {
             Ok(Ok(sources)) => sources,
-            // Missing for a moment while the files are replaced.
-            Ok(Err(_)) | Err(_) => return,
+            Ok(Err(e)) => return self.unreadable("config", CONFIG, e.to_string()),
+            Err(e) => return self.unreadable("config", CONFIG, e.to_string()),
         };
+        self.unreadable[CONFIG].read();
         if !self.config_files.settled(ConfigFiles::fingerprint(&sources), at_once) {
             return;
         }
@@ -137,11 +168,30 @@ impl Watch {
             Err(e) => tracing::error!(kind = "config", "loading the config: {e}"),
         }
     }
+
+    fn unreadable(&mut self, kind: &'static str, which: usize, error: String) {
+        if self.unreadable[which].failed(error.clone()) {
+            self.state.metrics.reload_unreadable(kind);
+            tracing::error!(kind, "cannot read the files, the previous {kind} keeps serving: {error}");
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Contents;
+    use super::{Contents, Unreadable};
+
+    #[test]
+    fn a_read_failure_is_reported_once_it_lasts() {
+        let mut files = Unreadable::default();
+        assert!(!files.failed("gone".into()), "missing for one poll: a volume update");
+        assert!(!files.failed("other".into()));
+        assert!(files.failed("other".into()), "the same failure twice");
+        assert!(!files.failed("other".into()), "reported once");
+        files.read();
+        assert!(!files.failed("other".into()));
+        assert!(files.failed("other".into()), "reported again after the files read");
+    }
 
     #[test]
     fn a_change_counts_once_two_polls_agree() {

@@ -135,8 +135,10 @@ impl Server {
     /// Loads the certificate and the config (compiling the templates) and
     /// binds the ports; any failure here stops the start.
     pub async fn bind(settings: Settings) -> Result<Server, StartError> {
+        // Noted before loading: a rotation in between then reads as a
+        // change and is loaded, rather than passing for what was loaded.
+        let seen_certs = settings.certs.contents().ok();
         let key = settings.certs.load().map_err(StartError::Certificate)?;
-        let seen_certs = settings.certs.contents();
         let sources = settings.config.read().map_err(StartError::ReadConfig)?;
         let seen_config = ConfigFiles::fingerprint(&sources);
         let options = settings.options.clone();
@@ -208,6 +210,7 @@ impl Server {
             config_files: Contents::loaded(Some(seen_config)),
             cert_files: Contents::loaded(seen_certs),
             now: reload_now,
+            unreadable: Default::default(),
         };
         let reload = tokio::spawn(watch.run());
         let monitoring = monitoring.map(|l| tokio::spawn(serve_monitoring(l, Arc::clone(&state))));

@@ -48,10 +48,13 @@ impl CertFiles {
     }
 
     /// The files' bytes, to notice changes.
-    pub fn contents(&self) -> Option<Vec<u8>> {
-        let mut bytes = std::fs::read(&self.cert).ok()?;
-        bytes.extend(std::fs::read(&self.key).ok()?);
-        Some(bytes)
+    pub fn contents(&self) -> Result<Vec<u8>, crate::config_files::ReadError> {
+        let read = |path: &PathBuf| {
+            std::fs::read(path).map_err(|source| crate::config_files::ReadError { path: path.clone(), source })
+        };
+        let mut bytes = read(&self.cert)?;
+        bytes.extend(read(&self.key)?);
+        Ok(bytes)
     }
 }
 
@@ -132,7 +135,9 @@ fn not_after(der: &[u8]) -> Result<i64, String> {
     }
     let after = tlv(validity)?.2;
     let (tag, text, _) = tlv(after)?;
-    let text = std::str::from_utf8(text).map_err(|_| "notAfter is not text")?;
+    // Digits and `Z` only: a multi-byte character would not split where
+    // the fields below do.
+    let text = std::str::from_utf8(text).ok().filter(|t| t.is_ascii()).ok_or("notAfter is not ASCII text")?;
     // UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or GeneralizedTime
     // (YYYYMMDDHHMMSSZ).
     let (year, rest) = match tag {
@@ -229,6 +234,30 @@ mod tests {
         assert!((at - (now + 86400)).abs() < 60, "{at} vs {now}");
         assert!(not_after(&der[..der.len() / 2]).unwrap_err().contains("truncated"));
         assert!(not_after(b"\x30\x84\xff").is_err());
+    }
+
+    /// A DER TLV with a short length.
+    fn der(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+        let value = parts.concat();
+        [vec![tag, u8::try_from(value.len()).unwrap()], value].concat()
+    }
+
+    /// A certificate's skeleton, as far as `not_after` reads, with
+    /// `not_after` as its UTCTime.
+    fn with_not_after(not_after: &[u8]) -> Vec<u8> {
+        let validity = der(0x30, &[&der(0x17, &[b"250101000000Z"]), &der(0x17, &[not_after])]);
+        let tbs = der(0x30, &[&der(0x02, &[b"\x01"]), &der(0x30, &[]), &der(0x30, &[]), &validity]);
+        der(0x30, &[&tbs])
+    }
+
+    #[test]
+    fn a_malformed_expiry_is_an_error_not_a_panic() {
+        assert!(not_after(&with_not_after(b"350101000000Z")).is_ok());
+        // 13 bytes, as a UTCTime has, but not 13 characters.
+        let euro = "\u{20ac}101000000Z";
+        assert_eq!(euro.len(), 13);
+        assert_eq!(not_after(&with_not_after(euro.as_bytes())).unwrap_err(), "notAfter is not ASCII text");
+        assert!(not_after(&with_not_after(b"35x101000000Z")).is_err());
     }
 
     #[test]
