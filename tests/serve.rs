@@ -1181,6 +1181,107 @@ async fn stalled_large_bodies_leave_room_for_small_pods_and_the_next_large_one_g
     drop(stalled);
 }
 
+/// A request body that never comes.
+struct Stalled;
+
+impl hyper::body::Body for Stalled {
+    type Data = hyper::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
+
+/// One client declaring bodies it never sends, on as many HTTP/2 streams
+/// as it likes, holds at most its share of the request memory: another
+/// client's pods (the API server's) are still injected.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_stalling_many_bodies_cannot_starve_another() {
+    let webhook = Webhook::start(&[]);
+    let tls = webhook.connect_from([127, 0, 0, 2], b"h2").await;
+    let (sender, conn) =
+        hyper::client::conn::http2::handshake(common::h2_executor(), hyper_util::rt::TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    // More than the small bodies' pool and the general pool together.
+    let mut stalled = Vec::new();
+    for (count, length) in [(64, 256 << 10), (16, 6 << 20)] {
+        for _ in 0..count {
+            let mut sender = sender.clone();
+            let request = hyper::Request::post("https://localhost/inject?timeout=30s")
+                .header("content-type", "application/json")
+                .header("content-length", length)
+                .body(Stalled)
+                .unwrap();
+            stalled.push(tokio::spawn(async move {
+                sender.ready().await?;
+                sender.send_request(request).await
+            }));
+        }
+    }
+    webhook
+        .eventually("the streams are open", async || webhook.metric("injit_requests_in_flight ").await == 80.0)
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let pod = sleep_pod();
+    let response = webhook.review("/inject?timeout=3s", &review("v1", "legit", &pod)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(is_injected(&apply(&pod, &response)));
+    stalled.iter().for_each(tokio::task::JoinHandle::abort);
+}
+
+/// Requests that each hold their body's memory while waiting for their
+/// parsed review's do not all wait for their deadlines: some give up
+/// early, and the others are answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn reviews_waiting_for_each_others_memory_are_answered_before_their_deadlines() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let webhook = Webhook::start(&[]);
+    // Bodies of about 6,000,000 bytes: 16 of them hold nearly all the
+    // memory requests may take, and each needs as much again once parsed.
+    let mut pod = sleep_pod();
+    pod["metadata"]["annotations"] = json!({"example.com/large": "x".repeat(5_990_000)});
+    let body = serde_json::to_vec(&review("v1", "large", &pod)).unwrap();
+    let head = format!(
+        "POST /inject?timeout=5s HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n",
+        body.len()
+    );
+    // Every request has its body's memory before any body arrives.
+    let mut clients = Vec::new();
+    for _ in 0..16 {
+        let mut tls = webhook.connect(b"http/1.1").await;
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        clients.push(tls);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let answers: Vec<_> = clients
+        .into_iter()
+        .map(|mut tls| {
+            let body = body.clone();
+            tokio::spawn(async move {
+                tls.write_all(&body).await.unwrap();
+                tls.flush().await.unwrap();
+                let mut status = [0; 12];
+                tls.read_exact(&mut status).await.unwrap();
+                String::from_utf8_lossy(&status[9..]).into_owned()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for answer in answers {
+        statuses.push(answer.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| s == "200" || s == "503"), "{statuses:?}");
+    assert!(statuses.iter().any(|s| s == "200"), "none answered: {statuses:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?} {statuses:?}", started.elapsed());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_shutdown_log_counts_the_requests_really_in_flight() {
     use tokio::io::AsyncWriteExt;

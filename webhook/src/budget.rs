@@ -3,9 +3,14 @@
 //! answered. A request waits for its share before reading (so bodies that
 //! stall hold budget, not more memory), and gives up at its deadline.
 //! Small bodies, what the API server sends for ordinary pods, have a pool
-//! of their own, so that large stalled bodies cannot starve them.
+//! of their own, so that large stalled bodies cannot starve them. And one
+//! client (a peer address) holds at most three quarters of the whole:
+//! requests that stall their bodies, however many a client opens, leave
+//! the rest to the others (the API server among them).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -28,18 +33,34 @@ pub(crate) enum Short {
     Late { needed: usize },
 }
 
+/// Peers remembered past which those holding nothing are forgotten.
+const PEERS_KEPT: usize = 4096;
+
 pub(crate) struct Budget {
     general: Arc<Semaphore>,
     general_bytes: usize,
     small: Arc<Semaphore>,
     small_bytes: usize,
+    /// What one peer may hold, and each peer's share (as a semaphore, so
+    /// that a peer past it waits behind its own requests).
+    peer_bytes: usize,
+    peers: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
 }
 
 /// Budget held by one request, given back when dropped.
 #[derive(Default)]
 pub(crate) struct Charge {
+    /// Whose request: its share is bounded. `None` for none.
+    peer: Option<IpAddr>,
     permits: Vec<OwnedSemaphorePermit>,
     bytes: usize,
+}
+
+impl Charge {
+    /// A request from `peer`.
+    pub(crate) fn of(peer: Option<IpAddr>) -> Charge {
+        Charge { peer, ..Charge::default() }
+    }
 }
 
 impl Budget {
@@ -50,12 +71,26 @@ impl Budget {
             general_bytes,
             small: Arc::new(Semaphore::new(units(small_bytes))),
             small_bytes,
+            peer_bytes: (general_bytes + small_bytes) / 4 * 3,
+            peers: Mutex::default(),
         }
     }
 
     /// The most one request can ever hold.
-    pub(crate) fn most(&self, small: bool) -> usize {
-        if small { self.general_bytes.max(self.small_bytes) } else { self.general_bytes }
+    pub(crate) fn most(&self, small: bool, peer: Option<IpAddr>) -> usize {
+        let pool = if small { self.general_bytes.max(self.small_bytes) } else { self.general_bytes };
+        if peer.is_some() { pool.min(self.peer_bytes) } else { pool }
+    }
+
+    /// `peer`'s share.
+    fn share_of(&self, peer: IpAddr) -> Arc<Semaphore> {
+        let mut peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+        if peers.len() >= PEERS_KEPT {
+            // Forget the peers holding nothing (no permit keeps theirs).
+            peers.retain(|_, share| Arc::strong_count(share) > 1);
+        }
+        let units = self.peer_bytes / UNIT;
+        Arc::clone(peers.entry(peer).or_insert_with(|| Arc::new(Semaphore::new(units))))
     }
 
     /// Adds `bytes` to `charge`, waiting until `deadline` at most. A small
@@ -72,10 +107,22 @@ impl Budget {
             return Ok(());
         }
         let needed = charge.bytes + bytes;
-        if needed > self.most(small) {
-            return Err(Short::Never { needed, pool: self.most(small) });
+        let most = self.most(small, charge.peer);
+        if needed > most {
+            return Err(Short::Never { needed, pool: most });
         }
-        let units = u32::try_from(bytes.div_ceil(UNIT)).map_err(|_| Short::Never { needed, pool: self.most(small) })?;
+        let units = u32::try_from(bytes.div_ceil(UNIT)).map_err(|_| Short::Never { needed, pool: most })?;
+        // The peer's share first: a peer past it waits behind its own
+        // requests, holding none of the pools.
+        let share = match charge.peer {
+            Some(peer) => {
+                match tokio::time::timeout_at(deadline, self.share_of(peer).acquire_many_owned(units)).await {
+                    Ok(Ok(permit)) => Some(permit),
+                    Ok(Err(_)) | Err(_) => return Err(Short::Late { needed: bytes }),
+                }
+            }
+            None => None,
+        };
         let general = Arc::clone(&self.general).acquire_many_owned(units);
         let permit = if small && bytes <= self.small_bytes {
             let reserved = Arc::clone(&self.small).acquire_many_owned(units);
@@ -92,6 +139,7 @@ impl Budget {
         };
         match permit {
             Ok(Ok(permit)) => {
+                charge.permits.extend(share);
                 charge.permits.push(permit);
                 charge.bytes = needed;
                 Ok(())
@@ -130,6 +178,36 @@ mod tests {
         budget.take(&mut charge, 3 << 20, false, soon(10)).await.unwrap();
         let short = budget.take(&mut charge, 2 << 20, false, soon(10_000)).await;
         assert_eq!(short, Err(Short::Never { needed: 5 << 20, pool: 4 << 20 }));
+    }
+
+    fn peer(last: u8) -> Option<IpAddr> {
+        Some(IpAddr::from([10, 0, 0, last]))
+    }
+
+    /// One peer holding all it may (requests whose bodies stall, say)
+    /// leaves a quarter of the whole to the others, and waits behind its
+    /// own requests for more.
+    #[tokio::test]
+    async fn one_peer_cannot_hold_what_the_others_need() {
+        let budget = Budget::new(6 << 20, 2 << 20);
+        let mut greedy = Vec::new();
+        for small in [true, false, false, false, false, false] {
+            let mut charge = Charge::of(peer(1));
+            budget.take(&mut charge, 1 << 20, small, soon(10)).await.unwrap();
+            greedy.push(charge);
+        }
+        let mut more = Charge::of(peer(1));
+        assert_eq!(budget.take(&mut more, 1 << 20, false, soon(20)).await, Err(Short::Late { needed: 1 << 20 }));
+        let mut other = Charge::of(peer(2));
+        budget.take(&mut other, 1 << 20, true, soon(10)).await.expect("another peer still gets in");
+        budget.take(&mut other, 1 << 20, false, soon(10)).await.expect("and a large body too");
+        // More than a peer's share is never had.
+        let mut huge = Charge::of(peer(3));
+        let short = budget.take(&mut huge, 7 << 20, false, soon(10)).await;
+        assert_eq!(short, Err(Short::Never { needed: 7 << 20, pool: 6 << 20 }));
+        // The peer's own requests done, it gets in again.
+        greedy.pop();
+        budget.take(&mut more, 1 << 20, false, soon(20)).await.unwrap();
     }
 
     #[tokio::test]

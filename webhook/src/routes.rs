@@ -3,6 +3,7 @@
 //! requests (415, 400, 413) and the API server's `?timeout=` honoured.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,10 @@ pub const MAX_JSON_VALUES: usize = 1_000_000;
 /// parsed and injected while no other such review is.
 const LARGE_REVIEW: usize = 4 << 20;
 
+/// How long a request holding its body waits for its parsed review's
+/// memory.
+const PARSE_WAIT: Duration = Duration::from_secs(1);
+
 /// The largest review whose answer is kept for identical pods (its pod
 /// is copied to be kept; a larger one is handed over to injection).
 pub const MAX_REUSED_BODY: usize = 64 << 10;
@@ -59,9 +64,12 @@ pub(crate) enum Routes {
     Monitoring,
 }
 
+/// Answers `request`, from `peer` (its address, whose share of the
+/// request memory is bounded).
 pub(crate) async fn serve(
     state: Arc<State>,
     routes: Routes,
+    peer: Option<IpAddr>,
     request: HttpRequest<Incoming>,
 ) -> Result<HttpResponse<HttpBody>, Infallible> {
     let path = request.uri().path();
@@ -79,7 +87,7 @@ pub(crate) async fn serve(
             );
             response
         }
-        (&Method::POST, p) if routes == Routes::All && is_inject_path(p) => inject(&state, request).await,
+        (&Method::POST, p) if routes == Routes::All && is_inject_path(p) => inject(&state, peer, request).await,
         (_, "/ready" | "/healthz" | "/metrics") => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"),
         (_, p) if routes == Routes::All && is_inject_path(p) => {
             text(StatusCode::METHOD_NOT_ALLOWED, "admission reviews are POSTed\n")
@@ -153,7 +161,7 @@ async fn drain(mut body: Incoming) {
     let _ = tokio::time::timeout_at(until, reading).await;
 }
 
-async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpResponse<HttpBody> {
+async fn inject(state: &Arc<State>, peer: Option<IpAddr>, request: HttpRequest<Incoming>) -> HttpResponse<HttpBody> {
     let http1 = request.version() < Version::HTTP_2;
     let start = Instant::now();
     let deadline = start + timeout(request.uri().query());
@@ -182,7 +190,7 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
     };
     let until = tokio::time::Instant::from_std(deadline);
     let small = declared.is_some_and(|n| n <= SMALL_BODY as u64);
-    let mut charge = Charge::default();
+    let mut charge = Charge::of(peer);
     // A declared body's memory is had before a byte of it is read: bodies
     // that stall hold budget, not memory.
     if let Some(n) = declared
@@ -222,7 +230,12 @@ async fn inject(state: &Arc<State>, request: HttpRequest<Incoming>) -> HttpRespo
         let message = format!("the review holds {} JSON values; at most {MAX_JSON_VALUES} are accepted", shape.values);
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, message, false);
     }
-    if let Err(short) = state.budget.take(&mut charge, shape.parsed_bytes, small, until).await {
+    // Waited for a moment only: this request holds its body's memory
+    // meanwhile, and requests holding bodies while each waits for what
+    // the others hold would all wait to their deadlines. Giving up frees
+    // a body for the next in line.
+    let parse_by = until.min(tokio::time::Instant::now() + PARSE_WAIT);
+    if let Err(short) = state.budget.take(&mut charge, shape.parsed_bytes, small, parse_by).await {
         let (status, message) = no_memory(state, &short);
         return refuse(status, message, false);
     }

@@ -350,7 +350,7 @@ async fn serve_connection(
             let in_flight = slot.begin();
             let state = Arc::clone(&state);
             async move {
-                let response = routes::serve(state, Routes::All, request).await;
+                let response = routes::serve(state, Routes::All, Some(peer.ip()), request).await;
                 drop(in_flight);
                 response
             }
@@ -428,7 +428,8 @@ async fn serve_monitoring(listener: TcpListener, state: Arc<State>) {
         };
         let (builder, state) = (Arc::clone(&builder), Arc::clone(&state));
         tokio::spawn(async move {
-            let service = service_fn(move |request| routes::serve(Arc::clone(&state), Routes::Monitoring, request));
+            let service =
+                service_fn(move |request| routes::serve(Arc::clone(&state), Routes::Monitoring, None, request));
             let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
         });
     }
