@@ -16,9 +16,16 @@ pub struct ServingCertificate {
     pub key: String,
 }
 
+/// How long a new CA is valid (at least as long as the certificate it
+/// signs): ten years, as the cert-manager overlay's, so that the caBundle
+/// registered once stays trusted through every `--renew` (a CA that
+/// expires with the first certificate fails every admission from then
+/// on, whatever the renewed certificates say).
+pub const CA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// Who signs the serving certificate.
 pub enum Authority<'a> {
-    /// A new CA, valid as long as the certificate.
+    /// A new CA, valid for `CA_VALIDITY`.
     New,
     /// An existing CA, in PEM: renewing under it keeps every `caBundle`
     /// that holds it valid.
@@ -70,7 +77,11 @@ pub fn issue(names: &[String], validity: Duration, authority: Authority<'_>) -> 
             ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
             ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
             ca_params.not_before = not_before;
-            ca_params.not_after = not_after;
+            ca_params.not_after = time::Duration::try_from(CA_VALIDITY)
+                .ok()
+                .and_then(|v| now.checked_add(v))
+                .filter(|t| t.year() <= 9999)
+                .map_or(not_after, |ca| ca.max(not_after));
             let ca_key = KeyPair::generate().map_err(error("the CA key"))?;
             let ca_key_pem = ca_key.serialize_pem();
             let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).map_err(error("the CA certificate"))?;
@@ -83,6 +94,19 @@ pub fn issue(names: &[String], validity: Duration, authority: Authority<'_>) -> 
             })
         }
         Authority::Existing { cert: ca_pem, key: ca_key_pem } => {
+            use rustls_pki_types::pem::PemObject;
+            let ca_der = rustls_pki_types::CertificateDer::from_pem_slice(ca_pem.as_bytes())
+                .map_err(|e| format!("the CA certificate: {e}"))?;
+            let ca_expires = crate::tls::not_after(&ca_der).map_err(|e| format!("the CA certificate: {e}"))?;
+            if not_after.unix_timestamp() > ca_expires {
+                let when = time::OffsetDateTime::from_unix_timestamp(ca_expires)
+                    .map_or_else(|_| ca_expires.to_string(), |t| t.date().to_string());
+                return Err(format!(
+                    "the CA certificate expires on {when}, before a certificate of {} days would: from then on the \
+                     API server would refuse it; issue it for fewer days, or under a new CA",
+                    validity.as_secs() / 86400
+                ));
+            }
             let ca_key = KeyPair::from_pem(ca_key_pem).map_err(error("the CA key"))?;
             let ca = rcgen::Issuer::from_ca_cert_pem(ca_pem, ca_key).map_err(error("the CA certificate"))?;
             let cert = params.signed_by(&key, &ca).map_err(error("the serving certificate"))?;
@@ -116,4 +140,50 @@ pub fn verify_chain(issued: &ServingCertificate, name: &str) -> Result<(), Strin
     let cert = CertificateDer::from_pem_slice(issued.cert.as_bytes()).map_err(|e| format!("the certificate: {e}"))?;
     let server = ServerName::try_from(name.to_owned()).map_err(|e| format!("{name}: {e}"))?;
     verifier.verify_server_cert(&cert, &[], &server, &[], UnixTime::now()).map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expiry(pem: &str) -> i64 {
+        use rustls_pki_types::pem::PemObject;
+        crate::tls::not_after(&rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap()).unwrap()
+    }
+
+    const DAY: u64 = 24 * 3600;
+
+    #[test]
+    fn a_new_ca_outlives_the_certificates_renewed_under_it() {
+        let names = service_names("injit-webhook", "istio-system");
+        let first = issue(&names, Duration::from_secs(2 * DAY), Authority::New).unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        assert!(expiry(&first.ca) >= now + CA_VALIDITY.as_secs() as i64 - 60, "ten years");
+        let key = first.ca_key.as_deref().unwrap();
+        let renewed =
+            issue(&names, Duration::from_secs(365 * DAY), Authority::Existing { cert: &first.ca, key }).unwrap();
+        assert!(expiry(&renewed.cert) <= expiry(&first.ca));
+        // A certificate asked for longer than ten years takes its CA along.
+        let long = issue(&names, Duration::from_secs(20 * 365 * DAY), Authority::New).unwrap();
+        assert!(expiry(&long.ca) >= expiry(&long.cert));
+    }
+
+    #[test]
+    fn a_certificate_outliving_its_ca_is_refused() {
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "a short CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(2);
+        let key = KeyPair::generate().unwrap();
+        let key_pem = key.serialize_pem();
+        let ca = params.self_signed(&key).unwrap();
+        let names = service_names("injit-webhook", "istio-system");
+        let ca_pem = ca.pem();
+        let authority = || Authority::Existing { cert: &ca_pem, key: &key_pem };
+        let refused = issue(&names, Duration::from_secs(365 * DAY), authority()).err().unwrap();
+        assert!(refused.starts_with("the CA certificate expires on "), "{refused}");
+        assert!(refused.contains("before a certificate of 365 days would"), "{refused}");
+        assert!(issue(&names, Duration::from_secs(DAY), authority()).is_ok(), "within the CA's life");
+    }
 }

@@ -119,7 +119,7 @@ fn expiry_warning(at: i64, now: i64) -> Option<String> {
 /// SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL,
 /// serialNumber, signature, issuer, validity SEQUENCE { notBefore,
 /// notAfter } ... } ... }), in seconds since the Unix epoch.
-fn not_after(der: &[u8]) -> Result<i64, String> {
+pub(crate) fn not_after(der: &[u8]) -> Result<i64, String> {
     let (_, certificate, _) = tlv(der)?;
     let (_, tbs, _) = tlv(certificate)?;
     let mut rest = tbs;
