@@ -316,7 +316,12 @@ fn the_webhook_registration_matches_the_contract() {
     let config = find(&docs, "MutatingWebhookConfiguration");
     let service = &manifest("base/service.yaml")[0];
     let webhooks = config["webhooks"].as_array().unwrap();
-    assert_eq!(webhooks.len(), 2);
+    let names: Vec<&str> = webhooks.iter().filter_map(|w| w["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["rev.namespace", "rev.object", "namespace", "object"].map(|n| format!("{n}.sidecar-injector.injit.dev")),
+        "Istio's chart's four, in its order"
+    );
     for webhook in webhooks {
         assert_eq!(webhook["failurePolicy"], "Fail");
         assert_eq!(webhook["sideEffects"], "None");
@@ -332,12 +337,11 @@ fn the_webhook_registration_matches_the_contract() {
         assert_eq!(target["path"], "/inject");
         assert!(service["spec"]["ports"].as_array().unwrap().iter().any(|p| p["port"] == target["port"]));
     }
-    assert_eq!(webhooks[0]["namespaceSelector"], json!({"matchLabels": {"istio-injection": "enabled"}}));
+    assert_eq!(webhooks[2]["namespaceSelector"], json!({"matchLabels": {"istio-injection": "enabled"}}));
     assert_eq!(
-        webhooks[0]["objectSelector"],
+        webhooks[2]["objectSelector"],
         json!({"matchExpressions": [{"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]}]})
     );
-    assert_eq!(webhooks[1]["objectSelector"], json!({"matchLabels": {"sidecar.istio.io/inject": "true"}}));
 }
 
 #[test]
@@ -375,6 +379,26 @@ fn the_revision_overlay_names_one_revision_everywhere() {
     for object in &objects {
         let name = object["metadata"]["name"].as_str().unwrap();
         assert!(name.ends_with(&format!("-{revision}")), "{name}: suffixed with the revision");
+    }
+    // Its own pods only: a Service or PodDisruptionBudget selecting the
+    // default injector's pods too would send it requests its certificate
+    // does not serve, and stop drains (two budgets cover one pod).
+    let app = format!("injit-webhook-{revision}");
+    let deployment = find(&objects, "Deployment");
+    assert_eq!(deployment["spec"]["template"]["metadata"]["labels"]["app"], app.as_str());
+    let default_pods = &manifest("base/deployment.yaml")[0]["spec"]["template"]["metadata"]["labels"];
+    for (kind, selector) in [
+        ("Service", &find(&objects, "Service")["spec"]["selector"]),
+        ("PodDisruptionBudget", &find(&objects, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"]),
+        ("Deployment", &deployment["spec"]["selector"]["matchLabels"]),
+        (
+            "spread",
+            &deployment["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"],
+        ),
+    ] {
+        assert_eq!(selector["app"], app.as_str(), "{kind}: {selector}");
+        let selects_default = selector.as_object().unwrap().iter().all(|(k, v)| default_pods[k] == *v);
+        assert!(!selects_default, "{kind} selects the default injector's pods: {selector}");
     }
     let args = &find(&objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["args"];
     assert!(args.as_array().unwrap().contains(&json!(format!("--revision={revision}"))), "{args}");
@@ -545,9 +569,22 @@ fn the_registration_sends_the_pods_istios_default_registration_sends() {
     let ours = Webhooks::from_configurations(&manifest("components/webhook/webhook.yaml")).unwrap();
     let istio = Webhooks::istio_default();
     let rules = Rules::KUBE_INJECT;
-    let namespaces: [&[(&str, &str)]; 3] = [&[], &[("istio-injection", "enabled")], &[("istio-injection", "disabled")]];
-    let pods: [&[(&str, &str)]; 4] =
-        [&[], &[("sidecar.istio.io/inject", "true")], &[("sidecar.istio.io/inject", "false")], &[("app", "a")]];
+    let namespaces: [&[(&str, &str)]; 5] = [
+        &[],
+        &[("istio-injection", "enabled")],
+        &[("istio-injection", "disabled")],
+        &[("istio.io/rev", "default")],
+        &[("istio.io/rev", "canary")],
+    ];
+    let pods: [&[(&str, &str)]; 7] = [
+        &[],
+        &[("sidecar.istio.io/inject", "true")],
+        &[("sidecar.istio.io/inject", "false")],
+        &[("app", "a")],
+        &[("istio.io/rev", "default")],
+        &[("istio.io/rev", "canary")],
+        &[("sidecar.istio.io/inject", "true"), ("istio.io/rev", "canary")],
+    ];
     for namespace in namespaces {
         for labels in pods {
             let ns: Vec<(String, String)> = namespace.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
