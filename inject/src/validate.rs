@@ -49,14 +49,22 @@ fn interception_mode(v: &str) -> Result<(), String> {
     }
 }
 
+/// Go's `strconv.ParseUint(s, 10, bits)`, failing as Go words it. (Rust's
+/// `parse` takes a leading `+`, which Go refuses.)
+fn parse_uint(s: &str, bits: u32) -> Result<u64, String> {
+    let reason = match injit_strconv::parse_uint(s.as_bytes(), 10) {
+        Ok(n) if bits >= 64 || n >> bits == 0 => return Ok(n),
+        Ok(_) | Err(injit_strconv::NumError::Range) => "value out of range",
+        Err(injit_strconv::NumError::Syntax) => "invalid syntax",
+    };
+    Err(format!("strconv.ParseUint: parsing {}: {reason}", injit_strconv::quote(s.as_bytes())))
+}
+
 fn parse_port(s: &str) -> Result<u16, String> {
-    s.trim().parse::<u16>().map_err(|_| {
-        let reason = if s.trim().parse::<u64>().is_ok() { "value out of range" } else { "invalid syntax" };
-        format!(
-            "failed parsing port '{s}': strconv.ParseUint: parsing {}: {reason}",
-            injit_strconv::quote(s.trim().as_bytes())
-        )
-    })
+    match parse_uint(s.trim(), 16) {
+        Ok(port) => Ok(port as u16),
+        Err(e) => Err(format!("failed parsing port '{s}': {e}")),
+    }
 }
 
 fn status_port(v: &str) -> Result<(), String> {
@@ -64,9 +72,7 @@ fn status_port(v: &str) -> Result<(), String> {
 }
 
 fn uint32(v: &str) -> Result<(), String> {
-    v.parse::<u32>()
-        .map(|_| ())
-        .map_err(|_| format!("strconv.ParseUint: parsing {}: invalid syntax", injit_strconv::quote(v.as_bytes())))
+    parse_uint(v, 32).map(|_| ())
 }
 
 fn boolean(v: &str) -> Result<(), String> {
@@ -227,6 +233,15 @@ mod tests {
             validate_annotations(&[("traffic.sidecar.istio.io/includeOutboundIPRanges".into(), "*".into())]).is_ok()
         );
         assert!(validate_annotations(&[("sidecar.istio.io/proxyCPU".into(), "500m".into())]).is_ok());
+        // Go's ParseUint takes no sign, and says which numbers are too big.
+        let port = bad("status.sidecar.istio.io/port", "+15020");
+        assert!(port.ends_with("failed parsing port '+15020': strconv.ParseUint: parsing \"+15020\": invalid syntax"));
+        assert!(bad("status.sidecar.istio.io/port", "65536").ends_with("parsing \"65536\": value out of range"));
+        let delay = "readiness.status.sidecar.istio.io/initialDelaySeconds";
+        let expected = format!("'+5' for annotation '{delay}': strconv.ParseUint: parsing \"+5\": invalid syntax");
+        assert!(bad(delay, "+5").ends_with(&expected));
+        assert!(bad(delay, "4294967296").ends_with("parsing \"4294967296\": value out of range"));
+        assert!(validate_annotations(&[(delay.into(), "4294967295".into())]).is_ok());
         assert!(bad("sidecar.istio.io/proxyCPU", "5 cores").contains("quantities must match"));
     }
 
