@@ -1306,13 +1306,60 @@ fn strip<'p>(pod: &'p Value, mesh: &Value, previous: Option<&Previous>) -> Cow<'
     Cow::Owned(pod)
 }
 
-/// Containers recorded in `proxy.istio.io/overrides`.
+/// Containers recorded in `proxy.istio.io/overrides`, decoded as Istio's
+/// `reinsertOverrides` decodes them (`json.Unmarshal` into a struct of two
+/// `[]corev1.Container`, keys matched without regard to case): what does
+/// not decode refuses the pod, as there.
 fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
     let Some(text) = pod::annotation(pod, OVERRIDES_ANNOTATION) else { return Ok((Vec::new(), Vec::new())) };
-    let parsed: Value = serde_json::from_str(text)
-        .map_err(|e| Error::new(ErrorKind::InvalidAnnotation, format!("annotation {OVERRIDES_ANNOTATION}: {e}")))?;
-    let list = |key: &str| parsed.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
-    Ok((list("containers"), list("initContainers")))
+    let invalid = |e: &dyn std::fmt::Display| {
+        Error::new(ErrorKind::InvalidAnnotation, format!("annotation {OVERRIDES_ANNOTATION}: {e}"))
+    };
+    let parsed: Value = serde_json::from_str(text).map_err(|e| invalid(&e))?;
+    let fields = match parsed {
+        Value::Object(fields) => fields,
+        Value::Null => return Ok((Vec::new(), Vec::new())),
+        other => {
+            let kind = go_json_kind(&other);
+            return Err(invalid(&format!("json: cannot unmarshal {kind} into Go value of type inject.podOverrides")));
+        }
+    };
+    let mut lists = (Vec::new(), Vec::new());
+    for (key, value) in fields {
+        let (list, field) = if key.eq_ignore_ascii_case("containers") {
+            (&mut lists.0, "containers")
+        } else if key.eq_ignore_ascii_case("initContainers") {
+            (&mut lists.1, "initContainers")
+        } else {
+            continue;
+        };
+        *list = match value {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items,
+            other => {
+                let kind = go_json_kind(&other);
+                return Err(invalid(&format!(
+                    "json: cannot unmarshal {kind} into Go struct field podOverrides.{field} of type []v1.Container"
+                )));
+            }
+        };
+        for container in list.iter() {
+            Typed::container().check(container).map_err(|e| invalid(&e))?;
+        }
+    }
+    Ok(lists)
+}
+
+/// A JSON value's kind as Go's `encoding/json` names it in errors.
+fn go_json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// `reinsertOverrides`: user containers that a previous injection merged
@@ -1476,6 +1523,32 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// `proxy.istio.io/overrides` decodes as Istio decodes it, or refuses
+    /// the pod naming the annotation.
+    #[test]
+    fn recorded_overrides_decode_as_istio_decodes_them() {
+        let with = |text: &str| json!({"metadata": {"annotations": {OVERRIDES_ANNOTATION: text}}});
+        let (containers, init) = overrides_of(&with(r#"{"Containers": [{"name": "a"}], "other": 1}"#)).unwrap();
+        assert_eq!((containers, init), (vec![json!({"name": "a"})], vec![]), "keys match without case");
+        assert_eq!(overrides_of(&with("null")).unwrap(), (vec![], vec![]));
+        for (text, expected) in [
+            (
+                r#"{"containers": 5}"#,
+                "json: cannot unmarshal number into Go struct field podOverrides.containers of type []v1.Container",
+            ),
+            ("[]", "json: cannot unmarshal array into Go value of type inject.podOverrides"),
+            (
+                r#"{"initContainers": [{"name": "a", "ports": [{"containerPort": "80"}]}]}"#,
+                "containerPort of type int32",
+            ),
+        ] {
+            let e = overrides_of(&with(text)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidAnnotation, "{text}");
+            assert!(e.message().starts_with("annotation proxy.istio.io/overrides: json: cannot unmarshal"), "{e}");
+            assert!(e.message().contains(expected), "{text}: {e}");
+        }
+    }
 
     /// The `.ProxyConfig` lent to pods nothing layers is what layering
     /// gives, and pods something layers get their own: for a mesh whose

@@ -193,9 +193,14 @@ pub fn apply_secure_port(pod: &mut Value) {
     }
 }
 
-/// The agent's status port (`defaultConfig.statusPort`).
+/// The agent's status port (`defaultConfig.statusPort`), an `int32` as
+/// protobuf JSON reads one: a number, or its decimal text (`"15021"` in a
+/// pod's `proxy.istio.io/config`, which kube-inject lays over the mesh's
+/// default as written).
 pub fn status_port(mesh: &Value) -> i64 {
-    mesh.at("/defaultConfig/statusPort").and_then(Value::as_i64).unwrap_or(0)
+    let port = mesh.at("/defaultConfig/statusPort");
+    let quoted = || port?.as_str().and_then(|text| injit_strconv::parse_int(text.as_bytes(), 10).ok());
+    port.and_then(Value::as_i64).or_else(quoted).filter(|p| i32::try_from(*p).is_ok()).unwrap_or(0)
 }
 
 fn quote(s: &str) -> String {
@@ -217,6 +222,14 @@ mod tests {
         assert!(!sanitizes_to("prometheus.io/scrap", SCRAPE));
         assert!(!sanitizes_to("", SCRAPE));
         assert!(is_scrape_annotation("prometheus.io/port") && !is_scrape_annotation("prometheus.io/ports"));
+    }
+
+    #[test]
+    fn the_status_port_reads_as_protobuf_json_reads_an_int32() {
+        let port = |value: Value| status_port(&json!({"defaultConfig": {"statusPort": value}}));
+        assert_eq!(port(json!(15021)), 15021);
+        assert_eq!(port(json!("15021")), 15021, "quoted, as protobuf JSON allows");
+        assert_eq!((port(json!("x")), port(json!("4294967296")), port(json!(null))), (0, 0, 0));
     }
 
     #[test]
