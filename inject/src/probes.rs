@@ -169,7 +169,8 @@ fn merge_or_append(sidecar: &mut Value, probers: &str, previously_injected: bool
             }
             let existing: Map<String, Value> = match var.get("value").and_then(Value::as_str).map(serde_json::from_str)
             {
-                Some(Ok(Value::Object(m))) => m,
+                // Decoded as Istio's `KubeAppProbers` (a map of `*Prober`).
+                Some(Ok(Value::Object(m))) if m.values().all(decodes_as_prober) => m,
                 // Istio logs the bad value and leaves the variables alone.
                 _ => return Ok(()),
             };
@@ -189,8 +190,27 @@ fn merge_or_append(sidecar: &mut Value, probers: &str, previously_injected: bool
     Ok(())
 }
 
-/// A decoded `Prober` written again in Go's field order.
+/// Whether `value` decodes as Istio's `*Prober` (`null`, or an object
+/// whose actions decode as Kubernetes' and whose timeout is an `int32`).
+fn decodes_as_prober(value: &Value) -> bool {
+    let Value::Object(prober) = value else { return value.is_null() };
+    let actions =
+        [("httpGet", "corev1.HTTPGetAction"), ("tcpSocket", "corev1.TCPSocketAction"), ("grpc", "corev1.GRPCAction")];
+    let action_decodes = |(key, type_key): (&str, &str)| {
+        prober.get(key).is_none_or(|action| action.is_null() || Typed::named(type_key).check(action).is_ok())
+    };
+    let timeout_decodes = prober
+        .get("timeoutSeconds")
+        .is_none_or(|t| t.is_null() || t.as_i64().is_some_and(|t| i32::try_from(t).is_ok()));
+    actions.into_iter().all(action_decodes) && timeout_decodes
+}
+
+/// A decoded `Prober` written again in Go's field order (`null` for a
+/// nil one).
 fn reencode_prober(prober: &Value) -> Result<String, String> {
+    if prober.is_null() {
+        return Ok("null".to_owned());
+    }
     let mut parts = Vec::new();
     for (key, type_key) in
         [("httpGet", "corev1.HTTPGetAction"), ("tcpSocket", "corev1.TCPSocketAction"), ("grpc", "corev1.GRPCAction")]
@@ -263,5 +283,20 @@ mod tests {
             r#"{"/app-health/app/livez":{"tcpSocket":{"port":9000}},"/app-health/app/readyz":{"httpGet":{"path":"/ready","port":8080,"scheme":"HTTPS"},"timeoutSeconds":3}}"#
         );
         assert!(pod["spec"].get("initContainers").is_none());
+    }
+
+    /// On re-injection an existing `ISTIO_KUBE_APP_PROBERS` that does not
+    /// decode as Istio's probers is left as it is (Istio logs it), not
+    /// rewritten or failed on.
+    #[test]
+    fn existing_probers_that_do_not_decode_are_left_alone() {
+        for existing in [r#"{"/x":5}"#, r#"{"/x":{"httpGet":{"port":[]}}}"#, r#"{"/x":{"timeoutSeconds":"3"}}"#] {
+            let mut sidecar = json!({"name": "istio-proxy", "env": [{"name": PROBERS_ENV, "value": existing}]});
+            merge_or_append(&mut sidecar, r#"{"/y":{"tcpSocket":{"port":1}}}"#, true).unwrap();
+            assert_eq!(sidecar["env"][0]["value"], existing);
+        }
+        let mut sidecar = json!({"name": "istio-proxy", "env": [{"name": PROBERS_ENV, "value": r#"{"/x":null}"#}]});
+        merge_or_append(&mut sidecar, r#"{"/y":{"tcpSocket":{"port":1}}}"#, true).unwrap();
+        assert_eq!(sidecar["env"][0]["value"], r#"{"/x":null,"/y":{"tcpSocket":{"port":1}}}"#);
     }
 }
