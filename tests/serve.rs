@@ -610,12 +610,18 @@ templates:
         image: proxy:1.0
 "#;
 
+/// The webhook serving a `--config-dir` of Istio's defaults with `config`
+/// edited, with `args`, and that directory.
+fn webhook_with_config(edit: impl Fn(String) -> String, args: &[&str]) -> (Webhook, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_dir(dir.path(), edit);
+    let config_arg = config.display().to_string();
+    (Webhook::start_in(dir, &[&["--config-dir", config_arg.as_str()], args].concat()), config)
+}
+
 /// The webhook serving `SLOW_CONFIG` with `args`.
 fn slow_webhook(args: &[&str]) -> Webhook {
-    let dir = tempfile::tempdir().unwrap();
-    let config = config_dir(dir.path(), |_| SLOW_CONFIG.to_owned());
-    let config_arg = config.display().to_string();
-    Webhook::start_in(dir, &[&["--config-dir", config_arg.as_str()], args].concat())
+    webhook_with_config(|_| SLOW_CONFIG.to_owned(), args).0
 }
 
 /// A pod whose injection under `SLOW_CONFIG` takes many seconds (it
@@ -1363,10 +1369,7 @@ async fn each_failure_and_skip_reason_is_answered_and_counted() {
 /// counted once it stays so, and the config loaded before keeps serving.
 #[tokio::test(flavor = "multi_thread")]
 async fn config_files_that_cannot_be_read_are_reported_and_the_old_config_serves() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = config_dir(dir.path(), |config| config);
-    let config_arg = config.display().to_string();
-    let webhook = Webhook::start_in(dir, &["--config-dir", &config_arg, "--reload-interval", "50ms"]);
+    let (webhook, config) = webhook_with_config(|config| config, &["--reload-interval", "50ms"]);
     std::fs::write(config.join("config"), b"policy: \xff\xfe\n").unwrap();
     let unreadable = "injit_reloads_total{kind=\"config\",result=\"unreadable\"}";
     webhook.eventually("the unreadable file is reported", async || webhook.metric(unreadable).await >= 1.0).await;

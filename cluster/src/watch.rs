@@ -271,11 +271,10 @@ impl Reflector {
     /// follows them, so the next watch resumes where this one stopped.
     /// Given up once open `stall_grace` past its timeout.
     async fn watch(&self, version: &mut String) -> WatchEnd {
-        let timeout = Duration::from_secs(self.options.watch_timeout_secs.into());
-        let ends_by = tokio::time::Instant::now() + timeout + self.options.stall_grace;
-        match tokio::time::timeout_at(ends_by, self.watch_until_closed(version)).await {
+        let allowed = Duration::from_secs(self.options.watch_timeout_secs.into()) + self.options.stall_grace;
+        match tokio::time::timeout(allowed, self.watch_until_closed(version)).await {
             Ok(end) => end,
-            Err(_) => WatchEnd::Failed(stalled(&self.cluster, self.kind, "watch", timeout + self.options.stall_grace)),
+            Err(_) => WatchEnd::Failed(stalled(&self.cluster, self.kind, "watch", allowed)),
         }
     }
 

@@ -1320,7 +1320,7 @@ fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
         Value::Object(fields) => fields,
         Value::Null => return Ok((Vec::new(), Vec::new())),
         other => {
-            let kind = go_json_kind(&other);
+            let kind = injit_runtime::encoding::json::check::json_kind(&other);
             return Err(invalid(&format!("json: cannot unmarshal {kind} into Go value of type inject.podOverrides")));
         }
     };
@@ -1337,7 +1337,7 @@ fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
             Value::Null => Vec::new(),
             Value::Array(items) => items,
             other => {
-                let kind = go_json_kind(&other);
+                let kind = injit_runtime::encoding::json::check::json_kind(&other);
                 return Err(invalid(&format!(
                     "json: cannot unmarshal {kind} into Go struct field podOverrides.{field} of type []v1.Container"
                 )));
@@ -1348,18 +1348,6 @@ fn overrides_of(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), Error> {
         }
     }
     Ok(lists)
-}
-
-/// A JSON value's kind as Go's `encoding/json` names it in errors.
-fn go_json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// `reinsertOverrides`: user containers that a previous injection merged

@@ -190,19 +190,21 @@ fn merge_or_append(sidecar: &mut Value, probers: &str, previously_injected: bool
     Ok(())
 }
 
+/// A `Prober`'s actions, in Go's field order, and their types.
+const PROBER_ACTIONS: [(&str, &str); 3] =
+    [("httpGet", "corev1.HTTPGetAction"), ("tcpSocket", "corev1.TCPSocketAction"), ("grpc", "corev1.GRPCAction")];
+
 /// Whether `value` decodes as Istio's `*Prober` (`null`, or an object
 /// whose actions decode as Kubernetes' and whose timeout is an `int32`).
 fn decodes_as_prober(value: &Value) -> bool {
     let Value::Object(prober) = value else { return value.is_null() };
-    let actions =
-        [("httpGet", "corev1.HTTPGetAction"), ("tcpSocket", "corev1.TCPSocketAction"), ("grpc", "corev1.GRPCAction")];
     let action_decodes = |(key, type_key): (&str, &str)| {
         prober.get(key).is_none_or(|action| action.is_null() || Typed::named(type_key).check(action).is_ok())
     };
     let timeout_decodes = prober
         .get("timeoutSeconds")
         .is_none_or(|t| t.is_null() || t.as_i64().is_some_and(|t| i32::try_from(t).is_ok()));
-    actions.into_iter().all(action_decodes) && timeout_decodes
+    PROBER_ACTIONS.into_iter().all(action_decodes) && timeout_decodes
 }
 
 /// A decoded `Prober` written again in Go's field order (`null` for a
@@ -212,9 +214,7 @@ fn reencode_prober(prober: &Value) -> Result<String, String> {
         return Ok("null".to_owned());
     }
     let mut parts = Vec::new();
-    for (key, type_key) in
-        [("httpGet", "corev1.HTTPGetAction"), ("tcpSocket", "corev1.TCPSocketAction"), ("grpc", "corev1.GRPCAction")]
-    {
+    for (key, type_key) in PROBER_ACTIONS {
         if let Some(action) = prober.get(key).filter(|a| a.is_object()) {
             parts.push(format!("\"{key}\":{}", Typed::named(type_key).to_json(action)?));
         }

@@ -52,6 +52,8 @@ pub(crate) struct Budget {
 pub(crate) struct Charge {
     /// Whose request: its share is bounded. `None` for none.
     peer: Option<IpAddr>,
+    /// That peer's share, once looked up.
+    share: Option<Arc<Semaphore>>,
     permits: Vec<OwnedSemaphorePermit>,
     bytes: usize,
 }
@@ -116,7 +118,8 @@ impl Budget {
         // requests, holding none of the pools.
         let share = match charge.peer {
             Some(peer) => {
-                match tokio::time::timeout_at(deadline, self.share_of(peer).acquire_many_owned(units)).await {
+                let share = Arc::clone(charge.share.get_or_insert_with(|| self.share_of(peer)));
+                match tokio::time::timeout_at(deadline, share.acquire_many_owned(units)).await {
                     Ok(Ok(permit)) => Some(permit),
                     Ok(Err(_)) | Err(_) => return Err(Short::Late { needed: bytes }),
                 }

@@ -54,10 +54,11 @@ pub fn issue(names: &[String], validity: Duration, authority: Authority<'_>) -> 
     }
     let now = time::OffsetDateTime::now_utc();
     let not_before = now - time::Duration::hours(1);
-    let not_after = time::Duration::try_from(validity)
-        .ok()
-        .and_then(|v| now.checked_add(v))
-        .filter(|t| t.year() <= 9999)
+    // X.509 times end with the year 9999.
+    let ends = |validity: Duration| {
+        time::Duration::try_from(validity).ok().and_then(|v| now.checked_add(v)).filter(|t| t.year() <= 9999)
+    };
+    let not_after = ends(validity)
         .ok_or_else(|| format!("a validity of {} days ends past the year 9999", validity.as_secs() / 86400))?;
 
     let mut params = CertificateParams::new(names.to_vec()).map_err(error("the certificate's names"))?;
@@ -77,11 +78,7 @@ pub fn issue(names: &[String], validity: Duration, authority: Authority<'_>) -> 
             ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
             ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
             ca_params.not_before = not_before;
-            ca_params.not_after = time::Duration::try_from(CA_VALIDITY)
-                .ok()
-                .and_then(|v| now.checked_add(v))
-                .filter(|t| t.year() <= 9999)
-                .map_or(not_after, |ca| ca.max(not_after));
+            ca_params.not_after = ends(CA_VALIDITY).map_or(not_after, |ca| ca.max(not_after));
             let ca_key = KeyPair::generate().map_err(error("the CA key"))?;
             let ca_key_pem = ca_key.serialize_pem();
             let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).map_err(error("the CA certificate"))?;

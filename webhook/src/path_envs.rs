@@ -13,24 +13,11 @@ pub fn decoded(raw: &str) -> Result<String, String> {
     if !raw.contains('%') {
         return Ok(raw.to_owned());
     }
-    let mut bytes = Vec::with_capacity(raw.len());
-    let mut rest = raw.as_bytes();
-    while let Some((&byte, after)) = rest.split_first() {
-        rest = after;
-        if byte != b'%' {
-            bytes.push(byte);
-            continue;
-        }
-        let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
-        match (hex(rest.first()), hex(rest.get(1))) {
-            (Some(high), Some(low)) => bytes.push((high * 16 + low) as u8),
-            _ => {
-                let escape: String = raw[raw.len() - rest.len() - 1..].chars().take(3).collect();
-                return Err(format!("the URL path has a malformed escape {escape:?}"));
-            }
-        }
-        rest = &rest[2..];
-    }
+    let bytes = injit_runtime::encoding::url::path_unescape(raw.as_bytes()).map_err(|e| {
+        // Go's `invalid URL escape "%zz"`, said of the path.
+        let escape = e.strip_prefix("invalid URL escape ").unwrap_or(&e);
+        format!("the URL path has a malformed escape {escape}")
+    })?;
     String::from_utf8(bytes).map_err(|_| "the URL path does not decode to UTF-8".to_owned())
 }
 

@@ -30,14 +30,13 @@ pub(crate) struct Watch {
     pub(crate) cert_files: Contents<Vec<u8>>,
     /// Notified to check the files at once (SIGHUP).
     pub(crate) now: Arc<Notify>,
-    pub(crate) unreadable: [Unreadable; 2],
 }
 
 /// Files that cannot be read. Missing for one poll is how a volume
 /// update looks; the same failure two polls in a row is reported (logged,
 /// and counted as `result="unreadable"`) once, until the files read again.
 #[derive(Default)]
-pub(crate) struct Unreadable {
+struct Unreadable {
     last: Option<String>,
     reported: bool,
 }
@@ -57,27 +56,27 @@ impl Unreadable {
     }
 }
 
-const CERTIFICATE: usize = 0;
-const CONFIG: usize = 1;
-
 /// What a set of files held when last loaded (or refused: files that
-/// failed to load are tried again only once they change), and a change
-/// read once, waiting for the next poll to confirm it.
+/// failed to load are tried again only once they change), a change read
+/// once, waiting for the next poll to confirm it, and whether the files
+/// could be read.
 pub(crate) struct Contents<T> {
     seen: Option<T>,
     pending: Option<T>,
+    unreadable: Unreadable,
 }
 
 impl<T: PartialEq> Contents<T> {
     /// The contents just loaded.
     pub(crate) fn loaded(seen: Option<T>) -> Contents<T> {
-        Contents { seen, pending: None }
+        Contents { seen, pending: None, unreadable: Unreadable::default() }
     }
 
     /// Whether `now` is a change to load: different from what was
     /// loaded, and the same as the previous poll read (or read when
     /// told to check now, as SIGHUP does after the files are written).
     fn settled(&mut self, now: T, at_once: bool) -> bool {
+        self.unreadable.read();
         if self.seen.as_ref() == Some(&now) {
             self.pending = None;
             return false;
@@ -109,12 +108,11 @@ impl Watch {
 
     async fn certificate(&mut self, at_once: bool) {
         let certs = self.certs.clone();
-        let bytes = match tokio::task::spawn_blocking(move || certs.contents()).await {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(e)) => return self.unreadable("certificate", CERTIFICATE, e.to_string()),
-            Err(e) => return self.unreadable("certificate", CERTIFICATE, e.to_string()),
+        let read = tokio::task::spawn_blocking(move || certs.contents()).await;
+        let bytes = match read.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+            Ok(bytes) => bytes,
+            Err(e) => return report_unreadable(&self.state, "certificate", &mut self.cert_files, e),
         };
-        self.unreadable[CERTIFICATE].read();
         if !self.cert_files.settled(bytes, at_once) {
             return;
         }
@@ -136,12 +134,11 @@ impl Watch {
 
     async fn config(&mut self, at_once: bool) {
         let files = self.config.clone();
-        let sources = match tokio::task::spawn_blocking(move || files.read()).await {
-            Ok(Ok(sources)) => sources,
-            Ok(Err(e)) => return self.unreadable("config", CONFIG, e.to_string()),
-            Err(e) => return self.unreadable("config", CONFIG, e.to_string()),
+        let read = tokio::task::spawn_blocking(move || files.read()).await;
+        let sources = match read.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+            Ok(sources) => sources,
+            Err(e) => return report_unreadable(&self.state, "config", &mut self.config_files, e),
         };
-        self.unreadable[CONFIG].read();
         if !self.config_files.settled(ConfigFiles::fingerprint(&sources), at_once) {
             return;
         }
@@ -168,12 +165,14 @@ impl Watch {
             Err(e) => tracing::error!(kind = "config", "loading the config: {e}"),
         }
     }
+}
 
-    fn unreadable(&mut self, kind: &'static str, which: usize, error: String) {
-        if self.unreadable[which].failed(error.clone()) {
-            self.state.metrics.reload_unreadable(kind);
-            tracing::error!(kind, "cannot read the files, the previous {kind} keeps serving: {error}");
-        }
+/// Files of `kind` that `files` tracks could not be read: reported once
+/// the failure lasts.
+fn report_unreadable<T>(state: &State, kind: &'static str, files: &mut Contents<T>, error: String) {
+    if files.unreadable.failed(error.clone()) {
+        state.metrics.reload_unreadable(kind);
+        tracing::error!(kind, "cannot read the files, the previous {kind} keeps serving: {error}");
     }
 }
 

@@ -210,7 +210,6 @@ impl Server {
             config_files: Contents::loaded(Some(seen_config)),
             cert_files: Contents::loaded(seen_certs),
             now: reload_now,
-            unreadable: Default::default(),
         };
         let reload = tokio::spawn(watch.run());
         let monitoring = monitoring.map(|l| tokio::spawn(serve_monitoring(l, Arc::clone(&state))));

@@ -1,5 +1,5 @@
 //! Go's encodings: JSON (with protobuf's `jsonpb` beside it), base64 and
-//! base32, and the YAML Kubernetes tooling writes.
+//! base32, URL escapes, and the YAML Kubernetes tooling writes.
 //!
 //! The runtime's third floor: it reads and writes values and data, so it
 //! imports `value` and `types` (and `gotime`) below it, never the printing,
@@ -10,6 +10,7 @@ pub mod base32;
 pub mod base64;
 pub mod json;
 pub mod protojson;
+pub mod url;
 pub mod yaml;
 
 /// Go's `CorruptInputError` text, shared by the base64 and base32 decoders.
